@@ -1,0 +1,9 @@
+//! The pure core of dbkit: the schema model, the parser shared by the derive
+//! macros and `cargo dbkit`, the differ and the PostgreSQL renderer.
+//!
+//! Architecture invariant: this crate does no I/O. It knows nothing of files,
+//! processes, sqlx or the terminal; every function here is a function over
+//! values, so the compiler (through `dbkit-macros`) and the CLI see exactly
+//! the same behaviour.
+
+pub mod model;

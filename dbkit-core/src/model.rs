@@ -1,0 +1,284 @@
+//! The schema model: what a set of `#[derive(Table)]` / `#[derive(PgEnum)]`
+//! items (or a live database) declares, in PostgreSQL's terms.
+//!
+//! The model is what snapshots store, so its serialised form must be stable:
+//! every collection is kept sorted by [`Schema::canonicalize`], except the
+//! ones whose order is meaningful (columns of a table, values of an enum,
+//! columns of a key or index).
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A schema-qualified name (`public.users`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct QualifiedName {
+    pub schema: String,
+    pub name: String,
+}
+
+impl QualifiedName {
+    pub fn new(schema: impl Into<String>, name: impl Into<String>) -> Self {
+        QualifiedName { schema: schema.into(), name: name.into() }
+    }
+}
+
+impl fmt::Display for QualifiedName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.schema, self.name)
+    }
+}
+
+/// Where an item was declared in Rust source. Never serialised: snapshots
+/// must not change when code moves between files.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SourceLocation {
+    /// Path as the user should see it (relative to the workspace root when
+    /// known).
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+}
+
+impl fmt::Display for SourceLocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+    }
+}
+
+/// A whole database schema as dbkit manages it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Schema {
+    /// Schemas other than `public` that must exist (sorted).
+    #[serde(default)]
+    pub schemas: Vec<String>,
+    /// Sorted by qualified name.
+    #[serde(default)]
+    pub enums: Vec<Enum>,
+    /// Sorted by qualified name.
+    #[serde(default)]
+    pub tables: Vec<Table>,
+}
+
+/// `CREATE TYPE … AS ENUM`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enum {
+    pub name: QualifiedName,
+    /// Labels in declaration order (the order PostgreSQL sorts them in).
+    pub values: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    #[serde(skip)]
+    pub source: Option<SourceLocation>,
+}
+
+/// A table with its columns, constraints and indexes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Table {
+    pub name: QualifiedName,
+    /// In declaration order (the order of `CREATE TABLE`).
+    pub columns: Vec<Column>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_key: Option<PrimaryKey>,
+    /// Sorted by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub foreign_keys: Vec<ForeignKey>,
+    /// Sorted by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uniques: Vec<Unique>,
+    /// Sorted by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<Check>,
+    /// Sorted by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indexes: Vec<Index>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// `#[dbkit(renamed_from = "old")]` on the struct: the table's name (in
+    /// the same schema, or `schema.table`) in the previous snapshot. A hint
+    /// for the differ, never stored.
+    #[serde(skip)]
+    pub renamed_from: Option<String>,
+    #[serde(skip)]
+    pub source: Option<SourceLocation>,
+}
+
+impl Table {
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+/// A column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Column {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: ColumnType,
+    pub nullable: bool,
+    /// Raw SQL expression, as written (`now()`, `'draft'`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Identity>,
+    /// `serial` / `bigserial` / `smallserial` (by the integer width of `ty`):
+    /// a sequence owned by the column and a `nextval` default.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub serial: bool,
+    /// `GENERATED ALWAYS AS (expr) STORED`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generated: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// `#[dbkit(renamed_from = "old")]`: a hint for the differ, never stored.
+    #[serde(skip)]
+    pub renamed_from: Option<String>,
+    #[serde(skip)]
+    pub source: Option<SourceLocation>,
+}
+
+/// The type of a column.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ColumnType {
+    pub base: BaseType,
+    /// `0` for a scalar, `1` for `T[]`. PostgreSQL does not enforce more
+    /// than that, and `format_type` prints one `[]` whatever was declared.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub array_dims: u8,
+}
+
+fn is_zero(n: &u8) -> bool {
+    *n == 0
+}
+
+/// The element type of a column.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BaseType {
+    /// A type in PostgreSQL's canonical spelling (`format_type`):
+    /// `integer`, `character varying(320)`, `timestamp with time zone`,
+    /// `numeric(10,2)`, or an extension's type such as `citext`.
+    Builtin(String),
+    /// An enum declared with `#[derive(PgEnum)]` in the workspace.
+    Enum(QualifiedName),
+}
+
+/// `GENERATED { BY DEFAULT | ALWAYS } AS IDENTITY`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Identity {
+    ByDefault,
+    Always,
+}
+
+/// A primary key constraint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrimaryKey {
+    pub name: String,
+    pub columns: Vec<String>,
+}
+
+/// A foreign key constraint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForeignKey {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub references: QualifiedName,
+    pub referenced_columns: Vec<String>,
+    #[serde(default)]
+    pub on_delete: ForeignKeyAction,
+    #[serde(default)]
+    pub on_update: ForeignKeyAction,
+    /// Where `references = "…"` was written, for errors about a dangling
+    /// reference.
+    #[serde(skip)]
+    pub source: Option<SourceLocation>,
+}
+
+/// `ON DELETE` / `ON UPDATE` actions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ForeignKeyAction {
+    #[default]
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
+}
+
+impl ForeignKeyAction {
+    /// The SQL keywords (`SET NULL`).
+    pub fn sql(self) -> &'static str {
+        match self {
+            ForeignKeyAction::NoAction => "NO ACTION",
+            ForeignKeyAction::Restrict => "RESTRICT",
+            ForeignKeyAction::Cascade => "CASCADE",
+            ForeignKeyAction::SetNull => "SET NULL",
+            ForeignKeyAction::SetDefault => "SET DEFAULT",
+        }
+    }
+}
+
+/// A unique constraint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unique {
+    pub name: String,
+    pub columns: Vec<String>,
+}
+
+/// A check constraint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Check {
+    pub name: String,
+    pub expr: String,
+}
+
+/// An index (not backing a constraint).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Index {
+    pub name: String,
+    pub key: IndexKey,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unique: bool,
+    /// Access method, lowercase (`btree`, `gin`, `hash`, …).
+    pub method: String,
+    /// Partial index predicate.
+    #[serde(default, rename = "where", skip_serializing_if = "Option::is_none")]
+    pub predicate: Option<String>,
+}
+
+/// What an index is built on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IndexKey {
+    Columns(Vec<String>),
+    /// One or more comma-separated key expressions, as written.
+    Expression(String),
+}
+
+impl Schema {
+    /// Sorts every unordered collection so that equal schemas compare and
+    /// serialise equal.
+    pub fn canonicalize(&mut self) {
+        self.schemas.sort();
+        self.schemas.dedup();
+        self.enums.sort_by(|a, b| a.name.cmp(&b.name));
+        self.tables.sort_by(|a, b| a.name.cmp(&b.name));
+        for table in &mut self.tables {
+            table.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
+            table.uniques.sort_by(|a, b| a.name.cmp(&b.name));
+            table.checks.sort_by(|a, b| a.name.cmp(&b.name));
+            table.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+    }
+
+    pub fn table(&self, name: &QualifiedName) -> Option<&Table> {
+        self.tables.iter().find(|t| &t.name == name)
+    }
+
+    pub fn enum_type(&self, name: &QualifiedName) -> Option<&Enum> {
+        self.enums.iter().find(|e| &e.name == name)
+    }
+}
