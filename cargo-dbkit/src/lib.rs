@@ -1,1 +1,3 @@
 //! Library behind `cargo dbkit`.
+
+pub mod introspect;

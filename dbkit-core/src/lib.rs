@@ -6,4 +6,15 @@
 //! values, so the compiler (through `dbkit-macros`) and the CLI see exactly
 //! the same behaviour.
 
+pub mod compare;
+pub mod diff;
 pub mod model;
+pub mod naming;
+pub mod parse;
+pub mod render;
+pub mod resolve;
+pub mod snapshot;
+pub mod types;
+
+#[cfg(feature = "proptest")]
+pub mod arbitrary;

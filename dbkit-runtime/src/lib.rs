@@ -1,1 +1,4 @@
-//! The runtime crate of dbkit.
+//! The runtime crate of dbkit: what an application depends on.
+
+#[cfg(feature = "testing")]
+pub mod testing;

@@ -1,0 +1,1 @@
+//! proptest strategies for random, valid schemas and schema pairs.

@@ -1,0 +1,1 @@
+//! Comparison of a declared schema with an introspected one, in PostgreSQL's canonical forms.

@@ -1,0 +1,1 @@
+//! The differ: last snapshot × code → ordered changes.

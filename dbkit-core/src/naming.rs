@@ -1,0 +1,1 @@
+//! Default names of constraints and indexes, PostgreSQL's 63-byte identifier rule and snake_case.

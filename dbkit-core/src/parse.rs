@@ -1,0 +1,1 @@
+//! The one parser of the schema DSL, shared by the derive macros and `cargo dbkit`.

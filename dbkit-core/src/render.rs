@@ -1,0 +1,1 @@
+//! The PostgreSQL renderer: changes → a migration's SQL.

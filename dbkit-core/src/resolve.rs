@@ -1,0 +1,1 @@
+//! Turns the declarations of a whole workspace into one checked schema model.

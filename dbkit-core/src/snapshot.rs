@@ -1,0 +1,1 @@
+//! Snapshots stored beside the migrations: stable, sorted JSON with a parent link.

@@ -1,0 +1,1 @@
+//! The Rust type → PostgreSQL type mapping and canonical spellings of PostgreSQL types.

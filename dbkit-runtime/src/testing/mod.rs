@@ -1,0 +1,1 @@
+//! Disposable PostgreSQL servers for tests (the `testing` feature).
