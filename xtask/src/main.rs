@@ -1,1 +1,36 @@
-fn main() {}
+//! Repository chores of dbkit, run as `cargo xtask <task>` (an alias in
+//! `.cargo/config.toml`).
+//!
+//! - `cargo xtask bench`: the `cargo dbkit generate` benchmark of
+//!   BENCHMARKS.md on a synthetic workspace of 50 crates × 20 tables.
+
+mod bench_generate;
+mod measure;
+
+use anyhow::{Result, bail};
+
+const USAGE: &str = "\
+usage: cargo xtask <task>
+
+tasks:
+  bench [--runs N] [--keep DIR]   measure `cargo dbkit generate` on a synthetic
+                                  workspace of 50 crates x 20 tables (BENCHMARKS.md)
+";
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("bench") => bench_generate::run(&args[1..]),
+        Some("-h" | "--help") | None => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => bail!("unknown task `{other}`\n\n{USAGE}"),
+    }
+}
+
+/// The root of the dbkit repository (the parent of `xtask/`).
+fn repository_root() -> std::path::PathBuf {
+    let manifest_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir.parent().unwrap_or(manifest_dir).to_path_buf()
+}
