@@ -1,1 +1,0 @@
-//! The differ: last snapshot × code → ordered changes.
