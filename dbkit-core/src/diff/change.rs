@@ -1,6 +1,9 @@
 //! The operations a migration is made of, and which of them can lose data.
 
-use crate::model::{Check, ColumnType, Column, Enum, ForeignKey, Identity, Index, PrimaryKey, QualifiedName, Table, Unique, BaseType};
+use crate::model::{
+    BaseType, Check, Column, ColumnType, Enum, ForeignKey, Identity, Index, PrimaryKey,
+    QualifiedName, Table, Unique,
+};
 
 /// Where `ALTER TYPE … ADD VALUE` puts a new label.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,13 +35,26 @@ pub struct EnumColumnUse {
 /// runs, so every step applies on the state the previous ones left.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
-    CreateSchema { name: String },
-    DropSchema { name: String },
+    CreateSchema {
+        name: String,
+    },
+    DropSchema {
+        name: String,
+    },
 
     /// `CREATE TYPE … AS ENUM`; the comment is set by a later step.
-    CreateEnum { enum_type: Enum },
-    DropEnum { name: QualifiedName, values: Vec<String> },
-    AddEnumValue { name: QualifiedName, value: String, position: EnumValuePosition },
+    CreateEnum {
+        enum_type: Enum,
+    },
+    DropEnum {
+        name: QualifiedName,
+        values: Vec<String>,
+    },
+    AddEnumValue {
+        name: QualifiedName,
+        value: String,
+        position: EnumValuePosition,
+    },
     /// Labels were removed or reordered, which `ALTER TYPE` cannot do: the
     /// old type is renamed to `temporary_name`, the new one created, every
     /// column converted through `text`, and the old type dropped.
@@ -49,54 +65,159 @@ pub enum Change {
         temporary_name: QualifiedName,
         columns: Vec<EnumColumnUse>,
     },
-    SetEnumComment { name: QualifiedName, comment: Option<String> },
+    SetEnumComment {
+        name: QualifiedName,
+        comment: Option<String>,
+    },
 
     /// `CREATE TABLE` with columns, primary key, unique and check
     /// constraints; foreign keys, indexes and comments come in later steps.
-    CreateTable { table: Table },
-    DropTable { name: QualifiedName },
+    CreateTable {
+        table: Table,
+    },
+    DropTable {
+        name: QualifiedName,
+    },
     /// A rename, a move to another schema, or both.
-    RenameTable { from: QualifiedName, to: QualifiedName },
-    SetTableComment { table: QualifiedName, comment: Option<String> },
+    RenameTable {
+        from: QualifiedName,
+        to: QualifiedName,
+    },
+    SetTableComment {
+        table: QualifiedName,
+        comment: Option<String>,
+    },
 
     /// The column's comment is set by a later step.
-    AddColumn { table: QualifiedName, column: Column },
+    AddColumn {
+        table: QualifiedName,
+        column: Column,
+    },
     /// `generated`: the dropped column was a generated one, so no stored
     /// data is lost with it.
-    DropColumn { table: QualifiedName, column: String, generated: bool },
-    RenameColumn { table: QualifiedName, from: String, to: String },
-    AlterColumnType { table: QualifiedName, column: String, from: ColumnType, to: ColumnType },
-    SetNotNull { table: QualifiedName, column: String },
-    DropNotNull { table: QualifiedName, column: String },
-    SetDefault { table: QualifiedName, column: String, default: String },
-    DropDefault { table: QualifiedName, column: String },
-    AddIdentity { table: QualifiedName, column: String, identity: Identity },
-    SetIdentityKind { table: QualifiedName, column: String, identity: Identity },
-    DropIdentity { table: QualifiedName, column: String },
+    DropColumn {
+        table: QualifiedName,
+        column: String,
+        generated: bool,
+    },
+    RenameColumn {
+        table: QualifiedName,
+        from: String,
+        to: String,
+    },
+    AlterColumnType {
+        table: QualifiedName,
+        column: String,
+        from: ColumnType,
+        to: ColumnType,
+    },
+    SetNotNull {
+        table: QualifiedName,
+        column: String,
+    },
+    DropNotNull {
+        table: QualifiedName,
+        column: String,
+    },
+    SetDefault {
+        table: QualifiedName,
+        column: String,
+        default: String,
+    },
+    DropDefault {
+        table: QualifiedName,
+        column: String,
+    },
+    AddIdentity {
+        table: QualifiedName,
+        column: String,
+        identity: Identity,
+    },
+    SetIdentityKind {
+        table: QualifiedName,
+        column: String,
+        identity: Identity,
+    },
+    DropIdentity {
+        table: QualifiedName,
+        column: String,
+    },
     /// Turns an integer column into a serial one: an owned sequence and a
     /// `nextval` default, started after the largest value present.
-    AddSerial { table: QualifiedName, column: String, ty: ColumnType },
+    AddSerial {
+        table: QualifiedName,
+        column: String,
+        ty: ColumnType,
+    },
     /// Drops the `nextval` default and the sequence the column owns.
-    DropSerial { table: QualifiedName, column: String },
+    DropSerial {
+        table: QualifiedName,
+        column: String,
+    },
     /// `ALTER COLUMN … DROP EXPRESSION`: a generated column becomes a plain
     /// one and keeps its values.
-    DropGeneratedExpression { table: QualifiedName, column: String },
-    SetColumnComment { table: QualifiedName, column: String, comment: Option<String> },
+    DropGeneratedExpression {
+        table: QualifiedName,
+        column: String,
+    },
+    SetColumnComment {
+        table: QualifiedName,
+        column: String,
+        comment: Option<String>,
+    },
 
-    AddPrimaryKey { table: QualifiedName, primary_key: PrimaryKey },
-    DropPrimaryKey { table: QualifiedName, name: String },
-    AddForeignKey { table: QualifiedName, foreign_key: ForeignKey },
-    DropForeignKey { table: QualifiedName, name: String },
-    AddUnique { table: QualifiedName, unique: Unique },
-    DropUnique { table: QualifiedName, name: String },
-    AddCheck { table: QualifiedName, check: Check },
-    DropCheck { table: QualifiedName, name: String },
+    AddPrimaryKey {
+        table: QualifiedName,
+        primary_key: PrimaryKey,
+    },
+    DropPrimaryKey {
+        table: QualifiedName,
+        name: String,
+    },
+    AddForeignKey {
+        table: QualifiedName,
+        foreign_key: ForeignKey,
+    },
+    DropForeignKey {
+        table: QualifiedName,
+        name: String,
+    },
+    AddUnique {
+        table: QualifiedName,
+        unique: Unique,
+    },
+    DropUnique {
+        table: QualifiedName,
+        name: String,
+    },
+    AddCheck {
+        table: QualifiedName,
+        check: Check,
+    },
+    DropCheck {
+        table: QualifiedName,
+        name: String,
+    },
     /// Any constraint (primary key, foreign key, unique, check).
-    RenameConstraint { table: QualifiedName, from: String, to: String },
+    RenameConstraint {
+        table: QualifiedName,
+        from: String,
+        to: String,
+    },
 
-    CreateIndex { table: QualifiedName, index: Index },
-    DropIndex { table: QualifiedName, name: String },
-    RenameIndex { table: QualifiedName, from: String, to: String },
+    CreateIndex {
+        table: QualifiedName,
+        index: Index,
+    },
+    DropIndex {
+        table: QualifiedName,
+        name: String,
+    },
+    RenameIndex {
+        table: QualifiedName,
+        from: String,
+        to: String,
+    },
 }
 
 impl Change {
@@ -106,8 +227,15 @@ impl Change {
     pub fn destructive_warning(&self) -> Option<String> {
         match self {
             Change::DropSchema { name } => Some(format!("drops schema {}", quote_identifier(name))),
-            Change::DropEnum { name, .. } => Some(format!("drops enum type {}", quote_qualified(name))),
-            Change::RecreateEnum { name, old_values, new_values, .. } => {
+            Change::DropEnum { name, .. } => {
+                Some(format!("drops enum type {}", quote_qualified(name)))
+            }
+            Change::RecreateEnum {
+                name,
+                old_values,
+                new_values,
+                ..
+            } => {
                 let removed: Vec<String> = old_values
                     .iter()
                     .filter(|value| !new_values.contains(value))
@@ -123,21 +251,29 @@ impl Change {
                     ))
                 }
             }
-            Change::DropTable { name } => {
-                Some(format!("drops table {}: its data is lost", quote_qualified(name)))
-            }
-            Change::DropColumn { table, column, generated: false } => Some(format!(
+            Change::DropTable { name } => Some(format!(
+                "drops table {}: its data is lost",
+                quote_qualified(name)
+            )),
+            Change::DropColumn {
+                table,
+                column,
+                generated: false,
+            } => Some(format!(
                 "drops column {}: its data is lost",
                 quote_column(table, column)
             )),
-            Change::AlterColumnType { table, column, from, to } if !is_lossless_type_change(from, to) => {
-                Some(format!(
-                    "changes the type of column {} from {} to {}: values may be lost or fail to convert",
-                    quote_column(table, column),
-                    describe_type(from),
-                    describe_type(to)
-                ))
-            }
+            Change::AlterColumnType {
+                table,
+                column,
+                from,
+                to,
+            } if !is_lossless_type_change(from, to) => Some(format!(
+                "changes the type of column {} from {} to {}: values may be lost or fail to convert",
+                quote_column(table, column),
+                describe_type(from),
+                describe_type(to)
+            )),
             Change::AddColumn { table, column }
                 if !column.nullable
                     && column.default.is_none()
@@ -188,8 +324,7 @@ fn is_widening(from: &str, to: &str) -> bool {
         ("real", "double precision") => true,
         ("character varying", "character varying") => true,
         _ => {
-            if let (Some(from_length), Some(to_length)) =
-                (varchar_length(from), varchar_length(to))
+            if let (Some(from_length), Some(to_length)) = (varchar_length(from), varchar_length(to))
             {
                 return to_length >= from_length;
             }
@@ -200,7 +335,10 @@ fn is_widening(from: &str, to: &str) -> bool {
 }
 
 fn varchar_length(ty: &str) -> Option<u64> {
-    ty.strip_prefix("character varying(")?.strip_suffix(')')?.parse().ok()
+    ty.strip_prefix("character varying(")?
+        .strip_suffix(')')?
+        .parse()
+        .ok()
 }
 
 fn describe_type(ty: &ColumnType) -> String {
@@ -218,7 +356,11 @@ pub fn quote_identifier(name: &str) -> String {
 
 /// `"schema"."name"`.
 pub fn quote_qualified(name: &QualifiedName) -> String {
-    format!("{}.{}", quote_identifier(&name.schema), quote_identifier(&name.name))
+    format!(
+        "{}.{}",
+        quote_identifier(&name.schema),
+        quote_identifier(&name.name)
+    )
 }
 
 /// `"schema"."table"."column"`.

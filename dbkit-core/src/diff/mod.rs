@@ -1,8 +1,20 @@
 //! The differ: last snapshot × code → ordered changes.
+//!
+//! [`diff`] compares two schema models and returns the steps of a
+//! migration ([`Change`]), ordered so that each applies on the database the
+//! previous ones left (see the `plan` module for the phases).
+//! [`apply_changes`] runs steps on a model, which is how the differ tracks
+//! the state it emits against and how tests check it.
 
+mod apply;
 mod change;
+mod plan;
+mod renames;
 
+pub use apply::{apply_change, apply_changes};
 pub use change::{
     Change, EnumColumnUse, EnumValuePosition, is_lossless_type_change, quote_column,
     quote_identifier, quote_literal, quote_qualified,
 };
+pub use plan::diff;
+pub use renames::{Ambiguity, DiffOptions, Rename, parse_rename_argument};

@@ -1,0 +1,1191 @@
+//! The order of a migration's steps, so that each applies on the database
+//! the previous ones left.
+//!
+//! The differ keeps the schema the steps so far produce (`current`) and
+//! emits each step against it, in these phases:
+//!
+//! 1. create schemas;
+//! 2. create enums, add enum labels (`ADD VALUE … BEFORE/AFTER`);
+//! 3. drop the foreign keys that change, whose table or columns go, whose
+//!    columns change type, or whose referenced key is dropped; also those
+//!    that tie dropped tables in a cycle;
+//! 4. drop the other constraints and indexes that change or go;
+//! 5. recreate enums that lost or reordered labels (after 3–4, because the
+//!    column conversions need the constraints over them gone);
+//! 6. rename and move tables, then rename the constraints and indexes whose
+//!    definition is unchanged but whose name is not;
+//! 7. create tables, with columns, primary key, unique and check
+//!    constraints;
+//! 8. per table: rename columns, alter columns, add columns (a generated
+//!    column whose expression changes is dropped and added here);
+//! 9. add primary keys, unique and check constraints;
+//! 10. create indexes (before foreign keys: a unique index can be the key a
+//!     foreign key references);
+//! 11. add foreign keys, once every referenced table and key exists;
+//! 12. set comments on enums, tables and columns;
+//! 13. drop columns;
+//! 14. drop tables, referencing tables before the tables they reference;
+//! 15. drop enums, then schemas.
+
+use super::apply::{apply_change, column_uses_enum};
+use super::change::{Change, EnumColumnUse, EnumValuePosition};
+use super::renames::{Ambiguity, DiffOptions, Renames, match_renames};
+use crate::model::{Column, Enum, ForeignKey, Index, IndexKey, QualifiedName, Schema, Table};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// PostgreSQL truncates identifiers longer than this many bytes.
+const IDENTIFIER_MAX_BYTES: usize = 63;
+
+/// The changes that turn `old` into `new`, in an order PostgreSQL accepts,
+/// or the disappear-and-appear cases that only the user can settle.
+pub fn diff(
+    old: &Schema,
+    new: &Schema,
+    options: &DiffOptions,
+) -> Result<Vec<Change>, Vec<Ambiguity>> {
+    let mut old = old.clone();
+    old.canonicalize();
+    let mut new = new.clone();
+    new.canonicalize();
+    let renames = match_renames(&old, &new, options)?;
+    Ok(plan_changes(old, new, renames))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum ColumnStatus {
+    /// Kept as it is, or altered in ways that leave dependents in place.
+    Stable,
+    /// Its type changes (or its enum is recreated).
+    TypeChanged,
+    /// Dropped and added again (a generated column's expression changes).
+    Recreated,
+    Dropped,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum ItemKind {
+    PrimaryKey,
+    Unique,
+    Check,
+    Index,
+    ForeignKey,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Fate {
+    Keep,
+    Rename(String),
+    Drop,
+}
+
+/// What happens to one constraint or index of the old schema. `table` is
+/// the table's name after renames.
+#[derive(Debug, Clone)]
+struct ItemFate {
+    table: QualifiedName,
+    kind: ItemKind,
+    name: String,
+    fate: Fate,
+}
+
+/// Everything decided before the first step is emitted.
+#[derive(Debug, Default)]
+struct Analysis {
+    column_statuses: BTreeMap<(QualifiedName, String), ColumnStatus>,
+    recreated_enums: BTreeSet<QualifiedName>,
+    fates: Vec<ItemFate>,
+    /// Old names of dropped tables, in the order to drop them.
+    table_drop_order: Vec<QualifiedName>,
+}
+
+#[derive(Debug)]
+struct Planner {
+    current: Schema,
+    new: Schema,
+    renames: Renames,
+    changes: Vec<Change>,
+}
+
+impl Planner {
+    fn push(&mut self, change: Change) {
+        apply_change(&mut self.current, &change);
+        self.changes.push(change);
+    }
+}
+
+fn plan_changes(old: Schema, new: Schema, renames: Renames) -> Vec<Change> {
+    let analysis = analyse(&old, &new, &renames);
+    let mut planner = Planner {
+        current: old,
+        new,
+        renames,
+        changes: Vec::new(),
+    };
+    create_schemas(&mut planner);
+    create_and_extend_enums(&mut planner, &analysis);
+    drop_changed_items(&mut planner, &analysis, true);
+    drop_changed_items(&mut planner, &analysis, false);
+    recreate_enums(&mut planner, &analysis);
+    rename_tables_and_items(&mut planner, &analysis);
+    create_tables(&mut planner);
+    alter_tables(&mut planner);
+    add_keys_and_checks(&mut planner);
+    create_indexes(&mut planner);
+    add_foreign_keys(&mut planner);
+    set_comments(&mut planner);
+    drop_columns(&mut planner);
+    drop_tables(&mut planner, &analysis);
+    drop_enums_and_schemas(&mut planner);
+    planner.changes
+}
+
+/// The old schema with the table and column renames applied: what each old
+/// item looks like under the new names.
+fn renamed_view(old: &Schema, renames: &Renames) -> Schema {
+    let mut view = old.clone();
+    for (from, to) in &renames.tables {
+        apply_change(
+            &mut view,
+            &Change::RenameTable {
+                from: from.clone(),
+                to: to.clone(),
+            },
+        );
+    }
+    for (table, columns) in &renames.columns {
+        for (from, to) in columns {
+            apply_change(
+                &mut view,
+                &Change::RenameColumn {
+                    table: table.clone(),
+                    from: from.clone(),
+                    to: to.clone(),
+                },
+            );
+        }
+    }
+    view
+}
+
+fn column_must_be_recreated(current: &Column, target: &Column) -> bool {
+    target.generated.is_some() && (current.generated != target.generated || current.ty != target.ty)
+}
+
+fn analyse(old: &Schema, new: &Schema, renames: &Renames) -> Analysis {
+    let view = renamed_view(old, renames);
+    let mut analysis = Analysis::default();
+    for new_enum in &new.enums {
+        if let Some(old_enum) = old.enum_type(&new_enum.name) {
+            if old_enum.values != new_enum.values
+                && enum_additions(&old_enum.values, &new_enum.values).is_none()
+            {
+                analysis.recreated_enums.insert(new_enum.name.clone());
+            }
+        }
+    }
+    for table in &view.tables {
+        let new_table = new.table(&table.name);
+        for column in &table.columns {
+            let target = new_table.and_then(|new_table| new_table.column(&column.name));
+            let status = match target {
+                None => ColumnStatus::Dropped,
+                Some(target) if column_must_be_recreated(column, target) => ColumnStatus::Recreated,
+                Some(target) if column.ty != target.ty => ColumnStatus::TypeChanged,
+                Some(_)
+                    if analysis
+                        .recreated_enums
+                        .iter()
+                        .any(|name| column_uses_enum(column, name)) =>
+                {
+                    ColumnStatus::TypeChanged
+                }
+                Some(_) => ColumnStatus::Stable,
+            };
+            analysis
+                .column_statuses
+                .insert((table.name.clone(), column.name.clone()), status);
+        }
+    }
+    let status = |table: &QualifiedName, column: &str| {
+        analysis
+            .column_statuses
+            .get(&(table.clone(), column.to_string()))
+            .copied()
+            .unwrap_or(ColumnStatus::Dropped)
+    };
+    let mut fates = Vec::new();
+    for table in &view.tables {
+        let Some(new_table) = new.table(&table.name) else {
+            continue;
+        };
+        let expressions_unstable = table.columns.iter().any(|column| {
+            matches!(
+                status(&table.name, &column.name),
+                ColumnStatus::TypeChanged | ColumnStatus::Recreated
+            )
+        });
+        let columns_stay = |columns: &[String]| {
+            columns.iter().all(|column| {
+                matches!(
+                    status(&table.name, column),
+                    ColumnStatus::Stable | ColumnStatus::TypeChanged
+                )
+            })
+        };
+        let old_keys: Vec<_> = table.primary_key.iter().collect();
+        let new_keys: Vec<_> = new_table.primary_key.iter().collect();
+        decide_fates(
+            &mut fates,
+            &table.name,
+            ItemKind::PrimaryKey,
+            &old_keys,
+            &new_keys,
+            |key| &key.name,
+            |a, b| same_columns_definition(&a.columns, &b.columns),
+            |key| columns_stay(&key.columns),
+        );
+        let old_uniques: Vec<_> = table.uniques.iter().collect();
+        let new_uniques: Vec<_> = new_table.uniques.iter().collect();
+        decide_fates(
+            &mut fates,
+            &table.name,
+            ItemKind::Unique,
+            &old_uniques,
+            &new_uniques,
+            |unique| &unique.name,
+            |a, b| same_columns_definition(&a.columns, &b.columns),
+            |unique| columns_stay(&unique.columns),
+        );
+        let old_checks: Vec<_> = table.checks.iter().collect();
+        let new_checks: Vec<_> = new_table.checks.iter().collect();
+        decide_fates(
+            &mut fates,
+            &table.name,
+            ItemKind::Check,
+            &old_checks,
+            &new_checks,
+            |check| &check.name,
+            |a, b| a.expr == b.expr,
+            |_| !expressions_unstable,
+        );
+        let old_indexes: Vec<_> = table.indexes.iter().collect();
+        let new_indexes: Vec<_> = new_table.indexes.iter().collect();
+        decide_fates(
+            &mut fates,
+            &table.name,
+            ItemKind::Index,
+            &old_indexes,
+            &new_indexes,
+            |index| &index.name,
+            |a, b| same_index_definition(a, b),
+            |index| {
+                let columns_ok = match &index.key {
+                    IndexKey::Columns(columns) => columns_stay(columns),
+                    IndexKey::Expression(_) => !expressions_unstable,
+                };
+                columns_ok && (index.predicate.is_none() || !expressions_unstable)
+            },
+        );
+    }
+    let dropped_tables: BTreeSet<QualifiedName> = view
+        .tables
+        .iter()
+        .filter(|table| new.table(&table.name).is_none())
+        .map(|table| table.name.clone())
+        .collect();
+    let (table_drop_order, cycle_foreign_keys) = order_table_drops(&view, &dropped_tables);
+    let foreign_key_stays = |foreign_key: &ForeignKey, fates: &[ItemFate]| {
+        let target = &foreign_key.references;
+        if dropped_tables.contains(target) {
+            return true;
+        }
+        if view.table(target).is_none() {
+            return false;
+        }
+        let referenced_stay = foreign_key
+            .referenced_columns
+            .iter()
+            .all(|column| status(target, column) == ColumnStatus::Stable);
+        referenced_stay && referenced_key_stays(&view, foreign_key, fates)
+    };
+    let mut foreign_key_fates = Vec::new();
+    for table in &view.tables {
+        let old_keys: Vec<_> = table.foreign_keys.iter().collect();
+        match new.table(&table.name) {
+            Some(new_table) => {
+                let new_keys: Vec<_> = new_table.foreign_keys.iter().collect();
+                decide_fates(
+                    &mut foreign_key_fates,
+                    &table.name,
+                    ItemKind::ForeignKey,
+                    &old_keys,
+                    &new_keys,
+                    |key| &key.name,
+                    |a, b| same_foreign_key_definition(a, b),
+                    |key| {
+                        key.columns
+                            .iter()
+                            .all(|column| status(&table.name, column) == ColumnStatus::Stable)
+                            && foreign_key_stays(key, &fates)
+                    },
+                );
+            }
+            None => {
+                for foreign_key in old_keys {
+                    let in_cycle = cycle_foreign_keys
+                        .contains(&(table.name.clone(), foreign_key.name.clone()));
+                    if in_cycle || !foreign_key_stays(foreign_key, &fates) {
+                        foreign_key_fates.push(ItemFate {
+                            table: table.name.clone(),
+                            kind: ItemKind::ForeignKey,
+                            name: foreign_key.name.clone(),
+                            fate: Fate::Drop,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    fates.extend(foreign_key_fates);
+    analysis.fates = fates;
+    analysis.table_drop_order = table_drop_order;
+    analysis
+}
+
+/// Keeps items whose name and definition are unchanged, renames those whose
+/// definition reappears under another name, drops the rest.
+#[allow(clippy::too_many_arguments)]
+fn decide_fates<T>(
+    fates: &mut Vec<ItemFate>,
+    table: &QualifiedName,
+    kind: ItemKind,
+    old_items: &[&T],
+    new_items: &[&T],
+    name_of: impl Fn(&T) -> &String,
+    same_definition: impl Fn(&T, &T) -> bool,
+    stays: impl Fn(&T) -> bool,
+) {
+    let mut taken: BTreeSet<String> = BTreeSet::new();
+    let mut decided: BTreeMap<String, Fate> = BTreeMap::new();
+    for old_item in old_items {
+        let name = name_of(old_item);
+        if decided.contains_key(name) {
+            continue;
+        }
+        if !stays(old_item) {
+            decided.insert(name.clone(), Fate::Drop);
+            continue;
+        }
+        let kept = new_items
+            .iter()
+            .any(|new_item| name_of(new_item) == name && same_definition(old_item, new_item));
+        if kept && taken.insert(name.clone()) {
+            decided.insert(name.clone(), Fate::Keep);
+        }
+    }
+    for old_item in old_items {
+        let name = name_of(old_item);
+        if decided.contains_key(name) {
+            continue;
+        }
+        let old_names: BTreeSet<&String> = old_items.iter().map(|item| name_of(item)).collect();
+        let partner = new_items.iter().find(|new_item| {
+            let new_name = name_of(new_item);
+            !taken.contains(new_name)
+                && !(old_names.contains(new_name) && decided.get(new_name) == Some(&Fate::Keep))
+                && same_definition(old_item, new_item)
+        });
+        let fate = match partner {
+            Some(new_item) => {
+                taken.insert(name_of(new_item).clone());
+                Fate::Rename(name_of(new_item).clone())
+            }
+            None => Fate::Drop,
+        };
+        decided.insert(name.clone(), fate);
+    }
+    for (name, fate) in decided {
+        fates.push(ItemFate {
+            table: table.clone(),
+            kind,
+            name,
+            fate,
+        });
+    }
+}
+
+fn same_columns_definition(a: &[String], b: &[String]) -> bool {
+    a == b
+}
+
+fn same_index_definition(a: &Index, b: &Index) -> bool {
+    a.key == b.key && a.unique == b.unique && a.method == b.method && a.predicate == b.predicate
+}
+
+fn same_foreign_key_definition(a: &ForeignKey, b: &ForeignKey) -> bool {
+    a.columns == b.columns
+        && a.references == b.references
+        && a.referenced_columns == b.referenced_columns
+        && a.on_delete == b.on_delete
+        && a.on_update == b.on_update
+}
+
+/// Whether the keys a foreign key relies on (primary key, unique
+/// constraints and unique indexes over the referenced columns) all stay.
+fn referenced_key_stays(view: &Schema, foreign_key: &ForeignKey, fates: &[ItemFate]) -> bool {
+    let Some(table) = view.table(&foreign_key.references) else {
+        return false;
+    };
+    let wanted: BTreeSet<&String> = foreign_key.referenced_columns.iter().collect();
+    let matches = |columns: &[String]| columns.iter().collect::<BTreeSet<_>>() == wanted;
+    let mut keys: Vec<(ItemKind, &String)> = Vec::new();
+    if let Some(primary_key) = &table.primary_key {
+        if matches(&primary_key.columns) {
+            keys.push((ItemKind::PrimaryKey, &primary_key.name));
+        }
+    }
+    for unique in &table.uniques {
+        if matches(&unique.columns) {
+            keys.push((ItemKind::Unique, &unique.name));
+        }
+    }
+    for index in &table.indexes {
+        if let IndexKey::Columns(columns) = &index.key {
+            if index.unique && index.predicate.is_none() && matches(columns) {
+                keys.push((ItemKind::Index, &index.name));
+            }
+        }
+    }
+    keys.iter().all(|(kind, name)| {
+        !fates.iter().any(|fate| {
+            &fate.table == &table.name
+                && fate.kind == *kind
+                && &&fate.name == name
+                && fate.fate == Fate::Drop
+        })
+    })
+}
+
+/// Dropped tables ordered so that a table is dropped before the tables it
+/// references; the foreign keys that tie the rest in a cycle are returned
+/// to be dropped first.
+fn order_table_drops(
+    view: &Schema,
+    dropped: &BTreeSet<QualifiedName>,
+) -> (Vec<QualifiedName>, BTreeSet<(QualifiedName, String)>) {
+    let mut remaining: Vec<QualifiedName> = dropped.iter().cloned().collect();
+    let mut order = Vec::new();
+    let mut cycle_foreign_keys = BTreeSet::new();
+    while !remaining.is_empty() {
+        let referenced_by_other =
+            |candidate: &QualifiedName, cycle: &BTreeSet<(QualifiedName, String)>| {
+                remaining.iter().any(|other| {
+                    other != candidate
+                        && view.table(other).is_some_and(|table| {
+                            table.foreign_keys.iter().any(|key| {
+                                &key.references == candidate
+                                    && !cycle.contains(&(other.clone(), key.name.clone()))
+                            })
+                        })
+                })
+            };
+        let next = remaining
+            .iter()
+            .position(|candidate| !referenced_by_other(candidate, &cycle_foreign_keys));
+        match next {
+            Some(index) => order.push(remaining.remove(index)),
+            None => {
+                for name in &remaining {
+                    if let Some(table) = view.table(name) {
+                        for key in &table.foreign_keys {
+                            if &key.references != name && remaining.contains(&key.references) {
+                                cycle_foreign_keys.insert((name.clone(), key.name.clone()));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    (order, cycle_foreign_keys)
+}
+
+/// The `ADD VALUE` steps that turn `old` labels into `new` ones, when `new`
+/// only inserts labels; `None` when labels are removed or reordered.
+pub(crate) fn enum_additions(
+    old: &[String],
+    new: &[String],
+) -> Option<Vec<(String, EnumValuePosition)>> {
+    let distinct = |values: &[String]| values.iter().collect::<BTreeSet<_>>().len() == values.len();
+    if !distinct(old) || !distinct(new) {
+        return None;
+    }
+    let kept: Vec<&String> = new.iter().filter(|value| old.contains(value)).collect();
+    if kept.len() != old.len() || kept.iter().zip(old).any(|(a, b)| *a != b) {
+        return None;
+    }
+    let mut current: Vec<String> = old.to_vec();
+    let mut additions = Vec::new();
+    for (index, value) in new.iter().enumerate() {
+        if current.contains(value) {
+            continue;
+        }
+        let position = match index.checked_sub(1).and_then(|previous| new.get(previous)) {
+            Some(previous) if current.last() == Some(previous) => EnumValuePosition::End,
+            Some(previous) => EnumValuePosition::After(previous.clone()),
+            None => match new.iter().skip(1).find(|next| current.contains(next)) {
+                Some(next) => EnumValuePosition::Before(next.clone()),
+                None => EnumValuePosition::End,
+            },
+        };
+        let insert_at = match &position {
+            EnumValuePosition::End => current.len(),
+            EnumValuePosition::Before(label) => {
+                current.iter().position(|v| v == label).unwrap_or(0)
+            }
+            EnumValuePosition::After(label) => current
+                .iter()
+                .position(|v| v == label)
+                .map_or(current.len(), |i| i + 1),
+        };
+        current.insert(insert_at, value.clone());
+        additions.push((value.clone(), position));
+    }
+    Some(additions)
+}
+
+fn strip_column(column: &Column) -> Column {
+    Column {
+        comment: None,
+        renamed_from: None,
+        source: None,
+        ..column.clone()
+    }
+}
+
+/// The part of a table `CREATE TABLE` makes: no foreign keys, indexes or
+/// comments.
+fn table_for_create(table: &Table) -> Table {
+    Table {
+        name: table.name.clone(),
+        columns: table.columns.iter().map(strip_column).collect(),
+        primary_key: table.primary_key.clone(),
+        foreign_keys: Vec::new(),
+        uniques: table.uniques.clone(),
+        checks: table.checks.clone(),
+        indexes: Vec::new(),
+        comment: None,
+        renamed_from: None,
+        source: None,
+    }
+}
+
+fn strip_foreign_key(foreign_key: &ForeignKey) -> ForeignKey {
+    ForeignKey {
+        source: None,
+        ..foreign_key.clone()
+    }
+}
+
+fn create_schemas(planner: &mut Planner) {
+    let missing: Vec<String> = planner
+        .new
+        .schemas
+        .iter()
+        .filter(|name| !planner.current.schemas.contains(name))
+        .cloned()
+        .collect();
+    for name in missing {
+        planner.push(Change::CreateSchema { name });
+    }
+}
+
+fn create_and_extend_enums(planner: &mut Planner, analysis: &Analysis) {
+    let new_enums = planner.new.enums.clone();
+    for new_enum in &new_enums {
+        match planner.current.enum_type(&new_enum.name) {
+            None => planner.push(Change::CreateEnum {
+                enum_type: Enum {
+                    comment: None,
+                    source: None,
+                    ..new_enum.clone()
+                },
+            }),
+            Some(old_enum) => {
+                if analysis.recreated_enums.contains(&new_enum.name) {
+                    continue;
+                }
+                let additions =
+                    enum_additions(&old_enum.values, &new_enum.values).unwrap_or_default();
+                for (value, position) in additions {
+                    planner.push(Change::AddEnumValue {
+                        name: new_enum.name.clone(),
+                        value,
+                        position,
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Phase 3 (`foreign_keys`) or 4 (everything else): drops what the analysis
+/// decided to drop, under the tables' current (old) names.
+fn drop_changed_items(planner: &mut Planner, analysis: &Analysis, foreign_keys: bool) {
+    for item in &analysis.fates {
+        if item.fate != Fate::Drop || (item.kind == ItemKind::ForeignKey) != foreign_keys {
+            continue;
+        }
+        let table = planner.renames.old_table_name(&item.table);
+        let name = item.name.clone();
+        let change = match item.kind {
+            ItemKind::PrimaryKey => Change::DropPrimaryKey { table, name },
+            ItemKind::Unique => Change::DropUnique { table, name },
+            ItemKind::Check => Change::DropCheck { table, name },
+            ItemKind::Index => Change::DropIndex { table, name },
+            ItemKind::ForeignKey => Change::DropForeignKey { table, name },
+        };
+        planner.push(change);
+    }
+}
+
+/// A name for the old type during a recreate, free in its schema.
+fn temporary_enum_name(name: &QualifiedName, planner: &Planner) -> QualifiedName {
+    let mut stem = name.name.clone();
+    while stem.len() > IDENTIFIER_MAX_BYTES - 8 {
+        stem.pop();
+    }
+    let taken = |candidate: &QualifiedName| {
+        planner.current.enum_type(candidate).is_some()
+            || planner.new.enum_type(candidate).is_some()
+            || planner.current.table(candidate).is_some()
+            || planner.new.table(candidate).is_some()
+    };
+    let mut counter = 1u32;
+    loop {
+        let suffix = if counter == 1 {
+            "_old".to_string()
+        } else {
+            format!("_old{counter}")
+        };
+        let candidate = QualifiedName::new(name.schema.clone(), format!("{stem}{suffix}"));
+        if !taken(&candidate) || counter > 1000 {
+            return candidate;
+        }
+        counter += 1;
+    }
+}
+
+fn recreate_enums(planner: &mut Planner, analysis: &Analysis) {
+    for name in &analysis.recreated_enums {
+        let (Some(old_enum), Some(new_enum)) =
+            (planner.current.enum_type(name), planner.new.enum_type(name))
+        else {
+            continue;
+        };
+        let old_values = old_enum.values.clone();
+        let new_values = new_enum.values.clone();
+        let mut columns = Vec::new();
+        for table in &planner.current.tables {
+            for column in table
+                .columns
+                .iter()
+                .filter(|column| column_uses_enum(column, name))
+            {
+                let new_table_name = planner.renames.new_table_name(&table.name);
+                let new_column_name = planner
+                    .renames
+                    .new_column_name(&new_table_name, &column.name);
+                let restored_default = planner
+                    .new
+                    .table(&new_table_name)
+                    .and_then(|new_table| new_table.column(&new_column_name))
+                    .filter(|target| target.ty == column.ty && target.generated.is_none())
+                    .and_then(|target| target.default.clone());
+                columns.push(EnumColumnUse {
+                    table: table.name.clone(),
+                    column: column.name.clone(),
+                    array_dims: column.ty.array_dims,
+                    dropped_default: column.default.clone(),
+                    restored_default,
+                });
+            }
+        }
+        let temporary_name = temporary_enum_name(name, planner);
+        planner.push(Change::RecreateEnum {
+            name: name.clone(),
+            old_values,
+            new_values,
+            temporary_name,
+            columns,
+        });
+    }
+}
+
+fn rename_tables_and_items(planner: &mut Planner, analysis: &Analysis) {
+    for (from, to) in planner.renames.tables.clone() {
+        planner.push(Change::RenameTable { from, to });
+    }
+    let mut by_table: BTreeMap<QualifiedName, Vec<(bool, String, String)>> = BTreeMap::new();
+    for item in &analysis.fates {
+        if let Fate::Rename(to) = &item.fate {
+            by_table.entry(item.table.clone()).or_default().push((
+                item.kind == ItemKind::Index,
+                item.name.clone(),
+                to.clone(),
+            ));
+        }
+    }
+    for (table, mut pending) in by_table {
+        // A rename waits while its target is still the name of another
+        // pending item; a cycle goes through a temporary name.
+        while !pending.is_empty() {
+            let ready = pending
+                .iter()
+                .position(|(_, _, to)| !pending.iter().any(|(_, from, _)| from == to));
+            let index = match ready {
+                Some(index) => index,
+                None => {
+                    let (is_index, from, to) = pending.remove(0);
+                    let temporary = format!(
+                        "{}_tmp",
+                        truncate_identifier(&from, IDENTIFIER_MAX_BYTES - 4)
+                    );
+                    pending.push((is_index, temporary.clone(), to));
+                    pending.insert(0, (is_index, from, temporary));
+                    0
+                }
+            };
+            let (is_index, from, to) = pending.remove(index);
+            let change = if is_index {
+                Change::RenameIndex {
+                    table: table.clone(),
+                    from,
+                    to,
+                }
+            } else {
+                Change::RenameConstraint {
+                    table: table.clone(),
+                    from,
+                    to,
+                }
+            };
+            planner.push(change);
+        }
+    }
+}
+
+fn truncate_identifier(name: &str, max_bytes: usize) -> String {
+    let mut result = String::new();
+    for character in name.chars() {
+        if result.len() + character.len_utf8() > max_bytes {
+            break;
+        }
+        result.push(character);
+    }
+    result
+}
+
+fn create_tables(planner: &mut Planner) {
+    let missing: Vec<Table> = planner
+        .new
+        .tables
+        .iter()
+        .filter(|table| planner.current.table(&table.name).is_none())
+        .map(table_for_create)
+        .collect();
+    for table in missing {
+        planner.push(Change::CreateTable { table });
+    }
+}
+
+fn alter_tables(planner: &mut Planner) {
+    let new_tables = planner.new.tables.clone();
+    for new_table in &new_tables {
+        let name = &new_table.name;
+        if planner.current.table(name).is_none() {
+            continue;
+        }
+        let column_renames = planner
+            .renames
+            .columns
+            .get(name)
+            .cloned()
+            .unwrap_or_default();
+        for (from, to) in column_renames {
+            planner.push(Change::RenameColumn {
+                table: name.clone(),
+                from,
+                to,
+            });
+        }
+        let mut recreated = BTreeSet::new();
+        for target in &new_table.columns {
+            let Some(current) = planner
+                .current
+                .table(name)
+                .and_then(|table| table.column(&target.name))
+                .cloned()
+            else {
+                continue;
+            };
+            if column_must_be_recreated(&current, target) {
+                recreated.insert(target.name.clone());
+            } else {
+                alter_column(planner, name, &current, target);
+            }
+        }
+        for target in &new_table.columns {
+            let current = planner
+                .current
+                .table(name)
+                .and_then(|table| table.column(&target.name))
+                .cloned();
+            match current {
+                Some(current) if recreated.contains(&target.name) => {
+                    planner.push(Change::DropColumn {
+                        table: name.clone(),
+                        column: current.name.clone(),
+                        generated: current.generated.is_some(),
+                    });
+                    planner.push(Change::AddColumn {
+                        table: name.clone(),
+                        column: strip_column(target),
+                    });
+                }
+                Some(_) => {}
+                None => planner.push(Change::AddColumn {
+                    table: name.clone(),
+                    column: strip_column(target),
+                }),
+            }
+        }
+    }
+}
+
+/// The steps that turn column `current` into `target` in place, in the
+/// order PostgreSQL needs: expressions, identity and serial defaults go
+/// before the type changes; NOT NULL comes before a new identity.
+fn alter_column(planner: &mut Planner, table: &QualifiedName, current: &Column, target: &Column) {
+    let column = current.name.clone();
+    let mut default = current.default.clone();
+    if current.generated.is_some() && target.generated.is_none() {
+        planner.push(Change::DropGeneratedExpression {
+            table: table.clone(),
+            column: column.clone(),
+        });
+    }
+    if current.identity.is_some() && target.identity.is_none() {
+        planner.push(Change::DropIdentity {
+            table: table.clone(),
+            column: column.clone(),
+        });
+    }
+    if current.serial && !target.serial {
+        planner.push(Change::DropSerial {
+            table: table.clone(),
+            column: column.clone(),
+        });
+        default = None;
+    }
+    let type_changes = current.ty != target.ty;
+    if default.is_some() && (default != target.default || type_changes) {
+        planner.push(Change::DropDefault {
+            table: table.clone(),
+            column: column.clone(),
+        });
+        default = None;
+    }
+    if type_changes {
+        planner.push(Change::AlterColumnType {
+            table: table.clone(),
+            column: column.clone(),
+            from: current.ty.clone(),
+            to: target.ty.clone(),
+        });
+    }
+    if let Some(target_default) = &target.default {
+        if default.as_ref() != Some(target_default) {
+            planner.push(Change::SetDefault {
+                table: table.clone(),
+                column: column.clone(),
+                default: target_default.clone(),
+            });
+        }
+    }
+    if current.nullable && !target.nullable {
+        planner.push(Change::SetNotNull {
+            table: table.clone(),
+            column: column.clone(),
+        });
+    } else if !current.nullable && target.nullable {
+        planner.push(Change::DropNotNull {
+            table: table.clone(),
+            column: column.clone(),
+        });
+    }
+    match (current.identity, target.identity) {
+        (None, Some(identity)) => {
+            planner.push(Change::AddIdentity {
+                table: table.clone(),
+                column: column.clone(),
+                identity,
+            });
+        }
+        (Some(old), Some(new)) if old != new => {
+            planner.push(Change::SetIdentityKind {
+                table: table.clone(),
+                column: column.clone(),
+                identity: new,
+            });
+        }
+        _ => {}
+    }
+    if !current.serial && target.serial {
+        planner.push(Change::AddSerial {
+            table: table.clone(),
+            column,
+            ty: target.ty.clone(),
+        });
+    }
+}
+
+/// Adds what `target` has and `current` lacks (and, as a safety net, drops
+/// what the earlier phases left behind).
+fn add_keys_and_checks(planner: &mut Planner) {
+    let new_tables = planner.new.tables.clone();
+    for new_table in &new_tables {
+        let name = &new_table.name;
+        let Some(current) = planner.current.table(name).cloned() else {
+            continue;
+        };
+        let same_key = |a: &Option<crate::model::PrimaryKey>,
+                        b: &Option<crate::model::PrimaryKey>| match (a, b) {
+            (Some(a), Some(b)) => {
+                a.name == b.name && same_columns_definition(&a.columns, &b.columns)
+            }
+            (None, None) => true,
+            _ => false,
+        };
+        if !same_key(&current.primary_key, &new_table.primary_key) {
+            if let Some(primary_key) = &current.primary_key {
+                planner.push(Change::DropPrimaryKey {
+                    table: name.clone(),
+                    name: primary_key.name.clone(),
+                });
+            }
+            if let Some(primary_key) = &new_table.primary_key {
+                planner.push(Change::AddPrimaryKey {
+                    table: name.clone(),
+                    primary_key: primary_key.clone(),
+                });
+            }
+        }
+        for unique in &current.uniques {
+            let wanted = new_table
+                .uniques
+                .iter()
+                .any(|other| other.name == unique.name && other.columns == unique.columns);
+            if !wanted {
+                planner.push(Change::DropUnique {
+                    table: name.clone(),
+                    name: unique.name.clone(),
+                });
+            }
+        }
+        for check in &current.checks {
+            let wanted = new_table.checks.iter().any(|other| other == check);
+            if !wanted {
+                planner.push(Change::DropCheck {
+                    table: name.clone(),
+                    name: check.name.clone(),
+                });
+            }
+        }
+        for unique in &new_table.uniques {
+            let present = current
+                .uniques
+                .iter()
+                .any(|other| other.name == unique.name && other.columns == unique.columns);
+            if !present {
+                planner.push(Change::AddUnique {
+                    table: name.clone(),
+                    unique: unique.clone(),
+                });
+            }
+        }
+        for check in &new_table.checks {
+            if !current.checks.contains(check) {
+                planner.push(Change::AddCheck {
+                    table: name.clone(),
+                    check: check.clone(),
+                });
+            }
+        }
+    }
+}
+
+fn create_indexes(planner: &mut Planner) {
+    let new_tables = planner.new.tables.clone();
+    for new_table in &new_tables {
+        let name = &new_table.name;
+        let Some(current) = planner.current.table(name).cloned() else {
+            continue;
+        };
+        for index in &current.indexes {
+            let wanted = new_table
+                .indexes
+                .iter()
+                .any(|other| other.name == index.name && same_index_definition(other, index));
+            if !wanted {
+                planner.push(Change::DropIndex {
+                    table: name.clone(),
+                    name: index.name.clone(),
+                });
+            }
+        }
+        for index in &new_table.indexes {
+            let present = current
+                .indexes
+                .iter()
+                .any(|other| other.name == index.name && same_index_definition(other, index));
+            if !present {
+                planner.push(Change::CreateIndex {
+                    table: name.clone(),
+                    index: index.clone(),
+                });
+            }
+        }
+    }
+}
+
+fn add_foreign_keys(planner: &mut Planner) {
+    let new_tables = planner.new.tables.clone();
+    for new_table in &new_tables {
+        let name = &new_table.name;
+        let Some(current) = planner.current.table(name).cloned() else {
+            continue;
+        };
+        for foreign_key in &current.foreign_keys {
+            let wanted = new_table.foreign_keys.iter().any(|other| {
+                other.name == foreign_key.name && same_foreign_key_definition(other, foreign_key)
+            });
+            if !wanted {
+                planner.push(Change::DropForeignKey {
+                    table: name.clone(),
+                    name: foreign_key.name.clone(),
+                });
+            }
+        }
+        for foreign_key in &new_table.foreign_keys {
+            let present = current.foreign_keys.iter().any(|other| {
+                other.name == foreign_key.name && same_foreign_key_definition(other, foreign_key)
+            });
+            if !present {
+                planner.push(Change::AddForeignKey {
+                    table: name.clone(),
+                    foreign_key: strip_foreign_key(foreign_key),
+                });
+            }
+        }
+    }
+}
+
+fn set_comments(planner: &mut Planner) {
+    let new_enums = planner.new.enums.clone();
+    for new_enum in &new_enums {
+        let current = planner
+            .current
+            .enum_type(&new_enum.name)
+            .map(|e| e.comment.clone());
+        if current.is_some_and(|comment| comment != new_enum.comment) {
+            planner.push(Change::SetEnumComment {
+                name: new_enum.name.clone(),
+                comment: new_enum.comment.clone(),
+            });
+        }
+    }
+    let new_tables = planner.new.tables.clone();
+    for new_table in &new_tables {
+        let name = &new_table.name;
+        let Some(current) = planner.current.table(name).cloned() else {
+            continue;
+        };
+        if current.comment != new_table.comment {
+            planner.push(Change::SetTableComment {
+                table: name.clone(),
+                comment: new_table.comment.clone(),
+            });
+        }
+        for column in &new_table.columns {
+            if let Some(current_column) = current.column(&column.name) {
+                if current_column.comment != column.comment {
+                    planner.push(Change::SetColumnComment {
+                        table: name.clone(),
+                        column: column.name.clone(),
+                        comment: column.comment.clone(),
+                    });
+                }
+            }
+        }
+    }
+}
+
+fn drop_columns(planner: &mut Planner) {
+    let new_tables = planner.new.tables.clone();
+    for new_table in &new_tables {
+        let Some(current) = planner.current.table(&new_table.name).cloned() else {
+            continue;
+        };
+        for column in &current.columns {
+            if new_table.column(&column.name).is_none() {
+                planner.push(Change::DropColumn {
+                    table: new_table.name.clone(),
+                    column: column.name.clone(),
+                    generated: column.generated.is_some(),
+                });
+            }
+        }
+    }
+}
+
+fn drop_tables(planner: &mut Planner, analysis: &Analysis) {
+    let mut order = analysis.table_drop_order.clone();
+    // Anything an earlier phase could not foresee still goes, last.
+    for table in &planner.current.tables {
+        if planner.new.table(&table.name).is_none() && !order.contains(&table.name) {
+            order.push(table.name.clone());
+        }
+    }
+    for name in order {
+        if planner.current.table(&name).is_some() && planner.new.table(&name).is_none() {
+            planner.push(Change::DropTable { name });
+        }
+    }
+}
+
+fn drop_enums_and_schemas(planner: &mut Planner) {
+    let dropped_enums: Vec<Enum> = planner
+        .current
+        .enums
+        .iter()
+        .filter(|old_enum| planner.new.enum_type(&old_enum.name).is_none())
+        .cloned()
+        .collect();
+    for old_enum in dropped_enums {
+        planner.push(Change::DropEnum {
+            name: old_enum.name,
+            values: old_enum.values,
+        });
+    }
+    let dropped_schemas: Vec<String> = planner
+        .current
+        .schemas
+        .iter()
+        .filter(|name| !planner.new.schemas.contains(name))
+        .cloned()
+        .collect();
+    for name in dropped_schemas {
+        planner.push(Change::DropSchema { name });
+    }
+}
