@@ -245,7 +245,7 @@ impl Change {
                     None
                 } else {
                     Some(format!(
-                        "removes {} from enum type {}: rows that hold them make the migration fail",
+                        "removes {} from enum type {}: rows that hold a removed label make the migration fail",
                         removed.join(", "),
                         quote_qualified(name)
                     ))

@@ -889,7 +889,7 @@ fn alter_column(planner: &mut Planner, table: &QualifiedName, current: &Column, 
         default = None;
     }
     let type_changes = current.ty != target.ty;
-    if default.is_some() && (default != target.default || type_changes) {
+    if default.is_some() && (type_changes || target.default.is_none()) {
         planner.push(Change::DropDefault {
             table: table.clone(),
             column: column.clone(),

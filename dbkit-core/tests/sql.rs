@@ -1,0 +1,444 @@
+//! The SQL the differ and renderer produce for representative changes,
+//! checked against the snapshot files under `tests/snapshots`.
+
+mod common;
+
+use common::*;
+use dbkit_core::diff::{DiffOptions, Rename, apply_changes, diff};
+use dbkit_core::model::{ForeignKeyAction, Identity, Schema};
+use dbkit_core::render::render_migration;
+
+/// The migration from `old` to `new`, with its suggested name and flags,
+/// after checking that the changes turn `old` into `new` in the model.
+fn check_with(old: &Schema, new: &Schema, options: &DiffOptions) -> String {
+    let changes = match diff(old, new, options) {
+        Ok(changes) => changes,
+        Err(ambiguities) => {
+            return ambiguities.iter().map(|a| format!("ambiguity: {a}\n")).collect();
+        }
+    };
+    let applied = apply_changes(old, &changes);
+    assert_eq!(
+        common_form(&applied),
+        common_form(new),
+        "the changes do not turn the old schema into the new one"
+    );
+    let migration = render_migration(&changes);
+    format!(
+        "name: {}\nno_transaction: {}\n---\n{}",
+        migration.suggested_name, migration.no_transaction, migration.sql
+    )
+}
+
+fn check(old: &Schema, new: &Schema) -> String {
+    check_with(old, new, &DiffOptions::default())
+}
+
+/// The schema without hints, with canonical order and columns sorted by
+/// name (PostgreSQL appends added columns at the end).
+fn common_form(schema: &Schema) -> Schema {
+    let mut schema = schema.clone();
+    for table in &mut schema.tables {
+        table.renamed_from = None;
+        table.source = None;
+        table.columns.sort_by(|a, b| a.name.cmp(&b.name));
+        for column in &mut table.columns {
+            column.renamed_from = None;
+            column.source = None;
+        }
+        for key in &mut table.foreign_keys {
+            key.source = None;
+        }
+    }
+    for enum_type in &mut schema.enums {
+        enum_type.source = None;
+    }
+    schema.canonicalize();
+    schema
+}
+
+fn empty() -> Schema {
+    Schema::default()
+}
+
+#[test]
+fn no_changes_give_empty_sql() {
+    let schema = schema(&[], vec![], vec![users_table()]);
+    insta::assert_snapshot!(check(&schema, &schema));
+}
+
+#[test]
+fn create_table_with_every_feature() {
+    let mut orders = table(
+        "shop.Order",
+        vec![
+            serial(column("id", builtin("integer"))),
+            column("user id", builtin("bigint")),
+            with_default(column("status", enum_type("shop.order state")), "'draft'"),
+            commented(column("total", builtin("numeric(10,2)")), "In cents, it's exact."),
+            nullable(column("note", builtin("text"))),
+            generated(nullable(column("note_lower", builtin("text"))), "lower(\"note\")"),
+            with_default(column("tags", array_of(builtin("text"))), "'{}'"),
+            with_default(column("created_at", builtin("timestamp with time zone")), "now()"),
+            with_default(column("data", builtin("jsonb")), "'{}'::jsonb"),
+        ],
+    );
+    orders.primary_key = primary_key("Order_pkey", &["id"]);
+    orders.uniques = vec![unique("Order_user id_note_key", &["user id", "note"])];
+    orders.checks = vec![check_constraint("Order_total_check", "total >= 0")];
+    let mut cascade = foreign_key("Order_user id_fkey", &["user id"], "users", &["id"]);
+    cascade.on_delete = ForeignKeyAction::Cascade;
+    cascade.on_update = ForeignKeyAction::SetNull;
+    orders.foreign_keys = vec![cascade];
+    let mut unique_lower = expression_index("Order_lower_note_idx", "lower(\"note\")");
+    unique_lower.unique = true;
+    let mut tags = index("Order_tags_idx", &["tags"]);
+    tags.method = "gin".to_string();
+    let mut open = index("Order_created_at_idx", &["created_at"]);
+    open.predicate = Some("status <> 'shipped'".to_string());
+    let mut hashed = index("Order_note_idx", &["note"]);
+    hashed.method = "hash".to_string();
+    orders.indexes = vec![unique_lower, tags, open, hashed, index("Order_user id_status_idx", &["user id", "status"])];
+    orders.comment = Some("Orders placed by users.".to_string());
+    let mut states = enum_named("shop.order state", &["draft", "placed", "shipped"]);
+    states.comment = Some("Where an order is.".to_string());
+    let new = schema(&["shop"], vec![states], vec![users_table(), orders]);
+    insta::assert_snapshot!(check(&empty(), &new));
+}
+
+#[test]
+fn tables_referencing_each_other_are_created_before_their_foreign_keys() {
+    let mut orders = table("orders", vec![column("id", builtin("bigint")), column("user_id", builtin("bigint"))]);
+    orders.primary_key = primary_key("orders_pkey", &["id"]);
+    orders.foreign_keys = vec![foreign_key("orders_user_id_fkey", &["user_id"], "users", &["id"])];
+    let mut users = users_table();
+    users.columns.push(nullable(column("last_order_id", builtin("bigint"))));
+    users.foreign_keys =
+        vec![foreign_key("users_last_order_id_fkey", &["last_order_id"], "orders", &["id"])];
+    let new = schema(&[], vec![], vec![orders, users]);
+    insta::assert_snapshot!(check(&empty(), &new));
+}
+
+#[test]
+fn add_drop_and_rename_columns() {
+    let mut old_users = users_table();
+    old_users.columns.push(column("age", builtin("integer")));
+    old_users.columns.push(column("full_name", builtin("text")));
+    let old = schema(&[], vec![], vec![old_users]);
+    let mut new_users = users_table();
+    new_users.columns.push(renamed_column(column("display_name", builtin("text")), "full_name"));
+    new_users.columns.push(nullable(column("nickname", builtin("text"))));
+    new_users.columns.push(column("score", builtin("integer")));
+    new_users.columns.push(with_default(column("active", builtin("boolean")), "true"));
+    let new = schema(&[], vec![], vec![new_users]);
+    insta::assert_snapshot!(check(&old, &new));
+}
+
+#[test]
+fn add_one_column() {
+    let old = schema(&[], vec![], vec![users_table()]);
+    let mut users = users_table();
+    users.columns.push(nullable(column("nickname", builtin("text"))));
+    insta::assert_snapshot!(check(&old, &schema(&[], vec![], vec![users])));
+}
+
+#[test]
+fn column_renamed_on_the_command_line() {
+    let mut old_users = users_table();
+    old_users.columns.push(column("age", builtin("integer")));
+    let mut new_users = users_table();
+    new_users.columns.push(column("years", builtin("integer")));
+    let old = schema(&[], vec![], vec![old_users]);
+    let new = schema(&[], vec![], vec![new_users]);
+    insta::assert_snapshot!("column_rename_ambiguous", check(&old, &new));
+    let options = DiffOptions {
+        renames: vec![Rename::Column { table: name("users"), from: "age".into(), to: "years".into() }],
+        assume_drop_and_create: false,
+    };
+    insta::assert_snapshot!("column_rename_from_option", check_with(&old, &new, &options));
+    let options = DiffOptions { renames: vec![], assume_drop_and_create: true };
+    insta::assert_snapshot!("column_rename_refused", check_with(&old, &new, &options));
+}
+
+#[test]
+fn type_nullability_and_default_changes() {
+    let old_users = table(
+        "users",
+        vec![
+            column("id", builtin("integer")),
+            with_default(column("score", builtin("integer")), "0"),
+            column("bio", builtin("character varying(40)")),
+            nullable(column("ratio", builtin("double precision"))),
+            column("nickname", builtin("text")),
+            with_default(column("created_at", builtin("timestamp without time zone")), "now()"),
+        ],
+    );
+    let new_users = table(
+        "users",
+        vec![
+            column("id", builtin("bigint")),
+            with_default(column("score", builtin("numeric")), "0"),
+            column("bio", builtin("text")),
+            column("ratio", builtin("real")),
+            nullable(column("nickname", builtin("text"))),
+            with_default(column("created_at", builtin("timestamp without time zone")), "CURRENT_TIMESTAMP"),
+        ],
+    );
+    let old = schema(&[], vec![], vec![old_users]);
+    let new = schema(&[], vec![], vec![new_users]);
+    insta::assert_snapshot!(check(&old, &new));
+}
+
+#[test]
+fn identity_and_serial_changes() {
+    let old_users = table(
+        "users",
+        vec![
+            column("a", builtin("bigint")),
+            identity(column("b", builtin("bigint")), Identity::ByDefault),
+            identity(column("c", builtin("integer")), Identity::Always),
+            nullable(column("d", builtin("integer"))),
+            serial(column("e", builtin("bigint"))),
+        ],
+    );
+    let new_users = table(
+        "users",
+        vec![
+            identity(column("a", builtin("bigint")), Identity::Always),
+            identity(column("b", builtin("bigint")), Identity::Always),
+            column("c", builtin("integer")),
+            serial(column("d", builtin("integer"))),
+            column("e", builtin("bigint")),
+        ],
+    );
+    let old = schema(&[], vec![], vec![old_users]);
+    let new = schema(&[], vec![], vec![new_users]);
+    insta::assert_snapshot!(check(&old, &new));
+}
+
+#[test]
+fn generated_column_changes() {
+    let old_users = table(
+        "users",
+        vec![
+            column("email", builtin("text")),
+            column("n", builtin("integer")),
+            generated(column("email_lower", builtin("text")), "lower(email)"),
+            generated(column("n_plus", builtin("integer")), "n + 1"),
+            column("kept", builtin("integer")),
+        ],
+    );
+    let new_users = table(
+        "users",
+        vec![
+            column("email", builtin("text")),
+            column("n", builtin("integer")),
+            generated(column("email_lower", builtin("text")), "upper(email)"),
+            column("n_plus", builtin("integer")),
+            generated(column("kept", builtin("integer")), "n * 2"),
+        ],
+    );
+    let old = schema(&[], vec![], vec![old_users]);
+    let new = schema(&[], vec![], vec![new_users]);
+    insta::assert_snapshot!(check(&old, &new));
+}
+
+#[test]
+fn primary_key_changes() {
+    let members = |key: Option<dbkit_core::model::PrimaryKey>| {
+        let mut members = table(
+            "members",
+            vec![column("org_id", builtin("bigint")), column("user_id", builtin("bigint"))],
+        );
+        members.primary_key = key;
+        members
+    };
+    let none = schema(&[], vec![], vec![members(None)]);
+    let single = schema(&[], vec![], vec![members(primary_key("members_pkey", &["org_id"]))]);
+    let composite =
+        schema(&[], vec![], vec![members(primary_key("members_pkey", &["org_id", "user_id"]))]);
+    insta::assert_snapshot!("primary_key_added", check(&none, &composite));
+    insta::assert_snapshot!("primary_key_changed", check(&single, &composite));
+    insta::assert_snapshot!("primary_key_dropped", check(&composite, &none));
+}
+
+#[test]
+fn foreign_key_unique_and_check_changes() {
+    let mut old_orders = table(
+        "orders",
+        vec![column("id", builtin("bigint")), column("user_id", builtin("bigint")), column("code", builtin("text"))],
+    );
+    old_orders.foreign_keys = vec![foreign_key("orders_user_id_fkey", &["user_id"], "users", &["id"])];
+    old_orders.uniques = vec![unique("orders_code_key", &["code"])];
+    old_orders.checks = vec![check_constraint("orders_code_check", "code <> ''")];
+    let mut new_orders = old_orders.clone();
+    let mut restrict = foreign_key("orders_user_id_fkey", &["user_id"], "users", &["id"]);
+    restrict.on_delete = ForeignKeyAction::Restrict;
+    restrict.on_update = ForeignKeyAction::Cascade;
+    new_orders.foreign_keys = vec![restrict];
+    new_orders.uniques = vec![unique("orders_user_id_code_key", &["user_id", "code"])];
+    new_orders.checks = vec![check_constraint("orders_code_check", "char_length(code) > 2"), check_constraint("orders_id_check", "id > 0")];
+    let old = schema(&[], vec![], vec![users_table(), old_orders]);
+    let new = schema(&[], vec![], vec![users_table(), new_orders]);
+    insta::assert_snapshot!(check(&old, &new));
+}
+
+#[test]
+fn index_changes() {
+    let base = table(
+        "events",
+        vec![
+            column("id", builtin("bigint")),
+            column("kind", builtin("text")),
+            column("payload", builtin("jsonb")),
+            nullable(column("deleted_at", builtin("timestamp with time zone"))),
+        ],
+    );
+    let mut old_events = base.clone();
+    old_events.indexes = vec![index("events_kind_idx", &["kind"]), index("events_id_idx", &["id"])];
+    let mut new_events = base;
+    let mut kind = index("events_kind_idx", &["kind"]);
+    kind.predicate = Some("deleted_at IS NULL".to_string());
+    let mut payload = index("events_payload_idx", &["payload"]);
+    payload.method = "gin".to_string();
+    let mut lower = expression_index("events_lower_kind_idx", "lower(kind), (id + 1)");
+    lower.unique = true;
+    let mut id_kind = index("events_id_kind_idx", &["id", "kind"]);
+    id_kind.unique = true;
+    let mut brin = index("events_deleted_at_idx", &["deleted_at"]);
+    brin.method = "brin".to_string();
+    new_events.indexes = vec![kind, payload, lower, id_kind, brin];
+    let old = schema(&[], vec![], vec![old_events]);
+    let new = schema(&[], vec![], vec![new_events]);
+    insta::assert_snapshot!(check(&old, &new));
+}
+
+#[test]
+fn enum_created_with_a_column_using_it() {
+    let old = schema(&[], vec![], vec![users_table()]);
+    let mut users = users_table();
+    users.columns.push(with_default(column("mood", enum_type("mood")), "'ok'"));
+    let new = schema(&[], vec![enum_named("mood", &["sad", "ok", "happy"])], vec![users]);
+    insta::assert_snapshot!(check(&old, &new));
+}
+
+#[test]
+fn enum_values_added_before_after_and_at_the_end() {
+    let old = schema(&[], vec![enum_named("mood", &["sad", "happy"])], vec![]);
+    let new = schema(&[], vec![enum_named("mood", &["awful", "sad", "ok", "happy", "ecstatic", "it's"])], vec![]);
+    insta::assert_snapshot!(check(&old, &new));
+}
+
+#[test]
+fn enum_value_added_and_used_needs_no_transaction() {
+    let mut old_users = users_table();
+    old_users.columns.push(with_default(column("mood", enum_type("mood")), "'sad'"));
+    let mut new_users = users_table();
+    new_users.columns.push(with_default(column("mood", enum_type("mood")), "'ok'"));
+    let old = schema(&[], vec![enum_named("mood", &["sad", "happy"])], vec![old_users]);
+    let new = schema(&[], vec![enum_named("mood", &["sad", "ok", "happy"])], vec![new_users]);
+    insta::assert_snapshot!(check(&old, &new));
+}
+
+#[test]
+fn enum_value_removed_recreates_the_type() {
+    let mut old_users = users_table();
+    old_users.columns.push(with_default(column("mood", enum_type("mood")), "'sad'"));
+    old_users.columns.push(column("moods", array_of(enum_type("mood"))));
+    let mut new_users = users_table();
+    new_users.columns.push(with_default(column("mood", enum_type("mood")), "'happy'"));
+    new_users.columns.push(column("moods", array_of(enum_type("mood"))));
+    new_users.indexes = vec![index("users_mood_idx", &["mood"])];
+    let mut old_users_indexed = old_users.clone();
+    old_users_indexed.indexes = vec![index("users_mood_idx", &["mood"])];
+    let old = schema(&[], vec![enum_named("mood", &["sad", "ok", "happy"])], vec![old_users_indexed]);
+    let new = schema(&[], vec![enum_named("mood", &["happy", "ok"])], vec![new_users]);
+    insta::assert_snapshot!(check(&old, &new));
+}
+
+#[test]
+fn enum_dropped_with_its_column() {
+    let mut old_users = users_table();
+    old_users.columns.push(column("mood", enum_type("mood")));
+    let old = schema(&[], vec![enum_named("mood", &["sad", "happy"])], vec![old_users]);
+    let new = schema(&[], vec![], vec![users_table()]);
+    insta::assert_snapshot!(check(&old, &new));
+}
+
+#[test]
+fn table_rename_renames_default_named_constraints_and_indexes() {
+    let mut users = users_table();
+    users.uniques = vec![unique("users_email_key", &["email"])];
+    users.indexes = vec![expression_index("users_lower_email_idx", "lower(email)")];
+    users.checks = vec![check_constraint("users_email_check", "email <> ''")];
+    let mut orders = table("orders", vec![column("id", builtin("bigint")), column("user_id", builtin("bigint"))]);
+    orders.foreign_keys = vec![foreign_key("orders_user_id_fkey", &["user_id"], "users", &["id"])];
+    let old = schema(&[], vec![], vec![users, orders.clone()]);
+
+    let mut accounts = users_table();
+    accounts.name = name("accounts");
+    accounts.renamed_from = Some("users".to_string());
+    accounts.primary_key = primary_key("accounts_pkey", &["id"]);
+    accounts.uniques = vec![unique("accounts_email_key", &["email"])];
+    accounts.indexes = vec![expression_index("accounts_lower_email_idx", "lower(email)")];
+    accounts.checks = vec![check_constraint("accounts_email_check", "email <> ''")];
+    orders.foreign_keys = vec![foreign_key("orders_user_id_fkey", &["user_id"], "accounts", &["id"])];
+    let new = schema(&[], vec![], vec![accounts, orders]);
+    insta::assert_snapshot!(check(&old, &new));
+}
+
+#[test]
+fn table_moved_to_another_schema() {
+    let old = schema(&[], vec![], vec![users_table()]);
+    let mut users = users_table();
+    users.name = name("auth.users");
+    users.renamed_from = Some("public.users".to_string());
+    let new = schema(&["auth"], vec![], vec![users]);
+    insta::assert_snapshot!(check(&old, &new));
+}
+
+#[test]
+fn table_rename_without_hint_is_ambiguous() {
+    let old = schema(&[], vec![], vec![users_table()]);
+    let mut accounts = users_table();
+    accounts.name = name("accounts");
+    let new = schema(&[], vec![], vec![accounts]);
+    insta::assert_snapshot!(check(&old, &new));
+}
+
+#[test]
+fn comments_set_changed_and_removed() {
+    let mut old_users = users_table();
+    old_users.comment = Some("People.".to_string());
+    old_users.columns[1] = commented(column("email", builtin("text")), "Login.");
+    let mut old_mood = enum_named("mood", &["ok"]);
+    old_mood.comment = Some("How one feels.".to_string());
+    let old = schema(&[], vec![old_mood], vec![old_users]);
+    let mut new_users = users_table();
+    new_users.comment = Some("People who sign in; they're users.".to_string());
+    new_users.columns[0] = commented(new_users.columns[0].clone(), "Surrogate key.");
+    let new = schema(&[], vec![enum_named("mood", &["ok"])], vec![new_users]);
+    insta::assert_snapshot!(check(&old, &new));
+}
+
+#[test]
+fn dropping_a_referenced_table_drops_the_foreign_key_first() {
+    let mut orders = table("orders", vec![column("id", builtin("bigint")), column("user_id", builtin("bigint"))]);
+    orders.foreign_keys = vec![foreign_key("orders_user_id_fkey", &["user_id"], "users", &["id"])];
+    let old = schema(&[], vec![], vec![users_table(), orders.clone()]);
+    let mut kept_orders = orders.clone();
+    kept_orders.foreign_keys.clear();
+    let new = schema(&[], vec![], vec![kept_orders]);
+    insta::assert_snapshot!("drop_referenced_table", check(&old, &new));
+    let new = schema(&[], vec![], vec![]);
+    insta::assert_snapshot!("drop_both_tables", check(&old, &new));
+}
+
+#[test]
+fn schemas_created_and_dropped() {
+    let mut audit = table("audit.log", vec![column("id", builtin("bigint"))]);
+    audit.primary_key = primary_key("log_pkey", &["id"]);
+    let old = schema(&["legacy"], vec![], vec![table("legacy.stuff", vec![column("x", builtin("integer"))])]);
+    let new = schema(&["audit"], vec![], vec![audit]);
+    insta::assert_snapshot!(check(&old, &new));
+}
