@@ -333,10 +333,10 @@ fn constraint_names(table: &Table) -> BTreeSet<String> {
 
 fn build_schema(choices: &mut Choices) -> Schema {
     let mut schema = Schema::default();
-    if choices.chance(50) {
-        if let Some(name) = choices.pick(SCHEMA_NAMES) {
-            schema.schemas.push(name.to_string());
-        }
+    if choices.chance(50)
+        && let Some(name) = choices.pick(SCHEMA_NAMES)
+    {
+        schema.schemas.push(name.to_string());
     }
     let enum_count = choices.below(3);
     for _ in 0..enum_count {
@@ -393,14 +393,15 @@ fn add_random_enum(
 }
 
 fn random_column_type(schema: &Schema, choices: &mut Choices) -> ColumnType {
-    if !schema.enums.is_empty() && choices.chance(15) {
-        if let Some(enum_type) = choices.pick(&schema.enums) {
-            let array_dims = u8::from(choices.chance(15));
-            return ColumnType {
-                base: BaseType::Enum(enum_type.name.clone()),
-                array_dims,
-            };
-        }
+    if !schema.enums.is_empty()
+        && choices.chance(15)
+        && let Some(enum_type) = choices.pick(&schema.enums)
+    {
+        let array_dims = u8::from(choices.chance(15));
+        return ColumnType {
+            base: BaseType::Enum(enum_type.name.clone()),
+            array_dims,
+        };
     }
     let name = choices.pick(BUILTIN_TYPES).copied().unwrap_or("integer");
     let array_dims = u8::from(matches!(name, "integer" | "text") && choices.chance(10));
@@ -500,10 +501,10 @@ fn add_random_table(
             table.columns.push(column);
         }
     }
-    if choices.chance(25) {
-        if let Some(column) = random_generated_column(&table, choices) {
-            table.columns.push(column);
-        }
+    if choices.chance(25)
+        && let Some(column) = random_generated_column(&table, choices)
+    {
+        table.columns.push(column);
     }
     if choices.chance(70) {
         set_random_primary_key(&mut table, choices);
@@ -589,14 +590,14 @@ fn add_random_table_item(
     match choices.below(8) {
         0 => {
             let candidates = key_candidates(table);
-            if let Some(columns) = pick_column_set(&candidates, choices) {
-                if !column_set_taken(table, &columns) {
-                    let name = fresh_name(
-                        &format!("{prefix}_{}_key", columns.join("_")),
-                        &taken_constraints,
-                    );
-                    table.uniques.push(Unique { name, columns });
-                }
+            if let Some(columns) = pick_column_set(&candidates, choices)
+                && !column_set_taken(table, &columns)
+            {
+                let name = fresh_name(
+                    &format!("{prefix}_{}_key", columns.join("_")),
+                    &taken_constraints,
+                );
+                table.uniques.push(Unique { name, columns });
             }
         }
         1 => {
@@ -809,10 +810,10 @@ fn edit_schema(old: &Schema, choices: &mut Choices) -> Schema {
     for _ in 0..edits {
         match choices.below(14) {
             0 => {
-                if let Some(name) = add_random_table(&mut new, choices, &[old]) {
-                    if choices.chance(40) {
-                        add_random_foreign_key(&mut new, &name, choices);
-                    }
+                if let Some(name) = add_random_table(&mut new, choices, &[old])
+                    && choices.chance(40)
+                {
+                    add_random_foreign_key(&mut new, &name, choices);
                 }
             }
             1 => {
@@ -831,19 +832,19 @@ fn edit_schema(old: &Schema, choices: &mut Choices) -> Schema {
             6 => alter_random_column(&mut new, choices),
             7 => edit_random_enum_labels(&mut new, choices),
             8 => {
-                if let Some(enum_name) = add_random_enum(&mut new, choices, &[old]) {
-                    if let Some(table) = pick_table(&new, choices) {
-                        add_column_of_type(
-                            old,
-                            &mut new,
-                            &table,
-                            ColumnType {
-                                base: BaseType::Enum(enum_name),
-                                array_dims: 0,
-                            },
-                            choices,
-                        );
-                    }
+                if let Some(enum_name) = add_random_enum(&mut new, choices, &[old])
+                    && let Some(table) = pick_table(&new, choices)
+                {
+                    add_column_of_type(
+                        old,
+                        &mut new,
+                        &table,
+                        ColumnType {
+                            base: BaseType::Enum(enum_name),
+                            array_dims: 0,
+                        },
+                        choices,
+                    );
                 }
             }
             9 => drop_random_enum(&mut new, choices),
@@ -865,10 +866,10 @@ fn edit_schema(old: &Schema, choices: &mut Choices) -> Schema {
             _ => {
                 if let Some(table) = pick_table(&new, choices) {
                     drop_primary_key(&mut new, &table);
-                    if choices.chance(60) {
-                        if let Some(table) = new.tables.iter_mut().find(|t| t.name == table) {
-                            set_random_primary_key(table, choices);
-                        }
+                    if choices.chance(60)
+                        && let Some(table) = new.tables.iter_mut().find(|t| t.name == table)
+                    {
+                        set_random_primary_key(table, choices);
                     }
                 }
             }
@@ -1003,14 +1004,12 @@ fn add_random_column(old: &Schema, new: &mut Schema, choices: &mut Choices) {
         return;
     };
     if choices.chance(25) {
-        if let Some(table) = new.table(&table_name) {
-            if let Some(column) = random_generated_column(table, choices) {
-                if !taken_column_names(old, new, &table_name).contains(&column.name) {
-                    if let Some(table) = table_mut(new, &table_name) {
-                        table.columns.push(column);
-                    }
-                }
-            }
+        if let Some(table) = new.table(&table_name)
+            && let Some(column) = random_generated_column(table, choices)
+            && !taken_column_names(old, new, &table_name).contains(&column.name)
+            && let Some(table) = table_mut(new, &table_name)
+        {
+            table.columns.push(column);
         }
         return;
     }
@@ -1504,8 +1503,10 @@ fn build_unchecked_schema(choices: &mut Choices) -> Schema {
             None
         }
     };
-    let mut schema = Schema::default();
-    schema.schemas = pick_names(choices);
+    let mut schema = Schema {
+        schemas: pick_names(choices),
+        ..Schema::default()
+    };
     let enum_count = choices.below(3);
     for _ in 0..enum_count {
         let values = pick_names(choices);

@@ -14,7 +14,10 @@ fn check_with(old: &Schema, new: &Schema, options: &DiffOptions) -> String {
     let changes = match diff(old, new, options) {
         Ok(changes) => changes,
         Err(ambiguities) => {
-            return ambiguities.iter().map(|a| format!("ambiguity: {a}\n")).collect();
+            return ambiguities
+                .iter()
+                .map(|a| format!("ambiguity: {a}\n"))
+                .collect();
         }
     };
     let applied = apply_changes(old, &changes);
@@ -75,11 +78,20 @@ fn create_table_with_every_feature() {
             serial(column("id", builtin("integer"))),
             column("user id", builtin("bigint")),
             with_default(column("status", enum_type("shop.order state")), "'draft'"),
-            commented(column("total", builtin("numeric(10,2)")), "In cents, it's exact."),
+            commented(
+                column("total", builtin("numeric(10,2)")),
+                "In cents, it's exact.",
+            ),
             nullable(column("note", builtin("text"))),
-            generated(nullable(column("note_lower", builtin("text"))), "lower(\"note\")"),
+            generated(
+                nullable(column("note_lower", builtin("text"))),
+                "lower(\"note\")",
+            ),
             with_default(column("tags", array_of(builtin("text"))), "'{}'"),
-            with_default(column("created_at", builtin("timestamp with time zone")), "now()"),
+            with_default(
+                column("created_at", builtin("timestamp with time zone")),
+                "now()",
+            ),
             with_default(column("data", builtin("jsonb")), "'{}'::jsonb"),
         ],
     );
@@ -98,7 +110,13 @@ fn create_table_with_every_feature() {
     open.predicate = Some("status <> 'shipped'".to_string());
     let mut hashed = index("Order_note_idx", &["note"]);
     hashed.method = "hash".to_string();
-    orders.indexes = vec![unique_lower, tags, open, hashed, index("Order_user id_status_idx", &["user id", "status"])];
+    orders.indexes = vec![
+        unique_lower,
+        tags,
+        open,
+        hashed,
+        index("Order_user id_status_idx", &["user id", "status"]),
+    ];
     orders.comment = Some("Orders placed by users.".to_string());
     let mut states = enum_named("shop.order state", &["draft", "placed", "shipped"]);
     states.comment = Some("Where an order is.".to_string());
@@ -108,13 +126,30 @@ fn create_table_with_every_feature() {
 
 #[test]
 fn tables_referencing_each_other_are_created_before_their_foreign_keys() {
-    let mut orders = table("orders", vec![column("id", builtin("bigint")), column("user_id", builtin("bigint"))]);
+    let mut orders = table(
+        "orders",
+        vec![
+            column("id", builtin("bigint")),
+            column("user_id", builtin("bigint")),
+        ],
+    );
     orders.primary_key = primary_key("orders_pkey", &["id"]);
-    orders.foreign_keys = vec![foreign_key("orders_user_id_fkey", &["user_id"], "users", &["id"])];
+    orders.foreign_keys = vec![foreign_key(
+        "orders_user_id_fkey",
+        &["user_id"],
+        "users",
+        &["id"],
+    )];
     let mut users = users_table();
-    users.columns.push(nullable(column("last_order_id", builtin("bigint"))));
-    users.foreign_keys =
-        vec![foreign_key("users_last_order_id_fkey", &["last_order_id"], "orders", &["id"])];
+    users
+        .columns
+        .push(nullable(column("last_order_id", builtin("bigint"))));
+    users.foreign_keys = vec![foreign_key(
+        "users_last_order_id_fkey",
+        &["last_order_id"],
+        "orders",
+        &["id"],
+    )];
     let new = schema(&[], vec![], vec![orders, users]);
     insta::assert_snapshot!(check(&empty(), &new));
 }
@@ -126,10 +161,17 @@ fn add_drop_and_rename_columns() {
     old_users.columns.push(column("full_name", builtin("text")));
     let old = schema(&[], vec![], vec![old_users]);
     let mut new_users = users_table();
-    new_users.columns.push(renamed_column(column("display_name", builtin("text")), "full_name"));
-    new_users.columns.push(nullable(column("nickname", builtin("text"))));
+    new_users.columns.push(renamed_column(
+        column("display_name", builtin("text")),
+        "full_name",
+    ));
+    new_users
+        .columns
+        .push(nullable(column("nickname", builtin("text"))));
     new_users.columns.push(column("score", builtin("integer")));
-    new_users.columns.push(with_default(column("active", builtin("boolean")), "true"));
+    new_users
+        .columns
+        .push(with_default(column("active", builtin("boolean")), "true"));
     let new = schema(&[], vec![], vec![new_users]);
     insta::assert_snapshot!(check(&old, &new));
 }
@@ -138,7 +180,9 @@ fn add_drop_and_rename_columns() {
 fn add_one_column() {
     let old = schema(&[], vec![], vec![users_table()]);
     let mut users = users_table();
-    users.columns.push(nullable(column("nickname", builtin("text"))));
+    users
+        .columns
+        .push(nullable(column("nickname", builtin("text"))));
     insta::assert_snapshot!(check(&old, &schema(&[], vec![], vec![users])));
 }
 
@@ -152,11 +196,21 @@ fn column_renamed_on_the_command_line() {
     let new = schema(&[], vec![], vec![new_users]);
     insta::assert_snapshot!("column_rename_ambiguous", check(&old, &new));
     let options = DiffOptions {
-        renames: vec![Rename::Column { table: name("users"), from: "age".into(), to: "years".into() }],
+        renames: vec![Rename::Column {
+            table: name("users"),
+            from: "age".into(),
+            to: "years".into(),
+        }],
         assume_drop_and_create: false,
     };
-    insta::assert_snapshot!("column_rename_from_option", check_with(&old, &new, &options));
-    let options = DiffOptions { renames: vec![], assume_drop_and_create: true };
+    insta::assert_snapshot!(
+        "column_rename_from_option",
+        check_with(&old, &new, &options)
+    );
+    let options = DiffOptions {
+        renames: vec![],
+        assume_drop_and_create: true,
+    };
     insta::assert_snapshot!("column_rename_refused", check_with(&old, &new, &options));
 }
 
@@ -170,7 +224,10 @@ fn type_nullability_and_default_changes() {
             column("bio", builtin("character varying(40)")),
             nullable(column("ratio", builtin("double precision"))),
             column("nickname", builtin("text")),
-            with_default(column("created_at", builtin("timestamp without time zone")), "now()"),
+            with_default(
+                column("created_at", builtin("timestamp without time zone")),
+                "now()",
+            ),
         ],
     );
     let new_users = table(
@@ -181,7 +238,10 @@ fn type_nullability_and_default_changes() {
             column("bio", builtin("text")),
             column("ratio", builtin("real")),
             nullable(column("nickname", builtin("text"))),
-            with_default(column("created_at", builtin("timestamp without time zone")), "CURRENT_TIMESTAMP"),
+            with_default(
+                column("created_at", builtin("timestamp without time zone")),
+                "CURRENT_TIMESTAMP",
+            ),
         ],
     );
     let old = schema(&[], vec![], vec![old_users]);
@@ -248,15 +308,25 @@ fn primary_key_changes() {
     let members = |key: Option<dbkit_core::model::PrimaryKey>| {
         let mut members = table(
             "members",
-            vec![column("org_id", builtin("bigint")), column("user_id", builtin("bigint"))],
+            vec![
+                column("org_id", builtin("bigint")),
+                column("user_id", builtin("bigint")),
+            ],
         );
         members.primary_key = key;
         members
     };
     let none = schema(&[], vec![], vec![members(None)]);
-    let single = schema(&[], vec![], vec![members(primary_key("members_pkey", &["org_id"]))]);
-    let composite =
-        schema(&[], vec![], vec![members(primary_key("members_pkey", &["org_id", "user_id"]))]);
+    let single = schema(
+        &[],
+        vec![],
+        vec![members(primary_key("members_pkey", &["org_id"]))],
+    );
+    let composite = schema(
+        &[],
+        vec![],
+        vec![members(primary_key("members_pkey", &["org_id", "user_id"]))],
+    );
     insta::assert_snapshot!("primary_key_added", check(&none, &composite));
     insta::assert_snapshot!("primary_key_changed", check(&single, &composite));
     insta::assert_snapshot!("primary_key_dropped", check(&composite, &none));
@@ -266,9 +336,18 @@ fn primary_key_changes() {
 fn foreign_key_unique_and_check_changes() {
     let mut old_orders = table(
         "orders",
-        vec![column("id", builtin("bigint")), column("user_id", builtin("bigint")), column("code", builtin("text"))],
+        vec![
+            column("id", builtin("bigint")),
+            column("user_id", builtin("bigint")),
+            column("code", builtin("text")),
+        ],
     );
-    old_orders.foreign_keys = vec![foreign_key("orders_user_id_fkey", &["user_id"], "users", &["id"])];
+    old_orders.foreign_keys = vec![foreign_key(
+        "orders_user_id_fkey",
+        &["user_id"],
+        "users",
+        &["id"],
+    )];
     old_orders.uniques = vec![unique("orders_code_key", &["code"])];
     old_orders.checks = vec![check_constraint("orders_code_check", "code <> ''")];
     let mut new_orders = old_orders.clone();
@@ -277,7 +356,10 @@ fn foreign_key_unique_and_check_changes() {
     restrict.on_update = ForeignKeyAction::Cascade;
     new_orders.foreign_keys = vec![restrict];
     new_orders.uniques = vec![unique("orders_user_id_code_key", &["user_id", "code"])];
-    new_orders.checks = vec![check_constraint("orders_code_check", "char_length(code) > 2"), check_constraint("orders_id_check", "id > 0")];
+    new_orders.checks = vec![
+        check_constraint("orders_code_check", "char_length(code) > 2"),
+        check_constraint("orders_id_check", "id > 0"),
+    ];
     let old = schema(&[], vec![], vec![users_table(), old_orders]);
     let new = schema(&[], vec![], vec![users_table(), new_orders]);
     insta::assert_snapshot!(check(&old, &new));
@@ -295,7 +377,10 @@ fn index_changes() {
         ],
     );
     let mut old_events = base.clone();
-    old_events.indexes = vec![index("events_kind_idx", &["kind"]), index("events_id_idx", &["id"])];
+    old_events.indexes = vec![
+        index("events_kind_idx", &["kind"]),
+        index("events_id_idx", &["id"]),
+    ];
     let mut new_events = base;
     let mut kind = index("events_kind_idx", &["kind"]);
     kind.predicate = Some("deleted_at IS NULL".to_string());
@@ -317,42 +402,83 @@ fn index_changes() {
 fn enum_created_with_a_column_using_it() {
     let old = schema(&[], vec![], vec![users_table()]);
     let mut users = users_table();
-    users.columns.push(with_default(column("mood", enum_type("mood")), "'ok'"));
-    let new = schema(&[], vec![enum_named("mood", &["sad", "ok", "happy"])], vec![users]);
+    users
+        .columns
+        .push(with_default(column("mood", enum_type("mood")), "'ok'"));
+    let new = schema(
+        &[],
+        vec![enum_named("mood", &["sad", "ok", "happy"])],
+        vec![users],
+    );
     insta::assert_snapshot!(check(&old, &new));
 }
 
 #[test]
 fn enum_values_added_before_after_and_at_the_end() {
     let old = schema(&[], vec![enum_named("mood", &["sad", "happy"])], vec![]);
-    let new = schema(&[], vec![enum_named("mood", &["awful", "sad", "ok", "happy", "ecstatic", "it's"])], vec![]);
+    let new = schema(
+        &[],
+        vec![enum_named(
+            "mood",
+            &["awful", "sad", "ok", "happy", "ecstatic", "it's"],
+        )],
+        vec![],
+    );
     insta::assert_snapshot!(check(&old, &new));
 }
 
 #[test]
 fn enum_value_added_and_used_needs_no_transaction() {
     let mut old_users = users_table();
-    old_users.columns.push(with_default(column("mood", enum_type("mood")), "'sad'"));
+    old_users
+        .columns
+        .push(with_default(column("mood", enum_type("mood")), "'sad'"));
     let mut new_users = users_table();
-    new_users.columns.push(with_default(column("mood", enum_type("mood")), "'ok'"));
-    let old = schema(&[], vec![enum_named("mood", &["sad", "happy"])], vec![old_users]);
-    let new = schema(&[], vec![enum_named("mood", &["sad", "ok", "happy"])], vec![new_users]);
+    new_users
+        .columns
+        .push(with_default(column("mood", enum_type("mood")), "'ok'"));
+    let old = schema(
+        &[],
+        vec![enum_named("mood", &["sad", "happy"])],
+        vec![old_users],
+    );
+    let new = schema(
+        &[],
+        vec![enum_named("mood", &["sad", "ok", "happy"])],
+        vec![new_users],
+    );
     insta::assert_snapshot!(check(&old, &new));
 }
 
 #[test]
 fn enum_value_removed_recreates_the_type() {
     let mut old_users = users_table();
-    old_users.columns.push(with_default(column("mood", enum_type("mood")), "'sad'"));
-    old_users.columns.push(column("moods", array_of(enum_type("mood"))));
+    old_users
+        .columns
+        .push(with_default(column("mood", enum_type("mood")), "'sad'"));
+    old_users
+        .columns
+        .push(column("moods", array_of(enum_type("mood"))));
     let mut new_users = users_table();
-    new_users.columns.push(with_default(column("mood", enum_type("mood")), "'happy'"));
-    new_users.columns.push(column("moods", array_of(enum_type("mood"))));
+    new_users
+        .columns
+        .push(with_default(column("mood", enum_type("mood")), "'happy'"));
+    new_users
+        .columns
+        .push(column("moods", array_of(enum_type("mood"))));
     new_users.indexes = vec![index("users_mood_idx", &["mood"])];
     let mut old_users_indexed = old_users.clone();
     old_users_indexed.indexes = vec![index("users_mood_idx", &["mood"])];
-    let old = schema(&[], vec![enum_named("mood", &["sad", "ok", "happy"])], vec![old_users_indexed]);
-    let new = schema(&[], vec![enum_named("mood", &["happy", "ok"])], vec![new_users]);
+    let old = schema(
+        &[],
+        vec![enum_named("mood", &["sad", "ok", "happy"])],
+        vec![old_users_indexed],
+    );
+    let new = schema(
+        &[],
+        vec![enum_named("mood", &["happy", "ok"])],
+        vec![new_users],
+    );
     insta::assert_snapshot!(check(&old, &new));
 }
 
@@ -360,7 +486,11 @@ fn enum_value_removed_recreates_the_type() {
 fn enum_dropped_with_its_column() {
     let mut old_users = users_table();
     old_users.columns.push(column("mood", enum_type("mood")));
-    let old = schema(&[], vec![enum_named("mood", &["sad", "happy"])], vec![old_users]);
+    let old = schema(
+        &[],
+        vec![enum_named("mood", &["sad", "happy"])],
+        vec![old_users],
+    );
     let new = schema(&[], vec![], vec![users_table()]);
     insta::assert_snapshot!(check(&old, &new));
 }
@@ -371,8 +501,19 @@ fn table_rename_renames_default_named_constraints_and_indexes() {
     users.uniques = vec![unique("users_email_key", &["email"])];
     users.indexes = vec![expression_index("users_lower_email_idx", "lower(email)")];
     users.checks = vec![check_constraint("users_email_check", "email <> ''")];
-    let mut orders = table("orders", vec![column("id", builtin("bigint")), column("user_id", builtin("bigint"))]);
-    orders.foreign_keys = vec![foreign_key("orders_user_id_fkey", &["user_id"], "users", &["id"])];
+    let mut orders = table(
+        "orders",
+        vec![
+            column("id", builtin("bigint")),
+            column("user_id", builtin("bigint")),
+        ],
+    );
+    orders.foreign_keys = vec![foreign_key(
+        "orders_user_id_fkey",
+        &["user_id"],
+        "users",
+        &["id"],
+    )];
     let old = schema(&[], vec![], vec![users, orders.clone()]);
 
     let mut accounts = users_table();
@@ -382,7 +523,12 @@ fn table_rename_renames_default_named_constraints_and_indexes() {
     accounts.uniques = vec![unique("accounts_email_key", &["email"])];
     accounts.indexes = vec![expression_index("accounts_lower_email_idx", "lower(email)")];
     accounts.checks = vec![check_constraint("accounts_email_check", "email <> ''")];
-    orders.foreign_keys = vec![foreign_key("orders_user_id_fkey", &["user_id"], "accounts", &["id"])];
+    orders.foreign_keys = vec![foreign_key(
+        "orders_user_id_fkey",
+        &["user_id"],
+        "accounts",
+        &["id"],
+    )];
     let new = schema(&[], vec![], vec![accounts, orders]);
     insta::assert_snapshot!(check(&old, &new));
 }
@@ -423,8 +569,19 @@ fn comments_set_changed_and_removed() {
 
 #[test]
 fn dropping_a_referenced_table_drops_the_foreign_key_first() {
-    let mut orders = table("orders", vec![column("id", builtin("bigint")), column("user_id", builtin("bigint"))]);
-    orders.foreign_keys = vec![foreign_key("orders_user_id_fkey", &["user_id"], "users", &["id"])];
+    let mut orders = table(
+        "orders",
+        vec![
+            column("id", builtin("bigint")),
+            column("user_id", builtin("bigint")),
+        ],
+    );
+    orders.foreign_keys = vec![foreign_key(
+        "orders_user_id_fkey",
+        &["user_id"],
+        "users",
+        &["id"],
+    )];
     let old = schema(&[], vec![], vec![users_table(), orders.clone()]);
     let mut kept_orders = orders.clone();
     kept_orders.foreign_keys.clear();
@@ -438,7 +595,11 @@ fn dropping_a_referenced_table_drops_the_foreign_key_first() {
 fn schemas_created_and_dropped() {
     let mut audit = table("audit.log", vec![column("id", builtin("bigint"))]);
     audit.primary_key = primary_key("log_pkey", &["id"]);
-    let old = schema(&["legacy"], vec![], vec![table("legacy.stuff", vec![column("x", builtin("integer"))])]);
+    let old = schema(
+        &["legacy"],
+        vec![],
+        vec![table("legacy.stuff", vec![column("x", builtin("integer"))])],
+    );
     let new = schema(&["audit"], vec![], vec![audit]);
     insta::assert_snapshot!(check(&old, &new));
 }

@@ -93,10 +93,10 @@ pub fn apply_change(schema: &mut Schema, change: &Change) {
             }
         }
         Change::AddColumn { table, column } => {
-            if let Some(table) = find_table_mut(schema, table) {
-                if table.column(&column.name).is_none() {
-                    table.columns.push(column.clone());
-                }
+            if let Some(table) = find_table_mut(schema, table)
+                && table.column(&column.name).is_none()
+            {
+                table.columns.push(column.clone());
             }
         }
         Change::DropColumn { table, column, .. } => drop_column(schema, table, column),
@@ -183,14 +183,13 @@ pub fn apply_change(schema: &mut Schema, change: &Change) {
             }
         }
         Change::DropPrimaryKey { table, name } => {
-            if let Some(table) = find_table_mut(schema, table) {
-                if table
+            if let Some(table) = find_table_mut(schema, table)
+                && table
                     .primary_key
                     .as_ref()
                     .is_some_and(|key| &key.name == name)
-                {
-                    table.primary_key = None;
-                }
+            {
+                table.primary_key = None;
             }
         }
         Change::AddForeignKey { table, foreign_key } => {
@@ -364,11 +363,11 @@ fn drop_column(schema: &mut Schema, table_name: &QualifiedName, column: &str) {
 }
 
 fn rename_constraint(table: &mut Table, from: &str, to: &str) {
-    if let Some(primary_key) = &mut table.primary_key {
-        if primary_key.name == from {
-            primary_key.name = to.to_string();
-            return;
-        }
+    if let Some(primary_key) = &mut table.primary_key
+        && primary_key.name == from
+    {
+        primary_key.name = to.to_string();
+        return;
     }
     if let Some(unique) = table.uniques.iter_mut().find(|unique| unique.name == from) {
         unique.name = to.to_string();

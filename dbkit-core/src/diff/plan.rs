@@ -93,6 +93,9 @@ struct ItemFate {
 struct Analysis {
     column_statuses: BTreeMap<(QualifiedName, String), ColumnStatus>,
     recreated_enums: BTreeSet<QualifiedName>,
+    /// Generated columns recreated because a column they use changes type
+    /// (by table and column name after renames).
+    recreated_columns: BTreeSet<(QualifiedName, String)>,
     fates: Vec<ItemFate>,
     /// Old names of dropped tables, in the order to drop them.
     table_drop_order: Vec<QualifiedName>,
@@ -128,7 +131,7 @@ fn plan_changes(old: Schema, new: Schema, renames: Renames) -> Vec<Change> {
     recreate_enums(&mut planner, &analysis);
     rename_tables_and_items(&mut planner, &analysis);
     create_tables(&mut planner);
-    alter_tables(&mut planner);
+    alter_tables(&mut planner, &analysis);
     add_keys_and_checks(&mut planner);
     create_indexes(&mut planner);
     add_foreign_keys(&mut planner);
@@ -167,6 +170,21 @@ fn renamed_view(old: &Schema, renames: &Renames) -> Schema {
     view
 }
 
+/// Whether `column` appears in `expression`, quoted or as a bare word;
+/// errs on the side of yes.
+fn expression_mentions(expression: &str, column: &str) -> bool {
+    let quoted = format!("\"{}\"", column.replace('"', "\"\""));
+    if expression.contains(&quoted) {
+        return true;
+    }
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    expression.match_indices(column).any(|(start, _)| {
+        let before = expression[..start].chars().next_back();
+        let after = expression[start + column.len()..].chars().next();
+        !before.is_some_and(is_word) && !after.is_some_and(is_word)
+    })
+}
+
 fn column_must_be_recreated(current: &Column, target: &Column) -> bool {
     target.generated.is_some() && (current.generated != target.generated || current.ty != target.ty)
 }
@@ -175,12 +193,11 @@ fn analyse(old: &Schema, new: &Schema, renames: &Renames) -> Analysis {
     let view = renamed_view(old, renames);
     let mut analysis = Analysis::default();
     for new_enum in &new.enums {
-        if let Some(old_enum) = old.enum_type(&new_enum.name) {
-            if old_enum.values != new_enum.values
-                && enum_additions(&old_enum.values, &new_enum.values).is_none()
-            {
-                analysis.recreated_enums.insert(new_enum.name.clone());
-            }
+        if let Some(old_enum) = old.enum_type(&new_enum.name)
+            && old_enum.values != new_enum.values
+            && enum_additions(&old_enum.values, &new_enum.values).is_none()
+        {
+            analysis.recreated_enums.insert(new_enum.name.clone());
         }
     }
     for table in &view.tables {
@@ -204,6 +221,29 @@ fn analyse(old: &Schema, new: &Schema, renames: &Renames) -> Analysis {
             analysis
                 .column_statuses
                 .insert((table.name.clone(), column.name.clone()), status);
+        }
+        // PostgreSQL cannot change the type of a column a generated column
+        // uses: such generated columns are dropped and added again.
+        for column in &table.columns {
+            let Some(expression) = &column.generated else {
+                continue;
+            };
+            let key = (table.name.clone(), column.name.clone());
+            let over_changed_type = table.columns.iter().any(|source| {
+                analysis
+                    .column_statuses
+                    .get(&(table.name.clone(), source.name.clone()))
+                    == Some(&ColumnStatus::TypeChanged)
+                    && expression_mentions(expression, &source.name)
+            });
+            if over_changed_type
+                && analysis.column_statuses.get(&key) != Some(&ColumnStatus::Dropped)
+            {
+                analysis
+                    .column_statuses
+                    .insert(key.clone(), ColumnStatus::Recreated);
+                analysis.recreated_columns.insert(key);
+            }
         }
     }
     let status = |table: &QualifiedName, column: &str| {
@@ -277,7 +317,7 @@ fn analyse(old: &Schema, new: &Schema, renames: &Renames) -> Analysis {
             &old_indexes,
             &new_indexes,
             |index| &index.name,
-            |a, b| same_index_definition(a, b),
+            same_index_definition,
             |index| {
                 let columns_ok = match &index.key {
                     IndexKey::Columns(columns) => columns_stay(columns),
@@ -321,7 +361,7 @@ fn analyse(old: &Schema, new: &Schema, renames: &Renames) -> Analysis {
                     &old_keys,
                     &new_keys,
                     |key| &key.name,
-                    |a, b| same_foreign_key_definition(a, b),
+                    same_foreign_key_definition,
                     |key| {
                         key.columns
                             .iter()
@@ -391,9 +431,9 @@ fn decide_fates<T>(
         let old_names: BTreeSet<&String> = old_items.iter().map(|item| name_of(item)).collect();
         let partner = new_items.iter().find(|new_item| {
             let new_name = name_of(new_item);
-            !taken.contains(new_name)
-                && !(old_names.contains(new_name) && decided.get(new_name) == Some(&Fate::Keep))
-                && same_definition(old_item, new_item)
+            let kept_by_its_owner =
+                old_names.contains(new_name) && decided.get(new_name) == Some(&Fate::Keep);
+            !taken.contains(new_name) && !kept_by_its_owner && same_definition(old_item, new_item)
         });
         let fate = match partner {
             Some(new_item) => {
@@ -439,10 +479,10 @@ fn referenced_key_stays(view: &Schema, foreign_key: &ForeignKey, fates: &[ItemFa
     let wanted: BTreeSet<&String> = foreign_key.referenced_columns.iter().collect();
     let matches = |columns: &[String]| columns.iter().collect::<BTreeSet<_>>() == wanted;
     let mut keys: Vec<(ItemKind, &String)> = Vec::new();
-    if let Some(primary_key) = &table.primary_key {
-        if matches(&primary_key.columns) {
-            keys.push((ItemKind::PrimaryKey, &primary_key.name));
-        }
+    if let Some(primary_key) = &table.primary_key
+        && matches(&primary_key.columns)
+    {
+        keys.push((ItemKind::PrimaryKey, &primary_key.name));
     }
     for unique in &table.uniques {
         if matches(&unique.columns) {
@@ -450,15 +490,17 @@ fn referenced_key_stays(view: &Schema, foreign_key: &ForeignKey, fates: &[ItemFa
         }
     }
     for index in &table.indexes {
-        if let IndexKey::Columns(columns) = &index.key {
-            if index.unique && index.predicate.is_none() && matches(columns) {
-                keys.push((ItemKind::Index, &index.name));
-            }
+        if let IndexKey::Columns(columns) = &index.key
+            && index.unique
+            && index.predicate.is_none()
+            && matches(columns)
+        {
+            keys.push((ItemKind::Index, &index.name));
         }
     }
     keys.iter().all(|(kind, name)| {
         !fates.iter().any(|fate| {
-            &fate.table == &table.name
+            fate.table == table.name
                 && fate.kind == *kind
                 && &&fate.name == name
                 && fate.fate == Fate::Drop
@@ -799,7 +841,7 @@ fn create_tables(planner: &mut Planner) {
     }
 }
 
-fn alter_tables(planner: &mut Planner) {
+fn alter_tables(planner: &mut Planner, analysis: &Analysis) {
     let new_tables = planner.new.tables.clone();
     for new_table in &new_tables {
         let name = &new_table.name;
@@ -829,7 +871,10 @@ fn alter_tables(planner: &mut Planner) {
             else {
                 continue;
             };
-            if column_must_be_recreated(&current, target) {
+            let forced = analysis
+                .recreated_columns
+                .contains(&(name.clone(), target.name.clone()));
+            if forced || column_must_be_recreated(&current, target) {
                 recreated.insert(target.name.clone());
             } else {
                 alter_column(planner, name, &current, target);
@@ -904,14 +949,14 @@ fn alter_column(planner: &mut Planner, table: &QualifiedName, current: &Column, 
             to: target.ty.clone(),
         });
     }
-    if let Some(target_default) = &target.default {
-        if default.as_ref() != Some(target_default) {
-            planner.push(Change::SetDefault {
-                table: table.clone(),
-                column: column.clone(),
-                default: target_default.clone(),
-            });
-        }
+    if let Some(target_default) = &target.default
+        && default.as_ref() != Some(target_default)
+    {
+        planner.push(Change::SetDefault {
+            table: table.clone(),
+            column: column.clone(),
+            default: target_default.clone(),
+        });
     }
     if current.nullable && !target.nullable {
         planner.push(Change::SetNotNull {
@@ -1118,14 +1163,14 @@ fn set_comments(planner: &mut Planner) {
             });
         }
         for column in &new_table.columns {
-            if let Some(current_column) = current.column(&column.name) {
-                if current_column.comment != column.comment {
-                    planner.push(Change::SetColumnComment {
-                        table: name.clone(),
-                        column: column.name.clone(),
-                        comment: column.comment.clone(),
-                    });
-                }
+            if let Some(current_column) = current.column(&column.name)
+                && current_column.comment != column.comment
+            {
+                planner.push(Change::SetColumnComment {
+                    table: name.clone(),
+                    column: column.name.clone(),
+                    comment: column.comment.clone(),
+                });
             }
         }
     }
@@ -1137,14 +1182,19 @@ fn drop_columns(planner: &mut Planner) {
         let Some(current) = planner.current.table(&new_table.name).cloned() else {
             continue;
         };
-        for column in &current.columns {
-            if new_table.column(&column.name).is_none() {
-                planner.push(Change::DropColumn {
-                    table: new_table.name.clone(),
-                    column: column.name.clone(),
-                    generated: column.generated.is_some(),
-                });
-            }
+        // Generated columns first: they may depend on the others.
+        let mut dropped: Vec<&Column> = current
+            .columns
+            .iter()
+            .filter(|column| new_table.column(&column.name).is_none())
+            .collect();
+        dropped.sort_by_key(|column| column.generated.is_none());
+        for column in dropped {
+            planner.push(Change::DropColumn {
+                table: new_table.name.clone(),
+                column: column.name.clone(),
+                generated: column.generated.is_some(),
+            });
         }
     }
 }

@@ -272,10 +272,10 @@ fn match_column_renames(
         .filter_map(|column| Some((column.renamed_from.clone()?, column.name.clone())))
         .collect();
     for rename in &options.renames {
-        if let Rename::Column { table, from, to } = rename {
-            if table == &new_table.name {
-                candidates.push((from.clone(), to.clone()));
-            }
+        if let Rename::Column { table, from, to } = rename
+            && table == &new_table.name
+        {
+            candidates.push((from.clone(), to.clone()));
         }
     }
     let mut accepted: Vec<(String, String)> = Vec::new();

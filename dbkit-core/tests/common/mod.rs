@@ -15,15 +15,24 @@ pub fn name(qualified: &str) -> QualifiedName {
 }
 
 pub fn builtin(ty: &str) -> ColumnType {
-    ColumnType { base: BaseType::Builtin(ty.to_string()), array_dims: 0 }
+    ColumnType {
+        base: BaseType::Builtin(ty.to_string()),
+        array_dims: 0,
+    }
 }
 
 pub fn enum_type(qualified: &str) -> ColumnType {
-    ColumnType { base: BaseType::Enum(name(qualified)), array_dims: 0 }
+    ColumnType {
+        base: BaseType::Enum(name(qualified)),
+        array_dims: 0,
+    }
 }
 
 pub fn array_of(ty: ColumnType) -> ColumnType {
-    ColumnType { array_dims: 1, ..ty }
+    ColumnType {
+        array_dims: 1,
+        ..ty
+    }
 }
 
 /// A NOT NULL column.
@@ -43,31 +52,52 @@ pub fn column(column_name: &str, ty: ColumnType) -> Column {
 }
 
 pub fn nullable(column: Column) -> Column {
-    Column { nullable: true, ..column }
+    Column {
+        nullable: true,
+        ..column
+    }
 }
 
 pub fn with_default(column: Column, default: &str) -> Column {
-    Column { default: Some(default.to_string()), ..column }
+    Column {
+        default: Some(default.to_string()),
+        ..column
+    }
 }
 
 pub fn identity(column: Column, identity: Identity) -> Column {
-    Column { identity: Some(identity), ..column }
+    Column {
+        identity: Some(identity),
+        ..column
+    }
 }
 
 pub fn serial(column: Column) -> Column {
-    Column { serial: true, ..column }
+    Column {
+        serial: true,
+        ..column
+    }
 }
 
 pub fn generated(column: Column, expression: &str) -> Column {
-    Column { generated: Some(expression.to_string()), ..column }
+    Column {
+        generated: Some(expression.to_string()),
+        ..column
+    }
 }
 
 pub fn commented(column: Column, comment: &str) -> Column {
-    Column { comment: Some(comment.to_string()), ..column }
+    Column {
+        comment: Some(comment.to_string()),
+        ..column
+    }
 }
 
 pub fn renamed_column(column: Column, from: &str) -> Column {
-    Column { renamed_from: Some(from.to_string()), ..column }
+    Column {
+        renamed_from: Some(from.to_string()),
+        ..column
+    }
 }
 
 pub fn table(qualified: &str, columns: Vec<Column>) -> Table {
@@ -86,15 +116,24 @@ pub fn table(qualified: &str, columns: Vec<Column>) -> Table {
 }
 
 pub fn primary_key(key_name: &str, columns: &[&str]) -> Option<PrimaryKey> {
-    Some(PrimaryKey { name: key_name.to_string(), columns: strings(columns) })
+    Some(PrimaryKey {
+        name: key_name.to_string(),
+        columns: strings(columns),
+    })
 }
 
 pub fn unique(unique_name: &str, columns: &[&str]) -> Unique {
-    Unique { name: unique_name.to_string(), columns: strings(columns) }
+    Unique {
+        name: unique_name.to_string(),
+        columns: strings(columns),
+    }
 }
 
 pub fn check_constraint(check_name: &str, expression: &str) -> Check {
-    Check { name: check_name.to_string(), expr: expression.to_string() }
+    Check {
+        name: check_name.to_string(),
+        expr: expression.to_string(),
+    }
 }
 
 pub fn foreign_key(
@@ -125,15 +164,27 @@ pub fn index(index_name: &str, columns: &[&str]) -> Index {
 }
 
 pub fn expression_index(index_name: &str, expression: &str) -> Index {
-    Index { key: IndexKey::Expression(expression.to_string()), ..index(index_name, &[]) }
+    Index {
+        key: IndexKey::Expression(expression.to_string()),
+        ..index(index_name, &[])
+    }
 }
 
 pub fn enum_named(qualified: &str, values: &[&str]) -> Enum {
-    Enum { name: name(qualified), values: strings(values), comment: None, source: None }
+    Enum {
+        name: name(qualified),
+        values: strings(values),
+        comment: None,
+        source: None,
+    }
 }
 
 pub fn schema(schemas: &[&str], enums: Vec<Enum>, tables: Vec<Table>) -> Schema {
-    let mut schema = Schema { schemas: strings(schemas), enums, tables };
+    let mut schema = Schema {
+        schemas: strings(schemas),
+        enums,
+        tables,
+    };
     schema.canonicalize();
     schema
 }
