@@ -1,1 +1,8 @@
 //! Disposable PostgreSQL servers for tests (the `testing` feature).
+//!
+//! [`local`] runs a throwaway cluster from the PostgreSQL binaries of the
+//! machine, one per test process.
+
+pub mod local;
+
+pub use local::{LocalServer, LocalServerError};
