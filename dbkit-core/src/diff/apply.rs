@@ -68,6 +68,8 @@ pub fn apply_change(schema: &mut Schema, change: &Change) {
         } => {
             if let Some(enum_type) = schema.enums.iter_mut().find(|e| &e.name == name) {
                 enum_type.values = new_values.clone();
+                // The type is created anew: its comment stays on the old one.
+                enum_type.comment = None;
             }
             for use_ in columns {
                 if let Some(column) = find_column_mut(schema, &use_.table, &use_.column) {
