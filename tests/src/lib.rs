@@ -1,1 +1,190 @@
-//! Support code shared by the integration tests.
+//! Support code shared by the integration tests: databases on the shared
+//! local server, applying rendered migrations, and the round trip
+//! code schema → SQL → database → introspection.
+
+use cargo_dbkit::introspect::introspect;
+use dbkit_core::compare::{Difference, canonical_schema, format_differences, schema_differences};
+use dbkit_core::diff::{DiffOptions, diff};
+use dbkit_core::model::Schema;
+use dbkit_core::render::{RenderedMigration, render_migration};
+use dbkit_runtime::testing::LocalServer;
+use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
+
+/// A database of its own on the shared local server, dropped by
+/// [`TestDatabase::drop_now`] (or left for the server's teardown when a
+/// test fails first).
+#[derive(Debug)]
+pub struct TestDatabase {
+    pub name: String,
+    pub url: String,
+    pub pool: PgPool,
+}
+
+impl TestDatabase {
+    /// Creates a fresh, empty database.
+    pub async fn create(prefix: &str) -> Result<TestDatabase, String> {
+        let server = LocalServer::shared().map_err(|error| error.to_string())?;
+        let (name, url) = server.create_unique_database(prefix).await.map_err(|error| error.to_string())?;
+        let pool = PgPoolOptions::new()
+            .max_connections(2)
+            .connect(&url)
+            .await
+            .map_err(|error| format!("cannot connect to {url}: {error}"))?;
+        Ok(TestDatabase { name, url, pool })
+    }
+
+    /// Closes the pool and drops the database.
+    pub async fn drop_now(self) -> Result<(), String> {
+        self.pool.close().await;
+        let server = LocalServer::shared().map_err(|error| error.to_string())?;
+        server.drop_database(&self.name).await.map_err(|error| error.to_string())
+    }
+
+    /// Applies a rendered migration the way a runner would: in one
+    /// transaction, or statement by statement when it carries the
+    /// no-transaction marker.
+    pub async fn apply(&self, migration: &RenderedMigration) -> Result<(), String> {
+        apply_migration(&self.pool, migration).await
+    }
+
+    /// The database's schema, as the introspector reads it.
+    pub async fn introspect(&self) -> Result<Schema, String> {
+        introspect(&self.pool, None).await.map_err(|error| error.to_string())
+    }
+}
+
+/// See [`TestDatabase::apply`].
+pub async fn apply_migration(pool: &PgPool, migration: &RenderedMigration) -> Result<(), String> {
+    if migration.sql.trim().is_empty() {
+        return Ok(());
+    }
+    let run = |sql: String| async move {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.clone()))
+            .execute(pool)
+            .await
+            .map(|_| ())
+            .map_err(|error| format!("{error}\nwhile running:\n{sql}"))
+    };
+    if migration.no_transaction {
+        // The renderer separates statements by a blank line.
+        for statement in migration.sql.split("\n\n").filter(|s| !is_only_comments(s)) {
+            run(statement.to_string()).await?;
+        }
+        Ok(())
+    } else {
+        run(format!("BEGIN;\n{}\nCOMMIT;", migration.sql)).await
+    }
+}
+
+fn is_only_comments(text: &str) -> bool {
+    text.lines().all(|line| line.trim().is_empty() || line.trim_start().starts_with("--"))
+}
+
+/// What the round trips tell the differ: renames come from the hints of the
+/// new schema; a table or column that disappears while another appears
+/// without a hint is a drop and a create (what a user confirms).
+pub fn diff_options() -> DiffOptions {
+    DiffOptions { renames: Vec::new(), assume_drop_and_create: true }
+}
+
+/// The migration from `old` to `new` (see [`diff_options`]).
+pub fn migration_between(old: &Schema, new: &Schema) -> Result<RenderedMigration, String> {
+    let changes = diff(old, new, &diff_options()).map_err(|ambiguities| {
+        let lines: Vec<String> = ambiguities.iter().map(ToString::to_string).collect();
+        format!("the differ found ambiguities:\n{}", lines.join("\n"))
+    })?;
+    Ok(render_migration(&changes))
+}
+
+/// `schema` in canonical form with every table's columns sorted by name:
+/// PostgreSQL appends added columns at the end, so after an alteration only
+/// the set of columns is comparable.
+pub fn canonical_ignoring_column_order(schema: &Schema) -> Schema {
+    let mut canonical = canonical_schema(schema);
+    for table in &mut canonical.tables {
+        table.columns.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    canonical
+}
+
+/// Differences between the declared and the introspected schema, with or
+/// without column order.
+pub fn differences(expected: &Schema, actual: &Schema, compare_column_order: bool) -> Vec<Difference> {
+    if compare_column_order {
+        schema_differences(expected, actual)
+    } else {
+        schema_differences(&canonical_ignoring_column_order(expected), &canonical_ignoring_column_order(actual))
+    }
+}
+
+/// What a round trip did, for the test to inspect further.
+#[derive(Debug)]
+pub struct RoundTrip {
+    pub database: TestDatabase,
+    pub first_sql: String,
+    pub second_sql: String,
+    pub introspected: Schema,
+}
+
+/// Applies `diff(empty, first)` to a fresh database and checks the database
+/// equals `first` (column order included), then applies `diff(first,
+/// second)` and checks it equals `second`, and that diffing `second`
+/// against what the database holds finds nothing. Errors list the
+/// differing objects and the SQL that ran.
+pub async fn round_trip(first: &Schema, second: &Schema) -> Result<RoundTrip, String> {
+    let database = TestDatabase::create("round_trip").await?;
+    let first_migration = migration_between(&Schema::default(), first)?;
+    database
+        .apply(&first_migration)
+        .await
+        .map_err(|error| format!("the first migration failed: {error}\n--- first SQL ---\n{}", first_migration.sql))?;
+    let after_first = database.introspect().await?;
+    let found = differences(first, &after_first, true);
+    if !found.is_empty() {
+        return Err(format!(
+            "after the first migration the database differs from the first schema:\n{}--- first SQL ---\n{}",
+            format_differences(&found),
+            first_migration.sql
+        ));
+    }
+    let second_migration = migration_between(first, second)?;
+    let sql_report = || {
+        format!(
+            "--- first SQL ---\n{}--- second SQL ---\n{}",
+            first_migration.sql, second_migration.sql
+        )
+    };
+    database
+        .apply(&second_migration)
+        .await
+        .map_err(|error| format!("the second migration failed: {error}\n{}", sql_report()))?;
+    let introspected = database.introspect().await?;
+    let found = differences(second, &introspected, false);
+    if !found.is_empty() {
+        return Err(format!(
+            "after the second migration the database differs from the second schema:\n{}{}",
+            format_differences(&found),
+            sql_report()
+        ));
+    }
+    let leftover = diff(
+        &canonical_ignoring_column_order(second),
+        &canonical_ignoring_column_order(&introspected),
+        &diff_options(),
+    )
+    .map_err(|ambiguities| format!("diffing the second schema against the database is ambiguous: {ambiguities:?}"))?;
+    if !leftover.is_empty() {
+        return Err(format!(
+            "the differ still finds changes between the second schema and the database:\n{}\n{}",
+            render_migration(&leftover).sql,
+            sql_report()
+        ));
+    }
+    Ok(RoundTrip {
+        database,
+        first_sql: first_migration.sql,
+        second_sql: second_migration.sql,
+        introspected,
+    })
+}
