@@ -8,6 +8,7 @@
 
 use crate::diagnostics::{Diagnostic, SourceTexts};
 use crate::discovery::DiscoveryError;
+use crate::migrations_folder::{MigrationsFolderError, WriteMigrationError};
 
 /// Success.
 pub const EXIT_OK: u8 = 0;
@@ -40,6 +41,10 @@ pub enum CliError {
     /// Errors in the schema code, with the text of the files they point into.
     #[error("the schema code has {} error(s)", diagnostics.len())]
     Schema { diagnostics: Vec<Diagnostic>, sources: SourceTexts },
+    #[error("the migrations folder has {} problem(s)", .0.len())]
+    MigrationsFolder(Vec<MigrationsFolderError>),
+    #[error(transparent)]
+    WriteMigration(#[from] WriteMigrationError),
     /// Anything else already phrased as diagnostics (bad arguments, unanswered renames).
     #[error("{}", .0.first().map(|d| d.message.as_str()).unwrap_or("failed"))]
     Diagnostics(Vec<Diagnostic>),
@@ -55,6 +60,10 @@ impl CliError {
         match self {
             CliError::Discovery(error) => (vec![error.to_diagnostic()], SourceTexts::new()),
             CliError::Schema { diagnostics, sources } => (diagnostics, sources),
+            CliError::MigrationsFolder(problems) => {
+                (problems.iter().map(MigrationsFolderError::to_diagnostic).collect(), SourceTexts::new())
+            }
+            CliError::WriteMigration(error) => (vec![error.to_diagnostic()], SourceTexts::new()),
             CliError::Diagnostics(diagnostics) => (diagnostics, SourceTexts::new()),
         }
     }

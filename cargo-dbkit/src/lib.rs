@@ -7,6 +7,7 @@ pub mod diagnostics;
 pub mod discovery;
 pub mod errors;
 pub mod introspect;
+pub mod migrations_folder;
 pub mod schema_glob;
 pub mod terminal;
 
