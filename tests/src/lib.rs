@@ -2,6 +2,8 @@
 //! local server, applying rendered migrations, and the round trip
 //! code schema → SQL → database → introspection.
 
+pub mod builders;
+
 use cargo_dbkit::introspect::introspect;
 use dbkit_core::compare::{Difference, canonical_schema, format_differences, schema_differences};
 use dbkit_core::diff::{DiffOptions, diff};

@@ -1,0 +1,222 @@
+//! Small builders for schema models, so that the hand-written round trips
+//! read like the schemas they describe.
+
+use dbkit_core::model::{
+    BaseType, Check, Column, ColumnType, Enum, ForeignKey, ForeignKeyAction, Identity, Index, IndexKey,
+    PrimaryKey, QualifiedName, Schema, Table, Unique,
+};
+
+/// `"users"` is `public.users`; `"app.users"` is `app.users`.
+pub fn name(qualified: &str) -> QualifiedName {
+    match qualified.split_once('.') {
+        Some((schema, name)) => QualifiedName::new(schema, name),
+        None => QualifiedName::new("public", qualified),
+    }
+}
+
+pub fn builtin(ty: &str) -> ColumnType {
+    ColumnType { base: BaseType::Builtin(ty.to_string()), array_dims: 0 }
+}
+
+pub fn enum_type(qualified: &str) -> ColumnType {
+    ColumnType { base: BaseType::Enum(name(qualified)), array_dims: 0 }
+}
+
+pub fn array_of(ty: ColumnType) -> ColumnType {
+    ColumnType { array_dims: 1, ..ty }
+}
+
+/// A NOT NULL column.
+pub fn column(column_name: &str, ty: ColumnType) -> Column {
+    Column {
+        name: column_name.to_string(),
+        ty,
+        nullable: false,
+        default: None,
+        identity: None,
+        serial: false,
+        generated: None,
+        comment: None,
+        renamed_from: None,
+        source: None,
+    }
+}
+
+/// Chainable edits of a column.
+pub trait ColumnExt: Sized {
+    fn nullable(self) -> Self;
+    fn default(self, expression: &str) -> Self;
+    fn identity(self, identity: Identity) -> Self;
+    fn serial(self) -> Self;
+    fn generated(self, expression: &str) -> Self;
+    fn comment(self, text: &str) -> Self;
+    fn renamed_from(self, old: &str) -> Self;
+}
+
+impl ColumnExt for Column {
+    fn nullable(self) -> Self {
+        Column { nullable: true, ..self }
+    }
+    fn default(self, expression: &str) -> Self {
+        Column { default: Some(expression.to_string()), ..self }
+    }
+    fn identity(self, identity: Identity) -> Self {
+        Column { identity: Some(identity), ..self }
+    }
+    fn serial(self) -> Self {
+        Column { serial: true, ..self }
+    }
+    fn generated(self, expression: &str) -> Self {
+        Column { generated: Some(expression.to_string()), ..self }
+    }
+    fn comment(self, text: &str) -> Self {
+        Column { comment: Some(text.to_string()), ..self }
+    }
+    fn renamed_from(self, old: &str) -> Self {
+        Column { renamed_from: Some(old.to_string()), ..self }
+    }
+}
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|item| item.to_string()).collect()
+}
+
+/// A table with `columns` and nothing else.
+pub fn table(qualified: &str, columns: Vec<Column>) -> Table {
+    Table {
+        name: name(qualified),
+        columns,
+        primary_key: None,
+        foreign_keys: Vec::new(),
+        uniques: Vec::new(),
+        checks: Vec::new(),
+        indexes: Vec::new(),
+        comment: None,
+        renamed_from: None,
+        source: None,
+    }
+}
+
+/// Chainable edits of a table; constraint names follow PostgreSQL's
+/// defaults unless given.
+pub trait TableExt: Sized {
+    fn primary_key(self, columns: &[&str]) -> Self;
+    fn foreign_key(
+        self,
+        constraint: &str,
+        columns: &[&str],
+        references: &str,
+        referenced_columns: &[&str],
+        on_delete: ForeignKeyAction,
+        on_update: ForeignKeyAction,
+    ) -> Self;
+    fn unique(self, constraint: &str, columns: &[&str]) -> Self;
+    fn check(self, constraint: &str, expression: &str) -> Self;
+    fn index(self, index: Index) -> Self;
+    fn comment(self, text: &str) -> Self;
+    fn renamed_from(self, old: &str) -> Self;
+}
+
+impl TableExt for Table {
+    fn primary_key(self, columns: &[&str]) -> Self {
+        let name = format!("{}_pkey", self.name.name);
+        Table { primary_key: Some(PrimaryKey { name, columns: strings(columns) }), ..self }
+    }
+    fn foreign_key(
+        mut self,
+        constraint: &str,
+        columns: &[&str],
+        references: &str,
+        referenced_columns: &[&str],
+        on_delete: ForeignKeyAction,
+        on_update: ForeignKeyAction,
+    ) -> Self {
+        self.foreign_keys.push(ForeignKey {
+            name: constraint.to_string(),
+            columns: strings(columns),
+            references: name(references),
+            referenced_columns: strings(referenced_columns),
+            on_delete,
+            on_update,
+            source: None,
+        });
+        self
+    }
+    fn unique(mut self, constraint: &str, columns: &[&str]) -> Self {
+        self.uniques.push(Unique { name: constraint.to_string(), columns: strings(columns) });
+        self
+    }
+    fn check(mut self, constraint: &str, expression: &str) -> Self {
+        self.checks.push(Check { name: constraint.to_string(), expr: expression.to_string() });
+        self
+    }
+    fn index(mut self, index: Index) -> Self {
+        self.indexes.push(index);
+        self
+    }
+    fn comment(self, text: &str) -> Self {
+        Table { comment: Some(text.to_string()), ..self }
+    }
+    fn renamed_from(self, old: &str) -> Self {
+        Table { renamed_from: Some(old.to_string()), ..self }
+    }
+}
+
+/// A btree index on columns.
+pub fn index_on(index_name: &str, columns: &[&str]) -> Index {
+    Index {
+        name: index_name.to_string(),
+        key: IndexKey::Columns(strings(columns)),
+        unique: false,
+        method: "btree".to_string(),
+        predicate: None,
+    }
+}
+
+/// A btree index on an expression.
+pub fn index_on_expression(index_name: &str, expression: &str) -> Index {
+    Index { key: IndexKey::Expression(expression.to_string()), ..index_on(index_name, &[]) }
+}
+
+/// Chainable edits of an index.
+pub trait IndexExt: Sized {
+    fn unique(self) -> Self;
+    fn method(self, method: &str) -> Self;
+    fn predicate(self, expression: &str) -> Self;
+}
+
+impl IndexExt for Index {
+    fn unique(self) -> Self {
+        Index { unique: true, ..self }
+    }
+    fn method(self, method: &str) -> Self {
+        Index { method: method.to_string(), ..self }
+    }
+    fn predicate(self, expression: &str) -> Self {
+        Index { predicate: Some(expression.to_string()), ..self }
+    }
+}
+
+pub fn enum_of(qualified: &str, values: &[&str]) -> Enum {
+    Enum { name: name(qualified), values: strings(values), comment: None, source: None }
+}
+
+pub fn commented_enum(qualified: &str, values: &[&str], comment: &str) -> Enum {
+    Enum { comment: Some(comment.to_string()), ..enum_of(qualified, values) }
+}
+
+/// A schema of `enums` and `tables`; the non-public schemas they live in
+/// are listed.
+pub fn schema(enums: Vec<Enum>, tables: Vec<Table>) -> Schema {
+    let mut schemas: Vec<String> = tables
+        .iter()
+        .map(|table| table.name.schema.clone())
+        .chain(enums.iter().map(|e| e.name.schema.clone()))
+        .filter(|schema| schema != "public")
+        .collect();
+    schemas.sort();
+    schemas.dedup();
+    let mut schema = Schema { schemas, enums, tables };
+    schema.canonicalize();
+    schema
+}
