@@ -47,9 +47,12 @@ const TABLES_QUERY: &str = r#"
 SELECT c.oid::int8,
        n.nspname::text,
        c.relname::text,
-       obj_description(c.oid, 'pg_class')
+       description.description
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_description description
+  ON description.objoid = c.oid AND description.classoid = 'pg_catalog.pg_class'::regclass
+ AND description.objsubid = 0
 WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1)"#;
 
 /// Columns in `attnum` order. For an array, the element type is described
@@ -69,17 +72,8 @@ SELECT a.attrelid::int8,
        pg_get_expr(d.adbin, d.adrelid),
        a.attidentity::text,
        a.attgenerated::text,
-       col_description(a.attrelid, a.attnum),
-       EXISTS (
-           SELECT 1
-           FROM pg_catalog.pg_depend dep
-           JOIN pg_catalog.pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
-           WHERE dep.classid = 'pg_catalog.pg_class'::regclass
-             AND dep.refclassid = 'pg_catalog.pg_class'::regclass
-             AND dep.refobjid = a.attrelid
-             AND dep.refobjsubid = a.attnum
-             AND dep.deptype = 'a'
-       ) AS owns_sequence
+       description.description,
+       (owned.refobjid IS NOT NULL) AS owns_sequence
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -88,6 +82,17 @@ JOIN pg_catalog.pg_type base
   ON base.oid = CASE WHEN t.typcategory = 'A' AND t.typelem <> 0 THEN t.typelem ELSE t.oid END
 JOIN pg_catalog.pg_namespace base_namespace ON base_namespace.oid = base.typnamespace
 LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+LEFT JOIN pg_catalog.pg_description description
+  ON description.objoid = a.attrelid AND description.classoid = 'pg_catalog.pg_class'::regclass
+ AND description.objsubid = a.attnum
+LEFT JOIN (
+    SELECT DISTINCT dep.refobjid, dep.refobjsubid
+    FROM pg_catalog.pg_depend dep
+    JOIN pg_catalog.pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
+    WHERE dep.classid = 'pg_catalog.pg_class'::regclass
+      AND dep.refclassid = 'pg_catalog.pg_class'::regclass
+      AND dep.deptype = 'a'
+) owned ON owned.refobjid = a.attrelid AND owned.refobjsubid = a.attnum
 WHERE a.attnum > 0 AND NOT a.attisdropped
   AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1)
 ORDER BY a.attrelid, a.attnum"#;

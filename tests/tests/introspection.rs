@@ -1,0 +1,142 @@
+//! The introspector on schemas written by hand in SQL: it reads the same
+//! model that the DSL declares, and it reads a thousand tables quickly.
+
+use dbkit_core::model::ForeignKeyAction::{Cascade, NoAction, SetNull};
+use dbkit_core::model::Identity::Always;
+use dbkit_tests::TestDatabase;
+use dbkit_tests::builders::*;
+use std::time::{Duration, Instant};
+
+#[tokio::test]
+async fn a_schema_written_by_hand_introspects_as_the_declared_model() {
+    let database = TestDatabase::create("introspection").await.expect("database");
+    sqlx::raw_sql(
+        r#"
+        CREATE SCHEMA app;
+        CREATE TYPE app.role AS ENUM ('member', 'admin', 'it''s');
+        COMMENT ON TYPE app.role IS 'What someone may do.';
+        CREATE TABLE orgs (id serial PRIMARY KEY, name varchar(80) NOT NULL UNIQUE);
+        CREATE TABLE app.users (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            org_id integer NOT NULL REFERENCES orgs (id) ON DELETE CASCADE,
+            email text NOT NULL,
+            age int CHECK (age >= 0),
+            role app.role NOT NULL DEFAULT 'member',
+            roles app.role[] NOT NULL DEFAULT '{}',
+            created_at timestamptz NOT NULL DEFAULT now(),
+            email_lower text GENERATED ALWAYS AS (lower(email)) STORED,
+            "Nick Name" varchar(40),
+            CONSTRAINT users_org_email_key UNIQUE (org_id, email)
+        );
+        COMMENT ON TABLE app.users IS 'People who can sign in.';
+        COMMENT ON COLUMN app.users.email IS 'Login address.';
+        CREATE TABLE app.sessions (
+            user_id bigint REFERENCES app.users (id) ON DELETE SET NULL,
+            token uuid NOT NULL DEFAULT gen_random_uuid(),
+            data jsonb
+        );
+        CREATE INDEX users_lower_email_idx ON app.users (lower(email));
+        CREATE UNIQUE INDEX users_org_live_idx ON app.users (org_id, created_at) WHERE age IS NOT NULL;
+        CREATE INDEX sessions_data_idx ON app.sessions USING gin (data);
+        CREATE INDEX sessions_token_idx ON app.sessions USING hash (token);
+        "#,
+    )
+    .execute(&database.pool)
+    .await
+    .expect("create the schema by hand");
+    let introspected = database.introspect().await.expect("introspect");
+    let expected = schema(
+        vec![commented_enum("app.role", &["member", "admin", "it's"], "What someone may do.")],
+        vec![
+            table(
+                "orgs",
+                vec![column("id", builtin("integer")).serial(), column("name", builtin("varchar(80)"))],
+            )
+            .primary_key(&["id"])
+            .unique("orgs_name_key", &["name"]),
+            table(
+                "app.users",
+                vec![
+                    column("id", builtin("bigint")).identity(Always),
+                    column("org_id", builtin("integer")),
+                    column("email", builtin("text")).comment("Login address."),
+                    column("age", builtin("integer")).nullable(),
+                    column("role", enum_type("app.role")).default("'member'"),
+                    column("roles", array_of(enum_type("app.role"))).default("'{}'"),
+                    column("created_at", builtin("timestamp with time zone")).default("now()"),
+                    column("email_lower", builtin("text")).nullable().generated("lower(email)"),
+                    column("Nick Name", builtin("character varying(40)")).nullable(),
+                ],
+            )
+            .primary_key(&["id"])
+            .foreign_key("users_org_id_fkey", &["org_id"], "orgs", &["id"], Cascade, NoAction)
+            .unique("users_org_email_key", &["org_id", "email"])
+            .check("users_age_check", "age >= 0")
+            .index(index_on_expression("users_lower_email_idx", "lower(email)"))
+            .index(index_on("users_org_live_idx", &["org_id", "created_at"]).unique().predicate("age IS NOT NULL"))
+            .comment("People who can sign in."),
+            table(
+                "app.sessions",
+                vec![
+                    column("user_id", builtin("bigint")).nullable(),
+                    column("token", builtin("uuid")).default("gen_random_uuid()"),
+                    column("data", builtin("jsonb")).nullable(),
+                ],
+            )
+            .foreign_key("sessions_user_id_fkey", &["user_id"], "app.users", &["id"], SetNull, NoAction)
+            .index(index_on("sessions_data_idx", &["data"]).method("gin"))
+            .index(index_on("sessions_token_idx", &["token"]).method("hash")),
+        ],
+    );
+    let found = dbkit_tests::differences(&expected, &introspected, true);
+    assert!(found.is_empty(), "{}", dbkit_core::compare::format_differences(&found));
+    // The raw introspection keeps PostgreSQL's own spellings.
+    let users = introspected.tables.iter().find(|t| t.name == name("app.users")).expect("app.users");
+    assert_eq!(users.checks[0].expr, "(age >= 0)");
+    assert_eq!(users.columns[4].default.as_deref(), Some("'member'::app.role"));
+    database.drop_now().await.expect("drop database");
+}
+
+#[tokio::test]
+async fn introspection_is_limited_to_the_schemas_asked_for() {
+    let database = TestDatabase::create("introspection_filter").await.expect("database");
+    sqlx::raw_sql("CREATE SCHEMA app; CREATE TABLE app.a (x int); CREATE TABLE b (y int);")
+        .execute(&database.pool)
+        .await
+        .expect("create tables");
+    let only_app = cargo_dbkit::introspect::introspect(&database.pool, Some(&["app".to_string()]))
+        .await
+        .expect("introspect");
+    let names: Vec<String> = only_app.tables.iter().map(|t| t.name.to_string()).collect();
+    assert_eq!(names, vec!["app.a".to_string()]);
+    assert_eq!(only_app.schemas, vec!["app".to_string()]);
+    database.drop_now().await.expect("drop database");
+}
+
+#[tokio::test]
+async fn a_thousand_tables_introspect_in_well_under_a_second() {
+    let database = TestDatabase::create("introspection_many").await.expect("database");
+    let mut sql = String::from("CREATE TYPE mood AS ENUM ('a', 'b');\n");
+    for n in 0..1000 {
+        sql.push_str(&format!(
+            "CREATE TABLE t{n} (id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, name text NOT NULL UNIQUE, \
+             mood mood DEFAULT 'a', parent bigint REFERENCES t{n} (id), created_at timestamptz DEFAULT now() CHECK (created_at > '2000-01-01'));\n\
+             CREATE INDEX t{n}_lower_name_idx ON t{n} (lower(name));\n"
+        ));
+    }
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&database.pool).await.expect("create tables");
+    // The better of two runs, so that a busy machine (tests run in
+    // parallel on two cores in CI) does not decide the outcome.
+    let mut elapsed = Duration::MAX;
+    let mut introspected = dbkit_core::model::Schema::default();
+    for _ in 0..2 {
+        let started = Instant::now();
+        introspected = database.introspect().await.expect("introspect");
+        elapsed = elapsed.min(started.elapsed());
+    }
+    assert_eq!(introspected.tables.len(), 1000);
+    assert!(introspected.tables.iter().all(|t| t.columns.len() == 5 && t.indexes.len() == 1 && t.checks.len() == 1));
+    eprintln!("introspected 1000 tables in {elapsed:?}");
+    assert!(elapsed < Duration::from_secs(1), "introspecting 1000 tables took {elapsed:?}");
+    database.drop_now().await.expect("drop database");
+}
