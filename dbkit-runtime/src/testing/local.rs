@@ -265,16 +265,14 @@ pub fn find_postgres_binaries() -> Result<PostgresBinaries, LocalServerError> {
         return Err(LocalServerError::BinariesNotFound { searched });
     }
     searched.push("PATH".to_string());
-    if let Some(path) = std::env::var_os("PATH") {
-        if let Some(binaries) = std::env::split_paths(&path).find_map(|directory| binaries_in(&directory)) {
-            return Ok(binaries);
-        }
+    if let Some(binaries) = std::env::var_os("PATH")
+        .and_then(|path| std::env::split_paths(&path).find_map(|directory| binaries_in(&directory)))
+    {
+        return Ok(binaries);
     }
     searched.push("pg_config --bindir".to_string());
-    if let Some(directory) = pg_config_bindir() {
-        if let Some(binaries) = binaries_in(&directory) {
-            return Ok(binaries);
-        }
+    if let Some(binaries) = pg_config_bindir().and_then(|directory| binaries_in(&directory)) {
+        return Ok(binaries);
     }
     searched.push("/usr/lib/postgresql/*/bin".to_string());
     if let Some(binaries) = highest_debian_bindir().and_then(|directory| binaries_in(&directory)) {
