@@ -9,6 +9,7 @@ pub mod errors;
 pub mod introspect;
 pub mod migrations_folder;
 pub mod schema_glob;
+pub mod schema_loading;
 pub mod terminal;
 
 use clap::Parser;

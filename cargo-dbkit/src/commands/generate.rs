@@ -1,16 +1,465 @@
 //! `cargo dbkit generate`: the code's schema × the last snapshot → the next migration.
 
 use crate::cli::{GenerateArgs, GlobalOptions};
-use crate::discovery::{load_workspace, schema_source_files};
+use crate::diagnostics::{Diagnostic, SourceSpan};
+use crate::discovery::{Workspace, display_path, load_workspace, schema_source_files};
 use crate::errors::{CliError, Outcome};
-use crate::terminal::Output;
+use crate::migrations_folder::{
+    MigrationsFolder, NewMigrationFiles, SNAPSHOT_DIRECTORY, read_migrations_folder, remove_orphan_snapshots,
+    sanitize_migration_name, write_migration_atomically,
+};
+use crate::schema_loading::{CodeSchema, load_code_schema};
+use crate::terminal::{Output, ask_choice, is_interactive, start_spinner};
+use dbkit_core::diff::{Ambiguity, Change, DiffOptions, Rename, diff, parse_rename_argument};
+use dbkit_core::model::{QualifiedName, Schema};
+use dbkit_core::render::render_migration;
+use dbkit_core::snapshot::{self, Snapshot};
 
 /// Runs `cargo dbkit generate`.
-pub fn run_generate(global: &GlobalOptions, _arguments: &GenerateArgs, output: Output) -> Result<Outcome, CliError> {
+pub fn run_generate(global: &GlobalOptions, arguments: &GenerateArgs, output: Output) -> Result<Outcome, CliError> {
     let workspace = load_workspace(global.manifest_path.as_deref())?;
+    warn_about_workspace(&workspace, output);
+    let spinner = start_spinner(output, "reading the schema code");
     let files = schema_source_files(&workspace)?;
-    for file in &files {
-        output.line(&file.display_path);
+    let code = load_code_schema(&files)?;
+    let folder =
+        read_migrations_folder(&workspace.migrations_directory, &workspace.root).map_err(CliError::MigrationsFolder)?;
+    drop(spinner);
+    tracing::info!(files = files.len(), parsed = code.parsed_file_count, "read the schema code");
+    for orphan in &folder.orphan_snapshot_display_paths {
+        output.warning(&format!(
+            "ignoring {orphan}: it has no SQL file beside it (an interrupted `cargo dbkit generate`); the next migration replaces it"
+        ));
+    }
+    let previous_schema = folder.latest_schema();
+    let renames = parse_renames(&arguments.rename, &previous_schema, &code.schema)?;
+
+    if arguments.check {
+        return check(&workspace, &folder, &previous_schema, &code.schema, renames, output);
+    }
+    for unsnapshotted in folder.migrations_after_latest_snapshot() {
+        output.warning(&format!(
+            "{} has no snapshot: the schema it leads to is unknown, so the code is compared with the migration before it",
+            unsnapshotted.sql_display_path
+        ));
+    }
+
+    let changes = diff_settling_ambiguities(&previous_schema, &code, renames, output)?;
+    if arguments.custom {
+        if !changes.is_empty() {
+            output.warning(&format!(
+                "the code also has {} change(s) that no migration contains; run `cargo dbkit generate` after this to write them",
+                changes.len()
+            ));
+        }
+        let name = sanitize_migration_name(arguments.name.as_deref().unwrap_or("custom"));
+        let sql = custom_migration_text();
+        return write_next_migration(&workspace, &folder, &name, sql, previous_schema, 0, &[], output);
+    }
+    if changes.is_empty() {
+        let matched = folder
+            .latest_snapshot()
+            .map(|(entry, _)| format!(" (the code matches {})", entry.sql_display_path))
+            .unwrap_or_default();
+        output.line(&format!("no changes{matched}"));
+        return Ok(Outcome::Success);
+    }
+    let rendered = render_migration(&changes);
+    let name = sanitize_migration_name(arguments.name.as_deref().unwrap_or(&rendered.suggested_name));
+    let statement_count = count_statements(&rendered.sql);
+    write_next_migration(
+        &workspace,
+        &folder,
+        &name,
+        rendered.sql,
+        code.schema,
+        statement_count,
+        &rendered.warnings,
+        output,
+    )
+}
+
+fn warn_about_workspace(workspace: &Workspace, output: Output) {
+    if workspace.schema_crates.is_empty() {
+        output.warning("no workspace member depends on dbkit-runtime, so there is no schema code to read");
+    }
+}
+
+/// The text of a `--custom` migration.
+fn custom_migration_text() -> String {
+    "-- A custom migration for hand-written SQL (data fixes, backfills, anything dbkit does not generate).\n\
+     -- dbkit wrote no statements here and its snapshot equals the previous one,\n\
+     -- so `cargo dbkit generate` and `--check` are not affected by what you write below.\n"
+        .to_string()
+}
+
+/// Statements in rendered SQL: the renderer separates them by a blank line;
+/// blocks of comments only (the header) do not count.
+fn count_statements(sql: &str) -> usize {
+    sql.split("\n\n")
+        .filter(|block| block.lines().any(|line| !line.trim().is_empty() && !line.trim_start().starts_with("--")))
+        .count()
+}
+
+fn parse_renames(arguments: &[String], old: &Schema, new: &Schema) -> Result<Vec<Rename>, CliError> {
+    let mut renames = Vec::new();
+    let mut diagnostics = Vec::new();
+    for argument in arguments {
+        match parse_rename_argument(argument, old, new) {
+            Ok(rename) => renames.push(rename),
+            Err(reason) => diagnostics.push(
+                Diagnostic::error(format!("invalid `--rename {argument}`: {reason}"))
+                    .with_help("use `--rename old_table=new_table` or `--rename table.old_column=new_column` (prefix the table with its schema outside `public`)"),
+            ),
+        }
+    }
+    if diagnostics.is_empty() { Ok(renames) } else { Err(CliError::Diagnostics(diagnostics)) }
+}
+
+/// An answer given on the terminal to one disappeared table or column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Dropped {
+    Table(QualifiedName),
+    Column(QualifiedName, String),
+}
+
+/// Diffs; when tables or columns disappear while others appear, asks on a
+/// terminal (then diffs again with the answers) or stops with an error.
+fn diff_settling_ambiguities(
+    old: &Schema,
+    code: &CodeSchema,
+    mut renames: Vec<Rename>,
+    output: Output,
+) -> Result<Vec<Change>, CliError> {
+    let new = &code.schema;
+    let mut confirmed_drops: Vec<Dropped> = Vec::new();
+    // Each round answers at least one new question, and there are finitely many.
+    loop {
+        let options = DiffOptions { renames: renames.clone(), assume_drop_and_create: false };
+        let ambiguities = match diff(old, new, &options) {
+            Ok(changes) => return Ok(changes),
+            Err(ambiguities) => ambiguities,
+        };
+        let open: Vec<Ambiguity> = ambiguities
+            .into_iter()
+            .filter(|ambiguity| !dropped_items(ambiguity).iter().all(|item| confirmed_drops.contains(item)))
+            .collect();
+        if open.is_empty() {
+            let options = DiffOptions { renames, assume_drop_and_create: true };
+            return diff(old, new, &options).map_err(|remaining| ambiguity_error(&remaining, code));
+        }
+        if !is_interactive() {
+            return Err(ambiguity_error(&open, code));
+        }
+        for ambiguity in &open {
+            ask_about_ambiguity(ambiguity, code, &mut renames, &mut confirmed_drops, output)?;
+        }
+    }
+}
+
+fn dropped_items(ambiguity: &Ambiguity) -> Vec<Dropped> {
+    match ambiguity {
+        Ambiguity::Tables { dropped, .. } => dropped.iter().cloned().map(Dropped::Table).collect(),
+        Ambiguity::Columns { table, dropped, .. } => {
+            dropped.iter().map(|column| Dropped::Column(table.clone(), column.clone())).collect()
+        }
+    }
+}
+
+fn ask_about_ambiguity(
+    ambiguity: &Ambiguity,
+    code: &CodeSchema,
+    renames: &mut Vec<Rename>,
+    confirmed_drops: &mut Vec<Dropped>,
+    output: Output,
+) -> Result<(), CliError> {
+    let unanswered = |error: std::io::Error| {
+        CliError::Diagnostics(vec![Diagnostic::error(format!("could not read the answer: {error}"))])
+    };
+    match ambiguity {
+        Ambiguity::Tables { dropped, created } => {
+            let mut still_free: Vec<QualifiedName> = created.clone();
+            for old_table in dropped {
+                if confirmed_drops.contains(&Dropped::Table(old_table.clone())) {
+                    continue;
+                }
+                let mut choices: Vec<String> =
+                    still_free.iter().map(|new_table| format!("renamed to `{new_table}`")).collect();
+                choices.push(format!("dropped: `{old_table}` and its data are deleted"));
+                let question = format!("table `{old_table}` is gone from the code. Was it renamed?");
+                let answer = ask_choice(&question, &choices).map_err(unanswered)?;
+                match answer {
+                    Some(index) if index < still_free.len() => {
+                        let to = still_free.remove(index);
+                        output.line(&format!("  renaming `{old_table}` to `{to}`"));
+                        renames.push(Rename::Table { from: old_table.clone(), to });
+                    }
+                    Some(_) => confirmed_drops.push(Dropped::Table(old_table.clone())),
+                    None => return Err(ambiguity_error(std::slice::from_ref(ambiguity), code)),
+                }
+            }
+        }
+        Ambiguity::Columns { table, dropped, created } => {
+            let mut still_free: Vec<String> = created.clone();
+            for old_column in dropped {
+                if confirmed_drops.contains(&Dropped::Column(table.clone(), old_column.clone())) {
+                    continue;
+                }
+                let mut choices: Vec<String> =
+                    still_free.iter().map(|new_column| format!("renamed to `{new_column}`")).collect();
+                choices.push(format!("dropped: the values of `{old_column}` are deleted"));
+                let question = format!("column `{old_column}` of table `{table}` is gone from the code. Was it renamed?");
+                let answer = ask_choice(&question, &choices).map_err(unanswered)?;
+                match answer {
+                    Some(index) if index < still_free.len() => {
+                        let to = still_free.remove(index);
+                        output.line(&format!("  renaming `{table}`.`{old_column}` to `{to}`"));
+                        renames.push(Rename::Column { table: table.clone(), from: old_column.clone(), to });
+                    }
+                    Some(_) => confirmed_drops.push(Dropped::Column(table.clone(), old_column.clone())),
+                    None => return Err(ambiguity_error(std::slice::from_ref(ambiguity), code)),
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `users` for `public.users`, `catalog.products` otherwise: what `--rename` accepts.
+fn short_table_name(name: &QualifiedName) -> String {
+    if name.schema == "public" { name.name.clone() } else { name.to_string() }
+}
+
+fn backticked<T: std::fmt::Display>(names: &[T]) -> String {
+    names.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", ")
+}
+
+/// The error for tables or columns that may have been renamed, pointing at
+/// where the new ones are declared.
+fn ambiguity_error(ambiguities: &[Ambiguity], code: &CodeSchema) -> CliError {
+    let new = &code.schema;
+    let diagnostics = ambiguities
+        .iter()
+        .map(|ambiguity| match ambiguity {
+            Ambiguity::Tables { dropped, created } => {
+                let from = dropped.first().map(short_table_name).unwrap_or_default();
+                let to = created.first().map(short_table_name).unwrap_or_default();
+                let hint = dropped.first().map(|name| name.name.clone()).unwrap_or_default();
+                let mut diagnostic = Diagnostic::error(format!(
+                    "table(s) {} disappeared and {} appeared: renamed, or dropped and created?",
+                    backticked(dropped),
+                    backticked(created)
+                ))
+                .with_help(format!(
+                    "if it was renamed, add `#[dbkit(renamed_from = \"{hint}\")]` to the struct, or pass `--rename {from}={to}`"
+                ))
+                .with_help("to drop and create instead, run `cargo dbkit generate` on a terminal and answer its question");
+                if let Some(source) = created.first().and_then(|name| new.table(name)).and_then(|t| t.source.clone()) {
+                    diagnostic = diagnostic.with_span(SourceSpan {
+                        file: source.file,
+                        line: source.line,
+                        column: source.column,
+                        length: 1,
+                        label: Some("declared here".to_string()),
+                    });
+                }
+                diagnostic
+            }
+            Ambiguity::Columns { table, dropped, created } => {
+                let from = dropped.first().cloned().unwrap_or_default();
+                let to = created.first().cloned().unwrap_or_default();
+                let mut diagnostic = Diagnostic::error(format!(
+                    "in table `{table}`, column(s) {} disappeared and {} appeared: renamed, or dropped and added?",
+                    backticked(dropped),
+                    backticked(created)
+                ))
+                .with_help(format!(
+                    "if it was renamed, add `#[dbkit(renamed_from = \"{from}\")]` to the field, or pass `--rename {}.{from}={to}`",
+                    short_table_name(table)
+                ))
+                .with_help("to drop and add instead, run `cargo dbkit generate` on a terminal and answer its question");
+                let source = new.table(table).and_then(|t| t.column(&to)).and_then(|c| c.source.clone());
+                if let Some(source) = source {
+                    diagnostic = diagnostic.with_span(SourceSpan {
+                        file: source.file,
+                        line: source.line,
+                        column: source.column,
+                        length: to.chars().count().max(1),
+                        label: Some(format!("`{to}` is new here")),
+                    });
+                }
+                diagnostic
+            }
+        })
+        .collect();
+    CliError::Schema { diagnostics, sources: code.sources.clone() }
+}
+
+/// `--check`: nothing is written; a finding when the code and the migrations disagree.
+fn check(
+    workspace: &Workspace,
+    folder: &MigrationsFolder,
+    previous_schema: &Schema,
+    code_schema: &Schema,
+    renames: Vec<Rename>,
+    output: Output,
+) -> Result<Outcome, CliError> {
+    let migrations_display = display_path(&workspace.root, &workspace.migrations_directory);
+    let mut findings: Vec<Diagnostic> = Vec::new();
+    for unsnapshotted in folder.migrations_after_latest_snapshot() {
+        findings.push(
+            Diagnostic::error(format!("{} has no snapshot", unsnapshotted.sql_display_path))
+                .with_note("without one, dbkit cannot tell which schema the migrations lead to")
+                .with_help(format!(
+                    "hand-written migrations are made with `cargo dbkit generate --custom --name {}`, which writes the snapshot too: move the SQL into the file it creates and delete this one",
+                    unsnapshotted.name
+                )),
+        );
+    }
+    let options = DiffOptions { renames, assume_drop_and_create: true };
+    let generate_help =
+        format!("run `cargo dbkit generate`, review the file it writes in {migrations_display}/ and commit it");
+    match diff(previous_schema, code_schema, &options) {
+        Ok(changes) if changes.is_empty() => {}
+        Ok(changes) => {
+            const LISTED_CHANGES: usize = 15;
+            let mut list = String::new();
+            for change in changes.iter().take(LISTED_CHANGES) {
+                list.push_str("\n- ");
+                list.push_str(&describe_change(change));
+            }
+            if changes.len() > LISTED_CHANGES {
+                list.push_str(&format!("\n… and {} more", changes.len() - LISTED_CHANGES));
+            }
+            let count = match changes.len() {
+                1 => "1 change".to_string(),
+                n => format!("{n} changes"),
+            };
+            findings.push(
+                Diagnostic::error(format!("the schema code has {count} that no migration in {migrations_display}/ contains"))
+                    .with_note(format!("the code differs from the last snapshot:{list}"))
+                    .with_help(generate_help.clone()),
+            );
+        }
+        Err(ambiguities) => {
+            for ambiguity in ambiguities {
+                findings.push(
+                    Diagnostic::error(format!("the schema code has changes that no migration in {migrations_display}/ contains"))
+                        .with_note(ambiguity.to_string())
+                        .with_help(generate_help.clone()),
+                );
+            }
+        }
+    }
+    if findings.is_empty() {
+        output.status("Checked", &format!("the schema code and {migrations_display}/ agree"));
+        return Ok(Outcome::Success);
+    }
+    let sources = crate::diagnostics::SourceTexts::new();
+    for finding in &findings {
+        output.rendered(&crate::diagnostics::render_diagnostic(finding, &sources));
+    }
+    Ok(Outcome::Finding)
+}
+
+/// One line for `--check`'s summary.
+pub fn describe_change(change: &Change) -> String {
+    use dbkit_core::diff::{quote_column, quote_qualified};
+    if let Some(warning) = change.destructive_warning() {
+        return warning;
+    }
+    match change {
+        Change::CreateSchema { name } => format!("create schema \"{name}\""),
+        Change::DropSchema { name } => format!("drop schema \"{name}\""),
+        Change::CreateEnum { enum_type } => format!("create enum type {}", quote_qualified(&enum_type.name)),
+        Change::DropEnum { name, .. } => format!("drop enum type {}", quote_qualified(name)),
+        Change::AddEnumValue { name, value, .. } => format!("add '{value}' to enum type {}", quote_qualified(name)),
+        Change::RecreateEnum { name, .. } => format!("change the values of enum type {}", quote_qualified(name)),
+        Change::SetEnumComment { name, .. } => format!("comment on enum type {}", quote_qualified(name)),
+        Change::CreateTable { table } => format!("create table {}", quote_qualified(&table.name)),
+        Change::DropTable { name } => format!("drop table {}", quote_qualified(name)),
+        Change::RenameTable { from, to } => format!("rename table {} to {}", quote_qualified(from), quote_qualified(to)),
+        Change::SetTableComment { table, .. } => format!("comment on table {}", quote_qualified(table)),
+        Change::AddColumn { table, column } => format!("add column {}", quote_column(table, &column.name)),
+        Change::DropColumn { table, column, .. } => format!("drop column {}", quote_column(table, column)),
+        Change::RenameColumn { table, from, to } => {
+            format!("rename column {} to \"{to}\"", quote_column(table, from))
+        }
+        Change::AlterColumnType { table, column, .. } => format!("change the type of column {}", quote_column(table, column)),
+        Change::SetNotNull { table, column } => format!("set NOT NULL on column {}", quote_column(table, column)),
+        Change::DropNotNull { table, column } => format!("drop NOT NULL on column {}", quote_column(table, column)),
+        Change::SetDefault { table, column, .. } => format!("set the default of column {}", quote_column(table, column)),
+        Change::DropDefault { table, column } => format!("drop the default of column {}", quote_column(table, column)),
+        Change::AddIdentity { table, column, .. } | Change::SetIdentityKind { table, column, .. } => {
+            format!("make column {} an identity", quote_column(table, column))
+        }
+        Change::DropIdentity { table, column } => format!("drop the identity of column {}", quote_column(table, column)),
+        Change::AddSerial { table, column, .. } => format!("make column {} serial", quote_column(table, column)),
+        Change::DropSerial { table, column } => format!("drop the sequence of column {}", quote_column(table, column)),
+        Change::DropGeneratedExpression { table, column } => {
+            format!("make column {} a plain column", quote_column(table, column))
+        }
+        Change::SetColumnComment { table, column, .. } => format!("comment on column {}", quote_column(table, column)),
+        Change::AddPrimaryKey { table, primary_key } => {
+            format!("add primary key \"{}\" on {}", primary_key.name, quote_qualified(table))
+        }
+        Change::DropPrimaryKey { table, name } => format!("drop primary key \"{name}\" on {}", quote_qualified(table)),
+        Change::AddForeignKey { table, foreign_key } => {
+            format!("add foreign key \"{}\" on {}", foreign_key.name, quote_qualified(table))
+        }
+        Change::DropForeignKey { table, name } => format!("drop foreign key \"{name}\" on {}", quote_qualified(table)),
+        Change::AddUnique { table, unique } => format!("add unique constraint \"{}\" on {}", unique.name, quote_qualified(table)),
+        Change::DropUnique { table, name } => format!("drop unique constraint \"{name}\" on {}", quote_qualified(table)),
+        Change::AddCheck { table, check } => format!("add check \"{}\" on {}", check.name, quote_qualified(table)),
+        Change::DropCheck { table, name } => format!("drop check \"{name}\" on {}", quote_qualified(table)),
+        Change::RenameConstraint { table, from, to } => {
+            format!("rename constraint \"{from}\" on {} to \"{to}\"", quote_qualified(table))
+        }
+        Change::CreateIndex { index, .. } => format!("create index \"{}\"", index.name),
+        Change::DropIndex { name, .. } => format!("drop index \"{name}\""),
+        Change::RenameIndex { from, to, .. } => format!("rename index \"{from}\" to \"{to}\""),
+    }
+}
+
+/// Writes `V<n>__<name>.sql` and its snapshot, then reports what was written.
+#[allow(clippy::too_many_arguments)]
+fn write_next_migration(
+    workspace: &Workspace,
+    folder: &MigrationsFolder,
+    name: &str,
+    sql: String,
+    schema: Schema,
+    statement_count: usize,
+    warnings: &[String],
+    output: Output,
+) -> Result<Outcome, CliError> {
+    let version = folder.next_version();
+    let sql_file_name = snapshot::migration_file_name(version, name);
+    let parent = folder.latest_snapshot().map(|(_, snapshot)| snapshot.id.clone());
+    let snapshot = Snapshot::new(version, &sql_file_name, parent.as_deref(), &schema);
+    let files = NewMigrationFiles {
+        sql_path: workspace.migrations_directory.join(&sql_file_name),
+        sql_text: sql,
+        snapshot_path: workspace
+            .migrations_directory
+            .join(SNAPSHOT_DIRECTORY)
+            .join(snapshot::snapshot_file_name(&sql_file_name)),
+        snapshot_text: snapshot.to_json(),
+    };
+    write_migration_atomically(&files, &workspace.root)?;
+    remove_orphan_snapshots(folder);
+    let sql_display = display_path(&workspace.root, &files.sql_path);
+    let detail = match statement_count {
+        0 => "for hand-written SQL".to_string(),
+        1 => "1 statement".to_string(),
+        n => format!("{n} statements"),
+    };
+    output.status("Generated", &format!("{sql_display} ({detail})"));
+    for warning in warnings {
+        output.warning(warning);
+    }
+    if !warnings.is_empty() {
+        output.line("  these are also listed at the top of the file: review it before committing");
     }
     Ok(Outcome::Success)
 }

@@ -1,0 +1,561 @@
+//! Drives the real `cargo-dbkit` binary over temporary copies of the fixture
+//! workspaces in `tests/fixtures/` (and over this repository itself).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A temporary copy of a fixture workspace.
+struct Project {
+    _directory: tempfile::TempDir,
+    root: PathBuf,
+}
+
+/// What one run of the binary did.
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn repository_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn runtime_crate_path() -> String {
+    let path = repository_root().join("dbkit-runtime");
+    let path = path.canonicalize().unwrap_or(path);
+    path.to_string_lossy().replace('\\', "/")
+}
+
+/// Copies `tests/fixtures/<name>` to a temporary folder and points its path
+/// dependencies on dbkit-runtime at this repository's crate.
+fn copy_fixture(name: &str) -> Project {
+    let directory = tempfile::tempdir().expect("temporary folder");
+    let root = directory.path().join(name);
+    copy_directory(&repository_root().join("tests/fixtures").join(name), &root);
+    rewrite_runtime_paths(&root);
+    Project { _directory: directory, root }
+}
+
+fn copy_directory(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create folder");
+    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display())) {
+        let entry = entry.expect("folder entry");
+        let target = to.join(entry.file_name());
+        if entry.file_name() == "target" {
+            continue;
+        }
+        if entry.file_type().expect("file type").is_dir() {
+            copy_directory(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
+}
+
+fn rewrite_runtime_paths(directory: &Path) {
+    for entry in std::fs::read_dir(directory).expect("read folder") {
+        let path = entry.expect("folder entry").path();
+        if path.is_dir() {
+            rewrite_runtime_paths(&path);
+        } else if path.file_name().is_some_and(|name| name == "Cargo.toml") {
+            let text = std::fs::read_to_string(&path).expect("read manifest");
+            let rewritten: Vec<String> = text
+                .lines()
+                .map(|line| match (line.find("path = \""), line.rfind("dbkit-runtime\"")) {
+                    (Some(start), Some(end)) if line.contains("dbkit-runtime") && end > start => format!(
+                        "{}path = \"{}\"{}",
+                        &line[..start],
+                        runtime_crate_path(),
+                        &line[end + "dbkit-runtime\"".len()..]
+                    ),
+                    _ => line.to_string(),
+                })
+                .collect();
+            std::fs::write(&path, rewritten.join("\n") + "\n").expect("write manifest");
+        }
+    }
+}
+
+fn binary_command(manifest: &Path, current_directory: &Path, arguments: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cargo-dbkit"));
+    command
+        .arg("dbkit")
+        .args(arguments)
+        .arg("--manifest-path")
+        .arg(manifest)
+        .current_dir(current_directory)
+        .env_remove("DBKIT_LOG")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("CARGO_TARGET_DIR");
+    command
+}
+
+fn finish(command: &mut Command) -> Run {
+    let output = command.output().expect("run cargo-dbkit");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+impl Project {
+    fn run(&self, arguments: &[&str]) -> Run {
+        finish(&mut binary_command(&self.root.join("Cargo.toml"), &self.root, arguments))
+    }
+
+    /// `generate` with extra arguments, asserting the exit code.
+    fn generate(&self, arguments: &[&str], expected_code: i32) -> Run {
+        let mut all = vec!["generate"];
+        all.extend_from_slice(arguments);
+        let run = self.run(&all);
+        assert_eq!(run.code, expected_code, "exit code of generate {arguments:?}\n{run:#?}");
+        run
+    }
+
+    fn path(&self, relative: &str) -> PathBuf {
+        self.root.join(relative)
+    }
+
+    fn read(&self, relative: &str) -> String {
+        std::fs::read_to_string(self.path(relative)).unwrap_or_else(|e| panic!("read {relative}: {e}"))
+    }
+
+    fn write(&self, relative: &str, text: &str) {
+        let path = self.path(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create folder");
+        }
+        std::fs::write(path, text).unwrap_or_else(|e| panic!("write {relative}: {e}"));
+    }
+
+    /// Replaces `from` by `to` in a file, which must contain it.
+    fn edit(&self, relative: &str, from: &str, to: &str) {
+        let text = self.read(relative);
+        assert!(text.contains(from), "{relative} does not contain {from:?}");
+        self.write(relative, &text.replacen(from, to, 1));
+    }
+
+    /// Every file under `migrations/`, hidden ones included, sorted.
+    fn migration_files(&self) -> Vec<String> {
+        let mut files = Vec::new();
+        list_files(&self.path("migrations"), "", &mut files);
+        files.sort();
+        files
+    }
+
+    /// Output with the temporary folder replaced by `[ROOT]`.
+    fn redact(&self, text: &str) -> String {
+        let root = self.root.to_string_lossy().into_owned();
+        let canonical = self.root.canonicalize().map(|p| p.to_string_lossy().into_owned()).unwrap_or_else(|_| root.clone());
+        text.replace(&canonical, "[ROOT]").replace(&root, "[ROOT]")
+    }
+}
+
+fn list_files(directory: &Path, prefix: &str, files: &mut Vec<String>) {
+    let Ok(entries) = std::fs::read_dir(directory) else { return };
+    for entry in entries {
+        let entry = entry.expect("folder entry");
+        let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
+        if entry.file_type().expect("file type").is_dir() {
+            list_files(&entry.path(), &format!("{name}/"), files);
+        } else {
+            files.push(name);
+        }
+    }
+}
+
+const ACCOUNTS_SCHEMA: &str = "crates/accounts/src/account_schema.rs";
+
+/// The multi-crate fixture with its first migration written.
+fn multi_crate_with_first_migration() -> Project {
+    let project = copy_fixture("multi_crate");
+    project.generate(&["--name", "initial"], 0);
+    project
+}
+
+// ---------------------------------------------------------------------------
+// The everyday loop on a workspace whose schema is spread over three crates.
+
+#[test]
+fn first_generate_writes_v1_and_its_snapshot() {
+    let project = copy_fixture("multi_crate");
+    let run = project.generate(&[], 0);
+    let files = project.migration_files();
+    assert_eq!(files.len(), 2, "{files:?}");
+    let sql_file = files.iter().find(|f| f.ends_with(".sql")).expect("an SQL file").clone();
+    assert!(sql_file.starts_with("V1__"), "{sql_file}");
+    let snapshot_file = format!("meta/{}", sql_file.replace(".sql", ".json"));
+    assert!(files.contains(&snapshot_file), "{files:?}");
+    assert!(run.stderr.contains(&format!("migrations/{sql_file}")), "{}", run.stderr);
+    let sql = project.read(&format!("migrations/{sql_file}"));
+    // Tables from two crates and the enum from a third; never the test-only items.
+    assert!(sql.contains("CREATE TYPE \"public\".\"plan\""), "{sql}");
+    assert!(sql.contains("CREATE TABLE \"public\".\"users\""), "{sql}");
+    assert!(sql.contains("CREATE TABLE \"public\".\"invoices\""), "{sql}");
+    assert!(!sql.contains("scratch_table") && !sql.contains("test_only_table"), "{sql}");
+    insta::assert_snapshot!("multi_crate_v1_sql", sql);
+    insta::assert_snapshot!("multi_crate_v1_output", project.redact(&run.stderr));
+}
+
+#[test]
+fn second_generate_says_no_changes_and_writes_nothing() {
+    let project = multi_crate_with_first_migration();
+    let before = project.migration_files();
+    let run = project.generate(&[], 0);
+    assert!(run.stderr.contains("no changes"), "{}", run.stderr);
+    assert_eq!(project.migration_files(), before);
+}
+
+#[test]
+fn a_change_writes_v2_with_its_sql() {
+    let project = multi_crate_with_first_migration();
+    project.edit(ACCOUNTS_SCHEMA, "    pub name: Option<String>,\n", "    pub name: Option<String>,\n    #[dbkit(default = \"now()\")]\n    pub created_at: chrono::DateTime<chrono::Utc>,\n");
+    project.edit(ACCOUNTS_SCHEMA, "    #[dbkit(unique)]\n    pub email: String,\n", "    pub email: String,\n");
+    let run = project.generate(&[], 0);
+    let files = project.migration_files();
+    let v2 = files.iter().find(|f| f.starts_with("V2__") && f.ends_with(".sql")).expect("V2 written").clone();
+    insta::assert_snapshot!("multi_crate_v2_sql", project.read(&format!("migrations/{v2}")));
+    insta::assert_snapshot!("multi_crate_v2_output", project.redact(&run.stderr));
+    // The new snapshot's parent is V1's snapshot.
+    let v1_json = files.iter().find(|f| f.starts_with("meta/V1__")).expect("V1 snapshot");
+    let v2_json = files.iter().find(|f| f.starts_with("meta/V2__")).expect("V2 snapshot");
+    let v1: serde_json::Value = serde_json::from_str(&project.read(&format!("migrations/{v1_json}"))).expect("json");
+    let v2: serde_json::Value = serde_json::from_str(&project.read(&format!("migrations/{v2_json}"))).expect("json");
+    assert_eq!(v2["parent"], v1["id"]);
+    project.generate(&[], 0);
+    assert_eq!(project.migration_files(), files, "a third run changes nothing");
+}
+
+#[test]
+fn destructive_changes_are_warned_about_and_commented_in_the_file() {
+    let project = multi_crate_with_first_migration();
+    project.edit(ACCOUNTS_SCHEMA, "    pub name: Option<String>,\n", "");
+    let run = project.generate(&["--name", "drop_user_name"], 0);
+    assert!(run.stderr.contains("warning"), "{}", run.stderr);
+    assert!(run.stderr.contains("\"name\""), "{}", run.stderr);
+    let sql = project.read("migrations/V2__drop_user_name.sql");
+    let header: String = sql.lines().take_while(|line| line.starts_with("--") || line.is_empty()).collect();
+    assert!(header.contains("\"name\""), "{sql}");
+}
+
+#[test]
+fn check_exits_0_when_code_and_migrations_agree_and_1_when_not() {
+    let project = copy_fixture("multi_crate");
+    let run = project.generate(&["--check"], 1);
+    assert!(project.migration_files().is_empty(), "--check writes nothing");
+    insta::assert_snapshot!("check_without_migrations", project.redact(&run.stderr));
+
+    project.generate(&[], 0);
+    project.generate(&["--check"], 0);
+
+    project.edit(ACCOUNTS_SCHEMA, "    pub name: Option<String>,\n", "    pub name: Option<String>,\n    pub nickname: Option<String>,\n");
+    let before = project.migration_files();
+    let run = project.generate(&["--check"], 1);
+    assert_eq!(project.migration_files(), before);
+    insta::assert_snapshot!("check_with_a_change", project.redact(&run.stderr));
+}
+
+#[test]
+fn check_flags_a_migration_without_snapshot() {
+    let project = multi_crate_with_first_migration();
+    project.write("migrations/V2__fix_data.sql", "UPDATE users SET name = 'x';\n");
+    let run = project.generate(&["--check"], 1);
+    assert!(run.stderr.contains("V2__fix_data.sql"), "{}", run.stderr);
+    assert!(run.stderr.contains("--custom"), "{}", run.stderr);
+}
+
+#[test]
+fn custom_writes_an_empty_migration_that_check_accepts() {
+    let project = multi_crate_with_first_migration();
+    let run = project.generate(&["--custom", "--name", "Backfill user names!"], 0);
+    assert!(run.stderr.contains("V2__backfill_user_names.sql"), "{}", run.stderr);
+    let sql = project.read("migrations/V2__backfill_user_names.sql");
+    assert!(sql.lines().all(|line| line.is_empty() || line.starts_with("--")), "only comments: {sql}");
+    let v1: serde_json::Value = serde_json::from_str(&project.read("migrations/meta/V1__initial.json")).expect("json");
+    let v2: serde_json::Value = serde_json::from_str(&project.read("migrations/meta/V2__backfill_user_names.json")).expect("json");
+    assert_eq!(v1["schema"], v2["schema"], "a custom migration keeps the schema");
+    assert_eq!(v2["parent"], v1["id"]);
+    // Hand-written SQL goes into the file; the code still agrees with the migrations.
+    project.write("migrations/V2__backfill_user_names.sql", &format!("{sql}UPDATE users SET name = email WHERE name IS NULL;\n"));
+    project.generate(&["--check"], 0);
+    let run = project.generate(&[], 0);
+    assert!(run.stderr.contains("no changes"), "{}", run.stderr);
+}
+
+#[test]
+fn name_is_sanitised_into_the_file_name() {
+    let project = copy_fixture("multi_crate");
+    project.generate(&["--name", "Create Users & Invoices"], 0);
+    let files = project.migration_files();
+    assert!(files.contains(&"V1__create_users_invoices.sql".to_string()), "{files:?}");
+    assert!(files.contains(&"meta/V1__create_users_invoices.json".to_string()), "{files:?}");
+}
+
+#[test]
+fn an_ambiguous_rename_without_a_terminal_stops_with_exit_2() {
+    let project = multi_crate_with_first_migration();
+    project.edit(ACCOUNTS_SCHEMA, "pub name: Option<String>", "pub full_name: Option<String>");
+    let before = project.migration_files();
+    let run = project.generate(&[], 2);
+    assert_eq!(project.migration_files(), before, "nothing written");
+    assert!(run.stderr.contains("renamed_from"), "{}", run.stderr);
+    assert!(run.stderr.contains("--rename"), "{}", run.stderr);
+    insta::assert_snapshot!("ambiguous_rename", project.redact(&run.stderr));
+}
+
+#[test]
+fn rename_option_turns_drop_and_add_into_a_rename() {
+    let project = multi_crate_with_first_migration();
+    project.edit(ACCOUNTS_SCHEMA, "pub name: Option<String>", "pub full_name: Option<String>");
+    project.generate(&["--rename", "users.name=full_name", "--name", "rename_name"], 0);
+    let sql = project.read("migrations/V2__rename_name.sql");
+    assert!(sql.contains("RENAME COLUMN \"name\" TO \"full_name\""), "{sql}");
+    assert!(!sql.contains("DROP COLUMN"), "{sql}");
+    project.generate(&["--check"], 0);
+}
+
+#[test]
+fn renamed_from_in_the_code_needs_no_option() {
+    let project = multi_crate_with_first_migration();
+    project.edit(
+        ACCOUNTS_SCHEMA,
+        "    pub name: Option<String>",
+        "    #[dbkit(renamed_from = \"name\")]\n    pub full_name: Option<String>",
+    );
+    project.generate(&["--name", "rename_name"], 0);
+    let sql = project.read("migrations/V2__rename_name.sql");
+    assert!(sql.contains("RENAME COLUMN \"name\" TO \"full_name\""), "{sql}");
+}
+
+#[test]
+fn a_bad_rename_argument_is_an_error() {
+    let project = multi_crate_with_first_migration();
+    let run = project.generate(&["--rename", "no-equals-sign"], 2);
+    assert!(run.stderr.contains("no-equals-sign"), "{}", run.stderr);
+}
+
+// ---------------------------------------------------------------------------
+// Bad input: exit 2, the file and line, and what to do.
+
+fn bad_input(fixture: &str) -> String {
+    let project = copy_fixture(fixture);
+    let run = project.generate(&[], 2);
+    assert!(project.migration_files().is_empty(), "nothing written for {fixture}");
+    assert!(run.stderr.contains("error: aborting due to"), "{}", run.stderr);
+    project.redact(&run.stderr)
+}
+
+#[test]
+fn unknown_attribute_suggests_the_right_one() {
+    let stderr = bad_input("bad_unknown_attribute");
+    assert!(stderr.contains("app/src/lib.rs:7:"), "{stderr}");
+    assert!(stderr.contains("primary_key"), "{stderr}");
+    insta::assert_snapshot!("bad_unknown_attribute", stderr);
+}
+
+#[test]
+fn unmappable_type_asks_for_sql_type() {
+    let stderr = bad_input("bad_unmappable_type");
+    assert!(stderr.contains("app/src/lib.rs:11:"), "{stderr}");
+    assert!(stderr.contains("sql_type"), "{stderr}");
+    insta::assert_snapshot!("bad_unmappable_type", stderr);
+}
+
+#[test]
+fn dangling_references_are_reported_where_written() {
+    let stderr = bad_input("bad_dangling_reference");
+    assert!(stderr.contains("app/src/lib.rs:17:"), "{stderr}");
+    assert!(stderr.contains("app/src/lib.rs:19:"), "{stderr}");
+    insta::assert_snapshot!("bad_dangling_reference", stderr);
+}
+
+#[test]
+fn duplicate_tables_across_crates_name_both_places() {
+    let stderr = bad_input("bad_duplicate_tables");
+    assert!(stderr.contains("alpha/src/lib.rs:"), "{stderr}");
+    assert!(stderr.contains("beta/src/lib.rs:"), "{stderr}");
+    insta::assert_snapshot!("bad_duplicate_tables", stderr);
+}
+
+#[test]
+fn ambiguous_enum_names_ask_for_sql_type() {
+    let stderr = bad_input("bad_ambiguous_enum");
+    assert!(stderr.contains("alpha/src/lib.rs:16:"), "{stderr}");
+    assert!(stderr.contains("sql_type"), "{stderr}");
+    insta::assert_snapshot!("bad_ambiguous_enum", stderr);
+}
+
+#[test]
+fn unparsable_rust_in_a_schema_crate_is_an_error() {
+    let stderr = bad_input("bad_unparsable");
+    assert!(stderr.contains("app/src/broken_schema.rs:9:"), "{stderr}");
+    insta::assert_snapshot!("bad_unparsable", stderr);
+}
+
+#[test]
+fn a_broken_workspace_manifest_is_an_error() {
+    let project = copy_fixture("multi_crate");
+    project.write("Cargo.toml", "[workspace\n");
+    let run = project.generate(&[], 2);
+    assert!(run.stderr.contains("cargo metadata"), "{}", run.stderr);
+}
+
+// ---------------------------------------------------------------------------
+// The migrations folder.
+
+#[test]
+fn bad_migration_file_names_are_errors_that_say_what_to_do() {
+    let project = multi_crate_with_first_migration();
+    project.write("migrations/V2_missing_underscore.sql", "SELECT 1;\n");
+    project.write("migrations/meta/notes.json", "{}\n");
+    let run = project.generate(&[], 2);
+    insta::assert_snapshot!("bad_migration_file_names", project.redact(&run.stderr));
+}
+
+#[test]
+fn an_unreadable_snapshot_is_an_error_naming_the_file() {
+    let project = multi_crate_with_first_migration();
+    project.write("migrations/meta/V1__initial.json", "{ this is not json");
+    let run = project.generate(&[], 2);
+    assert!(run.stderr.contains("migrations/meta/V1__initial.json"), "{}", run.stderr);
+    assert!(run.stderr.contains("help:"), "{}", run.stderr);
+}
+
+#[test]
+fn a_snapshot_without_its_sql_file_is_ignored_and_replaced() {
+    let project = multi_crate_with_first_migration();
+    // What an interrupted run leaves: a snapshot and a temporary file, no SQL file.
+    let v1 = project.read("migrations/meta/V1__initial.json");
+    project.write("migrations/meta/V2__interrupted.json", &v1);
+    project.write("migrations/.dbkit-tmp-leftover", "CREATE TA");
+    project.edit(ACCOUNTS_SCHEMA, "    pub name: Option<String>,\n", "    pub name: Option<String>,\n    pub nickname: Option<String>,\n");
+    let run = project.generate(&["--check"], 1);
+    assert!(run.stderr.contains("V2__interrupted.json"), "{}", run.stderr);
+    let run = project.generate(&["--name", "add_nickname"], 0);
+    assert!(run.stderr.contains("V2__interrupted.json"), "warned about: {}", run.stderr);
+    assert_eq!(
+        project.migration_files(),
+        ["V1__initial.sql", "V2__add_nickname.sql", "meta/V1__initial.json", "meta/V2__add_nickname.json"]
+    );
+}
+
+#[test]
+fn the_migrations_folder_can_be_configured() {
+    let project = copy_fixture("multi_crate");
+    let manifest = project.read("Cargo.toml");
+    project.write("Cargo.toml", &format!("{manifest}\n[workspace.metadata.dbkit]\nmigrations = \"db/migrations\"\nschema = [\"crates/accounts/**\", \"crates/kinds/**\"]\n"));
+    project.generate(&["--name", "initial"], 0);
+    let sql = project.read("db/migrations/V1__initial.sql");
+    assert!(sql.contains("\"users\""), "{sql}");
+    assert!(!sql.contains("\"invoices\""), "the globs leave the billing crate out: {sql}");
+    assert!(project.read("db/migrations/meta/V1__initial.json").contains("\"users\""));
+}
+
+/// Runs generate with a zero file-size limit, so that writing a file fails
+/// (`ignore_signal`: with EFBIG) or kills the process mid-write (SIGXFSZ).
+fn generate_with_no_file_space(project: &Project, ignore_signal: bool, arguments: &[&str]) -> Run {
+    let trap = if ignore_signal { "trap '' XFSZ; " } else { "" };
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg(format!("{trap}ulimit -f 0; exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_cargo-dbkit"))
+        .args(["dbkit", "generate"])
+        .args(arguments)
+        .arg("--manifest-path")
+        .arg(project.root.join("Cargo.toml"))
+        .current_dir(&project.root)
+        .env_remove("DBKIT_LOG");
+    finish(&mut command)
+}
+
+fn permissions_are_enforced(directory: &Path) -> bool {
+    let probe = directory.join("probe");
+    let enforced = std::fs::write(&probe, "x").is_err();
+    let _ = std::fs::remove_file(probe);
+    enforced
+}
+
+#[cfg(unix)]
+#[test]
+fn a_read_only_folder_or_a_failing_write_leaves_no_partial_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let project = multi_crate_with_first_migration();
+    project.edit(ACCOUNTS_SCHEMA, "    pub name: Option<String>,\n", "    pub name: Option<String>,\n    pub nickname: Option<String>,\n");
+    let before = project.migration_files();
+    let migrations = project.path("migrations");
+    let meta = project.path("migrations/meta");
+    for folder in [&migrations, &meta] {
+        std::fs::set_permissions(folder, std::fs::Permissions::from_mode(0o555)).expect("chmod");
+    }
+    let run = if permissions_are_enforced(&migrations) {
+        project.generate(&[], 2)
+    } else {
+        // Running as root, where permissions do not stop writes: make the write itself fail.
+        for folder in [&migrations, &meta] {
+            std::fs::set_permissions(folder, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        }
+        generate_with_no_file_space(&project, true, &[])
+    };
+    for folder in [&migrations, &meta] {
+        std::fs::set_permissions(folder, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert!(run.stderr.contains("nothing was written"), "{}", run.stderr);
+    assert_eq!(project.migration_files(), before, "no partial or temporary file");
+    project.generate(&[], 0);
+    project.generate(&["--check"], 0);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_run_killed_while_writing_leaves_no_migration_and_the_next_run_recovers() {
+    let project = multi_crate_with_first_migration();
+    project.edit(ACCOUNTS_SCHEMA, "    pub name: Option<String>,\n", "    pub name: Option<String>,\n    pub nickname: Option<String>,\n");
+    let run = generate_with_no_file_space(&project, false, &["--name", "add_nickname"]);
+    assert_ne!(run.code, 0, "{run:#?}");
+    let files = project.migration_files();
+    assert!(!files.iter().any(|f| f.starts_with("V2__") || f.starts_with("meta/V2__")), "{files:?}");
+    project.generate(&["--name", "add_nickname"], 0);
+    assert_eq!(
+        project.migration_files(),
+        ["V1__initial.sql", "V2__add_nickname.sql", "meta/V1__initial.json", "meta/V2__add_nickname.json"]
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Options and this repository.
+
+#[test]
+fn help_teaches_the_everyday_loop() {
+    let run = finish(Command::new(env!("CARGO_BIN_EXE_cargo-dbkit")).args(["dbkit", "--help"]));
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.contains("cargo dbkit generate --check"), "{}", run.stdout);
+    let run = finish(Command::new(env!("CARGO_BIN_EXE_cargo-dbkit")).args(["dbkit", "generate", "--help"]));
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.contains("--rename"), "{}", run.stdout);
+}
+
+#[test]
+fn a_usage_error_exits_2() {
+    let run = finish(Command::new(env!("CARGO_BIN_EXE_cargo-dbkit")).args(["dbkit", "generate", "--no-such-option"]));
+    assert_eq!(run.code, 2, "{run:#?}");
+}
+
+#[test]
+fn quiet_prints_nothing_on_success() {
+    let project = copy_fixture("multi_crate");
+    let run = project.generate(&["--quiet"], 0);
+    assert_eq!(run.stderr, "");
+    assert_eq!(run.stdout, "");
+}
+
+#[test]
+fn this_repository_agrees_with_its_migrations() {
+    let root = repository_root();
+    let run = finish(&mut binary_command(&root.join("Cargo.toml"), &root, &["generate", "--check"]));
+    assert_eq!(run.code, 0, "`cargo dbkit generate --check` on this repository:\n{run:#?}");
+}
