@@ -306,6 +306,35 @@ fn an_ambiguous_rename_without_a_terminal_stops_with_exit_2() {
     insta::assert_snapshot!("ambiguous_rename", project.redact(&run.stderr));
 }
 
+/// On a terminal (`script` gives the binary one), generate asks and uses the answer.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_ambiguous_rename_on_a_terminal_is_asked_about() {
+    let project = multi_crate_with_first_migration();
+    project.edit(ACCOUNTS_SCHEMA, "pub name: Option<String>", "pub full_name: Option<String>");
+    let command_line = format!(
+        "'{}' dbkit generate --name renamed --manifest-path '{}'",
+        env!("CARGO_BIN_EXE_cargo-dbkit"),
+        project.root.join("Cargo.toml").display()
+    );
+    let mut child = Command::new("script")
+        .args(["-qec", &command_line, "/dev/null"])
+        .current_dir(&project.root)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("`script` (util-linux) runs the binary on a pseudo-terminal");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    if let Some(stdin) = child.stdin.as_mut() {
+        std::io::Write::write_all(stdin, b"1\n").expect("answer");
+    }
+    let output = child.wait_with_output().expect("script finishes");
+    let transcript = String::from_utf8_lossy(&output.stdout);
+    assert!(transcript.contains("Was it renamed?"), "{transcript}");
+    let sql = project.read("migrations/V2__renamed.sql");
+    assert!(sql.contains("RENAME COLUMN \"name\" TO \"full_name\""), "{sql}");
+}
+
 #[test]
 fn rename_option_turns_drop_and_add_into_a_rename() {
     let project = multi_crate_with_first_migration();
