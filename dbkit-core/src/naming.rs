@@ -22,7 +22,10 @@ pub fn snake_case(name: &str) -> String {
     let mut out = String::with_capacity(name.len() + 4);
     for (index, &character) in characters.iter().enumerate() {
         if character.is_uppercase() {
-            let previous = index.checked_sub(1).and_then(|i| characters.get(i)).copied();
+            let previous = index
+                .checked_sub(1)
+                .and_then(|i| characters.get(i))
+                .copied();
             let next = characters.get(index + 1).copied();
             let boundary = match previous {
                 None | Some('_') => false,
@@ -174,7 +177,11 @@ pub fn expression_name_part(expression: &str) -> String {
         .filter(|key| !key.trim().is_empty())
         .map(|key| expression_key_name(key).unwrap_or_else(|| "expr".to_string()))
         .collect();
-    if names.is_empty() { "expr".to_string() } else { column_names_addition(&names) }
+    if names.is_empty() {
+        "expr".to_string()
+    } else {
+        column_names_addition(&names)
+    }
 }
 
 /// The name PostgreSQL gives one key of an expression index
@@ -198,7 +205,10 @@ pub fn expression_key_name(key: &str) -> Option<String> {
     if lowered.starts_with("case") && lowered.ends_with("end") && lowered.len() > 7 {
         return Some("case".to_string());
     }
-    if lowered.starts_with("array[") || lowered.starts_with("array (") || lowered.starts_with("array(") {
+    if lowered.starts_with("array[")
+        || lowered.starts_with("array (")
+        || lowered.starts_with("array(")
+    {
         return Some("array".to_string());
     }
     let (path, rest) = leading_qualified_name(text)?;
@@ -331,7 +341,9 @@ fn leading_identifier(text: &str) -> Option<(String, &str)> {
     }
     let end = text
         .char_indices()
-        .find(|(_, character)| !(character.is_alphanumeric() || *character == '_' || *character == '$'))
+        .find(|(_, character)| {
+            !(character.is_alphanumeric() || *character == '_' || *character == '$')
+        })
         .map_or(text.len(), |(index, _)| index);
     Some((text.get(..end)?.to_lowercase(), text.get(end..)?))
 }
@@ -395,17 +407,38 @@ mod tests {
     #[test]
     fn default_names_follow_postgresql() {
         assert_eq!(primary_key_name("users"), "users_pkey");
-        assert_eq!(unique_constraint_name("users", &columns(&["org_id", "email"])), "users_org_id_email_key");
-        assert_eq!(foreign_key_name("posts", &columns(&["author_id"])), "posts_author_id_fkey");
-        assert_eq!(index_name("users", &columns(&["created_at"])), "users_created_at_idx");
-        assert_eq!(expression_index_name("users", "lower(email)"), "users_lower_idx");
+        assert_eq!(
+            unique_constraint_name("users", &columns(&["org_id", "email"])),
+            "users_org_id_email_key"
+        );
+        assert_eq!(
+            foreign_key_name("posts", &columns(&["author_id"])),
+            "posts_author_id_fkey"
+        );
+        assert_eq!(
+            index_name("users", &columns(&["created_at"])),
+            "users_created_at_idx"
+        );
+        assert_eq!(
+            expression_index_name("users", "lower(email)"),
+            "users_lower_idx"
+        );
         assert_eq!(expression_index_name("users", "(a + b)"), "users_expr_idx");
-        assert_eq!(expression_index_name("users", "lower(email), name"), "users_lower_name_idx");
-        assert_eq!(expression_index_name("users", "public.f(x) DESC"), "users_f_idx");
+        assert_eq!(
+            expression_index_name("users", "lower(email), name"),
+            "users_lower_name_idx"
+        );
+        assert_eq!(
+            expression_index_name("users", "public.f(x) DESC"),
+            "users_f_idx"
+        );
         assert_eq!(expression_index_name("t", "(data ->> 'k')"), "t_expr_idx");
         assert_eq!(expression_index_name("t", "(data::text)"), "t_data_idx");
         assert_eq!(expression_index_name("t", "((a + 1)::text)"), "t_text_idx");
-        assert_eq!(expression_index_name("t", "CASE WHEN a THEN 1 END"), "t_case_idx");
+        assert_eq!(
+            expression_index_name("t", "CASE WHEN a THEN 1 END"),
+            "t_case_idx"
+        );
     }
 
     #[test]
@@ -419,7 +452,10 @@ mod tests {
         let column = "c".repeat(40);
         let name = index_name(&"t".repeat(40), &columns(&[&column]));
         assert_eq!(name, format!("{}_{}_idx", "t".repeat(29), "c".repeat(29)));
-        assert_eq!(primary_key_name(&"p".repeat(70)), format!("{}_pkey", "p".repeat(58)));
+        assert_eq!(
+            primary_key_name(&"p".repeat(70)),
+            format!("{}_pkey", "p".repeat(58))
+        );
     }
 
     #[test]
@@ -433,8 +469,13 @@ mod tests {
 
     #[test]
     fn taken_names_get_a_number() {
-        let taken = ["users_lower_idx".to_string(), "users_lower_idx1".to_string()];
-        let name = choose_unused_name("users", Some("lower"), "idx", |candidate| taken.iter().any(|t| t == candidate));
+        let taken = [
+            "users_lower_idx".to_string(),
+            "users_lower_idx1".to_string(),
+        ];
+        let name = choose_unused_name("users", Some("lower"), "idx", |candidate| {
+            taken.iter().any(|t| t == candidate)
+        });
         assert_eq!(name, "users_lower_idx2");
     }
 }

@@ -45,9 +45,15 @@ pub fn map_rust_type(ty: &syn::Type) -> MappedRustType<'_> {
     let ty = strip_groups(ty);
     if let Some(inner) = single_generic_argument(ty, "Option") {
         let inner_mapping = map_rust_type(inner);
-        return MappedRustType { nullable: true, mapping: inner_mapping.mapping };
+        return MappedRustType {
+            nullable: true,
+            mapping: inner_mapping.mapping,
+        };
     }
-    MappedRustType { nullable: false, mapping: map_non_optional(ty) }
+    MappedRustType {
+        nullable: false,
+        mapping: map_non_optional(ty),
+    }
 }
 
 /// Whether the field's type is `Option<T>` (a nullable column).
@@ -57,7 +63,10 @@ pub fn is_option(ty: &syn::Type) -> bool {
 
 fn map_non_optional(ty: &syn::Type) -> RustTypeMapping<'_> {
     let ty = strip_groups(ty);
-    let unmappable = || RustTypeMapping::Unmappable { written: display_type(ty), ty };
+    let unmappable = || RustTypeMapping::Unmappable {
+        written: display_type(ty),
+        ty,
+    };
     let syn::Type::Path(path) = ty else {
         return unmappable();
     };
@@ -75,12 +84,15 @@ fn map_non_optional(ty: &syn::Type) -> RustTypeMapping<'_> {
             return builtin("bytea");
         }
         return match map_non_optional(inner_of_option(inner)) {
-            RustTypeMapping::Builtin(element) => {
-                RustTypeMapping::Builtin(ColumnType { base: element.base, array_dims: 1 })
-            }
-            RustTypeMapping::EnumCandidate { name, ty, .. } => {
-                RustTypeMapping::EnumCandidate { name, array_dims: 1, ty }
-            }
+            RustTypeMapping::Builtin(element) => RustTypeMapping::Builtin(ColumnType {
+                base: element.base,
+                array_dims: 1,
+            }),
+            RustTypeMapping::EnumCandidate { name, ty, .. } => RustTypeMapping::EnumCandidate {
+                name,
+                array_dims: 1,
+                ty,
+            },
             RustTypeMapping::Unmappable { .. } => unmappable(),
         };
     }
@@ -111,21 +123,39 @@ fn map_non_optional(ty: &syn::Type) -> RustTypeMapping<'_> {
             if has_arguments || is_primitive(name) {
                 return unmappable();
             }
-            return RustTypeMapping::EnumCandidate { name: name.to_string(), array_dims: 0, ty };
+            return RustTypeMapping::EnumCandidate {
+                name: name.to_string(),
+                array_dims: 0,
+                ty,
+            };
         }
     };
     builtin(sql)
 }
 
 fn scalar(sql: &str) -> ColumnType {
-    ColumnType { base: BaseType::Builtin(sql.to_string()), array_dims: 0 }
+    ColumnType {
+        base: BaseType::Builtin(sql.to_string()),
+        array_dims: 0,
+    }
 }
 
 /// Primitive types that no `PgEnum` can be and the table does not map.
 fn is_primitive(name: &str) -> bool {
     matches!(
         name,
-        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i128" | "isize" | "char" | "str" | "f16" | "f128"
+        "u8" | "u16"
+            | "u32"
+            | "u64"
+            | "u128"
+            | "usize"
+            | "i8"
+            | "i128"
+            | "isize"
+            | "char"
+            | "str"
+            | "f16"
+            | "f128"
     )
 }
 
@@ -186,7 +216,18 @@ fn is_plain_path(ty: &syn::Type, name: &str) -> bool {
 /// A type as a person writes it: `Vec<Option<u32>>`, `&str`, `(i32, i32)`.
 pub fn display_type(ty: &syn::Type) -> String {
     let mut text = ty.to_token_stream().to_string();
-    for (from, to) in [(" < ", "<"), ("< ", "<"), (" <", "<"), (" >", ">"), (" ,", ","), (" :: ", "::"), (":: ", "::"), ("& ", "&"), ("' ", "'"), (" ;", ";")] {
+    for (from, to) in [
+        (" < ", "<"),
+        ("< ", "<"),
+        (" <", "<"),
+        (" >", ">"),
+        (" ,", ","),
+        (" :: ", "::"),
+        (":: ", "::"),
+        ("& ", "&"),
+        ("' ", "'"),
+        (" ;", ";"),
+    ] {
         text = text.replace(from, to);
     }
     text
@@ -202,7 +243,10 @@ pub fn is_integer_type(ty: &ColumnType) -> bool {
 /// whether it ends in `[]` (see [`canonical_type`]).
 pub fn parse_sql_type(sql: &str) -> ColumnType {
     let (base, array_dims) = canonical_base_and_dims(sql);
-    ColumnType { base: BaseType::Builtin(base), array_dims }
+    ColumnType {
+        base: BaseType::Builtin(base),
+        array_dims,
+    }
 }
 
 /// A PostgreSQL type in `format_type`'s spelling: `varchar(320)` →
@@ -216,13 +260,19 @@ pub fn parse_sql_type(sql: &str) -> ColumnType {
 /// not know (`citext`) are kept, lowercased (quoted parts keep their case).
 pub fn canonical_type(sql: &str) -> String {
     let (base, array_dims) = canonical_base_and_dims(sql);
-    if array_dims > 0 { format!("{base}[]") } else { base }
+    if array_dims > 0 {
+        format!("{base}[]")
+    } else {
+        base
+    }
 }
 
 fn canonical_base_and_dims(sql: &str) -> (String, u8) {
     let normalized = normalize_spelling(sql);
     let (scalar_text, is_array) = strip_array_suffix(&normalized);
-    let scalar_text = scalar_text.strip_prefix("pg_catalog.").unwrap_or(scalar_text);
+    let scalar_text = scalar_text
+        .strip_prefix("pg_catalog.")
+        .unwrap_or(scalar_text);
     (canonical_scalar(scalar_text), u8::from(is_array))
 }
 
@@ -268,7 +318,9 @@ fn strip_array_suffix(text: &str) -> (&str, bool) {
         let trimmed = rest.trim_end();
         if let Some(before) = trimmed.strip_suffix(']')
             && let Some(open) = before.rfind('[')
-            && before.get(open + 1..).is_some_and(|inside| inside.chars().all(|c| c.is_ascii_digit()))
+            && before
+                .get(open + 1..)
+                .is_some_and(|inside| inside.chars().all(|c| c.is_ascii_digit()))
         {
             rest = before.get(..open).unwrap_or("");
             is_array = true;
@@ -293,12 +345,19 @@ fn canonical_scalar(text: &str) -> String {
             let arguments: Vec<&str> = inside.split(',').map(str::trim).collect();
             let before = text.get(..open).unwrap_or("").trim();
             let after = text.get(close + 1..).unwrap_or("").trim();
-            let stem = if after.is_empty() { before.to_string() } else { format!("{before} {after}") };
+            let stem = if after.is_empty() {
+                before.to_string()
+            } else {
+                format!("{before} {after}")
+            };
             (stem, Some(arguments.join(",")))
         }
         _ => (text.to_string(), None),
     };
-    let modifier_text = modifier.as_ref().map(|m| format!("({m})")).unwrap_or_default();
+    let modifier_text = modifier
+        .as_ref()
+        .map(|m| format!("({m})"))
+        .unwrap_or_default();
     let spelled = match stem.as_str() {
         "int" | "int4" | "integer" => "integer",
         "int2" | "smallint" => "smallint",
@@ -316,18 +375,30 @@ fn canonical_scalar(text: &str) -> String {
         "decimal" | "numeric" => "numeric",
         "varchar" | "character varying" | "char varying" => "character varying",
         "char" | "character" | "bpchar" => {
-            return if modifier.is_some() { format!("character{modifier_text}") } else { "character(1)".to_string() };
+            return if modifier.is_some() {
+                format!("character{modifier_text}")
+            } else {
+                "character(1)".to_string()
+            };
         }
         "bit" => {
-            return if modifier.is_some() { format!("bit{modifier_text}") } else { "bit(1)".to_string() };
+            return if modifier.is_some() {
+                format!("bit{modifier_text}")
+            } else {
+                "bit(1)".to_string()
+            };
         }
         "varbit" | "bit varying" => "bit varying",
-        "timestamptz" | "timestamp with time zone" => return format!("timestamp{modifier_text} with time zone"),
+        "timestamptz" | "timestamp with time zone" => {
+            return format!("timestamp{modifier_text} with time zone");
+        }
         "timestamp" | "timestamp without time zone" => {
             return format!("timestamp{modifier_text} without time zone");
         }
         "timetz" | "time with time zone" => return format!("time{modifier_text} with time zone"),
-        "time" | "time without time zone" => return format!("time{modifier_text} without time zone"),
+        "time" | "time without time zone" => {
+            return format!("time{modifier_text} without time zone");
+        }
         other => other,
     };
     format!("{spelled}{modifier_text}")
@@ -391,7 +462,10 @@ mod tests {
     fn parse_sql_type_splits_arrays() {
         assert_eq!(
             parse_sql_type("varchar(10)[]"),
-            ColumnType { base: BaseType::Builtin("character varying(10)".into()), array_dims: 1 }
+            ColumnType {
+                base: BaseType::Builtin("character varying(10)".into()),
+                array_dims: 1
+            }
         );
     }
 
@@ -403,15 +477,23 @@ mod tests {
         let mapped = map_rust_type(&ty);
         let text = match &mapped.mapping {
             RustTypeMapping::Builtin(column) => {
-                let BaseType::Builtin(base) = &column.base else { panic!("{rust}") };
+                let BaseType::Builtin(base) = &column.base else {
+                    panic!("{rust}")
+                };
                 format!("{base}{}", if column.array_dims > 0 { "[]" } else { "" })
             }
-            RustTypeMapping::EnumCandidate { name, array_dims, .. } => {
+            RustTypeMapping::EnumCandidate {
+                name, array_dims, ..
+            } => {
                 format!("enum {name}{}", if *array_dims > 0 { "[]" } else { "" })
             }
             RustTypeMapping::Unmappable { written, .. } => format!("unmappable {written}"),
         };
-        let text = if mapped.nullable { format!("{text} null") } else { text };
+        let text = if mapped.nullable {
+            format!("{text} null")
+        } else {
+            text
+        };
         assert_eq!(text, expected, "{rust}");
     }
 

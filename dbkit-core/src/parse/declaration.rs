@@ -1,0 +1,136 @@
+//! What one `#[derive(Table)]` or `#[derive(PgEnum)]` item declares, before the workspace is resolved.
+//!
+//! Declarations hold no spans, only [`SourcePlace`]s, so they are `Send` and
+//! can be parsed on several threads. Everything one item can decide on its
+//! own is decided here (names, defaults, constraint names); what needs the
+//! whole workspace (which enum a type names, what a `references` points at)
+//! is left to [`crate::resolve`].
+
+use crate::model::{
+    Check, ColumnType, ForeignKeyAction, Identity, Index, PrimaryKey, QualifiedName,
+    SourceLocation, Unique,
+};
+
+/// A place in a source file and how many characters to underline there.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SourcePlace {
+    pub location: SourceLocation,
+    /// Characters to underline, at least 1.
+    pub length: usize,
+}
+
+/// One item of the schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Declaration {
+    Table(TableDeclaration),
+    Enum(EnumDeclaration),
+}
+
+impl Declaration {
+    /// The Rust name of the struct or enum.
+    pub fn rust_name(&self) -> &str {
+        match self {
+            Declaration::Table(table) => &table.rust_name,
+            Declaration::Enum(enum_declaration) => &enum_declaration.rust_name,
+        }
+    }
+
+    /// Where the item's name is.
+    pub fn place(&self) -> &SourcePlace {
+        match self {
+            Declaration::Table(table) => &table.place,
+            Declaration::Enum(enum_declaration) => &enum_declaration.place,
+        }
+    }
+}
+
+/// A `#[derive(Table)]` struct.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableDeclaration {
+    /// The struct's name (`User`).
+    pub rust_name: String,
+    pub name: QualifiedName,
+    pub comment: Option<String>,
+    /// `renamed_from = "old"` on the struct.
+    pub renamed_from: Option<String>,
+    /// In declaration order, skipped fields left out.
+    pub columns: Vec<ColumnDeclaration>,
+    pub primary_key: Option<PrimaryKey>,
+    pub uniques: Vec<Unique>,
+    pub checks: Vec<Check>,
+    pub indexes: Vec<Index>,
+    pub foreign_keys: Vec<ForeignKeyDeclaration>,
+    /// The struct's name in the source.
+    pub place: SourcePlace,
+}
+
+/// A field that is a column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnDeclaration {
+    /// The field's name without `r#`.
+    pub field_name: String,
+    /// The SQL column name.
+    pub name: String,
+    pub ty: DeclaredType,
+    pub nullable: bool,
+    pub default: Option<String>,
+    pub identity: Option<Identity>,
+    pub serial: bool,
+    pub generated: Option<String>,
+    pub comment: Option<String>,
+    pub renamed_from: Option<String>,
+    /// The field's name in the source.
+    pub place: SourcePlace,
+    /// The field's type, or the `sql_type` value when there is one.
+    pub type_place: SourcePlace,
+}
+
+/// A column type as one item knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeclaredType {
+    /// Mapped from the Rust type by the table of the DSL.
+    Mapped(ColumnType),
+    /// Given by `sql_type = "..."`, in canonical spelling. It may name a
+    /// `PgEnum` of the workspace by its SQL name (`post_status` or
+    /// `blog.post_status`).
+    SqlType(ColumnType),
+    /// A Rust type outside the mapping table: it must be a `PgEnum` of the
+    /// workspace with this Rust name.
+    EnumCandidate { rust_name: String, array_dims: u8 },
+}
+
+/// A foreign key, from a field's `references` or the struct's
+/// `foreign_key(...)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForeignKeyDeclaration {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub target: ReferenceTarget,
+    pub on_delete: ForeignKeyAction,
+    pub on_update: ForeignKeyAction,
+    /// The `references = "..."` value.
+    pub place: SourcePlace,
+}
+
+/// What a `references = "..."` names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferenceTarget {
+    /// `None` when written without a schema (`users.id`): the resolver looks
+    /// in the referencing table's schema, then in `public`.
+    pub schema: Option<String>,
+    pub table: String,
+    pub columns: Vec<String>,
+}
+
+/// A `#[derive(PgEnum)]` enum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnumDeclaration {
+    /// The enum's Rust name (`PostStatus`), which field types refer to.
+    pub rust_name: String,
+    pub name: QualifiedName,
+    /// Labels in declaration order.
+    pub values: Vec<String>,
+    pub comment: Option<String>,
+    /// The enum's name in the source.
+    pub place: SourcePlace,
+}

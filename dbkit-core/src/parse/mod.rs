@@ -1,0 +1,37 @@
+//! The one parser of the schema DSL, shared by the derive macros and `cargo dbkit`.
+//!
+//! Two entry points read the same items with the same code, so the compiler
+//! and `cargo dbkit` accept and reject exactly the same input:
+//!
+//! - [`parse_table_derive`] and [`parse_enum_derive`] take the
+//!   `syn::DeriveInput` a derive macro receives and report problems as
+//!   [`Diagnostic`]s on spans, which the macros turn into `compile_error!`s;
+//! - [`parse_source_file`] takes the text of a `.rs` file, finds every item
+//!   that derives `Table` or `PgEnum` (outside `#[cfg(test)]`), runs the same
+//!   functions on it and reports problems as [`SchemaError`]s with file, line
+//!   and column.
+//!
+//! The results are [`Declaration`]s: plain values without spans (so they are
+//! `Send`), which [`crate::resolve::resolve_schema`] turns into one model for
+//! the whole workspace.
+
+mod attribute;
+mod declaration;
+mod diagnostic;
+mod enumeration;
+mod source_file;
+mod suggestion;
+mod table;
+
+pub use declaration::{
+    ColumnDeclaration, Declaration, DeclaredType, EnumDeclaration, ForeignKeyDeclaration,
+    ReferenceTarget, SourcePlace, TableDeclaration,
+};
+pub use diagnostic::{Diagnostic, SchemaError, diagnostics_to_compile_errors};
+pub use enumeration::parse_enum_derive;
+pub use source_file::{item_is_test_only, parse_source_file};
+pub use suggestion::{closest_match, edit_distance};
+pub use table::parse_table_derive;
+
+#[cfg(test)]
+mod tests;

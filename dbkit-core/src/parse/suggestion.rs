@@ -1,0 +1,111 @@
+//! "Did you mean …?": the closest known word to a misspelt one, by Levenshtein distance.
+
+/// The edit distance between two strings, in characters: Levenshtein's
+/// insertions, deletions and substitutions, plus swaps of two neighbouring
+/// characters (`tabel` → `table` is one edit), computed one row at a time.
+pub fn edit_distance(left: &str, right: &str) -> usize {
+    let left_characters: Vec<char> = left.chars().collect();
+    let right_characters: Vec<char> = right.chars().collect();
+    let width = right_characters.len() + 1;
+    let mut before_previous: Vec<usize> = vec![0; width];
+    let mut previous: Vec<usize> = (0..width).collect();
+    let mut current = vec![0; width];
+    for (left_index, left_character) in left_characters.iter().enumerate() {
+        current[0] = left_index + 1;
+        for (right_index, right_character) in right_characters.iter().enumerate() {
+            let substitution =
+                previous[right_index] + usize::from(left_character != right_character);
+            let deletion = previous[right_index + 1] + 1;
+            let insertion = current[right_index] + 1;
+            let mut best = substitution.min(deletion).min(insertion);
+            if left_index > 0
+                && right_index > 0
+                && left_characters.get(left_index - 1) == Some(right_character)
+                && right_characters.get(right_index - 1) == Some(left_character)
+            {
+                best = best.min(before_previous[right_index - 1] + 1);
+            }
+            current[right_index + 1] = best;
+        }
+        std::mem::swap(&mut before_previous, &mut previous);
+        std::mem::swap(&mut previous, &mut current);
+    }
+    previous[right_characters.len()]
+}
+
+/// The candidate closest to `word`, if it is close enough to be a likely
+/// typo: at most a third of the word's length away (at least one edit), or
+/// equal ignoring case, `_`, `-` and spaces.
+pub fn closest_match<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let simplified = simplify(word);
+    if let Some(exact) = candidates
+        .iter()
+        .find(|candidate| simplify(candidate) == simplified)
+    {
+        return Some(exact);
+    }
+    if word.chars().count() > 64 {
+        return None;
+    }
+    let limit = (word.chars().count() / 3).max(1);
+    candidates
+        .iter()
+        .map(|candidate| (edit_distance(&word.to_lowercase(), candidate), *candidate))
+        .filter(|(distance, _)| *distance <= limit)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate)
+}
+
+fn simplify(word: &str) -> String {
+    word.chars()
+        .filter(|c| !matches!(c, '_' | '-' | ' '))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distances() {
+        for (left, right, expected) in [
+            ("", "", 0),
+            ("abc", "", 3),
+            ("", "abc", 3),
+            ("primary_kee", "primary_key", 1),
+            ("kitten", "sitting", 3),
+            ("flaw", "lawn", 2),
+            ("tabel", "table", 1),
+            ("ca", "abc", 3),
+            ("é", "e", 1),
+        ] {
+            assert_eq!(edit_distance(left, right), expected, "{left} / {right}");
+        }
+    }
+
+    #[test]
+    fn suggestions() {
+        let candidates = [
+            "primary_key",
+            "identity",
+            "serial",
+            "unique",
+            "index",
+            "set null",
+            "cascade",
+        ];
+        for (word, expected) in [
+            ("primary_kee", Some("primary_key")),
+            ("primarykey", Some("primary_key")),
+            ("PRIMARY_KEY", Some("primary_key")),
+            ("idx", None),
+            ("indx", Some("index")),
+            ("set_null", Some("set null")),
+            ("cascde", Some("cascade")),
+            ("completely_different", None),
+        ] {
+            assert_eq!(closest_match(word, &candidates), expected, "{word}");
+        }
+    }
+}
