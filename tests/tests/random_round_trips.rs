@@ -6,10 +6,11 @@ use dbkit_tests::round_trip;
 use proptest::prelude::*;
 
 /// Each case creates a database and applies two migrations; a modest count
-/// keeps the suite fast. `PROPTEST_CASES` raises it for a longer hunt.
+/// keeps the suite fast. `PROPTEST_CASES` raises it for a longer hunt. A
+/// failing case is saved under `proptest-regressions/` and replayed first.
 fn config() -> ProptestConfig {
     let cases = std::env::var("PROPTEST_CASES").ok().and_then(|text| text.parse().ok()).unwrap_or(48);
-    ProptestConfig { cases, max_shrink_iters: 200, failure_persistence: None, ..ProptestConfig::default() }
+    ProptestConfig { cases, max_shrink_iters: 200, ..ProptestConfig::default() }
 }
 
 fn runtime() -> tokio::runtime::Runtime {
