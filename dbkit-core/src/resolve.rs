@@ -44,103 +44,174 @@ pub fn resolve_schema(declarations: Vec<Declaration>) -> Result<Schema, Vec<Sche
         }
     }
 
-    let mut enums_by_name: HashMap<QualifiedName, &EnumDeclaration> = HashMap::new();
-    let mut kept_enums: Vec<&EnumDeclaration> = Vec::new();
-    for enum_declaration in &enums {
-        if let Some(first) = enums_by_name.get(&enum_declaration.name) {
-            errors.push(
-                SchemaError::at(&enum_declaration.place, format!("the enum `{}` is declared twice", enum_declaration.name))
-                    .with_label("declared again here")
-                    .with_related(first.place.location.clone(), "first declared here")
-                    .with_help("give one of them another name with `#[dbkit(name = \"...\")]` or another `schema`"),
-            );
-            continue;
+    let mut enum_kept = vec![false; enums.len()];
+    let mut table_kept = vec![false; tables.len()];
+    // What needs the whole workspace in view, computed over borrowed
+    // declarations; the model is then built by moving them.
+    let mut column_types: Vec<Vec<ColumnType>> = Vec::with_capacity(tables.len());
+    let mut foreign_key_targets: Vec<Vec<QualifiedName>> = Vec::with_capacity(tables.len());
+    {
+        let mut enums_by_name: HashMap<QualifiedName, &EnumDeclaration> = HashMap::new();
+        for (index, enum_declaration) in enums.iter().enumerate() {
+            if let Some(first) = enums_by_name.get(&enum_declaration.name) {
+                errors.push(
+                    SchemaError::at(&enum_declaration.place, format!("the enum `{}` is declared twice", enum_declaration.name))
+                        .with_label("declared again here")
+                        .with_related(first.place.location.clone(), "first declared here")
+                        .with_help("give one of them another name with `#[dbkit(name = \"...\")]` or another `schema`"),
+                );
+                continue;
+            }
+            enums_by_name.insert(enum_declaration.name.clone(), enum_declaration);
+            enum_kept[index] = true;
         }
-        enums_by_name.insert(enum_declaration.name.clone(), enum_declaration);
-        kept_enums.push(enum_declaration);
-    }
-    let mut tables_by_name: HashMap<QualifiedName, &TableDeclaration> = HashMap::new();
-    let mut kept_tables: Vec<&TableDeclaration> = Vec::new();
-    for table in &tables {
-        if let Some(first) = tables_by_name.get(&table.name) {
-            errors.push(
-                SchemaError::at(&table.place, format!("the table `{}` is declared twice", table.name))
-                    .with_label("declared again here")
-                    .with_related(first.place.location.clone(), "first declared here")
-                    .with_help("give one of them another name with `#[dbkit(table = \"...\")]` or another `schema`"),
-            );
-            continue;
+        let mut tables_by_name: HashMap<QualifiedName, &TableDeclaration> = HashMap::new();
+        for (index, table) in tables.iter().enumerate() {
+            if let Some(first) = tables_by_name.get(&table.name) {
+                errors.push(
+                    SchemaError::at(&table.place, format!("the table `{}` is declared twice", table.name))
+                        .with_label("declared again here")
+                        .with_related(first.place.location.clone(), "first declared here")
+                        .with_help("give one of them another name with `#[dbkit(table = \"...\")]` or another `schema`"),
+                );
+                continue;
+            }
+            if let Some(enum_declaration) = enums_by_name.get(&table.name) {
+                errors.push(
+                    SchemaError::at(&table.place, format!("the table `{}` has the name of an enum", table.name))
+                        .with_label("a table of this name")
+                        .with_related(enum_declaration.place.location.clone(), "the enum is declared here")
+                        .with_help("PostgreSQL gives every table a type of the same name: rename the table or the enum"),
+                );
+                continue;
+            }
+            tables_by_name.insert(table.name.clone(), table);
+            table_kept[index] = true;
         }
-        if let Some(enum_declaration) = enums_by_name.get(&table.name) {
-            errors.push(
-                SchemaError::at(&table.place, format!("the table `{}` has the name of an enum", table.name))
-                    .with_label("a table of this name")
-                    .with_related(enum_declaration.place.location.clone(), "the enum is declared here")
-                    .with_help("PostgreSQL gives every table a type of the same name: rename the table or the enum"),
-            );
-            continue;
+        let mut enums_by_rust_name: HashMap<&str, Vec<&EnumDeclaration>> = HashMap::new();
+        for (enum_declaration, kept) in enums.iter().zip(&enum_kept) {
+            if *kept {
+                enums_by_rust_name
+                    .entry(enum_declaration.rust_name.as_str())
+                    .or_default()
+                    .push(enum_declaration);
+            }
         }
-        tables_by_name.insert(table.name.clone(), table);
-        kept_tables.push(table);
-    }
-    let mut enums_by_rust_name: HashMap<&str, Vec<&EnumDeclaration>> = HashMap::new();
-    for enum_declaration in &kept_enums {
-        enums_by_rust_name
-            .entry(enum_declaration.rust_name.as_str())
-            .or_default()
-            .push(enum_declaration);
-    }
-    let context = Context {
-        tables_by_name: &tables_by_name,
-        enums_by_name: &enums_by_name,
-        enums_by_rust_name,
-    };
-
-    let mut schema = Schema::default();
-    for enum_declaration in &kept_enums {
-        if enum_declaration.name.schema != "public" {
-            schema.schemas.push(enum_declaration.name.schema.clone());
+        let context = Context {
+            tables_by_name: &tables_by_name,
+            enums_by_name: &enums_by_name,
+            enums_by_rust_name,
+        };
+        for (table, kept) in tables.iter().zip(&table_kept) {
+            if !*kept {
+                column_types.push(Vec::new());
+                foreign_key_targets.push(Vec::new());
+                continue;
+            }
+            let mut types = Vec::with_capacity(table.columns.len());
+            for column in &table.columns {
+                match context.resolve_column_type(table, column) {
+                    Ok(ty) => types.push(ty),
+                    Err(error) => errors.push(*error),
+                }
+            }
+            let mut targets = Vec::with_capacity(table.foreign_keys.len());
+            for foreign_key in &table.foreign_keys {
+                match context.resolve_foreign_key_target(table, foreign_key) {
+                    Ok(target) => targets.push(target),
+                    Err(error) => errors.push(*error),
+                }
+            }
+            column_types.push(types);
+            foreign_key_targets.push(targets);
         }
-        schema.enums.push(Enum {
-            name: enum_declaration.name.clone(),
-            values: enum_declaration.values.clone(),
-            comment: enum_declaration.comment.clone(),
-            source: Some(enum_declaration.place.location.clone()),
-        });
-    }
-    for table in &kept_tables {
-        if table.name.schema != "public" {
-            schema.schemas.push(table.name.schema.clone());
-        }
-        let columns: Vec<Column> = table
-            .columns
-            .iter()
-            .filter_map(|column| context.resolve_column(table, column, &mut errors))
-            .collect();
-        let foreign_keys: Vec<ForeignKey> = table
-            .foreign_keys
-            .iter()
-            .filter_map(|foreign_key| context.resolve_foreign_key(table, foreign_key, &mut errors))
-            .collect();
-        schema.tables.push(Table {
-            name: table.name.clone(),
-            columns,
-            primary_key: table.primary_key.clone(),
-            foreign_keys,
-            uniques: table.uniques.clone(),
-            checks: table.checks.clone(),
-            indexes: table.indexes.clone(),
-            comment: table.comment.clone(),
-            renamed_from: table.renamed_from.clone(),
-            source: Some(table.place.location.clone()),
-        });
     }
     if !errors.is_empty() {
         errors.sort_by(|a, b| location_key(&a.location).cmp(&location_key(&b.location)));
         return Err(errors);
     }
+
+    let mut schema = Schema::default();
+    for (enum_declaration, kept) in enums.into_iter().zip(enum_kept) {
+        if !kept {
+            continue;
+        }
+        if enum_declaration.name.schema != "public" {
+            schema.schemas.push(enum_declaration.name.schema.clone());
+        }
+        schema.enums.push(Enum {
+            name: enum_declaration.name,
+            values: enum_declaration.values,
+            comment: enum_declaration.comment,
+            source: Some(enum_declaration.place.location),
+        });
+    }
+    let resolved = tables
+        .into_iter()
+        .zip(table_kept)
+        .zip(column_types.into_iter().zip(foreign_key_targets));
+    for ((table, kept), (types, targets)) in resolved {
+        if !kept {
+            continue;
+        }
+        if table.name.schema != "public" {
+            schema.schemas.push(table.name.schema.clone());
+        }
+        schema.tables.push(build_table(table, types, targets));
+    }
     schema.canonicalize();
     Ok(schema)
+}
+
+/// The model table, moving the declaration's parts into it.
+fn build_table(
+    table: TableDeclaration,
+    types: Vec<ColumnType>,
+    targets: Vec<QualifiedName>,
+) -> Table {
+    let columns = table
+        .columns
+        .into_iter()
+        .zip(types)
+        .map(|(column, ty)| Column {
+            name: column.name,
+            ty,
+            nullable: column.nullable,
+            default: column.default,
+            identity: column.identity,
+            serial: column.serial,
+            generated: column.generated,
+            comment: column.comment,
+            renamed_from: column.renamed_from,
+            source: Some(column.place.location),
+        })
+        .collect();
+    let foreign_keys = table
+        .foreign_keys
+        .into_iter()
+        .zip(targets)
+        .map(|(foreign_key, references)| ForeignKey {
+            name: foreign_key.name,
+            columns: foreign_key.columns,
+            references,
+            referenced_columns: foreign_key.target.columns,
+            on_delete: foreign_key.on_delete,
+            on_update: foreign_key.on_update,
+            source: Some(foreign_key.place.location),
+        })
+        .collect();
+    Table {
+        name: table.name,
+        columns,
+        primary_key: table.primary_key,
+        foreign_keys,
+        uniques: table.uniques,
+        checks: table.checks,
+        indexes: table.indexes,
+        comment: table.comment,
+        renamed_from: table.renamed_from,
+        source: Some(table.place.location),
+    }
 }
 
 fn location_key(location: &SourceLocation) -> (&str, usize, usize) {
@@ -155,33 +226,6 @@ struct Context<'a> {
 }
 
 impl Context<'_> {
-    /// The column with its type resolved, or `None` after pushing an error.
-    fn resolve_column(
-        &self,
-        table: &TableDeclaration,
-        column: &ColumnDeclaration,
-        errors: &mut Vec<SchemaError>,
-    ) -> Option<Column> {
-        match self.resolve_column_type(table, column) {
-            Ok(ty) => Some(Column {
-                name: column.name.clone(),
-                ty,
-                nullable: column.nullable,
-                default: column.default.clone(),
-                identity: column.identity,
-                serial: column.serial,
-                generated: column.generated.clone(),
-                comment: column.comment.clone(),
-                renamed_from: column.renamed_from.clone(),
-                source: Some(column.place.location.clone()),
-            }),
-            Err(error) => {
-                errors.push(*error);
-                None
-            }
-        }
-    }
-
     fn resolve_column_type(
         &self,
         table: &TableDeclaration,
@@ -262,28 +306,12 @@ impl Context<'_> {
         })
     }
 
-    /// The foreign key with its target resolved, or `None` after pushing an
-    /// error.
-    fn resolve_foreign_key(
+    /// The table a foreign key points at, checked.
+    fn resolve_foreign_key_target(
         &self,
         table: &TableDeclaration,
         foreign_key: &ForeignKeyDeclaration,
-        errors: &mut Vec<SchemaError>,
-    ) -> Option<ForeignKey> {
-        match self.check_foreign_key(table, foreign_key) {
-            Ok(foreign_key) => Some(foreign_key),
-            Err(error) => {
-                errors.push(*error);
-                None
-            }
-        }
-    }
-
-    fn check_foreign_key(
-        &self,
-        table: &TableDeclaration,
-        foreign_key: &ForeignKeyDeclaration,
-    ) -> Result<ForeignKey, Box<SchemaError>> {
+    ) -> Result<QualifiedName, Box<SchemaError>> {
         let target = &foreign_key.target;
         let target_name = match &target.schema {
             Some(schema) => QualifiedName::new(schema.clone(), target.table.clone()),
@@ -363,15 +391,7 @@ impl Context<'_> {
             .with_related(referenced.place.location.clone(), format!("`{target_name}` is declared here"))
             .with_help("reference the primary key, or make the referenced columns unique (`#[dbkit(unique)]` on the field or `unique(columns(...))` on the struct)")));
         }
-        Ok(ForeignKey {
-            name: foreign_key.name.clone(),
-            columns: foreign_key.columns.clone(),
-            references: target_name,
-            referenced_columns: target.columns.clone(),
-            on_delete: foreign_key.on_delete,
-            on_update: foreign_key.on_update,
-            source: Some(foreign_key.place.location.clone()),
-        })
+        Ok(target_name)
     }
 }
 

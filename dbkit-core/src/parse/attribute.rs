@@ -27,7 +27,7 @@ pub(crate) enum AttributeValue {
     /// Nothing: `primary_key`.
     Flag,
     /// One literal: `default = "now()"`, `default = 5`.
-    Literal(syn::Lit),
+    Literal(proc_macro2::Literal),
     /// Anything else after `=`: `default = now()`.
     Tokens {
         text: String,
@@ -59,9 +59,11 @@ impl AttributeItem {
     pub fn expect_string(&self) -> Result<(String, Span), Diagnostic> {
         let name = &self.name;
         match &self.value {
-            AttributeValue::Literal(syn::Lit::Str(text)) => Ok((text.value(), text.span())),
             AttributeValue::Literal(literal) => {
-                let written = literal_text(literal);
+                if let Some(value) = string_literal_value(literal) {
+                    return Ok((value, literal.span()));
+                }
+                let written = literal.to_string();
                 Err(self
                     .value_diagnostic(format!("expected a string for `{name}`, found `{written}`"))
                     .with_label("expected a string literal")
@@ -144,8 +146,22 @@ impl AttributeItem {
     }
 }
 
-fn literal_text(literal: &syn::Lit) -> String {
-    quote::ToTokens::to_token_stream(literal).to_string()
+/// The value of a string literal token (`"a\"b"` → `a"b`), or `None` for
+/// any other literal. Literals without escapes, the common case, are read
+/// without syn's full unescaping.
+pub(crate) fn string_literal_value(literal: &proc_macro2::Literal) -> Option<String> {
+    let written = literal.to_string();
+    if written.len() >= 2
+        && written.starts_with('"')
+        && written.ends_with('"')
+        && !written.contains('\\')
+    {
+        return written.get(1..written.len() - 1).map(str::to_string);
+    }
+    match syn::Lit::new(literal.clone()) {
+        syn::Lit::Str(text) => Some(text.value()),
+        _ => None,
+    }
 }
 
 /// Every entry of every `#[dbkit(...)]` attribute in `attributes`, in order.
@@ -194,15 +210,12 @@ pub(crate) fn parse_items(stream: TokenStream) -> Result<Vec<AttributeItem>, Dia
                     ident.span(),
                 )
             }
-            TokenTree::Literal(literal) => match syn::Lit::new(literal.clone()) {
-                syn::Lit::Str(text) => (text.value(), true, literal.span()),
-                other => {
+            TokenTree::Literal(literal) => match string_literal_value(literal) {
+                Some(value) => (value, true, literal.span()),
+                None => {
                     return Err(Diagnostic::new(
                         literal.span(),
-                        format!(
-                            "expected an attribute name, found `{}`",
-                            literal_text(&other)
-                        ),
+                        format!("expected an attribute name, found `{literal}`"),
                     )
                     .with_help(
                         "attributes are names such as `primary_key` or `default = \"...\"`",
@@ -245,7 +258,7 @@ pub(crate) fn parse_items(stream: TokenStream) -> Result<Vec<AttributeItem>, Dia
                     }
                     [TokenTree::Literal(literal)] => {
                         end_span = literal.span();
-                        AttributeValue::Literal(syn::Lit::new(literal.clone()))
+                        AttributeValue::Literal(literal.clone())
                     }
                     [first, ..] => {
                         let last_span = value_tokens.last().map_or(first.span(), TokenTree::span);
@@ -314,7 +327,8 @@ pub(crate) fn doc_comment(attributes: &[syn::Attribute]) -> Option<String> {
         else {
             continue;
         };
-        for line in text.value().split('\n') {
+        let value = string_literal_value(&text.token()).unwrap_or_else(|| text.value());
+        for line in value.split('\n') {
             lines.push(
                 line.strip_prefix(' ')
                     .unwrap_or(line)
@@ -347,7 +361,7 @@ mod tests {
                 };
                 match &item.value {
                     AttributeValue::Flag => name,
-                    AttributeValue::Literal(literal) => format!("{name}={}", literal_text(literal)),
+                    AttributeValue::Literal(literal) => format!("{name}={literal}"),
                     AttributeValue::Tokens { text, .. } => format!("{name}=<{text}>"),
                     AttributeValue::List(inner) => format!("{name}({})", describe(inner)),
                 }
@@ -379,6 +393,7 @@ mod tests {
             "index(columns(a \"b\") where=\"x\" unique)",
         );
         check("r#type = \"x\"", "type=\"x\"");
+        check("columns(\"a\\\"b\", r\"c\")", "columns(\"a\\\"b\" \"c\")");
         check("", "");
         check("a,, b", "error: expected an attribute name, found `,`");
         check("default =", "error: expected a value after `default =`");

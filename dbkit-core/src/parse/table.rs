@@ -334,7 +334,7 @@ pub(crate) fn parse_table(
         );
     }
 
-    let mut parsed_fields: Vec<ParsedField> = Vec::new();
+    let mut parsed_fields: Vec<ParsedField> = Vec::with_capacity(fields.named.len());
     let mut skipped_fields: Vec<String> = Vec::new();
     for field in &fields.named {
         if let Some(parsed) = parse_field(field, file, &mut skipped_fields, &mut diagnostics) {
@@ -614,6 +614,28 @@ pub(crate) fn parse_table(
         foreign_keys,
         place: place_of_span(input.ident.span(), input.ident.span(), file),
     })
+}
+
+/// The first and last token spans of a type, without printing plain paths
+/// (`chrono::DateTime<Utc>`) to tokens.
+pub(crate) fn type_range(ty: &syn::Type, fallback: Span) -> (Span, Span) {
+    if let syn::Type::Path(path) = ty
+        && path.qself.is_none()
+        && let (Some(first), Some(last)) = (path.path.segments.first(), path.path.segments.last())
+    {
+        let start = path
+            .path
+            .leading_colon
+            .map_or(first.ident.span(), |colon| colon.spans[0]);
+        match &last.arguments {
+            syn::PathArguments::None => return (start, last.ident.span()),
+            syn::PathArguments::AngleBracketed(arguments) => {
+                return (start, arguments.gt_token.span);
+            }
+            syn::PathArguments::Parenthesized(_) => {}
+        }
+    }
+    token_range(ty, fallback)
 }
 
 /// The first and last token spans of some syntax, or `fallback` for none.
@@ -1143,7 +1165,7 @@ fn parse_field(
         }
     };
 
-    let (type_start, type_end) = token_range(&field.ty, ident.span());
+    let (type_start, type_end) = type_range(&field.ty, ident.span());
     let (declared_type, nullable, type_place) = match &attributes.sql_type {
         Some(sql_type) => {
             if sql_type.value.trim().is_empty() {
