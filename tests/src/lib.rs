@@ -3,12 +3,14 @@
 //! code schema → SQL → database → introspection.
 
 pub mod builders;
+pub mod source;
 
 use cargo_dbkit::introspect::introspect;
 use dbkit_core::compare::{Difference, canonical_schema, format_differences, schema_differences};
 use dbkit_core::diff::{DiffOptions, diff};
 use dbkit_core::model::Schema;
 use dbkit_core::render::{RenderedMigration, render_migration};
+use dbkit_core::snapshot::Snapshot;
 use dbkit_runtime::testing::LocalServer;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
@@ -99,6 +101,16 @@ pub fn migration_between(old: &Schema, new: &Schema) -> Result<RenderedMigration
     Ok(render_migration(&changes))
 }
 
+/// `schema` as `cargo dbkit generate` finds it next time: written to a
+/// snapshot file and read back (hints and source locations are gone).
+pub fn stored_as_snapshot(schema: &Schema) -> Result<Schema, String> {
+    let json = Snapshot::new(1, "V1__round_trip.sql", None, schema).to_json();
+    Snapshot::from_json(&json)
+        .map(|snapshot| snapshot.schema)
+        .map_err(|error| format!("the snapshot does not read back: {error}
+{json}"))
+}
+
 /// `schema` in canonical form with every table's columns sorted by name:
 /// PostgreSQL appends added columns at the end, so after an alteration only
 /// the set of columns is comparable.
@@ -130,8 +142,9 @@ pub struct RoundTrip {
 }
 
 /// Applies `diff(empty, first)` to a fresh database and checks the database
-/// equals `first` (column order included), then applies `diff(first,
-/// second)` and checks it equals `second`, and that diffing `second`
+/// equals `first` (column order included), then applies the migration from
+/// `first` as stored in a snapshot to `second` (what `generate` writes) and
+/// checks the database equals `second`, and that diffing `second`
 /// against what the database holds finds nothing. Errors list the
 /// differing objects and the SQL that ran.
 pub async fn round_trip(first: &Schema, second: &Schema) -> Result<RoundTrip, String> {
@@ -150,7 +163,7 @@ pub async fn round_trip(first: &Schema, second: &Schema) -> Result<RoundTrip, St
             first_migration.sql
         ));
     }
-    let second_migration = migration_between(first, second)?;
+    let second_migration = migration_between(&stored_as_snapshot(first)?, second)?;
     let sql_report = || {
         format!(
             "--- first SQL ---\n{}--- second SQL ---\n{}",

@@ -1,0 +1,47 @@
+//! Round trips that start where users start: schema A and schema B as Rust
+//! source text, read by the same parser and resolver as `cargo dbkit`.
+
+use crate::round_trip;
+use dbkit_core::model::Schema;
+use dbkit_core::parse::parse_source_file;
+use dbkit_core::resolve::resolve_schema;
+
+/// The file name errors point into.
+const DISPLAY_PATH: &str = "src/schema.rs";
+
+/// The schema that `source` declares, as `cargo dbkit` would read it from
+/// one file; errors are rendered one per line.
+pub fn schema_from_rust(source: &str) -> Result<Schema, String> {
+    let render = |errors: Vec<dbkit_core::parse::SchemaError>| {
+        errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+    };
+    let declarations = parse_source_file(source, DISPLAY_PATH)
+        .map_err(|errors| format!("the source does not parse:\n{}", render(errors)))?;
+    resolve_schema(declarations).map_err(|errors| format!("the source does not resolve:\n{}", render(errors)))
+}
+
+/// Like [`schema_from_rust`], for sources a test knows to be valid.
+pub fn schema_from_valid_rust(source: &str) -> Schema {
+    schema_from_rust(source).unwrap_or_else(|report| panic!("{report}\n--- source ---\n{source}"))
+}
+
+/// Reads both sources, creates A on a fresh database, migrates it to B and
+/// checks the database is B (see [`round_trip`]); panics with the
+/// differences object by object and the SQL that ran.
+pub async fn check_round_trip(source_a: &str, source_b: &str) {
+    let first = schema_from_valid_rust(source_a);
+    let second = schema_from_valid_rust(source_b);
+    match round_trip(&first, &second).await {
+        Ok(trip) => trip.database.drop_now().await.expect("drop the database"),
+        Err(report) => panic!("{report}"),
+    }
+}
+
+/// [`check_round_trip`] from A to B, then from B back to A.
+pub async fn check_round_trip_both_ways(source_a: &str, source_b: &str) {
+    check_round_trip(source_a, source_b).await;
+    check_round_trip(source_b, source_a).await;
+}
+
+/// A schema with nothing in it.
+pub const EMPTY: &str = "";
