@@ -1,1 +1,70 @@
-//! Derive macros of dbkit.
+//! Derive macros of dbkit: `#[derive(Table)]` and `#[derive(PgEnum)]`.
+//!
+//! A thin layer over `dbkit_core::parse`: every decision to accept or reject
+//! an item is made there, by the same code `cargo dbkit` runs, so the
+//! compiler and the CLI agree on every input. This crate only turns the
+//! result into trait implementations or into `compile_error!`s on the spans
+//! the parser blames.
+
+mod pg_enum;
+mod runtime_path;
+mod table;
+
+use proc_macro::TokenStream;
+
+/// Declares a table: a struct with named fields, one per column.
+///
+/// ```ignore
+/// #[derive(dbkit_runtime::Table)]
+/// #[dbkit(table = "users")]
+/// pub struct User {
+///     #[dbkit(primary_key, identity)]
+///     pub id: i64,
+///     pub email: String,
+/// }
+/// ```
+///
+/// Implements `dbkit_runtime::Table` (schema, name and column names). The
+/// attributes are those of the schema DSL; any attribute, value or type the
+/// DSL does not accept is a compile error on its span, with the same message
+/// and help `cargo dbkit` prints.
+///
+/// A field type outside the DSL's mapping table must be a
+/// `#[derive(PgEnum)]` enum: the derive asserts that it implements
+/// `dbkit_runtime::PgEnum`, so any other type is a compile error on the
+/// field's type.
+///
+/// What only the whole workspace shows cannot be checked here, and is
+/// checked by `cargo dbkit` alone: a `references` to a table or column that
+/// does not exist, two tables (or enums) with the same name in different
+/// crates, and an enum name that two crates declare (which one a field
+/// means).
+#[proc_macro_derive(Table, attributes(dbkit))]
+pub fn derive_table(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    table::expand_table(&input).into()
+}
+
+/// Declares a PostgreSQL enum type: a fieldless enum, one variant per label.
+///
+/// ```ignore
+/// #[derive(dbkit_runtime::PgEnum)]
+/// #[dbkit(name = "post_status")]
+/// pub enum PostStatus {
+///     Draft,
+///     #[dbkit(rename = "in-review")]
+///     InReview,
+/// }
+/// ```
+///
+/// Implements `dbkit_runtime::PgEnum` (schema, name and labels) and sqlx's
+/// `Type`, `Encode`, `Decode` and `PgHasArrayType` for PostgreSQL, so the
+/// enum can be bound and read by sqlx as is.
+///
+/// Whether another crate of the workspace declares an enum of the same name
+/// cannot be seen here; `cargo dbkit` reports it.
+#[proc_macro_derive(PgEnum, attributes(dbkit))]
+pub fn derive_pg_enum(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    pg_enum::expand_pg_enum(&input).into()
+}

@@ -260,6 +260,13 @@ pub(crate) fn parse_items(stream: TokenStream) -> Result<Vec<AttributeItem>, Dia
                         end_span = literal.span();
                         AttributeValue::Literal(literal.clone())
                     }
+                    [TokenTree::Literal(literal), next, ..] => {
+                        return Err(Diagnostic::new(
+                            next.span(),
+                            format!("expected `,` after `{literal}`, found `{next}`"),
+                        )
+                        .with_help("separate attributes with commas: `table = \"users\", schema = \"auth\"`"));
+                    }
                     [first, ..] => {
                         let last_span = value_tokens.last().map_or(first.span(), TokenTree::span);
                         end_span = last_span;
@@ -402,6 +409,10 @@ mod tests {
             "error: expected `,`, `=` or `(` after `a`, found `b`",
         );
         check("a(b) c", "error: expected `,`, found `c`");
+        check(
+            "table = \"a\" schema = \"b\"",
+            "error: expected `,` after `\"a\"`, found `schema`",
+        );
         check("5", "error: expected an attribute name, found `5`");
         check(
             "a::b",
