@@ -14,7 +14,7 @@ use proc_macro::TokenStream;
 
 /// Declares a table: a struct with named fields, one per column.
 ///
-/// ```ignore
+/// ```text
 /// #[derive(dbkit_runtime::Table)]
 /// #[dbkit(table = "users")]
 /// pub struct User {
@@ -47,7 +47,7 @@ pub fn derive_table(input: TokenStream) -> TokenStream {
 
 /// Declares a PostgreSQL enum type: a fieldless enum, one variant per label.
 ///
-/// ```ignore
+/// ```text
 /// #[derive(dbkit_runtime::PgEnum)]
 /// #[dbkit(name = "post_status")]
 /// pub enum PostStatus {
