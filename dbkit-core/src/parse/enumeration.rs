@@ -3,6 +3,7 @@
 use super::attribute::{AttributeItem, dbkit_attribute_items, doc_comment};
 use super::declaration::EnumDeclaration;
 use super::diagnostic::{Diagnostic, place_of_span};
+use super::source_file::item_is_test_only;
 use super::suggestion::closest_match;
 use super::table::{STRUCT_ATTRIBUTES, check_identifier, token_range};
 use crate::model::QualifiedName;
@@ -99,6 +100,9 @@ pub(crate) fn parse_enum(
     }
     let mut values: Vec<(String, Span)> = Vec::new();
     for variant in &data.variants {
+        if item_is_test_only(&variant.attrs) {
+            continue;
+        }
         if !matches!(variant.fields, syn::Fields::Unit) {
             let (start, end) = token_range(&variant.fields, variant.ident.span());
             diagnostics.push(

@@ -6,6 +6,7 @@ use super::declaration::{
     TableDeclaration,
 };
 use super::diagnostic::{Diagnostic, place_of_span};
+use super::source_file::item_is_test_only;
 use super::suggestion::closest_match;
 use crate::model::{
     Check, ForeignKeyAction, Identity, Index, IndexKey, PrimaryKey, QualifiedName, Unique,
@@ -336,8 +337,20 @@ pub(crate) fn parse_table(
 
     let mut parsed_fields: Vec<ParsedField> = Vec::with_capacity(fields.named.len());
     let mut skipped_fields: Vec<String> = Vec::new();
+    let mut broken_fields: Vec<String> = Vec::new();
     for field in &fields.named {
-        if let Some(parsed) = parse_field(field, file, &mut skipped_fields, &mut diagnostics) {
+        // `#[cfg(test)]` fields are not there in the builds that matter.
+        if item_is_test_only(&field.attrs) {
+            continue;
+        }
+        let skipped_before = skipped_fields.len();
+        let parsed = parse_field(field, file, &mut skipped_fields, &mut diagnostics);
+        if parsed.is_none() && skipped_fields.len() == skipped_before {
+            if let Some(ident) = &field.ident {
+                broken_fields.push(naming::strip_raw_prefix(&ident.to_string()).to_string());
+            }
+        }
+        if let Some(parsed) = parsed {
             if let Some(first) = parsed_fields
                 .iter()
                 .find(|other| other.column.name == parsed.column.name)
@@ -365,6 +378,7 @@ pub(crate) fn parse_table(
         table: &table_name,
         fields: &parsed_fields,
         skipped: &skipped_fields,
+        broken: &broken_fields,
     };
 
     // Primary key: one field's `primary_key` or the struct's `primary_key(columns(...))`.
@@ -1553,6 +1567,8 @@ struct ColumnsContext<'a> {
     table: &'a str,
     fields: &'a [ParsedField],
     skipped: &'a [String],
+    /// Fields already reported as wrong: naming them again is no news.
+    broken: &'a [String],
 }
 
 impl ColumnsContext<'_> {
@@ -1578,6 +1594,9 @@ impl ColumnsContext<'_> {
                 continue;
             }
             failed = true;
+            if self.broken.contains(name) {
+                continue;
+            }
             let diagnostic = Diagnostic::new(
                 *span,
                 format!("unknown column `{name}` in table `{}`", self.table),

@@ -354,6 +354,43 @@ table public.http_request
 }
 
 #[test]
+fn test_only_fields_and_variants_are_left_out() {
+    check(
+        r#"
+#[derive(Table)]
+pub struct A {
+    pub id: i64,
+    #[cfg(test)]
+    pub probe: u32,
+}
+#[derive(PgEnum)]
+pub enum E {
+    One,
+    #[cfg(all(test, unix))]
+    Two,
+}
+"#,
+        r#"
+enum public.e (one)
+table public.a
+  id bigint
+"#,
+    );
+}
+
+#[test]
+fn a_broken_field_is_not_reported_again_as_an_unknown_column() {
+    check(
+        "#[derive(Table)]\n#[dbkit(index(columns(hits)))]\npub struct A {\n    pub hits: u32,\n}\n",
+        r#"
+src/a.rs:4:15+3: the type `u32` has no PostgreSQL mapping
+  label: no PostgreSQL type for this
+  help: add `sql_type = "..."` to the field with the PostgreSQL type of the column
+"#,
+    );
+}
+
+#[test]
 fn files_without_schema_items_are_not_parsed() {
     assert_eq!(
         parse_source_file("this is {{ not rust", "src/x.rs"),
