@@ -345,10 +345,11 @@ pub(crate) fn parse_table(
         }
         let skipped_before = skipped_fields.len();
         let parsed = parse_field(field, file, &mut skipped_fields, &mut diagnostics);
-        if parsed.is_none() && skipped_fields.len() == skipped_before {
-            if let Some(ident) = &field.ident {
-                broken_fields.push(naming::strip_raw_prefix(&ident.to_string()).to_string());
-            }
+        if parsed.is_none()
+            && skipped_fields.len() == skipped_before
+            && let Some(ident) = &field.ident
+        {
+            broken_fields.push(naming::strip_raw_prefix(&ident.to_string()).to_string());
         }
         if let Some(parsed) = parsed {
             if let Some(first) = parsed_fields
