@@ -197,6 +197,14 @@ pub(crate) fn dbkit_attribute_items(
 
 /// Reads `a, b = "x", c(d, e)`.
 pub(crate) fn parse_items(stream: TokenStream) -> Result<Vec<AttributeItem>, Diagnostic> {
+    parse_items_within(stream, 0)
+}
+
+/// The DSL nests lists two deep (`index(columns(a))`); deeper input is a
+/// mistake, reported before it can exhaust the stack.
+const MAX_LIST_DEPTH: usize = 8;
+
+fn parse_items_within(stream: TokenStream, depth: usize) -> Result<Vec<AttributeItem>, Diagnostic> {
     let tokens: Vec<TokenTree> = stream.into_iter().collect();
     let mut items = Vec::new();
     let mut index = 0;
@@ -282,7 +290,14 @@ pub(crate) fn parse_items(stream: TokenStream) -> Result<Vec<AttributeItem>, Dia
             Some(TokenTree::Group(group)) if group.delimiter() == Delimiter::Parenthesis => {
                 index += 1;
                 end_span = group.span_close();
-                AttributeValue::List(parse_items(group.stream())?)
+                if depth >= MAX_LIST_DEPTH {
+                    return Err(Diagnostic::new(
+                        group.span_open(),
+                        "attribute lists are nested too deeply",
+                    )
+                    .with_help("the DSL nests at most `index(columns(a, b))`"));
+                }
+                AttributeValue::List(parse_items_within(group.stream(), depth + 1)?)
             }
             Some(other) => {
                 return Err(Diagnostic::new(

@@ -190,13 +190,21 @@ pub fn item_is_test_only(attributes: &[syn::Attribute]) -> bool {
 }
 
 fn predicate_requires_test(predicate: &syn::Meta) -> bool {
+    predicate_requires_test_within(predicate, 0)
+}
+
+fn predicate_requires_test_within(predicate: &syn::Meta, depth: usize) -> bool {
     match predicate {
         syn::Meta::Path(path) => path.is_ident("test"),
-        syn::Meta::List(list) if list.path.is_ident("all") => list
+        syn::Meta::List(list) if list.path.is_ident("all") && depth < 16 => list
             .parse_args_with(
                 syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
             )
-            .is_ok_and(|predicates| predicates.iter().any(predicate_requires_test)),
+            .is_ok_and(|predicates| {
+                predicates
+                    .iter()
+                    .any(|inner| predicate_requires_test_within(inner, depth + 1))
+            }),
         _ => false,
     }
 }
