@@ -5,6 +5,7 @@
 //! that names something absent changes nothing: it never panics.
 
 use super::change::{Change, EnumValuePosition};
+use super::lookup::sorted_table_index;
 use crate::model::{BaseType, Column, IndexKey, QualifiedName, Schema, Table};
 
 /// The schema left by running `changes` on `schema`, canonicalised.
@@ -19,6 +20,25 @@ pub fn apply_changes(schema: &Schema, changes: &[Change]) -> Schema {
 
 /// Applies one change in place.
 pub fn apply_change(schema: &mut Schema, change: &Change) {
+    apply(schema, change, TableOrder::Any);
+}
+
+/// Applies one change in place to a schema whose tables are sorted by name
+/// (a canonical one, as the differ keeps its working schema); it stays so.
+pub(crate) fn apply_change_to_sorted(schema: &mut Schema, change: &Change) {
+    apply(schema, change, TableOrder::Sorted);
+}
+
+/// What a lookup of a table by name may assume.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TableOrder {
+    /// Sorted by name: a binary search finds the table.
+    Sorted,
+    /// Any order: a scan.
+    Any,
+}
+
+fn apply(schema: &mut Schema, change: &Change, order: TableOrder) {
     match change {
         Change::CreateSchema { name } => {
             if !schema.schemas.contains(name) {
@@ -72,7 +92,7 @@ pub fn apply_change(schema: &mut Schema, change: &Change) {
                 enum_type.comment = None;
             }
             for use_ in columns {
-                if let Some(column) = find_column_mut(schema, &use_.table, &use_.column) {
+                if let Some(column) = find_column_mut(schema, order, &use_.table, &use_.column) {
                     column.default = use_.restored_default.clone();
                 }
             }
@@ -88,35 +108,35 @@ pub fn apply_change(schema: &mut Schema, change: &Change) {
             schema.tables.sort_by(|a, b| a.name.cmp(&b.name));
         }
         Change::DropTable { name } => schema.tables.retain(|existing| &existing.name != name),
-        Change::RenameTable { from, to } => rename_table(schema, from, to),
+        Change::RenameTable { from, to } => rename_table(schema, order, from, to),
         Change::SetTableComment { table, comment } => {
-            if let Some(table) = find_table_mut(schema, table) {
+            if let Some(table) = find_table_mut(schema, order, table) {
                 table.comment = comment.clone();
             }
         }
         Change::AddColumn { table, column } => {
-            if let Some(table) = find_table_mut(schema, table)
+            if let Some(table) = find_table_mut(schema, order, table)
                 && table.column(&column.name).is_none()
             {
                 table.columns.push(column.clone());
             }
         }
-        Change::DropColumn { table, column, .. } => drop_column(schema, table, column),
-        Change::RenameColumn { table, from, to } => rename_column(schema, table, from, to),
+        Change::DropColumn { table, column, .. } => drop_column(schema, order, table, column),
+        Change::RenameColumn { table, from, to } => rename_column(schema, order, table, from, to),
         Change::AlterColumnType {
             table, column, to, ..
         } => {
-            if let Some(column) = find_column_mut(schema, table, column) {
+            if let Some(column) = find_column_mut(schema, order, table, column) {
                 column.ty = to.clone();
             }
         }
         Change::SetNotNull { table, column } => {
-            if let Some(column) = find_column_mut(schema, table, column) {
+            if let Some(column) = find_column_mut(schema, order, table, column) {
                 column.nullable = false;
             }
         }
         Change::DropNotNull { table, column } => {
-            if let Some(column) = find_column_mut(schema, table, column) {
+            if let Some(column) = find_column_mut(schema, order, table, column) {
                 column.nullable = true;
             }
         }
@@ -125,12 +145,12 @@ pub fn apply_change(schema: &mut Schema, change: &Change) {
             column,
             default,
         } => {
-            if let Some(column) = find_column_mut(schema, table, column) {
+            if let Some(column) = find_column_mut(schema, order, table, column) {
                 column.default = Some(default.clone());
             }
         }
         Change::DropDefault { table, column } => {
-            if let Some(column) = find_column_mut(schema, table, column) {
+            if let Some(column) = find_column_mut(schema, order, table, column) {
                 column.default = None;
             }
         }
@@ -144,29 +164,29 @@ pub fn apply_change(schema: &mut Schema, change: &Change) {
             column,
             identity,
         } => {
-            if let Some(column) = find_column_mut(schema, table, column) {
+            if let Some(column) = find_column_mut(schema, order, table, column) {
                 column.identity = Some(*identity);
             }
         }
         Change::DropIdentity { table, column } => {
-            if let Some(column) = find_column_mut(schema, table, column) {
+            if let Some(column) = find_column_mut(schema, order, table, column) {
                 column.identity = None;
             }
         }
         Change::AddSerial { table, column, .. } => {
-            if let Some(column) = find_column_mut(schema, table, column) {
+            if let Some(column) = find_column_mut(schema, order, table, column) {
                 column.serial = true;
                 column.default = None;
             }
         }
         Change::DropSerial { table, column } => {
-            if let Some(column) = find_column_mut(schema, table, column) {
+            if let Some(column) = find_column_mut(schema, order, table, column) {
                 column.serial = false;
                 column.default = None;
             }
         }
         Change::DropGeneratedExpression { table, column } => {
-            if let Some(column) = find_column_mut(schema, table, column) {
+            if let Some(column) = find_column_mut(schema, order, table, column) {
                 column.generated = None;
             }
         }
@@ -175,17 +195,17 @@ pub fn apply_change(schema: &mut Schema, change: &Change) {
             column,
             comment,
         } => {
-            if let Some(column) = find_column_mut(schema, table, column) {
+            if let Some(column) = find_column_mut(schema, order, table, column) {
                 column.comment = comment.clone();
             }
         }
         Change::AddPrimaryKey { table, primary_key } => {
-            if let Some(table) = find_table_mut(schema, table) {
+            if let Some(table) = find_table_mut(schema, order, table) {
                 table.primary_key = Some(primary_key.clone());
             }
         }
         Change::DropPrimaryKey { table, name } => {
-            if let Some(table) = find_table_mut(schema, table)
+            if let Some(table) = find_table_mut(schema, order, table)
                 && table
                     .primary_key
                     .as_ref()
@@ -195,7 +215,7 @@ pub fn apply_change(schema: &mut Schema, change: &Change) {
             }
         }
         Change::AddForeignKey { table, foreign_key } => {
-            if let Some(table) = find_table_mut(schema, table) {
+            if let Some(table) = find_table_mut(schema, order, table) {
                 table
                     .foreign_keys
                     .retain(|existing| existing.name != foreign_key.name);
@@ -204,12 +224,12 @@ pub fn apply_change(schema: &mut Schema, change: &Change) {
             }
         }
         Change::DropForeignKey { table, name } => {
-            if let Some(table) = find_table_mut(schema, table) {
+            if let Some(table) = find_table_mut(schema, order, table) {
                 table.foreign_keys.retain(|existing| &existing.name != name);
             }
         }
         Change::AddUnique { table, unique } => {
-            if let Some(table) = find_table_mut(schema, table) {
+            if let Some(table) = find_table_mut(schema, order, table) {
                 table
                     .uniques
                     .retain(|existing| existing.name != unique.name);
@@ -218,41 +238,41 @@ pub fn apply_change(schema: &mut Schema, change: &Change) {
             }
         }
         Change::DropUnique { table, name } => {
-            if let Some(table) = find_table_mut(schema, table) {
+            if let Some(table) = find_table_mut(schema, order, table) {
                 table.uniques.retain(|existing| &existing.name != name);
             }
         }
         Change::AddCheck { table, check } => {
-            if let Some(table) = find_table_mut(schema, table) {
+            if let Some(table) = find_table_mut(schema, order, table) {
                 table.checks.retain(|existing| existing.name != check.name);
                 table.checks.push(check.clone());
                 table.checks.sort_by(|a, b| a.name.cmp(&b.name));
             }
         }
         Change::DropCheck { table, name } => {
-            if let Some(table) = find_table_mut(schema, table) {
+            if let Some(table) = find_table_mut(schema, order, table) {
                 table.checks.retain(|existing| &existing.name != name);
             }
         }
         Change::RenameConstraint { table, from, to } => {
-            if let Some(table) = find_table_mut(schema, table) {
+            if let Some(table) = find_table_mut(schema, order, table) {
                 rename_constraint(table, from, to);
             }
         }
         Change::CreateIndex { table, index } => {
-            if let Some(table) = find_table_mut(schema, table) {
+            if let Some(table) = find_table_mut(schema, order, table) {
                 table.indexes.retain(|existing| existing.name != index.name);
                 table.indexes.push(index.clone());
                 table.indexes.sort_by(|a, b| a.name.cmp(&b.name));
             }
         }
         Change::DropIndex { table, name } => {
-            if let Some(table) = find_table_mut(schema, table) {
+            if let Some(table) = find_table_mut(schema, order, table) {
                 table.indexes.retain(|existing| &existing.name != name);
             }
         }
         Change::RenameIndex { table, from, to } => {
-            if let Some(table) = find_table_mut(schema, table) {
+            if let Some(table) = find_table_mut(schema, order, table) {
                 for index in &mut table.indexes {
                     if &index.name == from {
                         index.name = to.clone();
@@ -264,26 +284,45 @@ pub fn apply_change(schema: &mut Schema, change: &Change) {
     }
 }
 
-fn find_table_mut<'a>(schema: &'a mut Schema, name: &QualifiedName) -> Option<&'a mut Table> {
-    schema.tables.iter_mut().find(|table| &table.name == name)
+/// The index of the (first) table named `name`.
+fn find_table_index(schema: &Schema, order: TableOrder, name: &QualifiedName) -> Option<usize> {
+    match order {
+        TableOrder::Sorted => sorted_table_index(&schema.tables, name),
+        TableOrder::Any => schema.tables.iter().position(|table| &table.name == name),
+    }
+}
+
+fn find_table_mut<'a>(
+    schema: &'a mut Schema,
+    order: TableOrder,
+    name: &QualifiedName,
+) -> Option<&'a mut Table> {
+    let index = find_table_index(schema, order, name)?;
+    schema.tables.get_mut(index)
 }
 
 fn find_column_mut<'a>(
     schema: &'a mut Schema,
+    order: TableOrder,
     table: &QualifiedName,
     column: &str,
 ) -> Option<&'a mut Column> {
-    find_table_mut(schema, table)?
+    find_table_mut(schema, order, table)?
         .columns
         .iter_mut()
         .find(|existing| existing.name == column)
 }
 
-fn rename_table(schema: &mut Schema, from: &QualifiedName, to: &QualifiedName) {
-    if schema.table(to).is_some() {
+fn rename_table(
+    schema: &mut Schema,
+    order: TableOrder,
+    from: &QualifiedName,
+    to: &QualifiedName,
+) {
+    if find_table_index(schema, order, to).is_some() {
         return;
     }
-    let Some(table) = find_table_mut(schema, from) else {
+    let Some(table) = find_table_mut(schema, order, from) else {
         return;
     };
     table.name = to.clone();
@@ -305,8 +344,14 @@ fn rename_in(columns: &mut [String], from: &str, to: &str) {
     }
 }
 
-fn rename_column(schema: &mut Schema, table_name: &QualifiedName, from: &str, to: &str) {
-    let Some(table) = find_table_mut(schema, table_name) else {
+fn rename_column(
+    schema: &mut Schema,
+    order: TableOrder,
+    table_name: &QualifiedName,
+    from: &str,
+    to: &str,
+) {
+    let Some(table) = find_table_mut(schema, order, table_name) else {
         return;
     };
     if table.column(to).is_some() {
@@ -341,8 +386,13 @@ fn rename_column(schema: &mut Schema, table_name: &QualifiedName, from: &str, to
 
 /// Drops a column and, as PostgreSQL does, the constraints and column
 /// indexes of its table that involve it.
-fn drop_column(schema: &mut Schema, table_name: &QualifiedName, column: &str) {
-    let Some(table) = find_table_mut(schema, table_name) else {
+fn drop_column(
+    schema: &mut Schema,
+    order: TableOrder,
+    table_name: &QualifiedName,
+    column: &str,
+) {
+    let Some(table) = find_table_mut(schema, order, table_name) else {
         return;
     };
     let involves = |columns: &[String]| columns.iter().any(|existing| existing == column);

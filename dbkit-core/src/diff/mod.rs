@@ -8,6 +8,7 @@
 
 mod apply;
 mod change;
+mod lookup;
 mod plan;
 mod renames;
 

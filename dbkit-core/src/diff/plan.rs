@@ -27,11 +27,13 @@
 //! 14. drop tables, referencing tables before the tables they reference;
 //! 15. drop enums, then schemas.
 
-use super::apply::{apply_change, column_uses_enum};
+use super::apply::{apply_change, apply_change_to_sorted, column_uses_enum};
 use super::change::{Change, EnumColumnUse, EnumValuePosition};
+use super::lookup::{self, is_canonical};
 use super::renames::{Ambiguity, DiffOptions, Renames, match_renames};
 use crate::model::{Column, Enum, ForeignKey, Index, IndexKey, QualifiedName, Schema, Table};
-use std::collections::{BTreeMap, BTreeSet};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// PostgreSQL truncates identifiers longer than this many bytes.
 const IDENTIFIER_MAX_BYTES: usize = 63;
@@ -43,12 +45,23 @@ pub fn diff(
     new: &Schema,
     options: &DiffOptions,
 ) -> Result<Vec<Change>, Vec<Ambiguity>> {
+    // The old schema becomes the working copy the steps are applied to; the
+    // new one is only read, and copied only when it is not canonical yet.
     let mut old = old.clone();
     old.canonicalize();
-    let mut new = new.clone();
-    new.canonicalize();
+    let new = canonical(new);
     let renames = match_renames(&old, &new, options)?;
-    Ok(plan_changes(old, new, renames))
+    Ok(plan_changes(old, &new, &renames))
+}
+
+fn canonical(schema: &Schema) -> Cow<'_, Schema> {
+    if is_canonical(schema) {
+        Cow::Borrowed(schema)
+    } else {
+        let mut schema = schema.clone();
+        schema.canonicalize();
+        Cow::Owned(schema)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -62,7 +75,7 @@ enum ColumnStatus {
     Dropped,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum ItemKind {
     PrimaryKey,
     Unique,
@@ -91,33 +104,45 @@ struct ItemFate {
 /// Everything decided before the first step is emitted.
 #[derive(Debug, Default)]
 struct Analysis {
-    column_statuses: BTreeMap<(QualifiedName, String), ColumnStatus>,
     recreated_enums: BTreeSet<QualifiedName>,
     /// Generated columns recreated because a column they use changes type
     /// (by table and column name after renames).
-    recreated_columns: BTreeSet<(QualifiedName, String)>,
+    recreated_columns: BTreeMap<QualifiedName, BTreeSet<String>>,
     fates: Vec<ItemFate>,
     /// Old names of dropped tables, in the order to drop them.
     table_drop_order: Vec<QualifiedName>,
 }
 
+/// The working schema and the steps so far. `current` and `new` are
+/// canonical throughout (see the `lookup` module), so tables and enums are
+/// found by binary search.
 #[derive(Debug)]
-struct Planner {
+struct Planner<'a> {
     current: Schema,
-    new: Schema,
-    renames: Renames,
+    new: &'a Schema,
+    renames: &'a Renames,
     changes: Vec<Change>,
 }
 
-impl Planner {
+impl Planner<'_> {
     fn push(&mut self, change: Change) {
-        apply_change(&mut self.current, &change);
+        apply_change_to_sorted(&mut self.current, &change);
         self.changes.push(change);
+    }
+
+    fn push_all(&mut self, changes: Vec<Change>) {
+        for change in changes {
+            self.push(change);
+        }
+    }
+
+    fn current_table(&self, name: &QualifiedName) -> Option<&Table> {
+        lookup::table(&self.current, name)
     }
 }
 
-fn plan_changes(old: Schema, new: Schema, renames: Renames) -> Vec<Change> {
-    let analysis = analyse(&old, &new, &renames);
+fn plan_changes(old: Schema, new: &Schema, renames: &Renames) -> Vec<Change> {
+    let analysis = analyse(&old, new, renames);
     let mut planner = Planner {
         current: old,
         new,
@@ -143,8 +168,12 @@ fn plan_changes(old: Schema, new: Schema, renames: Renames) -> Vec<Change> {
 }
 
 /// The old schema with the table and column renames applied: what each old
-/// item looks like under the new names.
-fn renamed_view(old: &Schema, renames: &Renames) -> Schema {
+/// item looks like under the new names (the old schema itself when nothing
+/// is renamed).
+fn renamed_view<'a>(old: &'a Schema, renames: &Renames) -> Cow<'a, Schema> {
+    if renames.tables.is_empty() && renames.columns.is_empty() {
+        return Cow::Borrowed(old);
+    }
     let mut view = old.clone();
     for (from, to) in &renames.tables {
         apply_change(
@@ -167,7 +196,7 @@ fn renamed_view(old: &Schema, renames: &Renames) -> Schema {
             );
         }
     }
-    view
+    Cow::Owned(view)
 }
 
 /// Whether `column` appears in `expression`, quoted or as a bare word;
@@ -189,19 +218,24 @@ fn column_must_be_recreated(current: &Column, target: &Column) -> bool {
     target.generated.is_some() && (current.generated != target.generated || current.ty != target.ty)
 }
 
+/// The status of each column of the renamed view, by table and column name.
+type ColumnStatuses<'a> = HashMap<(&'a QualifiedName, &'a str), ColumnStatus>;
+
 fn analyse(old: &Schema, new: &Schema, renames: &Renames) -> Analysis {
     let view = renamed_view(old, renames);
+    let view: &Schema = &view;
     let mut analysis = Analysis::default();
     for new_enum in &new.enums {
-        if let Some(old_enum) = old.enum_type(&new_enum.name)
+        if let Some(old_enum) = lookup::enum_type(old, &new_enum.name)
             && old_enum.values != new_enum.values
             && enum_additions(&old_enum.values, &new_enum.values).is_none()
         {
             analysis.recreated_enums.insert(new_enum.name.clone());
         }
     }
+    let mut column_statuses: ColumnStatuses<'_> = HashMap::new();
     for table in &view.tables {
-        let new_table = new.table(&table.name);
+        let new_table = lookup::table(new, &table.name);
         for column in &table.columns {
             let target = new_table.and_then(|new_table| new_table.column(&column.name));
             let status = match target {
@@ -218,9 +252,7 @@ fn analyse(old: &Schema, new: &Schema, renames: &Renames) -> Analysis {
                 }
                 Some(_) => ColumnStatus::Stable,
             };
-            analysis
-                .column_statuses
-                .insert((table.name.clone(), column.name.clone()), status);
+            column_statuses.insert((&table.name, column.name.as_str()), status);
         }
         // PostgreSQL cannot change the type of a column a generated column
         // uses: such generated columns are dropped and added again.
@@ -228,34 +260,31 @@ fn analyse(old: &Schema, new: &Schema, renames: &Renames) -> Analysis {
             let Some(expression) = &column.generated else {
                 continue;
             };
-            let key = (table.name.clone(), column.name.clone());
+            let key = (&table.name, column.name.as_str());
             let over_changed_type = table.columns.iter().any(|source| {
-                analysis
-                    .column_statuses
-                    .get(&(table.name.clone(), source.name.clone()))
+                column_statuses.get(&(&table.name, source.name.as_str()))
                     == Some(&ColumnStatus::TypeChanged)
                     && expression_mentions(expression, &source.name)
             });
-            if over_changed_type
-                && analysis.column_statuses.get(&key) != Some(&ColumnStatus::Dropped)
-            {
+            if over_changed_type && column_statuses.get(&key) != Some(&ColumnStatus::Dropped) {
+                column_statuses.insert(key, ColumnStatus::Recreated);
                 analysis
-                    .column_statuses
-                    .insert(key.clone(), ColumnStatus::Recreated);
-                analysis.recreated_columns.insert(key);
+                    .recreated_columns
+                    .entry(table.name.clone())
+                    .or_default()
+                    .insert(column.name.clone());
             }
         }
     }
     let status = |table: &QualifiedName, column: &str| {
-        analysis
-            .column_statuses
-            .get(&(table.clone(), column.to_string()))
+        column_statuses
+            .get(&(table, column))
             .copied()
             .unwrap_or(ColumnStatus::Dropped)
     };
     let mut fates = Vec::new();
     for table in &view.tables {
-        let Some(new_table) = new.table(&table.name) else {
+        let Some(new_table) = lookup::table(new, &table.name) else {
             continue;
         };
         let expressions_unstable = table.columns.iter().any(|column| {
@@ -330,28 +359,34 @@ fn analyse(old: &Schema, new: &Schema, renames: &Renames) -> Analysis {
     let dropped_tables: BTreeSet<QualifiedName> = view
         .tables
         .iter()
-        .filter(|table| new.table(&table.name).is_none())
+        .filter(|table| lookup::table(new, &table.name).is_none())
         .map(|table| table.name.clone())
         .collect();
-    let (table_drop_order, cycle_foreign_keys) = order_table_drops(&view, &dropped_tables);
-    let foreign_key_stays = |foreign_key: &ForeignKey, fates: &[ItemFate]| {
+    let (table_drop_order, cycle_foreign_keys) = order_table_drops(view, &dropped_tables);
+    // The keys and indexes dropped so far, for the foreign keys that rely on them.
+    let dropped_items: DroppedItems<'_> = fates
+        .iter()
+        .filter(|fate| fate.fate == Fate::Drop)
+        .map(|fate| (&fate.table, fate.kind, fate.name.as_str()))
+        .collect();
+    let foreign_key_stays = |foreign_key: &ForeignKey| {
         let target = &foreign_key.references;
         if dropped_tables.contains(target) {
             return true;
         }
-        if view.table(target).is_none() {
+        if lookup::table(view, target).is_none() {
             return false;
         }
         let referenced_stay = foreign_key
             .referenced_columns
             .iter()
             .all(|column| status(target, column) == ColumnStatus::Stable);
-        referenced_stay && referenced_key_stays(&view, foreign_key, fates)
+        referenced_stay && referenced_key_stays(view, foreign_key, &dropped_items)
     };
     let mut foreign_key_fates = Vec::new();
     for table in &view.tables {
         let old_keys: Vec<_> = table.foreign_keys.iter().collect();
-        match new.table(&table.name) {
+        match lookup::table(new, &table.name) {
             Some(new_table) => {
                 let new_keys: Vec<_> = new_table.foreign_keys.iter().collect();
                 decide_fates(
@@ -366,7 +401,7 @@ fn analyse(old: &Schema, new: &Schema, renames: &Renames) -> Analysis {
                         key.columns
                             .iter()
                             .all(|column| status(&table.name, column) == ColumnStatus::Stable)
-                            && foreign_key_stays(key, &fates)
+                            && foreign_key_stays(key)
                     },
                 );
             }
@@ -374,7 +409,7 @@ fn analyse(old: &Schema, new: &Schema, renames: &Renames) -> Analysis {
                 for foreign_key in old_keys {
                     let in_cycle = cycle_foreign_keys
                         .contains(&(table.name.clone(), foreign_key.name.clone()));
-                    if in_cycle || !foreign_key_stays(foreign_key, &fates) {
+                    if in_cycle || !foreign_key_stays(foreign_key) {
                         foreign_key_fates.push(ItemFate {
                             table: table.name.clone(),
                             kind: ItemKind::ForeignKey,
@@ -391,6 +426,10 @@ fn analyse(old: &Schema, new: &Schema, renames: &Renames) -> Analysis {
     analysis.table_drop_order = table_drop_order;
     analysis
 }
+
+/// Constraints and indexes the analysis drops: table (after renames), kind
+/// and name.
+type DroppedItems<'a> = HashSet<(&'a QualifiedName, ItemKind, &'a str)>;
 
 /// Keeps items whose name and definition are unchanged, renames those whose
 /// definition reappears under another name, drops the rest.
@@ -472,8 +511,12 @@ fn same_foreign_key_definition(a: &ForeignKey, b: &ForeignKey) -> bool {
 
 /// Whether the keys a foreign key relies on (primary key, unique
 /// constraints and unique indexes over the referenced columns) all stay.
-fn referenced_key_stays(view: &Schema, foreign_key: &ForeignKey, fates: &[ItemFate]) -> bool {
-    let Some(table) = view.table(&foreign_key.references) else {
+fn referenced_key_stays(
+    view: &Schema,
+    foreign_key: &ForeignKey,
+    dropped_items: &DroppedItems<'_>,
+) -> bool {
+    let Some(table) = lookup::table(view, &foreign_key.references) else {
         return false;
     };
     let wanted: BTreeSet<&String> = foreign_key.referenced_columns.iter().collect();
@@ -498,14 +541,8 @@ fn referenced_key_stays(view: &Schema, foreign_key: &ForeignKey, fates: &[ItemFa
             keys.push((ItemKind::Index, &index.name));
         }
     }
-    keys.iter().all(|(kind, name)| {
-        !fates.iter().any(|fate| {
-            fate.table == table.name
-                && fate.kind == *kind
-                && &&fate.name == name
-                && fate.fate == Fate::Drop
-        })
-    })
+    keys.iter()
+        .all(|(kind, name)| !dropped_items.contains(&(&table.name, *kind, name.as_str())))
 }
 
 /// Dropped tables ordered so that a table is dropped before the tables it
@@ -523,7 +560,7 @@ fn order_table_drops(
             |candidate: &QualifiedName, cycle: &BTreeSet<(QualifiedName, String)>| {
                 remaining.iter().any(|other| {
                     other != candidate
-                        && view.table(other).is_some_and(|table| {
+                        && lookup::table(view, other).is_some_and(|table| {
                             table.foreign_keys.iter().any(|key| {
                                 &key.references == candidate
                                     && !cycle.contains(&(other.clone(), key.name.clone()))
@@ -538,7 +575,7 @@ fn order_table_drops(
             Some(index) => order.push(remaining.remove(index)),
             None => {
                 for name in &remaining {
-                    if let Some(table) = view.table(name) {
+                    if let Some(table) = lookup::table(view, name) {
                         for key in &table.foreign_keys {
                             if &key.references != name && remaining.contains(&key.references) {
                                 cycle_foreign_keys.insert((name.clone(), key.name.clone()));
@@ -629,7 +666,7 @@ fn strip_foreign_key(foreign_key: &ForeignKey) -> ForeignKey {
     }
 }
 
-fn create_schemas(planner: &mut Planner) {
+fn create_schemas(planner: &mut Planner<'_>) {
     let missing: Vec<String> = planner
         .new
         .schemas
@@ -642,10 +679,10 @@ fn create_schemas(planner: &mut Planner) {
     }
 }
 
-fn create_and_extend_enums(planner: &mut Planner, analysis: &Analysis) {
-    let new_enums = planner.new.enums.clone();
-    for new_enum in &new_enums {
-        match planner.current.enum_type(&new_enum.name) {
+fn create_and_extend_enums(planner: &mut Planner<'_>, analysis: &Analysis) {
+    let new = planner.new;
+    for new_enum in &new.enums {
+        match lookup::enum_type(&planner.current, &new_enum.name) {
             None => planner.push(Change::CreateEnum {
                 enum_type: Enum {
                     comment: None,
@@ -673,7 +710,7 @@ fn create_and_extend_enums(planner: &mut Planner, analysis: &Analysis) {
 
 /// Phase 3 (`foreign_keys`) or 4 (everything else): drops what the analysis
 /// decided to drop, under the tables' current (old) names.
-fn drop_changed_items(planner: &mut Planner, analysis: &Analysis, foreign_keys: bool) {
+fn drop_changed_items(planner: &mut Planner<'_>, analysis: &Analysis, foreign_keys: bool) {
     for item in &analysis.fates {
         if item.fate != Fate::Drop || (item.kind == ItemKind::ForeignKey) != foreign_keys {
             continue;
@@ -692,16 +729,16 @@ fn drop_changed_items(planner: &mut Planner, analysis: &Analysis, foreign_keys: 
 }
 
 /// A name for the old type during a recreate, free in its schema.
-fn temporary_enum_name(name: &QualifiedName, planner: &Planner) -> QualifiedName {
+fn temporary_enum_name(name: &QualifiedName, planner: &Planner<'_>) -> QualifiedName {
     let mut stem = name.name.clone();
     while stem.len() > IDENTIFIER_MAX_BYTES - 8 {
         stem.pop();
     }
     let taken = |candidate: &QualifiedName| {
-        planner.current.enum_type(candidate).is_some()
-            || planner.new.enum_type(candidate).is_some()
-            || planner.current.table(candidate).is_some()
-            || planner.new.table(candidate).is_some()
+        lookup::enum_type(&planner.current, candidate).is_some()
+            || lookup::enum_type(planner.new, candidate).is_some()
+            || lookup::table(&planner.current, candidate).is_some()
+            || lookup::table(planner.new, candidate).is_some()
     };
     let mut counter = 1u32;
     loop {
@@ -718,10 +755,12 @@ fn temporary_enum_name(name: &QualifiedName, planner: &Planner) -> QualifiedName
     }
 }
 
-fn recreate_enums(planner: &mut Planner, analysis: &Analysis) {
+fn recreate_enums(planner: &mut Planner<'_>, analysis: &Analysis) {
     for name in &analysis.recreated_enums {
-        let (Some(old_enum), Some(new_enum)) =
-            (planner.current.enum_type(name), planner.new.enum_type(name))
+        let (Some(old_enum), Some(new_enum)) = (
+            lookup::enum_type(&planner.current, name),
+            lookup::enum_type(planner.new, name),
+        )
         else {
             continue;
         };
@@ -738,9 +777,7 @@ fn recreate_enums(planner: &mut Planner, analysis: &Analysis) {
                 let new_column_name = planner
                     .renames
                     .new_column_name(&new_table_name, &column.name);
-                let restored_default = planner
-                    .new
-                    .table(&new_table_name)
+                let restored_default = lookup::table(planner.new, &new_table_name)
                     .and_then(|new_table| new_table.column(&new_column_name))
                     .filter(|target| target.ty == column.ty && target.generated.is_none())
                     .and_then(|target| target.default.clone());
@@ -764,9 +801,13 @@ fn recreate_enums(planner: &mut Planner, analysis: &Analysis) {
     }
 }
 
-fn rename_tables_and_items(planner: &mut Planner, analysis: &Analysis) {
-    for (from, to) in planner.renames.tables.clone() {
-        planner.push(Change::RenameTable { from, to });
+fn rename_tables_and_items(planner: &mut Planner<'_>, analysis: &Analysis) {
+    let renames = planner.renames;
+    for (from, to) in &renames.tables {
+        planner.push(Change::RenameTable {
+            from: from.clone(),
+            to: to.clone(),
+        });
     }
     let mut by_table: BTreeMap<QualifiedName, Vec<(bool, String, String)>> = BTreeMap::new();
     for item in &analysis.fates {
@@ -828,12 +869,12 @@ fn truncate_identifier(name: &str, max_bytes: usize) -> String {
     result
 }
 
-fn create_tables(planner: &mut Planner) {
+fn create_tables(planner: &mut Planner<'_>) {
     let missing: Vec<Table> = planner
         .new
         .tables
         .iter()
-        .filter(|table| planner.current.table(&table.name).is_none())
+        .filter(|table| planner.current_table(&table.name).is_none())
         .map(table_for_create)
         .collect();
     for table in missing {
@@ -841,57 +882,54 @@ fn create_tables(planner: &mut Planner) {
     }
 }
 
-fn alter_tables(planner: &mut Planner, analysis: &Analysis) {
-    let new_tables = planner.new.tables.clone();
-    for new_table in &new_tables {
+fn alter_tables(planner: &mut Planner<'_>, analysis: &Analysis) {
+    let new = planner.new;
+    let renames = planner.renames;
+    for new_table in &new.tables {
         let name = &new_table.name;
-        if planner.current.table(name).is_none() {
+        if planner.current_table(name).is_none() {
             continue;
         }
-        let column_renames = planner
-            .renames
-            .columns
-            .get(name)
-            .cloned()
-            .unwrap_or_default();
-        for (from, to) in column_renames {
-            planner.push(Change::RenameColumn {
-                table: name.clone(),
-                from,
-                to,
-            });
+        if let Some(column_renames) = renames.columns.get(name) {
+            for (from, to) in column_renames {
+                planner.push(Change::RenameColumn {
+                    table: name.clone(),
+                    from: from.clone(),
+                    to: to.clone(),
+                });
+            }
         }
+        let forced = analysis.recreated_columns.get(name);
         let mut recreated = BTreeSet::new();
         for target in &new_table.columns {
             let Some(current) = planner
-                .current
-                .table(name)
+                .current_table(name)
                 .and_then(|table| table.column(&target.name))
-                .cloned()
             else {
                 continue;
             };
-            let forced = analysis
-                .recreated_columns
-                .contains(&(name.clone(), target.name.clone()));
-            if forced || column_must_be_recreated(&current, target) {
-                recreated.insert(target.name.clone());
+            let forced = forced.is_some_and(|columns| columns.contains(&target.name));
+            if forced || column_must_be_recreated(current, target) {
+                recreated.insert(target.name.as_str());
             } else {
-                alter_column(planner, name, &current, target);
+                // Each step changes this column only: compute them all
+                // against it, then apply them.
+                let mut changes = Vec::new();
+                alter_column(&mut changes, name, current, target);
+                planner.push_all(changes);
             }
         }
         for target in &new_table.columns {
             let current = planner
-                .current
-                .table(name)
+                .current_table(name)
                 .and_then(|table| table.column(&target.name))
-                .cloned();
+                .map(|column| column.generated.is_some());
             match current {
-                Some(current) if recreated.contains(&target.name) => {
+                Some(generated) if recreated.contains(target.name.as_str()) => {
                     planner.push(Change::DropColumn {
                         table: name.clone(),
-                        column: current.name.clone(),
-                        generated: current.generated.is_some(),
+                        column: target.name.clone(),
+                        generated,
                     });
                     planner.push(Change::AddColumn {
                         table: name.clone(),
@@ -911,23 +949,28 @@ fn alter_tables(planner: &mut Planner, analysis: &Analysis) {
 /// The steps that turn column `current` into `target` in place, in the
 /// order PostgreSQL needs: expressions, identity and serial defaults go
 /// before the type changes; NOT NULL comes before a new identity.
-fn alter_column(planner: &mut Planner, table: &QualifiedName, current: &Column, target: &Column) {
+fn alter_column(
+    changes: &mut Vec<Change>,
+    table: &QualifiedName,
+    current: &Column,
+    target: &Column,
+) {
     let column = current.name.clone();
     let mut default = current.default.clone();
     if current.generated.is_some() && target.generated.is_none() {
-        planner.push(Change::DropGeneratedExpression {
+        changes.push(Change::DropGeneratedExpression {
             table: table.clone(),
             column: column.clone(),
         });
     }
     if current.identity.is_some() && target.identity.is_none() {
-        planner.push(Change::DropIdentity {
+        changes.push(Change::DropIdentity {
             table: table.clone(),
             column: column.clone(),
         });
     }
     if current.serial && !target.serial {
-        planner.push(Change::DropSerial {
+        changes.push(Change::DropSerial {
             table: table.clone(),
             column: column.clone(),
         });
@@ -935,14 +978,14 @@ fn alter_column(planner: &mut Planner, table: &QualifiedName, current: &Column, 
     }
     let type_changes = current.ty != target.ty;
     if default.is_some() && (type_changes || target.default.is_none()) {
-        planner.push(Change::DropDefault {
+        changes.push(Change::DropDefault {
             table: table.clone(),
             column: column.clone(),
         });
         default = None;
     }
     if type_changes {
-        planner.push(Change::AlterColumnType {
+        changes.push(Change::AlterColumnType {
             table: table.clone(),
             column: column.clone(),
             from: current.ty.clone(),
@@ -952,33 +995,33 @@ fn alter_column(planner: &mut Planner, table: &QualifiedName, current: &Column, 
     if let Some(target_default) = &target.default
         && default.as_ref() != Some(target_default)
     {
-        planner.push(Change::SetDefault {
+        changes.push(Change::SetDefault {
             table: table.clone(),
             column: column.clone(),
             default: target_default.clone(),
         });
     }
     if current.nullable && !target.nullable {
-        planner.push(Change::SetNotNull {
+        changes.push(Change::SetNotNull {
             table: table.clone(),
             column: column.clone(),
         });
     } else if !current.nullable && target.nullable {
-        planner.push(Change::DropNotNull {
+        changes.push(Change::DropNotNull {
             table: table.clone(),
             column: column.clone(),
         });
     }
     match (current.identity, target.identity) {
         (None, Some(identity)) => {
-            planner.push(Change::AddIdentity {
+            changes.push(Change::AddIdentity {
                 table: table.clone(),
                 column: column.clone(),
                 identity,
             });
         }
         (Some(old), Some(new)) if old != new => {
-            planner.push(Change::SetIdentityKind {
+            changes.push(Change::SetIdentityKind {
                 table: table.clone(),
                 column: column.clone(),
                 identity: new,
@@ -987,7 +1030,7 @@ fn alter_column(planner: &mut Planner, table: &QualifiedName, current: &Column, 
         _ => {}
     }
     if !current.serial && target.serial {
-        planner.push(Change::AddSerial {
+        changes.push(Change::AddSerial {
             table: table.clone(),
             column,
             ty: target.ty.clone(),
@@ -997,13 +1040,14 @@ fn alter_column(planner: &mut Planner, table: &QualifiedName, current: &Column, 
 
 /// Adds what `target` has and `current` lacks (and, as a safety net, drops
 /// what the earlier phases left behind).
-fn add_keys_and_checks(planner: &mut Planner) {
-    let new_tables = planner.new.tables.clone();
-    for new_table in &new_tables {
+fn add_keys_and_checks(planner: &mut Planner<'_>) {
+    let new = planner.new;
+    for new_table in &new.tables {
         let name = &new_table.name;
-        let Some(current) = planner.current.table(name).cloned() else {
+        let Some(current) = planner.current_table(name) else {
             continue;
         };
+        let mut changes = Vec::new();
         let same_key = |a: &Option<crate::model::PrimaryKey>,
                         b: &Option<crate::model::PrimaryKey>| match (a, b) {
             (Some(a), Some(b)) => {
@@ -1014,13 +1058,13 @@ fn add_keys_and_checks(planner: &mut Planner) {
         };
         if !same_key(&current.primary_key, &new_table.primary_key) {
             if let Some(primary_key) = &current.primary_key {
-                planner.push(Change::DropPrimaryKey {
+                changes.push(Change::DropPrimaryKey {
                     table: name.clone(),
                     name: primary_key.name.clone(),
                 });
             }
             if let Some(primary_key) = &new_table.primary_key {
-                planner.push(Change::AddPrimaryKey {
+                changes.push(Change::AddPrimaryKey {
                     table: name.clone(),
                     primary_key: primary_key.clone(),
                 });
@@ -1032,7 +1076,7 @@ fn add_keys_and_checks(planner: &mut Planner) {
                 .iter()
                 .any(|other| other.name == unique.name && other.columns == unique.columns);
             if !wanted {
-                planner.push(Change::DropUnique {
+                changes.push(Change::DropUnique {
                     table: name.clone(),
                     name: unique.name.clone(),
                 });
@@ -1041,7 +1085,7 @@ fn add_keys_and_checks(planner: &mut Planner) {
         for check in &current.checks {
             let wanted = new_table.checks.iter().any(|other| other == check);
             if !wanted {
-                planner.push(Change::DropCheck {
+                changes.push(Change::DropCheck {
                     table: name.clone(),
                     name: check.name.clone(),
                 });
@@ -1053,7 +1097,7 @@ fn add_keys_and_checks(planner: &mut Planner) {
                 .iter()
                 .any(|other| other.name == unique.name && other.columns == unique.columns);
             if !present {
-                planner.push(Change::AddUnique {
+                changes.push(Change::AddUnique {
                     table: name.clone(),
                     unique: unique.clone(),
                 });
@@ -1061,29 +1105,31 @@ fn add_keys_and_checks(planner: &mut Planner) {
         }
         for check in &new_table.checks {
             if !current.checks.contains(check) {
-                planner.push(Change::AddCheck {
+                changes.push(Change::AddCheck {
                     table: name.clone(),
                     check: check.clone(),
                 });
             }
         }
+        planner.push_all(changes);
     }
 }
 
-fn create_indexes(planner: &mut Planner) {
-    let new_tables = planner.new.tables.clone();
-    for new_table in &new_tables {
+fn create_indexes(planner: &mut Planner<'_>) {
+    let new = planner.new;
+    for new_table in &new.tables {
         let name = &new_table.name;
-        let Some(current) = planner.current.table(name).cloned() else {
+        let Some(current) = planner.current_table(name) else {
             continue;
         };
+        let mut changes = Vec::new();
         for index in &current.indexes {
             let wanted = new_table
                 .indexes
                 .iter()
                 .any(|other| other.name == index.name && same_index_definition(other, index));
             if !wanted {
-                planner.push(Change::DropIndex {
+                changes.push(Change::DropIndex {
                     table: name.clone(),
                     name: index.name.clone(),
                 });
@@ -1095,28 +1141,30 @@ fn create_indexes(planner: &mut Planner) {
                 .iter()
                 .any(|other| other.name == index.name && same_index_definition(other, index));
             if !present {
-                planner.push(Change::CreateIndex {
+                changes.push(Change::CreateIndex {
                     table: name.clone(),
                     index: index.clone(),
                 });
             }
         }
+        planner.push_all(changes);
     }
 }
 
-fn add_foreign_keys(planner: &mut Planner) {
-    let new_tables = planner.new.tables.clone();
-    for new_table in &new_tables {
+fn add_foreign_keys(planner: &mut Planner<'_>) {
+    let new = planner.new;
+    for new_table in &new.tables {
         let name = &new_table.name;
-        let Some(current) = planner.current.table(name).cloned() else {
+        let Some(current) = planner.current_table(name) else {
             continue;
         };
+        let mut changes = Vec::new();
         for foreign_key in &current.foreign_keys {
             let wanted = new_table.foreign_keys.iter().any(|other| {
                 other.name == foreign_key.name && same_foreign_key_definition(other, foreign_key)
             });
             if !wanted {
-                planner.push(Change::DropForeignKey {
+                changes.push(Change::DropForeignKey {
                     table: name.clone(),
                     name: foreign_key.name.clone(),
                 });
@@ -1127,37 +1175,36 @@ fn add_foreign_keys(planner: &mut Planner) {
                 other.name == foreign_key.name && same_foreign_key_definition(other, foreign_key)
             });
             if !present {
-                planner.push(Change::AddForeignKey {
+                changes.push(Change::AddForeignKey {
                     table: name.clone(),
                     foreign_key: strip_foreign_key(foreign_key),
                 });
             }
         }
+        planner.push_all(changes);
     }
 }
 
-fn set_comments(planner: &mut Planner) {
-    let new_enums = planner.new.enums.clone();
-    for new_enum in &new_enums {
-        let current = planner
-            .current
-            .enum_type(&new_enum.name)
-            .map(|e| e.comment.clone());
-        if current.is_some_and(|comment| comment != new_enum.comment) {
+fn set_comments(planner: &mut Planner<'_>) {
+    let new = planner.new;
+    for new_enum in &new.enums {
+        let changed = lookup::enum_type(&planner.current, &new_enum.name)
+            .is_some_and(|current| current.comment != new_enum.comment);
+        if changed {
             planner.push(Change::SetEnumComment {
                 name: new_enum.name.clone(),
                 comment: new_enum.comment.clone(),
             });
         }
     }
-    let new_tables = planner.new.tables.clone();
-    for new_table in &new_tables {
+    for new_table in &new.tables {
         let name = &new_table.name;
-        let Some(current) = planner.current.table(name).cloned() else {
+        let Some(current) = planner.current_table(name) else {
             continue;
         };
+        let mut changes = Vec::new();
         if current.comment != new_table.comment {
-            planner.push(Change::SetTableComment {
+            changes.push(Change::SetTableComment {
                 table: name.clone(),
                 comment: new_table.comment.clone(),
             });
@@ -1166,20 +1213,21 @@ fn set_comments(planner: &mut Planner) {
             if let Some(current_column) = current.column(&column.name)
                 && current_column.comment != column.comment
             {
-                planner.push(Change::SetColumnComment {
+                changes.push(Change::SetColumnComment {
                     table: name.clone(),
                     column: column.name.clone(),
                     comment: column.comment.clone(),
                 });
             }
         }
+        planner.push_all(changes);
     }
 }
 
-fn drop_columns(planner: &mut Planner) {
-    let new_tables = planner.new.tables.clone();
-    for new_table in &new_tables {
-        let Some(current) = planner.current.table(&new_table.name).cloned() else {
+fn drop_columns(planner: &mut Planner<'_>) {
+    let new = planner.new;
+    for new_table in &new.tables {
+        let Some(current) = planner.current_table(&new_table.name) else {
             continue;
         };
         // Generated columns first: they may depend on the others.
@@ -1189,37 +1237,39 @@ fn drop_columns(planner: &mut Planner) {
             .filter(|column| new_table.column(&column.name).is_none())
             .collect();
         dropped.sort_by_key(|column| column.generated.is_none());
-        for column in dropped {
-            planner.push(Change::DropColumn {
+        let changes: Vec<Change> = dropped
+            .into_iter()
+            .map(|column| Change::DropColumn {
                 table: new_table.name.clone(),
                 column: column.name.clone(),
                 generated: column.generated.is_some(),
-            });
-        }
+            })
+            .collect();
+        planner.push_all(changes);
     }
 }
 
-fn drop_tables(planner: &mut Planner, analysis: &Analysis) {
+fn drop_tables(planner: &mut Planner<'_>, analysis: &Analysis) {
     let mut order = analysis.table_drop_order.clone();
     // Anything an earlier phase could not foresee still goes, last.
     for table in &planner.current.tables {
-        if planner.new.table(&table.name).is_none() && !order.contains(&table.name) {
+        if lookup::table(planner.new, &table.name).is_none() && !order.contains(&table.name) {
             order.push(table.name.clone());
         }
     }
     for name in order {
-        if planner.current.table(&name).is_some() && planner.new.table(&name).is_none() {
+        if planner.current_table(&name).is_some() && lookup::table(planner.new, &name).is_none() {
             planner.push(Change::DropTable { name });
         }
     }
 }
 
-fn drop_enums_and_schemas(planner: &mut Planner) {
+fn drop_enums_and_schemas(planner: &mut Planner<'_>) {
     let dropped_enums: Vec<Enum> = planner
         .current
         .enums
         .iter()
-        .filter(|old_enum| planner.new.enum_type(&old_enum.name).is_none())
+        .filter(|old_enum| lookup::enum_type(planner.new, &old_enum.name).is_none())
         .cloned()
         .collect();
     for old_enum in dropped_enums {

@@ -1,6 +1,7 @@
 //! Which tables and columns were renamed: from `renamed_from` hints and
 //! `--rename` arguments, never guessed.
 
+use super::lookup;
 use crate::model::{QualifiedName, Schema, Table};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -147,8 +148,8 @@ pub(crate) fn resolve_table_hint(hint: &str, table: &QualifiedName, old: &Schema
     }
 }
 
-/// Matches the tables and columns of `old` and `new` through the hints and
-/// options, or reports what only the user can decide.
+/// Matches the tables and columns of `old` and `new` (both canonical)
+/// through the hints and options, or reports what only the user can decide.
 pub(crate) fn match_renames(
     old: &Schema,
     new: &Schema,
@@ -172,10 +173,10 @@ pub(crate) fn match_renames(
     let mut used_from = BTreeSet::new();
     let mut used_to = BTreeSet::new();
     for (from, to) in table_candidates {
-        let applies = old.table(&from).is_some()
-            && new.table(&to).is_some()
-            && new.table(&from).is_none()
-            && old.table(&to).is_none()
+        let applies = lookup::table(old, &from).is_some()
+            && lookup::table(new, &to).is_some()
+            && lookup::table(new, &from).is_none()
+            && lookup::table(old, &to).is_none()
             && !used_from.contains(&from)
             && !used_to.contains(&to);
         if applies {
@@ -191,13 +192,13 @@ pub(crate) fn match_renames(
         .tables
         .iter()
         .map(|table| &table.name)
-        .filter(|name| new.table(name).is_none() && !used_from.contains(*name))
+        .filter(|name| lookup::table(new, name).is_none() && !used_from.contains(*name))
         .collect();
     let created: Vec<&QualifiedName> = new
         .tables
         .iter()
         .map(|table| &table.name)
-        .filter(|name| old.table(name).is_none() && !used_to.contains(*name))
+        .filter(|name| lookup::table(old, name).is_none() && !used_to.contains(*name))
         .collect();
     let schemas: BTreeSet<&String> = dropped.iter().map(|name| &name.schema).collect();
     for schema in schemas {
@@ -221,7 +222,7 @@ pub(crate) fn match_renames(
 
     for new_table in &new.tables {
         let old_name = renames.old_table_name(&new_table.name);
-        let Some(old_table) = old.table(&old_name) else {
+        let Some(old_table) = lookup::table(old, &old_name) else {
             continue;
         };
         let column_renames = match_column_renames(old_table, new_table, options);
