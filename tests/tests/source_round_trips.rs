@@ -1005,3 +1005,44 @@ pub struct User {
 async fn the_documented_user_schema_round_trips() {
     check_round_trip(DOCUMENTED_BEFORE, DOCUMENTED_AFTER).await;
 }
+
+#[tokio::test]
+async fn a_migration_outside_a_transaction_keeps_comments_of_several_paragraphs() {
+    let a = r#"
+        #[derive(PgEnum)]
+        pub enum Mood { Happy }
+
+        #[derive(Table)]
+        pub struct People {
+            pub mood: Mood,
+        }
+    "#;
+    // The new label is used by a default in the same migration, so the
+    // migration runs statement by statement.
+    let b = r#"
+        /// How someone feels.
+        ///
+        /// A second paragraph.
+        #[derive(PgEnum)]
+        pub enum Mood { Happy, Sad }
+
+        /// People.
+        ///
+        ///
+        /// More about people.
+        #[derive(Table)]
+        pub struct People {
+            /// A mood.
+            ///
+            /// Sad by default.
+            #[dbkit(default = "'sad'")]
+            pub mood: Mood,
+        }
+    "#;
+    let first = schema_from_valid_rust(a);
+    let second = schema_from_valid_rust(b);
+    assert_eq!(second.tables[0].comment.as_deref(), Some("People.\n\n\nMore about people."));
+    let trip = round_trip(&first, &second).await.unwrap_or_else(|report| panic!("{report}"));
+    assert!(trip.second_sql.starts_with(dbkit_core::render::NO_TRANSACTION_MARKER), "{}", trip.second_sql);
+    trip.database.drop_now().await.expect("drop the database");
+}
