@@ -467,6 +467,22 @@ mod tests {
         assert_eq!(truncate_identifier(&"ü".repeat(40)), "ü".repeat(31));
     }
 
+    proptest::proptest! {
+        #[test]
+        fn default_names_fit_in_63_bytes(table in "\\PC{0,80}", column_names in proptest::collection::vec("\\PC{0,70}", 1..4)) {
+            let column_names: Vec<String> = column_names;
+            for name in [
+                primary_key_name(&table),
+                unique_constraint_name(&table, &column_names),
+                foreign_key_name(&table, &column_names),
+                index_name(&table, &column_names),
+                expression_index_name(&table, &column_names.join(", ")),
+            ] {
+                proptest::prop_assert!(name.len() <= MAX_IDENTIFIER_BYTES, "{name}");
+            }
+        }
+    }
+
     #[test]
     fn taken_names_get_a_number() {
         let taken = [
