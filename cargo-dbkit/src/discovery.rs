@@ -31,6 +31,8 @@ pub struct Workspace {
     pub schema_globs: Vec<Glob>,
     /// Absolute path of the migrations folder.
     pub migrations_directory: PathBuf,
+    /// Cargo's target directory for the workspace.
+    pub target_directory: PathBuf,
 }
 
 /// A member crate that depends on dbkit-runtime.
@@ -43,7 +45,7 @@ pub struct SchemaCrate {
 }
 
 /// A Rust file that may hold schema items.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub struct SourceFile {
     /// Relative to the workspace root, with `/` separators.
     pub display_path: String,
@@ -117,7 +119,15 @@ pub fn workspace_from_metadata(metadata: &Metadata) -> Result<Workspace, Discove
     schema_crates.sort_by(|a, b| a.name.cmp(&b.name));
     other_member_names.sort();
     let migrations_directory = root.join(&settings.migrations);
-    Ok(Workspace { root, schema_crates, other_member_names, schema_globs: settings.schema_globs, migrations_directory })
+    let target_directory = metadata.target_directory.clone().into_std_path_buf();
+    Ok(Workspace {
+        root,
+        schema_crates,
+        other_member_names,
+        schema_globs: settings.schema_globs,
+        migrations_directory,
+        target_directory,
+    })
 }
 
 struct Settings {

@@ -6,6 +6,7 @@ pub mod commands;
 pub mod diagnostics;
 pub mod discovery;
 pub mod errors;
+pub mod generate_inputs;
 pub mod introspect;
 pub mod migrations_folder;
 pub mod schema_glob;

@@ -125,6 +125,40 @@ pub fn read_migrations_folder(
     directory: &Path,
     workspace_root: &Path,
 ) -> Result<MigrationsFolder, Vec<MigrationsFolderError>> {
+    scan_migrations_folder(directory, workspace_root).finish()
+}
+
+/// The folder as read, before the leftover temporary files it found are
+/// removed: reading changes nothing on disk, so it can be done before the
+/// folder is known to be the workspace's.
+#[derive(Debug)]
+pub struct MigrationsFolderScan {
+    result: Result<MigrationsFolder, Vec<MigrationsFolderError>>,
+    leftover_temporary_files: Vec<PathBuf>,
+}
+
+impl MigrationsFolderScan {
+    /// Removes the leftover temporary files and returns what was read.
+    pub fn finish(self) -> Result<MigrationsFolder, Vec<MigrationsFolderError>> {
+        for path in &self.leftover_temporary_files {
+            remove_leftover(path);
+        }
+        self.result
+    }
+}
+
+/// Reads the folder without changing anything in it.
+pub fn scan_migrations_folder(directory: &Path, workspace_root: &Path) -> MigrationsFolderScan {
+    let mut leftover_temporary_files = Vec::new();
+    let result = read_folder(directory, workspace_root, &mut leftover_temporary_files);
+    MigrationsFolderScan { result, leftover_temporary_files }
+}
+
+fn read_folder(
+    directory: &Path,
+    workspace_root: &Path,
+    leftover_temporary_files: &mut Vec<PathBuf>,
+) -> Result<MigrationsFolder, Vec<MigrationsFolderError>> {
     let display = |path: &Path| crate::discovery::display_path(workspace_root, path);
     let mut problems = Vec::new();
     let mut folder = MigrationsFolder::default();
@@ -140,7 +174,7 @@ pub fn read_migrations_folder(
 
     for (file_name, path) in &sql_files {
         if file_name.starts_with(TEMPORARY_FILE_PREFIX) {
-            remove_leftover(path);
+            leftover_temporary_files.push(path.clone());
             continue;
         }
         if !file_name.ends_with(".sql") {
@@ -164,7 +198,7 @@ pub fn read_migrations_folder(
 
     for (file_name, path) in &snapshot_files {
         if file_name.starts_with(TEMPORARY_FILE_PREFIX) {
-            remove_leftover(path);
+            leftover_temporary_files.push(path.clone());
             continue;
         }
         if !file_name.ends_with(".json") {

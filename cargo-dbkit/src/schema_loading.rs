@@ -1,11 +1,16 @@
 //! Reads and parses the schema files on all cores, then resolves them into one
 //! schema model; errors come back as diagnostics with the texts they point into.
+//!
+//! Reading and parsing ([`read_and_parse_in_parallel`]) is separate from
+//! assembling the results ([`assemble_code_schema`]), so that files can be
+//! parsed before `cargo metadata` has confirmed them (see `generate_inputs`).
 
 use crate::diagnostics::{Diagnostic, Note, SourceSpan, SourceTexts};
 use crate::discovery::SourceFile;
 use crate::errors::CliError;
 use dbkit_core::model::{Schema, SourceLocation};
 use dbkit_core::parse::{Declaration, SchemaError};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// The schema the code declares.
 #[derive(Debug, Clone)]
@@ -17,7 +22,9 @@ pub struct CodeSchema {
     pub sources: SourceTexts,
 }
 
-enum FileResult {
+/// What reading and parsing one file gave.
+#[derive(Debug)]
+pub enum FileResult {
     Skipped,
     Parsed { display_path: String, text: String, declarations: Result<Vec<Declaration>, Vec<SchemaError>> },
     Unreadable { display_path: String, error: std::io::Error },
@@ -31,7 +38,13 @@ pub fn may_declare_schema_items(text: &str) -> bool {
 
 /// Reads, parses and resolves the files.
 pub fn load_code_schema(files: &[SourceFile]) -> Result<CodeSchema, CliError> {
-    let results = read_and_parse_in_parallel(files);
+    let never_cancelled = AtomicBool::new(false);
+    assemble_code_schema(read_and_parse_in_parallel(files, &never_cancelled))
+}
+
+/// Resolves the results of reading and parsing the files (in the files'
+/// order) into the schema, or the diagnostics of every file in error.
+pub fn assemble_code_schema(results: Vec<FileResult>) -> Result<CodeSchema, CliError> {
     let mut sources = SourceTexts::new();
     let mut declarations = Vec::new();
     let mut diagnostics = Vec::new();
@@ -72,19 +85,24 @@ fn span_order(diagnostic: &Diagnostic) -> (String, usize, usize) {
     diagnostic.span.as_ref().map(|s| (s.file.clone(), s.line, s.column)).unwrap_or_default()
 }
 
-fn read_and_parse_in_parallel(files: &[SourceFile]) -> Vec<FileResult> {
+/// Reads and parses `files` on all cores, each worker taking the next file
+/// not yet taken; the results come back in the files' order. Once `cancelled`
+/// is set, files not yet started are left out.
+pub fn read_and_parse_in_parallel(files: &[SourceFile], cancelled: &AtomicBool) -> Vec<FileResult> {
     let thread_count = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(files.len()).max(1);
+    let next_file = AtomicUsize::new(0);
     let mut results: Vec<(usize, FileResult)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..thread_count)
-            .map(|worker| {
+            .map(|_| {
+                let next_file = &next_file;
                 scope.spawn(move || {
-                    files
-                        .iter()
-                        .enumerate()
-                        .skip(worker)
-                        .step_by(thread_count)
-                        .map(|(index, file)| (index, read_and_parse(file)))
-                        .collect::<Vec<_>>()
+                    let mut results = Vec::new();
+                    while !cancelled.load(Ordering::Relaxed) {
+                        let index = next_file.fetch_add(1, Ordering::Relaxed);
+                        let Some(file) = files.get(index) else { break };
+                        results.push((index, read_and_parse(file)));
+                    }
+                    results
                 })
             })
             .collect();
@@ -112,6 +130,9 @@ fn read_and_parse(file: &SourceFile) -> FileResult {
         return FileResult::Skipped;
     }
     let declarations = dbkit_core::parse::parse_source_file(&text, &file.display_path);
+    // The declarations hold plain locations, no spans: the copy of the text
+    // and the line table proc-macro2 keeps for this thread can go.
+    proc_macro2::extra::invalidate_current_thread_spans();
     FileResult::Parsed { display_path: file.display_path.clone(), text, declarations }
 }
 

@@ -4,11 +4,12 @@ use crate::cli::{GenerateArgs, GlobalOptions};
 use crate::diagnostics::{Diagnostic, SourceSpan};
 use crate::discovery::{Workspace, display_path, load_workspace, schema_source_files};
 use crate::errors::{CliError, Outcome};
+use crate::generate_inputs::Prefetch;
 use crate::migrations_folder::{
-    MigrationsFolder, NewMigrationFiles, SNAPSHOT_DIRECTORY, read_migrations_folder, remove_orphan_snapshots,
-    sanitize_migration_name, write_migration_atomically,
+    MigrationsFolder, NewMigrationFiles, SNAPSHOT_DIRECTORY, remove_orphan_snapshots, sanitize_migration_name,
+    write_migration_atomically,
 };
-use crate::schema_loading::{CodeSchema, load_code_schema};
+use crate::schema_loading::CodeSchema;
 use crate::terminal::{Output, ask_choice, is_interactive, start_spinner};
 use dbkit_core::diff::{Ambiguity, Change, DiffOptions, Rename, diff, parse_rename_argument};
 use dbkit_core::model::{QualifiedName, Schema};
@@ -17,13 +18,14 @@ use dbkit_core::snapshot::{self, Snapshot};
 
 /// Runs `cargo dbkit generate`.
 pub fn run_generate(global: &GlobalOptions, arguments: &GenerateArgs, output: Output) -> Result<Outcome, CliError> {
+    // Reading and parsing start from the previous run's inputs while
+    // `cargo metadata` runs; only what it confirms is used.
+    let prefetch = Prefetch::start(global.manifest_path.as_deref());
     let workspace = load_workspace(global.manifest_path.as_deref())?;
     warn_about_workspace(&workspace, output);
     let spinner = start_spinner(output, "reading the schema code");
     let files = schema_source_files(&workspace)?;
-    let code = load_code_schema(&files)?;
-    let folder =
-        read_migrations_folder(&workspace.migrations_directory, &workspace.root).map_err(CliError::MigrationsFolder)?;
+    let (code, folder) = prefetch.finish(&workspace, &files)?;
     drop(spinner);
     tracing::info!(files = files.len(), parsed = code.parsed_file_count, "read the schema code");
     for orphan in &folder.orphan_snapshot_display_paths {
