@@ -65,6 +65,19 @@ impl MigrationsFolder {
         self.latest_snapshot().map(|(_, snapshot)| snapshot.schema.clone()).unwrap_or_default()
     }
 
+    /// Moves the schema out of the newest snapshot (empty before the first),
+    /// leaving an empty schema in its place: for a caller that needs only
+    /// the snapshots' ids and presence afterwards, and not a second copy of
+    /// a large schema.
+    pub fn take_latest_schema(&mut self) -> Schema {
+        self.migrations
+            .iter_mut()
+            .rev()
+            .find_map(|entry| entry.snapshot.as_mut())
+            .map(|snapshot| std::mem::take(&mut snapshot.schema))
+            .unwrap_or_default()
+    }
+
     /// Migrations newer than the newest snapshot (hand-written SQL files
     /// without one): the snapshot no longer describes where they lead.
     pub fn migrations_after_latest_snapshot(&self) -> Vec<&MigrationEntry> {

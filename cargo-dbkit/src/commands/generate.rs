@@ -25,7 +25,7 @@ pub fn run_generate(global: &GlobalOptions, arguments: &GenerateArgs, output: Ou
     warn_about_workspace(&workspace, output);
     let spinner = start_spinner(output, "reading the schema code");
     let files = schema_source_files(&workspace)?;
-    let (code, folder) = prefetch.finish(&workspace, &files)?;
+    let (code, mut folder) = prefetch.finish(&workspace, &files)?;
     drop(spinner);
     tracing::info!(files = files.len(), parsed = code.parsed_file_count, "read the schema code");
     for orphan in &folder.orphan_snapshot_display_paths {
@@ -33,7 +33,8 @@ pub fn run_generate(global: &GlobalOptions, arguments: &GenerateArgs, output: Ou
             "ignoring {orphan}: it has no SQL file beside it (an interrupted `cargo dbkit generate`); the next migration replaces it"
         ));
     }
-    let previous_schema = folder.latest_schema();
+    // From here on only the snapshots' ids and presence are read.
+    let previous_schema = folder.take_latest_schema();
     let renames = parse_renames(&arguments.rename, &previous_schema, &code.schema)?;
 
     if arguments.check {
