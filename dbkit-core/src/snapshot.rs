@@ -6,9 +6,11 @@
 //! migrations generated from the same parent (on two branches) show up as
 //! two snapshots with one parent.
 
+use crate::diff::lookup::is_canonical;
 use crate::model::Schema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::fmt;
 
 /// The snapshot format this version of dbkit writes and reads.
@@ -37,7 +39,12 @@ pub struct Snapshot {
 impl Snapshot {
     /// A snapshot of `schema` after `migration`, with its id computed.
     pub fn new(version: u64, migration: &str, parent: Option<&str>, schema: &Schema) -> Snapshot {
-        let mut schema = schema.clone();
+        Snapshot::of_schema(version, migration, parent, schema.clone())
+    }
+
+    /// [`Snapshot::new`], taking the schema instead of copying it.
+    pub fn of_schema(version: u64, migration: &str, parent: Option<&str>, schema: Schema) -> Snapshot {
+        let mut schema = schema;
         schema.canonicalize();
         Snapshot {
             format: SNAPSHOT_FORMAT,
@@ -52,9 +59,17 @@ impl Snapshot {
     /// Pretty JSON with the keys of every object sorted and a trailing
     /// newline; the same snapshot always gives the same bytes.
     pub fn to_json(&self) -> String {
-        let mut snapshot = self.clone();
-        snapshot.schema.canonicalize();
-        let mut text = sorted_json(&snapshot);
+        // The keys of `Snapshot` in sorted order; the schema is converted
+        // once, without a copy when it is already canonical.
+        let schema = canonical(&self.schema);
+        let mut object = Map::new();
+        object.insert("format".to_string(), Value::from(self.format));
+        object.insert("id".to_string(), Value::from(self.id.as_str()));
+        object.insert("migration".to_string(), Value::from(self.migration.as_str()));
+        object.insert("parent".to_string(), self.parent.as_deref().map_or(Value::Null, Value::from));
+        object.insert("schema".to_string(), sorted_value(&*schema));
+        object.insert("version".to_string(), Value::from(self.version));
+        let mut text = serde_json::to_string_pretty(&Value::Object(object)).unwrap_or_default();
         text.push('\n');
         text
     }
@@ -118,13 +133,28 @@ impl fmt::Display for SnapshotError {
 
 impl std::error::Error for SnapshotError {}
 
-/// Serialises through `serde_json::Value` with every object's keys sorted,
-/// whatever map type serde_json was built with.
-fn sorted_json<T: Serialize>(value: &T) -> String {
-    let value = serde_json::to_value(value)
+/// The schema in canonical order, copied only when it is not.
+fn canonical(schema: &Schema) -> Cow<'_, Schema> {
+    if is_canonical(schema) {
+        Cow::Borrowed(schema)
+    } else {
+        let mut schema = schema.clone();
+        schema.canonicalize();
+        Cow::Owned(schema)
+    }
+}
+
+/// `serde_json::Value` with every object's keys sorted, whatever map type
+/// serde_json was built with.
+fn sorted_value<T: Serialize>(value: &T) -> Value {
+    serde_json::to_value(value)
         .map(sort_keys)
-        .unwrap_or(Value::Null);
-    serde_json::to_string_pretty(&value).unwrap_or_default()
+        .unwrap_or(Value::Null)
+}
+
+/// Pretty JSON with every object's keys sorted.
+fn sorted_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string_pretty(&sorted_value(value)).unwrap_or_default()
 }
 
 fn sort_keys(value: Value) -> Value {
@@ -160,9 +190,7 @@ fn fnv1a_128(parts: &[&[u8]]) -> u128 {
 /// A snapshot's id: the 128-bit FNV-1a, as 32 hex digits, of the parent id,
 /// the migration's file name and the canonical JSON of the schema.
 pub fn compute_snapshot_id(parent: Option<&str>, migration: &str, schema: &Schema) -> String {
-    let mut schema = schema.clone();
-    schema.canonicalize();
-    let schema_json = sorted_json(&schema);
+    let schema_json = sorted_json(&*canonical(schema));
     let hash = fnv1a_128(&[
         parent.unwrap_or("").as_bytes(),
         migration.as_bytes(),

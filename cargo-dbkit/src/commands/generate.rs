@@ -68,6 +68,9 @@ pub fn run_generate(global: &GlobalOptions, arguments: &GenerateArgs, output: Ou
         return Ok(Outcome::Success);
     }
     let rendered = render_migration(&changes);
+    // What the writing does not need goes before it allocates the snapshot.
+    drop(changes);
+    drop(previous_schema);
     let name = sanitize_migration_name(arguments.name.as_deref().unwrap_or(&rendered.suggested_name));
     let statement_count = count_statements(&rendered.sql);
     write_next_migration(
@@ -439,7 +442,7 @@ fn write_next_migration(
     let version = folder.next_version();
     let sql_file_name = snapshot::migration_file_name(version, name);
     let parent = folder.latest_snapshot().map(|(_, snapshot)| snapshot.id.clone());
-    let snapshot = Snapshot::new(version, &sql_file_name, parent.as_deref(), &schema);
+    let snapshot = Snapshot::of_schema(version, &sql_file_name, parent.as_deref(), schema);
     let files = NewMigrationFiles {
         sql_path: workspace.migrations_directory.join(&sql_file_name),
         sql_text: sql,

@@ -8,7 +8,7 @@
 
 mod apply;
 mod change;
-mod lookup;
+pub(crate) mod lookup;
 mod plan;
 mod renames;
 
