@@ -42,8 +42,31 @@ impl Snapshot {
         Snapshot::of_schema(version, migration, parent, schema.clone())
     }
 
-    /// [`Snapshot::new`], taking the schema instead of copying it.
-    pub fn of_schema(version: u64, migration: &str, parent: Option<&str>, schema: Schema) -> Snapshot {
+    /// [`Snapshot::new`] with its [`Snapshot::to_json`] text, taking the
+    /// schema instead of copying it and converting it to JSON once for both
+    /// the id and the text.
+    pub fn with_json(
+        version: u64,
+        migration: &str,
+        parent: Option<&str>,
+        schema: Schema,
+    ) -> (Snapshot, String) {
+        let mut schema = schema;
+        schema.canonicalize();
+        let schema_json = sorted_json(&schema);
+        let snapshot = Snapshot {
+            format: SNAPSHOT_FORMAT,
+            version,
+            migration: migration.to_string(),
+            id: snapshot_id_of_json(parent, migration, &schema_json),
+            parent: parent.map(str::to_string),
+            schema,
+        };
+        let text = snapshot.json_around(&schema_json);
+        (snapshot, text)
+    }
+
+    fn of_schema(version: u64, migration: &str, parent: Option<&str>, schema: Schema) -> Snapshot {
         let mut schema = schema;
         schema.canonicalize();
         Snapshot {
@@ -59,18 +82,33 @@ impl Snapshot {
     /// Pretty JSON with the keys of every object sorted and a trailing
     /// newline; the same snapshot always gives the same bytes.
     pub fn to_json(&self) -> String {
-        // The keys of `Snapshot` in sorted order; the schema is converted
-        // once, without a copy when it is already canonical.
-        let schema = canonical(&self.schema);
-        let mut object = Map::new();
-        object.insert("format".to_string(), Value::from(self.format));
-        object.insert("id".to_string(), Value::from(self.id.as_str()));
-        object.insert("migration".to_string(), Value::from(self.migration.as_str()));
-        object.insert("parent".to_string(), self.parent.as_deref().map_or(Value::Null, Value::from));
-        object.insert("schema".to_string(), sorted_value(&*schema));
-        object.insert("version".to_string(), Value::from(self.version));
-        let mut text = serde_json::to_string_pretty(&Value::Object(object)).unwrap_or_default();
-        text.push('\n');
+        self.json_around(&sorted_json(&*canonical(&self.schema)))
+    }
+
+    /// The snapshot's pretty JSON around the schema's own pretty JSON: the
+    /// keys in sorted order, each value as serde_json's pretty printer
+    /// writes it one level deep. A nested value differs from the same value
+    /// printed alone only by the two spaces that start each of its lines
+    /// after the first (JSON strings hold no raw line breaks).
+    fn json_around(&self, schema_json: &str) -> String {
+        let scalar = |value: Value| serde_json::to_string(&value).unwrap_or_default();
+        let fields = [
+            ("format", scalar(Value::from(self.format))),
+            ("id", scalar(Value::from(self.id.as_str()))),
+            ("migration", scalar(Value::from(self.migration.as_str()))),
+            ("parent", scalar(self.parent.as_deref().map_or(Value::Null, Value::from))),
+            ("schema", schema_json.replace('\n', "\n  ")),
+            ("version", scalar(Value::from(self.version))),
+        ];
+        let mut text = String::with_capacity(schema_json.len() + schema_json.len() / 8 + 256);
+        text.push('{');
+        for (index, (key, value)) in fields.iter().enumerate() {
+            text.push_str(if index == 0 { "\n  \"" } else { ",\n  \"" });
+            text.push_str(key);
+            text.push_str("\": ");
+            text.push_str(value);
+        }
+        text.push_str("\n}\n");
         text
     }
 
@@ -147,9 +185,22 @@ fn canonical(schema: &Schema) -> Cow<'_, Schema> {
 /// `serde_json::Value` with every object's keys sorted, whatever map type
 /// serde_json was built with.
 fn sorted_value<T: Serialize>(value: &T) -> Value {
-    serde_json::to_value(value)
-        .map(sort_keys)
-        .unwrap_or(Value::Null)
+    let value = serde_json::to_value(value).unwrap_or(Value::Null);
+    if maps_keep_keys_sorted() {
+        value
+    } else {
+        sort_keys(value)
+    }
+}
+
+/// Whether serde_json's `Map` is ordered by key (its default) rather than by
+/// insertion (its `preserve_order` feature, which any crate of a build can
+/// turn on).
+fn maps_keep_keys_sorted() -> bool {
+    let mut map = Map::new();
+    map.insert("b".to_string(), Value::Null);
+    map.insert("a".to_string(), Value::Null);
+    map.keys().next().is_some_and(|first| first == "a")
 }
 
 /// Pretty JSON with every object's keys sorted.
@@ -190,7 +241,11 @@ fn fnv1a_128(parts: &[&[u8]]) -> u128 {
 /// A snapshot's id: the 128-bit FNV-1a, as 32 hex digits, of the parent id,
 /// the migration's file name and the canonical JSON of the schema.
 pub fn compute_snapshot_id(parent: Option<&str>, migration: &str, schema: &Schema) -> String {
-    let schema_json = sorted_json(&*canonical(schema));
+    snapshot_id_of_json(parent, migration, &sorted_json(&*canonical(schema)))
+}
+
+/// The id, given the schema's canonical JSON.
+fn snapshot_id_of_json(parent: Option<&str>, migration: &str, schema_json: &str) -> String {
     let hash = fnv1a_128(&[
         parent.unwrap_or("").as_bytes(),
         migration.as_bytes(),
@@ -227,4 +282,63 @@ pub fn parse_migration_file_name(name: &str) -> Option<(u64, String)> {
     }
     let version = digits.parse().ok()?;
     Some((version, migration_name.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Column, ColumnType, Enum, BaseType, QualifiedName, Table};
+
+    fn schema() -> Schema {
+        let column = |name: &str, comment: Option<&str>| Column {
+            name: name.to_string(),
+            ty: ColumnType { base: BaseType::Builtin("text".to_string()), array_dims: 0 },
+            nullable: true,
+            default: Some("'a\nb \"quoted\"'".to_string()),
+            identity: None,
+            serial: false,
+            generated: None,
+            comment: comment.map(str::to_string),
+            renamed_from: None,
+            source: None,
+        };
+        Schema {
+            schemas: vec!["app".to_string()],
+            enums: vec![Enum {
+                name: QualifiedName::new("app", "mood"),
+                values: vec!["happy".to_string(), "sad".to_string()],
+                comment: None,
+                source: None,
+            }],
+            tables: vec![Table {
+                name: QualifiedName::new("public", "users"),
+                columns: vec![column("name", Some("line\nbreak")), column("ünïcode", None)],
+                primary_key: None,
+                foreign_keys: Vec::new(),
+                uniques: Vec::new(),
+                checks: Vec::new(),
+                indexes: Vec::new(),
+                comment: Some("tab\there".to_string()),
+                renamed_from: None,
+                source: None,
+            }],
+        }
+    }
+
+    /// The text as the whole snapshot's sorted `Value` prints it.
+    fn printed_whole(snapshot: &Snapshot) -> String {
+        let value = sort_keys(serde_json::to_value(snapshot).unwrap_or(Value::Null));
+        serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
+    }
+
+    #[test]
+    fn the_text_is_the_sorted_snapshot_printed_whole() {
+        for (parent, schema) in [(Some("p\"arent"), schema()), (None, Schema::default())] {
+            let (snapshot, text) = Snapshot::with_json(7, "V7__x.sql", parent, schema);
+            assert_eq!(text, printed_whole(&snapshot));
+            assert_eq!(snapshot.to_json(), text);
+            assert!(snapshot.id_is_consistent());
+            assert_eq!(snapshot, Snapshot::new(7, "V7__x.sql", parent, &snapshot.schema));
+        }
+    }
 }

@@ -442,7 +442,7 @@ fn write_next_migration(
     let version = folder.next_version();
     let sql_file_name = snapshot::migration_file_name(version, name);
     let parent = folder.latest_snapshot().map(|(_, snapshot)| snapshot.id.clone());
-    let snapshot = Snapshot::of_schema(version, &sql_file_name, parent.as_deref(), schema);
+    let (_, snapshot_text) = Snapshot::with_json(version, &sql_file_name, parent.as_deref(), schema);
     let files = NewMigrationFiles {
         sql_path: workspace.migrations_directory.join(&sql_file_name),
         sql_text: sql,
@@ -450,7 +450,7 @@ fn write_next_migration(
             .migrations_directory
             .join(SNAPSHOT_DIRECTORY)
             .join(snapshot::snapshot_file_name(&sql_file_name)),
-        snapshot_text: snapshot.to_json(),
+        snapshot_text,
     };
     write_migration_atomically(&files, &workspace.root)?;
     remove_orphan_snapshots(folder);
