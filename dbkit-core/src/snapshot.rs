@@ -53,7 +53,7 @@ impl Snapshot {
     ) -> (Snapshot, String) {
         let mut schema = schema;
         schema.canonicalize();
-        let schema_json = sorted_json(&schema);
+        let schema_json = schema_json(&schema);
         let snapshot = Snapshot {
             format: SNAPSHOT_FORMAT,
             version,
@@ -82,7 +82,7 @@ impl Snapshot {
     /// Pretty JSON with the keys of every object sorted and a trailing
     /// newline; the same snapshot always gives the same bytes.
     pub fn to_json(&self) -> String {
-        self.json_around(&sorted_json(&*canonical(&self.schema)))
+        self.json_around(&schema_json(&canonical(&self.schema)))
     }
 
     /// The snapshot's pretty JSON around the schema's own pretty JSON: the
@@ -208,6 +208,37 @@ fn sorted_json<T: Serialize>(value: &T) -> String {
     serde_json::to_string_pretty(&sorted_value(value)).unwrap_or_default()
 }
 
+/// `sorted_json(schema)`, one enum or table at a time: the `Value` of a
+/// whole schema of a thousand tables takes tens of megabytes, that of one
+/// table a few kilobytes. The keys of [`Schema`] in sorted order; each item
+/// as the pretty printer writes it two levels deep (see
+/// [`Snapshot::json_around`]). The test below checks that this stays the
+/// text of the whole schema.
+fn schema_json(schema: &Schema) -> String {
+    let mut text = String::from("{");
+    push_array_field(&mut text, "enums", &schema.enums, true);
+    push_array_field(&mut text, "schemas", &schema.schemas, false);
+    push_array_field(&mut text, "tables", &schema.tables, false);
+    text.push_str("\n}");
+    text
+}
+
+fn push_array_field<T: Serialize>(text: &mut String, key: &str, items: &[T], first: bool) {
+    text.push_str(if first { "\n  \"" } else { ",\n  \"" });
+    text.push_str(key);
+    text.push_str("\": ");
+    if items.is_empty() {
+        text.push_str("[]");
+        return;
+    }
+    text.push('[');
+    for (index, item) in items.iter().enumerate() {
+        text.push_str(if index == 0 { "\n    " } else { ",\n    " });
+        text.push_str(&sorted_json(item).replace('\n', "\n    "));
+    }
+    text.push_str("\n  ]");
+}
+
 fn sort_keys(value: Value) -> Value {
     match value {
         Value::Object(map) => {
@@ -241,7 +272,7 @@ fn fnv1a_128(parts: &[&[u8]]) -> u128 {
 /// A snapshot's id: the 128-bit FNV-1a, as 32 hex digits, of the parent id,
 /// the migration's file name and the canonical JSON of the schema.
 pub fn compute_snapshot_id(parent: Option<&str>, migration: &str, schema: &Schema) -> String {
-    snapshot_id_of_json(parent, migration, &sorted_json(&*canonical(schema)))
+    snapshot_id_of_json(parent, migration, &schema_json(&canonical(schema)))
 }
 
 /// The id, given the schema's canonical JSON.
@@ -329,6 +360,20 @@ mod tests {
     fn printed_whole(snapshot: &Snapshot) -> String {
         let value = sort_keys(serde_json::to_value(snapshot).unwrap_or(Value::Null));
         serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
+    }
+
+    #[test]
+    fn a_schema_is_printed_as_its_sorted_value_whole() {
+        let two_tables = {
+            let mut schema = schema();
+            let mut other = schema.tables[0].clone();
+            other.name = QualifiedName::new("public", "accounts");
+            schema.tables.insert(0, other);
+            schema
+        };
+        for schema in [schema(), two_tables, Schema::default()] {
+            assert_eq!(schema_json(&schema), sorted_json(&schema));
+        }
     }
 
     #[test]
