@@ -14,6 +14,7 @@ pub mod parse;
 pub mod render;
 pub mod resolve;
 pub mod snapshot;
+pub mod sql_split;
 pub mod types;
 
 #[cfg(feature = "proptest")]
