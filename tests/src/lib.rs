@@ -80,86 +80,12 @@ pub async fn apply_migration(pool: &PgPool, migration: &RenderedMigration) -> Re
     }
 }
 
-/// The statements of `sql`, each with its `;`, split where a `;` ends a
-/// statement: not inside a string, a quoted identifier, a dollar-quoted
-/// body or a comment. Comments before a statement stay with it; comments
-/// after the last one are left out. A blank line
-/// is no separator: a string (a comment of several paragraphs) may hold
-/// one.
+/// The statements of `sql`, as `dbkit_core::sql_split` splits them.
 pub fn sql_statements(sql: &str) -> Vec<String> {
-    let mut statements = Vec::new();
-    let mut current = String::new();
-    let mut rest = sql;
-    while let Some(character) = rest.chars().next() {
-        let skipped = match character {
-            '\'' => {
-                let escapes = current.ends_with(['E', 'e'])
-                    && !current[..current.len() - 1].ends_with(|c: char| c.is_alphanumeric() || c == '_');
-                quoted_length(rest, '\'', escapes)
-            }
-            '"' => quoted_length(rest, '"', false),
-            '-' if rest.starts_with("--") => rest.find('\n').unwrap_or(rest.len()),
-            '/' if rest.starts_with("/*") => rest.find("*/").map_or(rest.len(), |end| end + 2),
-            '$' if !current.ends_with(|c: char| c.is_alphanumeric() || c == '_') => {
-                dollar_quoted_length(rest).unwrap_or(1)
-            }
-            _ => character.len_utf8(),
-        };
-        current.push_str(&rest[..skipped]);
-        rest = &rest[skipped..];
-        if character == ';' {
-            statements.push(std::mem::take(&mut current));
-        }
-    }
-    statements.push(current);
-    statements.into_iter().filter(|statement| !is_only_comments(statement)).collect()
-}
-
-/// The length of the quoted text at the start of `text` (which starts
-/// with `quote`), the closing quote included; a doubled quote is one
-/// character, and so is a backslash escape in an `E'...'` string.
-fn quoted_length(text: &str, quote: char, backslash_escapes: bool) -> usize {
-    let mut characters = text.char_indices().skip(1).peekable();
-    while let Some((index, character)) = characters.next() {
-        if backslash_escapes && character == '\\' {
-            characters.next();
-        } else if character == quote {
-            if characters.peek().is_some_and(|&(_, next)| next == quote) {
-                characters.next();
-            } else {
-                return index + 1;
-            }
-        }
-    }
-    text.len()
-}
-
-/// The length of a `$tag$...$tag$` body at the start of `text`, or `None`
-/// when the `$` starts none (a parameter such as `$1`).
-fn dollar_quoted_length(text: &str) -> Option<usize> {
-    let tag_end = text[1..].find(|c: char| !(c.is_alphanumeric() || c == '_'))? + 1;
-    if !text[tag_end..].starts_with('$') || text[1..tag_end].starts_with(|c: char| c.is_ascii_digit()) {
-        return None;
-    }
-    let tag = &text[..=tag_end];
-    let body = &text[tag.len()..];
-    Some(tag.len() + body.find(tag).map_or(body.len(), |end| end + tag.len()))
-}
-
-fn is_only_comments(text: &str) -> bool {
-    let mut rest = text.trim_start();
-    loop {
-        if rest.is_empty() {
-            return true;
-        }
-        if rest.starts_with("--") {
-            rest = rest[rest.find('\n').unwrap_or(rest.len())..].trim_start();
-        } else if rest.starts_with("/*") {
-            rest = rest[rest.find("*/").map_or(rest.len(), |end| end + 2)..].trim_start();
-        } else {
-            return false;
-        }
-    }
+    dbkit_core::sql_split::split_sql_statements(sql)
+        .into_iter()
+        .map(|statement| statement.text.to_string())
+        .collect()
 }
 
 /// What the round trips tell the differ: renames come from the hints of the
@@ -279,34 +205,4 @@ pub async fn round_trip(first: &Schema, second: &Schema) -> Result<RoundTrip, St
         second_sql: second_migration.sql,
         introspected,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::sql_statements;
-
-    fn check(sql: &str, expected: &[&str]) {
-        let statements = sql_statements(sql);
-        let trimmed: Vec<&str> = statements.iter().map(|statement| statement.trim()).collect();
-        assert_eq!(trimmed, expected, "statements of:\n{sql}");
-    }
-
-    #[test]
-    fn statements_end_at_semicolons_outside_quotes_and_comments() {
-        check("", &[]);
-        check("-- header\n-- only comments\n\n", &[]);
-        check("SELECT 1;\n\nSELECT 2;\n", &["SELECT 1;", "SELECT 2;"]);
-        check("SELECT 1", &["SELECT 1"]);
-        check(
-            "-- dbkit:no-transaction\n\nCOMMENT ON TABLE t IS 'one;\n\ntwo';\n\nSELECT 2;",
-            &["-- dbkit:no-transaction\n\nCOMMENT ON TABLE t IS 'one;\n\ntwo';", "SELECT 2;"],
-        );
-        check("SELECT 'it''s; here';SELECT 2;", &["SELECT 'it''s; here';", "SELECT 2;"]);
-        check("SELECT E'a\\'; b';SELECT 2;", &["SELECT E'a\\'; b';", "SELECT 2;"]);
-        check("SELECT 'a\\';SELECT 2;", &["SELECT 'a\\';", "SELECT 2;"]);
-        check("CREATE TABLE \"a;\"\"b\" (x int);SELECT 2;", &["CREATE TABLE \"a;\"\"b\" (x int);", "SELECT 2;"]);
-        check("SELECT $f$ ; $ $f$;SELECT $1;", &["SELECT $f$ ; $ $f$;", "SELECT $1;"]);
-        check("SELECT a$b; SELECT 2;", &["SELECT a$b;", "SELECT 2;"]);
-        check("SELECT 1; -- a comment; with a semicolon\nSELECT /* ; */ 2;", &["SELECT 1;", "-- a comment; with a semicolon\nSELECT /* ; */ 2;"]);
-    }
 }
