@@ -6,11 +6,19 @@
 //! result into trait implementations or into `compile_error!`s on the spans
 //! the parser blames.
 
+mod embed_migrations;
 mod pg_enum;
 mod runtime_path;
 mod table;
 
 use proc_macro::TokenStream;
+
+/// Embeds a migration folder; documented on its re-export,
+/// `dbkit_runtime::embed_migrations!`.
+#[proc_macro]
+pub fn embed_migrations(input: TokenStream) -> TokenStream {
+    embed_migrations::expand(input.into()).into()
+}
 
 /// Declares a table: a struct with named fields, one per column.
 ///

@@ -6,6 +6,33 @@
 //! app's sqlx types are the ones dbkit uses.
 
 pub use dbkit_macros::{PgEnum, Table};
+pub use migrate::{MigrateError, Migrations, Report};
+
+pub mod migrate;
+
+/// Embeds a migration folder in the binary: `V<n>__<name>.sql` files,
+/// applied at start-up by [`Migrations::run`].
+///
+/// ```text
+/// static MIGRATIONS: dbkit_runtime::Migrations = dbkit_runtime::embed_migrations!("../migrations");
+/// ```
+///
+/// The path is relative to the calling crate's `Cargo.toml`. The folder is
+/// read at compile time by include_dir, which tells cargo to rebuild when an
+/// embedded file changes but not when one is *added*: the calling crate
+/// needs a `build.rs` that watches the folder,
+///
+/// ```text
+/// fn main() {
+///     println!("cargo:rerun-if-changed=../migrations");
+/// }
+/// ```
+pub use dbkit_macros::embed_migrations;
+
+#[doc(hidden)]
+pub mod __private {
+    pub use include_dir;
+}
 pub use sqlx;
 
 /// A table declared with `#[derive(Table)]`.

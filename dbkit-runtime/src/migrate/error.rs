@@ -1,0 +1,119 @@
+//! `MigrateError`: why embedded migrations could not be read, checked or applied.
+
+/// What went wrong applying migrations. Messages read after "failed to
+/// migrate:"; no message holds a database password.
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateError {
+    /// An embedded file could not be read as a migration.
+    #[error("migration `{file}` cannot be read: {reason}")]
+    InvalidFile {
+        /// The file name.
+        file: String,
+        /// Why.
+        reason: String,
+    },
+    /// Two files carry the same version.
+    #[error("migrations `{first}` and `{second}` share version {version}\n  = help: give one of them the next free version")]
+    DuplicateVersion {
+        /// The shared version.
+        version: i32,
+        /// One file.
+        first: String,
+        /// The other.
+        second: String,
+    },
+    /// The database could not be reached.
+    #[error("cannot connect to `{url}`: {reason}")]
+    Connect {
+        /// The URL, its password hidden.
+        url: String,
+        /// The driver's message.
+        reason: String,
+    },
+    /// A query of the engine itself (lock, history table) failed.
+    #[error("cannot {action}: {reason}")]
+    Database {
+        /// What the engine was doing.
+        action: String,
+        /// The driver's message.
+        reason: String,
+    },
+    /// An applied migration's file changed since it was applied.
+    #[error(
+        "migration `{file}` was changed after it was applied (checksum {applied} in the database, {embedded} now)\n  = help: restore the file as it was applied and put the change in a new migration"
+    )]
+    ChangedAfterApply {
+        /// The file name.
+        file: String,
+        /// The checksum in the history table.
+        applied: String,
+        /// The checksum of the embedded file.
+        embedded: u64,
+    },
+    /// An applied migration is no longer among the embedded ones.
+    #[error(
+        "migration V{version}__{name} was applied but its file is missing\n  = help: restore `V{version}__{name}.sql`; an applied migration is never deleted, a new one undoes it"
+    )]
+    MissingAppliedFile {
+        /// Its version.
+        version: i32,
+        /// Its name in the history table.
+        name: String,
+    },
+    /// A pending migration sorts before the newest applied one.
+    #[error(
+        "migration `{file}` is not applied but is older than V{newest_applied}, which is\n  = help: give it a version above {newest_applied} (a migration merged from another branch must be renumbered)"
+    )]
+    OutOfOrder {
+        /// The pending file.
+        file: String,
+        /// The newest applied version.
+        newest_applied: i32,
+    },
+    /// A statement of a migration failed; the migration left nothing
+    /// (unless it runs outside a transaction).
+    #[error("{}", render_statement_failure(.file, *.line, .code, .message, .detail.as_deref(), .hint.as_deref(), *.no_transaction))]
+    StatementFailed {
+        /// The file name.
+        file: String,
+        /// The 1-based line the statement starts on.
+        line: usize,
+        /// PostgreSQL's SQLSTATE code.
+        code: String,
+        /// PostgreSQL's message.
+        message: String,
+        /// PostgreSQL's detail.
+        detail: Option<String>,
+        /// PostgreSQL's hint.
+        hint: Option<String>,
+        /// Whether the migration ran outside a transaction (its earlier
+        /// statements stay).
+        no_transaction: bool,
+    },
+}
+
+fn render_statement_failure(
+    file: &str,
+    line: usize,
+    code: &str,
+    message: &str,
+    detail: Option<&str>,
+    hint: Option<&str>,
+    no_transaction: bool,
+) -> String {
+    let mut text = format!("migration `{file}` failed: error[{code}]: {message}\n  --> {file}:{line}");
+    if let Some(detail) = detail {
+        text.push_str(&format!("\n  = detail: {detail}"));
+    }
+    if let Some(hint) = hint {
+        text.push_str(&format!("\n  = hint: {hint}"));
+    }
+    if no_transaction {
+        text.push_str(
+            "\n  = note: this migration runs outside a transaction: the statements before this one stay applied",
+        );
+    } else {
+        text.push_str("\n  = note: the migration was rolled back; the ones before it stay applied");
+    }
+    text
+}

@@ -1,0 +1,170 @@
+//! The apply engine against a real PostgreSQL: one database per test.
+#![cfg(feature = "testing")]
+
+use dbkit_runtime::testing::LocalServer;
+use dbkit_runtime::{MigrateError, Migrations};
+
+static BASIC: Migrations = dbkit_runtime::embed_migrations!("tests/fixtures/basic");
+static TAMPERED: Migrations = dbkit_runtime::embed_migrations!("tests/fixtures/tampered");
+static DELETED: Migrations = dbkit_runtime::embed_migrations!("tests/fixtures/deleted");
+static OUT_OF_ORDER: Migrations = dbkit_runtime::embed_migrations!("tests/fixtures/out_of_order");
+static FAILING: Migrations = dbkit_runtime::embed_migrations!("tests/fixtures/failing");
+
+async fn fresh_database(prefix: &str) -> String {
+    let server = LocalServer::shared().expect("local PostgreSQL");
+    let (_, url) = server.create_unique_database(prefix).await.expect("database");
+    url
+}
+
+async fn query_i64s(url: &str, sql: &str) -> Vec<i64> {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(connection);
+    client
+        .query(sql, &[])
+        .await
+        .expect(sql)
+        .iter()
+        .map(|row| row.get::<_, i64>(0))
+        .collect()
+}
+
+async fn events(url: &str) -> Vec<i64> {
+    query_i64s(url, "SELECT migration::int8 FROM events ORDER BY migration").await
+}
+
+async fn history(url: &str) -> Vec<i64> {
+    query_i64s(url, "SELECT version::int8 FROM refinery_schema_history ORDER BY version").await
+}
+
+#[test]
+fn embedded_files_are_the_refinery_named_ones_sorted() {
+    let migrations = BASIC.migrations().expect("migrations");
+    let names: Vec<&str> = migrations.iter().map(|migration| migration.file_name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["V1__create_events.sql", "V2__add_event_function.sql", "V4__index_concurrently.sql"]
+    );
+    let marked: Vec<bool> = migrations.iter().map(|migration| migration.no_transaction).collect();
+    assert_eq!(marked, [false, false, true]);
+    let expected = refinery::Migration::unapplied("V1__create_events", migrations[0].sql)
+        .expect("refinery migration")
+        .checksum();
+    assert_eq!(migrations[0].checksum, expected);
+}
+
+#[tokio::test]
+async fn an_empty_database_gets_everything_and_a_second_run_nothing() {
+    let url = fresh_database("migrate_empty").await;
+    let report = BASIC.run(&url).await.expect("first run");
+    let applied: Vec<i32> = report.applied.iter().map(|migration| migration.version).collect();
+    assert_eq!(applied, [1, 2, 4]);
+    assert_eq!(events(&url).await, [1, 2, 4]);
+    assert_eq!(history(&url).await, [1, 2, 4]);
+    let again = BASIC.run(&url).await.expect("second run");
+    assert!(again.applied.is_empty(), "{again:?}");
+    assert_eq!(events(&url).await, [1, 2, 4]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_runs_apply_each_migration_once() {
+    let url = fresh_database("migrate_concurrent").await;
+    let runs: Vec<_> = (0..8)
+        .map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move { BASIC.run(&url).await })
+        })
+        .collect();
+    let mut applied_total = 0;
+    for run in runs {
+        let report = run.await.expect("task").expect("run");
+        applied_total += report.applied.len();
+    }
+    assert_eq!(applied_total, 3);
+    assert_eq!(events(&url).await, [1, 2, 4]);
+    assert_eq!(history(&url).await, [1, 2, 4]);
+}
+
+async fn refused(migrations: &Migrations, prefix: &str) -> (String, MigrateError) {
+    let url = fresh_database(prefix).await;
+    BASIC.run(&url).await.expect("basic run");
+    let error = migrations.run(&url).await.expect_err("refused");
+    assert_eq!(events(&url).await, [1, 2, 4], "nothing applied after {error}");
+    assert_eq!(history(&url).await, [1, 2, 4]);
+    (url, error)
+}
+
+#[tokio::test]
+async fn a_changed_applied_file_is_refused() {
+    let (_, error) = refused(&TAMPERED, "migrate_tampered").await;
+    assert!(matches!(error, MigrateError::ChangedAfterApply { .. }), "{error:?}");
+    let message = error.to_string();
+    assert!(message.contains("`V1__create_events.sql` was changed after it was applied"), "{message}");
+    assert!(message.contains("help:"), "{message}");
+}
+
+#[tokio::test]
+async fn a_deleted_applied_file_is_refused() {
+    let (_, error) = refused(&DELETED, "migrate_deleted").await;
+    let message = error.to_string();
+    assert!(message.contains("V1__create_events was applied but its file is missing"), "{message}");
+}
+
+#[tokio::test]
+async fn a_new_file_below_the_newest_applied_is_refused() {
+    let (_, error) = refused(&OUT_OF_ORDER, "migrate_out_of_order").await;
+    let message = error.to_string();
+    assert!(message.contains("`V3__late.sql` is not applied but is older than V4"), "{message}");
+}
+
+#[tokio::test]
+async fn a_failing_migration_leaves_nothing_and_is_located() {
+    let url = fresh_database("migrate_failing").await;
+    let error = FAILING.run(&url).await.expect_err("fails");
+    let MigrateError::StatementFailed { file, line, code, .. } = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(file, "V3__divide_by_zero.sql");
+    assert_eq!(*line, 5);
+    assert_eq!(code, "22012");
+    let message = error.to_string();
+    assert!(message.contains("error[22012]: division by zero"), "{message}");
+    assert!(message.contains("--> V3__divide_by_zero.sql:5"), "{message}");
+    assert_eq!(events(&url).await, [1, 2]);
+    assert_eq!(history(&url).await, [1, 2]);
+    let late = query_i64s(&url, "SELECT count(*) FROM pg_class WHERE relname = 'late'").await;
+    assert_eq!(late, [0]);
+}
+
+#[tokio::test]
+async fn a_no_transaction_migration_creates_its_index_concurrently() {
+    let url = fresh_database("migrate_concurrently").await;
+    BASIC.run(&url).await.expect("run");
+    let index = query_i64s(&url, "SELECT count(*) FROM pg_indexes WHERE indexname = 'events_migration'").await;
+    assert_eq!(index, [1]);
+}
+
+#[tokio::test]
+async fn passwords_appear_in_no_error() {
+    let closed_port = "postgres://app:hunter2secret@127.0.0.1:1/app";
+    let error = BASIC.run(closed_port).await.expect_err("closed port");
+    for text in [error.to_string(), format!("{error:?}")] {
+        assert!(!text.contains("hunter2secret"), "{text}");
+        assert!(text.contains("app:***@127.0.0.1:1"), "{text}");
+    }
+    let server = LocalServer::shared().expect("local PostgreSQL");
+    let wrong_password = format!(
+        "postgres://postgres:hunter2secret@127.0.0.1:{}/postgres",
+        server.port()
+    );
+    match BASIC.run(&wrong_password).await {
+        // A server that trusts local connections lets any password in.
+        Ok(_) | Err(MigrateError::StatementFailed { .. }) => {}
+        Err(error) => {
+            for text in [error.to_string(), format!("{error:?}")] {
+                assert!(!text.contains("hunter2secret"), "{text}");
+            }
+        }
+    }
+}
