@@ -168,3 +168,13 @@ async fn passwords_appear_in_no_error() {
         }
     }
 }
+
+static SHOP: Migrations = dbkit_runtime::embed_migrations!("../migrations");
+
+#[tokio::test]
+async fn the_shop_migrations_apply() {
+    let url = fresh_database("migrate_shop").await;
+    let report = SHOP.run(&url).await.expect("shop migrations");
+    assert_eq!(report.applied.len(), SHOP.migrations().expect("migrations").len());
+    assert!(!report.applied.is_empty());
+}
