@@ -151,8 +151,19 @@ mod tests {
 
     #[test]
     fn parses_cargo_style_invocation() {
-        let cli = Cli::try_parse_from(["cargo-dbkit", "dbkit", "generate", "--name", "x", "--rename", "a=b", "-v"]);
-        let Ok(Cli::Dbkit(args)) = cli else { panic!("did not parse: {cli:?}") };
+        let cli = Cli::try_parse_from([
+            "cargo-dbkit",
+            "dbkit",
+            "generate",
+            "--name",
+            "x",
+            "--rename",
+            "a=b",
+            "-v",
+        ]);
+        let Ok(Cli::Dbkit(args)) = cli else {
+            panic!("did not parse: {cli:?}")
+        };
         let Command::Generate(generate) = args.command;
         assert_eq!(generate.name.as_deref(), Some("x"));
         assert_eq!(generate.rename, vec!["a=b".to_string()]);

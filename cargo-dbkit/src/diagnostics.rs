@@ -45,16 +45,31 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(message: impl Into<String>) -> Diagnostic {
-        Diagnostic { severity: Severity::Error, message: message.into(), span: None, help: Vec::new(), notes: Vec::new() }
+        Diagnostic {
+            severity: Severity::Error,
+            message: message.into(),
+            span: None,
+            help: Vec::new(),
+            notes: Vec::new(),
+        }
     }
 
     pub fn warning(message: impl Into<String>) -> Diagnostic {
-        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(message) }
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(message)
+        }
     }
 
     /// Points at a whole file (no line).
     pub fn in_file(mut self, file: impl Into<String>) -> Diagnostic {
-        self.span = Some(SourceSpan { file: file.into(), line: 0, column: 0, length: 0, label: None });
+        self.span = Some(SourceSpan {
+            file: file.into(),
+            line: 0,
+            column: 0,
+            length: 0,
+            label: None,
+        });
         self
     }
 
@@ -69,7 +84,10 @@ impl Diagnostic {
     }
 
     pub fn with_note(mut self, message: impl Into<String>) -> Diagnostic {
-        self.notes.push(Note { message: message.into(), span: None });
+        self.notes.push(Note {
+            message: message.into(),
+            span: None,
+        });
         self
     }
 }
@@ -101,7 +119,10 @@ pub fn render_diagnostic(diagnostic: &Diagnostic, sources: &SourceTexts) -> Stri
     if let Some(span) = &diagnostic.span {
         render_span(&mut out, span, style, gutter_width, sources);
     }
-    let has_snippet = diagnostic.span.as_ref().is_some_and(|span| source_line(sources, span).is_some());
+    let has_snippet = diagnostic
+        .span
+        .as_ref()
+        .is_some_and(|span| source_line(sources, span).is_some());
     if !diagnostic.help.is_empty() || diagnostic.notes.iter().any(|note| note.span.is_none()) {
         if has_snippet {
             let _ = writeln!(out, "{:gutter_width$} {GUTTER_STYLE}|{GUTTER_STYLE:#}", "");
@@ -125,7 +146,11 @@ pub fn render_diagnostic(diagnostic: &Diagnostic, sources: &SourceTexts) -> Stri
     }
     for note in diagnostic.notes.iter() {
         if let Some(span) = &note.span {
-            let _ = writeln!(out, "{NOTE_STYLE}note{NOTE_STYLE:#}{MESSAGE_STYLE}: {}{MESSAGE_STYLE:#}", note.message);
+            let _ = writeln!(
+                out,
+                "{NOTE_STYLE}note{NOTE_STYLE:#}{MESSAGE_STYLE}: {}{MESSAGE_STYLE:#}",
+                note.message
+            );
             render_span(&mut out, span, NOTE_STYLE, gutter_width, sources);
         }
     }
@@ -140,14 +165,23 @@ pub fn render_diagnostics(diagnostics: &[Diagnostic], sources: &SourceTexts) -> 
         out.push_str(&render_diagnostic(diagnostic, sources));
         out.push('\n');
     }
-    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
     match errors {
         0 => {}
         1 => {
-            let _ = writeln!(out, "{ERROR_STYLE}error{ERROR_STYLE:#}{MESSAGE_STYLE}: aborting due to 1 previous error{MESSAGE_STYLE:#}");
+            let _ = writeln!(
+                out,
+                "{ERROR_STYLE}error{ERROR_STYLE:#}{MESSAGE_STYLE}: aborting due to 1 previous error{MESSAGE_STYLE:#}"
+            );
         }
         n => {
-            let _ = writeln!(out, "{ERROR_STYLE}error{ERROR_STYLE:#}{MESSAGE_STYLE}: aborting due to {n} previous errors{MESSAGE_STYLE:#}");
+            let _ = writeln!(
+                out,
+                "{ERROR_STYLE}error{ERROR_STYLE:#}{MESSAGE_STYLE}: aborting due to {n} previous errors{MESSAGE_STYLE:#}"
+            );
         }
     }
     out
@@ -163,7 +197,10 @@ fn indent_continuation(text: &str, indent: usize) -> String {
 }
 
 fn gutter_width(diagnostic: &Diagnostic) -> usize {
-    let spans = diagnostic.span.iter().chain(diagnostic.notes.iter().filter_map(|n| n.span.as_ref()));
+    let spans = diagnostic
+        .span
+        .iter()
+        .chain(diagnostic.notes.iter().filter_map(|n| n.span.as_ref()));
     let largest_line = spans.map(|s| s.line).max().unwrap_or(0);
     largest_line.to_string().len().max(1)
 }
@@ -175,20 +212,35 @@ fn source_line<'a>(sources: &'a SourceTexts, span: &SourceSpan) -> Option<&'a st
     sources.get(&span.file)?.lines().nth(span.line - 1)
 }
 
-fn render_span(out: &mut String, span: &SourceSpan, style: Style, gutter_width: usize, sources: &SourceTexts) {
+fn render_span(
+    out: &mut String,
+    span: &SourceSpan,
+    style: Style,
+    gutter_width: usize,
+    sources: &SourceTexts,
+) {
     let place = match (span.line, span.column) {
         (0, _) => span.file.clone(),
         (line, 0) => format!("{}:{line}", span.file),
         (line, column) => format!("{}:{line}:{column}", span.file),
     };
-    let _ = writeln!(out, "{:gutter_width$}{GUTTER_STYLE}-->{GUTTER_STYLE:#} {place}", "");
+    let _ = writeln!(
+        out,
+        "{:gutter_width$}{GUTTER_STYLE}-->{GUTTER_STYLE:#} {place}",
+        ""
+    );
     let Some(line_text) = source_line(sources, span) else {
         if let Some(label) = &span.label {
-            let _ = writeln!(out, "{:gutter_width$} {GUTTER_STYLE}={GUTTER_STYLE:#} {label}", "");
+            let _ = writeln!(
+                out,
+                "{:gutter_width$} {GUTTER_STYLE}={GUTTER_STYLE:#} {label}",
+                ""
+            );
         }
         return;
     };
-    let (shown_line, underline_start, underline_length) = layout_underline(line_text, span.column, span.length);
+    let (shown_line, underline_start, underline_length) =
+        layout_underline(line_text, span.column, span.length);
     let _ = writeln!(out, "{:gutter_width$} {GUTTER_STYLE}|{GUTTER_STYLE:#}", "");
     let _ = writeln!(
         out,
@@ -196,7 +248,11 @@ fn render_span(out: &mut String, span: &SourceSpan, style: Style, gutter_width: 
         span.line,
         shown_line.trim_end()
     );
-    let label = span.label.as_deref().map(|l| format!(" {l}")).unwrap_or_default();
+    let label = span
+        .label
+        .as_deref()
+        .map(|l| format!(" {l}"))
+        .unwrap_or_default();
     let _ = writeln!(
         out,
         "{:gutter_width$} {GUTTER_STYLE}|{GUTTER_STYLE:#} {:underline_start$}{style}{}{label}{style:#}",
@@ -246,7 +302,10 @@ mod tests {
     #[test]
     fn renders_like_rustc() {
         let mut sources = SourceTexts::new();
-        sources.insert("src/user_schema.rs".into(), "pub struct User {\n    #[dbkit(primary_kee)]\n    pub id: i64,\n}\n".into());
+        sources.insert(
+            "src/user_schema.rs".into(),
+            "pub struct User {\n    #[dbkit(primary_kee)]\n    pub id: i64,\n}\n".into(),
+        );
         let diagnostic = Diagnostic::error("unknown attribute `primary_kee`")
             .with_span(SourceSpan {
                 file: "src/user_schema.rs".into(),
@@ -273,15 +332,23 @@ mod tests {
 
     #[test]
     fn underline_survives_tabs_and_out_of_range_columns() {
-        assert_eq!(layout_underline("\tx: i32", 2, 1), ("    x: i32".to_string(), 4, 1));
+        assert_eq!(
+            layout_underline("\tx: i32", 2, 1),
+            ("    x: i32".to_string(), 4, 1)
+        );
         assert_eq!(layout_underline("abc", 40, 3), ("abc".to_string(), 3, 1));
         assert_eq!(layout_underline("", 0, 0), (String::new(), 0, 1));
     }
 
     #[test]
     fn file_only_diagnostic_has_no_snippet() {
-        let diagnostic = Diagnostic::error("bad file name").in_file("migrations/V1_x.sql").with_help("rename it");
+        let diagnostic = Diagnostic::error("bad file name")
+            .in_file("migrations/V1_x.sql")
+            .with_help("rename it");
         let text = strip(&render_diagnostic(&diagnostic, &SourceTexts::new()));
-        assert_eq!(text, "error: bad file name\n --> migrations/V1_x.sql\n  = help: rename it\n");
+        assert_eq!(
+            text,
+            "error: bad file name\n --> migrations/V1_x.sql\n  = help: rename it\n"
+        );
     }
 }

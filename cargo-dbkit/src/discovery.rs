@@ -45,7 +45,9 @@ pub struct SchemaCrate {
 }
 
 /// A Rust file that may hold schema items.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct SourceFile {
     /// Relative to the workspace root, with `/` separators.
     pub display_path: String,
@@ -62,7 +64,10 @@ pub enum DiscoveryError {
     #[error("invalid glob in `[workspace.metadata.dbkit] schema`")]
     InvalidGlob { manifest: String, source: GlobError },
     #[error("could not read {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 impl DiscoveryError {
@@ -93,12 +98,14 @@ pub fn load_workspace(manifest_path: Option<&Path>) -> Result<Workspace, Discove
         command.manifest_path(manifest_path);
     }
     tracing::debug!(?manifest_path, "running cargo metadata");
-    let metadata = command.exec().map_err(|error| DiscoveryError::CargoMetadata {
-        details: match error {
-            cargo_metadata::Error::CargoMetadata { stderr } => stderr,
-            other => other.to_string(),
-        },
-    })?;
+    let metadata = command
+        .exec()
+        .map_err(|error| DiscoveryError::CargoMetadata {
+            details: match error {
+                cargo_metadata::Error::CargoMetadata { stderr } => stderr,
+                other => other.to_string(),
+            },
+        })?;
     workspace_from_metadata(&metadata)
 }
 
@@ -135,9 +142,18 @@ struct Settings {
     migrations: String,
 }
 
-fn read_settings(workspace_metadata: &serde_json::Value, manifest: &str) -> Result<Settings, DiscoveryError> {
-    let invalid = |message: String| DiscoveryError::InvalidSettings { manifest: manifest.to_string(), message };
-    let mut settings = Settings { schema_globs: Vec::new(), migrations: DEFAULT_MIGRATIONS_DIRECTORY.to_string() };
+fn read_settings(
+    workspace_metadata: &serde_json::Value,
+    manifest: &str,
+) -> Result<Settings, DiscoveryError> {
+    let invalid = |message: String| DiscoveryError::InvalidSettings {
+        manifest: manifest.to_string(),
+        message,
+    };
+    let mut settings = Settings {
+        schema_globs: Vec::new(),
+        migrations: DEFAULT_MIGRATIONS_DIRECTORY.to_string(),
+    };
     let Some(dbkit) = workspace_metadata.get("dbkit") else {
         return Ok(settings);
     };
@@ -151,19 +167,33 @@ fn read_settings(workspace_metadata: &serde_json::Value, manifest: &str) -> Resu
                     serde_json::Value::String(single) => vec![single.as_str()],
                     serde_json::Value::Array(items) => items
                         .iter()
-                        .map(|item| item.as_str().ok_or_else(|| invalid("`schema` must be a list of glob strings".to_string())))
+                        .map(|item| {
+                            item.as_str().ok_or_else(|| {
+                                invalid("`schema` must be a list of glob strings".to_string())
+                            })
+                        })
                         .collect::<Result<_, _>>()?,
-                    _ => return Err(invalid("`schema` must be a list of glob strings".to_string())),
+                    _ => {
+                        return Err(invalid(
+                            "`schema` must be a list of glob strings".to_string(),
+                        ));
+                    }
                 };
                 for pattern in patterns {
-                    let glob = Glob::new(pattern)
-                        .map_err(|source| DiscoveryError::InvalidGlob { manifest: manifest.to_string(), source })?;
+                    let glob =
+                        Glob::new(pattern).map_err(|source| DiscoveryError::InvalidGlob {
+                            manifest: manifest.to_string(),
+                            source,
+                        })?;
                     settings.schema_globs.push(glob);
                 }
             }
             "migrations" => {
                 let Some(folder) = value.as_str().filter(|folder| !folder.trim().is_empty()) else {
-                    return Err(invalid("`migrations` must be a folder path relative to the workspace root".to_string()));
+                    return Err(invalid(
+                        "`migrations` must be a folder path relative to the workspace root"
+                            .to_string(),
+                    ));
                 };
                 settings.migrations = folder.to_string();
             }
@@ -176,10 +206,9 @@ fn read_settings(workspace_metadata: &serde_json::Value, manifest: &str) -> Resu
 /// Whether a package has dbkit-runtime as a normal dependency (also when renamed,
 /// `db = { package = "dbkit-runtime", … }`: cargo reports the package name).
 pub fn depends_on_runtime(package: &Package) -> bool {
-    package
-        .dependencies
-        .iter()
-        .any(|dependency| dependency.name == RUNTIME_PACKAGE_NAME && dependency.kind == DependencyKind::Normal)
+    package.dependencies.iter().any(|dependency| {
+        dependency.name == RUNTIME_PACKAGE_NAME && dependency.kind == DependencyKind::Normal
+    })
 }
 
 fn is_schema_target_kind(kind: &TargetKind) -> bool {
@@ -205,14 +234,27 @@ fn schema_crate(package: &Package) -> SchemaCrate {
         .targets
         .iter()
         .filter(|target| target.kind.iter().any(is_schema_target_kind))
-        .filter_map(|target| target.src_path.parent().map(|parent| parent.to_path_buf().into_std_path_buf()))
+        .filter_map(|target| {
+            target
+                .src_path
+                .parent()
+                .map(|parent| parent.to_path_buf().into_std_path_buf())
+        })
         .collect();
     source_directories.sort();
     source_directories.dedup();
     // `src/` already covers `src/bin/`.
     let covered: Vec<PathBuf> = source_directories.clone();
-    source_directories.retain(|directory| !covered.iter().any(|other| other != directory && directory.starts_with(other)));
-    SchemaCrate { name: package.name.to_string(), manifest_directory, source_directories }
+    source_directories.retain(|directory| {
+        !covered
+            .iter()
+            .any(|other| other != directory && directory.starts_with(other))
+    });
+    SchemaCrate {
+        name: package.name.to_string(),
+        manifest_directory,
+        source_directories,
+    }
 }
 
 /// Every `.rs` file of the schema crates that the `schema` globs (if any) keep,
@@ -225,9 +267,15 @@ pub fn schema_source_files(workspace: &Workspace) -> Result<Vec<SourceFile>, Dis
             collect_rust_files(directory, at_package_root, &mut |path| {
                 let display_path = display_path(&workspace.root, &path);
                 let kept = workspace.schema_globs.is_empty()
-                    || workspace.schema_globs.iter().any(|glob| glob.matches(&display_path));
+                    || workspace
+                        .schema_globs
+                        .iter()
+                        .any(|glob| glob.matches(&display_path));
                 if kept {
-                    files.insert(SourceFile { display_path, absolute_path: path });
+                    files.insert(SourceFile {
+                        display_path,
+                        absolute_path: path,
+                    });
                 }
             })?;
         }
@@ -253,7 +301,10 @@ fn collect_rust_files(
     at_package_root: bool,
     found: &mut dyn FnMut(PathBuf),
 ) -> Result<(), DiscoveryError> {
-    let io_error = |source| DiscoveryError::Io { path: directory.display().to_string(), source };
+    let io_error = |source| DiscoveryError::Io {
+        path: directory.display().to_string(),
+        source,
+    };
     let entries = match std::fs::read_dir(directory) {
         Ok(entries) => entries,
         // A target whose folder is gone (cargo would fail to build it anyway).
@@ -266,12 +317,16 @@ fn collect_rust_files(
     }
     paths.sort();
     for path in paths {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if name.starts_with('.') {
             continue;
         }
         if path.is_dir() {
-            let skipped_at_root = at_package_root && matches!(name.as_str(), "tests" | "benches" | "examples");
+            let skipped_at_root =
+                at_package_root && matches!(name.as_str(), "tests" | "benches" | "examples");
             if name == "target" || skipped_at_root || path.join("Cargo.toml").exists() {
                 continue;
             }
@@ -294,7 +349,11 @@ mod tests {
         }
     }
 
-    fn package(name: &str, dependencies: serde_json::Value, targets: serde_json::Value) -> serde_json::Value {
+    fn package(
+        name: &str,
+        dependencies: serde_json::Value,
+        targets: serde_json::Value,
+    ) -> serde_json::Value {
         serde_json::json!({
             "name": name, "version": "0.1.0", "id": format!("path+file:///w/{name}#0.1.0"),
             "dependencies": dependencies, "targets": targets, "features": {},
@@ -321,7 +380,10 @@ mod tests {
         })
     }
 
-    fn workspace_json(packages: Vec<serde_json::Value>, dbkit: serde_json::Value) -> serde_json::Value {
+    fn workspace_json(
+        packages: Vec<serde_json::Value>,
+        dbkit: serde_json::Value,
+    ) -> serde_json::Value {
         let ids: Vec<serde_json::Value> = packages.iter().map(|p| p["id"].clone()).collect();
         serde_json::json!({
             "packages": packages, "workspace_members": ids, "workspace_default_members": [],
@@ -334,28 +396,58 @@ mod tests {
     fn keeps_members_that_depend_on_the_runtime_even_renamed() {
         let json = workspace_json(
             vec![
-                package("plain", serde_json::json!([dependency("dbkit-runtime", None, None)]), serde_json::json!([target("plain", "lib", "/w/plain/src/lib.rs")])),
-                package("renamed", serde_json::json!([dependency("dbkit-runtime", Some("db"), None)]), serde_json::json!([
-                    target("renamed", "lib", "/w/renamed/src/lib.rs"),
-                    target("tool", "bin", "/w/renamed/src/bin/tool.rs"),
-                    target("it", "test", "/w/renamed/tests/it.rs"),
-                ])),
-                package("only_dev", serde_json::json!([dependency("dbkit-runtime", None, Some("dev"))]), serde_json::json!([target("only_dev", "lib", "/w/only_dev/src/lib.rs")])),
-                package("other", serde_json::json!([]), serde_json::json!([target("other", "lib", "/w/other/src/lib.rs")])),
+                package(
+                    "plain",
+                    serde_json::json!([dependency("dbkit-runtime", None, None)]),
+                    serde_json::json!([target("plain", "lib", "/w/plain/src/lib.rs")]),
+                ),
+                package(
+                    "renamed",
+                    serde_json::json!([dependency("dbkit-runtime", Some("db"), None)]),
+                    serde_json::json!([
+                        target("renamed", "lib", "/w/renamed/src/lib.rs"),
+                        target("tool", "bin", "/w/renamed/src/bin/tool.rs"),
+                        target("it", "test", "/w/renamed/tests/it.rs"),
+                    ]),
+                ),
+                package(
+                    "only_dev",
+                    serde_json::json!([dependency("dbkit-runtime", None, Some("dev"))]),
+                    serde_json::json!([target("only_dev", "lib", "/w/only_dev/src/lib.rs")]),
+                ),
+                package(
+                    "other",
+                    serde_json::json!([]),
+                    serde_json::json!([target("other", "lib", "/w/other/src/lib.rs")]),
+                ),
             ],
             serde_json::json!({ "migrations": "db/migrations" }),
         );
         let workspace = workspace_from_metadata(&metadata(json)).unwrap_or_else(|e| panic!("{e}"));
-        let names: Vec<&str> = workspace.schema_crates.iter().map(|c| c.name.as_str()).collect();
+        let names: Vec<&str> = workspace
+            .schema_crates
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
         assert_eq!(names, ["plain", "renamed"]);
         assert_eq!(workspace.other_member_names, ["only_dev", "other"]);
-        assert_eq!(workspace.schema_crates[1].source_directories, [PathBuf::from("/w/renamed/src")]);
-        assert_eq!(workspace.migrations_directory, PathBuf::from("/w/db/migrations"));
+        assert_eq!(
+            workspace.schema_crates[1].source_directories,
+            [PathBuf::from("/w/renamed/src")]
+        );
+        assert_eq!(
+            workspace.migrations_directory,
+            PathBuf::from("/w/db/migrations")
+        );
     }
 
     #[test]
     fn rejects_malformed_settings() {
-        for dbkit in [serde_json::json!({ "schema": 3 }), serde_json::json!({ "migrations": "" }), serde_json::json!({ "schema": ["/abs"] })] {
+        for dbkit in [
+            serde_json::json!({ "schema": 3 }),
+            serde_json::json!({ "migrations": "" }),
+            serde_json::json!({ "schema": ["/abs"] }),
+        ] {
             let json = workspace_json(vec![], dbkit);
             assert!(workspace_from_metadata(&metadata(json)).is_err());
         }
@@ -363,7 +455,13 @@ mod tests {
 
     #[test]
     fn display_paths_are_relative_with_slashes() {
-        assert_eq!(display_path(Path::new("/w"), Path::new("/w/a/src/x.rs")), "a/src/x.rs");
-        assert_eq!(display_path(Path::new("/w"), Path::new("/elsewhere/x.rs")), "/elsewhere/x.rs");
+        assert_eq!(
+            display_path(Path::new("/w"), Path::new("/w/a/src/x.rs")),
+            "a/src/x.rs"
+        );
+        assert_eq!(
+            display_path(Path::new("/w"), Path::new("/elsewhere/x.rs")),
+            "/elsewhere/x.rs"
+        );
     }
 }

@@ -40,7 +40,10 @@ pub enum CliError {
     Discovery(#[from] DiscoveryError),
     /// Errors in the schema code, with the text of the files they point into.
     #[error("the schema code has {} error(s)", diagnostics.len())]
-    Schema { diagnostics: Vec<Diagnostic>, sources: SourceTexts },
+    Schema {
+        diagnostics: Vec<Diagnostic>,
+        sources: SourceTexts,
+    },
     #[error("the migrations folder has {} problem(s)", .0.len())]
     MigrationsFolder(Vec<MigrationsFolderError>),
     #[error(transparent)]
@@ -59,10 +62,17 @@ impl CliError {
     pub fn into_diagnostics(self) -> (Vec<Diagnostic>, SourceTexts) {
         match self {
             CliError::Discovery(error) => (vec![error.to_diagnostic()], SourceTexts::new()),
-            CliError::Schema { diagnostics, sources } => (diagnostics, sources),
-            CliError::MigrationsFolder(problems) => {
-                (problems.iter().map(MigrationsFolderError::to_diagnostic).collect(), SourceTexts::new())
-            }
+            CliError::Schema {
+                diagnostics,
+                sources,
+            } => (diagnostics, sources),
+            CliError::MigrationsFolder(problems) => (
+                problems
+                    .iter()
+                    .map(MigrationsFolderError::to_diagnostic)
+                    .collect(),
+                SourceTexts::new(),
+            ),
             CliError::WriteMigration(error) => (vec![error.to_diagnostic()], SourceTexts::new()),
             CliError::Diagnostics(diagnostics) => (diagnostics, SourceTexts::new()),
         }

@@ -20,7 +20,9 @@ use crate::errors::CliError;
 use crate::migrations_folder::{
     MigrationsFolder, MigrationsFolderScan, read_migrations_folder, scan_migrations_folder,
 };
-use crate::schema_loading::{CodeSchema, FileResult, assemble_code_schema, read_and_parse_in_parallel};
+use crate::schema_loading::{
+    CodeSchema, FileResult, assemble_code_schema, read_and_parse_in_parallel,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -91,7 +93,11 @@ impl Prefetch {
                 .spawn(move || prefetch(list, &cancelled))
                 .ok()
         });
-        Prefetch { previous_list, work, cancelled }
+        Prefetch {
+            previous_list,
+            work,
+            cancelled,
+        }
     }
 
     /// The code's schema and the migrations folder of `workspace`, whose
@@ -113,15 +119,20 @@ impl Prefetch {
             .and_then(|work| work.join().ok())
             .filter(|prefetched| {
                 // Every listed file has its result unless the work was cut short.
-                prefetched.results.len() == prefetched.list.files.len() && prefetched.list.is_of_workspace(workspace)
+                prefetched.results.len() == prefetched.list.files.len()
+                    && prefetched.list.is_of_workspace(workspace)
             });
         let (results, folder_scan) = match prefetched {
             Some(prefetched) => {
-                let same_folder = prefetched.list.migrations_directory == workspace.migrations_directory;
+                let same_folder =
+                    prefetched.list.migrations_directory == workspace.migrations_directory;
                 let results = confirmed_results(files, prefetched.list.files, prefetched.results);
                 (results, same_folder.then_some(prefetched.folder))
             }
-            None => (read_and_parse_in_parallel(files, &AtomicBool::new(false)), None),
+            None => (
+                read_and_parse_in_parallel(files, &AtomicBool::new(false)),
+                None,
+            ),
         };
         let code = assemble_code_schema(results)?;
         let folder = match folder_scan {
@@ -143,14 +154,19 @@ impl Drop for Prefetch {
 
 fn prefetch(list: InputList, cancelled: &AtomicBool) -> Prefetched {
     let (results, folder) = std::thread::scope(|scope| {
-        let folder = scope.spawn(|| scan_migrations_folder(&list.migrations_directory, &list.workspace_root));
+        let folder = scope
+            .spawn(|| scan_migrations_folder(&list.migrations_directory, &list.workspace_root));
         let results = read_and_parse_in_parallel(&list.files, cancelled);
         match folder.join() {
             Ok(folder) => (results, folder),
             Err(payload) => std::panic::resume_unwind(payload),
         }
     });
-    Prefetched { list, results, folder }
+    Prefetched {
+        list,
+        results,
+        folder,
+    }
 }
 
 /// The result of each of `files`: the prefetched one for a file prefetched
@@ -161,12 +177,24 @@ fn confirmed_results(
     prefetched_files: Vec<SourceFile>,
     prefetched_results: Vec<FileResult>,
 ) -> Vec<FileResult> {
-    let mut prefetched: HashMap<SourceFile, FileResult> = prefetched_files.into_iter().zip(prefetched_results).collect();
-    let mut results: Vec<Option<FileResult>> = files.iter().map(|file| prefetched.remove(file)).collect();
+    let mut prefetched: HashMap<SourceFile, FileResult> = prefetched_files
+        .into_iter()
+        .zip(prefetched_results)
+        .collect();
+    let mut results: Vec<Option<FileResult>> =
+        files.iter().map(|file| prefetched.remove(file)).collect();
     drop(prefetched);
-    let missing: Vec<SourceFile> =
-        files.iter().zip(&results).filter(|(_, result)| result.is_none()).map(|(file, _)| file.clone()).collect();
-    tracing::debug!(prefetched = files.len() - missing.len(), missing = missing.len(), "schema files read while cargo metadata ran");
+    let missing: Vec<SourceFile> = files
+        .iter()
+        .zip(&results)
+        .filter(|(_, result)| result.is_none())
+        .map(|(file, _)| file.clone())
+        .collect();
+    tracing::debug!(
+        prefetched = files.len() - missing.len(),
+        missing = missing.len(),
+        "schema files read while cargo metadata ran"
+    );
     if !missing.is_empty() {
         let mut fresh = read_and_parse_in_parallel(&missing, &AtomicBool::new(false)).into_iter();
         for slot in results.iter_mut().filter(|slot| slot.is_none()) {
@@ -188,18 +216,24 @@ fn find_input_list(manifest_path: Option<&Path>) -> Option<InputList> {
     let canonical_start = start.canonicalize().unwrap_or_else(|_| start.clone());
     let mut candidates: Vec<PathBuf> = Vec::new();
     if let Some(target) = std::env::var_os("CARGO_TARGET_DIR") {
-        candidates.push(current_directory.join(target).join(INPUT_LIST_DIRECTORY).join(INPUT_LIST_FILE_NAME));
+        candidates.push(
+            current_directory
+                .join(target)
+                .join(INPUT_LIST_DIRECTORY)
+                .join(INPUT_LIST_FILE_NAME),
+        );
     }
-    candidates.extend(
-        canonical_start
-            .ancestors()
-            .map(|folder| folder.join("target").join(INPUT_LIST_DIRECTORY).join(INPUT_LIST_FILE_NAME)),
-    );
+    candidates.extend(canonical_start.ancestors().map(|folder| {
+        folder
+            .join("target")
+            .join(INPUT_LIST_DIRECTORY)
+            .join(INPUT_LIST_FILE_NAME)
+    }));
     candidates.into_iter().find_map(|candidate| {
         let text = std::fs::read_to_string(&candidate).ok()?;
         let list: InputList = serde_json::from_str(&text).ok()?;
-        let contains_start =
-            start.starts_with(&list.workspace_root) || canonical_start.starts_with(&list.workspace_root);
+        let contains_start = start.starts_with(&list.workspace_root)
+            || canonical_start.starts_with(&list.workspace_root);
         (list.format == INPUT_LIST_FORMAT && contains_start).then_some(list)
     })
 }
@@ -208,15 +242,22 @@ fn find_input_list(manifest_path: Option<&Path>) -> Option<InputList> {
 /// next run its head start.
 fn remember_input_list(list: &InputList) {
     let directory = list.target_directory.join(INPUT_LIST_DIRECTORY);
-    let written = serde_json::to_string(list).map_err(std::io::Error::other).and_then(|text| {
-        std::fs::create_dir_all(&directory)?;
-        let mut temporary = tempfile::NamedTempFile::new_in(&directory)?;
-        std::io::Write::write_all(&mut temporary, text.as_bytes())?;
-        temporary.persist(directory.join(INPUT_LIST_FILE_NAME)).map_err(|error| error.error)?;
-        Ok(())
-    });
+    let written = serde_json::to_string(list)
+        .map_err(std::io::Error::other)
+        .and_then(|text| {
+            std::fs::create_dir_all(&directory)?;
+            let mut temporary = tempfile::NamedTempFile::new_in(&directory)?;
+            std::io::Write::write_all(&mut temporary, text.as_bytes())?;
+            temporary
+                .persist(directory.join(INPUT_LIST_FILE_NAME))
+                .map_err(|error| error.error)?;
+            Ok(())
+        });
     if let Err(error) = written {
-        tracing::debug!("could not write the list of inputs in {}: {error}", directory.display());
+        tracing::debug!(
+            "could not write the list of inputs in {}: {error}",
+            directory.display()
+        );
     }
 }
 
@@ -231,7 +272,10 @@ mod tests {
     }
 
     fn source_file(root: &Path, name: &str) -> SourceFile {
-        SourceFile { display_path: format!("src/{name}"), absolute_path: root.join("src").join(name) }
+        SourceFile {
+            display_path: format!("src/{name}"),
+            absolute_path: root.join("src").join(name),
+        }
     }
 
     #[test]
@@ -251,24 +295,37 @@ mod tests {
             migrations_directory: root.join("migrations"),
             target_directory: root.join("target"),
         };
-        let previous_list = InputList::of(&workspace, &[source_file(&root, "gone.rs"), source_file(&root, "kept.rs")]);
+        let previous_list = InputList::of(
+            &workspace,
+            &[source_file(&root, "gone.rs"), source_file(&root, "kept.rs")],
+        );
         let cancelled = Arc::new(AtomicBool::new(false));
         let work = {
             let list = previous_list.clone();
             let cancelled = Arc::clone(&cancelled);
             std::thread::spawn(move || prefetch(list, &cancelled))
         };
-        let prefetch = Prefetch { previous_list: Some(previous_list), work: Some(work), cancelled };
+        let prefetch = Prefetch {
+            previous_list: Some(previous_list),
+            work: Some(work),
+            cancelled,
+        };
         let confirmed = [source_file(&root, "kept.rs"), source_file(&root, "new.rs")];
         let (code, folder) = match prefetch.finish(&workspace, &confirmed) {
             Ok(loaded) => loaded,
             Err(error) => panic!("unexpected error: {error:?}"),
         };
-        let names: Vec<&str> = code.schema.tables.iter().map(|table| table.name.name.as_str()).collect();
+        let names: Vec<&str> = code
+            .schema
+            .tables
+            .iter()
+            .map(|table| table.name.name.as_str())
+            .collect();
         assert_eq!(names, ["kept", "new"]);
         assert_eq!(code.parsed_file_count, 2);
         assert!(folder.migrations.is_empty());
-        let remembered = std::fs::read_to_string(root.join("target/dbkit/generate-inputs.json")).expect("list written");
+        let remembered = std::fs::read_to_string(root.join("target/dbkit/generate-inputs.json"))
+            .expect("list written");
         let remembered: InputList = serde_json::from_str(&remembered).expect("list parses");
         assert_eq!(remembered, InputList::of(&workspace, &confirmed));
     }
@@ -277,12 +334,21 @@ mod tests {
     fn finished_prefetch(list: InputList) -> Prefetch {
         let cancelled = Arc::new(AtomicBool::new(false));
         let prefetched = prefetch(list.clone(), &cancelled);
-        Prefetch { previous_list: Some(list), work: Some(std::thread::spawn(move || prefetched)), cancelled }
+        Prefetch {
+            previous_list: Some(list),
+            work: Some(std::thread::spawn(move || prefetched)),
+            cancelled,
+        }
     }
 
     fn table_names(prefetch: Prefetch, workspace: &Workspace, files: &[SourceFile]) -> Vec<String> {
         match prefetch.finish(workspace, files) {
-            Ok((code, _)) => code.schema.tables.iter().map(|table| table.name.name.clone()).collect(),
+            Ok((code, _)) => code
+                .schema
+                .tables
+                .iter()
+                .map(|table| table.name.name.clone())
+                .collect(),
             Err(error) => panic!("unexpected error: {error:?}"),
         }
     }

@@ -24,13 +24,20 @@ pub fn run(arguments: impl IntoIterator<Item = OsString>) -> ExitCode {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
-            return ExitCode::from(if error.use_stderr() { errors::EXIT_ERROR } else { errors::EXIT_OK });
+            return ExitCode::from(if error.use_stderr() {
+                errors::EXIT_ERROR
+            } else {
+                errors::EXIT_OK
+            });
         }
     };
     let cli::Cli::Dbkit(arguments) = cli;
     terminal::configure_color(arguments.global.color);
     install_logging(arguments.global.verbose);
-    let output = terminal::Output { quiet: arguments.global.quiet, verbose: arguments.global.verbose };
+    let output = terminal::Output {
+        quiet: arguments.global.quiet,
+        verbose: arguments.global.verbose,
+    };
     match commands::run_command(&arguments.global, &arguments.command, output) {
         Ok(outcome) => ExitCode::from(outcome.exit_code()),
         Err(error) => {
@@ -48,7 +55,9 @@ pub fn run(arguments: impl IntoIterator<Item = OsString>) -> ExitCode {
 fn install_logging(verbose: u8) {
     use tracing_subscriber::EnvFilter;
     let filter = match std::env::var("DBKIT_LOG") {
-        Ok(value) if !value.trim().is_empty() => EnvFilter::try_new(value).unwrap_or_else(|_| EnvFilter::new("warn")),
+        Ok(value) if !value.trim().is_empty() => {
+            EnvFilter::try_new(value).unwrap_or_else(|_| EnvFilter::new("warn"))
+        }
         _ => EnvFilter::new(match verbose {
             0 => "warn",
             1 => "warn,cargo_dbkit=info,dbkit_core=info",

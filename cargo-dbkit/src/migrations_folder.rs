@@ -62,7 +62,9 @@ impl MigrationsFolder {
 
     /// The schema the migrations lead to, as far as snapshots tell (empty before the first).
     pub fn latest_schema(&self) -> Schema {
-        self.latest_snapshot().map(|(_, snapshot)| snapshot.schema.clone()).unwrap_or_default()
+        self.latest_snapshot()
+            .map(|(_, snapshot)| snapshot.schema.clone())
+            .unwrap_or_default()
     }
 
     /// Moves the schema out of the newest snapshot (empty before the first),
@@ -81,13 +83,22 @@ impl MigrationsFolder {
     /// Migrations newer than the newest snapshot (hand-written SQL files
     /// without one): the snapshot no longer describes where they lead.
     pub fn migrations_after_latest_snapshot(&self) -> Vec<&MigrationEntry> {
-        let latest_version = self.latest_snapshot().map(|(entry, _)| entry.version).unwrap_or(0);
-        self.migrations.iter().filter(|entry| entry.version > latest_version && entry.snapshot.is_none()).collect()
+        let latest_version = self
+            .latest_snapshot()
+            .map(|(entry, _)| entry.version)
+            .unwrap_or(0);
+        self.migrations
+            .iter()
+            .filter(|entry| entry.version > latest_version && entry.snapshot.is_none())
+            .collect()
     }
 
     /// The version of the next migration.
     pub fn next_version(&self) -> u64 {
-        self.migrations.last().map(|entry| entry.version + 1).unwrap_or(1)
+        self.migrations
+            .last()
+            .map(|entry| entry.version + 1)
+            .unwrap_or(1)
     }
 }
 
@@ -95,13 +106,20 @@ impl MigrationsFolder {
 #[derive(Debug, thiserror::Error)]
 pub enum MigrationsFolderError {
     #[error("could not read {path}: {source}")]
-    Unreadable { path: String, source: std::io::Error },
+    Unreadable {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("`{path}` is not a valid migration file name")]
     BadSqlFileName { path: String },
     #[error("`{path}` is not a valid snapshot file name")]
     BadSnapshotFileName { path: String },
     #[error("two migrations have version {version}")]
-    DuplicateVersion { version: u64, first: String, second: String },
+    DuplicateVersion {
+        version: u64,
+        first: String,
+        second: String,
+    },
     #[error("could not read the snapshot {path}")]
     BadSnapshot { path: String, reason: String },
 }
@@ -164,7 +182,10 @@ impl MigrationsFolderScan {
 pub fn scan_migrations_folder(directory: &Path, workspace_root: &Path) -> MigrationsFolderScan {
     let mut leftover_temporary_files = Vec::new();
     let result = read_folder(directory, workspace_root, &mut leftover_temporary_files);
-    MigrationsFolderScan { result, leftover_temporary_files }
+    MigrationsFolderScan {
+        result,
+        leftover_temporary_files,
+    }
 }
 
 fn read_folder(
@@ -177,12 +198,22 @@ fn read_folder(
     let mut folder = MigrationsFolder::default();
     let sql_files = match list_files(directory) {
         Ok(files) => files,
-        Err(source) => return Err(vec![MigrationsFolderError::Unreadable { path: display(directory), source }]),
+        Err(source) => {
+            return Err(vec![MigrationsFolderError::Unreadable {
+                path: display(directory),
+                source,
+            }]);
+        }
     };
     let snapshot_directory = directory.join(SNAPSHOT_DIRECTORY);
     let snapshot_files = match list_files(&snapshot_directory) {
         Ok(files) => files,
-        Err(source) => return Err(vec![MigrationsFolderError::Unreadable { path: display(&snapshot_directory), source }]),
+        Err(source) => {
+            return Err(vec![MigrationsFolderError::Unreadable {
+                path: display(&snapshot_directory),
+                source,
+            }]);
+        }
     };
 
     for (file_name, path) in &sql_files {
@@ -194,10 +225,16 @@ fn read_folder(
             continue;
         }
         let Some((version, name)) = parse_file_name(file_name, ".sql") else {
-            problems.push(MigrationsFolderError::BadSqlFileName { path: display(path) });
+            problems.push(MigrationsFolderError::BadSqlFileName {
+                path: display(path),
+            });
             continue;
         };
-        if let Some(existing) = folder.migrations.iter().find(|entry| entry.version == version) {
+        if let Some(existing) = folder
+            .migrations
+            .iter()
+            .find(|entry| entry.version == version)
+        {
             problems.push(MigrationsFolderError::DuplicateVersion {
                 version,
                 first: existing.sql_display_path.clone(),
@@ -205,7 +242,12 @@ fn read_folder(
             });
             continue;
         }
-        folder.migrations.push(MigrationEntry { version, name, sql_display_path: display(path), snapshot: None });
+        folder.migrations.push(MigrationEntry {
+            version,
+            name,
+            sql_display_path: display(path),
+            snapshot: None,
+        });
     }
     folder.migrations.sort_by_key(|entry| entry.version);
 
@@ -218,10 +260,16 @@ fn read_folder(
             continue;
         }
         let Some((version, name)) = parse_file_name(file_name, ".json") else {
-            problems.push(MigrationsFolderError::BadSnapshotFileName { path: display(path) });
+            problems.push(MigrationsFolderError::BadSnapshotFileName {
+                path: display(path),
+            });
             continue;
         };
-        let Some(entry) = folder.migrations.iter_mut().find(|entry| entry.version == version && entry.name == name) else {
+        let Some(entry) = folder
+            .migrations
+            .iter_mut()
+            .find(|entry| entry.version == version && entry.name == name)
+        else {
             folder.orphan_snapshots.push(path.clone());
             folder.orphan_snapshot_display_paths.push(display(path));
             continue;
@@ -229,12 +277,22 @@ fn read_folder(
         match std::fs::read_to_string(path) {
             Ok(text) => match Snapshot::from_json(&text) {
                 Ok(snapshot) => entry.snapshot = Some(snapshot),
-                Err(error) => problems.push(MigrationsFolderError::BadSnapshot { path: display(path), reason: error.to_string() }),
+                Err(error) => problems.push(MigrationsFolderError::BadSnapshot {
+                    path: display(path),
+                    reason: error.to_string(),
+                }),
             },
-            Err(error) => problems.push(MigrationsFolderError::BadSnapshot { path: display(path), reason: error.to_string() }),
+            Err(error) => problems.push(MigrationsFolderError::BadSnapshot {
+                path: display(path),
+                reason: error.to_string(),
+            }),
         }
     }
-    if problems.is_empty() { Ok(folder) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(folder)
+    } else {
+        Err(problems)
+    }
 }
 
 /// `V12__add_orders.sql` (or `.json`) → `(12, "add_orders")`.
@@ -253,7 +311,10 @@ fn list_files(directory: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
     for entry in entries {
         let entry = entry?;
         if entry.file_type()?.is_file() {
-            files.push((entry.file_name().to_string_lossy().into_owned(), entry.path()));
+            files.push((
+                entry.file_name().to_string_lossy().into_owned(),
+                entry.path(),
+            ));
         }
     }
     files.sort();
@@ -282,14 +343,21 @@ pub fn sanitize_migration_name(name: &str) -> String {
     while sanitized.ends_with('_') {
         sanitized.pop();
     }
-    if sanitized.is_empty() { "migration".to_string() } else { sanitized }
+    if sanitized.is_empty() {
+        "migration".to_string()
+    } else {
+        sanitized
+    }
 }
 
 /// A failed write; nothing of it is left behind.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteMigrationError {
     #[error("could not write {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{path} already exists")]
     AlreadyExists { path: String },
 }
@@ -319,7 +387,10 @@ pub struct NewMigrationFiles {
 
 /// Writes the snapshot and then the SQL file so that each appears complete or
 /// not at all (see the module documentation). On error nothing is left.
-pub fn write_migration_atomically(files: &NewMigrationFiles, workspace_root: &Path) -> Result<(), WriteMigrationError> {
+pub fn write_migration_atomically(
+    files: &NewMigrationFiles,
+    workspace_root: &Path,
+) -> Result<(), WriteMigrationError> {
     let display = |path: &Path| crate::discovery::display_path(workspace_root, path);
     let io_error = |path: &Path| {
         let path = display(path);
@@ -330,19 +401,26 @@ pub fn write_migration_atomically(files: &NewMigrationFiles, workspace_root: &Pa
     std::fs::create_dir_all(&sql_directory).map_err(io_error(&sql_directory))?;
     std::fs::create_dir_all(&snapshot_directory).map_err(io_error(&snapshot_directory))?;
     if files.sql_path.exists() {
-        return Err(WriteMigrationError::AlreadyExists { path: display(&files.sql_path) });
+        return Err(WriteMigrationError::AlreadyExists {
+            path: display(&files.sql_path),
+        });
     }
 
-    let sql_temporary = write_temporary_file(&sql_directory, &files.sql_text).map_err(io_error(&files.sql_path))?;
-    let snapshot_temporary =
-        write_temporary_file(&snapshot_directory, &files.snapshot_text).map_err(io_error(&files.snapshot_path))?;
+    let sql_temporary =
+        write_temporary_file(&sql_directory, &files.sql_text).map_err(io_error(&files.sql_path))?;
+    let snapshot_temporary = write_temporary_file(&snapshot_directory, &files.snapshot_text)
+        .map_err(io_error(&files.snapshot_path))?;
 
     // An orphan snapshot of the same name (an interrupted run) is replaced.
-    snapshot_temporary.persist(&files.snapshot_path).map_err(|error| io_error(&files.snapshot_path)(error.error))?;
+    snapshot_temporary
+        .persist(&files.snapshot_path)
+        .map_err(|error| io_error(&files.snapshot_path)(error.error))?;
     if let Err(error) = sql_temporary.persist_noclobber(&files.sql_path) {
         let _ = std::fs::remove_file(&files.snapshot_path);
         if error.error.kind() == std::io::ErrorKind::AlreadyExists {
-            return Err(WriteMigrationError::AlreadyExists { path: display(&files.sql_path) });
+            return Err(WriteMigrationError::AlreadyExists {
+                path: display(&files.sql_path),
+            });
         }
         return Err(io_error(&files.sql_path)(error.error));
     }
@@ -352,11 +430,15 @@ pub fn write_migration_atomically(files: &NewMigrationFiles, workspace_root: &Pa
 }
 
 fn parent_directory(path: &Path) -> PathBuf {
-    path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+    path.parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
 }
 
 fn write_temporary_file(directory: &Path, text: &str) -> std::io::Result<tempfile::NamedTempFile> {
-    let mut file = tempfile::Builder::new().prefix(TEMPORARY_FILE_PREFIX).tempfile_in(directory)?;
+    let mut file = tempfile::Builder::new()
+        .prefix(TEMPORARY_FILE_PREFIX)
+        .tempfile_in(directory)?;
     file.write_all(text.as_bytes())?;
     file.as_file().sync_all()?;
     Ok(file)
@@ -383,7 +465,10 @@ mod tests {
 
     #[test]
     fn sanitizes_names() {
-        assert_eq!(sanitize_migration_name("Add user e-mail!"), "add_user_e_mail");
+        assert_eq!(
+            sanitize_migration_name("Add user e-mail!"),
+            "add_user_e_mail"
+        );
         assert_eq!(sanitize_migration_name("  __x__  "), "x");
         assert_eq!(sanitize_migration_name("ünïcode"), "n_code");
         assert_eq!(sanitize_migration_name("***"), "migration");
@@ -395,8 +480,11 @@ mod tests {
         NewMigrationFiles {
             sql_path: migrations.join(format!("{stem}.sql")),
             sql_text: "SELECT 1;\n".to_string(),
-            snapshot_path: migrations.join(SNAPSHOT_DIRECTORY).join(format!("{stem}.json")),
-            snapshot_text: Snapshot::new(1, &format!("{stem}.sql"), None, &Schema::default()).to_json(),
+            snapshot_path: migrations
+                .join(SNAPSHOT_DIRECTORY)
+                .join(format!("{stem}.json")),
+            snapshot_text: Snapshot::new(1, &format!("{stem}.sql"), None, &Schema::default())
+                .to_json(),
         }
     }
 
@@ -407,7 +495,12 @@ mod tests {
             if path.is_dir() {
                 found.extend(all_files(&path));
             } else {
-                found.push(path.strip_prefix(directory).unwrap_or(&path).to_string_lossy().into_owned());
+                found.push(
+                    path.strip_prefix(directory)
+                        .unwrap_or(&path)
+                        .to_string_lossy()
+                        .into_owned(),
+                );
             }
         }
         found.sort();
@@ -419,7 +512,8 @@ mod tests {
         let project = tempfile::tempdir().expect("temporary folder");
         let files = files_of(&project, "V1__initial");
         write_migration_atomically(&files, project.path()).expect("write");
-        let folder = read_migrations_folder(&project.path().join("migrations"), project.path()).expect("read");
+        let folder = read_migrations_folder(&project.path().join("migrations"), project.path())
+            .expect("read");
         assert_eq!(folder.migrations.len(), 1);
         assert_eq!(folder.migrations[0].stem(), "V1__initial");
         assert!(folder.latest_snapshot().is_some());
@@ -434,9 +528,18 @@ mod tests {
         std::fs::create_dir_all(project.path().join("migrations")).expect("mkdir");
         std::fs::write(&files.sql_path, "-- mine\n").expect("write");
         let error = write_migration_atomically(&files, project.path());
-        assert!(matches!(error, Err(WriteMigrationError::AlreadyExists { .. })), "{error:?}");
-        assert_eq!(std::fs::read_to_string(&files.sql_path).unwrap_or_default(), "-- mine\n");
-        assert_eq!(all_files(&project.path().join("migrations")), ["V1__initial.sql"]);
+        assert!(
+            matches!(error, Err(WriteMigrationError::AlreadyExists { .. })),
+            "{error:?}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&files.sql_path).unwrap_or_default(),
+            "-- mine\n"
+        );
+        assert_eq!(
+            all_files(&project.path().join("migrations")),
+            ["V1__initial.sql"]
+        );
     }
 
     #[test]
@@ -444,7 +547,11 @@ mod tests {
         let project = tempfile::tempdir().expect("temporary folder");
         let files = files_of(&project, "V1__initial");
         std::fs::create_dir_all(project.path().join("migrations")).expect("mkdir");
-        std::fs::write(project.path().join("migrations").join(SNAPSHOT_DIRECTORY), "not a folder").expect("write");
+        std::fs::write(
+            project.path().join("migrations").join(SNAPSHOT_DIRECTORY),
+            "not a folder",
+        )
+        .expect("write");
         assert!(write_migration_atomically(&files, project.path()).is_err());
         assert_eq!(all_files(&project.path().join("migrations")), ["meta"]);
     }
@@ -453,16 +560,29 @@ mod tests {
     fn orphan_snapshots_and_leftovers_are_recognised() {
         let project = tempfile::tempdir().expect("temporary folder");
         let migrations = project.path().join("migrations");
-        write_migration_atomically(&files_of(&project, "V1__initial"), project.path()).expect("write");
+        write_migration_atomically(&files_of(&project, "V1__initial"), project.path())
+            .expect("write");
         let orphan = files_of(&project, "V2__interrupted");
         std::fs::write(&orphan.snapshot_path, &orphan.snapshot_text).expect("write");
-        std::fs::write(migrations.join(format!("{TEMPORARY_FILE_PREFIX}abc")), "CREATE TA").expect("write");
+        std::fs::write(
+            migrations.join(format!("{TEMPORARY_FILE_PREFIX}abc")),
+            "CREATE TA",
+        )
+        .expect("write");
         std::fs::write(migrations.join("V3__hand_written.sql"), "SELECT 1;").expect("write");
         let folder = read_migrations_folder(&migrations, project.path()).expect("read");
-        assert_eq!(folder.orphan_snapshot_display_paths, ["migrations/meta/V2__interrupted.json"]);
+        assert_eq!(
+            folder.orphan_snapshot_display_paths,
+            ["migrations/meta/V2__interrupted.json"]
+        );
         assert_eq!(folder.migrations_after_latest_snapshot().len(), 1);
         assert_eq!(folder.next_version(), 4);
-        assert!(!migrations.join(format!("{TEMPORARY_FILE_PREFIX}abc")).exists(), "leftover removed");
+        assert!(
+            !migrations
+                .join(format!("{TEMPORARY_FILE_PREFIX}abc"))
+                .exists(),
+            "leftover removed"
+        );
     }
 
     #[test]
@@ -470,11 +590,21 @@ mod tests {
         let project = tempfile::tempdir().expect("temporary folder");
         let migrations = project.path().join("migrations");
         std::fs::create_dir_all(migrations.join(SNAPSHOT_DIRECTORY)).expect("mkdir");
-        for name in ["V1_one_underscore.sql", "V2__a.sql", "V2__b.sql", "README.md"] {
+        for name in [
+            "V1_one_underscore.sql",
+            "V2__a.sql",
+            "V2__b.sql",
+            "README.md",
+        ] {
             std::fs::write(migrations.join(name), "").expect("write");
         }
-        std::fs::write(migrations.join(SNAPSHOT_DIRECTORY).join("V2__a.json"), "{ nope").expect("write");
-        std::fs::write(migrations.join(SNAPSHOT_DIRECTORY).join("notes.json"), "{}").expect("write");
+        std::fs::write(
+            migrations.join(SNAPSHOT_DIRECTORY).join("V2__a.json"),
+            "{ nope",
+        )
+        .expect("write");
+        std::fs::write(migrations.join(SNAPSHOT_DIRECTORY).join("notes.json"), "{}")
+            .expect("write");
         let problems = match read_migrations_folder(&migrations, project.path()) {
             Ok(folder) => panic!("accepted: {folder:?}"),
             Err(problems) => problems,

@@ -29,19 +29,27 @@ enum Token {
     Literal(char),
     AnyCharacter,
     AnySequence,
-    Class { negated: bool, ranges: Vec<(char, char)> },
+    Class {
+        negated: bool,
+        ranges: Vec<(char, char)>,
+    },
 }
 
 impl Glob {
     /// Compiles a pattern such as `crates/*/src/**/*_schema.rs`.
     pub fn new(pattern: &str) -> Result<Glob, GlobError> {
-        let error = |reason| GlobError { pattern: pattern.to_string(), reason };
+        let error = |reason| GlobError {
+            pattern: pattern.to_string(),
+            reason,
+        };
         let trimmed = pattern.trim_start_matches("./");
         if trimmed.is_empty() {
             return Err(error("the pattern is empty"));
         }
         if trimmed.starts_with('/') {
-            return Err(error("patterns are relative to the workspace root; remove the leading `/`"));
+            return Err(error(
+                "patterns are relative to the workspace root; remove the leading `/`",
+            ));
         }
         let mut segments = Vec::new();
         for part in trimmed.split('/').filter(|part| !part.is_empty()) {
@@ -52,11 +60,16 @@ impl Glob {
                 continue;
             }
             if part.contains("**") {
-                return Err(error("`**` must be a whole path segment, as in `src/**/*.rs`"));
+                return Err(error(
+                    "`**` must be a whole path segment, as in `src/**/*.rs`",
+                ));
             }
             segments.push(Segment::Pattern(compile_segment(part).map_err(error)?));
         }
-        Ok(Glob { pattern: pattern.to_string(), segments })
+        Ok(Glob {
+            pattern: pattern.to_string(),
+            segments,
+        })
     }
 
     pub fn as_str(&self) -> &str {
@@ -65,7 +78,10 @@ impl Glob {
 
     /// Whether a `/`-separated path relative to the workspace root matches.
     pub fn matches(&self, relative_path: &str) -> bool {
-        let parts: Vec<&str> = relative_path.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
+        let parts: Vec<&str> = relative_path
+            .split('/')
+            .filter(|p| !p.is_empty() && *p != ".")
+            .collect();
         match_segments(&self.segments, &parts)
     }
 }
@@ -125,7 +141,9 @@ fn compile_segment(part: &str) -> Result<Vec<Token>, &'static str> {
 fn match_segments(segments: &[Segment], parts: &[&str]) -> bool {
     match segments.split_first() {
         None => parts.is_empty(),
-        Some((Segment::AnyDepth, rest)) => (0..=parts.len()).any(|skip| match_segments(rest, &parts[skip..])),
+        Some((Segment::AnyDepth, rest)) => {
+            (0..=parts.len()).any(|skip| match_segments(rest, &parts[skip..]))
+        }
         Some((Segment::Pattern(tokens), rest)) => match parts.split_first() {
             Some((part, remaining_parts)) => {
                 let characters: Vec<char> = part.chars().collect();
@@ -139,9 +157,13 @@ fn match_segments(segments: &[Segment], parts: &[&str]) -> bool {
 fn match_tokens(tokens: &[Token], characters: &[char]) -> bool {
     match tokens.split_first() {
         None => characters.is_empty(),
-        Some((Token::AnySequence, rest)) => (0..=characters.len()).any(|skip| match_tokens(rest, &characters[skip..])),
+        Some((Token::AnySequence, rest)) => {
+            (0..=characters.len()).any(|skip| match_tokens(rest, &characters[skip..]))
+        }
         Some((token, rest)) => match characters.split_first() {
-            Some((character, remaining)) => token_matches(token, *character) && match_tokens(rest, remaining),
+            Some((character, remaining)) => {
+                token_matches(token, *character) && match_tokens(rest, remaining)
+            }
             None => false,
         },
     }
@@ -153,7 +175,9 @@ fn token_matches(token: &Token, character: char) -> bool {
         Token::AnyCharacter => true,
         Token::AnySequence => true,
         Token::Class { negated, ranges } => {
-            let inside = ranges.iter().any(|(low, high)| (*low..=*high).contains(&character));
+            let inside = ranges
+                .iter()
+                .any(|(low, high)| (*low..=*high).contains(&character));
             inside != *negated
         }
     }
@@ -170,10 +194,26 @@ mod tests {
 
     #[test]
     fn matches_like_a_shell_with_double_star() {
-        check("examples/*/src/**/*_schema.rs", "examples/shop/src/domains/user/user_schema.rs", true);
-        check("examples/*/src/**/*_schema.rs", "examples/shop/src/user_schema.rs", true);
-        check("examples/*/src/**/*_schema.rs", "examples/shop/src/domains/user/mod.rs", false);
-        check("examples/*/src/**/*_schema.rs", "examples/a/b/src/x_schema.rs", false);
+        check(
+            "examples/*/src/**/*_schema.rs",
+            "examples/shop/src/domains/user/user_schema.rs",
+            true,
+        );
+        check(
+            "examples/*/src/**/*_schema.rs",
+            "examples/shop/src/user_schema.rs",
+            true,
+        );
+        check(
+            "examples/*/src/**/*_schema.rs",
+            "examples/shop/src/domains/user/mod.rs",
+            false,
+        );
+        check(
+            "examples/*/src/**/*_schema.rs",
+            "examples/a/b/src/x_schema.rs",
+            false,
+        );
         check("**/*.rs", "a.rs", true);
         check("**/*.rs", "a/b/c.rs", true);
         check("crates/**", "crates/a/b.rs", true);

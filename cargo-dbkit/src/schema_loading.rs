@@ -26,8 +26,15 @@ pub struct CodeSchema {
 #[derive(Debug)]
 pub enum FileResult {
     Skipped,
-    Parsed { display_path: String, text: String, declarations: Result<Vec<Declaration>, Vec<SchemaError>> },
-    Unreadable { display_path: String, error: std::io::Error },
+    Parsed {
+        display_path: String,
+        text: String,
+        declarations: Result<Vec<Declaration>, Vec<SchemaError>>,
+    },
+    Unreadable {
+        display_path: String,
+        error: std::io::Error,
+    },
 }
 
 /// Whether a file can hold schema items at all: a schema item derives `Table`
@@ -52,44 +59,76 @@ pub fn assemble_code_schema(results: Vec<FileResult>) -> Result<CodeSchema, CliE
     for result in results {
         match result {
             FileResult::Skipped => {}
-            FileResult::Unreadable { display_path, error } => diagnostics.push(
+            FileResult::Unreadable {
+                display_path,
+                error,
+            } => diagnostics.push(
                 Diagnostic::error(format!("could not read {display_path}"))
                     .in_file(display_path)
                     .with_note(error.to_string()),
             ),
-            FileResult::Parsed { display_path, text, declarations: parsed } => {
+            FileResult::Parsed {
+                display_path,
+                text,
+                declarations: parsed,
+            } => {
                 parsed_file_count += 1;
                 match parsed {
                     Ok(found) => declarations.extend(found),
-                    Err(errors) => diagnostics.extend(errors.iter().map(schema_error_to_diagnostic)),
+                    Err(errors) => {
+                        diagnostics.extend(errors.iter().map(schema_error_to_diagnostic))
+                    }
                 }
                 sources.insert(display_path, text);
             }
         }
     }
     if !diagnostics.is_empty() {
-        return Err(CliError::Schema { diagnostics, sources });
+        return Err(CliError::Schema {
+            diagnostics,
+            sources,
+        });
     }
-    tracing::info!(files = parsed_file_count, items = declarations.len(), "parsed the schema code");
+    tracing::info!(
+        files = parsed_file_count,
+        items = declarations.len(),
+        "parsed the schema code"
+    );
     match dbkit_core::resolve::resolve_schema(declarations) {
-        Ok(schema) => Ok(CodeSchema { schema, parsed_file_count, sources }),
+        Ok(schema) => Ok(CodeSchema {
+            schema,
+            parsed_file_count,
+            sources,
+        }),
         Err(errors) => {
-            let mut diagnostics: Vec<Diagnostic> = errors.iter().map(schema_error_to_diagnostic).collect();
+            let mut diagnostics: Vec<Diagnostic> =
+                errors.iter().map(schema_error_to_diagnostic).collect();
             diagnostics.sort_by_key(span_order);
-            Err(CliError::Schema { diagnostics, sources })
+            Err(CliError::Schema {
+                diagnostics,
+                sources,
+            })
         }
     }
 }
 
 fn span_order(diagnostic: &Diagnostic) -> (String, usize, usize) {
-    diagnostic.span.as_ref().map(|s| (s.file.clone(), s.line, s.column)).unwrap_or_default()
+    diagnostic
+        .span
+        .as_ref()
+        .map(|s| (s.file.clone(), s.line, s.column))
+        .unwrap_or_default()
 }
 
 /// Reads and parses `files` on all cores, each worker taking the next file
 /// not yet taken; the results come back in the files' order. Once `cancelled`
 /// is set, files not yet started are left out.
 pub fn read_and_parse_in_parallel(files: &[SourceFile], cancelled: &AtomicBool) -> Vec<FileResult> {
-    let thread_count = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(files.len()).max(1);
+    let thread_count = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(files.len())
+        .max(1);
     let next_file = AtomicUsize::new(0);
     let mut results: Vec<(usize, FileResult)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..thread_count)
@@ -123,7 +162,12 @@ pub fn read_and_parse_in_parallel(files: &[SourceFile], cancelled: &AtomicBool) 
 fn read_and_parse(file: &SourceFile) -> FileResult {
     let text = match std::fs::read_to_string(&file.absolute_path) {
         Ok(text) => text,
-        Err(error) => return FileResult::Unreadable { display_path: file.display_path.clone(), error },
+        Err(error) => {
+            return FileResult::Unreadable {
+                display_path: file.display_path.clone(),
+                error,
+            };
+        }
     };
     if !may_declare_schema_items(&text) {
         tracing::debug!("skipping {}: no Table or PgEnum", file.display_path);
@@ -133,23 +177,39 @@ fn read_and_parse(file: &SourceFile) -> FileResult {
     // The declarations hold plain locations, no spans: the copy of the text
     // and the line table proc-macro2 keeps for this thread can go.
     proc_macro2::extra::invalidate_current_thread_spans();
-    FileResult::Parsed { display_path: file.display_path.clone(), text, declarations }
+    FileResult::Parsed {
+        display_path: file.display_path.clone(),
+        text,
+        declarations,
+    }
 }
 
 fn location_span(location: &SourceLocation, length: usize, label: Option<String>) -> SourceSpan {
-    SourceSpan { file: location.file.clone(), line: location.line, column: location.column, length, label }
+    SourceSpan {
+        file: location.file.clone(),
+        line: location.line,
+        column: location.column,
+        length,
+        label,
+    }
 }
 
 /// A parser or resolver error as a rustc-style diagnostic.
 pub fn schema_error_to_diagnostic(error: &SchemaError) -> Diagnostic {
     let label = error.label.clone().filter(|label| !label.is_empty());
-    let mut diagnostic =
-        Diagnostic::error(error.message.clone()).with_span(location_span(&error.location, error.span_len, label));
+    let mut diagnostic = Diagnostic::error(error.message.clone()).with_span(location_span(
+        &error.location,
+        error.span_len,
+        label,
+    ));
     if let Some(help) = &error.help {
         diagnostic = diagnostic.with_help(help.clone());
     }
     for (location, message) in &error.related {
-        diagnostic.notes.push(Note { message: message.clone(), span: Some(location_span(location, 1, None)) });
+        diagnostic.notes.push(Note {
+            message: message.clone(),
+            span: Some(location_span(location, 1, None)),
+        });
     }
     diagnostic
 }

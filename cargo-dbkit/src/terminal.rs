@@ -69,7 +69,11 @@ pub fn ask_choice(question: &str, choices: &[String]) -> std::io::Result<Option<
     loop {
         writeln!(stderr, "{BOLD}{question}{BOLD:#}")?;
         for (index, choice) in choices.iter().enumerate() {
-            writeln!(stderr, "  {STATUS_STYLE}{}{STATUS_STYLE:#}) {choice}", index + 1)?;
+            writeln!(
+                stderr,
+                "  {STATUS_STYLE}{}{STATUS_STYLE:#}) {choice}",
+                index + 1
+            )?;
         }
         write!(stderr, "choose 1-{}: ", choices.len())?;
         stderr.flush()?;
@@ -79,7 +83,11 @@ pub fn ask_choice(question: &str, choices: &[String]) -> std::io::Result<Option<
         }
         match answer.trim().parse::<usize>() {
             Ok(number) if (1..=choices.len()).contains(&number) => return Ok(Some(number - 1)),
-            _ => writeln!(stderr, "please answer with a number from 1 to {}", choices.len())?,
+            _ => writeln!(
+                stderr,
+                "please answer with a number from 1 to {}",
+                choices.len()
+            )?,
         }
     }
 }
@@ -98,7 +106,10 @@ pub const SPINNER_DELAY: Duration = Duration::from_millis(400);
 /// Starts a spinner with `message` (nothing is drawn off a terminal or with `--quiet`).
 pub fn start_spinner(output: Output, message: &str) -> DelayedSpinner {
     if output.quiet || !std::io::stderr().is_terminal() {
-        return DelayedSpinner { stop: None, thread: None };
+        return DelayedSpinner {
+            stop: None,
+            thread: None,
+        };
     }
     let (stop, stopped) = mpsc::channel::<()>();
     let message = message.to_string();
@@ -113,7 +124,10 @@ pub fn start_spinner(output: Output, message: &str) -> DelayedSpinner {
         let _ = stopped.recv();
         spinner.finish_and_clear();
     });
-    DelayedSpinner { stop: Some(stop), thread: Some(thread) }
+    DelayedSpinner {
+        stop: Some(stop),
+        thread: Some(thread),
+    }
 }
 
 impl Drop for DelayedSpinner {

@@ -35,12 +35,16 @@ fn copy_fixture(name: &str) -> Project {
     let root = directory.path().join(name);
     copy_directory(&repository_root().join("tests/fixtures").join(name), &root);
     rewrite_runtime_paths(&root);
-    Project { _directory: directory, root }
+    Project {
+        _directory: directory,
+        root,
+    }
 }
 
 fn copy_directory(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("create folder");
-    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display())) {
+    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display()))
+    {
         let entry = entry.expect("folder entry");
         let target = to.join(entry.file_name());
         if entry.file_name() == "target" {
@@ -63,15 +67,21 @@ fn rewrite_runtime_paths(directory: &Path) {
             let text = std::fs::read_to_string(&path).expect("read manifest");
             let rewritten: Vec<String> = text
                 .lines()
-                .map(|line| match (line.find("path = \""), line.rfind("dbkit-runtime\"")) {
-                    (Some(start), Some(end)) if line.contains("dbkit-runtime") && end > start => format!(
-                        "{}path = \"{}\"{}",
-                        &line[..start],
-                        runtime_crate_path(),
-                        &line[end + "dbkit-runtime\"".len()..]
-                    ),
-                    _ => line.to_string(),
-                })
+                .map(
+                    |line| match (line.find("path = \""), line.rfind("dbkit-runtime\"")) {
+                        (Some(start), Some(end))
+                            if line.contains("dbkit-runtime") && end > start =>
+                        {
+                            format!(
+                                "{}path = \"{}\"{}",
+                                &line[..start],
+                                runtime_crate_path(),
+                                &line[end + "dbkit-runtime\"".len()..]
+                            )
+                        }
+                        _ => line.to_string(),
+                    },
+                )
                 .collect();
             std::fs::write(&path, rewritten.join("\n") + "\n").expect("write manifest");
         }
@@ -103,7 +113,11 @@ fn finish(command: &mut Command) -> Run {
 
 impl Project {
     fn run(&self, arguments: &[&str]) -> Run {
-        finish(&mut binary_command(&self.root.join("Cargo.toml"), &self.root, arguments))
+        finish(&mut binary_command(
+            &self.root.join("Cargo.toml"),
+            &self.root,
+            arguments,
+        ))
     }
 
     /// `generate` with extra arguments, asserting the exit code.
@@ -111,7 +125,10 @@ impl Project {
         let mut all = vec!["generate"];
         all.extend_from_slice(arguments);
         let run = self.run(&all);
-        assert_eq!(run.code, expected_code, "exit code of generate {arguments:?}\n{run:#?}");
+        assert_eq!(
+            run.code, expected_code,
+            "exit code of generate {arguments:?}\n{run:#?}"
+        );
         run
     }
 
@@ -120,7 +137,8 @@ impl Project {
     }
 
     fn read(&self, relative: &str) -> String {
-        std::fs::read_to_string(self.path(relative)).unwrap_or_else(|e| panic!("read {relative}: {e}"))
+        std::fs::read_to_string(self.path(relative))
+            .unwrap_or_else(|e| panic!("read {relative}: {e}"))
     }
 
     fn write(&self, relative: &str, text: &str) {
@@ -149,13 +167,19 @@ impl Project {
     /// Output with the temporary folder replaced by `[ROOT]`.
     fn redact(&self, text: &str) -> String {
         let root = self.root.to_string_lossy().into_owned();
-        let canonical = self.root.canonicalize().map(|p| p.to_string_lossy().into_owned()).unwrap_or_else(|_| root.clone());
+        let canonical = self
+            .root
+            .canonicalize()
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_else(|_| root.clone());
         text.replace(&canonical, "[ROOT]").replace(&root, "[ROOT]")
     }
 }
 
 fn list_files(directory: &Path, prefix: &str, files: &mut Vec<String>) {
-    let Ok(entries) = std::fs::read_dir(directory) else { return };
+    let Ok(entries) = std::fs::read_dir(directory) else {
+        return;
+    };
     for entry in entries {
         let entry = entry.expect("folder entry");
         let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
@@ -185,17 +209,31 @@ fn first_generate_writes_v1_and_its_snapshot() {
     let run = project.generate(&[], 0);
     let files = project.migration_files();
     assert_eq!(files.len(), 2, "{files:?}");
-    let sql_file = files.iter().find(|f| f.ends_with(".sql")).expect("an SQL file").clone();
+    let sql_file = files
+        .iter()
+        .find(|f| f.ends_with(".sql"))
+        .expect("an SQL file")
+        .clone();
     assert!(sql_file.starts_with("V1__"), "{sql_file}");
     let snapshot_file = format!("meta/{}", sql_file.replace(".sql", ".json"));
     assert!(files.contains(&snapshot_file), "{files:?}");
-    assert!(run.stderr.contains(&format!("migrations/{sql_file}")), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!("migrations/{sql_file}")),
+        "{}",
+        run.stderr
+    );
     let sql = project.read(&format!("migrations/{sql_file}"));
     // Tables from two crates and the enum from a third; never the test-only items.
     assert!(sql.contains("CREATE TYPE \"public\".\"plan\""), "{sql}");
     assert!(sql.contains("CREATE TABLE \"public\".\"users\""), "{sql}");
-    assert!(sql.contains("CREATE TABLE \"public\".\"invoices\""), "{sql}");
-    assert!(!sql.contains("scratch_table") && !sql.contains("test_only_table"), "{sql}");
+    assert!(
+        sql.contains("CREATE TABLE \"public\".\"invoices\""),
+        "{sql}"
+    );
+    assert!(
+        !sql.contains("scratch_table") && !sql.contains("test_only_table"),
+        "{sql}"
+    );
     insta::assert_snapshot!("multi_crate_v1_sql", sql);
     insta::assert_snapshot!("multi_crate_v1_output", project.redact(&run.stderr));
 }
@@ -213,20 +251,43 @@ fn second_generate_says_no_changes_and_writes_nothing() {
 fn a_change_writes_v2_with_its_sql() {
     let project = multi_crate_with_first_migration();
     project.edit(ACCOUNTS_SCHEMA, "    pub name: Option<String>,\n", "    pub name: Option<String>,\n    #[dbkit(default = \"now()\")]\n    pub created_at: chrono::DateTime<chrono::Utc>,\n");
-    project.edit(ACCOUNTS_SCHEMA, "    #[dbkit(unique)]\n    pub email: String,\n", "    pub email: String,\n");
+    project.edit(
+        ACCOUNTS_SCHEMA,
+        "    #[dbkit(unique)]\n    pub email: String,\n",
+        "    pub email: String,\n",
+    );
     let run = project.generate(&[], 0);
     let files = project.migration_files();
-    let v2 = files.iter().find(|f| f.starts_with("V2__") && f.ends_with(".sql")).expect("V2 written").clone();
-    insta::assert_snapshot!("multi_crate_v2_sql", project.read(&format!("migrations/{v2}")));
+    let v2 = files
+        .iter()
+        .find(|f| f.starts_with("V2__") && f.ends_with(".sql"))
+        .expect("V2 written")
+        .clone();
+    insta::assert_snapshot!(
+        "multi_crate_v2_sql",
+        project.read(&format!("migrations/{v2}"))
+    );
     insta::assert_snapshot!("multi_crate_v2_output", project.redact(&run.stderr));
     // The new snapshot's parent is V1's snapshot.
-    let v1_json = files.iter().find(|f| f.starts_with("meta/V1__")).expect("V1 snapshot");
-    let v2_json = files.iter().find(|f| f.starts_with("meta/V2__")).expect("V2 snapshot");
-    let v1: serde_json::Value = serde_json::from_str(&project.read(&format!("migrations/{v1_json}"))).expect("json");
-    let v2: serde_json::Value = serde_json::from_str(&project.read(&format!("migrations/{v2_json}"))).expect("json");
+    let v1_json = files
+        .iter()
+        .find(|f| f.starts_with("meta/V1__"))
+        .expect("V1 snapshot");
+    let v2_json = files
+        .iter()
+        .find(|f| f.starts_with("meta/V2__"))
+        .expect("V2 snapshot");
+    let v1: serde_json::Value =
+        serde_json::from_str(&project.read(&format!("migrations/{v1_json}"))).expect("json");
+    let v2: serde_json::Value =
+        serde_json::from_str(&project.read(&format!("migrations/{v2_json}"))).expect("json");
     assert_eq!(v2["parent"], v1["id"]);
     project.generate(&[], 0);
-    assert_eq!(project.migration_files(), files, "a third run changes nothing");
+    assert_eq!(
+        project.migration_files(),
+        files,
+        "a third run changes nothing"
+    );
 }
 
 #[test]
@@ -237,7 +298,10 @@ fn destructive_changes_are_warned_about_and_commented_in_the_file() {
     assert!(run.stderr.contains("warning"), "{}", run.stderr);
     assert!(run.stderr.contains("\"name\""), "{}", run.stderr);
     let sql = project.read("migrations/V2__drop_user_name.sql");
-    let header: String = sql.lines().take_while(|line| line.starts_with("--") || line.is_empty()).collect();
+    let header: String = sql
+        .lines()
+        .take_while(|line| line.starts_with("--") || line.is_empty())
+        .collect();
     assert!(header.contains("\"name\""), "{sql}");
 }
 
@@ -245,13 +309,20 @@ fn destructive_changes_are_warned_about_and_commented_in_the_file() {
 fn check_exits_0_when_code_and_migrations_agree_and_1_when_not() {
     let project = copy_fixture("multi_crate");
     let run = project.generate(&["--check"], 1);
-    assert!(project.migration_files().is_empty(), "--check writes nothing");
+    assert!(
+        project.migration_files().is_empty(),
+        "--check writes nothing"
+    );
     insta::assert_snapshot!("check_without_migrations", project.redact(&run.stderr));
 
     project.generate(&[], 0);
     project.generate(&["--check"], 0);
 
-    project.edit(ACCOUNTS_SCHEMA, "    pub name: Option<String>,\n", "    pub name: Option<String>,\n    pub nickname: Option<String>,\n");
+    project.edit(
+        ACCOUNTS_SCHEMA,
+        "    pub name: Option<String>,\n",
+        "    pub name: Option<String>,\n    pub nickname: Option<String>,\n",
+    );
     let before = project.migration_files();
     let run = project.generate(&["--check"], 1);
     assert_eq!(project.migration_files(), before);
@@ -261,7 +332,10 @@ fn check_exits_0_when_code_and_migrations_agree_and_1_when_not() {
 #[test]
 fn check_flags_a_migration_without_snapshot() {
     let project = multi_crate_with_first_migration();
-    project.write("migrations/V2__fix_data.sql", "UPDATE users SET name = 'x';\n");
+    project.write(
+        "migrations/V2__fix_data.sql",
+        "UPDATE users SET name = 'x';\n",
+    );
     let run = project.generate(&["--check"], 1);
     assert!(run.stderr.contains("V2__fix_data.sql"), "{}", run.stderr);
     assert!(run.stderr.contains("--custom"), "{}", run.stderr);
@@ -271,15 +345,32 @@ fn check_flags_a_migration_without_snapshot() {
 fn custom_writes_an_empty_migration_that_check_accepts() {
     let project = multi_crate_with_first_migration();
     let run = project.generate(&["--custom", "--name", "Backfill user names!"], 0);
-    assert!(run.stderr.contains("V2__backfill_user_names.sql"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("V2__backfill_user_names.sql"),
+        "{}",
+        run.stderr
+    );
     let sql = project.read("migrations/V2__backfill_user_names.sql");
-    assert!(sql.lines().all(|line| line.is_empty() || line.starts_with("--")), "only comments: {sql}");
-    let v1: serde_json::Value = serde_json::from_str(&project.read("migrations/meta/V1__initial.json")).expect("json");
-    let v2: serde_json::Value = serde_json::from_str(&project.read("migrations/meta/V2__backfill_user_names.json")).expect("json");
-    assert_eq!(v1["schema"], v2["schema"], "a custom migration keeps the schema");
+    assert!(
+        sql.lines()
+            .all(|line| line.is_empty() || line.starts_with("--")),
+        "only comments: {sql}"
+    );
+    let v1: serde_json::Value =
+        serde_json::from_str(&project.read("migrations/meta/V1__initial.json")).expect("json");
+    let v2: serde_json::Value =
+        serde_json::from_str(&project.read("migrations/meta/V2__backfill_user_names.json"))
+            .expect("json");
+    assert_eq!(
+        v1["schema"], v2["schema"],
+        "a custom migration keeps the schema"
+    );
     assert_eq!(v2["parent"], v1["id"]);
     // Hand-written SQL goes into the file; the code still agrees with the migrations.
-    project.write("migrations/V2__backfill_user_names.sql", &format!("{sql}UPDATE users SET name = email WHERE name IS NULL;\n"));
+    project.write(
+        "migrations/V2__backfill_user_names.sql",
+        &format!("{sql}UPDATE users SET name = email WHERE name IS NULL;\n"),
+    );
     project.generate(&["--check"], 0);
     let run = project.generate(&[], 0);
     assert!(run.stderr.contains("no changes"), "{}", run.stderr);
@@ -290,14 +381,24 @@ fn name_is_sanitised_into_the_file_name() {
     let project = copy_fixture("multi_crate");
     project.generate(&["--name", "Create Users & Invoices"], 0);
     let files = project.migration_files();
-    assert!(files.contains(&"V1__create_users_invoices.sql".to_string()), "{files:?}");
-    assert!(files.contains(&"meta/V1__create_users_invoices.json".to_string()), "{files:?}");
+    assert!(
+        files.contains(&"V1__create_users_invoices.sql".to_string()),
+        "{files:?}"
+    );
+    assert!(
+        files.contains(&"meta/V1__create_users_invoices.json".to_string()),
+        "{files:?}"
+    );
 }
 
 #[test]
 fn an_ambiguous_rename_without_a_terminal_stops_with_exit_2() {
     let project = multi_crate_with_first_migration();
-    project.edit(ACCOUNTS_SCHEMA, "pub name: Option<String>", "pub full_name: Option<String>");
+    project.edit(
+        ACCOUNTS_SCHEMA,
+        "pub name: Option<String>",
+        "pub full_name: Option<String>",
+    );
     let before = project.migration_files();
     let run = project.generate(&[], 2);
     assert_eq!(project.migration_files(), before, "nothing written");
@@ -311,7 +412,11 @@ fn an_ambiguous_rename_without_a_terminal_stops_with_exit_2() {
 #[test]
 fn an_ambiguous_rename_on_a_terminal_is_asked_about() {
     let project = multi_crate_with_first_migration();
-    project.edit(ACCOUNTS_SCHEMA, "pub name: Option<String>", "pub full_name: Option<String>");
+    project.edit(
+        ACCOUNTS_SCHEMA,
+        "pub name: Option<String>",
+        "pub full_name: Option<String>",
+    );
     let command_line = format!(
         "'{}' dbkit generate --name renamed --manifest-path '{}'",
         env!("CARGO_BIN_EXE_cargo-dbkit"),
@@ -332,16 +437,29 @@ fn an_ambiguous_rename_on_a_terminal_is_asked_about() {
     let transcript = String::from_utf8_lossy(&output.stdout);
     assert!(transcript.contains("Was it renamed?"), "{transcript}");
     let sql = project.read("migrations/V2__renamed.sql");
-    assert!(sql.contains("RENAME COLUMN \"name\" TO \"full_name\""), "{sql}");
+    assert!(
+        sql.contains("RENAME COLUMN \"name\" TO \"full_name\""),
+        "{sql}"
+    );
 }
 
 #[test]
 fn rename_option_turns_drop_and_add_into_a_rename() {
     let project = multi_crate_with_first_migration();
-    project.edit(ACCOUNTS_SCHEMA, "pub name: Option<String>", "pub full_name: Option<String>");
-    project.generate(&["--rename", "users.name=full_name", "--name", "rename_name"], 0);
+    project.edit(
+        ACCOUNTS_SCHEMA,
+        "pub name: Option<String>",
+        "pub full_name: Option<String>",
+    );
+    project.generate(
+        &["--rename", "users.name=full_name", "--name", "rename_name"],
+        0,
+    );
     let sql = project.read("migrations/V2__rename_name.sql");
-    assert!(sql.contains("RENAME COLUMN \"name\" TO \"full_name\""), "{sql}");
+    assert!(
+        sql.contains("RENAME COLUMN \"name\" TO \"full_name\""),
+        "{sql}"
+    );
     assert!(!sql.contains("DROP COLUMN"), "{sql}");
     project.generate(&["--check"], 0);
 }
@@ -356,7 +474,10 @@ fn renamed_from_in_the_code_needs_no_option() {
     );
     project.generate(&["--name", "rename_name"], 0);
     let sql = project.read("migrations/V2__rename_name.sql");
-    assert!(sql.contains("RENAME COLUMN \"name\" TO \"full_name\""), "{sql}");
+    assert!(
+        sql.contains("RENAME COLUMN \"name\" TO \"full_name\""),
+        "{sql}"
+    );
 }
 
 #[test]
@@ -372,8 +493,15 @@ fn a_bad_rename_argument_is_an_error() {
 fn bad_input(fixture: &str) -> String {
     let project = copy_fixture(fixture);
     let run = project.generate(&[], 2);
-    assert!(project.migration_files().is_empty(), "nothing written for {fixture}");
-    assert!(run.stderr.contains("error: aborting due to"), "{}", run.stderr);
+    assert!(
+        project.migration_files().is_empty(),
+        "nothing written for {fixture}"
+    );
+    assert!(
+        run.stderr.contains("error: aborting due to"),
+        "{}",
+        run.stderr
+    );
     project.redact(&run.stderr)
 }
 
@@ -449,7 +577,11 @@ fn an_unreadable_snapshot_is_an_error_naming_the_file() {
     let project = multi_crate_with_first_migration();
     project.write("migrations/meta/V1__initial.json", "{ this is not json");
     let run = project.generate(&[], 2);
-    assert!(run.stderr.contains("migrations/meta/V1__initial.json"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("migrations/meta/V1__initial.json"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("help:"), "{}", run.stderr);
 }
 
@@ -460,14 +592,31 @@ fn a_snapshot_without_its_sql_file_is_ignored_and_replaced() {
     let v1 = project.read("migrations/meta/V1__initial.json");
     project.write("migrations/meta/V2__interrupted.json", &v1);
     project.write("migrations/.dbkit-tmp-leftover", "CREATE TA");
-    project.edit(ACCOUNTS_SCHEMA, "    pub name: Option<String>,\n", "    pub name: Option<String>,\n    pub nickname: Option<String>,\n");
+    project.edit(
+        ACCOUNTS_SCHEMA,
+        "    pub name: Option<String>,\n",
+        "    pub name: Option<String>,\n    pub nickname: Option<String>,\n",
+    );
     let run = project.generate(&["--check"], 1);
-    assert!(run.stderr.contains("V2__interrupted.json"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("V2__interrupted.json"),
+        "{}",
+        run.stderr
+    );
     let run = project.generate(&["--name", "add_nickname"], 0);
-    assert!(run.stderr.contains("V2__interrupted.json"), "warned about: {}", run.stderr);
+    assert!(
+        run.stderr.contains("V2__interrupted.json"),
+        "warned about: {}",
+        run.stderr
+    );
     assert_eq!(
         project.migration_files(),
-        ["V1__initial.sql", "V2__add_nickname.sql", "meta/V1__initial.json", "meta/V2__add_nickname.json"]
+        [
+            "V1__initial.sql",
+            "V2__add_nickname.sql",
+            "meta/V1__initial.json",
+            "meta/V2__add_nickname.json"
+        ]
     );
 }
 
@@ -479,8 +628,15 @@ fn the_migrations_folder_can_be_configured() {
     project.generate(&["--name", "initial"], 0);
     let sql = project.read("db/migrations/V1__initial.sql");
     assert!(sql.contains("\"users\""), "{sql}");
-    assert!(!sql.contains("\"invoices\""), "the globs leave the billing crate out: {sql}");
-    assert!(project.read("db/migrations/meta/V1__initial.json").contains("\"users\""));
+    assert!(
+        !sql.contains("\"invoices\""),
+        "the globs leave the billing crate out: {sql}"
+    );
+    assert!(
+        project
+            .read("db/migrations/meta/V1__initial.json")
+            .contains("\"users\"")
+    );
 }
 
 /// Runs generate with a zero file-size limit, so that writing a file fails
@@ -513,7 +669,11 @@ fn permissions_are_enforced(directory: &Path) -> bool {
 fn a_read_only_folder_or_a_failing_write_leaves_no_partial_file() {
     use std::os::unix::fs::PermissionsExt;
     let project = multi_crate_with_first_migration();
-    project.edit(ACCOUNTS_SCHEMA, "    pub name: Option<String>,\n", "    pub name: Option<String>,\n    pub nickname: Option<String>,\n");
+    project.edit(
+        ACCOUNTS_SCHEMA,
+        "    pub name: Option<String>,\n",
+        "    pub name: Option<String>,\n    pub nickname: Option<String>,\n",
+    );
     let before = project.migration_files();
     let migrations = project.path("migrations");
     let meta = project.path("migrations/meta");
@@ -525,7 +685,8 @@ fn a_read_only_folder_or_a_failing_write_leaves_no_partial_file() {
     } else {
         // Running as root, where permissions do not stop writes: make the write itself fail.
         for folder in [&migrations, &meta] {
-            std::fs::set_permissions(folder, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+            std::fs::set_permissions(folder, std::fs::Permissions::from_mode(0o755))
+                .expect("chmod");
         }
         generate_with_no_file_space(&project, true, &[])
     };
@@ -534,7 +695,11 @@ fn a_read_only_folder_or_a_failing_write_leaves_no_partial_file() {
     }
     assert_eq!(run.code, 2, "{run:#?}");
     assert!(run.stderr.contains("nothing was written"), "{}", run.stderr);
-    assert_eq!(project.migration_files(), before, "no partial or temporary file");
+    assert_eq!(
+        project.migration_files(),
+        before,
+        "no partial or temporary file"
+    );
     project.generate(&[], 0);
     project.generate(&["--check"], 0);
 }
@@ -543,15 +708,29 @@ fn a_read_only_folder_or_a_failing_write_leaves_no_partial_file() {
 #[test]
 fn a_run_killed_while_writing_leaves_no_migration_and_the_next_run_recovers() {
     let project = multi_crate_with_first_migration();
-    project.edit(ACCOUNTS_SCHEMA, "    pub name: Option<String>,\n", "    pub name: Option<String>,\n    pub nickname: Option<String>,\n");
+    project.edit(
+        ACCOUNTS_SCHEMA,
+        "    pub name: Option<String>,\n",
+        "    pub name: Option<String>,\n    pub nickname: Option<String>,\n",
+    );
     let run = generate_with_no_file_space(&project, false, &["--name", "add_nickname"]);
     assert_ne!(run.code, 0, "{run:#?}");
     let files = project.migration_files();
-    assert!(!files.iter().any(|f| f.starts_with("V2__") || f.starts_with("meta/V2__")), "{files:?}");
+    assert!(
+        !files
+            .iter()
+            .any(|f| f.starts_with("V2__") || f.starts_with("meta/V2__")),
+        "{files:?}"
+    );
     project.generate(&["--name", "add_nickname"], 0);
     assert_eq!(
         project.migration_files(),
-        ["V1__initial.sql", "V2__add_nickname.sql", "meta/V1__initial.json", "meta/V2__add_nickname.json"]
+        [
+            "V1__initial.sql",
+            "V2__add_nickname.sql",
+            "meta/V1__initial.json",
+            "meta/V2__add_nickname.json"
+        ]
     );
 }
 
@@ -562,15 +741,25 @@ fn a_run_killed_while_writing_leaves_no_migration_and_the_next_run_recovers() {
 fn help_teaches_the_everyday_loop() {
     let run = finish(Command::new(env!("CARGO_BIN_EXE_cargo-dbkit")).args(["dbkit", "--help"]));
     assert_eq!(run.code, 0);
-    assert!(run.stdout.contains("cargo dbkit generate --check"), "{}", run.stdout);
-    let run = finish(Command::new(env!("CARGO_BIN_EXE_cargo-dbkit")).args(["dbkit", "generate", "--help"]));
+    assert!(
+        run.stdout.contains("cargo dbkit generate --check"),
+        "{}",
+        run.stdout
+    );
+    let run = finish(
+        Command::new(env!("CARGO_BIN_EXE_cargo-dbkit")).args(["dbkit", "generate", "--help"]),
+    );
     assert_eq!(run.code, 0);
     assert!(run.stdout.contains("--rename"), "{}", run.stdout);
 }
 
 #[test]
 fn a_usage_error_exits_2() {
-    let run = finish(Command::new(env!("CARGO_BIN_EXE_cargo-dbkit")).args(["dbkit", "generate", "--no-such-option"]));
+    let run = finish(Command::new(env!("CARGO_BIN_EXE_cargo-dbkit")).args([
+        "dbkit",
+        "generate",
+        "--no-such-option",
+    ]));
     assert_eq!(run.code, 2, "{run:#?}");
 }
 
@@ -585,6 +774,13 @@ fn quiet_prints_nothing_on_success() {
 #[test]
 fn this_repository_agrees_with_its_migrations() {
     let root = repository_root();
-    let run = finish(&mut binary_command(&root.join("Cargo.toml"), &root, &["generate", "--check"]));
-    assert_eq!(run.code, 0, "`cargo dbkit generate --check` on this repository:\n{run:#?}");
+    let run = finish(&mut binary_command(
+        &root.join("Cargo.toml"),
+        &root,
+        &["generate", "--check"],
+    ));
+    assert_eq!(
+        run.code, 0,
+        "`cargo dbkit generate --check` on this repository:\n{run:#?}"
+    );
 }

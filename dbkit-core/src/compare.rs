@@ -32,8 +32,8 @@
 //! after that normalisation.
 
 use crate::model::{
-    BaseType, Check, Column, ColumnType, Enum, ForeignKey, Index, IndexKey, PrimaryKey, Schema, Table,
-    Unique,
+    BaseType, Check, Column, ColumnType, Enum, ForeignKey, Index, IndexKey, PrimaryKey, Schema,
+    Table, Unique,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -43,8 +43,18 @@ use std::fmt;
 pub fn canonical_schema(schema: &Schema) -> Schema {
     let mut canonical = schema.clone();
     let mut schema_names: BTreeSet<String> = canonical.schemas.iter().cloned().collect();
-    schema_names.extend(canonical.tables.iter().map(|table| table.name.schema.clone()));
-    schema_names.extend(canonical.enums.iter().map(|enum_type| enum_type.name.schema.clone()));
+    schema_names.extend(
+        canonical
+            .tables
+            .iter()
+            .map(|table| table.name.schema.clone()),
+    );
+    schema_names.extend(
+        canonical
+            .enums
+            .iter()
+            .map(|enum_type| enum_type.name.schema.clone()),
+    );
     schema_names.remove("public");
     canonical.schemas = schema_names.into_iter().collect();
     for enum_type in &mut canonical.enums {
@@ -72,8 +82,11 @@ fn canonicalize_table(table: &mut Table) {
     table.renamed_from = None;
     table.source = None;
     canonical_comment(&mut table.comment);
-    let primary_key_columns: Vec<String> =
-        table.primary_key.iter().flat_map(|key| key.columns.iter().cloned()).collect();
+    let primary_key_columns: Vec<String> = table
+        .primary_key
+        .iter()
+        .flat_map(|key| key.columns.iter().cloned())
+        .collect();
     for column in &mut table.columns {
         canonicalize_column(column, primary_key_columns.contains(&column.name));
     }
@@ -123,7 +136,10 @@ fn canonicalize_index(index: &mut Index) {
                 match plain_columns {
                     Some(columns) => IndexKey::Columns(columns),
                     None => IndexKey::Expression(
-                        keys.iter().map(print_expression).collect::<Vec<_>>().join(", "),
+                        keys.iter()
+                            .map(print_expression)
+                            .collect::<Vec<_>>()
+                            .join(", "),
                     ),
                 }
             }
@@ -138,7 +154,10 @@ pub fn canonical_column_type(ty: &ColumnType) -> ColumnType {
         BaseType::Builtin(name) => BaseType::Builtin(canonical_type_name(name)),
         BaseType::Enum(name) => BaseType::Enum(name.clone()),
     };
-    ColumnType { base, array_dims: ty.array_dims }
+    ColumnType {
+        base,
+        array_dims: ty.array_dims,
+    }
 }
 
 /// A PostgreSQL type name as `format_type` prints it: `int4` → `integer`,
@@ -146,19 +165,28 @@ pub fn canonical_column_type(ty: &ColumnType) -> ColumnType {
 /// `timestamp(3) with time zone`, `numeric(10, 2)` → `numeric(10,2)`.
 /// Names it does not know are lowercased with their spacing normalised.
 pub fn canonical_type_name(name: &str) -> String {
-    let collapsed = name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    let collapsed = name
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
     let (stem, arguments) = match collapsed.find('(') {
         Some(open) => {
             let close = collapsed.rfind(')').unwrap_or(collapsed.len());
             let inner = collapsed.get(open + 1..close).unwrap_or("");
-            let arguments: Vec<String> = inner.split(',').map(|part| part.trim().to_string()).collect();
+            let arguments: Vec<String> = inner
+                .split(',')
+                .map(|part| part.trim().to_string())
+                .collect();
             let rest = collapsed.get(close + 1..).unwrap_or("").trim().to_string();
             let stem = format!("{} {}", collapsed.get(..open).unwrap_or("").trim(), rest);
             (stem.trim().to_string(), Some(arguments.join(",")))
         }
         None => (collapsed.clone(), None),
     };
-    let modifier = arguments.map(|arguments| format!("({arguments})")).unwrap_or_default();
+    let modifier = arguments
+        .map(|arguments| format!("({arguments})"))
+        .unwrap_or_default();
     let spelled = match stem.as_str() {
         "int" | "int4" | "integer" => "integer",
         "int2" | "smallint" => "smallint",
@@ -190,9 +218,11 @@ pub fn canonical_type_name(name: &str) -> String {
 /// The canonical text of a SQL expression (see the module documentation).
 pub fn normalize_expression(text: &str) -> String {
     match parse_expression_list(text) {
-        Some(expressions) if expressions.len() == 1 => {
-            expressions.iter().map(print_expression).collect::<Vec<_>>().join(", ")
-        }
+        Some(expressions) if expressions.len() == 1 => expressions
+            .iter()
+            .map(print_expression)
+            .collect::<Vec<_>>()
+            .join(", "),
         _ => normalize_unparsed(text),
     }
 }
@@ -319,7 +349,9 @@ fn tokenize(text: &str) -> Option<Vec<Token>> {
             tokens.push(Token::QuotedIdentifier(value));
             continue;
         }
-        if character.is_ascii_digit() || (character == '.' && next.is_some_and(|c| c.is_ascii_digit())) {
+        if character.is_ascii_digit()
+            || (character == '.' && next.is_some_and(|c| c.is_ascii_digit()))
+        {
             let start = position;
             while characters
                 .get(position)
@@ -327,16 +359,23 @@ fn tokenize(text: &str) -> Option<Vec<Token>> {
             {
                 let current = characters.get(position).copied();
                 position += 1;
-                if matches!(current, Some('e' | 'E')) && matches!(characters.get(position), Some('+' | '-')) {
+                if matches!(current, Some('e' | 'E'))
+                    && matches!(characters.get(position), Some('+' | '-'))
+                {
                     position += 1;
                 }
             }
-            tokens.push(Token::Number(canonical_number(&characters[start..position].iter().collect::<String>())));
+            tokens.push(Token::Number(canonical_number(
+                &characters[start..position].iter().collect::<String>(),
+            )));
             continue;
         }
         if character.is_alphabetic() || character == '_' {
             let start = position;
-            while characters.get(position).is_some_and(|c| c.is_alphanumeric() || *c == '_' || *c == '$') {
+            while characters
+                .get(position)
+                .is_some_and(|c| c.is_alphanumeric() || *c == '_' || *c == '$')
+            {
                 position += 1;
             }
             let word: String = characters[start..position].iter().collect();
@@ -357,7 +396,10 @@ fn tokenize(text: &str) -> Option<Vec<Token>> {
             }
             _ if is_operator_character(character) => {
                 let start = position;
-                while characters.get(position).is_some_and(|&c| is_operator_character(c)) {
+                while characters
+                    .get(position)
+                    .is_some_and(|&c| is_operator_character(c))
+                {
                     position += 1;
                 }
                 let operator: String = characters[start..position].iter().collect();
@@ -384,7 +426,11 @@ fn canonical_number(text: &str) -> String {
     } else {
         trimmed.to_string()
     };
-    let signed = if trimmed == "0" { trimmed } else { format!("{sign}{trimmed}") };
+    let signed = if trimmed == "0" {
+        trimmed
+    } else {
+        format!("{sign}{trimmed}")
+    };
     signed.to_lowercase()
 }
 
@@ -410,17 +456,41 @@ enum Expression {
     Number(String),
     /// `*` in `count(*)`.
     Star,
-    Call { name: Vec<String>, arguments: Vec<Expression>, distinct: bool },
+    Call {
+        name: Vec<String>,
+        arguments: Vec<Expression>,
+        distinct: bool,
+    },
     /// `AND` / `OR` with every nested operand of the same kind flattened.
-    Junction { operator: &'static str, operands: Vec<Expression> },
+    Junction {
+        operator: &'static str,
+        operands: Vec<Expression>,
+    },
     Not(Box<Expression>),
-    Prefix { operator: String, operand: Box<Expression> },
-    Binary { operator: String, left: Box<Expression>, right: Box<Expression> },
+    Prefix {
+        operator: String,
+        operand: Box<Expression>,
+    },
+    Binary {
+        operator: String,
+        left: Box<Expression>,
+        right: Box<Expression>,
+    },
     /// `IS [NOT] NULL`, `IS [NOT] TRUE`…: the words after the operand.
-    Is { operand: Box<Expression>, test: String },
+    Is {
+        operand: Box<Expression>,
+        test: String,
+    },
     Array(Vec<Expression>),
-    Subscript { operand: Box<Expression>, index: Box<Expression> },
-    Case { operand: Option<Box<Expression>>, branches: Vec<(Expression, Expression)>, otherwise: Option<Box<Expression>> },
+    Subscript {
+        operand: Box<Expression>,
+        index: Box<Expression>,
+    },
+    Case {
+        operand: Option<Box<Expression>>,
+        branches: Vec<(Expression, Expression)>,
+        otherwise: Option<Box<Expression>>,
+    },
     /// `ROW(…)` or a parenthesised list.
     Row(Vec<Expression>),
 }
@@ -439,7 +509,8 @@ const EXPONENT_POWER: u8 = 10;
 const UNARY_POWER: u8 = 11;
 
 /// Words that continue a multi-word type name after `::`.
-const TYPE_CONTINUATION_WORDS: &[&str] = &["varying", "precision", "with", "without", "time", "zone"];
+const TYPE_CONTINUATION_WORDS: &[&str] =
+    &["varying", "precision", "with", "without", "time", "zone"];
 
 #[derive(Debug)]
 struct Parser {
@@ -452,7 +523,10 @@ fn parse_expression_list(text: &str) -> Option<Vec<Expression>> {
     if tokens.is_empty() {
         return None;
     }
-    let mut parser = Parser { tokens, position: 0 };
+    let mut parser = Parser {
+        tokens,
+        position: 0,
+    };
     let mut expressions = vec![parser.expression(0)?];
     while parser.eat(&Token::Comma) {
         expressions.push(parser.expression(0)?);
@@ -461,14 +535,21 @@ fn parse_expression_list(text: &str) -> Option<Vec<Expression>> {
 }
 
 fn binary(operator: &str, left: Expression, right: Expression) -> Expression {
-    Expression::Binary { operator: operator.to_string(), left: Box::new(left), right: Box::new(right) }
+    Expression::Binary {
+        operator: operator.to_string(),
+        left: Box::new(left),
+        right: Box::new(right),
+    }
 }
 
 fn junction(operator: &'static str, left: Expression, right: Expression) -> Expression {
     let mut operands = Vec::new();
     for side in [left, right] {
         match side {
-            Expression::Junction { operator: inner, operands: inner_operands } if inner == operator => {
+            Expression::Junction {
+                operator: inner,
+                operands: inner_operands,
+            } if inner == operator => {
                 operands.extend(inner_operands);
             }
             other => operands.push(other),
@@ -540,13 +621,19 @@ impl Parser {
                     ("-", Expression::Number(number)) => {
                         Expression::Number(canonical_number(&format!("-{number}")))
                     }
-                    (_, operand) => Expression::Prefix { operator, operand: Box::new(operand) },
+                    (_, operand) => Expression::Prefix {
+                        operator,
+                        operand: Box::new(operand),
+                    },
                 })
             }
             Token::Operator(operator) => {
                 self.advance();
                 let operand = self.expression(UNARY_POWER)?;
-                Some(Expression::Prefix { operator, operand: Box::new(operand) })
+                Some(Expression::Prefix {
+                    operator,
+                    operand: Box::new(operand),
+                })
             }
             _ => self.postfix_chain(),
         }
@@ -562,7 +649,10 @@ impl Parser {
             } else if self.eat(&Token::OpenBracket) {
                 let index = self.expression(0)?;
                 self.expect(&Token::CloseBracket)?;
-                expression = Expression::Subscript { operand: Box::new(expression), index: Box::new(index) };
+                expression = Expression::Subscript {
+                    operand: Box::new(expression),
+                    index: Box::new(index),
+                };
             } else {
                 return Some(expression);
             }
@@ -574,7 +664,10 @@ impl Parser {
     fn skip_type_name(&mut self) -> Option<()> {
         self.name_parts()?;
         loop {
-            if self.peek_word(0).is_some_and(|word| TYPE_CONTINUATION_WORDS.contains(&word)) {
+            if self
+                .peek_word(0)
+                .is_some_and(|word| TYPE_CONTINUATION_WORDS.contains(&word))
+            {
                 self.advance();
             } else if self.peek() == Some(&Token::OpenParen) {
                 self.skip_balanced_parentheses()?;
@@ -609,7 +702,10 @@ impl Parser {
     fn name_parts(&mut self) -> Option<Vec<String>> {
         let mut parts = vec![self.name_part()?];
         while self.peek() == Some(&Token::Dot)
-            && matches!(self.peek_at(1), Some(Token::Word(_) | Token::QuotedIdentifier(_)))
+            && matches!(
+                self.peek_at(1),
+                Some(Token::Word(_) | Token::QuotedIdentifier(_))
+            )
         {
             self.advance();
             parts.push(self.name_part()?);
@@ -649,9 +745,15 @@ impl Parser {
                     items.push(self.expression(0)?);
                 }
                 self.expect(&Token::CloseParen)?;
-                Some(if items.len() == 1 { items.remove(0) } else { Expression::Row(items) })
+                Some(if items.len() == 1 {
+                    items.remove(0)
+                } else {
+                    Expression::Row(items)
+                })
             }
-            Token::Word(word) if word == "array" && self.peek_at(1) == Some(&Token::OpenBracket) => {
+            Token::Word(word)
+                if word == "array" && self.peek_at(1) == Some(&Token::OpenBracket) =>
+            {
                 self.advance();
                 self.advance();
                 let items = self.comma_list_until(&Token::CloseBracket)?;
@@ -682,8 +784,16 @@ impl Parser {
                 self.expect(&Token::OpenParen)?;
                 let operand = self.expression(0)?;
                 self.expect(&Token::CloseParen)?;
-                let name = if word == "some" { "any".to_string() } else { word };
-                Some(Expression::Call { name: vec![name], arguments: vec![operand], distinct: false })
+                let name = if word == "some" {
+                    "any".to_string()
+                } else {
+                    word
+                };
+                Some(Expression::Call {
+                    name: vec![name],
+                    arguments: vec![operand],
+                    distinct: false,
+                })
             }
             Token::Word(_) | Token::QuotedIdentifier(_) => {
                 let mut name = self.name_parts()?;
@@ -696,7 +806,11 @@ impl Parser {
                 }
                 let distinct = self.eat_word("distinct");
                 let arguments = self.comma_list_until(&Token::CloseParen)?;
-                Some(Expression::Call { name, arguments, distinct })
+                Some(Expression::Call {
+                    name,
+                    arguments,
+                    distinct,
+                })
             }
             _ => None,
         }
@@ -741,7 +855,11 @@ impl Parser {
         if !self.eat_word("end") || branches.is_empty() {
             return None;
         }
-        Some(Expression::Case { operand, branches, otherwise })
+        Some(Expression::Case {
+            operand,
+            branches,
+            otherwise,
+        })
     }
 
     /// Extends `left` with the infix construct at the cursor when it binds
@@ -763,10 +881,19 @@ impl Parser {
                 let right = self.expression(AND_POWER + 1)?;
                 Some(Some(junction("and", left, right)))
             }
-            Token::Word(ref keyword) if (keyword == "isnull" || keyword == "notnull") && IS_POWER >= minimum_power => {
+            Token::Word(ref keyword)
+                if (keyword == "isnull" || keyword == "notnull") && IS_POWER >= minimum_power =>
+            {
                 self.advance();
-                let test = if keyword == "isnull" { "null" } else { "not null" };
-                Some(Some(Expression::Is { operand: Box::new(left), test: test.to_string() }))
+                let test = if keyword == "isnull" {
+                    "null"
+                } else {
+                    "not null"
+                };
+                Some(Some(Expression::Is {
+                    operand: Box::new(left),
+                    test: test.to_string(),
+                }))
             }
             Token::Word(ref keyword) if keyword == "is" && IS_POWER >= minimum_power => {
                 self.advance();
@@ -776,19 +903,36 @@ impl Parser {
                         return None;
                     }
                     let right = self.expression(IS_POWER + 1)?;
-                    let operator = if negated { "is not distinct from" } else { "is distinct from" };
+                    let operator = if negated {
+                        "is not distinct from"
+                    } else {
+                        "is distinct from"
+                    };
                     return Some(Some(binary(operator, left, right)));
                 }
                 let tested = self.name_part()?;
-                let test = if negated { format!("not {tested}") } else { tested };
-                Some(Some(Expression::Is { operand: Box::new(left), test }))
+                let test = if negated {
+                    format!("not {tested}")
+                } else {
+                    tested
+                };
+                Some(Some(Expression::Is {
+                    operand: Box::new(left),
+                    test,
+                }))
             }
             Token::Operator(ref operator)
-                if matches!(operator.as_str(), "<" | ">" | "=" | "<=" | ">=" | "<>" | "!=")
-                    && COMPARISON_POWER >= minimum_power =>
+                if matches!(
+                    operator.as_str(),
+                    "<" | ">" | "=" | "<=" | ">=" | "<>" | "!="
+                ) && COMPARISON_POWER >= minimum_power =>
             {
                 self.advance();
-                let operator = if operator == "!=" { "<>".to_string() } else { operator.clone() };
+                let operator = if operator == "!=" {
+                    "<>".to_string()
+                } else {
+                    operator.clone()
+                };
                 let right = self.expression(COMPARISON_POWER + 1)?;
                 Some(Some(binary(&operator, left, right)))
             }
@@ -796,11 +940,18 @@ impl Parser {
                 if LIKE_POWER >= minimum_power
                     && (matches!(keyword.as_str(), "like" | "ilike" | "in" | "between")
                         || (keyword == "not"
-                            && matches!(self.peek_word(1), Some("like" | "ilike" | "in" | "between")))) =>
+                            && matches!(
+                                self.peek_word(1),
+                                Some("like" | "ilike" | "in" | "between")
+                            ))) =>
             {
                 self.advance();
                 let negated = keyword == "not";
-                let keyword = if negated { self.name_part()? } else { keyword.clone() };
+                let keyword = if negated {
+                    self.name_part()?
+                } else {
+                    keyword.clone()
+                };
                 match keyword.as_str() {
                     "like" | "ilike" => {
                         let right = self.expression(LIKE_POWER + 1)?;
@@ -815,7 +966,8 @@ impl Parser {
                     "in" => {
                         self.expect(&Token::OpenParen)?;
                         let items = self.comma_list_until(&Token::CloseParen)?;
-                        let (operator, quantifier) = if negated { ("<>", "all") } else { ("=", "any") };
+                        let (operator, quantifier) =
+                            if negated { ("<>", "all") } else { ("=", "any") };
                         let list = Expression::Call {
                             name: vec![quantifier.to_string()],
                             arguments: vec![Expression::Array(items)],
@@ -830,9 +982,17 @@ impl Parser {
                         }
                         let high = self.expression(LIKE_POWER + 1)?;
                         let range = if negated {
-                            junction("or", binary("<", left.clone(), low), binary(">", left, high))
+                            junction(
+                                "or",
+                                binary("<", left.clone(), low),
+                                binary(">", left, high),
+                            )
                         } else {
-                            junction("and", binary(">=", left.clone(), low), binary("<=", left, high))
+                            junction(
+                                "and",
+                                binary(">=", left.clone(), low),
+                                binary("<=", left, high),
+                            )
                         };
                         Some(Some(range))
                     }
@@ -861,25 +1021,143 @@ impl Parser {
 /// Keywords that PostgreSQL quotes when they are used as identifiers
 /// (reserved words and the column-name keywords that matter here).
 const KEYWORDS_NEEDING_QUOTES: &[&str] = &[
-    "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "between", "bigint", "bit",
-    "boolean", "both", "case", "cast", "char", "character", "check", "coalesce", "collate", "column",
-    "constraint", "create", "current_catalog", "current_date", "current_role", "current_time",
-    "current_timestamp", "current_user", "dec", "decimal", "default", "deferrable", "desc", "distinct", "do",
-    "else", "end", "except", "exists", "extract", "false", "fetch", "float", "for", "foreign", "from", "grant",
-    "greatest", "group", "having", "in", "initially", "inout", "int", "integer", "intersect", "interval",
-    "into", "lateral", "leading", "least", "limit", "localtime", "localtimestamp", "national", "nchar", "none",
-    "not", "null", "nullif", "numeric", "offset", "on", "only", "or", "order", "out", "overlay", "placing",
-    "position", "precision", "primary", "real", "references", "returning", "row", "select", "session_user",
-    "setof", "smallint", "some", "substring", "symmetric", "table", "then", "time", "timestamp", "to",
-    "trailing", "treat", "trim", "true", "union", "unique", "user", "using", "values", "varchar", "variadic",
-    "when", "where", "window", "with", "xmlattributes", "xmlconcat", "xmlelement", "xmlexists", "xmlforest",
-    "xmlnamespaces", "xmlparse", "xmlpi", "xmlroot", "xmlserialize", "xmltable",
+    "all",
+    "analyse",
+    "analyze",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "asymmetric",
+    "between",
+    "bigint",
+    "bit",
+    "boolean",
+    "both",
+    "case",
+    "cast",
+    "char",
+    "character",
+    "check",
+    "coalesce",
+    "collate",
+    "column",
+    "constraint",
+    "create",
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "dec",
+    "decimal",
+    "default",
+    "deferrable",
+    "desc",
+    "distinct",
+    "do",
+    "else",
+    "end",
+    "except",
+    "exists",
+    "extract",
+    "false",
+    "fetch",
+    "float",
+    "for",
+    "foreign",
+    "from",
+    "grant",
+    "greatest",
+    "group",
+    "having",
+    "in",
+    "initially",
+    "inout",
+    "int",
+    "integer",
+    "intersect",
+    "interval",
+    "into",
+    "lateral",
+    "leading",
+    "least",
+    "limit",
+    "localtime",
+    "localtimestamp",
+    "national",
+    "nchar",
+    "none",
+    "not",
+    "null",
+    "nullif",
+    "numeric",
+    "offset",
+    "on",
+    "only",
+    "or",
+    "order",
+    "out",
+    "overlay",
+    "placing",
+    "position",
+    "precision",
+    "primary",
+    "real",
+    "references",
+    "returning",
+    "row",
+    "select",
+    "session_user",
+    "setof",
+    "smallint",
+    "some",
+    "substring",
+    "symmetric",
+    "table",
+    "then",
+    "time",
+    "timestamp",
+    "to",
+    "trailing",
+    "treat",
+    "trim",
+    "true",
+    "union",
+    "unique",
+    "user",
+    "using",
+    "values",
+    "varchar",
+    "variadic",
+    "when",
+    "where",
+    "window",
+    "with",
+    "xmlattributes",
+    "xmlconcat",
+    "xmlelement",
+    "xmlexists",
+    "xmlforest",
+    "xmlnamespaces",
+    "xmlparse",
+    "xmlpi",
+    "xmlroot",
+    "xmlserialize",
+    "xmltable",
 ];
 
 /// An identifier, quoted when PostgreSQL would quote it.
 fn print_identifier(name: &str) -> String {
-    let plain = name.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
     if plain {
         name.to_string()
     } else {
@@ -890,11 +1168,19 @@ fn print_identifier(name: &str) -> String {
 /// Like [`print_identifier`] for names that stand for a column or a
 /// function: reserved words are quoted.
 fn print_name(parts: &[String]) -> String {
-    parts.iter().map(|part| print_identifier(part)).collect::<Vec<_>>().join(".")
+    parts
+        .iter()
+        .map(|part| print_identifier(part))
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 fn print_list(items: &[Expression]) -> String {
-    items.iter().map(print_expression).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(print_expression)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn print_expression(expression: &Expression) -> String {
@@ -911,7 +1197,11 @@ fn print_expression(expression: &Expression) -> String {
         Expression::String(text) => format!("'{}'", text.replace('\'', "''")),
         Expression::Number(number) => number.clone(),
         Expression::Star => "*".to_string(),
-        Expression::Call { name, arguments, distinct } => {
+        Expression::Call {
+            name,
+            arguments,
+            distinct,
+        } => {
             let distinct = if *distinct { "distinct " } else { "" };
             format!("{}({distinct}{})", print_name(name), print_list(arguments))
         }
@@ -920,22 +1210,40 @@ fn print_expression(expression: &Expression) -> String {
             format!("({})", parts.join(&format!(" {operator} ")))
         }
         Expression::Not(operand) => format!("(not {})", print_expression(operand)),
-        Expression::Prefix { operator, operand } => format!("({operator} {})", print_expression(operand)),
-        Expression::Binary { operator, left, right } => {
-            format!("({} {operator} {})", print_expression(left), print_expression(right))
+        Expression::Prefix { operator, operand } => {
+            format!("({operator} {})", print_expression(operand))
+        }
+        Expression::Binary {
+            operator,
+            left,
+            right,
+        } => {
+            format!(
+                "({} {operator} {})",
+                print_expression(left),
+                print_expression(right)
+            )
         }
         Expression::Is { operand, test } => format!("({} is {test})", print_expression(operand)),
         Expression::Array(items) => format!("array[{}]", print_list(items)),
         Expression::Subscript { operand, index } => {
             format!("{}[{}]", print_expression(operand), print_expression(index))
         }
-        Expression::Case { operand, branches, otherwise } => {
+        Expression::Case {
+            operand,
+            branches,
+            otherwise,
+        } => {
             let mut text = "case".to_string();
             if let Some(operand) = operand {
                 text.push_str(&format!(" {}", print_expression(operand)));
             }
             for (condition, value) in branches {
-                text.push_str(&format!(" when {} then {}", print_expression(condition), print_expression(value)));
+                text.push_str(&format!(
+                    " when {} then {}",
+                    print_expression(condition),
+                    print_expression(value)
+                ));
             }
             if let Some(otherwise) = otherwise {
                 text.push_str(&format!(" else {}", print_expression(otherwise)));
@@ -975,25 +1283,61 @@ pub fn schema_differences(expected: &Schema, actual: &Schema) -> Vec<Difference>
     compare_named(
         &mut differences,
         "schema",
-        &expected.schemas.iter().map(|name| (name.clone(), name)).collect(),
-        &actual.schemas.iter().map(|name| (name.clone(), name)).collect(),
+        &expected
+            .schemas
+            .iter()
+            .map(|name| (name.clone(), name))
+            .collect(),
+        &actual
+            .schemas
+            .iter()
+            .map(|name| (name.clone(), name))
+            .collect(),
         |_, _, _, _| {},
     );
     compare_named(
         &mut differences,
         "enum",
-        &expected.enums.iter().map(|e| (e.name.to_string(), e)).collect(),
-        &actual.enums.iter().map(|e| (e.name.to_string(), e)).collect(),
+        &expected
+            .enums
+            .iter()
+            .map(|e| (e.name.to_string(), e))
+            .collect(),
+        &actual
+            .enums
+            .iter()
+            .map(|e| (e.name.to_string(), e))
+            .collect(),
         |differences, object, expected, actual| {
-            compare_field(differences, object, "labels", &expected.values, &actual.values);
-            compare_field(differences, object, "comment", &expected.comment, &actual.comment);
+            compare_field(
+                differences,
+                object,
+                "labels",
+                &expected.values,
+                &actual.values,
+            );
+            compare_field(
+                differences,
+                object,
+                "comment",
+                &expected.comment,
+                &actual.comment,
+            );
         },
     );
     compare_named(
         &mut differences,
         "table",
-        &expected.tables.iter().map(|t| (t.name.to_string(), t)).collect(),
-        &actual.tables.iter().map(|t| (t.name.to_string(), t)).collect(),
+        &expected
+            .tables
+            .iter()
+            .map(|t| (t.name.to_string(), t))
+            .collect(),
+        &actual
+            .tables
+            .iter()
+            .map(|t| (t.name.to_string(), t))
+            .collect(),
         |differences, _, expected, actual| compare_tables(differences, expected, actual),
     );
     differences
@@ -1001,7 +1345,10 @@ pub fn schema_differences(expected: &Schema, actual: &Schema) -> Vec<Difference>
 
 /// Formats differences one per line, for test failures and reports.
 pub fn format_differences(differences: &[Difference]) -> String {
-    differences.iter().map(|difference| format!("  - {difference}\n")).collect()
+    differences
+        .iter()
+        .map(|difference| format!("  - {difference}\n"))
+        .collect()
 }
 
 fn compare_named<T>(
@@ -1015,7 +1362,10 @@ fn compare_named<T>(
         let object = format!("{kind} {name}");
         match actual.get(name) {
             Some(actual_item) => compare(differences, &object, expected_item, actual_item),
-            None => differences.push(Difference { object, description: "expected, but missing".to_string() }),
+            None => differences.push(Difference {
+                object,
+                description: "expected, but missing".to_string(),
+            }),
         }
     }
     for name in actual.keys().filter(|name| !expected.contains_key(*name)) {
@@ -1044,67 +1394,179 @@ fn compare_field<T: PartialEq + fmt::Debug>(
 fn compare_tables(differences: &mut Vec<Difference>, expected: &Table, actual: &Table) {
     let table = &expected.name;
     let object = format!("table {table}");
-    compare_field(differences, &object, "comment", &expected.comment, &actual.comment);
-    let names = |table: &Table| table.columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
+    compare_field(
+        differences,
+        &object,
+        "comment",
+        &expected.comment,
+        &actual.comment,
+    );
+    let names = |table: &Table| {
+        table
+            .columns
+            .iter()
+            .map(|c| c.name.clone())
+            .collect::<Vec<_>>()
+    };
     let expected_order = names(expected);
     let actual_order = names(actual);
     let expected_set: BTreeSet<&String> = expected_order.iter().collect();
     if expected_set == actual_order.iter().collect() {
-        compare_field(differences, &object, "column order", &expected_order, &actual_order);
+        compare_field(
+            differences,
+            &object,
+            "column order",
+            &expected_order,
+            &actual_order,
+        );
     }
     compare_named(
         differences,
         "column",
-        &expected.columns.iter().map(|c| (format!("{table}.{}", c.name), c)).collect(),
-        &actual.columns.iter().map(|c| (format!("{table}.{}", c.name), c)).collect(),
+        &expected
+            .columns
+            .iter()
+            .map(|c| (format!("{table}.{}", c.name), c))
+            .collect(),
+        &actual
+            .columns
+            .iter()
+            .map(|c| (format!("{table}.{}", c.name), c))
+            .collect(),
         |differences, object, expected: &&Column, actual: &&Column| {
             compare_field(differences, object, "type", &expected.ty, &actual.ty);
-            compare_field(differences, object, "nullable", &expected.nullable, &actual.nullable);
-            compare_field(differences, object, "default", &expected.default, &actual.default);
-            compare_field(differences, object, "identity", &expected.identity, &actual.identity);
-            compare_field(differences, object, "serial", &expected.serial, &actual.serial);
-            compare_field(differences, object, "generated", &expected.generated, &actual.generated);
-            compare_field(differences, object, "comment", &expected.comment, &actual.comment);
+            compare_field(
+                differences,
+                object,
+                "nullable",
+                &expected.nullable,
+                &actual.nullable,
+            );
+            compare_field(
+                differences,
+                object,
+                "default",
+                &expected.default,
+                &actual.default,
+            );
+            compare_field(
+                differences,
+                object,
+                "identity",
+                &expected.identity,
+                &actual.identity,
+            );
+            compare_field(
+                differences,
+                object,
+                "serial",
+                &expected.serial,
+                &actual.serial,
+            );
+            compare_field(
+                differences,
+                object,
+                "generated",
+                &expected.generated,
+                &actual.generated,
+            );
+            compare_field(
+                differences,
+                object,
+                "comment",
+                &expected.comment,
+                &actual.comment,
+            );
         },
     );
     let keyed = |table: &Table| -> BTreeMap<String, PrimaryKey> {
-        table.primary_key.iter().map(|key| (format!("{}.{}", table.name.schema, key.name), key.clone())).collect()
+        table
+            .primary_key
+            .iter()
+            .map(|key| (format!("{}.{}", table.name.schema, key.name), key.clone()))
+            .collect()
     };
-    compare_named(differences, "primary key", &keyed(expected), &keyed(actual), |d, o, e, a| {
-        compare_field(d, o, "columns", &e.columns, &a.columns)
-    });
+    compare_named(
+        differences,
+        "primary key",
+        &keyed(expected),
+        &keyed(actual),
+        |d, o, e, a| compare_field(d, o, "columns", &e.columns, &a.columns),
+    );
     let schema = &table.schema;
     let foreign_keys = |table: &Table| -> BTreeMap<String, ForeignKey> {
-        table.foreign_keys.iter().map(|key| (format!("{schema}.{}", key.name), key.clone())).collect()
+        table
+            .foreign_keys
+            .iter()
+            .map(|key| (format!("{schema}.{}", key.name), key.clone()))
+            .collect()
     };
-    compare_named(differences, "foreign key", &foreign_keys(expected), &foreign_keys(actual), |d, o, e, a| {
-        compare_field(d, o, "columns", &e.columns, &a.columns);
-        compare_field(d, o, "referenced table", &e.references, &a.references);
-        compare_field(d, o, "referenced columns", &e.referenced_columns, &a.referenced_columns);
-        compare_field(d, o, "on delete", &e.on_delete, &a.on_delete);
-        compare_field(d, o, "on update", &e.on_update, &a.on_update);
-    });
+    compare_named(
+        differences,
+        "foreign key",
+        &foreign_keys(expected),
+        &foreign_keys(actual),
+        |d, o, e, a| {
+            compare_field(d, o, "columns", &e.columns, &a.columns);
+            compare_field(d, o, "referenced table", &e.references, &a.references);
+            compare_field(
+                d,
+                o,
+                "referenced columns",
+                &e.referenced_columns,
+                &a.referenced_columns,
+            );
+            compare_field(d, o, "on delete", &e.on_delete, &a.on_delete);
+            compare_field(d, o, "on update", &e.on_update, &a.on_update);
+        },
+    );
     let uniques = |table: &Table| -> BTreeMap<String, Unique> {
-        table.uniques.iter().map(|unique| (format!("{schema}.{}", unique.name), unique.clone())).collect()
+        table
+            .uniques
+            .iter()
+            .map(|unique| (format!("{schema}.{}", unique.name), unique.clone()))
+            .collect()
     };
-    compare_named(differences, "unique constraint", &uniques(expected), &uniques(actual), |d, o, e, a| {
-        compare_field(d, o, "columns", &e.columns, &a.columns)
-    });
+    compare_named(
+        differences,
+        "unique constraint",
+        &uniques(expected),
+        &uniques(actual),
+        |d, o, e, a| compare_field(d, o, "columns", &e.columns, &a.columns),
+    );
     let checks = |table: &Table| -> BTreeMap<String, Check> {
-        table.checks.iter().map(|check| (format!("{schema}.{}", check.name), check.clone())).collect()
+        table
+            .checks
+            .iter()
+            .map(|check| (format!("{schema}.{}", check.name), check.clone()))
+            .collect()
     };
-    compare_named(differences, "check constraint", &checks(expected), &checks(actual), |d, o, e, a| {
-        compare_field(d, o, "expression", &e.expr, &a.expr)
-    });
+    compare_named(
+        differences,
+        "check constraint",
+        &checks(expected),
+        &checks(actual),
+        |d, o, e, a| compare_field(d, o, "expression", &e.expr, &a.expr),
+    );
     let indexes = |table: &Table| -> BTreeMap<String, Index> {
-        table.indexes.iter().map(|index| (format!("{schema}.{}", index.name), index.clone())).collect()
+        table
+            .indexes
+            .iter()
+            .map(|index| (format!("{schema}.{}", index.name), index.clone()))
+            .collect()
     };
-    compare_named(differences, "index", &indexes(expected), &indexes(actual), |d, o, e, a| {
-        compare_field(d, o, "key", &e.key, &a.key);
-        compare_field(d, o, "unique", &e.unique, &a.unique);
-        compare_field(d, o, "method", &e.method, &a.method);
-        compare_field(d, o, "predicate", &e.predicate, &a.predicate);
-    });
+    compare_named(
+        differences,
+        "index",
+        &indexes(expected),
+        &indexes(actual),
+        |d, o, e, a| {
+            compare_field(d, o, "key", &e.key, &a.key);
+            compare_field(d, o, "unique", &e.unique, &a.unique);
+            compare_field(d, o, "method", &e.method, &a.method);
+            compare_field(d, o, "predicate", &e.predicate, &a.predicate);
+        },
+    );
 }
 
 #[cfg(test)]
@@ -1116,7 +1578,10 @@ mod tests {
     fn check_same(written: &str, printed: &str) {
         let left = normalize_expression(written);
         let right = normalize_expression(printed);
-        assert_eq!(left, right, "`{written}` and `{printed}` should normalise equal");
+        assert_eq!(
+            left, right,
+            "`{written}` and `{printed}` should normalise equal"
+        );
     }
 
     #[track_caller]
@@ -1130,7 +1595,11 @@ mod tests {
 
     #[track_caller]
     fn check_canonical(text: &str, expected: &str) {
-        assert_eq!(normalize_expression(text), expected, "canonical form of `{text}`");
+        assert_eq!(
+            normalize_expression(text),
+            expected,
+            "canonical form of `{text}`"
+        );
     }
 
     #[test]
@@ -1180,9 +1649,18 @@ mod tests {
     #[test]
     fn and_or_not_follow_precedence_and_flatten() {
         check_same("a > 0 AND b > 0", "((a > 0) AND (b > 0))");
-        check_same("a > 0 and b > 0 and c > 0", "((a > 0) AND (b > 0) AND (c > 0))");
-        check_same("a > 0 AND (b > 0 AND c > 0)", "((a > 0) AND (b > 0) AND (c > 0))");
-        check_same("a > 0 AND b > 0 OR c > 0", "(((a > 0) AND (b > 0)) OR (c > 0))");
+        check_same(
+            "a > 0 and b > 0 and c > 0",
+            "((a > 0) AND (b > 0) AND (c > 0))",
+        );
+        check_same(
+            "a > 0 AND (b > 0 AND c > 0)",
+            "((a > 0) AND (b > 0) AND (c > 0))",
+        );
+        check_same(
+            "a > 0 AND b > 0 OR c > 0",
+            "(((a > 0) AND (b > 0)) OR (c > 0))",
+        );
         check_different("a > 0 AND (b > 0 OR c > 0)", "a > 0 AND b > 0 OR c > 0");
         check_same("NOT a", "(NOT a)");
         check_same("NOT a = 1", "(NOT (a = 1))");
@@ -1211,8 +1689,14 @@ mod tests {
     fn implicit_casts_postgresql_adds_are_ignored() {
         check_same("code = 'x'", "((code)::text = 'x'::text)");
         check_same("lower(code)", "lower((code)::text)");
-        check_same("status IN ('a', 'b')", "(status = ANY (ARRAY['a'::text, 'b'::text]))");
-        check_same("status NOT IN ('a', 'b')", "(status <> ALL (ARRAY['a'::text, 'b'::text]))");
+        check_same(
+            "status IN ('a', 'b')",
+            "(status = ANY (ARRAY['a'::text, 'b'::text]))",
+        );
+        check_same(
+            "status NOT IN ('a', 'b')",
+            "(status <> ALL (ARRAY['a'::text, 'b'::text]))",
+        );
         check_same("(a + 1)::bigint", "((a + 1))::bigint");
         check_same("created_at::date", "(created_at)::date");
     }
@@ -1239,7 +1723,10 @@ mod tests {
             "CASE WHEN a > 0 THEN 'p' ELSE NULL END",
             "CASE WHEN (a > 0) THEN 'p'::text ELSE NULL::text END",
         );
-        check_same("CASE WHEN a > 0 THEN 'p' END", "CASE WHEN (a > 0) THEN 'p'::text ELSE NULL::text END");
+        check_same(
+            "CASE WHEN a > 0 THEN 'p' END",
+            "CASE WHEN (a > 0) THEN 'p'::text ELSE NULL::text END",
+        );
         check_same("ARRAY[1, 2]", "ARRAY[1,2]");
         check_same("coalesce(a, 0)", "COALESCE(a, 0)");
         check_same("count(*)", "count(*)");
@@ -1250,7 +1737,10 @@ mod tests {
 
     #[test]
     fn unparsable_text_is_compared_loosely() {
-        assert_eq!(normalize_expression("  FOO   BAR 'Keep  Case' "), "foo bar 'Keep  Case'");
+        assert_eq!(
+            normalize_expression("  FOO   BAR 'Keep  Case' "),
+            "foo bar 'Keep  Case'"
+        );
         assert_eq!(normalize_expression("a +"), "a +");
     }
 
@@ -1281,7 +1771,11 @@ mod tests {
             ("timestamp with time zone", "timestamp with time zone"),
         ];
         for (written, expected) in cases {
-            assert_eq!(canonical_type_name(written), expected, "canonical spelling of `{written}`");
+            assert_eq!(
+                canonical_type_name(written),
+                expected,
+                "canonical spelling of `{written}`"
+            );
         }
     }
 
@@ -1289,7 +1783,10 @@ mod tests {
         use crate::model::{Identity, QualifiedName};
         let column = |name: &str, ty: &str| Column {
             name: name.to_string(),
-            ty: ColumnType { base: BaseType::Builtin(ty.to_string()), array_dims: 0 },
+            ty: ColumnType {
+                base: BaseType::Builtin(ty.to_string()),
+                array_dims: 0,
+            },
             nullable: true,
             default: None,
             identity: None,
@@ -1307,10 +1804,16 @@ mod tests {
         Table {
             name: QualifiedName::new("public", "users"),
             columns: vec![id, age, column("email", "varchar(320)")],
-            primary_key: Some(PrimaryKey { name: "users_pkey".to_string(), columns: vec!["id".to_string()] }),
+            primary_key: Some(PrimaryKey {
+                name: "users_pkey".to_string(),
+                columns: vec!["id".to_string()],
+            }),
             foreign_keys: Vec::new(),
             uniques: Vec::new(),
-            checks: vec![Check { name: "users_age_check".to_string(), expr: "age >= 0".to_string() }],
+            checks: vec![Check {
+                name: "users_age_check".to_string(),
+                expr: "age >= 0".to_string(),
+            }],
             indexes: vec![
                 Index {
                     name: "users_lower_email_idx".to_string(),
@@ -1335,44 +1838,72 @@ mod tests {
 
     #[test]
     fn declared_and_printed_schemas_become_equal() {
-        let declared = Schema { schemas: Vec::new(), enums: Vec::new(), tables: vec![sample_table()] };
+        let declared = Schema {
+            schemas: Vec::new(),
+            enums: Vec::new(),
+            tables: vec![sample_table()],
+        };
         let mut printed = sample_table();
         for column in &mut printed.columns {
             column.renamed_from = None;
         }
-        printed.columns[0].ty = ColumnType { base: BaseType::Builtin("bigint".to_string()), array_dims: 0 };
+        printed.columns[0].ty = ColumnType {
+            base: BaseType::Builtin("bigint".to_string()),
+            array_dims: 0,
+        };
         printed.columns[0].nullable = false;
-        printed.columns[1].ty = ColumnType { base: BaseType::Builtin("integer".to_string()), array_dims: 0 };
+        printed.columns[1].ty = ColumnType {
+            base: BaseType::Builtin("integer".to_string()),
+            array_dims: 0,
+        };
         printed.columns[1].comment = None;
-        printed.columns[2].ty =
-            ColumnType { base: BaseType::Builtin("character varying(320)".to_string()), array_dims: 0 };
+        printed.columns[2].ty = ColumnType {
+            base: BaseType::Builtin("character varying(320)".to_string()),
+            array_dims: 0,
+        };
         printed.checks[0].expr = "(age >= 0)".to_string();
         printed.indexes[0].method = "btree".to_string();
         printed.indexes[0].predicate = Some("(email IS NOT NULL)".to_string());
         printed.indexes[1].key = IndexKey::Columns(vec!["email".to_string()]);
         printed.indexes[1].method = "btree".to_string();
-        let introspected = Schema { schemas: Vec::new(), enums: Vec::new(), tables: vec![printed] };
+        let introspected = Schema {
+            schemas: Vec::new(),
+            enums: Vec::new(),
+            tables: vec![printed],
+        };
         assert_eq!(canonical_schema(&declared), canonical_schema(&introspected));
         assert_eq!(schema_differences(&declared, &introspected), Vec::new());
     }
 
     #[test]
     fn differences_name_each_object() {
-        let declared = Schema { schemas: vec!["app".to_string()], enums: Vec::new(), tables: vec![sample_table()] };
+        let declared = Schema {
+            schemas: vec!["app".to_string()],
+            enums: Vec::new(),
+            tables: vec![sample_table()],
+        };
         let mut changed = sample_table();
         changed.columns[1].default = Some("1".to_string());
         changed.checks.clear();
         changed.indexes[0].unique = false;
-        let actual = Schema { schemas: Vec::new(), enums: Vec::new(), tables: vec![changed] };
-        let lines: Vec<String> =
-            schema_differences(&declared, &actual).iter().map(ToString::to_string).collect();
+        let actual = Schema {
+            schemas: Vec::new(),
+            enums: Vec::new(),
+            tables: vec![changed],
+        };
+        let lines: Vec<String> = schema_differences(&declared, &actual)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         assert_eq!(
             lines,
             vec![
                 "schema app: expected, but missing".to_string(),
-                "column public.users.age: default: expected Some(\"0\"), found Some(\"1\")".to_string(),
+                "column public.users.age: default: expected Some(\"0\"), found Some(\"1\")"
+                    .to_string(),
                 "check constraint public.users_age_check: expected, but missing".to_string(),
-                "index public.users_lower_email_idx: unique: expected true, found false".to_string(),
+                "index public.users_lower_email_idx: unique: expected true, found false"
+                    .to_string(),
             ]
         );
     }

@@ -96,7 +96,10 @@ impl Snapshot {
             ("format", scalar(Value::from(self.format))),
             ("id", scalar(Value::from(self.id.as_str()))),
             ("migration", scalar(Value::from(self.migration.as_str()))),
-            ("parent", scalar(self.parent.as_deref().map_or(Value::Null, Value::from))),
+            (
+                "parent",
+                scalar(self.parent.as_deref().map_or(Value::Null, Value::from)),
+            ),
             ("schema", schema_json.replace('\n', "\n  ")),
             ("version", scalar(Value::from(self.version))),
         ];
@@ -318,12 +321,15 @@ pub fn parse_migration_file_name(name: &str) -> Option<(u64, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Column, ColumnType, Enum, BaseType, QualifiedName, Table};
+    use crate::model::{BaseType, Column, ColumnType, Enum, QualifiedName, Table};
 
     fn schema() -> Schema {
         let column = |name: &str, comment: Option<&str>| Column {
             name: name.to_string(),
-            ty: ColumnType { base: BaseType::Builtin("text".to_string()), array_dims: 0 },
+            ty: ColumnType {
+                base: BaseType::Builtin("text".to_string()),
+                array_dims: 0,
+            },
             nullable: true,
             default: Some("'a\nb \"quoted\"'".to_string()),
             identity: None,
@@ -383,7 +389,10 @@ mod tests {
             assert_eq!(text, printed_whole(&snapshot));
             assert_eq!(snapshot.to_json(), text);
             assert!(snapshot.id_is_consistent());
-            assert_eq!(snapshot, Snapshot::new(7, "V7__x.sql", parent, &snapshot.schema));
+            assert_eq!(
+                snapshot,
+                Snapshot::new(7, "V7__x.sql", parent, &snapshot.schema)
+            );
         }
     }
 }

@@ -32,7 +32,9 @@ pub fn split_sql_statements(sql: &str) -> Vec<SqlStatement<'_>> {
             '"' => quoted_length(rest, '"', false),
             '-' if rest.starts_with("--") => rest.find('\n').unwrap_or(rest.len()),
             '/' if rest.starts_with("/*") => block_comment_length(rest),
-            '$' if !before.ends_with(is_identifier_character) => dollar_quoted_length(rest).unwrap_or(1),
+            '$' if !before.ends_with(is_identifier_character) => {
+                dollar_quoted_length(rest).unwrap_or(1)
+            }
             _ => character.len_utf8(),
         };
         position += skipped;
@@ -45,7 +47,12 @@ pub fn split_sql_statements(sql: &str) -> Vec<SqlStatement<'_>> {
     statements
 }
 
-fn push_statement<'a>(sql: &'a str, start: usize, end: usize, statements: &mut Vec<SqlStatement<'a>>) {
+fn push_statement<'a>(
+    sql: &'a str,
+    start: usize,
+    end: usize,
+    statements: &mut Vec<SqlStatement<'a>>,
+) {
     let text = &sql[start..end];
     if let Some(code_offset) = code_start(text) {
         let line = 1 + sql[..start + code_offset].matches('\n').count();
@@ -124,7 +131,9 @@ fn quoted_length(text: &str, quote: char, backslash_escapes: bool) -> usize {
 /// when the `$` starts none (a parameter such as `$1`).
 fn dollar_quoted_length(text: &str) -> Option<usize> {
     let tag_end = text[1..].find(|c: char| !is_identifier_character(c))? + 1;
-    if !text[tag_end..].starts_with('$') || text[1..tag_end].starts_with(|c: char| c.is_ascii_digit()) {
+    if !text[tag_end..].starts_with('$')
+        || text[1..tag_end].starts_with(|c: char| c.is_ascii_digit())
+    {
         return None;
     }
     let tag = &text[..=tag_end];
@@ -138,12 +147,18 @@ mod tests {
 
     fn check(sql: &str, expected: &[&str]) {
         let statements = split_sql_statements(sql);
-        let trimmed: Vec<&str> = statements.iter().map(|statement| statement.text.trim()).collect();
+        let trimmed: Vec<&str> = statements
+            .iter()
+            .map(|statement| statement.text.trim())
+            .collect();
         assert_eq!(trimmed, expected, "statements of:\n{sql}");
     }
 
     fn check_lines(sql: &str, expected: &[usize]) {
-        let lines: Vec<usize> = split_sql_statements(sql).iter().map(|statement| statement.line).collect();
+        let lines: Vec<usize> = split_sql_statements(sql)
+            .iter()
+            .map(|statement| statement.line)
+            .collect();
         assert_eq!(lines, expected, "lines of:\n{sql}");
     }
 
@@ -155,18 +170,39 @@ mod tests {
         check("SELECT 1", &["SELECT 1"]);
         check(
             "-- dbkit:no-transaction\n\nCOMMENT ON TABLE t IS 'one;\n\ntwo';\n\nSELECT 2;",
-            &["-- dbkit:no-transaction\n\nCOMMENT ON TABLE t IS 'one;\n\ntwo';", "SELECT 2;"],
+            &[
+                "-- dbkit:no-transaction\n\nCOMMENT ON TABLE t IS 'one;\n\ntwo';",
+                "SELECT 2;",
+            ],
         );
-        check("SELECT 'it''s; here';SELECT 2;", &["SELECT 'it''s; here';", "SELECT 2;"]);
-        check("SELECT E'a\\'; b';SELECT 2;", &["SELECT E'a\\'; b';", "SELECT 2;"]);
+        check(
+            "SELECT 'it''s; here';SELECT 2;",
+            &["SELECT 'it''s; here';", "SELECT 2;"],
+        );
+        check(
+            "SELECT E'a\\'; b';SELECT 2;",
+            &["SELECT E'a\\'; b';", "SELECT 2;"],
+        );
         check("SELECT 'a\\';SELECT 2;", &["SELECT 'a\\';", "SELECT 2;"]);
-        check("CREATE TABLE \"a;\"\"b\" (x int);SELECT 2;", &["CREATE TABLE \"a;\"\"b\" (x int);", "SELECT 2;"]);
-        check("SELECT $f$ ; $ $f$;SELECT $1;", &["SELECT $f$ ; $ $f$;", "SELECT $1;"]);
-        check("SELECT $$ ; $$;SELECT 2;", &["SELECT $$ ; $$;", "SELECT 2;"]);
+        check(
+            "CREATE TABLE \"a;\"\"b\" (x int);SELECT 2;",
+            &["CREATE TABLE \"a;\"\"b\" (x int);", "SELECT 2;"],
+        );
+        check(
+            "SELECT $f$ ; $ $f$;SELECT $1;",
+            &["SELECT $f$ ; $ $f$;", "SELECT $1;"],
+        );
+        check(
+            "SELECT $$ ; $$;SELECT 2;",
+            &["SELECT $$ ; $$;", "SELECT 2;"],
+        );
         check("SELECT a$b; SELECT 2;", &["SELECT a$b;", "SELECT 2;"]);
         check(
             "SELECT 1; -- a comment; with a semicolon\nSELECT /* ; */ 2;",
-            &["SELECT 1;", "-- a comment; with a semicolon\nSELECT /* ; */ 2;"],
+            &[
+                "SELECT 1;",
+                "-- a comment; with a semicolon\nSELECT /* ; */ 2;",
+            ],
         );
         check(
             "SELECT /* outer /* inner; */ still; */ 1;SELECT 2;",
@@ -177,7 +213,13 @@ mod tests {
 
     #[test]
     fn each_statement_knows_the_line_its_code_starts_on() {
-        check_lines("SELECT 1;\n\n-- two\nSELECT 2;\n/* three\n*/\n  SELECT\n3;", &[1, 4, 7]);
-        check_lines("-- header\n\nCREATE FUNCTION f() RETURNS int AS $$\nSELECT 1;\n$$ LANGUAGE sql;\nSELECT 2;", &[3, 6]);
+        check_lines(
+            "SELECT 1;\n\n-- two\nSELECT 2;\n/* three\n*/\n  SELECT\n3;",
+            &[1, 4, 7],
+        );
+        check_lines(
+            "-- header\n\nCREATE FUNCTION f() RETURNS int AS $$\nSELECT 1;\n$$ LANGUAGE sql;\nSELECT 2;",
+            &[3, 6],
+        );
     }
 }

@@ -13,8 +13,11 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         Err(error) => return error.to_compile_error(),
     };
     let Some(manifest_directory) = std::env::var_os("CARGO_MANIFEST_DIR") else {
-        return syn::Error::new(literal.span(), "CARGO_MANIFEST_DIR is not set: build with cargo")
-            .to_compile_error();
+        return syn::Error::new(
+            literal.span(),
+            "CARGO_MANIFEST_DIR is not set: build with cargo",
+        )
+        .to_compile_error();
     };
     let directory = PathBuf::from(manifest_directory).join(literal.value());
     if !directory.is_dir() {

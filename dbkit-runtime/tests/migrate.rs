@@ -12,7 +12,10 @@ static FAILING: Migrations = dbkit_runtime::embed_migrations!("tests/fixtures/fa
 
 async fn fresh_database(prefix: &str) -> String {
     let server = LocalServer::shared().expect("local PostgreSQL");
-    let (_, url) = server.create_unique_database(prefix).await.expect("database");
+    let (_, url) = server
+        .create_unique_database(prefix)
+        .await
+        .expect("database");
     url
 }
 
@@ -35,18 +38,32 @@ async fn events(url: &str) -> Vec<i64> {
 }
 
 async fn history(url: &str) -> Vec<i64> {
-    query_i64s(url, "SELECT version::int8 FROM refinery_schema_history ORDER BY version").await
+    query_i64s(
+        url,
+        "SELECT version::int8 FROM refinery_schema_history ORDER BY version",
+    )
+    .await
 }
 
 #[test]
 fn embedded_files_are_the_refinery_named_ones_sorted() {
     let migrations = BASIC.migrations().expect("migrations");
-    let names: Vec<&str> = migrations.iter().map(|migration| migration.file_name.as_str()).collect();
+    let names: Vec<&str> = migrations
+        .iter()
+        .map(|migration| migration.file_name.as_str())
+        .collect();
     assert_eq!(
         names,
-        ["V1__create_events.sql", "V2__add_event_function.sql", "V4__index_concurrently.sql"]
+        [
+            "V1__create_events.sql",
+            "V2__add_event_function.sql",
+            "V4__index_concurrently.sql"
+        ]
     );
-    let marked: Vec<bool> = migrations.iter().map(|migration| migration.no_transaction).collect();
+    let marked: Vec<bool> = migrations
+        .iter()
+        .map(|migration| migration.no_transaction)
+        .collect();
     assert_eq!(marked, [false, false, true]);
     let expected = refinery::Migration::unapplied("V1__create_events", migrations[0].sql)
         .expect("refinery migration")
@@ -58,7 +75,11 @@ fn embedded_files_are_the_refinery_named_ones_sorted() {
 async fn an_empty_database_gets_everything_and_a_second_run_nothing() {
     let url = fresh_database("migrate_empty").await;
     let report = BASIC.run(&url).await.expect("first run");
-    let applied: Vec<i32> = report.applied.iter().map(|migration| migration.version).collect();
+    let applied: Vec<i32> = report
+        .applied
+        .iter()
+        .map(|migration| migration.version)
+        .collect();
     assert_eq!(applied, [1, 2, 4]);
     assert_eq!(events(&url).await, [1, 2, 4]);
     assert_eq!(history(&url).await, [1, 2, 4]);
@@ -90,7 +111,11 @@ async fn refused(migrations: &Migrations, prefix: &str) -> (String, MigrateError
     let url = fresh_database(prefix).await;
     BASIC.run(&url).await.expect("basic run");
     let error = migrations.run(&url).await.expect_err("refused");
-    assert_eq!(events(&url).await, [1, 2, 4], "nothing applied after {error}");
+    assert_eq!(
+        events(&url).await,
+        [1, 2, 4],
+        "nothing applied after {error}"
+    );
     assert_eq!(history(&url).await, [1, 2, 4]);
     (url, error)
 }
@@ -98,9 +123,15 @@ async fn refused(migrations: &Migrations, prefix: &str) -> (String, MigrateError
 #[tokio::test]
 async fn a_changed_applied_file_is_refused() {
     let (_, error) = refused(&TAMPERED, "migrate_tampered").await;
-    assert!(matches!(error, MigrateError::ChangedAfterApply { .. }), "{error:?}");
+    assert!(
+        matches!(error, MigrateError::ChangedAfterApply { .. }),
+        "{error:?}"
+    );
     let message = error.to_string();
-    assert!(message.contains("`V1__create_events.sql` was changed after it was applied"), "{message}");
+    assert!(
+        message.contains("`V1__create_events.sql` was changed after it was applied"),
+        "{message}"
+    );
     assert!(message.contains("help:"), "{message}");
 }
 
@@ -108,29 +139,44 @@ async fn a_changed_applied_file_is_refused() {
 async fn a_deleted_applied_file_is_refused() {
     let (_, error) = refused(&DELETED, "migrate_deleted").await;
     let message = error.to_string();
-    assert!(message.contains("V1__create_events was applied but its file is missing"), "{message}");
+    assert!(
+        message.contains("V1__create_events was applied but its file is missing"),
+        "{message}"
+    );
 }
 
 #[tokio::test]
 async fn a_new_file_below_the_newest_applied_is_refused() {
     let (_, error) = refused(&OUT_OF_ORDER, "migrate_out_of_order").await;
     let message = error.to_string();
-    assert!(message.contains("`V3__late.sql` is not applied but is older than V4"), "{message}");
+    assert!(
+        message.contains("`V3__late.sql` is not applied but is older than V4"),
+        "{message}"
+    );
 }
 
 #[tokio::test]
 async fn a_failing_migration_leaves_nothing_and_is_located() {
     let url = fresh_database("migrate_failing").await;
     let error = FAILING.run(&url).await.expect_err("fails");
-    let MigrateError::StatementFailed { file, line, code, .. } = &error else {
+    let MigrateError::StatementFailed {
+        file, line, code, ..
+    } = &error
+    else {
         panic!("{error:?}");
     };
     assert_eq!(file, "V3__divide_by_zero.sql");
     assert_eq!(*line, 5);
     assert_eq!(code, "22012");
     let message = error.to_string();
-    assert!(message.contains("error[22012]: division by zero"), "{message}");
-    assert!(message.contains("--> V3__divide_by_zero.sql:5"), "{message}");
+    assert!(
+        message.contains("error[22012]: division by zero"),
+        "{message}"
+    );
+    assert!(
+        message.contains("--> V3__divide_by_zero.sql:5"),
+        "{message}"
+    );
     assert_eq!(events(&url).await, [1, 2]);
     assert_eq!(history(&url).await, [1, 2]);
     let late = query_i64s(&url, "SELECT count(*) FROM pg_class WHERE relname = 'late'").await;
@@ -141,7 +187,11 @@ async fn a_failing_migration_leaves_nothing_and_is_located() {
 async fn a_no_transaction_migration_creates_its_index_concurrently() {
     let url = fresh_database("migrate_concurrently").await;
     BASIC.run(&url).await.expect("run");
-    let index = query_i64s(&url, "SELECT count(*) FROM pg_indexes WHERE indexname = 'events_migration'").await;
+    let index = query_i64s(
+        &url,
+        "SELECT count(*) FROM pg_indexes WHERE indexname = 'events_migration'",
+    )
+    .await;
     assert_eq!(index, [1]);
 }
 
@@ -174,6 +224,9 @@ static SHOP: Migrations = dbkit_runtime::embed_migrations!("../migrations");
 async fn the_shop_migrations_apply() {
     let url = fresh_database("migrate_shop").await;
     let report = SHOP.run(&url).await.expect("shop migrations");
-    assert_eq!(report.applied.len(), SHOP.migrations().expect("migrations").len());
+    assert_eq!(
+        report.applied.len(),
+        SHOP.migrations().expect("migrations").len()
+    );
     assert!(!report.applied.is_empty());
 }

@@ -2,8 +2,8 @@
 //! read like the schemas they describe.
 
 use dbkit_core::model::{
-    BaseType, Check, Column, ColumnType, Enum, ForeignKey, ForeignKeyAction, Identity, Index, IndexKey,
-    PrimaryKey, QualifiedName, Schema, Table, Unique,
+    BaseType, Check, Column, ColumnType, Enum, ForeignKey, ForeignKeyAction, Identity, Index,
+    IndexKey, PrimaryKey, QualifiedName, Schema, Table, Unique,
 };
 
 /// `"users"` is `public.users`; `"app.users"` is `app.users`.
@@ -15,15 +15,24 @@ pub fn name(qualified: &str) -> QualifiedName {
 }
 
 pub fn builtin(ty: &str) -> ColumnType {
-    ColumnType { base: BaseType::Builtin(ty.to_string()), array_dims: 0 }
+    ColumnType {
+        base: BaseType::Builtin(ty.to_string()),
+        array_dims: 0,
+    }
 }
 
 pub fn enum_type(qualified: &str) -> ColumnType {
-    ColumnType { base: BaseType::Enum(name(qualified)), array_dims: 0 }
+    ColumnType {
+        base: BaseType::Enum(name(qualified)),
+        array_dims: 0,
+    }
 }
 
 pub fn array_of(ty: ColumnType) -> ColumnType {
-    ColumnType { array_dims: 1, ..ty }
+    ColumnType {
+        array_dims: 1,
+        ..ty
+    }
 }
 
 /// A NOT NULL column.
@@ -55,25 +64,46 @@ pub trait ColumnExt: Sized {
 
 impl ColumnExt for Column {
     fn nullable(self) -> Self {
-        Column { nullable: true, ..self }
+        Column {
+            nullable: true,
+            ..self
+        }
     }
     fn default(self, expression: &str) -> Self {
-        Column { default: Some(expression.to_string()), ..self }
+        Column {
+            default: Some(expression.to_string()),
+            ..self
+        }
     }
     fn identity(self, identity: Identity) -> Self {
-        Column { identity: Some(identity), ..self }
+        Column {
+            identity: Some(identity),
+            ..self
+        }
     }
     fn serial(self) -> Self {
-        Column { serial: true, ..self }
+        Column {
+            serial: true,
+            ..self
+        }
     }
     fn generated(self, expression: &str) -> Self {
-        Column { generated: Some(expression.to_string()), ..self }
+        Column {
+            generated: Some(expression.to_string()),
+            ..self
+        }
     }
     fn comment(self, text: &str) -> Self {
-        Column { comment: Some(text.to_string()), ..self }
+        Column {
+            comment: Some(text.to_string()),
+            ..self
+        }
     }
     fn renamed_from(self, old: &str) -> Self {
-        Column { renamed_from: Some(old.to_string()), ..self }
+        Column {
+            renamed_from: Some(old.to_string()),
+            ..self
+        }
     }
 }
 
@@ -120,7 +150,13 @@ pub trait TableExt: Sized {
 impl TableExt for Table {
     fn primary_key(self, columns: &[&str]) -> Self {
         let name = format!("{}_pkey", self.name.name);
-        Table { primary_key: Some(PrimaryKey { name, columns: strings(columns) }), ..self }
+        Table {
+            primary_key: Some(PrimaryKey {
+                name,
+                columns: strings(columns),
+            }),
+            ..self
+        }
     }
     fn foreign_key(
         mut self,
@@ -143,11 +179,17 @@ impl TableExt for Table {
         self
     }
     fn unique(mut self, constraint: &str, columns: &[&str]) -> Self {
-        self.uniques.push(Unique { name: constraint.to_string(), columns: strings(columns) });
+        self.uniques.push(Unique {
+            name: constraint.to_string(),
+            columns: strings(columns),
+        });
         self
     }
     fn check(mut self, constraint: &str, expression: &str) -> Self {
-        self.checks.push(Check { name: constraint.to_string(), expr: expression.to_string() });
+        self.checks.push(Check {
+            name: constraint.to_string(),
+            expr: expression.to_string(),
+        });
         self
     }
     fn index(mut self, index: Index) -> Self {
@@ -155,10 +197,16 @@ impl TableExt for Table {
         self
     }
     fn comment(self, text: &str) -> Self {
-        Table { comment: Some(text.to_string()), ..self }
+        Table {
+            comment: Some(text.to_string()),
+            ..self
+        }
     }
     fn renamed_from(self, old: &str) -> Self {
-        Table { renamed_from: Some(old.to_string()), ..self }
+        Table {
+            renamed_from: Some(old.to_string()),
+            ..self
+        }
     }
 }
 
@@ -175,7 +223,10 @@ pub fn index_on(index_name: &str, columns: &[&str]) -> Index {
 
 /// A btree index on an expression.
 pub fn index_on_expression(index_name: &str, expression: &str) -> Index {
-    Index { key: IndexKey::Expression(expression.to_string()), ..index_on(index_name, &[]) }
+    Index {
+        key: IndexKey::Expression(expression.to_string()),
+        ..index_on(index_name, &[])
+    }
 }
 
 /// Chainable edits of an index.
@@ -187,22 +238,39 @@ pub trait IndexExt: Sized {
 
 impl IndexExt for Index {
     fn unique(self) -> Self {
-        Index { unique: true, ..self }
+        Index {
+            unique: true,
+            ..self
+        }
     }
     fn method(self, method: &str) -> Self {
-        Index { method: method.to_string(), ..self }
+        Index {
+            method: method.to_string(),
+            ..self
+        }
     }
     fn predicate(self, expression: &str) -> Self {
-        Index { predicate: Some(expression.to_string()), ..self }
+        Index {
+            predicate: Some(expression.to_string()),
+            ..self
+        }
     }
 }
 
 pub fn enum_of(qualified: &str, values: &[&str]) -> Enum {
-    Enum { name: name(qualified), values: strings(values), comment: None, source: None }
+    Enum {
+        name: name(qualified),
+        values: strings(values),
+        comment: None,
+        source: None,
+    }
 }
 
 pub fn commented_enum(qualified: &str, values: &[&str], comment: &str) -> Enum {
-    Enum { comment: Some(comment.to_string()), ..enum_of(qualified, values) }
+    Enum {
+        comment: Some(comment.to_string()),
+        ..enum_of(qualified, values)
+    }
 }
 
 /// A schema of `enums` and `tables`; the non-public schemas they live in
@@ -216,7 +284,11 @@ pub fn schema(enums: Vec<Enum>, tables: Vec<Table>) -> Schema {
         .collect();
     schemas.sort();
     schemas.dedup();
-    let mut schema = Schema { schemas, enums, tables };
+    let mut schema = Schema {
+        schemas,
+        enums,
+        tables,
+    };
     schema.canonicalize();
     schema
 }

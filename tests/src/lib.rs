@@ -29,7 +29,10 @@ impl TestDatabase {
     /// Creates a fresh, empty database.
     pub async fn create(prefix: &str) -> Result<TestDatabase, String> {
         let server = LocalServer::shared().map_err(|error| error.to_string())?;
-        let (name, url) = server.create_unique_database(prefix).await.map_err(|error| error.to_string())?;
+        let (name, url) = server
+            .create_unique_database(prefix)
+            .await
+            .map_err(|error| error.to_string())?;
         let pool = PgPoolOptions::new()
             .max_connections(2)
             .connect(&url)
@@ -42,7 +45,10 @@ impl TestDatabase {
     pub async fn drop_now(self) -> Result<(), String> {
         self.pool.close().await;
         let server = LocalServer::shared().map_err(|error| error.to_string())?;
-        server.drop_database(&self.name).await.map_err(|error| error.to_string())
+        server
+            .drop_database(&self.name)
+            .await
+            .map_err(|error| error.to_string())
     }
 
     /// Applies a rendered migration the way a runner would: in one
@@ -54,7 +60,9 @@ impl TestDatabase {
 
     /// The database's schema, as the introspector reads it.
     pub async fn introspect(&self) -> Result<Schema, String> {
-        introspect(&self.pool, None).await.map_err(|error| error.to_string())
+        introspect(&self.pool, None)
+            .await
+            .map_err(|error| error.to_string())
     }
 }
 
@@ -92,7 +100,10 @@ pub fn sql_statements(sql: &str) -> Vec<String> {
 /// new schema; a table or column that disappears while another appears
 /// without a hint is a drop and a create (what a user confirms).
 pub fn diff_options() -> DiffOptions {
-    DiffOptions { renames: Vec::new(), assume_drop_and_create: true }
+    DiffOptions {
+        renames: Vec::new(),
+        assume_drop_and_create: true,
+    }
 }
 
 /// The migration from `old` to `new` (see [`diff_options`]).
@@ -110,8 +121,12 @@ pub fn stored_as_snapshot(schema: &Schema) -> Result<Schema, String> {
     let json = Snapshot::new(1, "V1__round_trip.sql", None, schema).to_json();
     Snapshot::from_json(&json)
         .map(|snapshot| snapshot.schema)
-        .map_err(|error| format!("the snapshot does not read back: {error}
-{json}"))
+        .map_err(|error| {
+            format!(
+                "the snapshot does not read back: {error}
+{json}"
+            )
+        })
 }
 
 /// `schema` in canonical form with every table's columns sorted by name:
@@ -127,11 +142,18 @@ pub fn canonical_ignoring_column_order(schema: &Schema) -> Schema {
 
 /// Differences between the declared and the introspected schema, with or
 /// without column order.
-pub fn differences(expected: &Schema, actual: &Schema, compare_column_order: bool) -> Vec<Difference> {
+pub fn differences(
+    expected: &Schema,
+    actual: &Schema,
+    compare_column_order: bool,
+) -> Vec<Difference> {
     if compare_column_order {
         schema_differences(expected, actual)
     } else {
-        schema_differences(&canonical_ignoring_column_order(expected), &canonical_ignoring_column_order(actual))
+        schema_differences(
+            &canonical_ignoring_column_order(expected),
+            &canonical_ignoring_column_order(actual),
+        )
     }
 }
 
@@ -153,10 +175,12 @@ pub struct RoundTrip {
 pub async fn round_trip(first: &Schema, second: &Schema) -> Result<RoundTrip, String> {
     let database = TestDatabase::create("round_trip").await?;
     let first_migration = migration_between(&Schema::default(), first)?;
-    database
-        .apply(&first_migration)
-        .await
-        .map_err(|error| format!("the first migration failed: {error}\n--- first SQL ---\n{}", first_migration.sql))?;
+    database.apply(&first_migration).await.map_err(|error| {
+        format!(
+            "the first migration failed: {error}\n--- first SQL ---\n{}",
+            first_migration.sql
+        )
+    })?;
     let after_first = database.introspect().await?;
     let found = differences(first, &after_first, true);
     if !found.is_empty() {
@@ -191,7 +215,9 @@ pub async fn round_trip(first: &Schema, second: &Schema) -> Result<RoundTrip, St
         &canonical_ignoring_column_order(&introspected),
         &diff_options(),
     )
-    .map_err(|ambiguities| format!("diffing the second schema against the database is ambiguous: {ambiguities:?}"))?;
+    .map_err(|ambiguities| {
+        format!("diffing the second schema against the database is ambiguous: {ambiguities:?}")
+    })?;
     if !leftover.is_empty() {
         return Err(format!(
             "the differ still finds changes between the second schema and the database:\n{}\n{}",

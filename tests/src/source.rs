@@ -13,11 +13,16 @@ const DISPLAY_PATH: &str = "src/schema.rs";
 /// one file; errors are rendered one per line.
 pub fn schema_from_rust(source: &str) -> Result<Schema, String> {
     let render = |errors: Vec<dbkit_core::parse::SchemaError>| {
-        errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+        errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
     };
     let declarations = parse_source_file(source, DISPLAY_PATH)
         .map_err(|errors| format!("the source does not parse:\n{}", render(errors)))?;
-    resolve_schema(declarations).map_err(|errors| format!("the source does not resolve:\n{}", render(errors)))
+    resolve_schema(declarations)
+        .map_err(|errors| format!("the source does not resolve:\n{}", render(errors)))
 }
 
 /// Like [`schema_from_rust`], for sources a test knows to be valid.

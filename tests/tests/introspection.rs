@@ -9,7 +9,9 @@ use dbkit_tests::builders::*;
 
 #[tokio::test]
 async fn a_schema_written_by_hand_introspects_as_the_declared_model() {
-    let database = TestDatabase::create("introspection").await.expect("database");
+    let database = TestDatabase::create("introspection")
+        .await
+        .expect("database");
     sqlx::raw_sql(
         r#"
         CREATE SCHEMA app;
@@ -46,11 +48,18 @@ async fn a_schema_written_by_hand_introspects_as_the_declared_model() {
     .expect("create the schema by hand");
     let introspected = database.introspect().await.expect("introspect");
     let expected = schema(
-        vec![commented_enum("app.role", &["member", "admin", "it's"], "What someone may do.")],
+        vec![commented_enum(
+            "app.role",
+            &["member", "admin", "it's"],
+            "What someone may do.",
+        )],
         vec![
             table(
                 "orgs",
-                vec![column("id", builtin("integer")).serial(), column("name", builtin("varchar(80)"))],
+                vec![
+                    column("id", builtin("integer")).serial(),
+                    column("name", builtin("varchar(80)")),
+                ],
             )
             .primary_key(&["id"])
             .unique("orgs_name_key", &["name"]),
@@ -64,16 +73,29 @@ async fn a_schema_written_by_hand_introspects_as_the_declared_model() {
                     column("role", enum_type("app.role")).default("'member'"),
                     column("roles", array_of(enum_type("app.role"))).default("'{}'"),
                     column("created_at", builtin("timestamp with time zone")).default("now()"),
-                    column("email_lower", builtin("text")).nullable().generated("lower(email)"),
+                    column("email_lower", builtin("text"))
+                        .nullable()
+                        .generated("lower(email)"),
                     column("Nick Name", builtin("character varying(40)")).nullable(),
                 ],
             )
             .primary_key(&["id"])
-            .foreign_key("users_org_id_fkey", &["org_id"], "orgs", &["id"], Cascade, NoAction)
+            .foreign_key(
+                "users_org_id_fkey",
+                &["org_id"],
+                "orgs",
+                &["id"],
+                Cascade,
+                NoAction,
+            )
             .unique("users_org_email_key", &["org_id", "email"])
             .check("users_age_check", "age >= 0")
             .index(index_on_expression("users_lower_email_idx", "lower(email)"))
-            .index(index_on("users_org_live_idx", &["org_id", "created_at"]).unique().predicate("age IS NOT NULL"))
+            .index(
+                index_on("users_org_live_idx", &["org_id", "created_at"])
+                    .unique()
+                    .predicate("age IS NOT NULL"),
+            )
             .comment("People who can sign in."),
             table(
                 "app.sessions",
@@ -83,23 +105,43 @@ async fn a_schema_written_by_hand_introspects_as_the_declared_model() {
                     column("data", builtin("jsonb")).nullable(),
                 ],
             )
-            .foreign_key("sessions_user_id_fkey", &["user_id"], "app.users", &["id"], SetNull, NoAction)
+            .foreign_key(
+                "sessions_user_id_fkey",
+                &["user_id"],
+                "app.users",
+                &["id"],
+                SetNull,
+                NoAction,
+            )
             .index(index_on("sessions_data_idx", &["data"]).method("gin"))
             .index(index_on("sessions_token_idx", &["token"]).method("hash")),
         ],
     );
     let found = dbkit_tests::differences(&expected, &introspected, true);
-    assert!(found.is_empty(), "{}", dbkit_core::compare::format_differences(&found));
+    assert!(
+        found.is_empty(),
+        "{}",
+        dbkit_core::compare::format_differences(&found)
+    );
     // The raw introspection keeps PostgreSQL's own spellings.
-    let users = introspected.tables.iter().find(|t| t.name == name("app.users")).expect("app.users");
+    let users = introspected
+        .tables
+        .iter()
+        .find(|t| t.name == name("app.users"))
+        .expect("app.users");
     assert_eq!(users.checks[0].expr, "(age >= 0)");
-    assert_eq!(users.columns[4].default.as_deref(), Some("'member'::app.role"));
+    assert_eq!(
+        users.columns[4].default.as_deref(),
+        Some("'member'::app.role")
+    );
     database.drop_now().await.expect("drop database");
 }
 
 #[tokio::test]
 async fn introspection_is_limited_to_the_schemas_asked_for() {
-    let database = TestDatabase::create("introspection_filter").await.expect("database");
+    let database = TestDatabase::create("introspection_filter")
+        .await
+        .expect("database");
     sqlx::raw_sql("CREATE SCHEMA app; CREATE TABLE app.a (x int); CREATE TABLE b (y int);")
         .execute(&database.pool)
         .await
@@ -115,7 +157,9 @@ async fn introspection_is_limited_to_the_schemas_asked_for() {
 
 #[tokio::test]
 async fn a_thousand_tables_introspect_as_declared() {
-    let database = TestDatabase::create("introspection_many").await.expect("database");
+    let database = TestDatabase::create("introspection_many")
+        .await
+        .expect("database");
     let mut sql = String::from("CREATE TYPE mood AS ENUM ('a', 'b');\n");
     for n in 0..1000 {
         sql.push_str(&format!(
@@ -124,7 +168,10 @@ async fn a_thousand_tables_introspect_as_declared() {
              CREATE INDEX t{n}_lower_name_idx ON t{n} (lower(name));\n"
         ));
     }
-    sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&database.pool).await.expect("create tables");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        .execute(&database.pool)
+        .await
+        .expect("create tables");
     let introspected = database.introspect().await.expect("introspect");
     let expected = schema(
         vec![enum_of("mood", &["a", "b"])],
@@ -138,18 +185,34 @@ async fn a_thousand_tables_introspect_as_declared() {
                         column("name", builtin("text")),
                         column("mood", enum_type("mood")).nullable().default("'a'"),
                         column("parent", builtin("bigint")).nullable(),
-                        column("created_at", builtin("timestamp with time zone")).nullable().default("now()"),
+                        column("created_at", builtin("timestamp with time zone"))
+                            .nullable()
+                            .default("now()"),
                     ],
                 )
                 .primary_key(&["id"])
                 .unique(&format!("{table_name}_name_key"), &["name"])
-                .foreign_key(&format!("{table_name}_parent_fkey"), &["parent"], &table_name, &["id"], NoAction, NoAction)
+                .foreign_key(
+                    &format!("{table_name}_parent_fkey"),
+                    &["parent"],
+                    &table_name,
+                    &["id"],
+                    NoAction,
+                    NoAction,
+                )
                 .check(&format!("{table_name}_check"), "parent <> id")
-                .index(index_on_expression(&format!("{table_name}_lower_name_idx"), "lower(name)"))
+                .index(index_on_expression(
+                    &format!("{table_name}_lower_name_idx"),
+                    "lower(name)",
+                ))
             })
             .collect(),
     );
     let found = dbkit_tests::differences(&expected, &introspected, true);
-    assert!(found.is_empty(), "{}", dbkit_core::compare::format_differences(&found));
+    assert!(
+        found.is_empty(),
+        "{}",
+        dbkit_core::compare::format_differences(&found)
+    );
     database.drop_now().await.expect("drop database");
 }

@@ -8,7 +8,10 @@ use std::time::{Duration, Instant};
 #[tokio::test]
 async fn shared_server_creates_serves_and_drops_databases() {
     let server = LocalServer::shared().expect("local server");
-    let (name, url) = server.create_unique_database("local_server").await.expect("create database");
+    let (name, url) = server
+        .create_unique_database("local_server")
+        .await
+        .expect("create database");
     let mut connection = sqlx::PgConnection::connect(&url).await.expect("connect");
     let (database, answer): (String, i32) = sqlx::query_as("SELECT current_database(), 40 + 2")
         .fetch_one(&mut connection)
@@ -16,20 +19,29 @@ async fn shared_server_creates_serves_and_drops_databases() {
         .expect("query");
     assert_eq!(database, name);
     assert_eq!(answer, 42);
-    let (superuser,): (bool,) = sqlx::query_as("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-        .fetch_one(&mut connection)
-        .await
-        .expect("role");
+    let (superuser,): (bool,) =
+        sqlx::query_as("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+            .fetch_one(&mut connection)
+            .await
+            .expect("role");
     assert!(superuser);
-    let (encoding,): (String,) = sqlx::query_as("SELECT pg_encoding_to_char(encoding) FROM pg_database WHERE datname = current_database()")
+    let (encoding,): (String,) = sqlx::query_as(
+        "SELECT pg_encoding_to_char(encoding) FROM pg_database WHERE datname = current_database()",
+    )
+    .fetch_one(&mut connection)
+    .await
+    .expect("encoding");
+    assert_eq!(encoding, "UTF8");
+    let (fsync,): (String,) = sqlx::query_as("SHOW fsync")
         .fetch_one(&mut connection)
         .await
-        .expect("encoding");
-    assert_eq!(encoding, "UTF8");
-    let (fsync,): (String,) = sqlx::query_as("SHOW fsync").fetch_one(&mut connection).await.expect("fsync");
+        .expect("fsync");
     assert_eq!(fsync, "off");
     server.drop_database(&name).await.expect("drop database");
-    assert!(sqlx::PgConnection::connect(&url).await.is_err(), "the dropped database still accepts connections");
+    assert!(
+        sqlx::PgConnection::connect(&url).await.is_err(),
+        "the dropped database still accepts connections"
+    );
 }
 
 #[tokio::test]
@@ -37,15 +49,25 @@ async fn a_dropped_server_stops_and_removes_its_directory() {
     let server = LocalServer::start().expect("local server");
     let directory = server.directory().to_path_buf();
     let port = server.port();
-    let url = server.create_database("owned_server_check").await.expect("create database");
+    let url = server
+        .create_database("owned_server_check")
+        .await
+        .expect("create database");
     let connection = sqlx::PgConnection::connect(&url).await.expect("connect");
     drop(connection);
     assert!(directory.join("data").join("PG_VERSION").exists());
     drop(server);
-    assert!(!directory.exists(), "{} is still there", directory.display());
+    assert!(
+        !directory.exists(),
+        "{} is still there",
+        directory.display()
+    );
     let deadline = Instant::now() + Duration::from_secs(10);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-        assert!(Instant::now() < deadline, "port {port} still accepts connections");
+        assert!(
+            Instant::now() < deadline,
+            "port {port} still accepts connections"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }

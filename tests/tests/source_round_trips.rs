@@ -5,7 +5,9 @@
 //! holds must be B and diff against B to nothing.
 
 use dbkit_core::model::{BaseType, Schema};
-use dbkit_tests::source::{EMPTY, check_round_trip, check_round_trip_both_ways, schema_from_valid_rust};
+use dbkit_tests::source::{
+    EMPTY, check_round_trip, check_round_trip_both_ways, schema_from_valid_rust,
+};
 use dbkit_tests::{TestDatabase, migration_between, round_trip, stored_as_snapshot};
 
 // ---------------------------------------------------------------------------
@@ -260,8 +262,14 @@ async fn tables_renamed_with_renamed_from_and_moved_to_another_schema() {
     "#;
     let first = schema_from_valid_rust(a);
     let second = schema_from_valid_rust(b);
-    let trip = round_trip(&first, &second).await.unwrap_or_else(|report| panic!("{report}"));
-    assert!(!trip.second_sql.contains("DROP TABLE"), "renames must not drop tables:\n{}", trip.second_sql);
+    let trip = round_trip(&first, &second)
+        .await
+        .unwrap_or_else(|report| panic!("{report}"));
+    assert!(
+        !trip.second_sql.contains("DROP TABLE"),
+        "renames must not drop tables:\n{}",
+        trip.second_sql
+    );
     trip.database.drop_now().await.expect("drop the database");
 }
 
@@ -304,7 +312,10 @@ async fn rows_survive_table_and_column_renames_and_a_move_to_another_schema() {
     let second = schema_from_valid_rust(b);
     let database = TestDatabase::create("renames").await.expect("database");
     let create = migration_between(&Schema::default(), &first).expect("first migration");
-    database.apply(&create).await.expect("apply the first migration");
+    database
+        .apply(&create)
+        .await
+        .expect("apply the first migration");
     sqlx::raw_sql(
         "INSERT INTO users (id, full_name, email) VALUES (1, 'Ada', 'ada@example.com'), (2, 'Grace', 'grace@example.com');
          INSERT INTO notes (body) VALUES ('kept');",
@@ -312,8 +323,13 @@ async fn rows_survive_table_and_column_renames_and_a_move_to_another_schema() {
     .execute(&database.pool)
     .await
     .expect("insert rows");
-    let rename = migration_between(&stored_as_snapshot(&first).expect("snapshot"), &second).expect("second migration");
-    assert!(!rename.sql.contains("DROP"), "a rename must not drop anything:\n{}", rename.sql);
+    let rename = migration_between(&stored_as_snapshot(&first).expect("snapshot"), &second)
+        .expect("second migration");
+    assert!(
+        !rename.sql.contains("DROP"),
+        "a rename must not drop anything:\n{}",
+        rename.sql
+    );
     database.apply(&rename).await.expect("apply the renames");
     let people: Vec<(i64, String, String)> =
         sqlx::query_as("SELECT id, \"display name\", login FROM people ORDER BY id")
@@ -327,12 +343,19 @@ async fn rows_survive_table_and_column_renames_and_a_move_to_another_schema() {
             (2, "Grace".to_string(), "grace@example.com".to_string()),
         ]
     );
-    let notes: Vec<(String,)> =
-        sqlx::query_as("SELECT body FROM archive.notes").fetch_all(&database.pool).await.expect("read notes");
+    let notes: Vec<(String,)> = sqlx::query_as("SELECT body FROM archive.notes")
+        .fetch_all(&database.pool)
+        .await
+        .expect("read notes");
     assert_eq!(notes, vec![("kept".to_string(),)]);
     let introspected = database.introspect().await.expect("introspect");
     let found = dbkit_tests::differences(&second, &introspected, true);
-    assert!(found.is_empty(), "{}{}", dbkit_core::compare::format_differences(&found), rename.sql);
+    assert!(
+        found.is_empty(),
+        "{}{}",
+        dbkit_core::compare::format_differences(&found),
+        rename.sql
+    );
     database.drop_now().await.expect("drop the database");
 }
 
@@ -408,9 +431,20 @@ async fn columns_renamed_with_renamed_from_and_with_column() {
     "#;
     let first = schema_from_valid_rust(a);
     let second = schema_from_valid_rust(b);
-    let trip = round_trip(&first, &second).await.unwrap_or_else(|report| panic!("{report}"));
-    assert_eq!(trip.second_sql.matches("RENAME COLUMN").count(), 3, "three renames:\n{}", trip.second_sql);
-    assert!(!trip.second_sql.contains("DROP"), "renames must not drop columns:\n{}", trip.second_sql);
+    let trip = round_trip(&first, &second)
+        .await
+        .unwrap_or_else(|report| panic!("{report}"));
+    assert_eq!(
+        trip.second_sql.matches("RENAME COLUMN").count(),
+        3,
+        "three renames:\n{}",
+        trip.second_sql
+    );
+    assert!(
+        !trip.second_sql.contains("DROP"),
+        "renames must not drop columns:\n{}",
+        trip.second_sql
+    );
     trip.database.drop_now().await.expect("drop the database");
 }
 
@@ -433,8 +467,14 @@ async fn a_field_renamed_in_rust_that_keeps_its_column_name_changes_nothing() {
     "#;
     let first = schema_from_valid_rust(a);
     let second = schema_from_valid_rust(b);
-    let trip = round_trip(&first, &second).await.unwrap_or_else(|report| panic!("{report}"));
-    assert_eq!(trip.second_sql.trim(), "", "nothing changed in the database");
+    let trip = round_trip(&first, &second)
+        .await
+        .unwrap_or_else(|report| panic!("{report}"));
+    assert_eq!(
+        trip.second_sql.trim(),
+        "",
+        "nothing changed in the database"
+    );
     trip.database.drop_now().await.expect("drop the database");
 }
 
@@ -800,7 +840,10 @@ const EVERY_RUST_TYPE: &[(&str, &str)] = &[
     ("Vec<i64>", "bigint[]"),
     ("Vec<Option<i32>>", "integer[]"),
     ("Vec<uuid::Uuid>", "uuid[]"),
-    ("Vec<chrono::DateTime<chrono::Utc>>", "timestamp with time zone[]"),
+    (
+        "Vec<chrono::DateTime<chrono::Utc>>",
+        "timestamp with time zone[]",
+    ),
     ("Vec<serde_json::Value>", "jsonb[]"),
     ("Option<i32>", "integer"),
     ("Option<Vec<u8>>", "bytea"),
@@ -824,12 +867,16 @@ const SQL_TYPES: &[(&str, &str)] = &[
 
 #[tokio::test]
 async fn every_rust_type_of_the_mapping_table_has_its_format_type_spelling() {
-    let mut source = String::from("#[derive(PgEnum)]\npub enum Mood { Ok }\n\n#[derive(Table)]\npub struct EveryType {\n");
+    let mut source = String::from(
+        "#[derive(PgEnum)]\npub enum Mood { Ok }\n\n#[derive(Table)]\npub struct EveryType {\n",
+    );
     for (index, (rust, _)) in EVERY_RUST_TYPE.iter().enumerate() {
         source.push_str(&format!("    pub mapped_{index}: {rust},\n"));
     }
     for (index, (sql, _)) in SQL_TYPES.iter().enumerate() {
-        source.push_str(&format!("    #[dbkit(sql_type = \"{sql}\")]\n    pub written_{index}: String,\n"));
+        source.push_str(&format!(
+            "    #[dbkit(sql_type = \"{sql}\")]\n    pub written_{index}: String,\n"
+        ));
     }
     source.push_str("}\n");
 
@@ -839,10 +886,16 @@ async fn every_rust_type_of_the_mapping_table_has_its_format_type_spelling() {
     for (index, (rust, expected)) in EVERY_RUST_TYPE.iter().enumerate() {
         let column = table.column(&format!("mapped_{index}")).expect("column");
         assert_eq!(spelling(&column.ty), *expected, "the spelling of `{rust}`");
-        assert_eq!(column.nullable, rust.starts_with("Option<"), "the nullability of `{rust}`");
+        assert_eq!(
+            column.nullable,
+            rust.starts_with("Option<"),
+            "the nullability of `{rust}`"
+        );
     }
 
-    let trip = round_trip(&Schema::default(), &schema).await.unwrap_or_else(|report| panic!("{report}"));
+    let trip = round_trip(&Schema::default(), &schema)
+        .await
+        .unwrap_or_else(|report| panic!("{report}"));
     let printed: Vec<(String, String)> = sqlx::query_as(
         "SELECT attname::text, format_type(atttypid, atttypmod) FROM pg_attribute
          WHERE attrelid = 'public.every_type'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
@@ -854,7 +907,12 @@ async fn every_rust_type_of_the_mapping_table_has_its_format_type_spelling() {
         .iter()
         .enumerate()
         .map(|(index, (_, spelling))| (format!("mapped_{index}"), spelling.to_string()))
-        .chain(SQL_TYPES.iter().enumerate().map(|(index, (_, spelling))| (format!("written_{index}"), spelling.to_string())))
+        .chain(
+            SQL_TYPES
+                .iter()
+                .enumerate()
+                .map(|(index, (_, spelling))| (format!("written_{index}"), spelling.to_string())),
+        )
         .collect();
     assert_eq!(printed, expected);
     trip.database.drop_now().await.expect("drop the database");
@@ -902,7 +960,9 @@ const TYPE_CHANGES: &[(&str, &str)] = &[
 
 #[tokio::test]
 async fn columns_change_between_rust_types_that_postgresql_can_cast() {
-    let mut a = String::from("#[derive(PgEnum)]\npub enum Mood { Ok }\n\n#[derive(Table)]\npub struct Changes {\n");
+    let mut a = String::from(
+        "#[derive(PgEnum)]\npub enum Mood { Ok }\n\n#[derive(Table)]\npub struct Changes {\n",
+    );
     let mut b = a.clone();
     for (index, (from, to)) in TYPE_CHANGES.iter().enumerate() {
         a.push_str(&format!("    pub c_{index}: {from},\n"));
@@ -1041,8 +1101,18 @@ async fn a_migration_outside_a_transaction_keeps_comments_of_several_paragraphs(
     "#;
     let first = schema_from_valid_rust(a);
     let second = schema_from_valid_rust(b);
-    assert_eq!(second.tables[0].comment.as_deref(), Some("People.\n\n\nMore about people."));
-    let trip = round_trip(&first, &second).await.unwrap_or_else(|report| panic!("{report}"));
-    assert!(trip.second_sql.starts_with(dbkit_core::render::NO_TRANSACTION_MARKER), "{}", trip.second_sql);
+    assert_eq!(
+        second.tables[0].comment.as_deref(),
+        Some("People.\n\n\nMore about people.")
+    );
+    let trip = round_trip(&first, &second)
+        .await
+        .unwrap_or_else(|report| panic!("{report}"));
+    assert!(
+        trip.second_sql
+            .starts_with(dbkit_core::render::NO_TRANSACTION_MARKER),
+        "{}",
+        trip.second_sql
+    );
     trip.database.drop_now().await.expect("drop the database");
 }

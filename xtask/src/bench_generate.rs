@@ -23,7 +23,10 @@ struct Options {
 }
 
 fn parse_options(args: &[String]) -> Result<Options> {
-    let mut options = Options { runs: DEFAULT_RUNS, keep: None };
+    let mut options = Options {
+        runs: DEFAULT_RUNS,
+        keep: None,
+    };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -86,7 +89,10 @@ pub fn run(args: &[String]) -> Result<()> {
     let migrations = workspace.join("migrations");
     let initial_files = list_migration_files(&migrations)?;
     if initial_files.is_empty() {
-        bail!("the initial generate wrote no migration in {}", migrations.display());
+        bail!(
+            "the initial generate wrote no migration in {}",
+            migrations.display()
+        );
     }
 
     let mut no_change = Vec::new();
@@ -116,13 +122,24 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     std::fs::write(&changed_crate, original)?;
 
-    print_report(&[("(a) no change", &no_change), ("(b) one column added to 20 tables", &one_column)]);
+    print_report(&[
+        ("(a) no change", &no_change),
+        ("(b) one column added to 20 tables", &one_column),
+    ]);
     Ok(())
 }
 
 fn build_release_binary(root: &Path) -> Result<PathBuf> {
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["build", "--release", "--quiet", "--package", "cargo-dbkit", "--bin", "cargo-dbkit"])
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "--package",
+            "cargo-dbkit",
+            "--bin",
+            "cargo-dbkit",
+        ])
         .current_dir(root)
         .status()
         .context("failed to run cargo build")?;
@@ -192,7 +209,10 @@ fn write_synthetic_workspace(workspace: &Path, runtime: &Path) -> Result<usize> 
         let directory = workspace.join(format!("crates/c{crate_index:02}/src"));
         std::fs::create_dir_all(&directory)?;
         std::fs::write(
-            directory.parent().map(|p| p.join("Cargo.toml")).unwrap_or_default(),
+            directory
+                .parent()
+                .map(|p| p.join("Cargo.toml"))
+                .unwrap_or_default(),
             format!(
                 "[package]\nname = \"c{crate_index:02}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n\
                  [dependencies]\ndbkit-runtime = {{ path = {:?} }}\n",
@@ -271,7 +291,9 @@ pub struct C{crate_index:02}T{table_index:02} {{
 "#
     );
     if extra {
-        out.push_str("    /// Added by the benchmark's change.\n    pub extra_note: Option<String>,\n");
+        out.push_str(
+            "    /// Added by the benchmark's change.\n    pub extra_note: Option<String>,\n",
+        );
     }
     out.push_str("}\n");
 }

@@ -6,8 +6,8 @@ use crate::discovery::{Workspace, display_path, load_workspace, schema_source_fi
 use crate::errors::{CliError, Outcome};
 use crate::generate_inputs::Prefetch;
 use crate::migrations_folder::{
-    MigrationsFolder, NewMigrationFiles, SNAPSHOT_DIRECTORY, remove_orphan_snapshots, sanitize_migration_name,
-    write_migration_atomically,
+    MigrationsFolder, NewMigrationFiles, SNAPSHOT_DIRECTORY, remove_orphan_snapshots,
+    sanitize_migration_name, write_migration_atomically,
 };
 use crate::schema_loading::CodeSchema;
 use crate::terminal::{Output, ask_choice, is_interactive, start_spinner};
@@ -17,7 +17,11 @@ use dbkit_core::render::render_migration;
 use dbkit_core::snapshot::{self, Snapshot};
 
 /// Runs `cargo dbkit generate`.
-pub fn run_generate(global: &GlobalOptions, arguments: &GenerateArgs, output: Output) -> Result<Outcome, CliError> {
+pub fn run_generate(
+    global: &GlobalOptions,
+    arguments: &GenerateArgs,
+    output: Output,
+) -> Result<Outcome, CliError> {
     // Reading and parsing start from the previous run's inputs while
     // `cargo metadata` runs; only what it confirms is used.
     let prefetch = Prefetch::start(global.manifest_path.as_deref());
@@ -27,7 +31,11 @@ pub fn run_generate(global: &GlobalOptions, arguments: &GenerateArgs, output: Ou
     let files = schema_source_files(&workspace)?;
     let (code, mut folder) = prefetch.finish(&workspace, &files)?;
     drop(spinner);
-    tracing::info!(files = files.len(), parsed = code.parsed_file_count, "read the schema code");
+    tracing::info!(
+        files = files.len(),
+        parsed = code.parsed_file_count,
+        "read the schema code"
+    );
     for orphan in &folder.orphan_snapshot_display_paths {
         output.warning(&format!(
             "ignoring {orphan}: it has no SQL file beside it (an interrupted `cargo dbkit generate`); the next migration replaces it"
@@ -38,7 +46,14 @@ pub fn run_generate(global: &GlobalOptions, arguments: &GenerateArgs, output: Ou
     let renames = parse_renames(&arguments.rename, &previous_schema, &code.schema)?;
 
     if arguments.check {
-        return check(&workspace, &folder, &previous_schema, &code.schema, renames, output);
+        return check(
+            &workspace,
+            &folder,
+            &previous_schema,
+            &code.schema,
+            renames,
+            output,
+        );
     }
     for unsnapshotted in folder.migrations_after_latest_snapshot() {
         output.warning(&format!(
@@ -57,7 +72,16 @@ pub fn run_generate(global: &GlobalOptions, arguments: &GenerateArgs, output: Ou
         }
         let name = sanitize_migration_name(arguments.name.as_deref().unwrap_or("custom"));
         let sql = custom_migration_text();
-        return write_next_migration(&workspace, &folder, &name, sql, previous_schema, 0, &[], output);
+        return write_next_migration(
+            &workspace,
+            &folder,
+            &name,
+            sql,
+            previous_schema,
+            0,
+            &[],
+            output,
+        );
     }
     if changes.is_empty() {
         let matched = folder
@@ -71,7 +95,12 @@ pub fn run_generate(global: &GlobalOptions, arguments: &GenerateArgs, output: Ou
     // What the writing does not need goes before it allocates the snapshot.
     drop(changes);
     drop(previous_schema);
-    let name = sanitize_migration_name(arguments.name.as_deref().unwrap_or(&rendered.suggested_name));
+    let name = sanitize_migration_name(
+        arguments
+            .name
+            .as_deref()
+            .unwrap_or(&rendered.suggested_name),
+    );
     let statement_count = count_statements(&rendered.sql);
     write_next_migration(
         &workspace,
@@ -87,7 +116,9 @@ pub fn run_generate(global: &GlobalOptions, arguments: &GenerateArgs, output: Ou
 
 fn warn_about_workspace(workspace: &Workspace, output: Output) {
     if workspace.schema_crates.is_empty() {
-        output.warning("no workspace member depends on dbkit-runtime, so there is no schema code to read");
+        output.warning(
+            "no workspace member depends on dbkit-runtime, so there is no schema code to read",
+        );
     }
 }
 
@@ -103,11 +134,19 @@ fn custom_migration_text() -> String {
 /// blocks of comments only (the header) do not count.
 fn count_statements(sql: &str) -> usize {
     sql.split("\n\n")
-        .filter(|block| block.lines().any(|line| !line.trim().is_empty() && !line.trim_start().starts_with("--")))
+        .filter(|block| {
+            block
+                .lines()
+                .any(|line| !line.trim().is_empty() && !line.trim_start().starts_with("--"))
+        })
         .count()
 }
 
-fn parse_renames(arguments: &[String], old: &Schema, new: &Schema) -> Result<Vec<Rename>, CliError> {
+fn parse_renames(
+    arguments: &[String],
+    old: &Schema,
+    new: &Schema,
+) -> Result<Vec<Rename>, CliError> {
     let mut renames = Vec::new();
     let mut diagnostics = Vec::new();
     for argument in arguments {
@@ -119,7 +158,11 @@ fn parse_renames(arguments: &[String], old: &Schema, new: &Schema) -> Result<Vec
             ),
         }
     }
-    if diagnostics.is_empty() { Ok(renames) } else { Err(CliError::Diagnostics(diagnostics)) }
+    if diagnostics.is_empty() {
+        Ok(renames)
+    } else {
+        Err(CliError::Diagnostics(diagnostics))
+    }
 }
 
 /// An answer given on the terminal to one disappeared table or column.
@@ -141,17 +184,27 @@ fn diff_settling_ambiguities(
     let mut confirmed_drops: Vec<Dropped> = Vec::new();
     // Each round answers at least one new question, and there are finitely many.
     loop {
-        let options = DiffOptions { renames: renames.clone(), assume_drop_and_create: false };
+        let options = DiffOptions {
+            renames: renames.clone(),
+            assume_drop_and_create: false,
+        };
         let ambiguities = match diff(old, new, &options) {
             Ok(changes) => return Ok(changes),
             Err(ambiguities) => ambiguities,
         };
         let open: Vec<Ambiguity> = ambiguities
             .into_iter()
-            .filter(|ambiguity| !dropped_items(ambiguity).iter().all(|item| confirmed_drops.contains(item)))
+            .filter(|ambiguity| {
+                !dropped_items(ambiguity)
+                    .iter()
+                    .all(|item| confirmed_drops.contains(item))
+            })
             .collect();
         if open.is_empty() {
-            let options = DiffOptions { renames, assume_drop_and_create: true };
+            let options = DiffOptions {
+                renames,
+                assume_drop_and_create: true,
+            };
             return diff(old, new, &options).map_err(|remaining| ambiguity_error(&remaining, code));
         }
         if !is_interactive() {
@@ -166,9 +219,10 @@ fn diff_settling_ambiguities(
 fn dropped_items(ambiguity: &Ambiguity) -> Vec<Dropped> {
     match ambiguity {
         Ambiguity::Tables { dropped, .. } => dropped.iter().cloned().map(Dropped::Table).collect(),
-        Ambiguity::Columns { table, dropped, .. } => {
-            dropped.iter().map(|column| Dropped::Column(table.clone(), column.clone())).collect()
-        }
+        Ambiguity::Columns { table, dropped, .. } => dropped
+            .iter()
+            .map(|column| Dropped::Column(table.clone(), column.clone()))
+            .collect(),
     }
 }
 
@@ -180,7 +234,9 @@ fn ask_about_ambiguity(
     output: Output,
 ) -> Result<(), CliError> {
     let unanswered = |error: std::io::Error| {
-        CliError::Diagnostics(vec![Diagnostic::error(format!("could not read the answer: {error}"))])
+        CliError::Diagnostics(vec![Diagnostic::error(format!(
+            "could not read the answer: {error}"
+        ))])
     };
     match ambiguity {
         Ambiguity::Tables { dropped, created } => {
@@ -189,40 +245,60 @@ fn ask_about_ambiguity(
                 if confirmed_drops.contains(&Dropped::Table(old_table.clone())) {
                     continue;
                 }
-                let mut choices: Vec<String> =
-                    still_free.iter().map(|new_table| format!("renamed to `{new_table}`")).collect();
+                let mut choices: Vec<String> = still_free
+                    .iter()
+                    .map(|new_table| format!("renamed to `{new_table}`"))
+                    .collect();
                 choices.push(format!("dropped: `{old_table}` and its data are deleted"));
-                let question = format!("table `{old_table}` is gone from the code. Was it renamed?");
+                let question =
+                    format!("table `{old_table}` is gone from the code. Was it renamed?");
                 let answer = ask_choice(&question, &choices).map_err(unanswered)?;
                 match answer {
                     Some(index) if index < still_free.len() => {
                         let to = still_free.remove(index);
                         output.line(&format!("  renaming `{old_table}` to `{to}`"));
-                        renames.push(Rename::Table { from: old_table.clone(), to });
+                        renames.push(Rename::Table {
+                            from: old_table.clone(),
+                            to,
+                        });
                     }
                     Some(_) => confirmed_drops.push(Dropped::Table(old_table.clone())),
                     None => return Err(ambiguity_error(std::slice::from_ref(ambiguity), code)),
                 }
             }
         }
-        Ambiguity::Columns { table, dropped, created } => {
+        Ambiguity::Columns {
+            table,
+            dropped,
+            created,
+        } => {
             let mut still_free: Vec<String> = created.clone();
             for old_column in dropped {
                 if confirmed_drops.contains(&Dropped::Column(table.clone(), old_column.clone())) {
                     continue;
                 }
-                let mut choices: Vec<String> =
-                    still_free.iter().map(|new_column| format!("renamed to `{new_column}`")).collect();
+                let mut choices: Vec<String> = still_free
+                    .iter()
+                    .map(|new_column| format!("renamed to `{new_column}`"))
+                    .collect();
                 choices.push(format!("dropped: the values of `{old_column}` are deleted"));
-                let question = format!("column `{old_column}` of table `{table}` is gone from the code. Was it renamed?");
+                let question = format!(
+                    "column `{old_column}` of table `{table}` is gone from the code. Was it renamed?"
+                );
                 let answer = ask_choice(&question, &choices).map_err(unanswered)?;
                 match answer {
                     Some(index) if index < still_free.len() => {
                         let to = still_free.remove(index);
                         output.line(&format!("  renaming `{table}`.`{old_column}` to `{to}`"));
-                        renames.push(Rename::Column { table: table.clone(), from: old_column.clone(), to });
+                        renames.push(Rename::Column {
+                            table: table.clone(),
+                            from: old_column.clone(),
+                            to,
+                        });
                     }
-                    Some(_) => confirmed_drops.push(Dropped::Column(table.clone(), old_column.clone())),
+                    Some(_) => {
+                        confirmed_drops.push(Dropped::Column(table.clone(), old_column.clone()))
+                    }
                     None => return Err(ambiguity_error(std::slice::from_ref(ambiguity), code)),
                 }
             }
@@ -233,11 +309,19 @@ fn ask_about_ambiguity(
 
 /// `users` for `public.users`, `catalog.products` otherwise: what `--rename` accepts.
 fn short_table_name(name: &QualifiedName) -> String {
-    if name.schema == "public" { name.name.clone() } else { name.to_string() }
+    if name.schema == "public" {
+        name.name.clone()
+    } else {
+        name.to_string()
+    }
 }
 
 fn backticked<T: std::fmt::Display>(names: &[T]) -> String {
-    names.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", ")
+    names
+        .iter()
+        .map(|name| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The error for tables or columns that may have been renamed, pointing at
@@ -298,7 +382,10 @@ fn ambiguity_error(ambiguities: &[Ambiguity], code: &CodeSchema) -> CliError {
             }
         })
         .collect();
-    CliError::Schema { diagnostics, sources: code.sources.clone() }
+    CliError::Schema {
+        diagnostics,
+        sources: code.sources.clone(),
+    }
 }
 
 /// `--check`: nothing is written; a finding when the code and the migrations disagree.
@@ -322,9 +409,13 @@ fn check(
                 )),
         );
     }
-    let options = DiffOptions { renames, assume_drop_and_create: true };
-    let generate_help =
-        format!("run `cargo dbkit generate`, review the file it writes in {migrations_display}/ and commit it");
+    let options = DiffOptions {
+        renames,
+        assume_drop_and_create: true,
+    };
+    let generate_help = format!(
+        "run `cargo dbkit generate`, review the file it writes in {migrations_display}/ and commit it"
+    );
     match diff(previous_schema, code_schema, &options) {
         Ok(changes) if changes.is_empty() => {}
         Ok(changes) => {
@@ -358,7 +449,10 @@ fn check(
         }
     }
     if findings.is_empty() {
-        output.status("Checked", &format!("the schema code and {migrations_display}/ agree"));
+        output.status(
+            "Checked",
+            &format!("the schema code and {migrations_display}/ agree"),
+        );
         return Ok(Outcome::Success);
     }
     let sources = crate::diagnostics::SourceTexts::new();
@@ -377,49 +471,114 @@ pub fn describe_change(change: &Change) -> String {
     match change {
         Change::CreateSchema { name } => format!("create schema \"{name}\""),
         Change::DropSchema { name } => format!("drop schema \"{name}\""),
-        Change::CreateEnum { enum_type } => format!("create enum type {}", quote_qualified(&enum_type.name)),
+        Change::CreateEnum { enum_type } => {
+            format!("create enum type {}", quote_qualified(&enum_type.name))
+        }
         Change::DropEnum { name, .. } => format!("drop enum type {}", quote_qualified(name)),
-        Change::AddEnumValue { name, value, .. } => format!("add '{value}' to enum type {}", quote_qualified(name)),
-        Change::RecreateEnum { name, .. } => format!("change the values of enum type {}", quote_qualified(name)),
-        Change::SetEnumComment { name, .. } => format!("comment on enum type {}", quote_qualified(name)),
+        Change::AddEnumValue { name, value, .. } => {
+            format!("add '{value}' to enum type {}", quote_qualified(name))
+        }
+        Change::RecreateEnum { name, .. } => {
+            format!("change the values of enum type {}", quote_qualified(name))
+        }
+        Change::SetEnumComment { name, .. } => {
+            format!("comment on enum type {}", quote_qualified(name))
+        }
         Change::CreateTable { table } => format!("create table {}", quote_qualified(&table.name)),
         Change::DropTable { name } => format!("drop table {}", quote_qualified(name)),
-        Change::RenameTable { from, to } => format!("rename table {} to {}", quote_qualified(from), quote_qualified(to)),
-        Change::SetTableComment { table, .. } => format!("comment on table {}", quote_qualified(table)),
-        Change::AddColumn { table, column } => format!("add column {}", quote_column(table, &column.name)),
-        Change::DropColumn { table, column, .. } => format!("drop column {}", quote_column(table, column)),
+        Change::RenameTable { from, to } => format!(
+            "rename table {} to {}",
+            quote_qualified(from),
+            quote_qualified(to)
+        ),
+        Change::SetTableComment { table, .. } => {
+            format!("comment on table {}", quote_qualified(table))
+        }
+        Change::AddColumn { table, column } => {
+            format!("add column {}", quote_column(table, &column.name))
+        }
+        Change::DropColumn { table, column, .. } => {
+            format!("drop column {}", quote_column(table, column))
+        }
         Change::RenameColumn { table, from, to } => {
             format!("rename column {} to \"{to}\"", quote_column(table, from))
         }
-        Change::AlterColumnType { table, column, .. } => format!("change the type of column {}", quote_column(table, column)),
-        Change::SetNotNull { table, column } => format!("set NOT NULL on column {}", quote_column(table, column)),
-        Change::DropNotNull { table, column } => format!("drop NOT NULL on column {}", quote_column(table, column)),
-        Change::SetDefault { table, column, .. } => format!("set the default of column {}", quote_column(table, column)),
-        Change::DropDefault { table, column } => format!("drop the default of column {}", quote_column(table, column)),
-        Change::AddIdentity { table, column, .. } | Change::SetIdentityKind { table, column, .. } => {
+        Change::AlterColumnType { table, column, .. } => {
+            format!("change the type of column {}", quote_column(table, column))
+        }
+        Change::SetNotNull { table, column } => {
+            format!("set NOT NULL on column {}", quote_column(table, column))
+        }
+        Change::DropNotNull { table, column } => {
+            format!("drop NOT NULL on column {}", quote_column(table, column))
+        }
+        Change::SetDefault { table, column, .. } => {
+            format!("set the default of column {}", quote_column(table, column))
+        }
+        Change::DropDefault { table, column } => {
+            format!("drop the default of column {}", quote_column(table, column))
+        }
+        Change::AddIdentity { table, column, .. }
+        | Change::SetIdentityKind { table, column, .. } => {
             format!("make column {} an identity", quote_column(table, column))
         }
-        Change::DropIdentity { table, column } => format!("drop the identity of column {}", quote_column(table, column)),
-        Change::AddSerial { table, column, .. } => format!("make column {} serial", quote_column(table, column)),
-        Change::DropSerial { table, column } => format!("drop the sequence of column {}", quote_column(table, column)),
+        Change::DropIdentity { table, column } => format!(
+            "drop the identity of column {}",
+            quote_column(table, column)
+        ),
+        Change::AddSerial { table, column, .. } => {
+            format!("make column {} serial", quote_column(table, column))
+        }
+        Change::DropSerial { table, column } => format!(
+            "drop the sequence of column {}",
+            quote_column(table, column)
+        ),
         Change::DropGeneratedExpression { table, column } => {
             format!("make column {} a plain column", quote_column(table, column))
         }
-        Change::SetColumnComment { table, column, .. } => format!("comment on column {}", quote_column(table, column)),
+        Change::SetColumnComment { table, column, .. } => {
+            format!("comment on column {}", quote_column(table, column))
+        }
         Change::AddPrimaryKey { table, primary_key } => {
-            format!("add primary key \"{}\" on {}", primary_key.name, quote_qualified(table))
+            format!(
+                "add primary key \"{}\" on {}",
+                primary_key.name,
+                quote_qualified(table)
+            )
         }
-        Change::DropPrimaryKey { table, name } => format!("drop primary key \"{name}\" on {}", quote_qualified(table)),
+        Change::DropPrimaryKey { table, name } => {
+            format!("drop primary key \"{name}\" on {}", quote_qualified(table))
+        }
         Change::AddForeignKey { table, foreign_key } => {
-            format!("add foreign key \"{}\" on {}", foreign_key.name, quote_qualified(table))
+            format!(
+                "add foreign key \"{}\" on {}",
+                foreign_key.name,
+                quote_qualified(table)
+            )
         }
-        Change::DropForeignKey { table, name } => format!("drop foreign key \"{name}\" on {}", quote_qualified(table)),
-        Change::AddUnique { table, unique } => format!("add unique constraint \"{}\" on {}", unique.name, quote_qualified(table)),
-        Change::DropUnique { table, name } => format!("drop unique constraint \"{name}\" on {}", quote_qualified(table)),
-        Change::AddCheck { table, check } => format!("add check \"{}\" on {}", check.name, quote_qualified(table)),
-        Change::DropCheck { table, name } => format!("drop check \"{name}\" on {}", quote_qualified(table)),
+        Change::DropForeignKey { table, name } => {
+            format!("drop foreign key \"{name}\" on {}", quote_qualified(table))
+        }
+        Change::AddUnique { table, unique } => format!(
+            "add unique constraint \"{}\" on {}",
+            unique.name,
+            quote_qualified(table)
+        ),
+        Change::DropUnique { table, name } => format!(
+            "drop unique constraint \"{name}\" on {}",
+            quote_qualified(table)
+        ),
+        Change::AddCheck { table, check } => {
+            format!("add check \"{}\" on {}", check.name, quote_qualified(table))
+        }
+        Change::DropCheck { table, name } => {
+            format!("drop check \"{name}\" on {}", quote_qualified(table))
+        }
         Change::RenameConstraint { table, from, to } => {
-            format!("rename constraint \"{from}\" on {} to \"{to}\"", quote_qualified(table))
+            format!(
+                "rename constraint \"{from}\" on {} to \"{to}\"",
+                quote_qualified(table)
+            )
         }
         Change::CreateIndex { index, .. } => format!("create index \"{}\"", index.name),
         Change::DropIndex { name, .. } => format!("drop index \"{name}\""),
@@ -441,8 +600,11 @@ fn write_next_migration(
 ) -> Result<Outcome, CliError> {
     let version = folder.next_version();
     let sql_file_name = snapshot::migration_file_name(version, name);
-    let parent = folder.latest_snapshot().map(|(_, snapshot)| snapshot.id.clone());
-    let (_, snapshot_text) = Snapshot::with_json(version, &sql_file_name, parent.as_deref(), schema);
+    let parent = folder
+        .latest_snapshot()
+        .map(|(_, snapshot)| snapshot.id.clone());
+    let (_, snapshot_text) =
+        Snapshot::with_json(version, &sql_file_name, parent.as_deref(), schema);
     let files = NewMigrationFiles {
         sql_path: workspace.migrations_directory.join(&sql_file_name),
         sql_text: sql,

@@ -7,7 +7,11 @@ use crate::errors::{CliError, Outcome};
 use crate::terminal::Output;
 
 /// Runs one subcommand.
-pub fn run_command(global: &GlobalOptions, command: &Command, output: Output) -> Result<Outcome, CliError> {
+pub fn run_command(
+    global: &GlobalOptions,
+    command: &Command,
+    output: Output,
+) -> Result<Outcome, CliError> {
     match command {
         Command::Generate(arguments) => generate::run_generate(global, arguments, output),
     }

@@ -1,8 +1,8 @@
 //! The catalog queries and how their rows become the schema model.
 
 use dbkit_core::model::{
-    BaseType, Check, Column, ColumnType, Enum, ForeignKey, ForeignKeyAction, Identity, Index, IndexKey,
-    PrimaryKey, QualifiedName, Schema, Table, Unique,
+    BaseType, Check, Column, ColumnType, Enum, ForeignKey, ForeignKeyAction, Identity, Index,
+    IndexKey, PrimaryKey, QualifiedName, Schema, Table, Unique,
 };
 use sqlx::PgPool;
 use std::collections::BTreeMap;
@@ -190,11 +190,23 @@ type ConstraintRow = (
     String,
     Option<String>,
 );
-type IndexRow = (i64, String, bool, String, bool, Vec<String>, Vec<String>, Option<String>);
+type IndexRow = (
+    i64,
+    String,
+    bool,
+    String,
+    bool,
+    Vec<String>,
+    Vec<String>,
+    Option<String>,
+);
 
 /// Reads the schemas named in `schemas` (every user schema when `None`)
 /// into the model, canonicalised (sorted) like a declared schema.
-pub async fn introspect(pool: &PgPool, schemas: Option<&[String]>) -> Result<Schema, IntrospectError> {
+pub async fn introspect(
+    pool: &PgPool,
+    schemas: Option<&[String]>,
+) -> Result<Schema, IntrospectError> {
     let mut schema_names: Vec<String> = sqlx::query_scalar(SCHEMAS_QUERY)
         .fetch_all(pool)
         .await
@@ -233,7 +245,9 @@ pub async fn introspect(pool: &PgPool, schemas: Option<&[String]>) -> Result<Sch
     for row in column_rows {
         let table_oid = row.0;
         let column = column_from_row(row);
-        table_entry(&mut tables, table_oid, "a column")?.columns.push(column);
+        table_entry(&mut tables, table_oid, "a column")?
+            .columns
+            .push(column);
     }
     for row in constraint_rows {
         let table_oid = row.0;
@@ -242,11 +256,16 @@ pub async fn introspect(pool: &PgPool, schemas: Option<&[String]>) -> Result<Sch
     for row in index_rows {
         let table_oid = row.0;
         let index = index_from_row(row);
-        table_entry(&mut tables, table_oid, "an index")?.indexes.push(index);
+        table_entry(&mut tables, table_oid, "an index")?
+            .indexes
+            .push(index);
     }
 
     let mut schema = Schema {
-        schemas: schema_names.into_iter().filter(|name| name != "public").collect(),
+        schemas: schema_names
+            .into_iter()
+            .filter(|name| name != "public")
+            .collect(),
         enums: enum_rows.into_iter().map(enum_from_row).collect(),
         tables: tables.into_values().collect(),
     };
@@ -259,13 +278,20 @@ fn table_entry<'a>(
     oid: i64,
     what: &str,
 ) -> Result<&'a mut Table, IntrospectError> {
-    tables.get_mut(&oid).ok_or_else(|| IntrospectError::UnexpectedCatalog {
-        detail: format!("{what} of a table (oid {oid}) that the table query did not return"),
-    })
+    tables
+        .get_mut(&oid)
+        .ok_or_else(|| IntrospectError::UnexpectedCatalog {
+            detail: format!("{what} of a table (oid {oid}) that the table query did not return"),
+        })
 }
 
 fn enum_from_row((schema, name, values, comment): EnumRow) -> Enum {
-    Enum { name: QualifiedName::new(schema, name), values, comment, source: None }
+    Enum {
+        name: QualifiedName::new(schema, name),
+        values,
+        comment,
+        source: None,
+    }
 }
 
 fn table_from_row((oid, schema, name, comment): TableRow) -> (i64, Table) {
@@ -314,7 +340,9 @@ fn column_from_row(row: ColumnRow) -> Column {
     let serial = identity.is_none()
         && !is_generated
         && owns_sequence
-        && default.as_deref().is_some_and(|text| text.starts_with("nextval("));
+        && default
+            .as_deref()
+            .is_some_and(|text| text.starts_with("nextval("));
     let (default, generated) = if is_generated {
         (None, default)
     } else if serial {
@@ -324,7 +352,10 @@ fn column_from_row(row: ColumnRow) -> Column {
     };
     Column {
         name,
-        ty: ColumnType { base, array_dims: u8::from(is_array) },
+        ty: ColumnType {
+            base,
+            array_dims: u8::from(is_array),
+        },
         nullable: !not_null,
         default,
         identity,
@@ -362,11 +393,17 @@ fn add_constraint(table: &mut Table, row: ConstraintRow) -> Result<(), Introspec
     match kind.as_str() {
         "p" => table.primary_key = Some(PrimaryKey { name, columns }),
         "u" => table.uniques.push(Unique { name, columns }),
-        "c" => table.checks.push(Check { name, expr: check_expression.unwrap_or_default() }),
+        "c" => table.checks.push(Check {
+            name,
+            expr: check_expression.unwrap_or_default(),
+        }),
         "f" => {
             let (Some(schema), Some(referenced)) = (referenced_schema, referenced_table) else {
                 return Err(IntrospectError::UnexpectedCatalog {
-                    detail: format!("a foreign key `{name}` on {} without a referenced table", table.name),
+                    detail: format!(
+                        "a foreign key `{name}` on {} without a referenced table",
+                        table.name
+                    ),
                 });
             };
             table.foreign_keys.push(ForeignKey {
@@ -395,5 +432,11 @@ fn index_from_row(row: IndexRow) -> Index {
     } else {
         IndexKey::Columns(columns)
     };
-    Index { name, key, unique, method, predicate }
+    Index {
+        name,
+        key,
+        unique,
+        method,
+        predicate,
+    }
 }

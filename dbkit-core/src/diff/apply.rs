@@ -313,12 +313,7 @@ fn find_column_mut<'a>(
         .find(|existing| existing.name == column)
 }
 
-fn rename_table(
-    schema: &mut Schema,
-    order: TableOrder,
-    from: &QualifiedName,
-    to: &QualifiedName,
-) {
+fn rename_table(schema: &mut Schema, order: TableOrder, from: &QualifiedName, to: &QualifiedName) {
     if find_table_index(schema, order, to).is_some() {
         return;
     }
@@ -386,12 +381,7 @@ fn rename_column(
 
 /// Drops a column and, as PostgreSQL does, the constraints and column
 /// indexes of its table that involve it.
-fn drop_column(
-    schema: &mut Schema,
-    order: TableOrder,
-    table_name: &QualifiedName,
-    column: &str,
-) {
+fn drop_column(schema: &mut Schema, order: TableOrder, table_name: &QualifiedName, column: &str) {
     let Some(table) = find_table_mut(schema, order, table_name) else {
         return;
     };

@@ -25,7 +25,9 @@ pub(crate) fn table<'a>(schema: &'a Schema, name: &QualifiedName) -> Option<&'a 
 
 /// The enum named `name` of a canonical schema.
 pub(crate) fn enum_type<'a>(schema: &'a Schema, name: &QualifiedName) -> Option<&'a Enum> {
-    let index = schema.enums.partition_point(|enum_type| enum_type.name < *name);
+    let index = schema
+        .enums
+        .partition_point(|enum_type| enum_type.name < *name);
     schema
         .enums
         .get(index)

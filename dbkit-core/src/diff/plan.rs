@@ -760,8 +760,7 @@ fn recreate_enums(planner: &mut Planner<'_>, analysis: &Analysis) {
         let (Some(old_enum), Some(new_enum)) = (
             lookup::enum_type(&planner.current, name),
             lookup::enum_type(planner.new, name),
-        )
-        else {
+        ) else {
             continue;
         };
         let old_values = old_enum.values.clone();

@@ -64,7 +64,13 @@ impl Migrations {
         let client = connect(database_url).await?;
         take_lock(&client).await?;
         let report = apply_under_lock(&client, &migrations).await?;
-        query(&client, "release the migration lock", "SELECT pg_advisory_unlock($1)", LOCK_KEY).await?;
+        query(
+            &client,
+            "release the migration lock",
+            "SELECT pg_advisory_unlock($1)",
+            LOCK_KEY,
+        )
+        .await?;
         Ok(report)
     }
 }
@@ -89,7 +95,11 @@ async fn connect(database_url: &str) -> Result<Client, MigrateError> {
 /// socket's reason is.
 fn error_text(error: &tokio_postgres::Error) -> String {
     match error.as_db_error() {
-        Some(database_error) => format!("{} ({})", database_error.message(), database_error.code().code()),
+        Some(database_error) => format!(
+            "{} ({})",
+            database_error.message(),
+            database_error.code().code()
+        ),
         None => match std::error::Error::source(error) {
             Some(source) => format!("{error}: {source}"),
             None => error.to_string(),
@@ -145,7 +155,10 @@ fn database_error(action: &str, error: &tokio_postgres::Error) -> MigrateError {
     }
 }
 
-async fn apply_under_lock(client: &Client, migrations: &[Migration]) -> Result<Report, MigrateError> {
+async fn apply_under_lock(
+    client: &Client,
+    migrations: &[Migration],
+) -> Result<Report, MigrateError> {
     client
         .batch_execute(&format!(
             "CREATE TABLE IF NOT EXISTS {HISTORY_TABLE} (version INT4 PRIMARY KEY, name VARCHAR(255), applied_on VARCHAR(255), checksum VARCHAR(255))"
@@ -153,7 +166,10 @@ async fn apply_under_lock(client: &Client, migrations: &[Migration]) -> Result<R
         .await
         .map_err(|error| database_error("create the history table", &error))?;
     let history: Vec<HistoryRow> = client
-        .query(&format!("SELECT version, name, checksum FROM {HISTORY_TABLE} ORDER BY version"), &[])
+        .query(
+            &format!("SELECT version, name, checksum FROM {HISTORY_TABLE} ORDER BY version"),
+            &[],
+        )
         .await
         .map_err(|error| database_error("read the history table", &error))?
         .iter()
@@ -181,9 +197,15 @@ async fn apply_under_lock(client: &Client, migrations: &[Migration]) -> Result<R
 
 /// The pending migrations, after checking that the applied ones are
 /// unchanged and present and that no pending one is older than them.
-fn validate<'a>(migrations: &'a [Migration], history: &[HistoryRow]) -> Result<Vec<&'a Migration>, MigrateError> {
+fn validate<'a>(
+    migrations: &'a [Migration],
+    history: &[HistoryRow],
+) -> Result<Vec<&'a Migration>, MigrateError> {
     for row in history {
-        match migrations.iter().find(|migration| migration.version == row.version) {
+        match migrations
+            .iter()
+            .find(|migration| migration.version == row.version)
+        {
             None => {
                 return Err(MigrateError::MissingAppliedFile {
                     version: row.version,
@@ -230,10 +252,12 @@ async fn apply_one(client: &Client, migration: &Migration) -> Result<(), Migrate
         Err(error) => Err(error),
     };
     match result {
-        Ok(()) => client
-            .batch_execute("COMMIT")
-            .await
-            .map_err(|error| database_error(&format!("commit migration `{}`", migration.file_name), &error)),
+        Ok(()) => client.batch_execute("COMMIT").await.map_err(|error| {
+            database_error(
+                &format!("commit migration `{}`", migration.file_name),
+                &error,
+            )
+        }),
         Err(error) => {
             if let Err(rollback) = client.batch_execute("ROLLBACK").await {
                 tracing::warn!("rollback failed: {}", error_text(&rollback));

@@ -45,10 +45,12 @@ impl Migrations {
             let Some((version, name)) = parse_file_name(file_name) else {
                 continue;
             };
-            let sql = file.contents_utf8().ok_or_else(|| MigrateError::InvalidFile {
-                file: file_name.to_string(),
-                reason: "it is not UTF-8".to_string(),
-            })?;
+            let sql = file
+                .contents_utf8()
+                .ok_or_else(|| MigrateError::InvalidFile {
+                    file: file_name.to_string(),
+                    reason: "it is not UTF-8".to_string(),
+                })?;
             let stem = file_name.trim_end_matches(".sql");
             let checksum = refinery::Migration::unapplied(stem, sql)
                 .map_err(|error| MigrateError::InvalidFile {
@@ -100,7 +102,10 @@ mod tests {
     #[test]
     fn only_refinery_names_are_migrations() {
         assert_eq!(parse_file_name("V1__init.sql"), Some((1, "init")));
-        assert_eq!(parse_file_name("V12__add_users.sql"), Some((12, "add_users")));
+        assert_eq!(
+            parse_file_name("V12__add_users.sql"),
+            Some((12, "add_users"))
+        );
         assert_eq!(parse_file_name("V1_init.sql"), None);
         assert_eq!(parse_file_name("U1__init.sql"), None);
         assert_eq!(parse_file_name("V1__init.json"), None);

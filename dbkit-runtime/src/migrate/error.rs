@@ -13,7 +13,9 @@ pub enum MigrateError {
         reason: String,
     },
     /// Two files carry the same version.
-    #[error("migrations `{first}` and `{second}` share version {version}\n  = help: give one of them the next free version")]
+    #[error(
+        "migrations `{first}` and `{second}` share version {version}\n  = help: give one of them the next free version"
+    )]
     DuplicateVersion {
         /// The shared version.
         version: i32,
@@ -101,7 +103,8 @@ fn render_statement_failure(
     hint: Option<&str>,
     no_transaction: bool,
 ) -> String {
-    let mut text = format!("migration `{file}` failed: error[{code}]: {message}\n  --> {file}:{line}");
+    let mut text =
+        format!("migration `{file}` failed: error[{code}]: {message}\n  --> {file}:{line}");
     if let Some(detail) = detail {
         text.push_str(&format!("\n  = detail: {detail}"));
     }

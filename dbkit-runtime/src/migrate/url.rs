@@ -43,8 +43,14 @@ mod tests {
 
     #[test]
     fn passwords_are_hidden() {
-        check("postgres://app:s3cr@t@db:5432/x", "postgres://app:***@db:5432/x");
-        check("postgres://app:pw@db/x?sslmode=disable", "postgres://app:***@db/x?sslmode=disable");
+        check(
+            "postgres://app:s3cr@t@db:5432/x",
+            "postgres://app:***@db:5432/x",
+        );
+        check(
+            "postgres://app:pw@db/x?sslmode=disable",
+            "postgres://app:***@db/x?sslmode=disable",
+        );
         check("postgres://app@db/x", "postgres://app@db/x");
         check("postgres://db/x", "postgres://db/x");
         check("host=db user=app", "host=db user=app");

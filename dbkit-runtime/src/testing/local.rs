@@ -105,7 +105,10 @@ impl fmt::Display for LocalServerError {
             LocalServerError::Io { action, detail } => write!(f, "failed to {action}: {detail}"),
             LocalServerError::InitdbFailed { output } => write!(f, "initdb failed:\n{output}"),
             LocalServerError::StartFailed { reason, log } => {
-                write!(f, "the local PostgreSQL server did not start: {reason}\nserver log:\n{log}")
+                write!(
+                    f,
+                    "the local PostgreSQL server did not start: {reason}\nserver log:\n{log}"
+                )
             }
             LocalServerError::Sql { statement, detail } => {
                 write!(f, "`{statement}` failed on the local server: {detail}")
@@ -118,7 +121,10 @@ impl std::error::Error for LocalServerError {}
 
 fn io_error(action: impl Into<String>) -> impl FnOnce(std::io::Error) -> LocalServerError {
     let action = action.into();
-    move |error| LocalServerError::Io { action, detail: error.to_string() }
+    move |error| LocalServerError::Io {
+        action,
+        detail: error.to_string(),
+    }
 }
 
 /// The directory holding `initdb` and `postgres`.
@@ -172,7 +178,10 @@ impl LocalServer {
     /// The server of this process, started on first use and stopped when
     /// the process exits (see the module documentation).
     pub fn shared() -> Result<&'static LocalServer, LocalServerError> {
-        SHARED_SERVER.get_or_init(LocalServer::start).as_ref().map_err(Clone::clone)
+        SHARED_SERVER
+            .get_or_init(LocalServer::start)
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// The TCP port on 127.0.0.1.
@@ -197,18 +206,26 @@ impl LocalServer {
 
     /// A URL of database `name` as the superuser `postgres`.
     pub fn database_url(&self, name: &str) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/{}", self.port, percent_encode(name))
+        format!(
+            "postgres://postgres@127.0.0.1:{}/{}",
+            self.port,
+            percent_encode(name)
+        )
     }
 
     /// Creates database `name` and returns its URL.
     pub async fn create_database(&self, name: &str) -> Result<String, LocalServerError> {
-        self.execute_as_admin(&format!("CREATE DATABASE {}", quote_identifier(name))).await?;
+        self.execute_as_admin(&format!("CREATE DATABASE {}", quote_identifier(name)))
+            .await?;
         Ok(self.database_url(name))
     }
 
     /// Creates a database with a name no other call in this process gets
     /// (`<prefix>_<pid>_<n>`); returns its name and URL.
-    pub async fn create_unique_database(&self, prefix: &str) -> Result<(String, String), LocalServerError> {
+    pub async fn create_unique_database(
+        &self,
+        prefix: &str,
+    ) -> Result<(String, String), LocalServerError> {
         let number = DATABASE_COUNTER.fetch_add(1, Ordering::Relaxed);
         let name = format!("{prefix}_{}_{number}", std::process::id());
         let url = self.create_database(&name).await?;
@@ -217,8 +234,11 @@ impl LocalServer {
 
     /// Drops database `name`, closing the connections still open on it.
     pub async fn drop_database(&self, name: &str) -> Result<(), LocalServerError> {
-        self.execute_as_admin(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_identifier(name)))
-            .await
+        self.execute_as_admin(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            quote_identifier(name)
+        ))
+        .await
     }
 
     async fn execute_as_admin(&self, statement: &str) -> Result<(), LocalServerError> {
@@ -226,7 +246,9 @@ impl LocalServer {
             statement: statement.to_string(),
             detail: error.to_string(),
         };
-        let mut connection = sqlx::PgConnection::connect(&self.admin_url()).await.map_err(sql_error)?;
+        let mut connection = sqlx::PgConnection::connect(&self.admin_url())
+            .await
+            .map_err(sql_error)?;
         sqlx::raw_sql(sqlx::AssertSqlSafe(statement.to_string()))
             .execute(&mut connection)
             .await
@@ -284,15 +306,21 @@ pub fn find_postgres_binaries() -> Result<PostgresBinaries, LocalServerError> {
 fn binaries_in(directory: &Path) -> Option<PostgresBinaries> {
     let initdb = directory.join("initdb");
     let postgres = directory.join("postgres");
-    (is_executable(&initdb) && is_executable(&postgres)).then_some(PostgresBinaries { initdb, postgres })
+    (is_executable(&initdb) && is_executable(&postgres))
+        .then_some(PostgresBinaries { initdb, postgres })
 }
 
 fn is_executable(path: &Path) -> bool {
-    fs::metadata(path).is_ok_and(|metadata| metadata.is_file() && metadata.permissions().mode() & 0o111 != 0)
+    fs::metadata(path)
+        .is_ok_and(|metadata| metadata.is_file() && metadata.permissions().mode() & 0o111 != 0)
 }
 
 fn pg_config_bindir() -> Option<PathBuf> {
-    let output = Command::new("pg_config").arg("--bindir").stderr(Stdio::null()).output().ok()?;
+    let output = Command::new("pg_config")
+        .arg("--bindir")
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
     if !output.status.success() {
         return None;
     }
@@ -319,11 +347,14 @@ fn highest_debian_bindir() -> Option<PathBuf> {
 
 /// The `nobody` user of `/etc/passwd`.
 pub fn find_unprivileged_user() -> Result<UnprivilegedUser, LocalServerError> {
-    let passwd = fs::read_to_string("/etc/passwd").map_err(|error| LocalServerError::NoUnprivilegedUser {
-        detail: format!("cannot read /etc/passwd: {error}"),
+    let passwd = fs::read_to_string("/etc/passwd").map_err(|error| {
+        LocalServerError::NoUnprivilegedUser {
+            detail: format!("cannot read /etc/passwd: {error}"),
+        }
     })?;
     parse_passwd_user(&passwd, "nobody").ok_or_else(|| LocalServerError::NoUnprivilegedUser {
-        detail: "/etc/passwd has no `nobody` user; run the tests as a non-root user instead".to_string(),
+        detail: "/etc/passwd has no `nobody` user; run the tests as a non-root user instead"
+            .to_string(),
     })
 }
 
@@ -343,8 +374,12 @@ pub fn parse_passwd_user(passwd: &str, user: &str) -> Option<UnprivilegedUser> {
 
 /// A port on 127.0.0.1 that nothing listens on right now.
 fn free_port() -> Result<u16, LocalServerError> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).map_err(io_error("find a free port"))?;
-    let port = listener.local_addr().map_err(io_error("find a free port"))?.port();
+    let listener =
+        TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).map_err(io_error("find a free port"))?;
+    let port = listener
+        .local_addr()
+        .map_err(io_error("find a free port"))?
+        .port();
     Ok(port)
 }
 
@@ -355,13 +390,18 @@ fn temporary_parent(running_as_other_user: bool) -> PathBuf {
     let preferred = std::env::temp_dir();
     let reachable = !running_as_other_user || every_ancestor_traversable(&preferred);
     let short_enough = preferred.as_os_str().len() + 30 < SOCKET_DIRECTORY_MAX_BYTES;
-    if reachable && short_enough { preferred } else { PathBuf::from("/tmp") }
+    if reachable && short_enough {
+        preferred
+    } else {
+        PathBuf::from("/tmp")
+    }
 }
 
 /// Every directory from the root to `path` can be entered by any user.
 fn every_ancestor_traversable(path: &Path) -> bool {
-    path.ancestors()
-        .all(|ancestor| fs::metadata(ancestor).is_ok_and(|metadata| metadata.permissions().mode() & 0o001 != 0))
+    path.ancestors().all(|ancestor| {
+        fs::metadata(ancestor).is_ok_and(|metadata| metadata.permissions().mode() & 0o001 != 0)
+    })
 }
 
 fn start_with_binaries(binaries: &PostgresBinaries) -> Result<LocalServer, LocalServerError> {
@@ -372,8 +412,15 @@ fn start_with_binaries(binaries: &PostgresBinaries) -> Result<LocalServer, Local
         .prefix("dbkit-pg-")
         .tempdir()
         .map_err(io_error("create a temporary directory"))?;
-    let running_as_root = fs::metadata(probe.path()).map_err(io_error("read a temporary directory"))?.uid() == 0;
-    let user = if running_as_root { Some(find_unprivileged_user()?) } else { None };
+    let running_as_root = fs::metadata(probe.path())
+        .map_err(io_error("read a temporary directory"))?
+        .uid()
+        == 0;
+    let user = if running_as_root {
+        Some(find_unprivileged_user()?)
+    } else {
+        None
+    };
     let parent = temporary_parent(user.is_some());
     let directory = if parent == probe.path().parent().unwrap_or(Path::new("")) {
         probe
@@ -382,11 +429,18 @@ fn start_with_binaries(binaries: &PostgresBinaries) -> Result<LocalServer, Local
         tempfile::Builder::new()
             .prefix("dbkit-pg-")
             .tempdir_in(&parent)
-            .map_err(io_error(format!("create a temporary directory in {}", parent.display())))?
+            .map_err(io_error(format!(
+                "create a temporary directory in {}",
+                parent.display()
+            )))?
     };
     if let Some(user) = user {
-        std::os::unix::fs::chown(directory.path(), Some(user.uid), Some(user.gid))
-            .map_err(io_error(format!("hand {} to the unprivileged user", directory.path().display())))?;
+        std::os::unix::fs::chown(directory.path(), Some(user.uid), Some(user.gid)).map_err(
+            io_error(format!(
+                "hand {} to the unprivileged user",
+                directory.path().display()
+            )),
+        )?;
     }
     let data_directory = directory.path().join("data");
     run_initdb(binaries, &data_directory, directory.path(), user)?;
@@ -426,7 +480,9 @@ fn start_with_binaries(binaries: &PostgresBinaries) -> Result<LocalServer, Local
     if let Some(user) = user {
         command.uid(user.uid).gid(user.gid);
     }
-    let mut watchdog = command.spawn().map_err(io_error("start the PostgreSQL watchdog shell"))?;
+    let mut watchdog = command
+        .spawn()
+        .map_err(io_error("start the PostgreSQL watchdog shell"))?;
     // From here on the watchdog owns the directory and removes it.
     let directory = directory.keep();
     let watchdog_input = watchdog.stdin.take();
@@ -450,7 +506,16 @@ fn run_initdb(
     command
         .arg("-D")
         .arg(data_directory)
-        .args(["-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale=C"])
+        .args([
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "--no-sync",
+            "-E",
+            "UTF8",
+            "--locale=C",
+        ])
         .current_dir(working_directory)
         .env("LC_ALL", "C")
         .stdin(Stdio::null());
@@ -479,7 +544,10 @@ fn wait_until_ready(server: &LocalServer) -> Result<(), LocalServerError> {
     let pid_file = server.directory.join("data").join("postmaster.pid");
     loop {
         if let Some(log) = exited_watchdog_output(server) {
-            return Err(LocalServerError::StartFailed { reason: "the server exited".to_string(), log });
+            return Err(LocalServerError::StartFailed {
+                reason: "the server exited".to_string(),
+                log,
+            });
         }
         let ready = fs::read_to_string(&pid_file)
             .is_ok_and(|text| text.lines().any(|line| line.trim() == "ready"));
@@ -490,7 +558,10 @@ fn wait_until_ready(server: &LocalServer) -> Result<(), LocalServerError> {
             let log = tail_of_file(&server.directory.join("server.log"));
             server.stop();
             return Err(LocalServerError::StartFailed {
-                reason: format!("it did not accept connections within {} s", STARTUP_TIMEOUT.as_secs()),
+                reason: format!(
+                    "it did not accept connections within {} s",
+                    STARTUP_TIMEOUT.as_secs()
+                ),
                 log,
             });
         }
@@ -542,7 +613,10 @@ mod tests {
         let passwd = "root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65533:nobody:/nonexistent:/usr/sbin/nologin\n";
         assert_eq!(
             parse_passwd_user(passwd, "nobody"),
-            Some(UnprivilegedUser { uid: 65534, gid: 65533 })
+            Some(UnprivilegedUser {
+                uid: 65534,
+                gid: 65533
+            })
         );
         assert_eq!(parse_passwd_user(passwd, "postgres"), None);
     }
@@ -555,7 +629,10 @@ mod tests {
 
     #[test]
     fn missing_binaries_error_lists_the_three_ways() {
-        let message = LocalServerError::BinariesNotFound { searched: vec!["PATH".to_string()] }.to_string();
+        let message = LocalServerError::BinariesNotFound {
+            searched: vec!["PATH".to_string()],
+        }
+        .to_string();
         assert!(message.contains("DBKIT_TEST_DATABASE_URL"));
         assert!(message.contains("Docker"));
         assert!(message.contains("apt-get install postgresql"));

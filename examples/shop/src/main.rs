@@ -13,7 +13,10 @@ async fn main() -> ExitCode {
     match MIGRATIONS.run(&database_url).await {
         Ok(report) => {
             for migration in &report.applied {
-                println!("applied {} in {:?}", migration.file_name, migration.duration);
+                println!(
+                    "applied {} in {:?}",
+                    migration.file_name, migration.duration
+                );
             }
             ExitCode::SUCCESS
         }

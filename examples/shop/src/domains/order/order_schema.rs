@@ -19,7 +19,11 @@ pub enum OrderStatus {
 #[derive(Debug, Clone, Table)]
 #[dbkit(table = "orders")]
 #[dbkit(index(columns(user_id, placed_at)))]
-#[dbkit(index(name = "orders_open_idx", columns(placed_at), where = "status IN ('pending', 'paid')"))]
+#[dbkit(index(
+    name = "orders_open_idx",
+    columns(placed_at),
+    where = "status IN ('pending', 'paid')"
+))]
 #[dbkit(check(name = "orders_total_cents_check", expr = "total_cents >= 0"))]
 pub struct Order {
     #[dbkit(primary_key, default = "gen_random_uuid()")]

@@ -38,7 +38,10 @@ pub struct User {
 /// Postal addresses a user ships orders to.
 #[derive(Debug, Clone, Table)]
 #[dbkit(table = "addresses")]
-#[dbkit(check(name = "addresses_country_code_check", expr = "country_code ~ '^[A-Z]{2}$'"))]
+#[dbkit(check(
+    name = "addresses_country_code_check",
+    expr = "country_code ~ '^[A-Z]{2}$'"
+))]
 pub struct Address {
     #[dbkit(primary_key, identity)]
     pub id: i64,
