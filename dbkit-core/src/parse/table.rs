@@ -1333,30 +1333,12 @@ fn check_field_conflicts(
         ));
     }
     if let Some(generated) = &attributes.generated {
-        for (name, other) in [
-            (
-                "default",
-                attributes
-                    .default
-                    .as_ref()
-                    .map(|v| (v.item_start, v.item_end)),
-            ),
-            (
-                "identity",
-                attributes
-                    .identity
-                    .as_ref()
-                    .map(|v| (v.item_start, v.item_end)),
-            ),
-            (
-                "serial",
-                attributes
-                    .serial
-                    .as_ref()
-                    .map(|v| (v.item_start, v.item_end)),
-            ),
+        for (name, present) in [
+            ("default", attributes.default.is_some()),
+            ("identity", attributes.identity.is_some()),
+            ("serial", attributes.serial.is_some()),
         ] {
-            if other.is_some() {
+            if present {
                 diagnostics.push(conflict(
                     name,
                     "generated",
