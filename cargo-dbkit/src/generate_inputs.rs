@@ -15,6 +15,7 @@
 //! is missing, unreadable or of another workspace means no prefetching, never
 //! a different outcome.
 
+use crate::cache::parse::ParseCache;
 use crate::discovery::{SourceFile, Workspace};
 use crate::errors::CliError;
 use crate::migrations_folder::{
@@ -122,19 +123,25 @@ impl Prefetch {
                 prefetched.results.len() == prefetched.list.files.len()
                     && prefetched.list.is_of_workspace(workspace)
             });
+        let cache = ParseCache::in_target_directory(&workspace.target_directory);
         let (results, folder_scan) = match prefetched {
             Some(prefetched) => {
                 let same_folder =
                     prefetched.list.migrations_directory == workspace.migrations_directory;
-                let results = confirmed_results(files, prefetched.list.files, prefetched.results);
+                let results = confirmed_results(
+                    files,
+                    prefetched.list.files,
+                    prefetched.results,
+                    cache.as_ref(),
+                );
                 (results, same_folder.then_some(prefetched.folder))
             }
             None => (
-                read_and_parse_in_parallel(files, &AtomicBool::new(false)),
+                read_and_parse_in_parallel(files, cache.as_ref(), &AtomicBool::new(false)),
                 None,
             ),
         };
-        let code = assemble_code_schema(results)?;
+        let code = assemble_code_schema(results, cache.as_ref())?;
         let folder = match folder_scan {
             Some(scan) => scan.finish(),
             None => read_migrations_folder(&workspace.migrations_directory, &workspace.root),
@@ -156,7 +163,8 @@ fn prefetch(list: InputList, cancelled: &AtomicBool) -> Prefetched {
     let (results, folder) = std::thread::scope(|scope| {
         let folder = scope
             .spawn(|| scan_migrations_folder(&list.migrations_directory, &list.workspace_root));
-        let results = read_and_parse_in_parallel(&list.files, cancelled);
+        let cache = ParseCache::in_target_directory(&list.target_directory);
+        let results = read_and_parse_in_parallel(&list.files, cache.as_ref(), cancelled);
         match folder.join() {
             Ok(folder) => (results, folder),
             Err(payload) => std::panic::resume_unwind(payload),
@@ -176,6 +184,7 @@ fn confirmed_results(
     files: &[SourceFile],
     prefetched_files: Vec<SourceFile>,
     prefetched_results: Vec<FileResult>,
+    cache: Option<&ParseCache>,
 ) -> Vec<FileResult> {
     let mut prefetched: HashMap<SourceFile, FileResult> = prefetched_files
         .into_iter()
@@ -196,7 +205,8 @@ fn confirmed_results(
         "schema files read while cargo metadata ran"
     );
     if !missing.is_empty() {
-        let mut fresh = read_and_parse_in_parallel(&missing, &AtomicBool::new(false)).into_iter();
+        let mut fresh =
+            read_and_parse_in_parallel(&missing, cache, &AtomicBool::new(false)).into_iter();
         for slot in results.iter_mut().filter(|slot| slot.is_none()) {
             *slot = fresh.next();
         }

@@ -1,6 +1,7 @@
 //! Library behind `cargo dbkit`: argument parsing, workspace discovery, the
 //! migrations folder and the commands. `main.rs` only calls [`run`].
 
+pub mod cache;
 pub mod cli;
 pub mod commands;
 pub mod diagnostics;

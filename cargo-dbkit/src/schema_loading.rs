@@ -4,22 +4,49 @@
 //! Reading and parsing ([`read_and_parse_in_parallel`]) is separate from
 //! assembling the results ([`assemble_code_schema`]), so that files can be
 //! parsed before `cargo metadata` has confirmed them (see `generate_inputs`).
+//! A file whose display path and bytes have a [`ParseCache`] entry is not
+//! parsed again. Only the texts of files with errors are kept; a diagnostic
+//! found later (by the resolver, or an ambiguous rename) reads the files it
+//! points into again ([`CodeSchema::source_texts`]).
 
+use crate::cache::ContentHash;
+use crate::cache::parse::ParseCache;
 use crate::diagnostics::{Diagnostic, Note, SourceSpan, SourceTexts};
 use crate::discovery::SourceFile;
 use crate::errors::CliError;
 use dbkit_core::model::{Schema, SourceLocation};
 use dbkit_core::parse::{Declaration, SchemaError};
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// The schema the code declares.
 #[derive(Debug, Clone)]
 pub struct CodeSchema {
     pub schema: Schema,
-    /// How many files were handed to the parser.
+    /// How many files could declare schema items (parsed now, or earlier
+    /// and found in the parse cache).
     pub parsed_file_count: usize,
-    /// The parsed files' text, for diagnostics that point into them later.
-    pub sources: SourceTexts,
+    /// How many of them were found in the parse cache.
+    pub cached_file_count: usize,
+    /// Each of those files and the hash of the text its declarations come
+    /// from, for diagnostics that point into them later.
+    read_files: Vec<ReadFile>,
+}
+
+impl CodeSchema {
+    /// The texts of the files the diagnostics point into, read again. A
+    /// file that changed since it was parsed is left out (its diagnostics
+    /// are shown without the source line rather than with a wrong one).
+    pub fn source_texts(&self, diagnostics: &[Diagnostic]) -> SourceTexts {
+        source_texts_of(diagnostics, &self.read_files, SourceTexts::new())
+    }
+}
+
+/// A file that could declare schema items, and the hash of its text.
+#[derive(Debug, Clone)]
+struct ReadFile {
+    file: SourceFile,
+    content: ContentHash,
 }
 
 /// What reading and parsing one file gave.
@@ -27,14 +54,23 @@ pub struct CodeSchema {
 pub enum FileResult {
     Skipped,
     Parsed {
-        display_path: String,
-        text: String,
-        declarations: Result<Vec<Declaration>, Vec<SchemaError>>,
+        file: SourceFile,
+        content: ContentHash,
+        /// Whether the declarations come from the parse cache.
+        cached: bool,
+        declarations: Result<Vec<Declaration>, FileErrors>,
     },
     Unreadable {
         display_path: String,
         error: std::io::Error,
     },
+}
+
+/// The errors of a file and its text, which they point into.
+#[derive(Debug)]
+pub struct FileErrors {
+    errors: Vec<SchemaError>,
+    text: String,
 }
 
 /// Whether a file can hold schema items at all: a schema item derives `Table`
@@ -43,19 +79,30 @@ pub fn may_declare_schema_items(text: &str) -> bool {
     text.contains("Table") || text.contains("PgEnum")
 }
 
-/// Reads, parses and resolves the files.
-pub fn load_code_schema(files: &[SourceFile]) -> Result<CodeSchema, CliError> {
+/// Reads, parses and resolves the files, with the parse cache when given.
+pub fn load_code_schema(
+    files: &[SourceFile],
+    cache: Option<&ParseCache>,
+) -> Result<CodeSchema, CliError> {
     let never_cancelled = AtomicBool::new(false);
-    assemble_code_schema(read_and_parse_in_parallel(files, &never_cancelled))
+    assemble_code_schema(
+        read_and_parse_in_parallel(files, cache, &never_cancelled),
+        cache,
+    )
 }
 
 /// Resolves the results of reading and parsing the files (in the files'
-/// order) into the schema, or the diagnostics of every file in error.
-pub fn assemble_code_schema(results: Vec<FileResult>) -> Result<CodeSchema, CliError> {
+/// order) into the schema, or the diagnostics of every file in error. With
+/// a cache, the entries of files not among the results may be removed.
+pub fn assemble_code_schema(
+    results: Vec<FileResult>,
+    cache: Option<&ParseCache>,
+) -> Result<CodeSchema, CliError> {
     let mut sources = SourceTexts::new();
     let mut declarations = Vec::new();
     let mut diagnostics = Vec::new();
-    let mut parsed_file_count = 0;
+    let mut read_files = Vec::new();
+    let mut cached_file_count = 0;
     for result in results {
         match result {
             FileResult::Skipped => {}
@@ -68,20 +115,29 @@ pub fn assemble_code_schema(results: Vec<FileResult>) -> Result<CodeSchema, CliE
                     .with_note(error.to_string()),
             ),
             FileResult::Parsed {
-                display_path,
-                text,
+                file,
+                content,
+                cached,
                 declarations: parsed,
             } => {
-                parsed_file_count += 1;
+                cached_file_count += usize::from(cached);
                 match parsed {
                     Ok(found) => declarations.extend(found),
-                    Err(errors) => {
-                        diagnostics.extend(errors.iter().map(schema_error_to_diagnostic))
+                    Err(FileErrors { errors, text }) => {
+                        diagnostics.extend(errors.iter().map(schema_error_to_diagnostic));
+                        sources.insert(file.display_path.clone(), text);
                     }
                 }
-                sources.insert(display_path, text);
+                read_files.push(ReadFile { file, content });
             }
         }
+    }
+    if let Some(cache) = cache {
+        let kept: HashSet<String> = read_files
+            .iter()
+            .map(|read| cache.entry_name(&read.file.display_path, read.content))
+            .collect();
+        cache.remove_unused_entries(&kept);
     }
     if !diagnostics.is_empty() {
         return Err(CliError::Schema {
@@ -89,8 +145,10 @@ pub fn assemble_code_schema(results: Vec<FileResult>) -> Result<CodeSchema, CliE
             sources,
         });
     }
+    let parsed_file_count = read_files.len();
     tracing::info!(
         files = parsed_file_count,
+        cached = cached_file_count,
         items = declarations.len(),
         "parsed the schema code"
     );
@@ -98,18 +156,56 @@ pub fn assemble_code_schema(results: Vec<FileResult>) -> Result<CodeSchema, CliE
         Ok(schema) => Ok(CodeSchema {
             schema,
             parsed_file_count,
-            sources,
+            cached_file_count,
+            read_files,
         }),
         Err(errors) => {
             let mut diagnostics: Vec<Diagnostic> =
                 errors.iter().map(schema_error_to_diagnostic).collect();
             diagnostics.sort_by_key(span_order);
+            let sources = source_texts_of(&diagnostics, &read_files, sources);
             Err(CliError::Schema {
                 diagnostics,
                 sources,
             })
         }
     }
+}
+
+/// `sources` with the texts of the files the diagnostics point into added,
+/// each read again and kept only if it is still the text that was parsed.
+fn source_texts_of(
+    diagnostics: &[Diagnostic],
+    read_files: &[ReadFile],
+    mut sources: SourceTexts,
+) -> SourceTexts {
+    let spans = diagnostics.iter().flat_map(|diagnostic| {
+        diagnostic.span.iter().chain(
+            diagnostic
+                .notes
+                .iter()
+                .filter_map(|note| note.span.as_ref()),
+        )
+    });
+    for span in spans {
+        if sources.contains_key(&span.file) {
+            continue;
+        }
+        let Some(read) = read_files
+            .iter()
+            .find(|read| read.file.display_path == span.file)
+        else {
+            continue;
+        };
+        match std::fs::read_to_string(&read.file.absolute_path) {
+            Ok(text) if ContentHash::of(text.as_bytes()) == read.content => {
+                sources.insert(span.file.clone(), text);
+            }
+            Ok(_) => tracing::debug!("{} changed since it was parsed", span.file),
+            Err(error) => tracing::debug!("could not read {} again: {error}", span.file),
+        }
+    }
+    sources
 }
 
 fn span_order(diagnostic: &Diagnostic) -> (String, usize, usize) {
@@ -123,7 +219,11 @@ fn span_order(diagnostic: &Diagnostic) -> (String, usize, usize) {
 /// Reads and parses `files` on all cores, each worker taking the next file
 /// not yet taken; the results come back in the files' order. Once `cancelled`
 /// is set, files not yet started are left out.
-pub fn read_and_parse_in_parallel(files: &[SourceFile], cancelled: &AtomicBool) -> Vec<FileResult> {
+pub fn read_and_parse_in_parallel(
+    files: &[SourceFile],
+    cache: Option<&ParseCache>,
+    cancelled: &AtomicBool,
+) -> Vec<FileResult> {
     let thread_count = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
@@ -139,7 +239,7 @@ pub fn read_and_parse_in_parallel(files: &[SourceFile], cancelled: &AtomicBool) 
                     while !cancelled.load(Ordering::Relaxed) {
                         let index = next_file.fetch_add(1, Ordering::Relaxed);
                         let Some(file) = files.get(index) else { break };
-                        results.push((index, read_and_parse(file)));
+                        results.push((index, read_and_parse(file, cache)));
                     }
                     results
                 })
@@ -159,7 +259,7 @@ pub fn read_and_parse_in_parallel(files: &[SourceFile], cancelled: &AtomicBool) 
     results.into_iter().map(|(_, result)| result).collect()
 }
 
-fn read_and_parse(file: &SourceFile) -> FileResult {
+fn read_and_parse(file: &SourceFile, cache: Option<&ParseCache>) -> FileResult {
     let text = match std::fs::read_to_string(&file.absolute_path) {
         Ok(text) => text,
         Err(error) => {
@@ -173,13 +273,27 @@ fn read_and_parse(file: &SourceFile) -> FileResult {
         tracing::debug!("skipping {}: no Table or PgEnum", file.display_path);
         return FileResult::Skipped;
     }
-    let declarations = dbkit_core::parse::parse_source_file(&text, &file.display_path);
-    // The declarations hold plain locations, no spans: the copy of the text
-    // and the line table proc-macro2 keeps for this thread can go.
-    proc_macro2::extra::invalidate_current_thread_spans();
+    let content = ContentHash::of(text.as_bytes());
+    let cached = cache.and_then(|cache| cache.load(&file.display_path, content));
+    let is_cached = cached.is_some();
+    let declarations = match cached {
+        Some(declarations) => Ok(declarations),
+        None => {
+            let parsed = dbkit_core::parse::parse_source_file(&text, &file.display_path);
+            // The declarations hold plain locations, no spans: the copy of
+            // the text and the line table proc-macro2 keeps for this thread
+            // can go.
+            proc_macro2::extra::invalidate_current_thread_spans();
+            if let (Some(cache), Ok(declarations)) = (cache, &parsed) {
+                cache.store(&file.display_path, content, declarations);
+            }
+            parsed.map_err(|errors| FileErrors { errors, text })
+        }
+    };
     FileResult::Parsed {
-        display_path: file.display_path.clone(),
-        text,
+        file: file.clone(),
+        content,
+        cached: is_cached,
         declarations,
     }
 }
@@ -212,4 +326,134 @@ pub fn schema_error_to_diagnostic(error: &SchemaError) -> Diagnostic {
         });
     }
     diagnostic
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    const USERS: &str = "use dbkit_runtime::Table;\n\n#[derive(Table)]\npub struct User {\n    #[dbkit(primary_key, identity)]\n    pub id: i64,\n    /// Shown to others.\n    #[dbkit(default = \"''\")]\n    pub name: String,\n}\n";
+    const POSTS: &str = "use dbkit_runtime::Table;\n\n#[derive(Table)]\npub struct Post {\n    #[dbkit(primary_key)]\n    pub id: i64,\n    #[dbkit(references = \"user.id\")]\n    pub author_id: i64,\n}\n";
+
+    /// A workspace folder with the given files under `src/`.
+    fn project(files: &[(&str, &str)]) -> (tempfile::TempDir, Vec<SourceFile>) {
+        let directory = tempfile::tempdir().expect("temporary folder");
+        std::fs::create_dir_all(directory.path().join("src")).expect("create src");
+        let sources = files
+            .iter()
+            .map(|(name, text)| write_file(directory.path(), name, text))
+            .collect();
+        (directory, sources)
+    }
+
+    fn write_file(root: &Path, name: &str, text: &str) -> SourceFile {
+        let absolute_path = root.join("src").join(name);
+        std::fs::write(&absolute_path, text).expect("write");
+        SourceFile {
+            display_path: format!("src/{name}"),
+            absolute_path,
+        }
+    }
+
+    fn cache_of(directory: &tempfile::TempDir) -> ParseCache {
+        match ParseCache::in_target_directory(&directory.path().join("target")) {
+            Some(cache) => cache,
+            None => panic!("no build stamp"),
+        }
+    }
+
+    fn loaded(files: &[SourceFile], cache: Option<&ParseCache>) -> CodeSchema {
+        match load_code_schema(files, cache) {
+            Ok(code) => code,
+            Err(error) => panic!("unexpected error: {error:?}"),
+        }
+    }
+
+    /// Every location of the schema, which must be the same from the cache.
+    fn locations(schema: &Schema) -> Vec<Option<SourceLocation>> {
+        schema
+            .tables
+            .iter()
+            .flat_map(|table| {
+                std::iter::once(table.source.clone())
+                    .chain(table.columns.iter().map(|column| column.source.clone()))
+                    .chain(table.foreign_keys.iter().map(|key| key.source.clone()))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_cache_hit_gives_the_schema_a_parse_gives() {
+        let (directory, files) = project(&[("posts.rs", POSTS), ("users.rs", USERS)]);
+        let cache = cache_of(&directory);
+        let uncached = loaded(&files, None);
+        let cold = loaded(&files, Some(&cache));
+        let warm = loaded(&files, Some(&cache));
+        assert_eq!((cold.parsed_file_count, cold.cached_file_count), (2, 0));
+        assert_eq!((warm.parsed_file_count, warm.cached_file_count), (2, 2));
+        for code in [&cold, &warm] {
+            assert_eq!(code.schema, uncached.schema);
+            assert_eq!(locations(&code.schema), locations(&uncached.schema));
+        }
+        assert!(locations(&warm.schema).iter().all(Option::is_some));
+    }
+
+    #[test]
+    fn a_changed_file_is_parsed_again() {
+        let (directory, files) = project(&[("posts.rs", POSTS), ("users.rs", USERS)]);
+        let cache = cache_of(&directory);
+        loaded(&files, Some(&cache));
+        write_file(
+            directory.path(),
+            "users.rs",
+            &USERS.replace("name:", "nickname:"),
+        );
+        let code = loaded(&files, Some(&cache));
+        assert_eq!(code.cached_file_count, 1);
+        assert_eq!(code.schema, loaded(&files, None).schema);
+        let users = code.schema.tables.iter().find(|t| t.name.name == "user");
+        assert!(users.and_then(|t| t.column("nickname")).is_some());
+    }
+
+    /// The rendered errors of loading the files.
+    fn rendered_errors(files: &[SourceFile], cache: Option<&ParseCache>) -> String {
+        match load_code_schema(files, cache) {
+            Ok(_) => panic!("the files were accepted"),
+            Err(error) => {
+                let (diagnostics, sources) = error.into_diagnostics();
+                anstream::adapter::strip_str(&crate::diagnostics::render_diagnostics(
+                    &diagnostics,
+                    &sources,
+                ))
+                .to_string()
+            }
+        }
+    }
+
+    #[test]
+    fn errors_are_the_same_with_a_warm_cache() {
+        let broken = USERS.replace("primary_key, identity", "primary_kee");
+        let (directory, files) = project(&[("posts.rs", POSTS), ("users.rs", &broken)]);
+        let cache = cache_of(&directory);
+        let expected = rendered_errors(&files, None);
+        assert!(
+            expected.contains("src/users.rs:5:13") && expected.contains("primary_kee"),
+            "{expected}"
+        );
+        assert_eq!(rendered_errors(&files, Some(&cache)), expected);
+        assert_eq!(rendered_errors(&files, Some(&cache)), expected);
+
+        // An error of the resolver, pointing into a file found in the cache.
+        let (directory, files) = project(&[("posts.rs", POSTS), ("users.rs", USERS)]);
+        let cache = cache_of(&directory);
+        loaded(&files, Some(&cache));
+        let files = vec![files[0].clone()];
+        let expected = rendered_errors(&files, None);
+        assert!(
+            expected.contains("src/posts.rs:7:") && expected.contains("references"),
+            "{expected}"
+        );
+        assert_eq!(rendered_errors(&files, Some(&cache)), expected);
+    }
 }

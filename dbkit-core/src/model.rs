@@ -31,9 +31,11 @@ impl fmt::Display for QualifiedName {
     }
 }
 
-/// Where an item was declared in Rust source. Never serialised: snapshots
-/// must not change when code moves between files.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// Where an item was declared in Rust source. Never part of a snapshot
+/// (every field that holds one is skipped there), so snapshots do not
+/// change when code moves between files; serialisable for the CLI's cache
+/// of parse results.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct SourceLocation {
     /// Path as the user should see it (relative to the workspace root when
     /// known).

@@ -34,6 +34,7 @@ pub fn run_generate(
     tracing::info!(
         files = files.len(),
         parsed = code.parsed_file_count,
+        cached = code.cached_file_count,
         "read the schema code"
     );
     for orphan in &folder.orphan_snapshot_display_paths {
@@ -328,7 +329,7 @@ fn backticked<T: std::fmt::Display>(names: &[T]) -> String {
 /// where the new ones are declared.
 fn ambiguity_error(ambiguities: &[Ambiguity], code: &CodeSchema) -> CliError {
     let new = &code.schema;
-    let diagnostics = ambiguities
+    let diagnostics: Vec<Diagnostic> = ambiguities
         .iter()
         .map(|ambiguity| match ambiguity {
             Ambiguity::Tables { dropped, created } => {
@@ -382,9 +383,10 @@ fn ambiguity_error(ambiguities: &[Ambiguity], code: &CodeSchema) -> CliError {
             }
         })
         .collect();
+    let sources = code.source_texts(&diagnostics);
     CliError::Schema {
         diagnostics,
-        sources: code.sources.clone(),
+        sources,
     }
 }
 

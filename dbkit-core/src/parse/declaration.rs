@@ -5,14 +5,19 @@
 //! own is decided here (names, defaults, constraint names); what needs the
 //! whole workspace (which enum a type names, what a `references` points at)
 //! is left to [`crate::resolve`].
+//!
+//! They are serialisable, so that a caller can keep the declarations of a
+//! file it has parsed once (the CLI's cache of parse results); their serde
+//! form is no stable format and is never stored in a snapshot.
 
 use crate::model::{
     Check, ColumnType, ForeignKeyAction, Identity, Index, PrimaryKey, QualifiedName,
     SourceLocation, Unique,
 };
+use serde::{Deserialize, Serialize};
 
 /// A place in a source file and how many characters to underline there.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct SourcePlace {
     pub location: SourceLocation,
     /// Characters to underline, at least 1.
@@ -20,7 +25,7 @@ pub struct SourcePlace {
 }
 
 /// One item of the schema.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Declaration {
     Table(TableDeclaration),
     Enum(EnumDeclaration),
@@ -45,7 +50,7 @@ impl Declaration {
 }
 
 /// A `#[derive(Table)]` struct.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TableDeclaration {
     /// The struct's name (`User`).
     pub rust_name: String,
@@ -65,7 +70,7 @@ pub struct TableDeclaration {
 }
 
 /// A field that is a column.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ColumnDeclaration {
     /// The field's name without `r#`.
     pub field_name: String,
@@ -86,7 +91,7 @@ pub struct ColumnDeclaration {
 }
 
 /// A column type as one item knows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DeclaredType {
     /// Mapped from the Rust type by the table of the DSL.
     Mapped(ColumnType),
@@ -101,7 +106,7 @@ pub enum DeclaredType {
 
 /// A foreign key, from a field's `references` or the struct's
 /// `foreign_key(...)`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ForeignKeyDeclaration {
     pub name: String,
     pub columns: Vec<String>,
@@ -113,7 +118,7 @@ pub struct ForeignKeyDeclaration {
 }
 
 /// What a `references = "..."` names.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReferenceTarget {
     /// `None` when written without a schema (`users.id`): the resolver looks
     /// in the referencing table's schema, then in `public`.
@@ -123,7 +128,7 @@ pub struct ReferenceTarget {
 }
 
 /// A `#[derive(PgEnum)]` enum.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnumDeclaration {
     /// The enum's Rust name (`PostStatus`), which field types refer to.
     pub rust_name: String,

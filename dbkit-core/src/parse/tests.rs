@@ -13,7 +13,10 @@ fn outcome(sources: &[&str]) -> String {
     for (index, source) in sources.iter().enumerate() {
         let file = format!("src/{}.rs", char::from(b'a' + index as u8));
         match parse_source_file(source, &file) {
-            Ok(found) => declarations.extend(found),
+            Ok(found) => {
+                assert_survives_serde(&found);
+                declarations.extend(found)
+            }
             Err(found) => errors.extend(found),
         }
     }
@@ -23,6 +26,16 @@ fn outcome(sources: &[&str]) -> String {
     match resolve_schema(declarations) {
         Ok(schema) => render_schema(&schema),
         Err(errors) => render_errors(&errors),
+    }
+}
+
+/// Every declaration comes back equal from its serde form, which is what
+/// the CLI keeps in its cache of parse results.
+fn assert_survives_serde(declarations: &[Declaration]) {
+    let text = serde_json::to_string(declarations).unwrap_or_default();
+    match serde_json::from_str::<Vec<Declaration>>(&text) {
+        Ok(read) => assert_eq!(read, declarations, "{text}"),
+        Err(error) => panic!("{error}: {text}"),
     }
 }
 
