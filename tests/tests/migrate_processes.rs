@@ -1,6 +1,6 @@
 //! The migration engine in real processes against a real PostgreSQL: eight
 //! processes migrating one database at once, and a process killed with
-//! SIGKILL in the middle of a migration.
+//! SIGKILL in the middle of a migration, inside a transaction and outside.
 //!
 //! The processes run `dbkit-migrate-fixture` (`src/bin/migrate_fixture.rs`),
 //! which embeds the folders of `fixtures/migrate/`. Nothing waits on a clock:
@@ -184,13 +184,12 @@ async fn eight_processes_migrating_one_database_apply_each_migration_once() {
     database.drop_now().await.expect("drop database");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_process_killed_mid_migration_leaves_nothing_and_the_next_run_applies_it() {
-    let database = TestDatabase::create("migrate_killed")
-        .await
-        .expect("database");
+/// Starts the fixture binary on `folder`, whose second migration waits at
+/// the gate, kills it with SIGKILL while it waits there, and returns once
+/// the server has ended its session.
+async fn kill_at_the_gate(database: &TestDatabase, folder: &str) {
     let mut gate = session_lock(&database.url, GATE_LOCK_KEY).await;
-    let mut child = spawn_fixture("gated", &database.url);
+    let mut child = spawn_fixture(folder, &database.url);
     let waiting = poll_until(
         &database.pool,
         "SELECT pid::int8 FROM pg_stat_activity \
@@ -222,15 +221,6 @@ async fn a_process_killed_mid_migration_leaves_nothing_and_the_next_run_applies_
         |rows| rows == [0],
     )
     .await;
-
-    assert_eq!(history(&database.pool).await, [1], "no history row for V2");
-    let tables = int8s(
-        &database.pool,
-        "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' \
-         AND tablename IN ('gated_first', 'gated_second')",
-    )
-    .await;
-    assert_eq!(tables, [0], "the tables V2 created were rolled back");
     let locks = int8s(
         &database.pool,
         "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' \
@@ -238,6 +228,35 @@ async fn a_process_killed_mid_migration_leaves_nothing_and_the_next_run_applies_
     )
     .await;
     assert_eq!(locks, [0], "the migration lock was released");
+    assert_eq!(history(&database.pool).await, [1], "no history row for V2");
+}
+
+async fn public_tables(pool: &PgPool, names: &[&str]) -> Vec<i64> {
+    let mut counts = Vec::new();
+    for name in names {
+        let count = int8s(
+            pool,
+            &format!(
+                "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename = '{name}'"
+            ),
+        )
+        .await;
+        counts.extend(count);
+    }
+    counts
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_process_killed_mid_migration_leaves_nothing_and_the_next_run_applies_it() {
+    let database = TestDatabase::create("migrate_killed")
+        .await
+        .expect("database");
+    kill_at_the_gate(&database, "gated").await;
+    assert_eq!(
+        public_tables(&database.pool, &["gated_first", "gated_second"]).await,
+        [0, 0],
+        "the tables V2 created were rolled back"
+    );
 
     let output = finish(spawn_fixture("gated", &database.url)).await;
     assert!(output.status.success(), "{}", describe(&output));
@@ -248,12 +267,33 @@ async fn a_process_killed_mid_migration_leaves_nothing_and_the_next_run_applies_
     assert_eq!(history(&database.pool).await, [1, 2]);
     let rows = int8s(&database.pool, "SELECT count(*) FROM gated_first").await;
     assert_eq!(rows, [1]);
-    let tables = int8s(
-        &database.pool,
-        "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename = 'gated_second'",
-    )
-    .await;
-    assert_eq!(tables, [1]);
-    drop(gate);
+    assert_eq!(public_tables(&database.pool, &["gated_second"]).await, [1]);
+    database.drop_now().await.expect("drop database");
+}
+
+/// The documented limit of `-- dbkit:no-transaction`: the statements before
+/// the kill stay, and the next run stops at the first of them, naming it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_no_transaction_migration_killed_mid_way_keeps_its_earlier_statements() {
+    let database = TestDatabase::create("migrate_killed_no_transaction")
+        .await
+        .expect("database");
+    kill_at_the_gate(&database, "gated_no_transaction").await;
+    assert_eq!(
+        public_tables(&database.pool, &["kept_before_gate", "after_gate"]).await,
+        [1, 0]
+    );
+
+    let output = finish(spawn_fixture("gated_no_transaction", &database.url)).await;
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for expected in [
+        "error[42P07]",
+        "--> V2__create_table_then_wait_at_gate.sql:2",
+        "outside a transaction",
+    ] {
+        assert!(stderr.contains(expected), "{expected:?} in {stderr}");
+    }
+    assert_eq!(history(&database.pool).await, [1]);
     database.drop_now().await.expect("drop database");
 }

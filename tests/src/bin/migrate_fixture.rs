@@ -2,7 +2,7 @@
 //! applies one of the embedded fixture folders of `fixtures/migrate/` to
 //! `DATABASE_URL`, as a deployed binary does at start-up.
 //!
-//! `dbkit-migrate-fixture <counted|gated>`: prints `applied <file>` for each
+//! `dbkit-migrate-fixture <counted|gated|gated_no_transaction>`: prints `applied <file>` for each
 //! migration it applied; exits 0 on success, 2 on any error.
 
 use dbkit_runtime::Migrations;
@@ -10,6 +10,8 @@ use std::process::ExitCode;
 
 static COUNTED: Migrations = dbkit_runtime::embed_migrations!("fixtures/migrate/counted");
 static GATED: Migrations = dbkit_runtime::embed_migrations!("fixtures/migrate/gated");
+static GATED_NO_TRANSACTION: Migrations =
+    dbkit_runtime::embed_migrations!("fixtures/migrate/gated_no_transaction");
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -17,8 +19,11 @@ async fn main() -> ExitCode {
     let migrations = match folder.as_deref() {
         Some("counted") => &COUNTED,
         Some("gated") => &GATED,
+        Some("gated_no_transaction") => &GATED_NO_TRANSACTION,
         _ => {
-            eprintln!("usage: dbkit-migrate-fixture <counted|gated> (with DATABASE_URL set)");
+            eprintln!(
+                "usage: dbkit-migrate-fixture <counted|gated|gated_no_transaction> (with DATABASE_URL set)"
+            );
             return ExitCode::from(2);
         }
     };
