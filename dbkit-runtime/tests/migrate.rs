@@ -1,8 +1,10 @@
 //! The apply engine against a real PostgreSQL: one database per test.
 #![cfg(feature = "testing")]
 
+use dbkit_runtime::migrate::MigrationState;
 use dbkit_runtime::testing::LocalServer;
-use dbkit_runtime::{MigrateError, Migrations};
+use dbkit_runtime::{MigrateError, MigrateEvent, Migrations, RunOptions};
+use std::sync::{Arc, Mutex};
 
 static BASIC: Migrations = dbkit_runtime::embed_migrations!("tests/fixtures/basic");
 static TAMPERED: Migrations = dbkit_runtime::embed_migrations!("tests/fixtures/tampered");
@@ -65,7 +67,7 @@ fn embedded_files_are_the_refinery_named_ones_sorted() {
         .map(|migration| migration.no_transaction)
         .collect();
     assert_eq!(marked, [false, false, true]);
-    let expected = refinery::Migration::unapplied("V1__create_events", migrations[0].sql)
+    let expected = refinery::Migration::unapplied("V1__create_events", &migrations[0].sql)
         .expect("refinery migration")
         .checksum();
     assert_eq!(migrations[0].checksum, expected);
@@ -229,4 +231,125 @@ async fn the_shop_migrations_apply() {
         SHOP.migrations().expect("migrations").len()
     );
     assert!(!report.applied.is_empty());
+}
+
+fn fixture_folder(name: &str) -> Migrations {
+    Migrations::from_directory(format!(
+        "{}/tests/fixtures/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("fixture folder")
+}
+
+#[test]
+fn a_folder_read_at_run_time_equals_the_embedded_one() {
+    assert_eq!(
+        fixture_folder("basic")
+            .migrations()
+            .expect("from the folder"),
+        BASIC.migrations().expect("embedded")
+    );
+}
+
+#[tokio::test]
+async fn a_folder_read_at_run_time_applies_like_the_embedded_one() {
+    let url = fresh_database("migrate_folder").await;
+    let folder = fixture_folder("basic");
+    let report = folder.run(&url).await.expect("folder run");
+    assert_eq!(report.applied.len(), 3);
+    // The embedded copy agrees that everything is applied.
+    assert!(
+        BASIC
+            .run(&url)
+            .await
+            .expect("embedded run")
+            .applied
+            .is_empty()
+    );
+}
+
+fn states(status: &dbkit_runtime::migrate::Status) -> Vec<(i32, MigrationState)> {
+    status
+        .migrations
+        .iter()
+        .map(|migration| (migration.version, migration.state))
+        .collect()
+}
+
+#[tokio::test]
+async fn status_and_pending_read_without_writing() {
+    let url = fresh_database("migrate_status").await;
+    let status = BASIC
+        .status(&url)
+        .await
+        .expect("status of an empty database");
+    assert!(!status.is_clean());
+    assert_eq!(
+        states(&status),
+        [
+            (1, MigrationState::Pending),
+            (2, MigrationState::Pending),
+            (4, MigrationState::Pending)
+        ]
+    );
+    let pending = BASIC.pending(&url, Some(2)).await.expect("dry run");
+    let versions: Vec<i32> = pending.iter().map(|migration| migration.version).collect();
+    assert_eq!(versions, [1, 2]);
+    let tables = query_i64s(
+        &url,
+        "SELECT count(*) FROM pg_class WHERE relname IN ('refinery_schema_history', 'events')",
+    )
+    .await;
+    assert_eq!(tables, [0], "status and a dry run create nothing");
+
+    BASIC.run(&url).await.expect("run");
+    assert!(BASIC.status(&url).await.expect("status").is_clean());
+    for (migrations, expected) in [
+        (&TAMPERED, MigrationState::Changed),
+        (&DELETED, MigrationState::Unknown),
+    ] {
+        let status = migrations.status(&url).await.expect("status");
+        assert_eq!(states(&status)[0], (1, expected));
+    }
+    let status = OUT_OF_ORDER.status(&url).await.expect("status");
+    assert_eq!(states(&status)[2], (3, MigrationState::OutOfOrder));
+}
+
+#[tokio::test]
+async fn a_target_stops_there_and_events_follow_each_migration() {
+    let url = fresh_database("migrate_target").await;
+    let events_seen = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&events_seen);
+    let options = RunOptions::new().target(2).on_event(move |event| {
+        let line = match event {
+            MigrateEvent::Planned { pending } => format!("planned {}", pending.len()),
+            MigrateEvent::Applying { migration } => format!("applying {}", migration.version),
+            MigrateEvent::Applied { migration, .. } => format!("applied {}", migration.version),
+            other => format!("{other:?}"),
+        };
+        seen.lock().expect("events").push(line);
+    });
+    let report = BASIC.run_with(&url, options).await.expect("run to V2");
+    assert_eq!(report.applied.len(), 2);
+    assert_eq!(history(&url).await, [1, 2]);
+    assert_eq!(
+        *events_seen.lock().expect("events"),
+        [
+            "planned 2",
+            "applying 1",
+            "applied 1",
+            "applying 2",
+            "applied 2"
+        ]
+    );
+    let error = BASIC
+        .run_with(&url, RunOptions::new().target(3))
+        .await
+        .expect_err("no V3");
+    assert!(
+        matches!(error, MigrateError::UnknownTarget { target: 3 }),
+        "{error:?}"
+    );
+    BASIC.run(&url).await.expect("the rest");
+    assert_eq!(history(&url).await, [1, 2, 4]);
 }

@@ -1,10 +1,18 @@
-//! `MigrateError`: why embedded migrations could not be read, checked or applied.
+//! `MigrateError`: why migrations could not be read, checked or applied.
 
 /// What went wrong applying migrations. Messages read after "failed to
 /// migrate:"; no message holds a database password.
 #[derive(Debug, thiserror::Error)]
 pub enum MigrateError {
-    /// An embedded file could not be read as a migration.
+    /// The migrations folder could not be read.
+    #[error("cannot read the migrations folder `{directory}`: {reason}")]
+    ReadDirectory {
+        /// The folder.
+        directory: String,
+        /// Why.
+        reason: String,
+    },
+    /// A file could not be read as a migration.
     #[error("migration `{file}` cannot be read: {reason}")]
     InvalidFile {
         /// The file name.
@@ -49,10 +57,10 @@ pub enum MigrateError {
         file: String,
         /// The checksum in the history table.
         applied: String,
-        /// The checksum of the embedded file.
+        /// The checksum of the file now.
         embedded: u64,
     },
-    /// An applied migration is no longer among the embedded ones.
+    /// An applied migration has no file any more.
     #[error(
         "migration V{version}__{name} was applied but its file is missing\n  = help: restore `V{version}__{name}.sql`; an applied migration is never deleted, a new one undoes it"
     )]
@@ -71,6 +79,14 @@ pub enum MigrateError {
         file: String,
         /// The newest applied version.
         newest_applied: i32,
+    },
+    /// `--target` names a version no migration file has.
+    #[error(
+        "no migration has version {target}\n  = help: the target is the <n> of a `V<n>__<name>.sql` file"
+    )]
+    UnknownTarget {
+        /// The version asked for.
+        target: i32,
     },
     /// A statement of a migration failed; the migration left nothing
     /// (unless it runs outside a transaction).

@@ -1,11 +1,24 @@
-//! Embedded migrations and the engine that applies them at start-up, under a lock.
+//! Migrations and the one engine that applies them, under a lock: at
+//! start-up from the binary's embedded folder, and by `cargo dbkit migrate`
+//! and `status` from the workspace's folder.
 
-mod apply;
-mod embedded;
+// A failed statement carries its file, line, SQLSTATE, message, detail and
+// hint by value; errors end a run, so their size costs nothing that matters.
+#![allow(clippy::result_large_err)]
+
+mod check;
+mod connection;
+mod engine;
 mod error;
+mod history;
+mod migration;
+mod source;
 mod url;
 
-pub use apply::{AppliedMigration, HISTORY_TABLE, Report};
-pub use embedded::{Migration, Migrations};
+pub use check::{MigrationState, MigrationStatus, Status};
+pub use engine::{AppliedMigration, MigrateEvent, Report, RunOptions};
 pub use error::MigrateError;
-pub use url::redact_database_url;
+pub use history::{HISTORY_TABLE, HistoryRow};
+pub use migration::Migration;
+pub use source::Migrations;
+pub use url::{database_url_password, redact_database_url};

@@ -26,7 +26,7 @@ pub fn redact_database_url(url: &str) -> String {
 }
 
 /// The password of `url`, as written in it (percent-encoded), if any.
-pub(crate) fn database_url_password(url: &str) -> Option<&str> {
+pub fn database_url_password(url: &str) -> Option<&str> {
     let rest = &url[url.find("://")? + 3..];
     let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
     let user_info = &authority[..authority.rfind('@')?];
