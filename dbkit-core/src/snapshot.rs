@@ -7,9 +7,12 @@
 //! two snapshots with one parent.
 
 use crate::diff::lookup::is_canonical;
-use crate::model::Schema;
+use crate::model::{
+    BaseType, Column, Enum, ForeignKey, ForeignKeyAction, Identity, Index, IndexKey, QualifiedName,
+    Schema, Table,
+};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::borrow::Cow;
 use std::fmt;
 
@@ -53,16 +56,18 @@ impl Snapshot {
     ) -> (Snapshot, String) {
         let mut schema = schema;
         schema.canonicalize();
-        let schema_json = schema_json(&schema);
+        // The schema is printed once, already indented as the snapshot
+        // holds it; its id is the hash of the same text printed alone.
+        let embedded_schema_json = schema_json_at_depth(&schema, 1);
         let snapshot = Snapshot {
             format: SNAPSHOT_FORMAT,
             version,
             migration: migration.to_string(),
-            id: snapshot_id_of_json(parent, migration, &schema_json),
+            id: snapshot_id_of_embedded_json(parent, migration, &embedded_schema_json),
             parent: parent.map(str::to_string),
             schema,
         };
-        let text = snapshot.json_around(&schema_json);
+        let text = snapshot.json_around(&embedded_schema_json);
         (snapshot, text)
     }
 
@@ -82,15 +87,13 @@ impl Snapshot {
     /// Pretty JSON with the keys of every object sorted and a trailing
     /// newline; the same snapshot always gives the same bytes.
     pub fn to_json(&self) -> String {
-        self.json_around(&schema_json(&canonical(&self.schema)))
+        self.json_around(&schema_json_at_depth(&canonical(&self.schema), 1))
     }
 
-    /// The snapshot's pretty JSON around the schema's own pretty JSON: the
-    /// keys in sorted order, each value as serde_json's pretty printer
-    /// writes it one level deep. A nested value differs from the same value
-    /// printed alone only by the two spaces that start each of its lines
-    /// after the first (JSON strings hold no raw line breaks).
-    fn json_around(&self, schema_json: &str) -> String {
+    /// The snapshot's pretty JSON around the schema's pretty JSON printed
+    /// one level deep: the keys in sorted order, each value as serde_json's
+    /// pretty printer writes it one level deep.
+    fn json_around(&self, embedded_schema_json: &str) -> String {
         let scalar = |value: Value| serde_json::to_string(&value).unwrap_or_default();
         let fields = [
             ("format", scalar(Value::from(self.format))),
@@ -100,16 +103,20 @@ impl Snapshot {
                 "parent",
                 scalar(self.parent.as_deref().map_or(Value::Null, Value::from)),
             ),
-            ("schema", schema_json.replace('\n', "\n  ")),
+            ("schema", String::new()),
             ("version", scalar(Value::from(self.version))),
         ];
-        let mut text = String::with_capacity(schema_json.len() + schema_json.len() / 8 + 256);
+        let mut text = String::with_capacity(embedded_schema_json.len() + 256);
         text.push('{');
         for (index, (key, value)) in fields.iter().enumerate() {
             text.push_str(if index == 0 { "\n  \"" } else { ",\n  \"" });
             text.push_str(key);
             text.push_str("\": ");
-            text.push_str(value);
+            if *key == "schema" {
+                text.push_str(embedded_schema_json);
+            } else {
+                text.push_str(value);
+            }
         }
         text.push_str("\n}\n");
         text
@@ -185,89 +192,288 @@ fn canonical(schema: &Schema) -> Cow<'_, Schema> {
     }
 }
 
-/// `serde_json::Value` with every object's keys sorted, whatever map type
-/// serde_json was built with.
-fn sorted_value<T: Serialize>(value: &T) -> Value {
-    let value = serde_json::to_value(value).unwrap_or(Value::Null);
-    if maps_keep_keys_sorted() {
-        value
-    } else {
-        sort_keys(value)
+/// The schema's pretty JSON with sorted keys, as serde_json's pretty printer
+/// writes the sorted `Value` of the schema `depth` levels deep (two more
+/// spaces after each line break per level).
+///
+/// Written field by field by the functions below, without a `Value`: each
+/// mirrors the serde attributes of its type in [`crate::model`] (names,
+/// renames, skipped and omitted fields, enum forms) with the keys in sorted
+/// order. The tests compare it with the sorted `Value` printed whole; a
+/// field added to the model must be added here too.
+fn schema_json_at_depth(schema: &Schema, depth: usize) -> String {
+    let mut json = PrettyJson::at_depth(depth);
+    json.open_object();
+    json.key("enums");
+    json.array(&schema.enums, write_enum);
+    json.key("schemas");
+    json.array(&schema.schemas, |json, name| json.string(name));
+    json.key("tables");
+    json.array(&schema.tables, write_table);
+    json.close_object();
+    json.finish()
+}
+
+fn write_enum(json: &mut PrettyJson, enum_type: &Enum) {
+    json.open_object();
+    json.optional_string_field("comment", enum_type.comment.as_deref());
+    json.key("name");
+    write_qualified_name(json, &enum_type.name);
+    json.key("values");
+    json.strings(&enum_type.values);
+    json.close_object();
+}
+
+fn write_table(json: &mut PrettyJson, table: &Table) {
+    json.open_object();
+    if !table.checks.is_empty() {
+        json.key("checks");
+        json.array(&table.checks, |json, check| {
+            json.open_object();
+            json.string_field("expr", &check.expr);
+            json.string_field("name", &check.name);
+            json.close_object();
+        });
     }
-}
-
-/// Whether serde_json's `Map` is ordered by key (its default) rather than by
-/// insertion (its `preserve_order` feature, which any crate of a build can
-/// turn on).
-fn maps_keep_keys_sorted() -> bool {
-    let mut map = Map::new();
-    map.insert("b".to_string(), Value::Null);
-    map.insert("a".to_string(), Value::Null);
-    map.keys().next().is_some_and(|first| first == "a")
-}
-
-/// Pretty JSON with every object's keys sorted.
-fn sorted_json<T: Serialize>(value: &T) -> String {
-    serde_json::to_string_pretty(&sorted_value(value)).unwrap_or_default()
-}
-
-/// `sorted_json(schema)`, one enum or table at a time: the `Value` of a
-/// whole schema of a thousand tables takes tens of megabytes, that of one
-/// table a few kilobytes. The keys of [`Schema`] in sorted order; each item
-/// as the pretty printer writes it two levels deep (see
-/// [`Snapshot::json_around`]). The test below checks that this stays the
-/// text of the whole schema.
-fn schema_json(schema: &Schema) -> String {
-    let mut text = String::from("{");
-    push_array_field(&mut text, "enums", &schema.enums, true);
-    push_array_field(&mut text, "schemas", &schema.schemas, false);
-    push_array_field(&mut text, "tables", &schema.tables, false);
-    text.push_str("\n}");
-    text
-}
-
-fn push_array_field<T: Serialize>(text: &mut String, key: &str, items: &[T], first: bool) {
-    text.push_str(if first { "\n  \"" } else { ",\n  \"" });
-    text.push_str(key);
-    text.push_str("\": ");
-    if items.is_empty() {
-        text.push_str("[]");
-        return;
+    json.key("columns");
+    json.array(&table.columns, write_column);
+    json.optional_string_field("comment", table.comment.as_deref());
+    if !table.foreign_keys.is_empty() {
+        json.key("foreign_keys");
+        json.array(&table.foreign_keys, write_foreign_key);
     }
-    text.push('[');
-    for (index, item) in items.iter().enumerate() {
-        text.push_str(if index == 0 { "\n    " } else { ",\n    " });
-        text.push_str(&sorted_json(item).replace('\n', "\n    "));
+    if !table.indexes.is_empty() {
+        json.key("indexes");
+        json.array(&table.indexes, write_index);
     }
-    text.push_str("\n  ]");
+    json.key("name");
+    write_qualified_name(json, &table.name);
+    if let Some(primary_key) = &table.primary_key {
+        json.key("primary_key");
+        json.open_object();
+        json.key("columns");
+        json.strings(&primary_key.columns);
+        json.string_field("name", &primary_key.name);
+        json.close_object();
+    }
+    if !table.uniques.is_empty() {
+        json.key("uniques");
+        json.array(&table.uniques, |json, unique| {
+            json.open_object();
+            json.key("columns");
+            json.strings(&unique.columns);
+            json.string_field("name", &unique.name);
+            json.close_object();
+        });
+    }
+    json.close_object();
 }
 
-fn sort_keys(value: Value) -> Value {
-    match value {
-        Value::Object(map) => {
-            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
-            let mut sorted = Map::new();
-            for (key, value) in entries {
-                sorted.insert(key, sort_keys(value));
-            }
-            Value::Object(sorted)
+fn write_column(json: &mut PrettyJson, column: &Column) {
+    json.open_object();
+    json.optional_string_field("comment", column.comment.as_deref());
+    json.optional_string_field("default", column.default.as_deref());
+    json.optional_string_field("generated", column.generated.as_deref());
+    if let Some(identity) = column.identity {
+        json.string_field(
+            "identity",
+            match identity {
+                Identity::ByDefault => "by_default",
+                Identity::Always => "always",
+            },
+        );
+    }
+    json.string_field("name", &column.name);
+    json.key("nullable");
+    json.raw(if column.nullable { "true" } else { "false" });
+    if column.serial {
+        json.key("serial");
+        json.raw("true");
+    }
+    json.key("type");
+    json.open_object();
+    if column.ty.array_dims != 0 {
+        json.key("array_dims");
+        json.raw(&column.ty.array_dims.to_string());
+    }
+    json.key("base");
+    json.open_object();
+    match &column.ty.base {
+        BaseType::Builtin(name) => json.string_field("builtin", name),
+        BaseType::Enum(name) => {
+            json.key("enum");
+            write_qualified_name(json, name);
         }
-        Value::Array(items) => Value::Array(items.into_iter().map(sort_keys).collect()),
-        other => other,
+    }
+    json.close_object();
+    json.close_object();
+    json.close_object();
+}
+
+fn write_foreign_key(json: &mut PrettyJson, foreign_key: &ForeignKey) {
+    let action = |action: ForeignKeyAction| match action {
+        ForeignKeyAction::NoAction => "no_action",
+        ForeignKeyAction::Restrict => "restrict",
+        ForeignKeyAction::Cascade => "cascade",
+        ForeignKeyAction::SetNull => "set_null",
+        ForeignKeyAction::SetDefault => "set_default",
+    };
+    json.open_object();
+    json.key("columns");
+    json.strings(&foreign_key.columns);
+    json.string_field("name", &foreign_key.name);
+    json.string_field("on_delete", action(foreign_key.on_delete));
+    json.string_field("on_update", action(foreign_key.on_update));
+    json.key("referenced_columns");
+    json.strings(&foreign_key.referenced_columns);
+    json.key("references");
+    write_qualified_name(json, &foreign_key.references);
+    json.close_object();
+}
+
+fn write_index(json: &mut PrettyJson, index: &Index) {
+    json.open_object();
+    json.key("key");
+    json.open_object();
+    match &index.key {
+        IndexKey::Columns(columns) => {
+            json.key("columns");
+            json.strings(columns);
+        }
+        IndexKey::Expression(expression) => json.string_field("expression", expression),
+    }
+    json.close_object();
+    json.string_field("method", &index.method);
+    json.string_field("name", &index.name);
+    if index.unique {
+        json.key("unique");
+        json.raw("true");
+    }
+    json.optional_string_field("where", index.predicate.as_deref());
+    json.close_object();
+}
+
+fn write_qualified_name(json: &mut PrettyJson, name: &QualifiedName) {
+    json.open_object();
+    json.string_field("name", &name.name);
+    json.string_field("schema", &name.schema);
+    json.close_object();
+}
+
+/// Pretty JSON written piece by piece exactly as serde_json's pretty
+/// printer writes it: two spaces per level, `[]` and `{}` when empty,
+/// strings escaped by serde_json itself.
+struct PrettyJson {
+    text: Vec<u8>,
+    depth: usize,
+    /// Whether the innermost open array or object has no element yet.
+    empty: bool,
+}
+
+impl PrettyJson {
+    fn at_depth(depth: usize) -> PrettyJson {
+        PrettyJson {
+            text: Vec::new(),
+            depth,
+            empty: false,
+        }
+    }
+
+    fn finish(self) -> String {
+        String::from_utf8(self.text)
+            .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
+    }
+
+    fn line_break(&mut self) {
+        self.text.push(b'\n');
+        self.text.resize(self.text.len() + 2 * self.depth, b' ');
+    }
+
+    fn open(&mut self, bracket: u8) {
+        self.text.push(bracket);
+        self.depth += 1;
+        self.empty = true;
+    }
+
+    fn close(&mut self, bracket: u8) {
+        self.depth -= 1;
+        if !self.empty {
+            self.line_break();
+        }
+        self.text.push(bracket);
+        self.empty = false;
+    }
+
+    fn open_object(&mut self) {
+        self.open(b'{');
+    }
+
+    fn close_object(&mut self) {
+        self.close(b'}');
+    }
+
+    /// Starts the next element of the innermost array or object.
+    fn next_element(&mut self) {
+        if !self.empty {
+            self.text.push(b',');
+        }
+        self.line_break();
+        self.empty = false;
+    }
+
+    fn key(&mut self, key: &str) {
+        self.next_element();
+        self.string(key);
+        self.text.extend_from_slice(b": ");
+    }
+
+    fn string(&mut self, value: &str) {
+        // Writing to a `Vec` cannot fail, nor can serialising a `str`.
+        let _ = serde_json::to_writer(&mut self.text, value);
+    }
+
+    fn raw(&mut self, value: &str) {
+        self.text.extend_from_slice(value.as_bytes());
+    }
+
+    fn string_field(&mut self, key: &str, value: &str) {
+        self.key(key);
+        self.string(value);
+    }
+
+    fn optional_string_field(&mut self, key: &str, value: Option<&str>) {
+        if let Some(value) = value {
+            self.string_field(key, value);
+        }
+    }
+
+    fn array<T>(&mut self, items: &[T], mut write_item: impl FnMut(&mut PrettyJson, &T)) {
+        self.open(b'[');
+        for item in items {
+            self.next_element();
+            write_item(self, item);
+        }
+        self.close(b']');
+    }
+
+    fn strings(&mut self, items: &[String]) {
+        self.array(items, |json, item| json.string(item));
     }
 }
 
 const FNV_OFFSET_BASIS_128: u128 = 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d;
 const FNV_PRIME_128: u128 = 0x0000_0000_0100_0000_0000_0000_0000_013b;
 
-fn fnv1a_128(parts: &[&[u8]]) -> u128 {
-    let mut hash = FNV_OFFSET_BASIS_128;
-    for part in parts {
-        for byte in part.iter().chain(&[0xff]) {
-            hash ^= u128::from(*byte);
-            hash = hash.wrapping_mul(FNV_PRIME_128);
-        }
+/// FNV-1a over one part of an id, followed by the byte 0xff that ends
+/// each part.
+fn fnv1a_128(hash: u128, part: &[u8]) -> u128 {
+    fnv1a_128_bytes(fnv1a_128_bytes(hash, part), &[0xff])
+}
+
+fn fnv1a_128_bytes(mut hash: u128, bytes: &[u8]) -> u128 {
+    for byte in bytes {
+        hash ^= u128::from(*byte);
+        hash = hash.wrapping_mul(FNV_PRIME_128);
     }
     hash
 }
@@ -275,16 +481,30 @@ fn fnv1a_128(parts: &[&[u8]]) -> u128 {
 /// A snapshot's id: the 128-bit FNV-1a, as 32 hex digits, of the parent id,
 /// the migration's file name and the canonical JSON of the schema.
 pub fn compute_snapshot_id(parent: Option<&str>, migration: &str, schema: &Schema) -> String {
-    snapshot_id_of_json(parent, migration, &schema_json(&canonical(schema)))
+    let embedded = schema_json_at_depth(&canonical(schema), 1);
+    snapshot_id_of_embedded_json(parent, migration, &embedded)
 }
 
-/// The id, given the schema's canonical JSON.
-fn snapshot_id_of_json(parent: Option<&str>, migration: &str, schema_json: &str) -> String {
-    let hash = fnv1a_128(&[
-        parent.unwrap_or("").as_bytes(),
-        migration.as_bytes(),
-        schema_json.as_bytes(),
-    ]);
+/// The id, given the schema's canonical JSON printed one level deep: the
+/// hash is that of the JSON printed alone, which has two spaces fewer after
+/// each line break.
+fn snapshot_id_of_embedded_json(
+    parent: Option<&str>,
+    migration: &str,
+    embedded_schema_json: &str,
+) -> String {
+    let mut hash = fnv1a_128(FNV_OFFSET_BASIS_128, parent.unwrap_or("").as_bytes());
+    hash = fnv1a_128(hash, migration.as_bytes());
+    let mut lines = embedded_schema_json.split('\n');
+    if let Some(first) = lines.next() {
+        hash = fnv1a_128_bytes(hash, first.as_bytes());
+    }
+    for line in lines {
+        hash = fnv1a_128_bytes(hash, b"\n");
+        let unindented = line.strip_prefix("  ").unwrap_or(line);
+        hash = fnv1a_128_bytes(hash, unindented.as_bytes());
+    }
+    hash = fnv1a_128_bytes(hash, &[0xff]);
     format!("{hash:032x}")
 }
 
@@ -321,7 +541,7 @@ pub fn parse_migration_file_name(name: &str) -> Option<(u64, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{BaseType, Column, ColumnType, Enum, QualifiedName, Table};
+    use crate::model::{Check, ColumnType, PrimaryKey, Unique};
 
     fn schema() -> Schema {
         let column = |name: &str, comment: Option<&str>| Column {
@@ -362,14 +582,137 @@ mod tests {
         }
     }
 
-    /// The text as the whole snapshot's sorted `Value` prints it.
-    fn printed_whole(snapshot: &Snapshot) -> String {
-        let value = sort_keys(serde_json::to_value(snapshot).unwrap_or(Value::Null));
-        serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
+    /// A schema that uses every field and every variant of the model.
+    fn every_field() -> Schema {
+        let mut schema = schema();
+        let mut table = schema.tables[0].clone();
+        table.name = QualifiedName::new("app", "orders");
+        table.comment = None;
+        let mut identity = table.columns[0].clone();
+        identity.name = "id".to_string();
+        identity.ty.base = BaseType::Builtin("bigint".to_string());
+        identity.nullable = false;
+        identity.default = None;
+        identity.identity = Some(Identity::ByDefault);
+        let mut always = identity.clone();
+        always.name = "number".to_string();
+        always.identity = Some(Identity::Always);
+        let mut serial = identity.clone();
+        serial.name = "position".to_string();
+        serial.identity = None;
+        serial.serial = true;
+        let mut moods = table.columns[1].clone();
+        moods.name = "moods".to_string();
+        moods.ty = ColumnType {
+            base: BaseType::Enum(QualifiedName::new("app", "mood")),
+            array_dims: 1,
+        };
+        moods.generated = Some("ARRAY['happy'::app.mood]".to_string());
+        moods.comment = Some("control \u{1} and \\ backslash".to_string());
+        table.columns = vec![identity, always, serial, moods];
+        table.primary_key = Some(PrimaryKey {
+            name: "orders_pkey".to_string(),
+            columns: vec!["id".to_string()],
+        });
+        let actions = [
+            ForeignKeyAction::NoAction,
+            ForeignKeyAction::Restrict,
+            ForeignKeyAction::Cascade,
+            ForeignKeyAction::SetNull,
+            ForeignKeyAction::SetDefault,
+        ];
+        table.foreign_keys = actions
+            .iter()
+            .enumerate()
+            .map(|(index, action)| ForeignKey {
+                name: format!("orders_fk{index}"),
+                columns: vec!["number".to_string()],
+                references: QualifiedName::new("public", "users"),
+                referenced_columns: vec!["name".to_string()],
+                on_delete: *action,
+                on_update: actions[actions.len() - 1 - index],
+                source: None,
+            })
+            .collect();
+        table.uniques = vec![Unique {
+            name: "orders_number_key".to_string(),
+            columns: vec!["number".to_string(), "position".to_string()],
+        }];
+        table.checks = vec![Check {
+            name: "orders_number_check".to_string(),
+            expr: "number > 0".to_string(),
+        }];
+        table.indexes = vec![
+            Index {
+                name: "orders_lower_idx".to_string(),
+                key: IndexKey::Expression("lower(\"moods\"::text)".to_string()),
+                unique: true,
+                method: "btree".to_string(),
+                predicate: Some("number > 1".to_string()),
+            },
+            Index {
+                name: "orders_moods_idx".to_string(),
+                key: IndexKey::Columns(vec!["moods".to_string()]),
+                unique: false,
+                method: "gin".to_string(),
+                predicate: None,
+            },
+        ];
+        schema.tables.push(table);
+        schema.enums.push(Enum {
+            name: QualifiedName::new("app", "empty"),
+            values: Vec::new(),
+            comment: Some("no values".to_string()),
+            source: None,
+        });
+        schema.canonicalize();
+        schema
     }
 
-    #[test]
-    fn a_schema_is_printed_as_its_sorted_value_whole() {
+    /// The reference the writer must match: `Value`s with sorted keys,
+    /// printed by serde_json.
+    fn sort_keys(value: Value) -> Value {
+        match value {
+            Value::Object(map) => {
+                let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(&b.0));
+                Value::Object(
+                    entries
+                        .into_iter()
+                        .map(|(key, value)| (key, sort_keys(value)))
+                        .collect(),
+                )
+            }
+            Value::Array(items) => Value::Array(items.into_iter().map(sort_keys).collect()),
+            other => other,
+        }
+    }
+
+    fn sorted_json<T: Serialize>(value: &T) -> String {
+        let value = sort_keys(serde_json::to_value(value).unwrap_or(Value::Null));
+        serde_json::to_string_pretty(&value).unwrap_or_default()
+    }
+
+    /// The text as the whole snapshot's sorted `Value` prints it.
+    fn printed_whole(snapshot: &Snapshot) -> String {
+        sorted_json(snapshot) + "\n"
+    }
+
+    /// The id as the hash of the schema's sorted `Value` printed alone.
+    fn reference_id(parent: Option<&str>, migration: &str, schema: &Schema) -> String {
+        let json = sorted_json(schema);
+        let mut hash = FNV_OFFSET_BASIS_128;
+        for part in [
+            parent.unwrap_or("").as_bytes(),
+            migration.as_bytes(),
+            json.as_bytes(),
+        ] {
+            hash = fnv1a_128(hash, part);
+        }
+        format!("{hash:032x}")
+    }
+
+    fn schemas() -> Vec<Schema> {
         let two_tables = {
             let mut schema = schema();
             let mut other = schema.tables[0].clone();
@@ -377,21 +720,50 @@ mod tests {
             schema.tables.insert(0, other);
             schema
         };
-        for schema in [schema(), two_tables, Schema::default()] {
-            assert_eq!(schema_json(&schema), sorted_json(&schema));
+        vec![schema(), two_tables, every_field(), Schema::default()]
+    }
+
+    #[test]
+    fn a_schema_is_printed_as_its_sorted_value_whole() {
+        for schema in schemas() {
+            assert_eq!(schema_json_at_depth(&schema, 0), sorted_json(&schema));
+            assert_eq!(
+                schema_json_at_depth(&schema, 1),
+                sorted_json(&schema).replace('\n', "\n  ")
+            );
         }
     }
 
     #[test]
     fn the_text_is_the_sorted_snapshot_printed_whole() {
-        for (parent, schema) in [(Some("p\"arent"), schema()), (None, Schema::default())] {
-            let (snapshot, text) = Snapshot::with_json(7, "V7__x.sql", parent, schema);
-            assert_eq!(text, printed_whole(&snapshot));
-            assert_eq!(snapshot.to_json(), text);
-            assert!(snapshot.id_is_consistent());
-            assert_eq!(
-                snapshot,
-                Snapshot::new(7, "V7__x.sql", parent, &snapshot.schema)
+        for schema in schemas() {
+            for parent in [Some("p\"arent"), None] {
+                let (snapshot, text) = Snapshot::with_json(7, "V7__x.sql", parent, schema.clone());
+                assert_eq!(text, printed_whole(&snapshot));
+                assert_eq!(snapshot.to_json(), text);
+                assert_eq!(snapshot.id, reference_id(parent, "V7__x.sql", &schema));
+                assert!(snapshot.id_is_consistent());
+                assert_eq!(
+                    snapshot,
+                    Snapshot::new(7, "V7__x.sql", parent, &snapshot.schema)
+                );
+                assert_eq!(Snapshot::from_json(&text).as_ref(), Ok(&snapshot));
+            }
+        }
+    }
+
+    #[cfg(feature = "proptest")]
+    proptest::proptest! {
+        #[test]
+        fn random_schemas_are_printed_as_their_sorted_value(
+            schema in crate::arbitrary::arbitrary_unchecked_schema()
+        ) {
+            let mut schema = schema;
+            schema.canonicalize();
+            proptest::prop_assert_eq!(schema_json_at_depth(&schema, 0), sorted_json(&schema));
+            proptest::prop_assert_eq!(
+                compute_snapshot_id(None, "V1__a.sql", &schema),
+                reference_id(None, "V1__a.sql", &schema)
             );
         }
     }
