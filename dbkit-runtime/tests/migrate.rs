@@ -205,18 +205,19 @@ async fn passwords_appear_in_no_error() {
         assert!(!text.contains("hunter2secret"), "{text}");
         assert!(text.contains("app:***@127.0.0.1:1"), "{text}");
     }
-    let server = LocalServer::shared().expect("local PostgreSQL");
-    // The local server trusts every local connection, so a password the
-    // server rejects is a role it does not know, rejected at the same step.
-    let rejected = format!(
-        "postgres://no_such_role:hunter2secret@127.0.0.1:{}/postgres",
-        server.port()
-    );
-    let error = BASIC.run(&rejected).await.expect_err("unknown role");
+    let server = LocalServer::start_with_password_auth().expect("local PostgreSQL");
+    let right = server
+        .create_role_with_password("app", "hunter2secret")
+        .await
+        .expect("role with a password");
+    BASIC.run(&right).await.expect("the right password logs in");
+    let wrong = right.replace("hunter2secret", "wrong2password");
+    let error = BASIC.run(&wrong).await.expect_err("wrong password");
     assert!(matches!(error, MigrateError::Connect { .. }), "{error:?}");
     for text in [error.to_string(), format!("{error:?}")] {
-        assert!(!text.contains("hunter2secret"), "{text}");
-        assert!(text.contains("no_such_role:***@"), "{text}");
+        assert!(!text.contains("wrong2password"), "{text}");
+        assert!(text.contains("app:***@"), "{text}");
+        assert!(text.contains("28P01"), "{text}");
     }
 }
 

@@ -2,7 +2,7 @@
 //! every message, the driver's errors as text, and the advisory lock.
 
 use super::error::MigrateError;
-use super::url::{database_url_password, redact_database_url};
+use super::url::{database_url_secrets, redact_database_url};
 use std::time::Duration;
 use tokio_postgres::{Client, NoTls};
 
@@ -57,14 +57,12 @@ pub(crate) fn error_text(error: &tokio_postgres::Error) -> String {
     }
 }
 
-/// `text` with the URL's password, if it appears, replaced by `***`.
+/// `text` with the URL's passwords, where they appear, replaced by `***`.
 fn hide_password(text: &str, database_url: &str) -> String {
     let redacted = redact_database_url(database_url);
     let mut text = text.replace(database_url, &redacted);
-    if let Some(password) = database_url_password(database_url)
-        && !password.is_empty()
-    {
-        text = text.replace(password, "***");
+    for secret in database_url_secrets(database_url) {
+        text = text.replace(&secret, "***");
     }
     text
 }

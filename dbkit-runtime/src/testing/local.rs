@@ -160,10 +160,25 @@ impl LocalServer {
     /// Finds the binaries, creates a cluster in a new temporary directory
     /// and starts a server on it; returns once it accepts connections.
     pub fn start() -> Result<LocalServer, LocalServerError> {
+        LocalServer::start_with_authentication(Authentication::Trust)
+    }
+
+    /// Like [`LocalServer::start`], but TCP logins of every role except
+    /// `postgres` need their password (`scram-sha-256` in `pg_hba.conf`),
+    /// so that a wrong password is refused for real. Roles with a password
+    /// come from [`LocalServer::create_role_with_password`]; the admin
+    /// helpers keep working as `postgres`.
+    pub fn start_with_password_auth() -> Result<LocalServer, LocalServerError> {
+        LocalServer::start_with_authentication(Authentication::PasswordForHostLogins)
+    }
+
+    fn start_with_authentication(
+        authentication: Authentication,
+    ) -> Result<LocalServer, LocalServerError> {
         let binaries = find_postgres_binaries()?;
         let mut last_error = None;
         for _ in 0..START_ATTEMPTS {
-            match start_with_binaries(&binaries) {
+            match start_with_binaries(&binaries, authentication) {
                 Ok(server) => return Ok(server),
                 Err(error @ LocalServerError::StartFailed { .. }) => last_error = Some(error),
                 Err(error) => return Err(error),
@@ -230,6 +245,33 @@ impl LocalServer {
         let name = format!("{prefix}_{}_{number}", std::process::id());
         let url = self.create_database(&name).await?;
         Ok((name, url))
+    }
+
+    /// Creates a login role `role` with `password` and a database of the
+    /// same name that it owns; returns that database's URL, password
+    /// included (percent-encoded).
+    pub async fn create_role_with_password(
+        &self,
+        role: &str,
+        password: &str,
+    ) -> Result<String, LocalServerError> {
+        let role_identifier = quote_identifier(role);
+        self.execute_as_admin(&format!(
+            "CREATE ROLE {role_identifier} LOGIN PASSWORD '{}'",
+            password.replace('\'', "''")
+        ))
+        .await?;
+        self.execute_as_admin(&format!(
+            "CREATE DATABASE {role_identifier} OWNER {role_identifier}"
+        ))
+        .await?;
+        Ok(format!(
+            "postgres://{}:{}@127.0.0.1:{}/{}",
+            percent_encode(role),
+            percent_encode(password),
+            self.port,
+            percent_encode(role)
+        ))
     }
 
     /// Drops database `name`, closing the connections still open on it.
@@ -404,7 +446,29 @@ fn every_ancestor_traversable(path: &Path) -> bool {
     })
 }
 
-fn start_with_binaries(binaries: &PostgresBinaries) -> Result<LocalServer, LocalServerError> {
+/// Who may log in without a password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Authentication {
+    /// Everyone (initdb's `-A trust`).
+    Trust,
+    /// `postgres` and Unix-socket logins; other TCP logins need a password.
+    PasswordForHostLogins,
+}
+
+/// `pg_hba.conf` of a server started with
+/// [`LocalServer::start_with_password_auth`]: the first matching line wins.
+const PASSWORD_PG_HBA: &str = "\
+local all all trust
+host all postgres 127.0.0.1/32 trust
+host all postgres ::1/128 trust
+host all all 127.0.0.1/32 scram-sha-256
+host all all ::1/128 scram-sha-256
+";
+
+fn start_with_binaries(
+    binaries: &PostgresBinaries,
+    authentication: Authentication,
+) -> Result<LocalServer, LocalServerError> {
     // The owner of a directory this process just created is its effective
     // user; the first try uses the preferred parent and tells whether we are
     // root.
@@ -444,6 +508,12 @@ fn start_with_binaries(binaries: &PostgresBinaries) -> Result<LocalServer, Local
     }
     let data_directory = directory.path().join("data");
     run_initdb(binaries, &data_directory, directory.path(), user)?;
+    if authentication == Authentication::PasswordForHostLogins {
+        // Written over initdb's file, which keeps its owner and mode.
+        let pg_hba = data_directory.join("pg_hba.conf");
+        fs::write(&pg_hba, PASSWORD_PG_HBA)
+            .map_err(io_error(format!("write {}", pg_hba.display())))?;
+    }
 
     let port = free_port()?;
     let mut command = Command::new("/bin/sh");
