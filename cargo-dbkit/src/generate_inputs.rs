@@ -15,14 +15,13 @@
 //! is missing, unreadable or of another workspace means no prefetching, never
 //! a different outcome.
 
+use crate::cache::no_change::{CodeKey, NoChangeQuery, NoChangeRuns, RunKey};
 use crate::cache::parse::ParseCache;
 use crate::discovery::{SourceFile, Workspace};
 use crate::errors::CliError;
-use crate::migrations_folder::{
-    MigrationsFolder, MigrationsFolderScan, read_migrations_folder, scan_migrations_folder,
-};
+use crate::migrations_folder::{MigrationsFolder, MigrationsFolderScan, scan_migrations_folder};
 use crate::schema_loading::{
-    CodeSchema, FileResult, assemble_code_schema, read_and_parse_in_parallel,
+    CodeSchema, FileResult, assemble_code_schema, parse_in_parallel, read_in_parallel,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -67,9 +66,23 @@ impl InputList {
 #[derive(Debug)]
 struct Prefetched {
     list: InputList,
-    /// In the order of `list.files`.
+    /// In the order of `list.files`: read, and parsed unless a run that
+    /// found no changes had the same code.
     results: Vec<FileResult>,
     folder: MigrationsFolderScan,
+}
+
+/// The code, as far as a run needs it.
+#[derive(Debug)]
+pub enum LoadedCode {
+    /// A run with the very same inputs found no changes (see
+    /// [`crate::cache::no_change`]): nothing was parsed.
+    KnownUnchanged,
+    /// The code's schema, and the key to remember if it has no changes.
+    Schema {
+        code: CodeSchema,
+        run_key: Option<RunKey>,
+    },
 }
 
 /// Reading and parsing under way on other threads, started before
@@ -101,15 +114,18 @@ impl Prefetch {
         }
     }
 
-    /// The code's schema and the migrations folder of `workspace`, whose
-    /// schema files are `files`: prefetched results for the files and the
-    /// folder it confirms, read now for the rest. Remembers the inputs for
-    /// the next run.
+    /// The code and the migrations folder of `workspace`, whose schema
+    /// files are `files`: prefetched results for the files and the folder it
+    /// confirms, read now for the rest. With a `query` (what the command
+    /// line asks; `None` for a run that writes a migration whatever the
+    /// code), a run that found no changes with the same inputs answers for
+    /// the code. Remembers the inputs for the next run.
     pub fn finish(
         mut self,
         workspace: &Workspace,
         files: &[SourceFile],
-    ) -> Result<(CodeSchema, MigrationsFolder), CliError> {
+        query: Option<&NoChangeQuery>,
+    ) -> Result<(LoadedCode, MigrationsFolder), CliError> {
         let list = InputList::of(workspace, files);
         if self.previous_list.as_ref() != Some(&list) {
             remember_input_list(&list);
@@ -123,30 +139,41 @@ impl Prefetch {
                 prefetched.results.len() == prefetched.list.files.len()
                     && prefetched.list.is_of_workspace(workspace)
             });
-        let cache = ParseCache::in_target_directory(&workspace.target_directory);
         let (results, folder_scan) = match prefetched {
             Some(prefetched) => {
                 let same_folder =
                     prefetched.list.migrations_directory == workspace.migrations_directory;
-                let results = confirmed_results(
-                    files,
-                    prefetched.list.files,
-                    prefetched.results,
-                    cache.as_ref(),
-                );
+                let results = confirmed_results(files, prefetched.list.files, prefetched.results);
                 (results, same_folder.then_some(prefetched.folder))
             }
-            None => (
-                read_and_parse_in_parallel(files, cache.as_ref(), &AtomicBool::new(false)),
-                None,
-            ),
+            None => (read_in_parallel(files, &AtomicBool::new(false)), None),
         };
-        let code = assemble_code_schema(results, cache.as_ref())?;
-        let folder = match folder_scan {
-            Some(scan) => scan.finish(),
-            None => read_migrations_folder(&workspace.migrations_directory, &workspace.root),
-        }
-        .map_err(CliError::MigrationsFolder)?;
+        let folder_scan = folder_scan.unwrap_or_else(|| {
+            scan_migrations_folder(&workspace.migrations_directory, &workspace.root)
+        });
+        let run_key = query.and_then(|query| {
+            let folder = folder_scan.folder()?;
+            Some(RunKey::new(
+                CodeKey::of(&results)?,
+                query,
+                &workspace.root,
+                &workspace.migrations_directory,
+                folder.latest_snapshot_content(),
+            ))
+        });
+        let known_unchanged = run_key
+            .is_some_and(|key| NoChangeRuns::read(&workspace.target_directory).has_run(&key));
+        let code = if known_unchanged {
+            tracing::info!("a run with the same inputs found no changes");
+            LoadedCode::KnownUnchanged
+        } else {
+            let cache = ParseCache::in_target_directory(&workspace.target_directory);
+            LoadedCode::Schema {
+                code: assemble_code_schema(results, cache.as_ref())?,
+                run_key,
+            }
+        };
+        let folder = folder_scan.finish().map_err(CliError::MigrationsFolder)?;
         Ok((code, folder))
     }
 }
@@ -159,12 +186,19 @@ impl Drop for Prefetch {
     }
 }
 
+/// Reads the listed files and the folder; parses the files too unless a
+/// remembered run that found no changes had the same code.
 fn prefetch(list: InputList, cancelled: &AtomicBool) -> Prefetched {
     let (results, folder) = std::thread::scope(|scope| {
         let folder = scope
             .spawn(|| scan_migrations_folder(&list.migrations_directory, &list.workspace_root));
-        let cache = ParseCache::in_target_directory(&list.target_directory);
-        let results = read_and_parse_in_parallel(&list.files, cache.as_ref(), cancelled);
+        let mut results = read_in_parallel(&list.files, cancelled);
+        let likely_unchanged = CodeKey::of(&results)
+            .is_some_and(|key| NoChangeRuns::read(&list.target_directory).has_code(key));
+        if !likely_unchanged {
+            let cache = ParseCache::in_target_directory(&list.target_directory);
+            results = parse_in_parallel(results, cache.as_ref(), cancelled);
+        }
         match folder.join() {
             Ok(folder) => (results, folder),
             Err(payload) => std::panic::resume_unwind(payload),
@@ -184,7 +218,6 @@ fn confirmed_results(
     files: &[SourceFile],
     prefetched_files: Vec<SourceFile>,
     prefetched_results: Vec<FileResult>,
-    cache: Option<&ParseCache>,
 ) -> Vec<FileResult> {
     let mut prefetched: HashMap<SourceFile, FileResult> = prefetched_files
         .into_iter()
@@ -205,8 +238,7 @@ fn confirmed_results(
         "schema files read while cargo metadata ran"
     );
     if !missing.is_empty() {
-        let mut fresh =
-            read_and_parse_in_parallel(&missing, cache, &AtomicBool::new(false)).into_iter();
+        let mut fresh = read_in_parallel(&missing, &AtomicBool::new(false)).into_iter();
         for slot in results.iter_mut().filter(|slot| slot.is_none()) {
             *slot = fresh.next();
         }
@@ -274,6 +306,7 @@ fn remember_input_list(list: &InputList) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cache::no_change::NoChangeQuery;
 
     fn table_source(name: &str) -> String {
         format!(
@@ -321,8 +354,9 @@ mod tests {
             cancelled,
         };
         let confirmed = [source_file(&root, "kept.rs"), source_file(&root, "new.rs")];
-        let (code, folder) = match prefetch.finish(&workspace, &confirmed) {
-            Ok(loaded) => loaded,
+        let (code, folder) = match prefetch.finish(&workspace, &confirmed, None) {
+            Ok((LoadedCode::Schema { code, .. }, folder)) => (code, folder),
+            Ok((LoadedCode::KnownUnchanged, _)) => panic!("nothing was remembered"),
             Err(error) => panic!("unexpected error: {error:?}"),
         };
         let names: Vec<&str> = code
@@ -352,13 +386,14 @@ mod tests {
     }
 
     fn table_names(prefetch: Prefetch, workspace: &Workspace, files: &[SourceFile]) -> Vec<String> {
-        match prefetch.finish(workspace, files) {
-            Ok((code, _)) => code
+        match prefetch.finish(workspace, files, None) {
+            Ok((LoadedCode::Schema { code, .. }, _)) => code
                 .schema
                 .tables
                 .iter()
                 .map(|table| table.name.name.clone())
                 .collect(),
+            Ok((LoadedCode::KnownUnchanged, _)) => panic!("nothing was remembered"),
             Err(error) => panic!("unexpected error: {error:?}"),
         }
     }
@@ -390,5 +425,94 @@ mod tests {
         let prefetch = finished_prefetch(other);
         std::fs::write(root.join("src/a.rs"), table_source("after")).expect("write");
         assert_eq!(table_names(prefetch, &workspace, &files), ["after"]);
+    }
+
+    fn no_prefetch() -> Prefetch {
+        Prefetch {
+            previous_list: None,
+            work: None,
+            cancelled: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    fn loaded(workspace: &Workspace, files: &[SourceFile], query: &NoChangeQuery) -> LoadedCode {
+        for prefetch in [
+            no_prefetch(),
+            finished_prefetch(InputList::of(workspace, files)),
+        ] {
+            match prefetch.finish(workspace, files, Some(query)) {
+                Ok((LoadedCode::KnownUnchanged, _)) => {}
+                Ok((loaded, _)) => return loaded,
+                Err(error) => panic!("unexpected error: {error:?}"),
+            }
+        }
+        LoadedCode::KnownUnchanged
+    }
+
+    #[test]
+    fn a_run_with_the_inputs_of_one_that_found_no_changes_parses_nothing() {
+        let directory = tempfile::tempdir().expect("temporary folder");
+        let root = directory.path().to_path_buf();
+        std::fs::create_dir_all(root.join("src")).expect("create src");
+        let workspace = Workspace {
+            root: root.clone(),
+            schema_crates: Vec::new(),
+            other_member_names: Vec::new(),
+            schema_globs: Vec::new(),
+            migrations_directory: root.join("migrations"),
+            target_directory: root.join("target"),
+        };
+        let files = [source_file(&root, "a.rs"), source_file(&root, "b.rs")];
+        std::fs::write(root.join("src/a.rs"), table_source("a")).expect("write");
+        std::fs::write(root.join("src/b.rs"), "// nothing here").expect("write");
+        let generate = NoChangeQuery {
+            check: false,
+            renames: Vec::new(),
+        };
+        let remember = |loaded: LoadedCode| match loaded {
+            LoadedCode::Schema {
+                run_key: Some(key), ..
+            } => crate::cache::no_change::remember_no_change(&workspace.target_directory, &key),
+            other => panic!("expected the schema and a key: {other:?}"),
+        };
+        let is_known = |query: &NoChangeQuery| {
+            matches!(
+                loaded(&workspace, &files, query),
+                LoadedCode::KnownUnchanged
+            )
+        };
+
+        remember(loaded(&workspace, &files, &generate));
+        assert!(is_known(&generate));
+        // Another question, another key.
+        let check = NoChangeQuery {
+            check: true,
+            ..generate.clone()
+        };
+        assert!(!is_known(&check));
+        // A file that declares nothing may change; one that may declare
+        // something may not.
+        std::fs::write(root.join("src/b.rs"), "// still nothing").expect("write");
+        assert!(is_known(&generate));
+        std::fs::write(root.join("src/a.rs"), table_source("other")).expect("write");
+        assert!(!is_known(&generate));
+        std::fs::write(root.join("src/a.rs"), table_source("a")).expect("write");
+        assert!(is_known(&generate));
+        // A new snapshot.
+        let migrations = root.join("migrations");
+        std::fs::create_dir_all(migrations.join("meta")).expect("create meta");
+        std::fs::write(migrations.join("V1__a.sql"), "SELECT 1;").expect("write");
+        let snapshot = dbkit_core::snapshot::Snapshot::new(
+            1,
+            "V1__a.sql",
+            None,
+            &dbkit_core::model::Schema::default(),
+        );
+        std::fs::write(migrations.join("meta/V1__a.json"), snapshot.to_json()).expect("write");
+        assert!(!is_known(&generate));
+        // The remembered file, broken.
+        std::fs::write(root.join("target/dbkit/no-change.json"), "{").expect("write");
+        std::fs::remove_dir_all(&migrations).expect("remove");
+        assert!(!is_known(&generate));
     }
 }

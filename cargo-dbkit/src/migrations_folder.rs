@@ -11,6 +11,7 @@
 //! next `generate` replaces. That is why no Ctrl-C handler is installed: the
 //! default action (terminate) cannot leave a state that readers accept.
 
+use crate::cache::ContentHash;
 use crate::diagnostics::Diagnostic;
 use dbkit_core::model::Schema;
 use dbkit_core::snapshot::{self, Snapshot};
@@ -31,6 +32,8 @@ pub struct MigrationEntry {
     /// Relative to the workspace root, for messages.
     pub sql_display_path: String,
     pub snapshot: Option<Snapshot>,
+    /// The hash of the snapshot file's bytes, when it was read.
+    pub snapshot_content: Option<ContentHash>,
 }
 
 impl MigrationEntry {
@@ -58,6 +61,16 @@ impl MigrationsFolder {
             .iter()
             .rev()
             .find_map(|entry| entry.snapshot.as_ref().map(|snapshot| (entry, snapshot)))
+    }
+
+    /// The hash of the newest snapshot's file (`None` before the first):
+    /// the bytes its schema is read from.
+    pub fn latest_snapshot_content(&self) -> Option<ContentHash> {
+        self.migrations
+            .iter()
+            .rev()
+            .find(|entry| entry.snapshot.is_some())
+            .and_then(|entry| entry.snapshot_content)
     }
 
     /// The schema the migrations lead to, as far as snapshots tell (empty before the first).
@@ -169,6 +182,11 @@ pub struct MigrationsFolderScan {
 }
 
 impl MigrationsFolderScan {
+    /// The folder as read, before the leftovers are removed.
+    pub fn folder(&self) -> Option<&MigrationsFolder> {
+        self.result.as_ref().ok()
+    }
+
     /// Removes the leftover temporary files and returns what was read.
     pub fn finish(self) -> Result<MigrationsFolder, Vec<MigrationsFolderError>> {
         for path in &self.leftover_temporary_files {
@@ -247,6 +265,7 @@ fn read_folder(
             name,
             sql_display_path: display(path),
             snapshot: None,
+            snapshot_content: None,
         });
     }
     folder.migrations.sort_by_key(|entry| entry.version);
@@ -276,7 +295,10 @@ fn read_folder(
         };
         match std::fs::read_to_string(path) {
             Ok(text) => match Snapshot::from_json(&text) {
-                Ok(snapshot) => entry.snapshot = Some(snapshot),
+                Ok(snapshot) => {
+                    entry.snapshot = Some(snapshot);
+                    entry.snapshot_content = Some(ContentHash::of(text.as_bytes()));
+                }
                 Err(error) => problems.push(MigrationsFolderError::BadSnapshot {
                     path: display(path),
                     reason: error.to_string(),

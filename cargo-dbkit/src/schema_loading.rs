@@ -1,13 +1,15 @@
 //! Reads and parses the schema files on all cores, then resolves them into one
 //! schema model; errors come back as diagnostics with the texts they point into.
 //!
-//! Reading and parsing ([`read_and_parse_in_parallel`]) is separate from
-//! assembling the results ([`assemble_code_schema`]), so that files can be
-//! parsed before `cargo metadata` has confirmed them (see `generate_inputs`).
-//! A file whose display path and bytes have a [`ParseCache`] entry is not
-//! parsed again. Only the texts of files with errors are kept; a diagnostic
-//! found later (by the resolver, or an ambiguous rename) reads the files it
-//! points into again ([`CodeSchema::source_texts`]).
+//! Reading ([`read_in_parallel`]), parsing ([`parse_in_parallel`]) and
+//! assembling the results ([`assemble_code_schema`]) are separate steps, so
+//! that files can be read and parsed before `cargo metadata` has confirmed
+//! them, and so that a run that can tell from the files' hashes alone that
+//! nothing changed parses nothing (see `generate_inputs`). A file whose
+//! display path and bytes have a [`ParseCache`] entry is not parsed again.
+//! Only the texts of files with errors are kept; a diagnostic found later
+//! (by the resolver, or an ambiguous rename) reads the files it points into
+//! again ([`CodeSchema::source_texts`]).
 
 use crate::cache::ContentHash;
 use crate::cache::parse::ParseCache;
@@ -49,10 +51,22 @@ struct ReadFile {
     content: ContentHash,
 }
 
-/// What reading and parsing one file gave.
+/// What reading, then parsing, one file gave.
 #[derive(Debug)]
 pub enum FileResult {
-    Skipped,
+    /// Neither `Table` nor `PgEnum` appears in it: it declares nothing,
+    /// whatever else it holds.
+    Skipped { display_path: String },
+    Unreadable {
+        display_path: String,
+        error: std::io::Error,
+    },
+    /// Read, not parsed yet.
+    Read {
+        file: SourceFile,
+        content: ContentHash,
+        text: String,
+    },
     Parsed {
         file: SourceFile,
         content: ContentHash,
@@ -60,10 +74,21 @@ pub enum FileResult {
         cached: bool,
         declarations: Result<Vec<Declaration>, FileErrors>,
     },
-    Unreadable {
-        display_path: String,
-        error: std::io::Error,
-    },
+}
+
+impl FileResult {
+    /// What the outcome of parsing a file depends on: its display path and,
+    /// unless it is skipped, the hash of its text. `None` for an unreadable
+    /// file.
+    pub fn parse_input(&self) -> Option<(&str, Option<ContentHash>)> {
+        match self {
+            FileResult::Skipped { display_path } => Some((display_path, None)),
+            FileResult::Unreadable { .. } => None,
+            FileResult::Read { file, content, .. } | FileResult::Parsed { file, content, .. } => {
+                Some((&file.display_path, Some(*content)))
+            }
+        }
+    }
 }
 
 /// The errors of a file and its text, which they point into.
@@ -85,19 +110,18 @@ pub fn load_code_schema(
     cache: Option<&ParseCache>,
 ) -> Result<CodeSchema, CliError> {
     let never_cancelled = AtomicBool::new(false);
-    assemble_code_schema(
-        read_and_parse_in_parallel(files, cache, &never_cancelled),
-        cache,
-    )
+    assemble_code_schema(read_in_parallel(files, &never_cancelled), cache)
 }
 
-/// Resolves the results of reading and parsing the files (in the files'
-/// order) into the schema, or the diagnostics of every file in error. With
-/// a cache, the entries of files not among the results may be removed.
+/// Parses the files read but not parsed yet, then resolves the results (in
+/// the files' order) into the schema, or the diagnostics of every file in
+/// error. With a cache, the entries of files not among the results may be
+/// removed.
 pub fn assemble_code_schema(
     results: Vec<FileResult>,
     cache: Option<&ParseCache>,
 ) -> Result<CodeSchema, CliError> {
+    let results = parse_in_parallel(results, cache, &AtomicBool::new(false));
     let mut sources = SourceTexts::new();
     let mut declarations = Vec::new();
     let mut diagnostics = Vec::new();
@@ -105,7 +129,7 @@ pub fn assemble_code_schema(
     let mut cached_file_count = 0;
     for result in results {
         match result {
-            FileResult::Skipped => {}
+            FileResult::Skipped { .. } | FileResult::Read { .. } => {}
             FileResult::Unreadable {
                 display_path,
                 error,
@@ -216,30 +240,73 @@ fn span_order(diagnostic: &Diagnostic) -> (String, usize, usize) {
         .unwrap_or_default()
 }
 
-/// Reads and parses `files` on all cores, each worker taking the next file
-/// not yet taken; the results come back in the files' order. Once `cancelled`
-/// is set, files not yet started are left out.
-pub fn read_and_parse_in_parallel(
-    files: &[SourceFile],
+/// Reads `files` and hashes their texts on all cores; the results come back
+/// in the files' order. Once `cancelled` is set, files not yet started are
+/// left out.
+pub fn read_in_parallel(files: &[SourceFile], cancelled: &AtomicBool) -> Vec<FileResult> {
+    on_all_cores(files.iter().collect(), cancelled, read_file)
+}
+
+/// Parses the files of `results` that are read but not parsed (or finds
+/// their declarations in the cache) on all cores; the other results are
+/// kept as they are. Once `cancelled` is set, files not yet started are left
+/// read but not parsed.
+pub fn parse_in_parallel(
+    results: Vec<FileResult>,
     cache: Option<&ParseCache>,
     cancelled: &AtomicBool,
 ) -> Vec<FileResult> {
+    if !results
+        .iter()
+        .any(|result| matches!(result, FileResult::Read { .. }))
+    {
+        return results;
+    }
+    let never_cancelled = AtomicBool::new(false);
+    on_all_cores(results, &never_cancelled, |result| match result {
+        FileResult::Read {
+            file,
+            content,
+            text,
+        } if !cancelled.load(Ordering::Relaxed) => parse_file(file, content, text, cache),
+        other => other,
+    })
+}
+
+/// `work` applied to each item on all cores, each worker taking the next
+/// item not yet taken; the results come back in the items' order. Once
+/// `cancelled` is set, items not yet started are left out.
+fn on_all_cores<T: Send, R: Send>(
+    items: Vec<T>,
+    cancelled: &AtomicBool,
+    work: impl Fn(T) -> R + Sync,
+) -> Vec<R> {
     let thread_count = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
-        .min(files.len())
+        .min(items.len())
         .max(1);
-    let next_file = AtomicUsize::new(0);
-    let mut results: Vec<(usize, FileResult)> = std::thread::scope(|scope| {
+    let items: Vec<std::sync::Mutex<Option<T>>> = items
+        .into_iter()
+        .map(|item| std::sync::Mutex::new(Some(item)))
+        .collect();
+    let next_item = AtomicUsize::new(0);
+    let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..thread_count)
             .map(|_| {
-                let next_file = &next_file;
+                let (next_item, items, work) = (&next_item, &items, &work);
                 scope.spawn(move || {
                     let mut results = Vec::new();
                     while !cancelled.load(Ordering::Relaxed) {
-                        let index = next_file.fetch_add(1, Ordering::Relaxed);
-                        let Some(file) = files.get(index) else { break };
-                        results.push((index, read_and_parse(file, cache)));
+                        let index = next_item.fetch_add(1, Ordering::Relaxed);
+                        let Some(slot) = items.get(index) else { break };
+                        let item = match slot.lock() {
+                            Ok(mut slot) => slot.take(),
+                            Err(poisoned) => poisoned.into_inner().take(),
+                        };
+                        if let Some(item) = item {
+                            results.push((index, work(item)));
+                        }
                     }
                     results
                 })
@@ -259,7 +326,7 @@ pub fn read_and_parse_in_parallel(
     results.into_iter().map(|(_, result)| result).collect()
 }
 
-fn read_and_parse(file: &SourceFile, cache: Option<&ParseCache>) -> FileResult {
+fn read_file(file: &SourceFile) -> FileResult {
     let text = match std::fs::read_to_string(&file.absolute_path) {
         Ok(text) => text,
         Err(error) => {
@@ -271,9 +338,23 @@ fn read_and_parse(file: &SourceFile, cache: Option<&ParseCache>) -> FileResult {
     };
     if !may_declare_schema_items(&text) {
         tracing::debug!("skipping {}: no Table or PgEnum", file.display_path);
-        return FileResult::Skipped;
+        return FileResult::Skipped {
+            display_path: file.display_path.clone(),
+        };
     }
-    let content = ContentHash::of(text.as_bytes());
+    FileResult::Read {
+        file: file.clone(),
+        content: ContentHash::of(text.as_bytes()),
+        text,
+    }
+}
+
+fn parse_file(
+    file: SourceFile,
+    content: ContentHash,
+    text: String,
+    cache: Option<&ParseCache>,
+) -> FileResult {
     let cached = cache.and_then(|cache| cache.load(&file.display_path, content));
     let is_cached = cached.is_some();
     let declarations = match cached {
@@ -291,7 +372,7 @@ fn read_and_parse(file: &SourceFile, cache: Option<&ParseCache>) -> FileResult {
         }
     };
     FileResult::Parsed {
-        file: file.clone(),
+        file,
         content,
         cached: is_cached,
         declarations,

@@ -1,6 +1,7 @@
 //! What `generate` keeps in `<target>/dbkit/` between runs to do less work
 //! the next time: the declarations of each schema file it parsed
-//! ([`parse`]).
+//! ([`parse`]), and the inputs of the last runs that found no changes
+//! ([`no_change`]).
 //!
 //! **Invariant:** a cache only ever saves work, it never changes an
 //! outcome. Every entry is keyed by everything its content depends on —
@@ -12,6 +13,7 @@
 //! writing the same entry write the same bytes. Deleting the folder is
 //! always safe.
 
+pub mod no_change;
 pub mod parse;
 
 use std::hash::{DefaultHasher, Hasher};

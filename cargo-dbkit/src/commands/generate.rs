@@ -1,10 +1,11 @@
 //! `cargo dbkit generate`: the code's schema × the last snapshot → the next migration.
 
+use crate::cache::no_change::{NoChangeQuery, remember_no_change};
 use crate::cli::{GenerateArgs, GlobalOptions};
 use crate::diagnostics::{Diagnostic, SourceSpan};
 use crate::discovery::{Workspace, display_path, load_workspace, schema_source_files};
 use crate::errors::{CliError, Outcome};
-use crate::generate_inputs::Prefetch;
+use crate::generate_inputs::{LoadedCode, Prefetch};
 use crate::migrations_folder::{
     MigrationsFolder, NewMigrationFiles, SNAPSHOT_DIRECTORY, remove_orphan_snapshots,
     sanitize_migration_name, write_migration_atomically,
@@ -29,41 +30,60 @@ pub fn run_generate(
     warn_about_workspace(&workspace, output);
     let spinner = start_spinner(output, "reading the schema code");
     let files = schema_source_files(&workspace)?;
-    let (code, mut folder) = prefetch.finish(&workspace, &files)?;
+    // A custom migration is written whatever the code holds; otherwise a
+    // run with the same inputs that found no changes answers for the code.
+    let query = (!arguments.custom).then(|| NoChangeQuery {
+        check: arguments.check,
+        renames: arguments.rename.clone(),
+    });
+    let (loaded, mut folder) = prefetch.finish(&workspace, &files, query.as_ref())?;
     drop(spinner);
+    for orphan in &folder.orphan_snapshot_display_paths {
+        output.warning(&format!(
+            "ignoring {orphan}: it has no SQL file beside it (an interrupted `cargo dbkit generate`); the next migration replaces it"
+        ));
+    }
+    let (code, run_key) = match loaded {
+        LoadedCode::KnownUnchanged => {
+            tracing::info!(files = files.len(), "the schema code is known to match");
+            if arguments.check {
+                return check(&workspace, &folder, Ok(Vec::new()), output);
+            }
+            warn_about_unsnapshotted_migrations(&folder, output);
+            report_no_changes(&folder, output);
+            return Ok(Outcome::Success);
+        }
+        LoadedCode::Schema { code, run_key } => (code, run_key),
+    };
     tracing::info!(
         files = files.len(),
         parsed = code.parsed_file_count,
         cached = code.cached_file_count,
         "read the schema code"
     );
-    for orphan in &folder.orphan_snapshot_display_paths {
-        output.warning(&format!(
-            "ignoring {orphan}: it has no SQL file beside it (an interrupted `cargo dbkit generate`); the next migration replaces it"
-        ));
-    }
     // From here on only the snapshots' ids and presence are read.
     let previous_schema = folder.take_latest_schema();
     let renames = parse_renames(&arguments.rename, &previous_schema, &code.schema)?;
+    let remember_if_unchanged = |changes: &[Change]| {
+        if let (true, Some(key)) = (changes.is_empty(), &run_key) {
+            remember_no_change(&workspace.target_directory, key);
+        }
+    };
 
     if arguments.check {
-        return check(
-            &workspace,
-            &folder,
-            &previous_schema,
-            &code.schema,
+        let options = DiffOptions {
             renames,
-            output,
-        );
+            assume_drop_and_create: true,
+        };
+        let differences = diff(&previous_schema, &code.schema, &options);
+        if let Ok(changes) = &differences {
+            remember_if_unchanged(changes);
+        }
+        return check(&workspace, &folder, differences, output);
     }
-    for unsnapshotted in folder.migrations_after_latest_snapshot() {
-        output.warning(&format!(
-            "{} has no snapshot: the schema it leads to is unknown, so the code is compared with the migration before it",
-            unsnapshotted.sql_display_path
-        ));
-    }
+    warn_about_unsnapshotted_migrations(&folder, output);
 
-    let changes = diff_settling_ambiguities(&previous_schema, &code, renames, output)?;
+    let (changes, answered) = diff_settling_ambiguities(&previous_schema, &code, renames, output)?;
     if arguments.custom {
         if !changes.is_empty() {
             output.warning(&format!(
@@ -85,11 +105,11 @@ pub fn run_generate(
         );
     }
     if changes.is_empty() {
-        let matched = folder
-            .latest_snapshot()
-            .map(|(entry, _)| format!(" (the code matches {})", entry.sql_display_path))
-            .unwrap_or_default();
-        output.line(&format!("no changes{matched}"));
+        // Answers given on the terminal are no input a later run repeats.
+        if !answered {
+            remember_if_unchanged(&changes);
+        }
+        report_no_changes(&folder, output);
         return Ok(Outcome::Success);
     }
     let rendered = render_migration(&changes);
@@ -113,6 +133,23 @@ pub fn run_generate(
         &rendered.warnings,
         output,
     )
+}
+
+fn warn_about_unsnapshotted_migrations(folder: &MigrationsFolder, output: Output) {
+    for unsnapshotted in folder.migrations_after_latest_snapshot() {
+        output.warning(&format!(
+            "{} has no snapshot: the schema it leads to is unknown, so the code is compared with the migration before it",
+            unsnapshotted.sql_display_path
+        ));
+    }
+}
+
+fn report_no_changes(folder: &MigrationsFolder, output: Output) {
+    let matched = folder
+        .latest_snapshot()
+        .map(|(entry, _)| format!(" (the code matches {})", entry.sql_display_path))
+        .unwrap_or_default();
+    output.line(&format!("no changes{matched}"));
 }
 
 fn warn_about_workspace(workspace: &Workspace, output: Output) {
@@ -175,14 +212,16 @@ enum Dropped {
 
 /// Diffs; when tables or columns disappear while others appear, asks on a
 /// terminal (then diffs again with the answers) or stops with an error.
+/// Also tells whether any question was answered.
 fn diff_settling_ambiguities(
     old: &Schema,
     code: &CodeSchema,
     mut renames: Vec<Rename>,
     output: Output,
-) -> Result<Vec<Change>, CliError> {
+) -> Result<(Vec<Change>, bool), CliError> {
     let new = &code.schema;
     let mut confirmed_drops: Vec<Dropped> = Vec::new();
+    let mut answered = false;
     // Each round answers at least one new question, and there are finitely many.
     loop {
         let options = DiffOptions {
@@ -190,7 +229,7 @@ fn diff_settling_ambiguities(
             assume_drop_and_create: false,
         };
         let ambiguities = match diff(old, new, &options) {
-            Ok(changes) => return Ok(changes),
+            Ok(changes) => return Ok((changes, answered)),
             Err(ambiguities) => ambiguities,
         };
         let open: Vec<Ambiguity> = ambiguities
@@ -206,7 +245,9 @@ fn diff_settling_ambiguities(
                 renames,
                 assume_drop_and_create: true,
             };
-            return diff(old, new, &options).map_err(|remaining| ambiguity_error(&remaining, code));
+            return diff(old, new, &options)
+                .map(|changes| (changes, true))
+                .map_err(|remaining| ambiguity_error(&remaining, code));
         }
         if !is_interactive() {
             return Err(ambiguity_error(&open, code));
@@ -214,6 +255,7 @@ fn diff_settling_ambiguities(
         for ambiguity in &open {
             ask_about_ambiguity(ambiguity, code, &mut renames, &mut confirmed_drops, output)?;
         }
+        answered = true;
     }
 }
 
@@ -390,13 +432,13 @@ fn ambiguity_error(ambiguities: &[Ambiguity], code: &CodeSchema) -> CliError {
     }
 }
 
-/// `--check`: nothing is written; a finding when the code and the migrations disagree.
+/// `--check`: nothing is written; a finding when the code and the
+/// migrations disagree. `differences` is the diff of the newest snapshot and
+/// the code, ambiguities settled as drops and creations.
 fn check(
     workspace: &Workspace,
     folder: &MigrationsFolder,
-    previous_schema: &Schema,
-    code_schema: &Schema,
-    renames: Vec<Rename>,
+    differences: Result<Vec<Change>, Vec<Ambiguity>>,
     output: Output,
 ) -> Result<Outcome, CliError> {
     let migrations_display = display_path(&workspace.root, &workspace.migrations_directory);
@@ -411,14 +453,10 @@ fn check(
                 )),
         );
     }
-    let options = DiffOptions {
-        renames,
-        assume_drop_and_create: true,
-    };
     let generate_help = format!(
         "run `cargo dbkit generate`, review the file it writes in {migrations_display}/ and commit it"
     );
-    match diff(previous_schema, code_schema, &options) {
+    match differences {
         Ok(changes) if changes.is_empty() => {}
         Ok(changes) => {
             const LISTED_CHANGES: usize = 15;
