@@ -19,13 +19,18 @@ PostgreSQL schemas as Rust structs; migrations generated from them.
 The schema lives in `#[derive(Table)]` and `#[derive(PgEnum)]` items in the
 workspace crates that depend on dbkit-runtime. `cargo dbkit generate` reads
 those files (no compilation, no database), compares them with the snapshot of
-the last migration and writes the next migration under `migrations/`.";
+the last migration and writes the next migration under `migrations/`.
+`cargo dbkit migrate` applies the pending migrations to a database, with the
+engine a release binary uses at start-up, and `cargo dbkit status` shows where
+each migration stands in one.";
 
 const DBKIT_AFTER_LONG_HELP: &str = "\
 The everyday loop:
   1. edit a schema struct
   2. cargo dbkit generate           write migrations/V<n>__<name>.sql and its snapshot
   3. review the SQL, commit both
+  4. cargo dbkit migrate            apply it to DATABASE_URL (from --database-url,
+                                    --env-file, the environment or .env)
 
 Examples:
   cargo dbkit generate                          the next migration, named after its changes
@@ -35,8 +40,10 @@ Examples:
   cargo dbkit generate --custom --name backfill_emails
                                                 an empty migration for hand-written SQL
   cargo dbkit generate --check                  in CI: exit 1 when code and migrations disagree
+  cargo dbkit migrate --backup backups/         dump the database, then apply what is pending
+  cargo dbkit status                            exit 1 when anything is pending, changed or unknown
 
-Exit status: 0 success, 1 a finding (`--check`), 2 an error.
+Exit status: 0 success, 1 a finding (`--check`, `status`), 2 an error.
 Logs: DBKIT_LOG=debug (a tracing filter) writes them to stderr.";
 
 /// The arguments after `cargo dbkit`.
@@ -82,6 +89,12 @@ pub enum Command {
     /// Write the next migration from the changes in the schema code
     #[command(long_about = GENERATE_LONG_ABOUT, after_long_help = GENERATE_AFTER_LONG_HELP)]
     Generate(GenerateArgs),
+    /// Apply the pending migrations to a database
+    #[command(long_about = MIGRATE_LONG_ABOUT, after_long_help = MIGRATE_AFTER_LONG_HELP)]
+    Migrate(MigrateArgs),
+    /// Show which migrations a database has applied, and which are pending, changed or unknown
+    #[command(long_about = STATUS_LONG_ABOUT, after_long_help = STATUS_AFTER_LONG_HELP)]
+    Status(StatusArgs),
 }
 
 const GENERATE_LONG_ABOUT: &str = "\
@@ -127,6 +140,125 @@ pub struct GenerateArgs {
     pub rename: Vec<String>,
 }
 
+/// Where `migrate` and `status` find the database, for both long helps.
+macro_rules! database_help {
+    () => {
+        "\
+The database is the first of:
+  1. --database-url URL
+  2. DATABASE_URL in the file named by --env-file (it wins over the environment)
+  3. the environment variable DATABASE_URL
+  4. DATABASE_URL in `.env` at the workspace root (the environment wins over it)
+A password in the URL never appears in the output, logs and errors included."
+    };
+}
+
+const MIGRATE_LONG_ABOUT: &str = "\
+Apply the pending migrations of the workspace's migrations folder to a database.
+
+This is the engine a release binary runs at start-up (`Migrations::run`), fed
+from the folder instead of the binary: a PostgreSQL advisory lock so that
+concurrent runners apply each migration once, the history in refinery's
+`refinery_schema_history`, each migration in its own transaction (or outside
+one when its first line is `-- dbkit:no-transaction`). Before anything is
+applied, the history is checked: an applied file that changed or disappeared,
+or a new file older than the newest applied one, stops the run.
+
+Prints one line per applied migration with its duration, and a progress bar
+on a terminal when there are many.";
+
+const MIGRATE_AFTER_LONG_HELP: &str = concat!(
+    "\
+Examples:
+  cargo dbkit migrate                              apply everything pending
+  cargo dbkit migrate --dry-run                    print the SQL that would run; change nothing
+  cargo dbkit migrate --target 12                  apply up to and including V12
+  cargo dbkit migrate --env-file .env.test         the DATABASE_URL of .env.test
+  cargo dbkit migrate --backup backups/            pg_dump first; no migration if the dump fails
+
+`--backup DIR` runs `pg_dump --format=custom` into DIR/<database>-<UTC time>.dump
+(restore with `pg_restore`), passing the connection through PG* environment
+variables, never its arguments. It runs only when something is pending.
+DBKIT_PG_DUMP names the pg_dump to use (default: pg_dump on PATH).
+
+Exit status: 0 applied or nothing to apply, 2 an error (nothing after the
+failed migration is applied; the migrations before it stay).
+
+",
+    database_help!()
+);
+
+const STATUS_LONG_ABOUT: &str = "\
+Show where each migration stands in a database, reading its
+`refinery_schema_history` (without taking the lock or writing anything):
+
+  applied       applied, and the file is as it was applied
+  pending       not applied yet; `cargo dbkit migrate` applies it
+  changed       applied, but the file changed since (its checksum differs)
+  unknown       applied, but no file has its version (deleted, or from another branch)
+  out of order  not applied, but older than the newest applied one (migrate refuses it)";
+
+const STATUS_AFTER_LONG_HELP: &str = concat!(
+    "\
+Examples:
+  cargo dbkit status
+  cargo dbkit status --env-file .env.staging
+  cargo dbkit status --quiet && echo up to date      (in a deploy script)
+
+Exit status: 0 every migration applied and unchanged, 1 anything pending,
+changed, unknown or out of order, 2 an error (e.g. the database is unreachable).
+
+",
+    database_help!()
+);
+
+/// Which database a command uses.
+#[derive(Debug, Args)]
+pub struct DatabaseOptions {
+    /// The database URL (default: DATABASE_URL from --env-file, the environment or .env)
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Read DATABASE_URL from FILE, over the environment's, instead of the workspace's .env
+    #[arg(long, value_name = "FILE")]
+    pub env_file: Option<PathBuf>,
+}
+
+/// `cargo dbkit migrate`.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    #[command(flatten)]
+    pub database: DatabaseOptions,
+    /// Print the SQL of the pending migrations and apply nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Apply the pending migrations up to and including this version (`12` or `V12`)
+    #[arg(long, value_name = "VERSION", value_parser = parse_target_version)]
+    pub target: Option<i32>,
+    /// Dump the database with pg_dump into this folder first; do not migrate if the dump fails
+    #[arg(long, value_name = "DIR", conflicts_with = "dry_run")]
+    pub backup: Option<PathBuf>,
+}
+
+/// `cargo dbkit status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub database: DatabaseOptions,
+}
+
+/// `12`, `V12` or a file name `V12__name.sql`.
+fn parse_target_version(text: &str) -> Result<i32, String> {
+    let digits = text.strip_prefix(['V', 'v']).unwrap_or(text);
+    let digits = digits
+        .split_once("__")
+        .map_or(digits, |(version, _)| version);
+    digits
+        .parse::<i32>()
+        .ok()
+        .filter(|version| *version >= 0)
+        .ok_or_else(|| format!("`{text}` is not a migration version; expected e.g. `12` or `V12`"))
+}
+
 fn help_styles() -> clap::builder::Styles {
     use anstyle::{AnsiColor, Effects};
     clap::builder::Styles::styled()
@@ -164,9 +296,54 @@ mod tests {
         let Ok(Cli::Dbkit(args)) = cli else {
             panic!("did not parse: {cli:?}")
         };
-        let Command::Generate(generate) = args.command;
+        let Command::Generate(generate) = args.command else {
+            panic!("not generate: {:?}", args.command)
+        };
         assert_eq!(generate.name.as_deref(), Some("x"));
         assert_eq!(generate.rename, vec!["a=b".to_string()]);
         assert_eq!(args.global.verbose, 1);
+    }
+
+    #[test]
+    fn parses_migrate_options() {
+        let cli = Cli::try_parse_from([
+            "cargo-dbkit",
+            "dbkit",
+            "migrate",
+            "--target",
+            "V12",
+            "--env-file",
+            ".env.test",
+            "--backup",
+            "backups",
+        ]);
+        let Ok(Cli::Dbkit(args)) = cli else {
+            panic!("did not parse: {cli:?}")
+        };
+        let Command::Migrate(migrate) = args.command else {
+            panic!("not migrate: {:?}", args.command)
+        };
+        assert_eq!(migrate.target, Some(12));
+        assert_eq!(migrate.database.env_file, Some(PathBuf::from(".env.test")));
+        assert_eq!(migrate.backup, Some(PathBuf::from("backups")));
+        assert!(!migrate.dry_run);
+    }
+
+    #[test]
+    fn target_versions() {
+        assert_eq!(parse_target_version("7"), Ok(7));
+        assert_eq!(parse_target_version("V7"), Ok(7));
+        assert_eq!(parse_target_version("V7__add_x.sql"), Ok(7));
+        assert!(parse_target_version("seven").is_err());
+        assert!(parse_target_version("-1").is_err());
+        let dry_backup = Cli::try_parse_from([
+            "cargo-dbkit",
+            "dbkit",
+            "migrate",
+            "--dry-run",
+            "--backup",
+            "b",
+        ]);
+        assert!(dry_backup.is_err());
     }
 }

@@ -1,15 +1,20 @@
 //! Library behind `cargo dbkit`: argument parsing, workspace discovery, the
 //! migrations folder and the commands. `main.rs` only calls [`run`].
 
+pub mod backup;
 pub mod cache;
 pub mod cli;
 pub mod commands;
+pub mod database_url;
 pub mod diagnostics;
 pub mod discovery;
+pub mod dotenv;
 pub mod errors;
 pub mod generate_inputs;
 pub mod introspect;
+pub mod migration_context;
 pub mod migrations_folder;
+pub mod redact;
 pub mod schema_glob;
 pub mod schema_loading;
 pub mod terminal;
@@ -44,7 +49,10 @@ pub fn run(arguments: impl IntoIterator<Item = OsString>) -> ExitCode {
         Err(error) => {
             let exit_code = error.exit_code();
             let (diagnostics, sources) = error.into_diagnostics();
-            output.rendered(&diagnostics::render_diagnostics(&diagnostics, &sources));
+            output.rendered(&redact::hide_secrets(&diagnostics::render_diagnostics(
+                &diagnostics,
+                &sources,
+            )));
             ExitCode::from(exit_code)
         }
     }
@@ -52,7 +60,8 @@ pub fn run(arguments: impl IntoIterator<Item = OsString>) -> ExitCode {
 
 /// Logs go to stderr through tracing; `DBKIT_LOG` is an env-filter
 /// (`DBKIT_LOG=debug`, `DBKIT_LOG=cargo_dbkit=trace`); without it `-v` shows
-/// dbkit's info logs and `-vv` its debug logs.
+/// dbkit's info logs and `-vv` its debug logs. Every line passes through
+/// [`redact::hide_secrets`].
 fn install_logging(verbose: u8) {
     use tracing_subscriber::EnvFilter;
     let filter = match std::env::var("DBKIT_LOG") {
@@ -61,13 +70,13 @@ fn install_logging(verbose: u8) {
         }
         _ => EnvFilter::new(match verbose {
             0 => "warn",
-            1 => "warn,cargo_dbkit=info,dbkit_core=info",
-            _ => "warn,cargo_dbkit=debug,dbkit_core=debug",
+            1 => "warn,cargo_dbkit=info,dbkit_core=info,dbkit_runtime=info",
+            _ => "warn,cargo_dbkit=debug,dbkit_core=debug,dbkit_runtime=debug",
         }),
     };
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(anstream::stderr)
+        .with_writer(redact::RedactingStderr)
         .with_ansi(true)
         .with_target(true)
         .without_time()

@@ -1,6 +1,8 @@
 //! The subcommands of `cargo dbkit`, one file each.
 
 pub mod generate;
+pub mod migrate;
+pub mod status;
 
 use crate::cli::{Command, GlobalOptions};
 use crate::errors::{CliError, Outcome};
@@ -14,5 +16,7 @@ pub fn run_command(
 ) -> Result<Outcome, CliError> {
     match command {
         Command::Generate(arguments) => generate::run_generate(global, arguments, output),
+        Command::Migrate(arguments) => migrate::run_migrate(global, arguments, output),
+        Command::Status(arguments) => status::run_status(global, arguments, output),
     }
 }

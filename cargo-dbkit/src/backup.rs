@@ -1,0 +1,310 @@
+//! `migrate --backup DIR`: `pg_dump` in custom format to
+//! `DIR/<database>-<UTC timestamp>.dump` before anything is applied.
+//!
+//! The connection goes to pg_dump through libpq's environment variables
+//! (`PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGDATABASE`, …), never its
+//! arguments, which any user of the machine can read in the process list.
+//! pg_dump writes to a hidden temporary name that is renamed once it
+//! succeeded, so a file with the final name is always a whole dump.
+//! `DBKIT_PG_DUMP` names the pg_dump to run (default: `pg_dump` on `PATH`),
+//! for a machine whose default one is older than the server.
+
+use crate::diagnostics::Diagnostic;
+use crate::redact::hide_secrets_of;
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStringExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{SystemTime, UNIX_EPOCH};
+use tokio_postgres::config::{Host, SslMode};
+
+/// The variable that names the pg_dump to run.
+pub const PG_DUMP_VARIABLE: &str = "DBKIT_PG_DUMP";
+
+/// Why no backup was made.
+#[derive(Debug)]
+pub enum BackupError {
+    /// The URL could not be read as connection settings.
+    BadUrl { reason: String },
+    /// The folder could not be created or written.
+    Folder {
+        directory: PathBuf,
+        source: std::io::Error,
+    },
+    /// pg_dump could not be started.
+    NotStarted {
+        program: OsString,
+        source: std::io::Error,
+    },
+    /// pg_dump failed.
+    Failed { status: String, stderr: String },
+}
+
+impl BackupError {
+    pub fn to_diagnostic(&self) -> Diagnostic {
+        let diagnostic = match self {
+            BackupError::BadUrl { reason } => {
+                Diagnostic::error("the database URL cannot be passed to pg_dump")
+                    .with_note(hide_secrets_of(reason))
+            }
+            BackupError::Folder { directory, source } => Diagnostic::error(format!(
+                "cannot write the backup to {}",
+                directory.display()
+            ))
+            .with_note(source.to_string())
+            .with_help("pass --backup a folder this user can create files in"),
+            BackupError::NotStarted { program, source } => Diagnostic::error(format!(
+                "cannot run `{}`",
+                Path::new(program).display()
+            ))
+            .with_note(source.to_string())
+            .with_help(format!(
+                "install PostgreSQL's client programs (e.g. `apt-get install postgresql-client`), or set {PG_DUMP_VARIABLE} to the pg_dump to use"
+            )),
+            BackupError::Failed { status, stderr } => {
+                let diagnostic = Diagnostic::error(format!("pg_dump failed ({status})"));
+                match stderr.trim() {
+                    "" => diagnostic,
+                    text => diagnostic.with_note(hide_secrets_of(text)),
+                }
+            }
+        };
+        diagnostic.with_note("nothing was migrated")
+    }
+}
+
+/// Dumps the database of `database_url` into a new file in `directory`
+/// (created if missing) and returns the file's path.
+pub fn dump_database(database_url: &str, directory: &Path) -> Result<PathBuf, BackupError> {
+    let config: tokio_postgres::Config =
+        database_url
+            .parse()
+            .map_err(|error: tokio_postgres::Error| BackupError::BadUrl {
+                reason: error.to_string(),
+            })?;
+    let folder_error = |source| BackupError::Folder {
+        directory: directory.to_path_buf(),
+        source,
+    };
+    std::fs::create_dir_all(directory).map_err(folder_error)?;
+    let database = config
+        .get_dbname()
+        .or(config.get_user())
+        .unwrap_or("postgres");
+    let stem = format!(
+        "{}-{}",
+        file_name_part(database),
+        utc_timestamp(SystemTime::now())
+    );
+    let final_path = free_path(directory, &stem);
+    let temporary_path = directory.join(format!(
+        ".{}.partial-{}",
+        final_path
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        std::process::id()
+    ));
+    let program = std::env::var_os(PG_DUMP_VARIABLE)
+        .filter(|program| !program.is_empty())
+        .unwrap_or_else(|| OsString::from("pg_dump"));
+    let mut command = Command::new(&program);
+    command
+        .arg("--format=custom")
+        .arg("--file")
+        .arg(&temporary_path)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    for (name, value) in libpq_environment(&config) {
+        command.env(name, value);
+    }
+    tracing::debug!(program = ?program, file = %temporary_path.display(), "running pg_dump");
+    let output = command.output().map_err(|source| BackupError::NotStarted {
+        program: program.clone(),
+        source,
+    })?;
+    if !output.status.success() {
+        let _ = std::fs::remove_file(&temporary_path);
+        return Err(BackupError::Failed {
+            status: output.status.to_string(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        });
+    }
+    if let Err(source) = std::fs::rename(&temporary_path, &final_path) {
+        let _ = std::fs::remove_file(&temporary_path);
+        return Err(folder_error(source));
+    }
+    Ok(final_path)
+}
+
+/// The libpq variables that say what `config` says.
+fn libpq_environment(config: &tokio_postgres::Config) -> Vec<(&'static str, OsString)> {
+    let mut variables = Vec::new();
+    let hosts: Vec<String> = config
+        .get_hosts()
+        .iter()
+        .map(|host| match host {
+            Host::Tcp(name) => name.clone(),
+            Host::Unix(path) => path.display().to_string(),
+        })
+        .collect();
+    if !hosts.is_empty() {
+        variables.push(("PGHOST", OsString::from(hosts.join(","))));
+    }
+    let addresses: Vec<String> = config
+        .get_hostaddrs()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    if !addresses.is_empty() {
+        variables.push(("PGHOSTADDR", OsString::from(addresses.join(","))));
+    }
+    let ports: Vec<String> = config.get_ports().iter().map(ToString::to_string).collect();
+    if !ports.is_empty() {
+        variables.push(("PGPORT", OsString::from(ports.join(","))));
+    }
+    if let Some(user) = config.get_user() {
+        variables.push(("PGUSER", OsString::from(user)));
+    }
+    if let Some(password) = config.get_password() {
+        variables.push(("PGPASSWORD", OsString::from_vec(password.to_vec())));
+    }
+    if let Some(database) = config.get_dbname() {
+        variables.push(("PGDATABASE", OsString::from(database)));
+    }
+    if let Some(options) = config.get_options() {
+        variables.push(("PGOPTIONS", OsString::from(options)));
+    }
+    if let Some(name) = config.get_application_name() {
+        variables.push(("PGAPPNAME", OsString::from(name)));
+    }
+    if let Some(timeout) = config.get_connect_timeout() {
+        variables.push((
+            "PGCONNECT_TIMEOUT",
+            OsString::from(timeout.as_secs().max(1).to_string()),
+        ));
+    }
+    let ssl_mode = match config.get_ssl_mode() {
+        SslMode::Disable => Some("disable"),
+        SslMode::Prefer => Some("prefer"),
+        SslMode::Require => Some("require"),
+        _ => None,
+    };
+    if let Some(ssl_mode) = ssl_mode {
+        variables.push(("PGSSLMODE", OsString::from(ssl_mode)));
+    }
+    variables
+}
+
+/// `name` with everything but letters, digits, `-`, `_` and `.` replaced.
+fn file_name_part(name: &str) -> String {
+    let part: String = name
+        .chars()
+        .map(|character| {
+            if character.is_ascii_alphanumeric() || matches!(character, '-' | '_' | '.') {
+                character
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    match part.trim_start_matches('.') {
+        "" => "database".to_string(),
+        trimmed => trimmed.to_string(),
+    }
+}
+
+/// `DIR/<stem>.dump`, or `DIR/<stem>-2.dump`, … when taken.
+fn free_path(directory: &Path, stem: &str) -> PathBuf {
+    let mut candidate = directory.join(format!("{stem}.dump"));
+    let mut number = 2;
+    while candidate.exists() {
+        candidate = directory.join(format!("{stem}-{number}.dump"));
+        number += 1;
+    }
+    candidate
+}
+
+/// `20261125T233259Z`.
+fn utc_timestamp(time: SystemTime) -> String {
+    let seconds = time
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |duration| duration.as_secs());
+    let days = i64::try_from(seconds / 86_400).unwrap_or(0);
+    let second_of_day = seconds % 86_400;
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z",
+        second_of_day / 3600,
+        second_of_day / 60 % 60,
+        second_of_day % 60
+    )
+}
+
+/// The proleptic Gregorian date `days` after 1970-01-01.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let shifted = days + 719_468;
+    let era = shifted.div_euclid(146_097);
+    let day_of_era = shifted.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = (day_of_year - (153 * month_index + 2) / 5 + 1) as u32;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    } as u32;
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn timestamps_are_utc_and_sortable() {
+        let at = |seconds| utc_timestamp(UNIX_EPOCH + Duration::from_secs(seconds));
+        assert_eq!(at(0), "19700101T000000Z");
+        assert_eq!(at(951_782_400), "20000229T000000Z");
+        assert_eq!(at(1_795_649_579), "20261125T233259Z");
+        assert_eq!(at(4_107_542_399), "21000228T235959Z");
+    }
+
+    #[test]
+    fn the_connection_goes_through_the_environment() {
+        let config: tokio_postgres::Config =
+            match "postgres://app:p%40ss@db.internal:6432/shop?sslmode=disable".parse() {
+                Ok(config) => config,
+                Err(error) => panic!("{error}"),
+            };
+        let variables: Vec<(&str, String)> = libpq_environment(&config)
+            .into_iter()
+            .map(|(name, value)| (name, value.to_string_lossy().into_owned()))
+            .collect();
+        let expected = [
+            ("PGHOST", "db.internal"),
+            ("PGPORT", "6432"),
+            ("PGUSER", "app"),
+            ("PGPASSWORD", "p@ss"),
+            ("PGDATABASE", "shop"),
+            ("PGSSLMODE", "disable"),
+        ];
+        let expected: Vec<(&str, String)> = expected
+            .iter()
+            .map(|(name, value)| (*name, value.to_string()))
+            .collect();
+        assert_eq!(variables, expected);
+    }
+
+    #[test]
+    fn file_names_are_safe() {
+        assert_eq!(file_name_part("shop"), "shop");
+        assert_eq!(file_name_part("../x y"), "_x_y");
+        assert_eq!(file_name_part("..."), "database");
+    }
+}

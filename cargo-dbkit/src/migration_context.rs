@@ -1,0 +1,208 @@
+//! What `migrate` and `status` share: the workspace's migrations folder
+//! read through dbkit-runtime's engine (the one the binaries run), the
+//! database URL with its password registered for hiding, a runtime for the
+//! engine, and engine errors turned into diagnostics.
+
+use crate::cli::{DatabaseOptions, GlobalOptions};
+use crate::database_url::{DATABASE_URL_VARIABLE, DatabaseUrl, UrlSource, resolve_database_url};
+use crate::diagnostics::{Diagnostic, SourceSpan};
+use crate::discovery::{display_path, load_workspace};
+use crate::errors::CliError;
+use crate::redact::{hide_secrets_of, register_database_url};
+use dbkit_runtime::migrate::{MigrateError, Migrations, redact_database_url};
+use std::time::Duration;
+
+/// Everything a database command needs, resolved.
+#[derive(Debug)]
+pub struct MigrationContext {
+    /// The database, and where its URL came from.
+    pub database: DatabaseUrl,
+    /// The URL as shown: its password hidden.
+    pub shown_url: String,
+    /// The workspace's migrations, read from its folder.
+    pub migrations: Migrations,
+    /// The folder, relative to the workspace root (`migrations/`).
+    pub folder_display: String,
+    /// Drives the engine's futures on this thread.
+    pub runtime: tokio::runtime::Runtime,
+}
+
+impl MigrationContext {
+    /// Finds the workspace (`cargo metadata --no-deps`: no schema code is
+    /// read), the database URL and the migrations.
+    pub fn open(
+        global: &GlobalOptions,
+        options: &DatabaseOptions,
+    ) -> Result<MigrationContext, CliError> {
+        let environment_url = std::env::var(DATABASE_URL_VARIABLE).ok();
+        // Registered before anything can fail, so that no error shows them.
+        for url in [&options.database_url, &environment_url]
+            .into_iter()
+            .flatten()
+        {
+            register_database_url(url);
+        }
+        let workspace = load_workspace(global.manifest_path.as_deref())?;
+        let database = resolve_database_url(
+            options.database_url.as_deref(),
+            options.env_file.as_deref(),
+            environment_url,
+            &workspace.root,
+        )
+        .map_err(|error| CliError::Diagnostics(vec![error.to_diagnostic()]))?;
+        register_database_url(&database.url);
+        let shown_url = hide_secrets_of(&redact_database_url(&database.url));
+        tracing::debug!(url = %shown_url, source = ?database.source, "database");
+        let mut folder_display = display_path(&workspace.root, &workspace.migrations_directory);
+        if !folder_display.ends_with('/') {
+            folder_display.push('/');
+        }
+        let migrations =
+            Migrations::from_directory(&workspace.migrations_directory).map_err(|error| {
+                match error {
+                    MigrateError::ReadDirectory { .. } => CliError::Diagnostics(vec![
+                        Diagnostic::error(format!(
+                            "cannot read the migrations folder {folder_display}"
+                        ))
+                        .with_note(hide_secrets_of(&error.to_string()))
+                        .with_help(
+                            "`cargo dbkit generate` writes the first migration; \
+                             `[workspace.metadata.dbkit] migrations` in the root Cargo.toml moves the folder",
+                        ),
+                    ]),
+                    other => migrate_error(other, &folder_display),
+                }
+            })?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|error| {
+                CliError::Diagnostics(vec![
+                    Diagnostic::error("cannot start the async runtime")
+                        .with_note(error.to_string()),
+                ])
+            })?;
+        Ok(MigrationContext {
+            database,
+            shown_url,
+            migrations,
+            folder_display,
+            runtime,
+        })
+    }
+
+    /// Where the URL came from, for a note: `from .env.test`.
+    pub fn url_origin(&self) -> String {
+        match &self.database.source {
+            UrlSource::Argument => "from --database-url".to_string(),
+            UrlSource::Environment => format!("from the environment's {DATABASE_URL_VARIABLE}"),
+            UrlSource::File(path) => format!("from {}", path.display()),
+        }
+    }
+}
+
+/// An engine error as a diagnostic: a failed statement points at its file
+/// and line in the folder; the engine's `= help:` and `= note:` lines become
+/// the diagnostic's. Passwords are hidden.
+pub fn migrate_error(error: MigrateError, folder_display: &str) -> CliError {
+    let diagnostic = match &error {
+        MigrateError::StatementFailed {
+            file,
+            line,
+            code,
+            message,
+            detail,
+            hint,
+            no_transaction,
+        } => {
+            let mut diagnostic = Diagnostic::error(format!(
+                "migration `{file}` failed: {message} (SQLSTATE {code})"
+            ))
+            .with_span(SourceSpan {
+                file: format!("{folder_display}{file}"),
+                line: *line,
+                column: 0,
+                length: 0,
+                label: None,
+            });
+            if let Some(detail) = detail {
+                diagnostic = diagnostic.with_note(format!("detail: {detail}"));
+            }
+            diagnostic = diagnostic.with_note(if *no_transaction {
+                "this migration runs outside a transaction: the statements before this one stay applied"
+            } else {
+                "this migration was rolled back; the ones before it stay applied"
+            });
+            if let Some(hint) = hint {
+                diagnostic = diagnostic.with_help(hint.clone());
+            }
+            diagnostic
+        }
+        MigrateError::ChangedAfterApply { file, .. }
+        | MigrateError::OutOfOrder { file, .. }
+        | MigrateError::InvalidFile { file, .. } => diagnostic_from_engine_text(&error.to_string())
+            .in_file(format!("{folder_display}{file}")),
+        other => diagnostic_from_engine_text(&other.to_string()),
+    };
+    CliError::Diagnostics(vec![hide_diagnostic_secrets(diagnostic)])
+}
+
+/// Splits the engine's `message\n  = help: …\n  = note: …` text.
+fn diagnostic_from_engine_text(text: &str) -> Diagnostic {
+    let mut lines = text.lines();
+    let mut diagnostic = Diagnostic::error(lines.next().unwrap_or("migration failed"));
+    for line in lines {
+        let line = line.trim_start();
+        if let Some(help) = line.strip_prefix("= help: ") {
+            diagnostic = diagnostic.with_help(help);
+        } else if let Some(note) = line.strip_prefix("= note: ") {
+            diagnostic = diagnostic.with_note(note);
+        } else {
+            diagnostic = diagnostic.with_note(line.trim_start_matches("= "));
+        }
+    }
+    diagnostic
+}
+
+fn hide_diagnostic_secrets(mut diagnostic: Diagnostic) -> Diagnostic {
+    diagnostic.message = hide_secrets_of(&diagnostic.message);
+    for help in &mut diagnostic.help {
+        *help = hide_secrets_of(help);
+    }
+    for note in &mut diagnostic.notes {
+        note.message = hide_secrets_of(&note.message);
+    }
+    diagnostic
+}
+
+/// `12 ms` below a second, `1.3 s` above.
+pub fn format_duration(duration: Duration) -> String {
+    if duration < Duration::from_secs(1) {
+        format!("{} ms", duration.as_millis())
+    } else {
+        format!("{:.1} s", duration.as_secs_f64())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_text_becomes_message_help_and_notes() {
+        let diagnostic = diagnostic_from_engine_text(
+            "migration `V1__a.sql` was changed after it was applied\n  = help: restore it",
+        );
+        assert_eq!(
+            diagnostic.message,
+            "migration `V1__a.sql` was changed after it was applied"
+        );
+        assert_eq!(diagnostic.help, ["restore it"]);
+    }
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(format_duration(Duration::from_millis(12)), "12 ms");
+        assert_eq!(format_duration(Duration::from_millis(1250)), "1.2 s");
+    }
+}

@@ -1,0 +1,570 @@
+//! `cargo dbkit migrate` and `status` end to end: the real binary over a
+//! temporary workspace, against a real PostgreSQL started by the tests.
+
+use dbkit_runtime::testing::LocalServer;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// What one run of the binary did.
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn output(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+}
+
+/// A temporary workspace: a root `Cargo.toml` and a `migrations/` folder.
+struct Workspace {
+    directory: tempfile::TempDir,
+}
+
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime")
+    })
+}
+
+fn server() -> &'static LocalServer {
+    LocalServer::shared().expect("local PostgreSQL")
+}
+
+/// A new database of the shared server, and its URL.
+fn fresh_database(prefix: &str) -> String {
+    let (_, url) = runtime()
+        .block_on(server().create_unique_database(prefix))
+        .expect("database");
+    url
+}
+
+fn query_i64s(url: &str, sql: &str) -> Vec<i64> {
+    runtime().block_on(async {
+        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .expect("connect");
+        tokio::spawn(connection);
+        client
+            .query(sql, &[])
+            .await
+            .unwrap_or_else(|error| panic!("{sql}: {error}"))
+            .iter()
+            .map(|row| row.get::<_, i64>(0))
+            .collect()
+    })
+}
+
+fn history(url: &str) -> Vec<i64> {
+    let exists = query_i64s(
+        url,
+        "SELECT count(*) FROM pg_class WHERE relname = 'refinery_schema_history'",
+    );
+    if exists == [0] {
+        return Vec::new();
+    }
+    query_i64s(
+        url,
+        "SELECT version::int8 FROM refinery_schema_history ORDER BY version",
+    )
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../dbkit-runtime/tests/fixtures")
+        .join(name)
+}
+
+impl Workspace {
+    /// A workspace whose migrations are the `.sql` files of a fixture folder
+    /// of the runtime's tests.
+    fn with_migrations(fixture_name: &str) -> Workspace {
+        let directory = tempfile::tempdir().expect("temporary folder");
+        std::fs::write(
+            directory.path().join("Cargo.toml"),
+            "[workspace]\nresolver = \"3\"\n",
+        )
+        .expect("manifest");
+        let migrations = directory.path().join("migrations");
+        std::fs::create_dir_all(&migrations).expect("migrations folder");
+        let workspace = Workspace { directory };
+        workspace.copy_migrations(fixture_name);
+        workspace
+    }
+
+    fn copy_migrations(&self, fixture_name: &str) {
+        let migrations = self.path("migrations");
+        for entry in std::fs::read_dir(&migrations).expect("read migrations") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_some_and(|extension| extension == "sql") {
+                std::fs::remove_file(path).expect("remove");
+            }
+        }
+        for entry in std::fs::read_dir(fixture(fixture_name)).expect("read fixture") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_some_and(|extension| extension == "sql") {
+                let name = path.file_name().expect("file name");
+                std::fs::copy(&path, migrations.join(name)).expect("copy");
+            }
+        }
+    }
+
+    fn path(&self, relative: &str) -> PathBuf {
+        self.directory.path().join(relative)
+    }
+
+    fn write(&self, relative: &str, text: &str) {
+        std::fs::write(self.path(relative), text).expect("write");
+    }
+
+    fn command(&self, arguments: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_cargo-dbkit"));
+        command
+            .arg("dbkit")
+            .args(arguments)
+            .current_dir(self.directory.path())
+            .env_remove("DATABASE_URL")
+            .env_remove("DBKIT_LOG")
+            .env_remove("DBKIT_PG_DUMP")
+            .env_remove("CLICOLOR_FORCE")
+            .env_remove("CARGO_TARGET_DIR");
+        command
+    }
+
+    fn run_with(&self, arguments: &[&str], environment: &[(&str, &str)]) -> Run {
+        let mut command = self.command(arguments);
+        for (name, value) in environment {
+            command.env(name, value);
+        }
+        let output = command.output().expect("run cargo-dbkit");
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// `cargo dbkit <arguments> --database-url <url>`, asserting the exit code.
+    fn expect(&self, code: i32, arguments: &[&str], url: &str) -> Run {
+        let mut all = arguments.to_vec();
+        all.extend(["--database-url", url]);
+        let run = self.run_with(&all, &[]);
+        assert_eq!(run.code, code, "exit code of {arguments:?}\n{run:#?}");
+        run
+    }
+}
+
+/// The output with what changes from run to run replaced: the URL,
+/// durations and timestamps.
+fn redact(text: &str, url: &str) -> String {
+    let text = text.replace(url, "[URL]");
+    let mut out = String::new();
+    let mut rest = text.as_str();
+    // `12 ms`, `1.2 s` → `[duration]`; `2026-…Z` → `[time]`.
+    while let Some(position) = rest.find(|character: char| character.is_ascii_digit()) {
+        out.push_str(&rest[..position]);
+        rest = &rest[position..];
+        let number_length = rest
+            .find(|character: char| !(character.is_ascii_digit() || character == '.'))
+            .unwrap_or(rest.len());
+        let after = &rest[number_length..];
+        let boundary = out
+            .chars()
+            .last()
+            .is_none_or(|character| !character.is_ascii_alphanumeric());
+        if boundary
+            && (after.starts_with(" ms") || after.starts_with(" s)") || after.starts_with(" s\n"))
+        {
+            out.push_str("[duration]");
+            rest = &after[if after.starts_with(" ms") { 3 } else { 2 }..];
+        } else if boundary && number_length == 4 && after.starts_with('-') {
+            let end = rest.find(['Z']).map_or(rest.len(), |z| z + 1);
+            out.push_str("[time]");
+            rest = &rest[end..];
+        } else {
+            out.push_str(&rest[..number_length]);
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn redaction_of_changing_parts() {
+    assert_eq!(
+        redact(
+            "a (12 ms) in 1.5 s\nV12 2026-11-25T23:33:00.123456Z; x",
+            "postgres://x"
+        ),
+        "a ([duration]) in [duration]\nV12 [time]; x"
+    );
+}
+
+#[test]
+fn an_empty_database_gets_everything_and_a_second_run_nothing() {
+    let workspace = Workspace::with_migrations("basic");
+    let url = fresh_database("cli_migrate_empty");
+
+    let status = workspace.expect(1, &["status"], &url);
+    insta::assert_snapshot!("status_all_pending", redact(&status.output(), &url));
+
+    let first = workspace.expect(0, &["migrate"], &url);
+    assert_eq!(first.stdout, "");
+    insta::assert_snapshot!("migrate_empty_database", redact(&first.stderr, &url));
+    assert_eq!(history(&url), [1, 2, 4]);
+
+    let second = workspace.expect(0, &["migrate"], &url);
+    assert!(second.stderr.contains("nothing to apply"), "{second:#?}");
+    assert!(!second.stderr.contains("Applied"), "{second:#?}");
+
+    let status = workspace.expect(0, &["status"], &url);
+    insta::assert_snapshot!("status_all_applied", redact(&status.output(), &url));
+    let quiet = workspace.expect(0, &["status", "--quiet"], &url);
+    assert_eq!(quiet.output(), "");
+}
+
+#[test]
+fn a_dry_run_prints_the_sql_and_applies_nothing() {
+    let workspace = Workspace::with_migrations("basic");
+    let url = fresh_database("cli_migrate_dry_run");
+    let run = workspace.expect(0, &["migrate", "--dry-run", "--target", "2"], &url);
+    let first_file =
+        std::fs::read_to_string(fixture("basic/V1__create_events.sql")).expect("fixture");
+    assert!(run.stdout.contains(first_file.trim()), "{run:#?}");
+    assert!(
+        run.stdout
+            .contains("-- migrations/V2__add_event_function.sql (in one transaction"),
+        "{run:#?}"
+    );
+    assert!(!run.stdout.contains("V4__"), "{run:#?}");
+    assert!(
+        run.stderr.contains("2 migrations would be applied"),
+        "{run:#?}"
+    );
+    assert_eq!(history(&url), [] as [i64; 0]);
+    assert_eq!(
+        query_i64s(
+            &url,
+            "SELECT count(*) FROM pg_class WHERE relname = 'events'"
+        ),
+        [0]
+    );
+}
+
+#[test]
+fn a_target_stops_at_its_version() {
+    let workspace = Workspace::with_migrations("basic");
+    let url = fresh_database("cli_migrate_target");
+    let run = workspace.expect(0, &["migrate", "--target", "V2"], &url);
+    assert!(
+        run.stderr.contains("Applied V2__add_event_function ("),
+        "{run:#?}"
+    );
+    assert_eq!(history(&url), [1, 2]);
+    let status = workspace.expect(1, &["status"], &url);
+    assert!(
+        status.stdout.contains("V4__index_concurrently  pending"),
+        "{status:#?}"
+    );
+    let unknown = workspace.expect(2, &["migrate", "--target", "3"], &url);
+    assert!(
+        unknown.stderr.contains("error: no migration has version 3"),
+        "{unknown:#?}"
+    );
+    workspace.expect(0, &["migrate"], &url);
+    assert_eq!(history(&url), [1, 2, 4]);
+}
+
+#[test]
+fn the_database_url_comes_from_the_argument_env_file_environment_or_dotenv() {
+    let workspace = Workspace::with_migrations("basic");
+    let url = fresh_database("cli_migrate_url");
+    let closed = "postgres://nobody@127.0.0.1:1/nowhere";
+
+    // Nothing given: the three ways are named.
+    let missing = workspace.run_with(&["status"], &[]);
+    assert_eq!(missing.code, 2, "{missing:#?}");
+    insta::assert_snapshot!(
+        "no_database_url",
+        missing
+            .stderr
+            .replace(&workspace.path(".env").display().to_string(), "[ROOT]/.env")
+    );
+
+    // `.env` of the workspace root, also from a subfolder.
+    workspace.write(".env", &format!("# local\nexport DATABASE_URL='{url}'\n"));
+    std::fs::create_dir_all(workspace.path("migrations/meta")).expect("folder");
+    let mut from_subfolder = workspace.command(&["status"]);
+    from_subfolder.current_dir(workspace.path("migrations/meta"));
+    let output = from_subfolder.output().expect("run");
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+
+    // The environment wins over `.env`.
+    workspace.write(".env", &format!("DATABASE_URL={closed}\n"));
+    let run = workspace.run_with(&["status"], &[("DATABASE_URL", url.as_str())]);
+    assert_eq!(run.code, 1, "{run:#?}");
+
+    // `--env-file` wins over the environment, `--database-url` over all.
+    workspace.write(".env.test", &format!("DATABASE_URL=\"{url}\"\n"));
+    let run = workspace.run_with(
+        &["migrate", "--env-file", ".env.test"],
+        &[("DATABASE_URL", closed)],
+    );
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert_eq!(history(&url), [1, 2, 4]);
+    let run = workspace.run_with(
+        &[
+            "status",
+            "--env-file",
+            ".env.test",
+            "--database-url",
+            closed,
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert!(run.stderr.contains("cannot connect to"), "{run:#?}");
+
+    // A malformed line is an error naming the file and line.
+    workspace.write(".env.broken", "A=1\nDATABASE_URL postgres://x\n");
+    let run = workspace.run_with(&["status", "--env-file", ".env.broken"], &[]);
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert!(run.stderr.contains("--> .env.broken:2"), "{run:#?}");
+    let run = workspace.run_with(&["status", "--env-file", ".env.absent"], &[]);
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert!(
+        run.stderr.contains("could not read .env.absent"),
+        "{run:#?}"
+    );
+}
+
+#[test]
+fn a_backup_is_a_restorable_dump_taken_before_migrating() {
+    let workspace = Workspace::with_migrations("basic");
+    let url = fresh_database("cli_migrate_backup");
+    let run = workspace.expect(0, &["migrate", "--backup", "backups"], &url);
+    assert!(run.stderr.contains("Backed up"), "{run:#?}");
+    assert_eq!(history(&url), [1, 2, 4]);
+    let dumps: Vec<PathBuf> = std::fs::read_dir(workspace.path("backups"))
+        .expect("backups folder")
+        .map(|entry| entry.expect("entry").path())
+        .collect();
+    assert_eq!(dumps.len(), 1, "{dumps:?}");
+    let name = dumps[0]
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
+    assert!(
+        name.starts_with("cli_migrate_backup_") && name.ends_with("Z.dump"),
+        "{name}"
+    );
+    let list = Command::new("pg_restore")
+        .arg("--list")
+        .arg(&dumps[0])
+        .output()
+        .expect("run pg_restore");
+    assert!(list.status.success(), "{list:?}");
+    // Taken before migrating: the empty database had no table.
+    assert!(
+        !String::from_utf8_lossy(&list.stdout).contains("TABLE public events"),
+        "{}",
+        String::from_utf8_lossy(&list.stdout)
+    );
+
+    // Up to date: no backup is needed.
+    let again = workspace.expect(0, &["migrate", "--backup", "backups"], &url);
+    assert!(again.stderr.contains("no backup taken"), "{again:#?}");
+}
+
+#[test]
+fn a_failing_backup_prevents_migrating() {
+    let workspace = Workspace::with_migrations("basic");
+    let url = fresh_database("cli_migrate_backup_fails");
+
+    // The folder cannot be created: a file is in the way.
+    workspace.write("not_a_folder", "");
+    let run = workspace.expect(2, &["migrate", "--backup", "not_a_folder/backups"], &url);
+    assert!(
+        run.stderr
+            .contains("cannot write the backup to not_a_folder/backups"),
+        "{run:#?}"
+    );
+    assert!(run.stderr.contains("nothing was migrated"), "{run:#?}");
+    assert_eq!(history(&url), [] as [i64; 0]);
+
+    // pg_dump fails, and says so with the password it was given.
+    workspace.write(
+        "fake_pg_dump",
+        "#!/bin/sh\necho \"pg_dump: error: connection refused for password $PGPASSWORD\" >&2\nexit 1\n",
+    );
+    make_executable(&workspace.path("fake_pg_dump"));
+    let fake = workspace.path("fake_pg_dump").display().to_string();
+    let with_password = url.replacen("postgres@", "postgres:dumpsecret@", 1);
+    let run = workspace.run_with(
+        &[
+            "migrate",
+            "--backup",
+            "backups",
+            "--database-url",
+            &with_password,
+        ],
+        &[("DBKIT_PG_DUMP", fake.as_str())],
+    );
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert!(run.stderr.contains("error: pg_dump failed"), "{run:#?}");
+    assert!(
+        run.stderr.contains("connection refused for password ***"),
+        "{run:#?}"
+    );
+    assert!(!run.output().contains("dumpsecret"), "{run:#?}");
+    assert_eq!(history(&url), [] as [i64; 0]);
+    assert!(
+        std::fs::read_dir(workspace.path("backups"))
+            .map(|entries| entries.count())
+            .unwrap_or(0)
+            == 0,
+        "a failed dump leaves no file"
+    );
+
+    // No pg_dump at all.
+    let run = workspace.run_with(
+        &["migrate", "--backup", "backups", "--database-url", &url],
+        &[("DBKIT_PG_DUMP", "/nonexistent/pg_dump")],
+    );
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert!(
+        run.stderr.contains("cannot run `/nonexistent/pg_dump`"),
+        "{run:#?}"
+    );
+    assert_eq!(history(&url), [] as [i64; 0]);
+}
+
+fn make_executable(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+}
+
+#[test]
+fn status_reports_changed_unknown_and_out_of_order_migrations() {
+    let workspace = Workspace::with_migrations("basic");
+    let url = fresh_database("cli_migrate_problems");
+    workspace.expect(0, &["migrate"], &url);
+
+    workspace.copy_migrations("tampered");
+    let status = workspace.expect(1, &["status"], &url);
+    insta::assert_snapshot!("status_changed", redact(&status.output(), &url));
+    let refused = workspace.expect(2, &["migrate"], &url);
+    insta::assert_snapshot!("migrate_changed", redact(&refused.stderr, &url));
+
+    workspace.copy_migrations("deleted");
+    let status = workspace.expect(1, &["status"], &url);
+    assert!(
+        redact(&status.stdout, &url).contains(
+            "V1__create_events       unknown       [time]; no file V1__*.sql in migrations/"
+        ),
+        "{status:#?}"
+    );
+    let refused = workspace.expect(2, &["migrate"], &url);
+    assert!(
+        refused
+            .stderr
+            .contains("V1__create_events was applied but its file is missing"),
+        "{refused:#?}"
+    );
+
+    workspace.copy_migrations("out_of_order");
+    let status = workspace.expect(1, &["status"], &url);
+    assert!(
+        status
+            .stdout
+            .contains("V3__late                out of order  older than V4, the newest applied"),
+        "{status:#?}"
+    );
+    let refused = workspace.expect(2, &["migrate"], &url);
+    assert!(
+        refused
+            .stderr
+            .contains("`V3__late.sql` is not applied but is older than V4"),
+        "{refused:#?}"
+    );
+    assert_eq!(history(&url), [1, 2, 4]);
+}
+
+#[test]
+fn a_failing_statement_points_at_its_file_and_line() {
+    let workspace = Workspace::with_migrations("failing");
+    let url = fresh_database("cli_migrate_failing");
+    let run = workspace.expect(2, &["migrate"], &url);
+    insta::assert_snapshot!("migrate_failing_statement", redact(&run.stderr, &url));
+    assert_eq!(history(&url), [1, 2]);
+}
+
+/// Every way the binary can print, with and without debug logs.
+fn assert_password_hidden(workspace: &Workspace, url: &str, password: &str) {
+    for command in ["migrate", "status"] {
+        for log in ["", "debug", "trace"] {
+            let run = workspace.run_with(
+                &[command, "--database-url", url, "-vv"],
+                &[("DBKIT_LOG", log)],
+            );
+            assert_eq!(run.code, 2, "{run:#?}");
+            let output = run.output();
+            assert!(!output.contains(password), "{command} {log}: {output}");
+            assert!(output.contains("***"), "{command} {log}: {output}");
+        }
+        // Through the environment and `.env` as well.
+        let run = workspace.run_with(&[command], &[("DATABASE_URL", url), ("DBKIT_LOG", "debug")]);
+        assert_eq!(run.code, 2, "{run:#?}");
+        assert!(!run.output().contains(password), "{run:#?}");
+        workspace.write(".env", &format!("DATABASE_URL={url}\n"));
+        let run = workspace.run_with(&[command], &[("DBKIT_LOG", "debug")]);
+        std::fs::remove_file(workspace.path(".env")).expect("remove .env");
+        assert_eq!(run.code, 2, "{run:#?}");
+        assert!(!run.output().contains(password), "{run:#?}");
+    }
+}
+
+#[test]
+fn a_password_appears_nowhere_against_a_closed_port() {
+    let workspace = Workspace::with_migrations("basic");
+    assert_password_hidden(
+        &workspace,
+        "postgres://app:hunter2closed@127.0.0.1:1/app",
+        "hunter2closed",
+    );
+    assert_password_hidden(
+        &workspace,
+        "host=127.0.0.1 port=1 user=app password=hunter2keyvalue dbname=app",
+        "hunter2keyvalue",
+    );
+}
+
+#[test]
+fn a_password_appears_nowhere_when_the_server_rejects_it() {
+    let server = LocalServer::start_with_password_auth().expect("password server");
+    let right = runtime()
+        .block_on(server.create_role_with_password("app", "right-password"))
+        .expect("role");
+    let workspace = Workspace::with_migrations("basic");
+    // The right password works, and is not shown either.
+    let run = workspace.expect(0, &["migrate"], &right);
+    assert!(!run.output().contains("right-password"), "{run:#?}");
+    let wrong = right.replace("right-password", "hunter2wrong");
+    assert_password_hidden(&workspace, &wrong, "hunter2wrong");
+    let run = workspace.run_with(&["status", "--database-url", &wrong], &[]);
+    assert!(
+        run.stderr.contains("password authentication failed"),
+        "{run:#?}"
+    );
+}
