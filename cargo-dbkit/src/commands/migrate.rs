@@ -10,6 +10,7 @@ use crate::errors::{CliError, Outcome};
 use crate::migration_context::{MigrationContext, format_duration, migrate_error};
 use crate::redact::hide_secrets_of;
 use crate::terminal::{DelayedSpinner, Output, start_spinner};
+use anstyle::{AnsiColor, Effects, Style};
 use dbkit_runtime::migrate::{MigrateEvent, Migration, RunOptions};
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
@@ -143,7 +144,13 @@ impl Progress {
         let message = format!("{} ({})", stem(migration), format_duration(duration));
         match &self.bar {
             Some(bar) => {
-                bar.println(format!("{:>12} {message}", "Applied"));
+                // The bar prints raw text: style it only when colour is on.
+                let style = if colour_enabled() {
+                    STATUS_STYLE
+                } else {
+                    Style::new()
+                };
+                bar.println(format!("{style}{:>12}{style:#} {message}", "Applied"));
                 bar.inc(1);
                 if bar.position() >= bar.length().unwrap_or(0) {
                     bar.finish_and_clear();
@@ -158,6 +165,20 @@ impl Drop for Progress {
     fn drop(&mut self) {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
+        }
+    }
+}
+
+const STATUS_STYLE: Style = AnsiColor::Green.on_default().effects(Effects::BOLD);
+
+/// Whether `--color` (and `NO_COLOR`) allow colour on stderr, which is a
+/// terminal whenever the bar is drawn.
+fn colour_enabled() -> bool {
+    match anstream::ColorChoice::global() {
+        anstream::ColorChoice::Never => false,
+        anstream::ColorChoice::Always | anstream::ColorChoice::AlwaysAnsi => true,
+        anstream::ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
         }
     }
 }
