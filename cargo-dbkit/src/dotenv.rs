@@ -222,6 +222,29 @@ mod tests {
     }
 
     #[test]
+    fn any_text_parses_or_fails_without_panicking() {
+        let pieces = [
+            "A", "=", "'", "\"", "\\", "\n", "#", " ", "export ", "é", "日本", "1", "_",
+        ];
+        let mut state: u64 = 0x853c_49e6_748f_ea9b;
+        for _ in 0..5_000 {
+            let mut text = String::new();
+            for _ in 0..12 {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1);
+                text.push_str(pieces[(state >> 33) as usize % pieces.len()]);
+            }
+            if let Err(error) = parse_dotenv(&text) {
+                assert!(
+                    error.line >= 1 && error.line <= text.lines().count(),
+                    "{text:?}: {error:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn malformed_lines_name_their_line() {
         check_error("A=1\nnot a pair\n", 2, "expected `KEY=VALUE`");
         check_error("A=1\n\n1KEY=x", 3, "not a variable name");

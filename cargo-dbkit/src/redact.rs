@@ -63,7 +63,8 @@ fn hide_url_passwords(text: &str) -> Cow<'_, str> {
                 character.is_whitespace()
                     || matches!(character, '/' | '?' | '#' | '`' | '"' | '\'' | '>')
             })
-            .unwrap_or(rest.len());
+            .unwrap_or(rest.len())
+            .min(rest.find("://").unwrap_or(rest.len()));
         let authority = &rest[..authority_end];
         match authority.rfind('@').and_then(|at| {
             let colon = authority[..at].find(':')?;
@@ -135,6 +136,23 @@ mod tests {
         );
         assert_eq!(hide_url_passwords("no url"), "no url");
         assert_eq!(hide_url_passwords("x://"), "x://");
+    }
+
+    #[test]
+    fn any_text_is_redacted_without_panicking() {
+        let pieces = ["://", "a", "é", ":", "@", "/", " ", "`", "日本", "x:y@z"];
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..5_000 {
+            let mut text = String::new();
+            for _ in 0..10 {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1);
+                text.push_str(pieces[(state >> 33) as usize % pieces.len()]);
+            }
+            let hidden = hide_url_passwords(&text);
+            assert!(!hidden.contains("://x:y@"), "{text} → {hidden}");
+        }
     }
 
     #[test]

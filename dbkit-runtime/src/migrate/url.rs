@@ -95,12 +95,12 @@ fn key_value_password_ranges(text: &str) -> Vec<Range<usize>> {
         while index < bytes.len() && bytes[index] != b'=' && !bytes[index].is_ascii_whitespace() {
             index += 1;
         }
-        let key = &text[key_start..index];
+        let is_password = &bytes[key_start..index] == b"password";
         while index < bytes.len() && bytes[index].is_ascii_whitespace() {
             index += 1;
         }
         if index >= bytes.len() || bytes[index] != b'=' {
-            index += 1;
+            // A word without a value; the next word starts here.
             continue;
         }
         index += 1;
@@ -119,7 +119,7 @@ fn key_value_password_ranges(text: &str) -> Vec<Range<usize>> {
                 index += 1;
             }
         }
-        if key == "password" {
+        if is_password {
             ranges.push(value_start..index);
         }
     }
@@ -209,6 +209,64 @@ mod tests {
         );
         check("password=", "password=***");
         check("=x password", "=x password");
+    }
+
+    #[test]
+    fn any_text_is_redacted_without_panicking() {
+        let pieces = [
+            "postgres://",
+            "a",
+            "é",
+            ":",
+            "@",
+            "/",
+            "?",
+            "&",
+            "=",
+            "password",
+            " ",
+            "'",
+            "\\",
+            "#",
+            "%",
+            "%4",
+            "%41",
+            "host",
+            "日本",
+        ];
+        // Every sequence of up to four pieces, and a longer pseudo-random walk.
+        let mut texts = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = texts
+                .iter()
+                .flat_map(|text| pieces.iter().map(move |piece| format!("{text}{piece}")))
+                .collect();
+            texts.extend(longer);
+            texts.dedup();
+            texts.truncate(40_000);
+        }
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..2_000 {
+            let mut text = String::new();
+            for _ in 0..12 {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1);
+                text.push_str(pieces[(state >> 33) as usize % pieces.len()]);
+            }
+            texts.push(text);
+        }
+        for text in &texts {
+            let redacted = redact_database_url(text);
+            for secret in database_url_secrets(text) {
+                if secret.len() > 3 && !"postgres://".contains(&secret) {
+                    assert!(
+                        !redacted.contains(&format!("{secret}@")),
+                        "{text} → {redacted}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
