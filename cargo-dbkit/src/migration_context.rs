@@ -9,7 +9,9 @@ use crate::diagnostics::{Diagnostic, SourceSpan};
 use crate::discovery::{display_path, load_workspace};
 use crate::errors::CliError;
 use crate::redact::{hide_secrets_of, register_database_url};
-use dbkit_runtime::migrate::{MigrateError, Migrations, redact_database_url};
+use crate::terminal::Output;
+use dbkit_runtime::migrate::{MigrateError, Migration, Migrations, redact_database_url};
+use std::path::Path;
 use std::time::Duration;
 
 /// Everything a database command needs, resolved.
@@ -33,6 +35,7 @@ impl MigrationContext {
     pub fn open(
         global: &GlobalOptions,
         options: &DatabaseOptions,
+        output: Output,
     ) -> Result<MigrationContext, CliError> {
         let environment_url = std::env::var(DATABASE_URL_VARIABLE).ok();
         // Registered before anything can fail, so that no error shows them.
@@ -73,6 +76,7 @@ impl MigrationContext {
                     other => migrate_error(other, &folder_display),
                 }
             })?;
+        warn_about_misnamed_files(&workspace.migrations_directory, &folder_display, output);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -98,6 +102,27 @@ impl MigrationContext {
             UrlSource::Environment => format!("from the environment's {DATABASE_URL_VARIABLE}"),
             UrlSource::File(path) => format!("from {}", path.display()),
         }
+    }
+}
+
+/// `.sql` files the engine skips because they are not named
+/// `V<n>__<name>.sql` (as a binary embedding the folder skips them): most
+/// likely a typo that would otherwise go unnoticed.
+fn warn_about_misnamed_files(directory: &Path, folder_display: &str, output: Output) {
+    let Ok(entries) = std::fs::read_dir(directory) else {
+        return;
+    };
+    let mut misnamed: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| entry.file_name().into_string().ok())
+        .filter(|name| name.ends_with(".sql") && !name.starts_with('.'))
+        .filter(|name| Migration::from_file(name, String::new()).is_none())
+        .collect();
+    misnamed.sort();
+    for name in misnamed {
+        output.warning(&format!(
+            "`{folder_display}{name}` is not named `V<version>__<name>.sql` and is never applied"
+        ));
     }
 }
 

@@ -271,9 +271,16 @@ fn a_target_stops_at_its_version() {
         "{run:#?}"
     );
     assert_eq!(history(&url), [1, 2]);
+    workspace.write("migrations/V5_missing_underscore.sql", "SELECT 1;");
     let status = workspace.expect(1, &["status"], &url);
     assert!(
         status.stdout.contains("V4__index_concurrently  pending"),
+        "{status:#?}"
+    );
+    assert!(
+        status.stderr.contains(
+            "warning: `migrations/V5_missing_underscore.sql` is not named `V<version>__<name>.sql` and is never applied"
+        ),
         "{status:#?}"
     );
     let unknown = workspace.expect(2, &["migrate", "--target", "3"], &url);

@@ -24,7 +24,7 @@ pub fn run_migrate(
     arguments: &MigrateArgs,
     output: Output,
 ) -> Result<Outcome, CliError> {
-    let context = MigrationContext::open(global, &arguments.database)?;
+    let context = MigrationContext::open(global, &arguments.database, output)?;
     let url = context.database.url.as_str();
     if arguments.dry_run {
         let pending = context

@@ -18,7 +18,7 @@ pub fn run_status(
     arguments: &StatusArgs,
     output: crate::terminal::Output,
 ) -> Result<Outcome, CliError> {
-    let context = MigrationContext::open(global, &arguments.database)?;
+    let context = MigrationContext::open(global, &arguments.database, output)?;
     let status = context
         .runtime
         .block_on(context.migrations.status(&context.database.url))
