@@ -3,8 +3,11 @@
 //!
 //! - `cargo xtask bench`: the `cargo dbkit generate` benchmark of
 //!   BENCHMARKS.md on a synthetic workspace of 50 crates × 20 tables.
+//! - `cargo xtask bench-migrate`: the migration engine applying 500 small
+//!   migrations, against `psql -f` and sqlx-cli (BENCHMARKS.md).
 
 mod bench_generate;
+mod bench_migrate;
 mod measure;
 
 use anyhow::{Result, bail};
@@ -15,12 +18,16 @@ usage: cargo xtask <task>
 tasks:
   bench [--runs N] [--keep DIR]   measure `cargo dbkit generate` on a synthetic
                                   workspace of 50 crates x 20 tables (BENCHMARKS.md)
+  bench-migrate [--runs N] [--startup-runs N] [--keep DIR]
+                                  measure applying 500 migrations with dbkit, psql
+                                  and sqlx-cli, and a start-up with nothing pending
 ";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("bench") => bench_generate::run(&args[1..]),
+        Some("bench-migrate") => bench_migrate::run(&args[1..]),
         Some("-h" | "--help") | None => {
             print!("{USAGE}");
             Ok(())
