@@ -575,3 +575,34 @@ fn a_password_appears_nowhere_when_the_server_rejects_it() {
         "{run:#?}"
     );
 }
+
+#[test]
+fn the_help_teaches_where_the_database_comes_from_and_the_exit_status() {
+    let workspace = Workspace::with_migrations("basic");
+    let top = workspace.run_with(&["--help"], &[]);
+    assert!(top.stdout.contains("cargo dbkit migrate"), "{top:#?}");
+    assert!(top.stdout.contains("cargo dbkit status"), "{top:#?}");
+    for command in ["migrate", "status"] {
+        let help = workspace.run_with(&[command, "--help"], &[]);
+        assert_eq!(help.code, 0, "{help:#?}");
+        for expected in [
+            "--database-url",
+            "--env-file",
+            "`.env` at the workspace root",
+            "Exit status:",
+            "Examples:",
+        ] {
+            assert!(
+                help.stdout.contains(expected),
+                "{command}: {expected}\n{}",
+                help.stdout
+            );
+        }
+    }
+    // The environment's URL is never shown in the help (clap's `env` would).
+    let help = workspace.run_with(
+        &["migrate", "--help"],
+        &[("DATABASE_URL", "postgres://app:hunter2help@db/x")],
+    );
+    assert!(!help.output().contains("hunter2help"), "{help:#?}");
+}

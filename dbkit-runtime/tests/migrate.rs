@@ -354,3 +354,33 @@ async fn a_target_stops_there_and_events_follow_each_migration() {
     BASIC.run(&url).await.expect("the rest");
     assert_eq!(history(&url).await, [1, 2, 4]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_that_finds_the_lock_taken_says_so_and_applies_nothing_twice() {
+    let url = fresh_database("migrate_lock_wait").await;
+    let folder = tempfile::tempdir().expect("folder");
+    std::fs::write(
+        folder.path().join("V1__slow.sql"),
+        "CREATE TABLE slow (id int);\nSELECT pg_sleep(0.6);\n",
+    )
+    .expect("write");
+    let slow = Arc::new(Migrations::from_directory(folder.path()).expect("folder"));
+    let first = {
+        let (slow, url) = (Arc::clone(&slow), url.clone());
+        tokio::spawn(async move { slow.run(&url).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let waited = Arc::new(Mutex::new(false));
+    let seen = Arc::clone(&waited);
+    let options = RunOptions::new().on_event(move |event| {
+        if matches!(event, MigrateEvent::WaitingForLock) {
+            *seen.lock().expect("flag") = true;
+        }
+    });
+    let second = slow.run_with(&url, options).await.expect("second run");
+    let first = first.await.expect("task").expect("first run");
+    assert_eq!(first.applied.len(), 1);
+    assert!(second.applied.is_empty(), "{second:?}");
+    assert!(*waited.lock().expect("flag"), "the second run never waited");
+    assert_eq!(history(&url).await, [1]);
+}
