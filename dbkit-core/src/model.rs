@@ -39,6 +39,7 @@ impl fmt::Display for QualifiedName {
 pub struct SourceLocation {
     /// Path as the user should see it (relative to the workspace root when
     /// known).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub file: String,
     /// 1-based line.
     pub line: usize,

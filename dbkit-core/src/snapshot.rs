@@ -91,35 +91,16 @@ impl Snapshot {
     }
 
     /// The snapshot's pretty JSON around the schema's pretty JSON printed
-    /// one level deep: the keys in sorted order, each value as serde_json's
-    /// pretty printer writes it one level deep.
+    /// one level deep.
     fn json_around(&self, embedded_schema_json: &str) -> String {
-        let scalar = |value: Value| serde_json::to_string(&value).unwrap_or_default();
-        let fields = [
-            ("format", scalar(Value::from(self.format))),
-            ("id", scalar(Value::from(self.id.as_str()))),
-            ("migration", scalar(Value::from(self.migration.as_str()))),
-            (
-                "parent",
-                scalar(self.parent.as_deref().map_or(Value::Null, Value::from)),
-            ),
-            ("schema", String::new()),
-            ("version", scalar(Value::from(self.version))),
-        ];
-        let mut text = String::with_capacity(embedded_schema_json.len() + 256);
-        text.push('{');
-        for (index, (key, value)) in fields.iter().enumerate() {
-            text.push_str(if index == 0 { "\n  \"" } else { ",\n  \"" });
-            text.push_str(key);
-            text.push_str("\": ");
-            if *key == "schema" {
-                text.push_str(embedded_schema_json);
-            } else {
-                text.push_str(value);
-            }
-        }
-        text.push_str("\n}\n");
-        text
+        snapshot_json(
+            self.format,
+            &self.id,
+            &self.migration,
+            self.parent.as_deref(),
+            self.version,
+            embedded_schema_json,
+        )
     }
 
     /// Reads a snapshot; errors name the line and column of the problem.
@@ -143,6 +124,75 @@ impl Snapshot {
     pub fn id_is_consistent(&self) -> bool {
         self.id == compute_snapshot_id(self.parent.as_deref(), &self.migration, &self.schema)
     }
+}
+
+/// A schema's canonical JSON, printed once for both the id and the text of
+/// a new snapshot of it, possibly on another thread while other work goes
+/// on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrintedSchema {
+    /// Printed one level deep, as a snapshot holds it.
+    embedded_json: String,
+}
+
+impl PrintedSchema {
+    /// Prints the schema in canonical order (copying it only when it is not
+    /// canonical).
+    pub fn of(schema: &Schema) -> PrintedSchema {
+        PrintedSchema {
+            embedded_json: schema_json_at_depth(&canonical(schema), 1),
+        }
+    }
+
+    /// The [`Snapshot::to_json`] text of the snapshot of this schema after
+    /// `migration`, its id computed.
+    pub fn snapshot_text(&self, version: u64, migration: &str, parent: Option<&str>) -> String {
+        let id = snapshot_id_of_embedded_json(parent, migration, &self.embedded_json);
+        snapshot_json(
+            SNAPSHOT_FORMAT,
+            &id,
+            migration,
+            parent,
+            version,
+            &self.embedded_json,
+        )
+    }
+}
+
+/// A snapshot's pretty JSON around the schema's pretty JSON printed one
+/// level deep: the keys in sorted order, each value as serde_json's pretty
+/// printer writes it one level deep.
+fn snapshot_json(
+    format: u32,
+    id: &str,
+    migration: &str,
+    parent: Option<&str>,
+    version: u64,
+    embedded_schema_json: &str,
+) -> String {
+    let scalar = |value: Value| serde_json::to_string(&value).unwrap_or_default();
+    let fields = [
+        ("format", scalar(Value::from(format))),
+        ("id", scalar(Value::from(id))),
+        ("migration", scalar(Value::from(migration))),
+        ("parent", scalar(parent.map_or(Value::Null, Value::from))),
+        ("schema", String::new()),
+        ("version", scalar(Value::from(version))),
+    ];
+    let mut text = String::with_capacity(embedded_schema_json.len() + 256);
+    text.push('{');
+    for (index, (key, value)) in fields.iter().enumerate() {
+        text.push_str(if index == 0 { "\n  \"" } else { ",\n  \"" });
+        text.push_str(key);
+        text.push_str("\": ");
+        if *key == "schema" {
+            text.push_str(embedded_schema_json);
+        } else {
+            text.push_str(value);
+        }
+    }
+    text.push_str("\n}\n");
+    text
 }
 
 /// Why a snapshot could not be read.
@@ -473,7 +523,9 @@ fn fnv1a_128(hash: u128, part: &[u8]) -> u128 {
 fn fnv1a_128_bytes(mut hash: u128, bytes: &[u8]) -> u128 {
     for byte in bytes {
         hash ^= u128::from(*byte);
-        hash = hash.wrapping_mul(FNV_PRIME_128);
+        // The prime is 2^88 + 0x13b: this is `hash * FNV_PRIME_128`
+        // (mod 2^128) with a shift and a short multiplication.
+        hash = (hash << 88).wrapping_add(hash.wrapping_mul(FNV_PRIME_128 & 0xffff));
     }
     hash
 }
@@ -707,7 +759,11 @@ mod tests {
             migration.as_bytes(),
             json.as_bytes(),
         ] {
-            hash = fnv1a_128(hash, part);
+            // FNV-1a as written down, one multiplication per byte.
+            for byte in part.iter().chain(&[0xff]) {
+                hash ^= u128::from(*byte);
+                hash = hash.wrapping_mul(FNV_PRIME_128);
+            }
         }
         format!("{hash:032x}")
     }
@@ -748,6 +804,11 @@ mod tests {
                     Snapshot::new(7, "V7__x.sql", parent, &snapshot.schema)
                 );
                 assert_eq!(Snapshot::from_json(&text).as_ref(), Ok(&snapshot));
+                let mut reversed = schema.clone();
+                reversed.tables.reverse();
+                for printed in [PrintedSchema::of(&schema), PrintedSchema::of(&reversed)] {
+                    assert_eq!(printed.snapshot_text(7, "V7__x.sql", parent), text);
+                }
             }
         }
     }

@@ -9,8 +9,13 @@
 //! is never stored: it is parsed again on every run, so that its
 //! diagnostics have its text. Entries of files no longer read are removed
 //! once there are more than [`SPARE_ENTRIES`] of them.
+//!
+//! Every location in a file's declarations names that file; an entry leaves
+//! the name out of the locations that hold the display path and puts it
+//! back on loading (a quarter of an entry's size otherwise).
 
 use super::{ContentHash, build_stamp, cache_folder, write_atomically};
+use dbkit_core::model::SourceLocation;
 use dbkit_core::parse::Declaration;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -91,18 +96,33 @@ impl ParseCache {
             && entry.build == self.build
             && entry.display_path == display_path
             && entry.content == content.to_hex();
-        matches.then_some(entry.declarations)
+        if !matches {
+            return None;
+        }
+        let mut declarations = entry.declarations;
+        for_each_location(&mut declarations, |location| {
+            if location.file.is_empty() {
+                location.file = display_path.to_string();
+            }
+        });
+        Some(declarations)
     }
 
     /// Stores the declarations of a file that parsed without errors. A
     /// failure only costs the next run a parse.
     pub fn store(&self, display_path: &str, content: ContentHash, declarations: &[Declaration]) {
+        let mut declarations = declarations.to_vec();
+        for_each_location(&mut declarations, |location| {
+            if location.file == display_path {
+                location.file.clear();
+            }
+        });
         let entry = EntryToWrite {
             format: ENTRY_FORMAT,
             build: self.build,
             display_path,
             content: content.to_hex(),
-            declarations,
+            declarations: &declarations,
         };
         let written = serde_json::to_vec(&entry)
             .map_err(std::io::Error::other)
@@ -157,11 +177,34 @@ impl ParseCache {
     }
 }
 
+/// Applies `change` to every location the declarations hold. A location
+/// this misses is stored with its file name, which costs only room.
+fn for_each_location(
+    declarations: &mut [Declaration],
+    mut change: impl FnMut(&mut SourceLocation),
+) {
+    for declaration in declarations {
+        match declaration {
+            Declaration::Table(table) => {
+                change(&mut table.place.location);
+                for column in &mut table.columns {
+                    change(&mut column.place.location);
+                    change(&mut column.type_place.location);
+                }
+                for foreign_key in &mut table.foreign_keys {
+                    change(&mut foreign_key.place.location);
+                }
+            }
+            Declaration::Enum(enumeration) => change(&mut enumeration.place.location),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const SOURCE: &str = "#[derive(Table)]\npub struct User {\n    #[dbkit(primary_key)]\n    pub id: i64,\n    /// Shown.\n    #[dbkit(default = \"'x'\")]\n    pub name: String,\n}\n";
+    const SOURCE: &str = "#[derive(PgEnum)]\npub enum Mood {\n    Happy,\n}\n\n#[derive(Table)]\npub struct User {\n    #[dbkit(primary_key)]\n    pub id: i64,\n    /// Shown.\n    #[dbkit(default = \"'x'\", references = \"user.id\")]\n    pub name: String,\n    pub mood: Option<Mood>,\n}\n";
 
     fn cache(directory: &tempfile::TempDir) -> ParseCache {
         match ParseCache::in_target_directory(directory.path()) {

@@ -12,10 +12,10 @@ use crate::migrations_folder::{
 };
 use crate::schema_loading::CodeSchema;
 use crate::terminal::{Output, ask_choice, is_interactive, start_spinner};
-use dbkit_core::diff::{Ambiguity, Change, DiffOptions, Rename, diff, parse_rename_argument};
+use dbkit_core::diff::{Ambiguity, Change, DiffOptions, Rename, diff_owned, parse_rename_argument};
 use dbkit_core::model::{QualifiedName, Schema};
 use dbkit_core::render::render_migration;
-use dbkit_core::snapshot::{self, Snapshot};
+use dbkit_core::snapshot::{self, PrintedSchema};
 
 /// Runs `cargo dbkit generate`.
 pub fn run_generate(
@@ -75,7 +75,8 @@ pub fn run_generate(
             renames,
             assume_drop_and_create: true,
         };
-        let differences = diff(&previous_schema, &code.schema, &options);
+        let differences = diff_owned(previous_schema, &code.schema, &options)
+            .map_err(|(ambiguities, _)| ambiguities);
         if let Ok(changes) = &differences {
             remember_if_unchanged(changes);
         }
@@ -83,8 +84,24 @@ pub fn run_generate(
     }
     warn_about_unsnapshotted_migrations(&folder, output);
 
-    let (changes, answered) = diff_settling_ambiguities(&previous_schema, &code, renames, output)?;
-    if arguments.custom {
+    // A custom migration's snapshot is the previous one's schema, printed
+    // before the differ takes that schema as its working copy. Otherwise
+    // the new snapshot's JSON depends on the code alone: it is printed on
+    // another core while the differ runs (and dropped if nothing changed).
+    let custom_snapshot = arguments
+        .custom
+        .then(|| PrintedSchema::of(&previous_schema));
+    let (settled, code_snapshot) = std::thread::scope(|scope| {
+        let printing = (!arguments.custom).then(|| scope.spawn(|| PrintedSchema::of(&code.schema)));
+        let settled = diff_settling_ambiguities(previous_schema, &code, renames, output);
+        let printed = printing.map(|printing| match printing.join() {
+            Ok(printed) => printed,
+            Err(payload) => std::panic::resume_unwind(payload),
+        });
+        (settled, printed)
+    });
+    let (changes, answered) = settled?;
+    if let Some(snapshot) = custom_snapshot {
         if !changes.is_empty() {
             output.warning(&format!(
                 "the code also has {} change(s) that no migration contains; run `cargo dbkit generate` after this to write them",
@@ -93,16 +110,7 @@ pub fn run_generate(
         }
         let name = sanitize_migration_name(arguments.name.as_deref().unwrap_or("custom"));
         let sql = custom_migration_text();
-        return write_next_migration(
-            &workspace,
-            &folder,
-            &name,
-            sql,
-            previous_schema,
-            0,
-            &[],
-            output,
-        );
+        return write_next_migration(&workspace, &folder, &name, sql, &snapshot, 0, &[], output);
     }
     if changes.is_empty() {
         // Answers given on the terminal are no input a later run repeats.
@@ -113,9 +121,8 @@ pub fn run_generate(
         return Ok(Outcome::Success);
     }
     let rendered = render_migration(&changes);
-    // What the writing does not need goes before it allocates the snapshot.
+    // What the writing does not need goes before it allocates the snapshot's text.
     drop(changes);
-    drop(previous_schema);
     let name = sanitize_migration_name(
         arguments
             .name
@@ -123,12 +130,13 @@ pub fn run_generate(
             .unwrap_or(&rendered.suggested_name),
     );
     let statement_count = count_statements(&rendered.sql);
+    let printed = code_snapshot.unwrap_or_else(|| PrintedSchema::of(&code.schema));
     write_next_migration(
         &workspace,
         &folder,
         &name,
         rendered.sql,
-        code.schema,
+        &printed,
         statement_count,
         &rendered.warnings,
         output,
@@ -214,7 +222,7 @@ enum Dropped {
 /// terminal (then diffs again with the answers) or stops with an error.
 /// Also tells whether any question was answered.
 fn diff_settling_ambiguities(
-    old: &Schema,
+    old: Schema,
     code: &CodeSchema,
     mut renames: Vec<Rename>,
     output: Output,
@@ -222,15 +230,21 @@ fn diff_settling_ambiguities(
     let new = &code.schema;
     let mut confirmed_drops: Vec<Dropped> = Vec::new();
     let mut answered = false;
+    let mut old = old;
     // Each round answers at least one new question, and there are finitely many.
     loop {
         let options = DiffOptions {
             renames: renames.clone(),
             assume_drop_and_create: false,
         };
-        let ambiguities = match diff(old, new, &options) {
+        // The differ works on the old schema itself; it comes back with
+        // the ambiguities.
+        let ambiguities = match diff_owned(old, new, &options) {
             Ok(changes) => return Ok((changes, answered)),
-            Err(ambiguities) => ambiguities,
+            Err((ambiguities, returned)) => {
+                old = returned;
+                ambiguities
+            }
         };
         let open: Vec<Ambiguity> = ambiguities
             .into_iter()
@@ -245,9 +259,9 @@ fn diff_settling_ambiguities(
                 renames,
                 assume_drop_and_create: true,
             };
-            return diff(old, new, &options)
+            return diff_owned(old, new, &options)
                 .map(|changes| (changes, true))
-                .map_err(|remaining| ambiguity_error(&remaining, code));
+                .map_err(|(remaining, _)| ambiguity_error(&remaining, code));
         }
         if !is_interactive() {
             return Err(ambiguity_error(&open, code));
@@ -633,7 +647,7 @@ fn write_next_migration(
     folder: &MigrationsFolder,
     name: &str,
     sql: String,
-    schema: Schema,
+    schema: &PrintedSchema,
     statement_count: usize,
     warnings: &[String],
     output: Output,
@@ -643,8 +657,7 @@ fn write_next_migration(
     let parent = folder
         .latest_snapshot()
         .map(|(_, snapshot)| snapshot.id.clone());
-    let (_, snapshot_text) =
-        Snapshot::with_json(version, &sql_file_name, parent.as_deref(), schema);
+    let snapshot_text = schema.snapshot_text(version, &sql_file_name, parent.as_deref());
     let files = NewMigrationFiles {
         sql_path: workspace.migrations_directory.join(&sql_file_name),
         sql_text: sql,

@@ -17,5 +17,5 @@ pub use change::{
     Change, EnumColumnUse, EnumValuePosition, is_lossless_type_change, quote_column,
     quote_identifier, quote_literal, quote_qualified,
 };
-pub use plan::diff;
+pub use plan::{diff, diff_owned};
 pub use renames::{Ambiguity, DiffOptions, Rename, parse_rename_argument};

@@ -29,11 +29,11 @@
 
 use super::apply::{apply_change, apply_change_to_sorted, column_uses_enum};
 use super::change::{Change, EnumColumnUse, EnumValuePosition};
-use super::lookup::{self, is_canonical};
+use super::lookup::{self, NameMap, NameSet, is_canonical};
 use super::renames::{Ambiguity, DiffOptions, Renames, match_renames};
 use crate::model::{Column, Enum, ForeignKey, Index, IndexKey, QualifiedName, Schema, Table};
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// PostgreSQL truncates identifiers longer than this many bytes.
 const IDENTIFIER_MAX_BYTES: usize = 63;
@@ -45,13 +45,27 @@ pub fn diff(
     new: &Schema,
     options: &DiffOptions,
 ) -> Result<Vec<Change>, Vec<Ambiguity>> {
-    // The old schema becomes the working copy the steps are applied to; the
-    // new one is only read, and copied only when it is not canonical yet.
-    let mut old = old.clone();
+    diff_owned(old.clone(), new, options).map_err(|(ambiguities, _)| ambiguities)
+}
+
+/// [`diff`] taking the old schema as the working copy the steps are applied
+/// to, instead of copying it: for a caller that has no further use for it.
+/// With the ambiguities comes the old schema back (in canonical order), for
+/// the next attempt.
+pub fn diff_owned(
+    old: Schema,
+    new: &Schema,
+    options: &DiffOptions,
+) -> Result<Vec<Change>, (Vec<Ambiguity>, Schema)> {
+    // The new schema is only read, and copied only when it is not canonical
+    // yet.
+    let mut old = old;
     old.canonicalize();
     let new = canonical(new);
-    let renames = match_renames(&old, &new, options)?;
-    Ok(plan_changes(old, &new, &renames))
+    match match_renames(&old, &new, options) {
+        Ok(renames) => Ok(plan_changes(old, &new, &renames)),
+        Err(ambiguities) => Err((ambiguities, old)),
+    }
 }
 
 fn canonical(schema: &Schema) -> Cow<'_, Schema> {
@@ -139,6 +153,31 @@ impl Planner<'_> {
     fn current_table(&self, name: &QualifiedName) -> Option<&Table> {
         lookup::table(&self.current, name)
     }
+
+    /// The index of the current table `name`, as [`lookup::sorted_table_index`]
+    /// finds it: `guess` when it still is that index (steps on a table's
+    /// columns leave the tables in place), searched for otherwise.
+    fn current_table_index(&self, name: &QualifiedName, guess: Option<usize>) -> Option<usize> {
+        let tables = &self.current.tables;
+        let still_first = |index: usize| {
+            tables.get(index).is_some_and(|table| table.name == *name)
+                && (index == 0
+                    || tables
+                        .get(index - 1)
+                        .is_some_and(|table| table.name != *name))
+        };
+        match guess {
+            Some(index) if still_first(index) => Some(index),
+            _ => lookup::sorted_table_index(tables, name),
+        }
+    }
+
+    /// The column `column` of the current table at `table_index`.
+    fn current_column(&self, table_index: Option<usize>, column: &str) -> Option<&Column> {
+        table_index
+            .and_then(|index| self.current.tables.get(index))
+            .and_then(|table| table.column(column))
+    }
 }
 
 fn plan_changes(old: Schema, new: &Schema, renames: &Renames) -> Vec<Change> {
@@ -219,7 +258,7 @@ fn column_must_be_recreated(current: &Column, target: &Column) -> bool {
 }
 
 /// The status of each column of the renamed view, by table and column name.
-type ColumnStatuses<'a> = HashMap<(&'a QualifiedName, &'a str), ColumnStatus>;
+type ColumnStatuses<'a> = NameMap<(&'a QualifiedName, &'a str), ColumnStatus>;
 
 fn analyse(old: &Schema, new: &Schema, renames: &Renames) -> Analysis {
     let view = renamed_view(old, renames);
@@ -233,7 +272,9 @@ fn analyse(old: &Schema, new: &Schema, renames: &Renames) -> Analysis {
             analysis.recreated_enums.insert(new_enum.name.clone());
         }
     }
-    let mut column_statuses: ColumnStatuses<'_> = HashMap::new();
+    let column_count = view.tables.iter().map(|table| table.columns.len()).sum();
+    let mut column_statuses: ColumnStatuses<'_> =
+        ColumnStatuses::with_capacity_and_hasher(column_count, Default::default());
     for table in &view.tables {
         let new_table = lookup::table(new, &table.name);
         for column in &table.columns {
@@ -429,7 +470,7 @@ fn analyse(old: &Schema, new: &Schema, renames: &Renames) -> Analysis {
 
 /// Constraints and indexes the analysis drops: table (after renames), kind
 /// and name.
-type DroppedItems<'a> = HashSet<(&'a QualifiedName, ItemKind, &'a str)>;
+type DroppedItems<'a> = NameSet<(&'a QualifiedName, ItemKind, &'a str)>;
 
 /// Keeps items whose name and definition are unchanged, renames those whose
 /// definition reappears under another name, drops the rest.
@@ -886,7 +927,8 @@ fn alter_tables(planner: &mut Planner<'_>, analysis: &Analysis) {
     let renames = planner.renames;
     for new_table in &new.tables {
         let name = &new_table.name;
-        if planner.current_table(name).is_none() {
+        let mut table_index = planner.current_table_index(name, None);
+        if table_index.is_none() {
             continue;
         }
         if let Some(column_renames) = renames.columns.get(name) {
@@ -901,10 +943,8 @@ fn alter_tables(planner: &mut Planner<'_>, analysis: &Analysis) {
         let forced = analysis.recreated_columns.get(name);
         let mut recreated = BTreeSet::new();
         for target in &new_table.columns {
-            let Some(current) = planner
-                .current_table(name)
-                .and_then(|table| table.column(&target.name))
-            else {
+            table_index = planner.current_table_index(name, table_index);
+            let Some(current) = planner.current_column(table_index, &target.name) else {
                 continue;
             };
             let forced = forced.is_some_and(|columns| columns.contains(&target.name));
@@ -919,9 +959,9 @@ fn alter_tables(planner: &mut Planner<'_>, analysis: &Analysis) {
             }
         }
         for target in &new_table.columns {
+            table_index = planner.current_table_index(name, table_index);
             let current = planner
-                .current_table(name)
-                .and_then(|table| table.column(&target.name))
+                .current_column(table_index, &target.name)
                 .map(|column| column.generated.is_some());
             match current {
                 Some(generated) if recreated.contains(target.name.as_str()) => {

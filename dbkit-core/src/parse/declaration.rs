@@ -8,7 +8,8 @@
 //!
 //! They are serialisable, so that a caller can keep the declarations of a
 //! file it has parsed once (the CLI's cache of parse results); their serde
-//! form is no stable format and is never stored in a snapshot.
+//! form leaves out empty and absent values, is no stable format and is
+//! never stored in a snapshot.
 
 use crate::model::{
     Check, ColumnType, ForeignKeyAction, Identity, Index, PrimaryKey, QualifiedName,
@@ -55,15 +56,22 @@ pub struct TableDeclaration {
     /// The struct's name (`User`).
     pub rust_name: String,
     pub name: QualifiedName,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// `renamed_from = "old"` on the struct.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
     /// In declaration order, skipped fields left out.
     pub columns: Vec<ColumnDeclaration>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_key: Option<PrimaryKey>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub uniques: Vec<Unique>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<Check>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub indexes: Vec<Index>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub foreign_keys: Vec<ForeignKeyDeclaration>,
     /// The struct's name in the source.
     pub place: SourcePlace,
@@ -78,11 +86,17 @@ pub struct ColumnDeclaration {
     pub name: String,
     pub ty: DeclaredType,
     pub nullable: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<Identity>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub serial: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generated: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
     /// The field's name in the source.
     pub place: SourcePlace,
@@ -122,6 +136,7 @@ pub struct ForeignKeyDeclaration {
 pub struct ReferenceTarget {
     /// `None` when written without a schema (`users.id`): the resolver looks
     /// in the referencing table's schema, then in `public`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schema: Option<String>,
     pub table: String,
     pub columns: Vec<String>,
@@ -135,6 +150,7 @@ pub struct EnumDeclaration {
     pub name: QualifiedName,
     /// Labels in declaration order.
     pub values: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// The enum's name in the source.
     pub place: SourcePlace,
