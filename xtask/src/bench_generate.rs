@@ -78,6 +78,9 @@ pub fn run(args: &[String]) -> Result<()> {
             .arg(&manifest)
             .current_dir(&workspace)
             .env_remove("DBKIT_LOG")
+            // The synthetic workspace keeps its own target directory (and
+            // dbkit's caches in it), as a user's workspace does.
+            .env_remove("CARGO_TARGET_DIR")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
