@@ -3,6 +3,7 @@
 //! [`local`] runs a throwaway cluster from the PostgreSQL binaries of the
 //! machine, one per test process.
 
+pub mod docker;
 pub mod local;
 
 pub use local::{LocalServer, LocalServerError};
