@@ -11,7 +11,7 @@
 //! names are the user's own, so there is no attacker to randomise against,
 //! and the maps are never iterated in an order that shows.
 
-use crate::model::{Enum, QualifiedName, Schema, Table};
+use crate::model::{Column, Enum, QualifiedName, Schema, Table};
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -87,6 +87,30 @@ pub(crate) fn enum_type<'a>(schema: &'a Schema, name: &QualifiedName) -> Option<
         .enums
         .get(index)
         .filter(|enum_type| enum_type.name == *name)
+}
+
+/// Whether a table's column names are all different, which lets
+/// [`column_at`] trust a position.
+pub(crate) fn has_distinct_column_names(table: &Table) -> bool {
+    let mut names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+    names.sort_unstable();
+    names.windows(2).all(|pair| pair[0] != pair[1])
+}
+
+/// The first column of `table` named `name`, as [`Table::column`] finds
+/// it, looked for at `position` first when the table's names are
+/// `distinct`: where it usually is when two versions of a table are
+/// compared column by column.
+pub(crate) fn column_at<'t>(
+    table: &'t Table,
+    name: &str,
+    position: usize,
+    distinct: bool,
+) -> Option<&'t Column> {
+    match table.columns.get(position) {
+        Some(column) if distinct && column.name == name => Some(column),
+        _ => table.column(name),
+    }
 }
 
 /// Whether `schema` is already in the order [`Schema::canonicalize`] gives.

@@ -172,11 +172,25 @@ impl Planner<'_> {
         }
     }
 
-    /// The column `column` of the current table at `table_index`.
-    fn current_column(&self, table_index: Option<usize>, column: &str) -> Option<&Column> {
+    /// Whether the current table at `table_index` has distinct column names.
+    fn current_columns_are_distinct(&self, table_index: Option<usize>) -> bool {
         table_index
             .and_then(|index| self.current.tables.get(index))
-            .and_then(|table| table.column(column))
+            .is_some_and(lookup::has_distinct_column_names)
+    }
+
+    /// The column `column` of the current table at `table_index`, looked
+    /// for at `position` first (see [`lookup::column_at`]).
+    fn current_column(
+        &self,
+        table_index: Option<usize>,
+        column: &str,
+        position: usize,
+        distinct: bool,
+    ) -> Option<&Column> {
+        table_index
+            .and_then(|index| self.current.tables.get(index))
+            .and_then(|table| lookup::column_at(table, column, position, distinct))
     }
 }
 
@@ -942,9 +956,13 @@ fn alter_tables(planner: &mut Planner<'_>, analysis: &Analysis) {
         }
         let forced = analysis.recreated_columns.get(name);
         let mut recreated = BTreeSet::new();
-        for target in &new_table.columns {
+        // Altering a column changes neither its name nor its place.
+        let distinct = planner.current_columns_are_distinct(table_index);
+        for (position, target) in new_table.columns.iter().enumerate() {
             table_index = planner.current_table_index(name, table_index);
-            let Some(current) = planner.current_column(table_index, &target.name) else {
+            let Some(current) =
+                planner.current_column(table_index, &target.name, position, distinct)
+            else {
                 continue;
             };
             let forced = forced.is_some_and(|columns| columns.contains(&target.name));
@@ -958,10 +976,12 @@ fn alter_tables(planner: &mut Planner<'_>, analysis: &Analysis) {
                 planner.push_all(changes);
             }
         }
-        for target in &new_table.columns {
+        for (position, target) in new_table.columns.iter().enumerate() {
             table_index = planner.current_table_index(name, table_index);
+            // Columns dropped and added again move: checked for each.
+            let distinct = planner.current_columns_are_distinct(table_index);
             let current = planner
-                .current_column(table_index, &target.name)
+                .current_column(table_index, &target.name, position, distinct)
                 .map(|column| column.generated.is_some());
             match current {
                 Some(generated) if recreated.contains(target.name.as_str()) => {
@@ -1248,8 +1268,10 @@ fn set_comments(planner: &mut Planner<'_>) {
                 comment: new_table.comment.clone(),
             });
         }
-        for column in &new_table.columns {
-            if let Some(current_column) = current.column(&column.name)
+        let distinct = lookup::has_distinct_column_names(current);
+        for (position, column) in new_table.columns.iter().enumerate() {
+            if let Some(current_column) =
+                lookup::column_at(current, &column.name, position, distinct)
                 && current_column.comment != column.comment
             {
                 changes.push(Change::SetColumnComment {
@@ -1270,10 +1292,15 @@ fn drop_columns(planner: &mut Planner<'_>) {
             continue;
         };
         // Generated columns first: they may depend on the others.
+        let distinct = lookup::has_distinct_column_names(new_table);
         let mut dropped: Vec<&Column> = current
             .columns
             .iter()
-            .filter(|column| new_table.column(&column.name).is_none())
+            .enumerate()
+            .filter(|(position, column)| {
+                lookup::column_at(new_table, &column.name, *position, distinct).is_none()
+            })
+            .map(|(_, column)| column)
             .collect();
         dropped.sort_by_key(|column| column.generated.is_none());
         let changes: Vec<Change> = dropped
