@@ -5,10 +5,13 @@
 //!   BENCHMARKS.md on a synthetic workspace of 50 crates × 20 tables.
 //! - `cargo xtask bench-migrate`: the migration engine applying 500 small
 //!   migrations, against `psql -f` and sqlx-cli (BENCHMARKS.md).
+//! - `cargo xtask postgres-image`: a PostgreSQL image from Debian's
+//!   packages, for machines with Docker and no image registry.
 
 mod bench_generate;
 mod bench_migrate;
 mod measure;
+mod postgres_image;
 
 use anyhow::{Result, bail};
 
@@ -21,6 +24,9 @@ tasks:
   bench-migrate [--runs N] [--startup-runs N] [--keep DIR]
                                   measure applying 500 migrations with dbkit, psql
                                   and sqlx-cli, and a start-up with nothing pending
+  postgres-image [--tag NAME:TAG] [--force]
+                                  build a PostgreSQL image from Debian's packages
+                                  (debootstrap + docker import) for the docker provider
 ";
 
 fn main() -> Result<()> {
@@ -28,6 +34,7 @@ fn main() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("bench") => bench_generate::run(&args[1..]),
         Some("bench-migrate") => bench_migrate::run(&args[1..]),
+        Some("postgres-image") => postgres_image::run(&args[1..]),
         Some("-h" | "--help") | None => {
             print!("{USAGE}");
             Ok(())
