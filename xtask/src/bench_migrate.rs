@@ -24,13 +24,13 @@ use std::time::{Duration, Instant};
 
 /// How many migrations are applied: half create a table, half index one.
 const MIGRATIONS: usize = 500;
-const DEFAULT_RUNS: usize = 10;
+const DEFAULT_RUNS: usize = 15;
 const DEFAULT_STARTUP_RUNS: usize = 50;
 
 const USAGE: &str = "\
 usage: cargo xtask bench-migrate [--runs N] [--startup-runs N] [--keep DIR]
 
-  --runs N           measured runs of each tool applying all migrations (default 10)
+  --runs N           measured runs of each tool applying all migrations (default 15)
   --startup-runs N   measured start-ups with nothing pending (default 50)
   --keep DIR         write the migrations to DIR and leave them there
 ";
