@@ -1,4 +1,5 @@
-//! Derive macros of dbkit: `#[derive(Table)]` and `#[derive(PgEnum)]`.
+//! The macros of dbkit: `#[derive(Table)]`, `#[derive(PgEnum)]`,
+//! `embed_migrations!` and `#[test]` (the runtime's test attribute).
 //!
 //! A thin layer over `dbkit_core::parse`: every decision to accept or reject
 //! an item is made there, by the same code `cargo dbkit` runs, so the
@@ -10,6 +11,7 @@ mod embed_migrations;
 mod pg_enum;
 mod runtime_path;
 mod table;
+mod test_attribute;
 
 use proc_macro::TokenStream;
 
@@ -18,6 +20,13 @@ use proc_macro::TokenStream;
 #[proc_macro]
 pub fn embed_migrations(input: TokenStream) -> TokenStream {
     embed_migrations::expand(input.into()).into()
+}
+
+/// Runs an async test on a database of its own; documented on its
+/// re-export, `dbkit_runtime::test`.
+#[proc_macro_attribute]
+pub fn test(attribute: TokenStream, item: TokenStream) -> TokenStream {
+    test_attribute::expand(attribute.into(), item.into()).into()
 }
 
 /// Declares a table: a struct with named fields, one per column.
