@@ -73,6 +73,45 @@ pub(crate) fn sorted_table_index(tables: &[Table], name: &QualifiedName) -> Opti
         .map(|_| index)
 }
 
+/// Finds tables by name in sorted tables for names asked in increasing
+/// order, as a merge would: where the previous one was found and just
+/// after are tried before a binary search. Gives the index
+/// [`sorted_table_index`] gives, whatever the order of the names.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct TableCursor {
+    next: usize,
+}
+
+impl TableCursor {
+    pub(crate) fn index(&mut self, tables: &[Table], name: &QualifiedName) -> Option<usize> {
+        let is_first_of_name = |index: usize| {
+            tables.get(index).is_some_and(|table| table.name == *name)
+                && (index == 0
+                    || tables
+                        .get(index - 1)
+                        .is_some_and(|table| table.name != *name))
+        };
+        let guesses = [self.next, self.next.wrapping_sub(1)];
+        let found = match guesses.into_iter().find(|&index| is_first_of_name(index)) {
+            Some(index) => Some(index),
+            None => sorted_table_index(tables, name),
+        };
+        if let Some(index) = found {
+            self.next = index + 1;
+        }
+        found
+    }
+
+    /// The table named `name`, see [`TableCursor::index`].
+    pub(crate) fn table<'a>(
+        &mut self,
+        tables: &'a [Table],
+        name: &QualifiedName,
+    ) -> Option<&'a Table> {
+        self.index(tables, name).and_then(|index| tables.get(index))
+    }
+}
+
 /// The table named `name` of a canonical schema.
 pub(crate) fn table<'a>(schema: &'a Schema, name: &QualifiedName) -> Option<&'a Table> {
     sorted_table_index(&schema.tables, name).and_then(|index| schema.tables.get(index))
@@ -92,9 +131,12 @@ pub(crate) fn enum_type<'a>(schema: &'a Schema, name: &QualifiedName) -> Option<
 /// Whether a table's column names are all different, which lets
 /// [`column_at`] trust a position.
 pub(crate) fn has_distinct_column_names(table: &Table) -> bool {
-    let mut names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
-    names.sort_unstable();
-    names.windows(2).all(|pair| pair[0] != pair[1])
+    let mut names: NameSet<&str> = NameSet::default();
+    names.reserve(table.columns.len());
+    table
+        .columns
+        .iter()
+        .all(|column| names.insert(column.name.as_str()))
 }
 
 /// The first column of `table` named `name`, as [`Table::column`] finds

@@ -29,7 +29,7 @@
 
 use super::apply::{apply_change, apply_change_to_sorted, column_uses_enum};
 use super::change::{Change, EnumColumnUse, EnumValuePosition};
-use super::lookup::{self, NameMap, NameSet, is_canonical};
+use super::lookup::{self, NameMap, NameSet, TableCursor, is_canonical};
 use super::renames::{Ambiguity, DiffOptions, Renames, match_renames};
 use crate::model::{Column, Enum, ForeignKey, Index, IndexKey, QualifiedName, Schema, Table};
 use std::borrow::Cow;
@@ -289,10 +289,14 @@ fn analyse(old: &Schema, new: &Schema, renames: &Renames) -> Analysis {
     let column_count = view.tables.iter().map(|table| table.columns.len()).sum();
     let mut column_statuses: ColumnStatuses<'_> =
         ColumnStatuses::with_capacity_and_hasher(column_count, Default::default());
+    let mut new_tables = TableCursor::default();
     for table in &view.tables {
-        let new_table = lookup::table(new, &table.name);
-        for column in &table.columns {
-            let target = new_table.and_then(|new_table| new_table.column(&column.name));
+        let new_table = new_tables.table(&new.tables, &table.name);
+        let distinct = new_table.is_some_and(lookup::has_distinct_column_names);
+        for (position, column) in table.columns.iter().enumerate() {
+            let target = new_table.and_then(|new_table| {
+                lookup::column_at(new_table, &column.name, position, distinct)
+            });
             let status = match target {
                 None => ColumnStatus::Dropped,
                 Some(target) if column_must_be_recreated(column, target) => ColumnStatus::Recreated,
@@ -338,8 +342,9 @@ fn analyse(old: &Schema, new: &Schema, renames: &Renames) -> Analysis {
             .unwrap_or(ColumnStatus::Dropped)
     };
     let mut fates = Vec::new();
+    let mut new_tables = TableCursor::default();
     for table in &view.tables {
-        let Some(new_table) = lookup::table(new, &table.name) else {
+        let Some(new_table) = new_tables.table(&new.tables, &table.name) else {
             continue;
         };
         let expressions_unstable = table.columns.iter().any(|column| {
@@ -439,9 +444,10 @@ fn analyse(old: &Schema, new: &Schema, renames: &Renames) -> Analysis {
         referenced_stay && referenced_key_stays(view, foreign_key, &dropped_items)
     };
     let mut foreign_key_fates = Vec::new();
+    let mut new_tables = TableCursor::default();
     for table in &view.tables {
         let old_keys: Vec<_> = table.foreign_keys.iter().collect();
-        match lookup::table(new, &table.name) {
+        match new_tables.table(&new.tables, &table.name) {
             Some(new_table) => {
                 let new_keys: Vec<_> = new_table.foreign_keys.iter().collect();
                 decide_fates(
@@ -939,12 +945,16 @@ fn create_tables(planner: &mut Planner<'_>) {
 fn alter_tables(planner: &mut Planner<'_>, analysis: &Analysis) {
     let new = planner.new;
     let renames = planner.renames;
+    let mut next_index = None;
     for new_table in &new.tables {
         let name = &new_table.name;
-        let mut table_index = planner.current_table_index(name, None);
-        if table_index.is_none() {
+        // Both schemas are sorted: the table is usually just after the
+        // previous one.
+        let mut table_index = planner.current_table_index(name, next_index);
+        let Some(index) = table_index else {
             continue;
-        }
+        };
+        next_index = Some(index + 1);
         if let Some(column_renames) = renames.columns.get(name) {
             for (from, to) in column_renames {
                 planner.push(Change::RenameColumn {
@@ -978,8 +988,9 @@ fn alter_tables(planner: &mut Planner<'_>, analysis: &Analysis) {
         }
         for (position, target) in new_table.columns.iter().enumerate() {
             table_index = planner.current_table_index(name, table_index);
-            // Columns dropped and added again move: checked for each.
-            let distinct = planner.current_columns_are_distinct(table_index);
+            // A column dropped and added again keeps its name and moves
+            // (then its position is wrong and it is searched for); a column
+            // added has a name the table lacked: the names stay distinct.
             let current = planner
                 .current_column(table_index, &target.name, position, distinct)
                 .map(|column| column.generated.is_some());
@@ -1101,9 +1112,10 @@ fn alter_column(
 /// what the earlier phases left behind).
 fn add_keys_and_checks(planner: &mut Planner<'_>) {
     let new = planner.new;
+    let mut current_tables = TableCursor::default();
     for new_table in &new.tables {
         let name = &new_table.name;
-        let Some(current) = planner.current_table(name) else {
+        let Some(current) = current_tables.table(&planner.current.tables, name) else {
             continue;
         };
         let mut changes = Vec::new();
@@ -1176,9 +1188,10 @@ fn add_keys_and_checks(planner: &mut Planner<'_>) {
 
 fn create_indexes(planner: &mut Planner<'_>) {
     let new = planner.new;
+    let mut current_tables = TableCursor::default();
     for new_table in &new.tables {
         let name = &new_table.name;
-        let Some(current) = planner.current_table(name) else {
+        let Some(current) = current_tables.table(&planner.current.tables, name) else {
             continue;
         };
         let mut changes = Vec::new();
@@ -1212,9 +1225,10 @@ fn create_indexes(planner: &mut Planner<'_>) {
 
 fn add_foreign_keys(planner: &mut Planner<'_>) {
     let new = planner.new;
+    let mut current_tables = TableCursor::default();
     for new_table in &new.tables {
         let name = &new_table.name;
-        let Some(current) = planner.current_table(name) else {
+        let Some(current) = current_tables.table(&planner.current.tables, name) else {
             continue;
         };
         let mut changes = Vec::new();
@@ -1256,9 +1270,10 @@ fn set_comments(planner: &mut Planner<'_>) {
             });
         }
     }
+    let mut current_tables = TableCursor::default();
     for new_table in &new.tables {
         let name = &new_table.name;
-        let Some(current) = planner.current_table(name) else {
+        let Some(current) = current_tables.table(&planner.current.tables, name) else {
             continue;
         };
         let mut changes = Vec::new();
@@ -1287,8 +1302,9 @@ fn set_comments(planner: &mut Planner<'_>) {
 
 fn drop_columns(planner: &mut Planner<'_>) {
     let new = planner.new;
+    let mut current_tables = TableCursor::default();
     for new_table in &new.tables {
-        let Some(current) = planner.current_table(&new_table.name) else {
+        let Some(current) = current_tables.table(&planner.current.tables, &new_table.name) else {
             continue;
         };
         // Generated columns first: they may depend on the others.
