@@ -66,3 +66,5 @@ pub trait PgEnum {
 
 #[cfg(feature = "testing")]
 pub mod testing;
+#[cfg(feature = "testing")]
+pub use testing::{TestDb, TestDbBuilder, TestDbError};

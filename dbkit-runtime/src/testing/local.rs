@@ -465,10 +465,17 @@ host all all 127.0.0.1/32 scram-sha-256
 host all all ::1/128 scram-sha-256
 ";
 
-fn start_with_binaries(
+/// A fresh cluster in a new temporary directory, not yet started.
+struct PreparedCluster {
+    directory: tempfile::TempDir,
+    data_directory: PathBuf,
+    user: Option<UnprivilegedUser>,
+}
+
+fn prepare_cluster(
     binaries: &PostgresBinaries,
     authentication: Authentication,
-) -> Result<LocalServer, LocalServerError> {
+) -> Result<PreparedCluster, LocalServerError> {
     // The owner of a directory this process just created is its effective
     // user; the first try uses the preferred parent and tells whether we are
     // root.
@@ -514,23 +521,26 @@ fn start_with_binaries(
         fs::write(&pg_hba, PASSWORD_PG_HBA)
             .map_err(io_error(format!("write {}", pg_hba.display())))?;
     }
+    Ok(PreparedCluster {
+        directory,
+        data_directory,
+        user,
+    })
+}
 
-    let port = free_port()?;
-    let mut command = Command::new("/bin/sh");
-    command
-        .arg("-c")
-        .arg(WATCHDOG_SCRIPT)
-        .arg("dbkit-postgres-watchdog")
-        .arg(directory.path())
-        .arg(&binaries.postgres)
-        .arg("-D")
-        .arg(&data_directory)
-        .arg("-k")
-        .arg(directory.path())
-        .arg("-h")
-        .arg("127.0.0.1")
-        .arg("-p")
-        .arg(port.to_string());
+/// The arguments of `postgres` for a cluster in `directory` listening on
+/// its socket and on 127.0.0.1:`port`, tuned for throwaway data.
+fn server_arguments(data_directory: &Path, directory: &Path, port: u16) -> Vec<std::ffi::OsString> {
+    let mut arguments: Vec<std::ffi::OsString> = vec![
+        "-D".into(),
+        data_directory.into(),
+        "-k".into(),
+        directory.into(),
+        "-h".into(),
+        "127.0.0.1".into(),
+        "-p".into(),
+        port.to_string().into(),
+    ];
     for setting in [
         "fsync=off",
         "synchronous_commit=off",
@@ -540,8 +550,30 @@ fn start_with_binaries(
         "max_locks_per_transaction=256",
         "logging_collector=off",
     ] {
-        command.arg("-c").arg(setting);
+        arguments.push("-c".into());
+        arguments.push(setting.into());
     }
+    arguments
+}
+
+fn start_with_binaries(
+    binaries: &PostgresBinaries,
+    authentication: Authentication,
+) -> Result<LocalServer, LocalServerError> {
+    let PreparedCluster {
+        directory,
+        data_directory,
+        user,
+    } = prepare_cluster(binaries, authentication)?;
+    let port = free_port()?;
+    let mut command = Command::new("/bin/sh");
+    command
+        .arg("-c")
+        .arg(WATCHDOG_SCRIPT)
+        .arg("dbkit-postgres-watchdog")
+        .arg(directory.path())
+        .arg(&binaries.postgres)
+        .args(server_arguments(&data_directory, directory.path(), port));
     command
         .current_dir(directory.path())
         .stdin(Stdio::piped())
@@ -564,6 +596,131 @@ fn start_with_binaries(
     };
     wait_until_ready(&server)?;
     Ok(server)
+}
+
+/// A server that outlives this process: nothing here stops it. Whoever
+/// holds one stops it with [`DetachedCluster::stop_command`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DetachedCluster {
+    /// The TCP port on 127.0.0.1.
+    pub port: u16,
+    /// The temporary directory (cluster, socket and log).
+    pub directory: PathBuf,
+}
+
+impl DetachedCluster {
+    /// A URL of the `postgres` database as the superuser `postgres`.
+    pub fn admin_url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    /// A `/bin/sh` command that stops the server (immediate shutdown),
+    /// waits for it to exit and removes its directory.
+    pub fn stop_command(&self) -> String {
+        let directory = shell_quote(&self.directory.to_string_lossy());
+        format!(
+            "pid=$(head -n 1 {directory}/data/postmaster.pid 2>/dev/null); \
+             if [ -n \"$pid\" ]; then kill -QUIT \"$pid\" 2>/dev/null; \
+             for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do \
+             kill -0 \"$pid\" 2>/dev/null || break; sleep 0.1; done; fi; rm -rf {directory}"
+        )
+    }
+}
+
+/// Creates a cluster in a new temporary directory and starts a server on it
+/// in a process group of its own, detached from this process: it keeps
+/// running after this process exits (see [`DetachedCluster`]).
+pub fn start_detached() -> Result<DetachedCluster, LocalServerError> {
+    let binaries = find_postgres_binaries()?;
+    let mut last_error = None;
+    for _ in 0..START_ATTEMPTS {
+        match start_detached_with_binaries(&binaries) {
+            Ok(cluster) => return Ok(cluster),
+            Err(error @ LocalServerError::StartFailed { .. }) => last_error = Some(error),
+            Err(error) => return Err(error),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| LocalServerError::StartFailed {
+        reason: "no attempt was made".to_string(),
+        log: String::new(),
+    }))
+}
+
+fn start_detached_with_binaries(
+    binaries: &PostgresBinaries,
+) -> Result<DetachedCluster, LocalServerError> {
+    let PreparedCluster {
+        directory,
+        data_directory,
+        user,
+    } = prepare_cluster(binaries, Authentication::Trust)?;
+    let port = free_port()?;
+    let log_path = directory.path().join("server.log");
+    let log =
+        fs::File::create(&log_path).map_err(io_error(format!("create {}", log_path.display())))?;
+    if let Some(user) = user {
+        std::os::unix::fs::chown(&log_path, Some(user.uid), Some(user.gid)).map_err(io_error(
+            format!("hand {} to the unprivileged user", log_path.display()),
+        ))?;
+    }
+    let log_for_stderr = log
+        .try_clone()
+        .map_err(io_error(format!("open {}", log_path.display())))?;
+    let mut command = Command::new(&binaries.postgres);
+    command
+        .args(server_arguments(&data_directory, directory.path(), port))
+        .current_dir(directory.path())
+        .stdin(Stdio::null())
+        .stdout(log)
+        .stderr(log_for_stderr)
+        .process_group(0);
+    if let Some(user) = user {
+        command.uid(user.uid).gid(user.gid);
+    }
+    let mut child = command
+        .spawn()
+        .map_err(io_error(format!("start {}", binaries.postgres.display())))?;
+    let cluster = DetachedCluster {
+        port,
+        directory: directory.keep(),
+    };
+    let started = Instant::now();
+    let pid_file = data_directory.join("postmaster.pid");
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            let log = tail_of_file(&log_path);
+            let _ = fs::remove_dir_all(&cluster.directory);
+            return Err(LocalServerError::StartFailed {
+                reason: format!("the server exited ({status})"),
+                log,
+            });
+        }
+        let ready = fs::read_to_string(&pid_file)
+            .is_ok_and(|text| text.lines().any(|line| line.trim() == "ready"));
+        if ready && TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_ok() {
+            return Ok(cluster);
+        }
+        if started.elapsed() > STARTUP_TIMEOUT {
+            let log = tail_of_file(&log_path);
+            let _ = Command::new("/bin/sh")
+                .arg("-c")
+                .arg(cluster.stop_command())
+                .status();
+            return Err(LocalServerError::StartFailed {
+                reason: format!(
+                    "it did not accept connections within {} s",
+                    STARTUP_TIMEOUT.as_secs()
+                ),
+                log,
+            });
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// `text` as one single-quoted `/bin/sh` word.
+pub(crate) fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
 }
 
 fn run_initdb(
@@ -662,7 +819,7 @@ fn quote_identifier(name: &str) -> String {
 }
 
 /// Percent-encodes everything but unreserved URL characters.
-fn percent_encode(text: &str) -> String {
+pub(crate) fn percent_encode(text: &str) -> String {
     let mut encoded = String::new();
     for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
