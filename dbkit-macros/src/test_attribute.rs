@@ -21,7 +21,8 @@ const FUNCTION_SHAPE: &str =
     "write `async fn name(db: dbkit_runtime::TestDb)`, returning `()` or a `Result`";
 
 /// Expands the attribute on `item`; a mistake becomes a compile error, and
-/// the function is kept as written so that it raises no errors of its own.
+/// the function is kept as written so that what refers to it still
+/// resolves.
 pub(crate) fn expand(attribute: TokenStream, item: TokenStream) -> TokenStream {
     let function: ItemFn = match syn::parse2(item.clone()) {
         Ok(function) => function,
@@ -43,6 +44,8 @@ pub(crate) fn expand(attribute: TokenStream, item: TokenStream) -> TokenStream {
             for error in [arguments.err(), checked.err()].into_iter().flatten() {
                 errors.extend(error.to_compile_error());
             }
+            // The function as written, unused since no test calls it.
+            errors.extend(quote!(#[allow(dead_code)]));
             errors.extend(item);
             errors
         }
@@ -137,10 +140,15 @@ fn parse_arguments(attribute: TokenStream) -> syn::Result<TestArguments> {
                     let path = &meta.path;
                     quote!(#path).to_string()
                 });
+            let help = match key.as_str() {
+                "migration" => "did you mean `migrations`?".to_string(),
+                "fixture" => "did you mean `fixtures`?".to_string(),
+                _ => USAGE.to_string(),
+            };
             Err(with_help(
                 meta.path.span(),
                 &format!("unknown argument `{key}`"),
-                USAGE,
+                &help,
             ))
         }
     });
@@ -297,9 +305,10 @@ fn expand_test(arguments: &TestArguments, function: &ItemFn, dbkit: &TokenStream
                     ::core::result::Result::Ok(database) => database,
                     ::core::result::Result::Err(error) => ::core::panic!("{error}"),
                 };
-                let keep_on_failure = #dbkit::__private::KeepOnFailure::new(&database);
                 let outcome = #name(::core::clone::Clone::clone(&database)).await;
-                keep_on_failure.finish(&outcome);
+                if #dbkit::__private::TestOutcome::is_failure(&outcome) {
+                    database.keep();
+                }
                 ::core::mem::drop(database);
                 outcome
             })
@@ -415,9 +424,10 @@ mod tests {
                         ::core::result::Result::Ok(database) => database,
                         ::core::result::Result::Err(error) => ::core::panic!("{error}"),
                     };
-                    let keep_on_failure = ::dbkit_runtime::__private::KeepOnFailure::new(&database);
                     let outcome = signs_up(::core::clone::Clone::clone(&database)).await;
-                    keep_on_failure.finish(&outcome);
+                    if ::dbkit_runtime::__private::TestOutcome::is_failure(&outcome) {
+                        database.keep();
+                    }
                     ::core::mem::drop(database);
                     outcome
                 })

@@ -29,9 +29,64 @@ pub mod migrate;
 /// ```
 pub use dbkit_macros::embed_migrations;
 
+/// Runs an async test on a database of its own, with every migration
+/// applied (the `testing` feature).
+///
+/// ```text
+/// static MIGRATIONS: dbkit_runtime::Migrations = dbkit_runtime::embed_migrations!("../migrations");
+///
+/// #[dbkit_runtime::test(migrations = MIGRATIONS, fixtures("users", "orders"))]
+/// async fn signs_up(db: dbkit_runtime::TestDb) -> anyhow::Result<()> {
+///     let pool: &dbkit_runtime::sqlx::PgPool = db.pool();
+///     // `fixtures/users.sql` then `fixtures/orders.sql` have run.
+///     Ok(())
+/// }
+/// ```
+///
+/// The function is `async`, takes the [`TestDb`] and returns `()` or a
+/// `Result` whose error is `Debug`. It becomes a `#[test]` that runs it on
+/// a current-thread Tokio runtime, on a database from
+/// `TestDb::builder(&MIGRATIONS)` named after the test; the server comes
+/// from the first way that works among `DBKIT_TEST_DATABASE_URL`, Docker and
+/// the machine's PostgreSQL binaries, and when none does the test fails with
+/// a message that lists them. The database is dropped after a test that
+/// passed and kept, its name and URL printed, after one that returned an
+/// error or panicked.
+///
+/// `fixtures("users")` runs `fixtures/users.sql`, relative to the test's
+/// source file as `#[sqlx::test]` has it, after the migrations and in the
+/// order listed; a value ending in `.sql` is a path relative to the same
+/// file. The files are read at compile time (`include_str!`), so a missing
+/// one is a compile error.
+#[cfg(feature = "testing")]
+pub use dbkit_macros::test;
+
 #[doc(hidden)]
 pub mod __private {
     pub use include_dir;
+    #[cfg(feature = "testing")]
+    pub use tokio;
+
+    /// What `#[dbkit_runtime::test]` asks of a test's outcome: did it fail?
+    /// (Then its database is kept.)
+    #[cfg(feature = "testing")]
+    pub trait TestOutcome {
+        fn is_failure(&self) -> bool;
+    }
+
+    #[cfg(feature = "testing")]
+    impl TestOutcome for () {
+        fn is_failure(&self) -> bool {
+            false
+        }
+    }
+
+    #[cfg(feature = "testing")]
+    impl<T, E> TestOutcome for Result<T, E> {
+        fn is_failure(&self) -> bool {
+            self.is_err()
+        }
+    }
 }
 pub use sqlx;
 
