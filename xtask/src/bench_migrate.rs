@@ -115,13 +115,7 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     let programs = Programs {
         psql: find_program("psql").context("psql is needed for the comparison")?,
-        sqlx: find_program("sqlx").or_else(|| {
-            let cargo_home = std::env::var_os("CARGO_HOME")
-                .map(PathBuf::from)
-                .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".cargo")))?;
-            let candidate = cargo_home.join("bin/sqlx");
-            candidate.is_file().then_some(candidate)
-        }),
+        sqlx: find_program("sqlx").or_else(|| find_installed_by_cargo_install("sqlx")),
     };
     if programs.sqlx.is_none() {
         eprintln!(
@@ -171,7 +165,8 @@ pub fn run(args: &[String]) -> Result<()> {
                 &programs,
             ))?;
             if round > 0
-                && let Some((_, tool_costs)) = costs.iter_mut().find(|(t, _)| *t == tool)
+                && let Some((_, tool_costs)) =
+                    costs.iter_mut().find(|(measured, _)| *measured == tool)
             {
                 tool_costs.push(cost);
             }
@@ -224,6 +219,15 @@ fn find_program(name: &str) -> Option<PathBuf> {
     std::env::split_paths(&path)
         .map(|directory| directory.join(name))
         .find(|candidate| candidate.is_file())
+}
+
+/// `cargo install`'s copy of `name`, for when its folder is not on `PATH`.
+fn find_installed_by_cargo_install(name: &str) -> Option<PathBuf> {
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".cargo")))?;
+    let candidate = cargo_home.join("bin").join(name);
+    candidate.is_file().then_some(candidate)
 }
 
 /// The SQL of migration `version` (1-based) and its name: odd versions
