@@ -284,3 +284,40 @@ fn start_a_server_in_a_child_process() {
     drop(runtime);
     println!("url={}", server.admin_url());
 }
+
+#[tokio::test]
+async fn a_start_that_fails_removes_its_container_and_quotes_its_log() {
+    let Some(mut options) = options_or_skip("not-ready") else {
+        return;
+    };
+    let _cleanup = RemoveOnDrop(options.run_id.clone());
+    // initdb alone takes longer than this.
+    options.startup_timeout = std::time::Duration::from_millis(100);
+    let error = DockerServer::start(&options)
+        .await
+        .expect_err("not ready in time");
+    let DockerError::StartFailed { reason, log, .. } = &error else {
+        panic!("{error:?}");
+    };
+    assert!(reason.contains("not ready within"), "{reason}");
+    assert!(log.contains("--- stdout ---"), "{log}");
+    assert!(containers_labelled(&options.run_id).is_empty());
+}
+
+#[tokio::test]
+async fn a_server_does_not_show_its_password_in_debug() {
+    let Some(options) = options_or_skip("debug") else {
+        return;
+    };
+    let _cleanup = RemoveOnDrop(options.run_id.clone());
+    let server = DockerServer::start(&options).await.expect("start");
+    let password = server
+        .admin_url()
+        .trim_start_matches("postgres://postgres:")
+        .split('@')
+        .next()
+        .expect("a password")
+        .to_string();
+    assert!(!password.is_empty());
+    assert!(!format!("{server:?}").contains(&password), "{server:?}");
+}

@@ -33,11 +33,10 @@
 //! started can be found and removed even if its ids were lost; a start that
 //! fails removes its own container.
 
+use std::fmt;
 use std::future::Future;
 use std::io::Read;
 use std::time::Duration;
-
-use tokio::time::Instant;
 
 use sqlx::Connection;
 use testcontainers::bollard::Docker;
@@ -74,8 +73,9 @@ const POSTGRES_PORT: u16 = 5432;
 /// Where the data directory lives in the container (a tmpfs).
 const DATA_DIRECTORY: &str = "/var/lib/postgresql/data";
 
-/// How long a start may take by default: long enough for a first pull.
-const DEFAULT_STARTUP_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long PostgreSQL may take to become ready by default: ample on a
+/// loaded machine, where it takes a few seconds.
+const DEFAULT_STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// How long the daemon may take to answer a ping.
 const PING_TIMEOUT: Duration = Duration::from_secs(3);
@@ -128,12 +128,13 @@ pub enum DockerError {
 /// How to start a server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DockerOptions {
-    /// The image, `name`, `name:tag` or `name@sha256:<digest>`.
+    /// The image: `name`, `name:tag` or `name@sha256:<digest>`.
     pub image: String,
     /// The value of the [`SERVER_LABEL`] label on the container: what a run
     /// uses to find every container it started.
     pub run_id: String,
-    /// How long the whole start may take, pull included.
+    /// How long PostgreSQL may take to accept connections once its
+    /// container is created (a pull comes before and is not counted).
     pub startup_timeout: Duration,
 }
 
@@ -155,13 +156,24 @@ impl DockerOptions {
 }
 
 /// A PostgreSQL server running in a container that outlives this value
-/// (see the module documentation); [`remove_container`] removes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// (see the module documentation); [`remove_container`] removes it. Its
+/// `Debug` leaves the password out.
+#[derive(Clone, PartialEq, Eq)]
 pub struct DockerServer {
     container_id: String,
     image: String,
     port: u16,
     password: String,
+}
+
+impl fmt::Debug for DockerServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DockerServer")
+            .field("container_id", &self.container_id)
+            .field("image", &self.image)
+            .field("port", &self.port)
+            .finish_non_exhaustive()
+    }
 }
 
 impl DockerServer {
@@ -192,10 +204,8 @@ impl DockerServer {
             .with_label(SERVER_LABEL, options.run_id.as_str())
             .with_label(INSTANCE_LABEL, instance.as_str())
             .with_reuse(ReuseDirective::Always)
-            .with_startup_timeout(options.startup_timeout)
             .with_host_config_modifier(publish_on_loopback_only);
 
-        let deadline = Instant::now() + options.startup_timeout;
         let container = match request.start().await {
             Ok(container) => container,
             Err(error) => {
@@ -207,14 +217,17 @@ impl DockerServer {
                 return Err(start_error(&docker, &options.image, error.to_string()).await);
             }
         };
-        let ready = tokio::time::timeout_at(deadline, wait_until_ready(&container, &password))
-            .await
-            .unwrap_or_else(|_| {
-                Err(format!(
-                    "not ready within {:?} (DockerOptions::startup_timeout)",
-                    options.startup_timeout
-                ))
-            });
+        let ready = tokio::time::timeout(
+            options.startup_timeout,
+            wait_until_ready(&container, &password),
+        )
+        .await
+        .unwrap_or_else(|_| {
+            Err(format!(
+                "not ready within {:?} (DockerOptions::startup_timeout)",
+                options.startup_timeout
+            ))
+        });
         match ready {
             Ok(port) => Ok(DockerServer {
                 container_id: container.id().to_string(),
