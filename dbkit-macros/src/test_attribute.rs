@@ -272,6 +272,20 @@ fn expand_test(arguments: &TestArguments, function: &ItemFn, dbkit: &TokenStream
     let name_text = name.to_string();
     let output = &sig.output;
     let migrations = &arguments.migrations;
+    // Errors about the argument's type and the return type point at them.
+    let argument_span = match sig.inputs.first() {
+        Some(FnArg::Typed(argument)) => argument.ty.span(),
+        _ => Span::call_site(),
+    };
+    let dbkit_at_argument = respanned(dbkit, argument_span);
+    let database_argument =
+        quote_spanned!(argument_span=> #dbkit_at_argument::TestDb::clone(&database));
+    let output_span = match output {
+        syn::ReturnType::Type(_, ty) => ty.span(),
+        syn::ReturnType::Default => sig.ident.span(),
+    };
+    let is_failure =
+        quote_spanned!(output_span=> #dbkit::__private::TestOutcome::is_failure(&outcome));
     let fixtures = arguments.fixtures.iter().map(|fixture| {
         let fixture_name = &fixture.name;
         let path = &fixture.path;
@@ -305,8 +319,8 @@ fn expand_test(arguments: &TestArguments, function: &ItemFn, dbkit: &TokenStream
                     ::core::result::Result::Ok(database) => database,
                     ::core::result::Result::Err(error) => ::core::panic!("{error}"),
                 };
-                let outcome = #name(::core::clone::Clone::clone(&database)).await;
-                if #dbkit::__private::TestOutcome::is_failure(&outcome) {
+                let outcome = #name(#database_argument).await;
+                if #is_failure {
                     database.keep();
                 }
                 ::core::mem::drop(database);
@@ -314,6 +328,20 @@ fn expand_test(arguments: &TestArguments, function: &ItemFn, dbkit: &TokenStream
             })
         }
     }
+}
+
+/// `tokens` with every span set to `span` (the runtime's path has no
+/// groups), so that an error about an expression built with them points at
+/// `span` as a whole.
+fn respanned(tokens: &TokenStream, span: Span) -> TokenStream {
+    tokens
+        .clone()
+        .into_iter()
+        .map(|mut token| {
+            token.set_span(span);
+            token
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -424,7 +452,7 @@ mod tests {
                         ::core::result::Result::Ok(database) => database,
                         ::core::result::Result::Err(error) => ::core::panic!("{error}"),
                     };
-                    let outcome = signs_up(::core::clone::Clone::clone(&database)).await;
+                    let outcome = signs_up(::dbkit_runtime::TestDb::clone(&database)).await;
                     if ::dbkit_runtime::__private::TestOutcome::is_failure(&outcome) {
                         database.keep();
                     }

@@ -70,6 +70,11 @@ pub mod __private {
     /// What `#[dbkit_runtime::test]` asks of a test's outcome: did it fail?
     /// (Then its database is kept.)
     #[cfg(feature = "testing")]
+    #[diagnostic::on_unimplemented(
+        message = "a `#[dbkit_runtime::test]` function returns `()` or a `Result`, not `{Self}`",
+        label = "returns `{Self}`",
+        note = "return `()`, or `Result<(), E>` with `E: Debug` to fail the test with an error"
+    )]
     pub trait TestOutcome {
         fn is_failure(&self) -> bool;
     }
