@@ -439,6 +439,21 @@ fn temporary_parent(running_as_other_user: bool) -> PathBuf {
     }
 }
 
+/// `/dev/shm` (a tmpfs on Linux) when this process can write there and the
+/// server's user can reach it: with fsync off, a cluster in memory makes
+/// `CREATE DATABASE … TEMPLATE` several times faster than one on disk.
+fn memory_parent(running_as_other_user: bool) -> Option<PathBuf> {
+    let parent = PathBuf::from("/dev/shm");
+    let metadata = fs::metadata(&parent).ok()?;
+    let writable = metadata.is_dir()
+        && tempfile::Builder::new()
+            .prefix("dbkit-probe-")
+            .tempdir_in(&parent)
+            .is_ok();
+    let reachable = !running_as_other_user || every_ancestor_traversable(&parent);
+    (writable && reachable).then_some(parent)
+}
+
 /// Every directory from the root to `path` can be entered by any user.
 fn every_ancestor_traversable(path: &Path) -> bool {
     path.ancestors().all(|ancestor| {
@@ -475,6 +490,7 @@ struct PreparedCluster {
 fn prepare_cluster(
     binaries: &PostgresBinaries,
     authentication: Authentication,
+    in_memory: bool,
 ) -> Result<PreparedCluster, LocalServerError> {
     // The owner of a directory this process just created is its effective
     // user; the first try uses the preferred parent and tells whether we are
@@ -492,7 +508,11 @@ fn prepare_cluster(
     } else {
         None
     };
-    let parent = temporary_parent(user.is_some());
+    let parent = if in_memory {
+        memory_parent(user.is_some()).unwrap_or_else(|| temporary_parent(user.is_some()))
+    } else {
+        temporary_parent(user.is_some())
+    };
     let directory = if parent == probe.path().parent().unwrap_or(Path::new("")) {
         probe
     } else {
@@ -564,7 +584,7 @@ fn start_with_binaries(
         directory,
         data_directory,
         user,
-    } = prepare_cluster(binaries, authentication)?;
+    } = prepare_cluster(binaries, authentication, false)?;
     let port = free_port()?;
     let mut command = Command::new("/bin/sh");
     command
@@ -627,7 +647,8 @@ impl DetachedCluster {
     }
 }
 
-/// Creates a cluster in a new temporary directory and starts a server on it
+/// Creates a cluster in a new temporary directory (in `/dev/shm` when
+/// usable, else as [`LocalServer::start`] does) and starts a server on it
 /// in a process group of its own, detached from this process: it keeps
 /// running after this process exits (see [`DetachedCluster`]).
 pub fn start_detached() -> Result<DetachedCluster, LocalServerError> {
@@ -653,7 +674,7 @@ fn start_detached_with_binaries(
         directory,
         data_directory,
         user,
-    } = prepare_cluster(binaries, Authentication::Trust)?;
+    } = prepare_cluster(binaries, Authentication::Trust, true)?;
     let port = free_port()?;
     let log_path = directory.path().join("server.log");
     let log =

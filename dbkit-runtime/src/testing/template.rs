@@ -10,8 +10,7 @@
 //! the next builder drops it and starts again.
 //!
 //! **Clones.** A test's database is `CREATE DATABASE … TEMPLATE
-//! dbkit_tpl_<hash> STRATEGY WAL_LOG` (see BENCHMARKS.md for the measure
-//! against `FILE_COPY`, which checkpoints the whole server on each clone).
+//! dbkit_tpl_<hash> STRATEGY …` (see [`clone_strategy`] and BENCHMARKS.md).
 //! On a disposable server, clones are also made ahead of demand, as
 //! `dbkit_r_<hash>_<pid>_<n>`, up to `DBKIT_TEST_POOL_SIZE` (default 8)
 //! for the whole server; a test claims one by renaming it to its own name,
@@ -80,12 +79,27 @@ pub(crate) fn pool_size() -> usize {
 }
 
 /// The `STRATEGY` of clones: `DBKIT_TEST_CLONE_STRATEGY` (`wal_log` or
-/// `file_copy`), `WAL_LOG` by default.
-pub(crate) fn clone_strategy() -> &'static str {
-    match std::env::var("DBKIT_TEST_CLONE_STRATEGY").as_deref() {
-        Ok(text) if text.eq_ignore_ascii_case("file_copy") => "FILE_COPY",
-        _ => "WAL_LOG",
+/// `file_copy`), else `FILE_COPY` on a disposable server (in memory, fsync
+/// off: its checkpoints cost little, and it copies files instead of
+/// writing every page to the WAL) and `WAL_LOG` on a server of the user's,
+/// where `FILE_COPY`'s two checkpoints per clone would weigh on everyone.
+/// Servers before PostgreSQL 15 have no `STRATEGY` (they always copy
+/// files): then there is none to choose.
+pub(crate) fn clone_strategy(disposable: bool, server_version: &str) -> Option<&'static str> {
+    if server_version
+        .parse::<u32>()
+        .is_ok_and(|version| version < 150_000)
+    {
+        return None;
     }
+    Some(
+        match std::env::var("DBKIT_TEST_CLONE_STRATEGY").as_deref() {
+            Ok(text) if text.eq_ignore_ascii_case("file_copy") => "FILE_COPY",
+            Ok(text) if text.eq_ignore_ascii_case("wal_log") => "WAL_LOG",
+            _ if disposable => "FILE_COPY",
+            _ => "WAL_LOG",
+        },
+    )
 }
 
 pub(crate) fn quote_identifier(name: &str) -> String {
@@ -248,14 +262,17 @@ pub(crate) async fn create_clone(
     connection: &mut PgConnection,
     hash: &str,
     name: &str,
+    strategy: Option<&str>,
 ) -> Result<(), TestDbError> {
+    let strategy = strategy
+        .map(|strategy| format!(" STRATEGY {strategy}"))
+        .unwrap_or_default();
     execute(
         connection,
         &format!(
-            "CREATE DATABASE {} TEMPLATE {} STRATEGY {}",
+            "CREATE DATABASE {} TEMPLATE {}{strategy}",
             quote_identifier(name),
             quote_identifier(&template_name(hash)),
-            clone_strategy()
         ),
     )
     .await
@@ -296,8 +313,13 @@ async fn ready_clones(
 }
 
 /// Creates ready clones of `hash` until the server holds [`pool_size`].
-pub(crate) async fn fill_pool(admin_url: &str, hash: &str) -> Result<(), TestDbError> {
-    let mut connection = connect(admin_url).await?;
+pub(crate) async fn fill_pool(
+    admin: &sqlx::PgPool,
+    hash: &str,
+    strategy: Option<&str>,
+    produced: &tokio::sync::Notify,
+) -> Result<(), TestDbError> {
+    let mut connection = acquire(admin).await?;
     let target = pool_size();
     loop {
         if ready_clones(&mut connection, hash).await?.len() >= target {
@@ -309,25 +331,42 @@ pub(crate) async fn fill_pool(admin_url: &str, hash: &str) -> Result<(), TestDbE
             std::process::id(),
             CLONE_COUNTER.fetch_add(1, Ordering::Relaxed)
         );
-        create_clone(&mut connection, hash, &name).await?;
+        create_clone(&mut connection, hash, &name, strategy).await?;
+        produced.notify_waiters();
     }
-    let _ = connection.close().await;
     Ok(())
 }
 
 /// Drops database `name`, closing the connections still open on it.
-pub(crate) async fn drop_database(admin_url: &str, name: &str) -> Result<(), TestDbError> {
-    let mut connection = connect(admin_url).await?;
-    let result = execute(
+pub(crate) async fn drop_database(admin: &sqlx::PgPool, name: &str) -> Result<(), TestDbError> {
+    let mut connection = acquire(admin).await?;
+    // `WITH (FORCE)` alone polls for the terminated sessions to end in
+    // steps of 100 ms; ending them first, waiting for each, is faster.
+    let terminate = "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity \
+                     WHERE datname = $1 AND pid <> pg_backend_pid()";
+    let _ = sqlx::query(terminate)
+        .bind(name)
+        .execute(&mut *connection)
+        .await;
+    execute(
         &mut connection,
         &format!(
             "DROP DATABASE IF EXISTS {} WITH (FORCE)",
             quote_identifier(name)
         ),
     )
-    .await;
-    let _ = connection.close().await;
-    result
+    .await
+}
+
+/// A connection of the admin pool (kept open on the background runtime,
+/// which saves a connection per test).
+pub(crate) async fn acquire(
+    admin: &sqlx::PgPool,
+) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>, TestDbError> {
+    admin.acquire().await.map_err(|error| TestDbError::Connect {
+        url: "the server's admin database".to_string(),
+        detail: error.to_string(),
+    })
 }
 
 #[cfg(test)]

@@ -25,6 +25,10 @@ use crate::migrate::{Migrations, redact_database_url};
 /// waiting for it.
 const DROP_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How long a test waits for the clone being made ahead when none is
+/// ready, before it makes its own.
+const CLONE_WAIT: Duration = Duration::from_secs(10);
+
 /// Why a test database could not be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TestDbError {
@@ -171,7 +175,7 @@ impl TestDbBuilder {
         let pool = match connected {
             Ok(pool) => pool,
             Err(error) => {
-                drop_in_background(server, &name);
+                drop_in_background(&name);
                 return Err(error);
             }
         };
@@ -221,7 +225,7 @@ impl Drop for Inner {
             );
             return;
         }
-        drop_in_background(self.server, &self.name);
+        drop_in_background(&self.name);
     }
 }
 
@@ -233,7 +237,7 @@ pub async fn drop_kept_database(name: &str) -> Result<(), TestDbError> {
     service()?
         .spawn(async move {
             let server = process_server().await?;
-            template::drop_database(&server.server.admin_url, &name).await?;
+            template::drop_database(&server.admin, &name).await?;
             if let Some(registry) = &server.server.registry {
                 super::shared::forget_kept_database(registry, &name);
             }
@@ -248,14 +252,17 @@ pub async fn drop_kept_database(name: &str) -> Result<(), TestDbError> {
 /// Drops database `name` on the background runtime and waits for it (from
 /// a destructor, which may run on a test's runtime: the waiting thread
 /// does none of the work).
-fn drop_in_background(server: &'static Server, name: &str) {
+fn drop_in_background(name: &str) {
     let Ok(runtime) = service() else {
         return;
     };
     let (sender, receiver) = std::sync::mpsc::channel();
     let name = name.to_string();
     runtime.spawn(async move {
-        let result = template::drop_database(&server.admin_url, &name).await;
+        let result = match process_server().await {
+            Ok(server) => template::drop_database(&server.admin, &name).await,
+            Err(error) => Err(error.clone()),
+        };
         let _ = sender.send(result);
     });
     match receiver.recv_timeout(DROP_TIMEOUT) {
@@ -288,6 +295,8 @@ fn service() -> Result<&'static tokio::runtime::Handle, TestDbError> {
 struct ProcessServer {
     server: &'static Server,
     version: String,
+    /// Connections to the admin database, on the background runtime.
+    admin: sqlx::PgPool,
 }
 
 async fn process_server() -> Result<&'static ProcessServer, TestDbError> {
@@ -301,7 +310,20 @@ async fn process_server() -> Result<&'static ProcessServer, TestDbError> {
                 })??;
             let server: &'static Server = Box::leak(Box::new(server));
             let version = template::server_version(&server.admin_url).await?;
-            Ok(ProcessServer { server, version })
+            let admin = PgPoolOptions::new()
+                .max_connections(4)
+                .min_connections(1)
+                .connect(&server.admin_url)
+                .await
+                .map_err(|error| TestDbError::Connect {
+                    url: redact_database_url(&server.admin_url),
+                    detail: error.to_string(),
+                })?;
+            Ok(ProcessServer {
+                server,
+                version,
+                admin,
+            })
         })
         .await
         .as_ref()
@@ -318,7 +340,10 @@ struct Templates {
 
 struct TemplateState {
     hash: String,
+    /// Whether this process is making clones ahead of demand.
     filling: AtomicBool,
+    /// Told after each clone made ahead.
+    produced: tokio::sync::Notify,
 }
 
 static TEMPLATES: OnceLock<Templates> = OnceLock::new();
@@ -351,6 +376,7 @@ async fn template_for(
         Ok(Arc::new(TemplateState {
             hash,
             filling: AtomicBool::new(false),
+            produced: tokio::sync::Notify::new(),
         }))
     })
     .await
@@ -364,25 +390,49 @@ async fn create_test_database(
     let server = process_server().await?;
     let template = template_for(server, migrations).await?;
     let admin_url = &server.server.admin_url;
-    let mut connection = template::connect(admin_url).await?;
-    let disposable = server.server.is_disposable() && template::pool_size() > 0;
-    let claimed =
-        disposable && template::claim_ready_clone(&mut connection, &template.hash, name).await?;
-    if !claimed {
-        template::create_clone(&mut connection, &template.hash, name).await?;
+    let pooled = server.server.is_disposable() && template::pool_size() > 0;
+    let mut connection = template::acquire(&server.admin).await?;
+    if pooled {
+        // Registered before the first try, so that a clone made in between
+        // is not missed.
+        let produced = template.produced.notified();
+        tokio::pin!(produced);
+        produced.as_mut().enable();
+        let claimed = template::claim_ready_clone(&mut connection, &template.hash, name).await?;
+        start_filling(server, &template);
+        if claimed {
+            return Ok((server.server, database_url(admin_url, name)));
+        }
+        // The pool is empty: the clone being made ahead is nearer than a
+        // new one, which would also compete with it for the disk.
+        let _ = tokio::time::timeout(CLONE_WAIT, produced).await;
+        if template::claim_ready_clone(&mut connection, &template.hash, name).await? {
+            return Ok((server.server, database_url(admin_url, name)));
+        }
     }
-    let _ = sqlx::Connection::close(connection).await;
-    if disposable && !template.filling.swap(true, Ordering::AcqRel) {
-        let template = Arc::clone(&template);
-        let admin_url = admin_url.clone();
-        tokio::spawn(async move {
-            if let Err(error) = template::fill_pool(&admin_url, &template.hash).await {
-                eprintln!("dbkit: could not make test databases ahead of use: {error}");
-            }
-            template.filling.store(false, Ordering::Release);
-        });
-    }
+    let strategy = template::clone_strategy(server.server.is_disposable(), &server.version);
+    template::create_clone(&mut connection, &template.hash, name, strategy).await?;
     Ok((server.server, database_url(admin_url, name)))
+}
+
+/// Starts making clones of `template` ahead of demand, unless this process
+/// already is.
+fn start_filling(server: &'static ProcessServer, template: &Arc<TemplateState>) {
+    if template.filling.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    let template = Arc::clone(template);
+    let admin = server.admin.clone();
+    tokio::spawn(async move {
+        let strategy = template::clone_strategy(true, &server.version);
+        if let Err(error) =
+            template::fill_pool(&admin, &template.hash, strategy, &template.produced).await
+        {
+            eprintln!("dbkit: could not make test databases ahead of use: {error}");
+        }
+        template.filling.store(false, Ordering::Release);
+        template.produced.notify_waiters();
+    });
 }
 
 /// A database name no other test of the run gets:
