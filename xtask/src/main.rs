@@ -5,11 +5,14 @@
 //!   BENCHMARKS.md on a synthetic workspace of 50 crates × 20 tables.
 //! - `cargo xtask bench-migrate`: the migration engine applying 500 small
 //!   migrations, against `psql -f` and sqlx-cli (BENCHMARKS.md).
+//! - `cargo xtask bench-testdb`: a fresh database with 100 migrations per
+//!   test, `TestDb` against `#[sqlx::test]`'s way, and cold starts.
 //! - `cargo xtask postgres-image`: a PostgreSQL image from Debian's
 //!   packages, for machines with Docker and no image registry.
 
 mod bench_generate;
 mod bench_migrate;
+mod bench_testdb;
 mod measure;
 mod postgres_image;
 
@@ -24,6 +27,9 @@ tasks:
   bench-migrate [--runs N] [--startup-runs N] [--keep DIR]
                                   measure applying 500 migrations with dbkit, psql
                                   and sqlx-cli, and a start-up with nothing pending
+  bench-testdb [--tests N] [--sqlx-tests N] [--clones N] [--starts N] [--test-body-ms MS]
+                                  measure a fresh migrated database per test (TestDb
+                                  against #[sqlx::test]'s way) and server cold starts
   postgres-image [--tag NAME:TAG] [--force]
                                   build a PostgreSQL image from Debian's packages
                                   (debootstrap + docker import) for the docker provider
@@ -34,6 +40,7 @@ fn main() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("bench") => bench_generate::run(&args[1..]),
         Some("bench-migrate") => bench_migrate::run(&args[1..]),
+        Some("bench-testdb") => bench_testdb::run(&args[1..]),
         Some("postgres-image") => postgres_image::run(&args[1..]),
         Some("-h" | "--help") | None => {
             print!("{USAGE}");
