@@ -6,7 +6,7 @@
 use super::check::{Status, classify, pending_migrations};
 use super::connection::{connect, database_error, error_text, release_lock, take_lock};
 use super::error::MigrateError;
-use super::history::{create_history_table, read_history, record};
+use super::history::{create_history_table, read_history, record, record_statement};
 use super::migration::Migration;
 use super::source::Migrations;
 use dbkit_core::sql_split::split_sql_statements;
@@ -143,6 +143,7 @@ impl Migrations {
             return Ok(Report::default());
         }
         take_lock(&client, || options.tell(MigrateEvent::WaitingForLock)).await?;
+        notice_a_vanished_client(&client).await;
         let result = apply_under_lock(&client, &migrations, &mut options).await;
         let released = release_lock(&client).await;
         let report = result?;
@@ -178,6 +179,24 @@ impl Migrations {
     }
 }
 
+/// Asks the server to check every second, while a statement runs, that
+/// this client is still there (PostgreSQL 14 and later). Without it, a
+/// migrator killed during a long statement keeps its session, its
+/// transaction and the migration lock until that statement ends; with it,
+/// they end within a second. An older server refuses the setting, which
+/// changes nothing else.
+async fn notice_a_vanished_client(client: &Client) {
+    if let Err(error) = client
+        .batch_execute("SET client_connection_check_interval = 1000")
+        .await
+    {
+        tracing::debug!(
+            "the server cannot check for a vanished client: {}",
+            error_text(&error)
+        );
+    }
+}
+
 async fn apply_under_lock(
     client: &Client,
     migrations: &[Migration],
@@ -207,38 +226,65 @@ async fn apply_under_lock(
     Ok(report)
 }
 
+/// Applies one migration. In a transaction it takes one round trip per
+/// statement plus one: `BEGIN` travels with the first statement, and the
+/// history row with the `COMMIT`, which is sent only once every statement
+/// has succeeded, so a run killed midway leaves nothing.
 async fn apply_one(client: &Client, migration: &Migration) -> Result<(), MigrateError> {
     if migration.no_transaction {
-        run_statements(client, migration).await?;
+        run_statements(client, migration, false).await?;
         return record(client, migration).await;
     }
-    client
-        .batch_execute("BEGIN")
-        .await
-        .map_err(|error| database_error("begin a transaction", &error))?;
-    let result = match run_statements(client, migration).await {
-        Ok(()) => record(client, migration).await,
+    let result = match run_statements(client, migration, true).await {
+        Ok(true) => commit_with_record(client, migration).await,
+        Ok(false) => {
+            let sql = format!("BEGIN;\n{};\nCOMMIT", record_statement(migration));
+            client.batch_execute(&sql).await.map_err(|error| {
+                database_error(
+                    &format!("record migration `{}`", migration.file_name),
+                    &error,
+                )
+            })
+        }
         Err(error) => Err(error),
     };
-    match result {
-        Ok(()) => client.batch_execute("COMMIT").await.map_err(|error| {
-            database_error(
-                &format!("commit migration `{}`", migration.file_name),
-                &error,
-            )
-        }),
-        Err(error) => {
-            if let Err(rollback) = client.batch_execute("ROLLBACK").await {
-                tracing::warn!("rollback failed: {}", error_text(&rollback));
-            }
-            Err(error)
-        }
+    if result.is_err()
+        && let Err(rollback) = client.batch_execute("ROLLBACK").await
+    {
+        tracing::warn!("rollback failed: {}", error_text(&rollback));
     }
+    result
 }
 
-async fn run_statements(client: &Client, migration: &Migration) -> Result<(), MigrateError> {
+async fn commit_with_record(client: &Client, migration: &Migration) -> Result<(), MigrateError> {
+    let sql = format!("{};\nCOMMIT", record_statement(migration));
+    client.batch_execute(&sql).await.map_err(|error| {
+        database_error(
+            &format!("record and commit migration `{}`", migration.file_name),
+            &error,
+        )
+    })
+}
+
+/// Runs the statements of `migration` one by one, the first preceded by
+/// `BEGIN` when `begin` is set; tells whether there was any statement (and
+/// so whether the transaction was begun).
+async fn run_statements(
+    client: &Client,
+    migration: &Migration,
+    begin: bool,
+) -> Result<bool, MigrateError> {
+    let mut first = true;
     for statement in split_sql_statements(&migration.sql) {
-        if let Err(error) = client.batch_execute(statement.text).await {
+        let begun;
+        let sql = if begin && first {
+            begun = format!("BEGIN;\n{}", statement.text);
+            begun.as_str()
+        } else {
+            statement.text
+        };
+        first = false;
+        if let Err(error) = client.batch_execute(sql).await {
             return Err(match error.as_db_error() {
                 Some(database_error) => MigrateError::StatementFailed {
                     file: migration.file_name.clone(),
@@ -256,5 +302,5 @@ async fn run_statements(client: &Client, migration: &Migration) -> Result<(), Mi
             });
         }
     }
-    Ok(())
+    Ok(!first)
 }
