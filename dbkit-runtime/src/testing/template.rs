@@ -340,14 +340,31 @@ pub(crate) async fn fill_pool(
 /// Drops database `name`, closing the connections still open on it.
 pub(crate) async fn drop_database(admin: &sqlx::PgPool, name: &str) -> Result<(), TestDbError> {
     let mut connection = acquire(admin).await?;
-    // `WITH (FORCE)` alone polls for the terminated sessions to end in
-    // steps of 100 ms; ending them first, waiting for each, is faster.
-    let terminate = "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity \
+    // `WITH (FORCE)`, like `pg_terminate_backend` with a timeout, waits
+    // for the ended sessions in steps of 100 ms; ending them first and
+    // watching them go in steps of 1 ms saves most of that.
+    let terminate = "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
                      WHERE datname = $1 AND pid <> pg_backend_pid()";
-    let _ = sqlx::query(terminate)
+    let remaining = "SELECT count(*) FROM pg_stat_activity \
+                     WHERE datname = $1 AND pid <> pg_backend_pid()";
+    let terminated: i64 = sqlx::query_scalar(terminate)
         .bind(name)
-        .execute(&mut *connection)
-        .await;
+        .fetch_one(&mut *connection)
+        .await
+        .unwrap_or(0);
+    if terminated > 0 {
+        for _ in 0..1000 {
+            let left: i64 = sqlx::query_scalar(remaining)
+                .bind(name)
+                .fetch_one(&mut *connection)
+                .await
+                .unwrap_or(0);
+            if left == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
     execute(
         &mut connection,
         &format!(
