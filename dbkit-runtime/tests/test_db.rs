@@ -204,6 +204,51 @@ async fn child_finds_no_provider() {
     println!("child checked the error:\n{message}");
 }
 
+#[test]
+fn an_explicitly_requested_provider_that_is_not_usable_fails_without_falling_back() {
+    if is_child() {
+        return;
+    }
+    // A target directory of its own: no registry of a running server to join.
+    let target = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("target directory");
+    let output = Command::new(std::env::current_exe().expect("test binary"))
+        .args([
+            "--exact",
+            "child_requests_an_unusable_docker",
+            "--nocapture",
+        ])
+        .env("CARGO_TARGET_DIR", target.path())
+        .env("DBKIT_TEST_CHILD", "unusable-docker")
+        .env("DBKIT_TEST_PROVIDER", "docker")
+        .env_remove("DBKIT_TEST_DATABASE_URL")
+        .env("DOCKER_HOST", "unix:///nonexistent/dbkit/docker.sock")
+        .output()
+        .expect("run the child test");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("child checked the error"), "{stdout}");
+}
+
+#[tokio::test]
+async fn child_requests_an_unusable_docker() {
+    if std::env::var("DBKIT_TEST_CHILD").as_deref() != Ok("unusable-docker") {
+        return;
+    }
+    // The local binaries may well be there: a requested provider is the
+    // only one tried.
+    let error = TestDb::new(&MIGRATIONS)
+        .await
+        .expect_err("docker is not usable");
+    let message = error.to_string();
+    assert!(message.contains("`docker` test server"), "{message}");
+    assert!(message.contains("Docker is not available"), "{message}");
+    println!("child checked the error:\n{message}");
+}
+
 /// Whether this process is a child started by one of these tests, which
 /// must start no children of its own.
 fn is_child() -> bool {

@@ -84,6 +84,7 @@ pub(crate) fn start_or_join() -> Result<Server, TestDbError> {
         Provider::Docker if requested.is_none() => docker_server().or_else(|error| {
             // Chosen automatically because the daemon answers, but the
             // image could not be had (no registry): the binaries may do.
+            remember_docker_failure(&error.to_string());
             if local::find_postgres_binaries().is_ok() {
                 eprintln!(
                     "dbkit: {}; using the local PostgreSQL binaries",
@@ -104,10 +105,13 @@ fn choose_automatically() -> Result<Provider, TestDbError> {
         return Ok(Provider::Url);
     }
     let mut tried = vec!["DBKIT_TEST_DATABASE_URL is not set".to_string()];
-    if docker::docker_available() {
+    if let Some(failure) = recent_docker_failure() {
+        tried.push(format!("docker: {failure}"));
+    } else if docker::docker_available() {
         return Ok(Provider::Docker);
+    } else {
+        tried.push("docker: the daemon does not answer".to_string());
     }
-    tried.push("docker: the daemon does not answer".to_string());
     match local::find_postgres_binaries() {
         Ok(_) => Ok(Provider::Local),
         Err(error) => {
@@ -117,6 +121,50 @@ fn choose_automatically() -> Result<Provider, TestDbError> {
             })
         }
     }
+}
+
+/// How long an automatic choice remembers that Docker could not give a
+/// server, so that the other test processes of the run (one per test under
+/// nextest) do not each try again.
+const DOCKER_FAILURE_MEMORY: std::time::Duration = std::time::Duration::from_secs(600);
+
+fn docker_failure_file() -> PathBuf {
+    shared::registry_directory("docker").join(format!(
+        "failed-{}",
+        DockerOptions::from_env()
+            .image
+            .chars()
+            .map(|character| if character.is_ascii_alphanumeric() {
+                character
+            } else {
+                '_'
+            })
+            .collect::<String>()
+    ))
+}
+
+fn remember_docker_failure(error: &str) {
+    let file = docker_failure_file();
+    if let Some(parent) = file.parent()
+        && std::fs::create_dir_all(parent).is_ok()
+    {
+        let _ = std::fs::write(file, first_line(error));
+    }
+}
+
+/// The error of a recent failed automatic Docker start with this image.
+fn recent_docker_failure() -> Option<String> {
+    let file = docker_failure_file();
+    let age = std::fs::metadata(&file)
+        .ok()?
+        .modified()
+        .ok()?
+        .elapsed()
+        .ok()?;
+    if age > DOCKER_FAILURE_MEMORY {
+        return None;
+    }
+    std::fs::read_to_string(file).ok()
 }
 
 fn first_line(text: &str) -> &str {

@@ -19,7 +19,7 @@
 //! inherited descriptors, so that neither libtest nor nextest waits for
 //! it). Twice a second, under the lock, it forgets the clients whose
 //! process is gone; when none has been alive for the grace period
-//! (`DBKIT_TEST_SERVER_GRACE_MS`, 2,500 ms by default: nextest starts one
+//! (`DBKIT_TEST_SERVER_GRACE_MS`, 5,000 ms by default: nextest starts one
 //! process per test, with gaps between them), it runs the stop command,
 //! removes `server` and exits. When a database was kept, it leaves the
 //! server running instead, so the database can be inspected; the next run
@@ -40,7 +40,7 @@ use std::time::Duration;
 
 /// How long the keeper waits with no client alive before it stops the
 /// server.
-const DEFAULT_GRACE: Duration = Duration::from_millis(2500);
+const DEFAULT_GRACE: Duration = Duration::from_millis(5000);
 
 /// The keeper: `$1` is the registry directory, `$2` the number of idle
 /// rounds (half a second each) before the stop, `$3` the stop command.
