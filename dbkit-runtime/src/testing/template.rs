@@ -418,4 +418,123 @@ mod tests {
         assert_ne!(hash(&one, "150000"), hash(&one, "170000"));
         assert_eq!(hash(&one, "150000").len(), 16);
     }
+
+    fn database_url_on(server: &crate::testing::LocalServer) -> impl Fn(&str) -> String + '_ {
+        |name| server.database_url(name)
+    }
+
+    async fn template_databases(admin_url: &str) -> Vec<(String, bool)> {
+        let mut connection = connect(admin_url).await.expect("connect");
+        sqlx::query_as(
+            "SELECT datname::text, datistemplate FROM pg_database \
+             WHERE datname LIKE 'dbkit_tpl%' ORDER BY 1",
+        )
+        .fetch_all(&mut connection)
+        .await
+        .expect("templates")
+    }
+
+    #[tokio::test]
+    async fn a_half_built_template_is_never_used_and_is_built_again() {
+        let server = crate::testing::LocalServer::start().expect("local server");
+        let admin_url = server.admin_url();
+        let set = migrations(&[("V1__a.sql", "CREATE TABLE a (id int);")]);
+        let hash = template_hash(&set, "test").expect("hash");
+        // What a build killed half-way leaves: the building database, and a
+        // template renamed but not yet marked.
+        let mut connection = connect(&admin_url).await.expect("connect");
+        for name in [building_name(&hash), template_name(&hash)] {
+            execute(
+                &mut connection,
+                &format!("CREATE DATABASE {}", quote_identifier(&name)),
+            )
+            .await
+            .expect("leftover");
+        }
+        let template = ensure_template(&admin_url, &hash, &set, database_url_on(&server))
+            .await
+            .expect("template");
+        assert_eq!(
+            template_databases(&admin_url).await,
+            [(template.clone(), true)],
+            "the leftovers are dropped and the template built and marked"
+        );
+        create_clone(&mut connection, &hash, "clone", Some("WAL_LOG"))
+            .await
+            .expect("clone");
+        let mut clone = connect(&server.database_url("clone"))
+            .await
+            .expect("connect");
+        let tables: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM pg_tables WHERE tablename = 'a'")
+                .fetch_one(&mut clone)
+                .await
+                .expect("tables");
+        assert_eq!(tables, 1);
+    }
+
+    #[tokio::test]
+    async fn concurrent_first_uses_build_the_template_once() {
+        let server = crate::testing::LocalServer::start().expect("local server");
+        let admin_url = server.admin_url();
+        // A slow migration that counts its runs on the server, outside the
+        // database being built.
+        let mut connection = connect(&admin_url).await.expect("connect");
+        execute(
+            &mut connection,
+            "CREATE TABLE template_builds (at timestamptz)",
+        )
+        .await
+        .expect("counter");
+        let sql: &'static str = Box::leak(
+            format!(
+                "CREATE EXTENSION IF NOT EXISTS dblink;\n\
+                 SELECT pg_sleep(0.3);\n\
+                 SELECT dblink_exec('{}', 'INSERT INTO template_builds VALUES (now())');\n",
+                admin_url.replace('\'', "''")
+            )
+            .into_boxed_str(),
+        );
+        let set = migrations(&[("V1__slow.sql", sql)]);
+        let hash = template_hash(&set, "test").expect("hash");
+        let builds =
+            (0..4).map(|_| ensure_template(&admin_url, &hash, &set, database_url_on(&server)));
+        let results = futures_like_join(builds.collect()).await;
+        for result in &results {
+            assert_eq!(result.as_deref(), Ok(template_name(&hash).as_str()));
+        }
+        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM template_builds")
+            .fetch_one(&mut connection)
+            .await
+            .expect("count");
+        assert_eq!(count, 1, "one build for four concurrent first uses");
+        assert_eq!(
+            template_databases(&admin_url).await,
+            [(template_name(&hash), true)]
+        );
+    }
+
+    /// Runs the futures concurrently on the current task (no extra crate).
+    async fn futures_like_join<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
+        let mut pinned: Vec<_> = futures.into_iter().map(Box::pin).collect();
+        let mut done: Vec<Option<F::Output>> = pinned.iter().map(|_| None).collect();
+        std::future::poll_fn(|context| {
+            let mut pending = false;
+            for (future, slot) in pinned.iter_mut().zip(done.iter_mut()) {
+                if slot.is_none() {
+                    match future.as_mut().poll(context) {
+                        std::task::Poll::Ready(output) => *slot = Some(output),
+                        std::task::Poll::Pending => pending = true,
+                    }
+                }
+            }
+            if pending {
+                std::task::Poll::Pending
+            } else {
+                std::task::Poll::Ready(())
+            }
+        })
+        .await;
+        done.into_iter().flatten().collect()
+    }
 }
