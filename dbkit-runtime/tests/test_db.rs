@@ -343,7 +343,11 @@ async fn fifty_child_test() {
     if std::env::var("DBKIT_TEST_CHILD").as_deref() != Ok("fifty") {
         return;
     }
-    let db = TestDb::new(&MIGRATIONS).await.expect("test database");
+    let db = TestDb::builder(&MIGRATIONS)
+        .test_name("child_fifty")
+        .build()
+        .await
+        .expect("test database");
     sqlx::query("INSERT INTO users (email) VALUES ('same@example.com')")
         .execute(db.pool())
         .await
@@ -442,10 +446,29 @@ fn fifty_tests_share_one_server_and_one_template(environment: &[(&str, &str)]) {
             .and_then(|port| port.parse().ok())
             .expect("port");
         let registry = target.path().join("dbkit-test-server");
-        if environment
-            .iter()
-            .any(|(key, value)| *key == "DBKIT_TEST_PROVIDER" && *value == "url")
-        {
+        let variable = |name: &str| {
+            environment
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| value.to_string())
+                .or_else(|| std::env::var(name).ok().filter(|value| !value.is_empty()))
+        };
+        let url_provider = match variable("DBKIT_TEST_PROVIDER").as_deref() {
+            Some(provider) => provider == "url",
+            None => variable("DBKIT_TEST_DATABASE_URL").is_some(),
+        };
+        if url_provider {
+            // A server of the user's: it stays, and none of the fifty
+            // databases may (other tests may be using theirs right now).
+            let admin_url = variable("DBKIT_TEST_DATABASE_URL").expect("the url provider's URL");
+            let left = databases_on(&admin_url);
+            assert!(
+                !left
+                    .iter()
+                    .any(|name| name.starts_with("dbkit_t_child_fifty_")
+                        || name.starts_with("dbkit_r_")),
+                "{left:?}"
+            );
             continue;
         }
         wait_until_gone(port, &registry);
