@@ -218,10 +218,17 @@ impl Drop for Inner {
             } else {
                 ""
             };
-            eprintln!(
-                "dbkit: kept database{test}: {} at {}{server_note}",
-                self.name,
+            // A disposable server's password is a throwaway drawn for this
+            // run and the only way in; a server of the user's keeps its
+            // password hidden, as everywhere else.
+            let url = if self.server.is_disposable() {
+                self.url.clone()
+            } else {
                 redact_database_url(&self.url)
+            };
+            eprintln!(
+                "dbkit: kept database{test}: {} at {url}{server_note}",
+                self.name
             );
             return;
         }
