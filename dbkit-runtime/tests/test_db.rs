@@ -352,14 +352,23 @@ async fn fifty_child_test() {
         .execute(db.pool())
         .await
         .expect("insert");
-    let (started, port, template): (String, i32, String) = sqlx::query_as(
-        "SELECT pg_postmaster_start_time()::text, inet_server_port(), \
+    let (started, template): (String, String) = sqlx::query_as(
+        "SELECT pg_postmaster_start_time()::text, \
          (SELECT string_agg(oid::text || ':' || datname, ',') FROM pg_database \
           WHERE datname LIKE 'dbkit_tpl%')",
     )
     .fetch_one(db.pool())
     .await
     .expect("server facts");
+    // The port as this machine sees it (a container's is mapped).
+    let port = db
+        .url()
+        .rsplit('@')
+        .next()
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|host_port| host_port.rsplit(':').next())
+        .expect("a port in the URL")
+        .to_string();
     println!("fifty: started={started} port={port} templates={template}");
 }
 
@@ -446,21 +455,9 @@ fn fifty_tests_share_one_server_and_one_template(environment: &[(&str, &str)]) {
             .and_then(|port| port.parse().ok())
             .expect("port");
         let registry = target.path().join("dbkit-test-server");
-        let variable = |name: &str| {
-            environment
-                .iter()
-                .find(|(key, _)| *key == name)
-                .map(|(_, value)| value.to_string())
-                .or_else(|| std::env::var(name).ok().filter(|value| !value.is_empty()))
-        };
-        let url_provider = match variable("DBKIT_TEST_PROVIDER").as_deref() {
-            Some(provider) => provider == "url",
-            None => variable("DBKIT_TEST_DATABASE_URL").is_some(),
-        };
-        if url_provider {
+        if let Some(admin_url) = url_provider(environment) {
             // A server of the user's: it stays, and none of the fifty
             // databases may (other tests may be using theirs right now).
-            let admin_url = variable("DBKIT_TEST_DATABASE_URL").expect("the url provider's URL");
             let left = databases_on(&admin_url);
             assert!(
                 !left
@@ -473,6 +470,56 @@ fn fifty_tests_share_one_server_and_one_template(environment: &[(&str, &str)]) {
         }
         wait_until_gone(port, &registry);
     }
+}
+
+/// The admin URL when the children use the `url` provider (by
+/// `environment`, else this process's environment).
+fn url_provider(environment: &[(&str, &str)]) -> Option<String> {
+    let variable = |name: &str| {
+        environment
+            .iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| value.to_string())
+            .or_else(|| std::env::var(name).ok().filter(|value| !value.is_empty()))
+    };
+    let url = match variable("DBKIT_TEST_PROVIDER").as_deref() {
+        Some(provider) => provider == "url",
+        None => variable("DBKIT_TEST_DATABASE_URL").is_some(),
+    };
+    if url {
+        variable("DBKIT_TEST_DATABASE_URL")
+    } else {
+        None
+    }
+}
+
+#[test]
+fn a_registry_deleted_under_its_keeper_still_stops_the_server() {
+    if is_child() || url_provider(&[]).is_some() {
+        // On the url provider there is no server of the run's to stop.
+        return;
+    }
+    let target = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("target directory");
+    let target_path = target.path().to_string_lossy().into_owned();
+    let output = run_child(
+        &["--exact", "child_fifty_00", "--nocapture"],
+        &[
+            ("DBKIT_TEST_CHILD", "fifty"),
+            ("CARGO_TARGET_DIR", &target_path),
+        ],
+    );
+    assert!(output.status.success(), "{output:?}");
+    let lines = fifty_lines(&[output]);
+    let port: u16 = lines[0]
+        .split("port=")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|port| port.parse().ok())
+        .expect("port");
+    let registry = target.path().join("dbkit-test-server");
+    // Deleted while the keeper waits out its grace period.
+    drop(target);
+    wait_until_gone(port, &registry);
 }
 
 /// Waits until nothing listens on `port` any more and no registry names a

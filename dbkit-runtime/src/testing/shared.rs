@@ -44,30 +44,36 @@ const DEFAULT_GRACE: Duration = Duration::from_millis(5000);
 
 /// The keeper: `$1` is the registry directory, `$2` the number of idle
 /// rounds (half a second each) before the stop, `$3` the stop command.
-const KEEPER_SCRIPT: &str = r#"cd "$1" || exit 1
+const KEEPER_SCRIPT: &str = r#"dir="$1"
 rounds="$2"
 stop="$3"
 idle=0
-lock() { if command -v flock >/dev/null 2>&1; then exec 9>>lock; flock 9; fi; }
+# A registry removed under the keeper (a target directory deleted): stop
+# the server rather than lose it. Checked before each redirection, since a
+# failed `exec` redirection ends the shell.
+gone() { [ ! -d "$dir/clients" ]; }
+finish() { /bin/sh -c "$stop" >/dev/null 2>&1; exit 0; }
+lock() { if command -v flock >/dev/null 2>&1; then exec 9>>"$dir/lock"; flock 9; fi; }
 unlock() { exec 9>&-; }
 while sleep 0.5; do
+  gone && finish
   lock
   alive=0
-  for client in clients/*; do
+  for client in "$dir"/clients/*; do
     [ -e "$client" ] || continue
     pid="${client##*/}"
     if kill -0 "$pid" 2>/dev/null || [ -d "/proc/$pid" ]; then alive=1; else rm -f "$client"; fi
   done
   if [ "$alive" = 1 ]; then idle=0; else idle=$((idle + 1)); fi
   if [ "$idle" -ge "$rounds" ]; then
-    if [ -n "$(ls kept 2>/dev/null)" ]; then
-      sed -i '/^keeper_pid=/d' server 2>/dev/null
+    if [ -n "$(ls "$dir/kept" 2>/dev/null)" ]; then
+      sed -i '/^keeper_pid=/d' "$dir/server" 2>/dev/null
       unlock
       exit 0
     fi
     /bin/sh -c "$stop" >/dev/null 2>&1
-    rm -f server
-    rm -rf clients kept
+    rm -f "$dir/server"
+    rm -rf "$dir/clients" "$dir/kept"
     unlock
     exit 0
   fi
