@@ -1,10 +1,11 @@
 //! `cargo dbkit migrate` and `status` end to end: the real binary over a
 //! temporary workspace, against a real PostgreSQL started by the tests.
 
-use dbkit_runtime::testing::LocalServer;
+use dbkit_runtime::Migrations;
+use dbkit_runtime::testing::{LocalServer, TestDb};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
+use std::sync::{LazyLock, OnceLock};
 
 /// What one run of the binary did.
 #[derive(Debug)]
@@ -36,16 +37,16 @@ fn runtime() -> &'static tokio::runtime::Runtime {
     })
 }
 
-fn server() -> &'static LocalServer {
-    LocalServer::shared().expect("local PostgreSQL")
-}
+/// No migrations: a template that is an empty database.
+static NO_MIGRATIONS: LazyLock<Migrations> =
+    LazyLock::new(|| Migrations::from_migrations(Vec::new()).expect("an empty set"));
 
-/// A new database of the shared server, and its URL.
-fn fresh_database(prefix: &str) -> String {
-    let (_, url) = runtime()
-        .block_on(server().create_unique_database(prefix))
-        .expect("database");
-    url
+/// An empty database of its own on the run's test server, dropped with the
+/// handle (kept when the test fails).
+fn fresh_database(prefix: &str) -> TestDb {
+    runtime()
+        .block_on(TestDb::builder(&NO_MIGRATIONS).test_name(prefix).build())
+        .expect("database")
 }
 
 fn query_i64s(url: &str, sql: &str) -> Vec<i64> {
@@ -166,7 +167,10 @@ impl Workspace {
 /// The output with what changes from run to run replaced: the URL,
 /// durations and timestamps.
 fn redact(text: &str, url: &str) -> String {
-    let text = text.replace(url, "[URL]");
+    // A server with a password (docker) shows the URL with it hidden.
+    let text = text
+        .replace(url, "[URL]")
+        .replace(&dbkit_runtime::migrate::redact_database_url(url), "[URL]");
     let mut out = String::new();
     let mut rest = text.as_str();
     // `12 ms`, `1.2 s` → `[duration]`; `2026-…Z` → `[time]`.
@@ -213,7 +217,8 @@ fn redaction_of_changing_parts() {
 #[test]
 fn an_empty_database_gets_everything_and_a_second_run_nothing() {
     let workspace = Workspace::with_migrations("basic");
-    let url = fresh_database("cli_migrate_empty");
+    let database = fresh_database("cli_migrate_empty");
+    let url = database.url().to_string();
 
     let status = workspace.expect(1, &["status"], &url);
     insta::assert_snapshot!("status_all_pending", redact(&status.output(), &url));
@@ -236,7 +241,8 @@ fn an_empty_database_gets_everything_and_a_second_run_nothing() {
 #[test]
 fn a_dry_run_prints_the_sql_and_applies_nothing() {
     let workspace = Workspace::with_migrations("basic");
-    let url = fresh_database("cli_migrate_dry_run");
+    let database = fresh_database("cli_migrate_dry_run");
+    let url = database.url().to_string();
     let run = workspace.expect(0, &["migrate", "--dry-run", "--target", "2"], &url);
     let first_file =
         std::fs::read_to_string(fixture("basic/V1__create_events.sql")).expect("fixture");
@@ -264,7 +270,8 @@ fn a_dry_run_prints_the_sql_and_applies_nothing() {
 #[test]
 fn a_target_stops_at_its_version() {
     let workspace = Workspace::with_migrations("basic");
-    let url = fresh_database("cli_migrate_target");
+    let database = fresh_database("cli_migrate_target");
+    let url = database.url().to_string();
     let run = workspace.expect(0, &["migrate", "--target", "V2"], &url);
     assert!(
         run.stderr.contains("Applied V2__add_event_function ("),
@@ -295,7 +302,8 @@ fn a_target_stops_at_its_version() {
 #[test]
 fn the_database_url_comes_from_the_argument_env_file_environment_or_dotenv() {
     let workspace = Workspace::with_migrations("basic");
-    let url = fresh_database("cli_migrate_url");
+    let database = fresh_database("cli_migrate_url");
+    let url = database.url().to_string();
     let closed = "postgres://nobody@127.0.0.1:1/nowhere";
 
     // Nothing given: the three ways are named.
@@ -358,7 +366,8 @@ fn the_database_url_comes_from_the_argument_env_file_environment_or_dotenv() {
 #[test]
 fn a_backup_is_a_restorable_dump_taken_before_migrating() {
     let workspace = Workspace::with_migrations("basic");
-    let url = fresh_database("cli_migrate_backup");
+    let database = fresh_database("cli_migrate_backup");
+    let url = database.url().to_string();
     let run = workspace.expect(0, &["migrate", "--backup", "backups"], &url);
     assert!(run.stderr.contains("Backed up"), "{run:#?}");
     assert_eq!(history(&url), [1, 2, 4]);
@@ -373,7 +382,7 @@ fn a_backup_is_a_restorable_dump_taken_before_migrating() {
         .to_string_lossy()
         .into_owned();
     assert!(
-        name.starts_with("cli_migrate_backup_") && name.ends_with("Z.dump"),
+        name.starts_with(&format!("{}-", database.name())) && name.ends_with("Z.dump"),
         "{name}"
     );
     let list = Command::new("pg_restore")
@@ -397,7 +406,8 @@ fn a_backup_is_a_restorable_dump_taken_before_migrating() {
 #[test]
 fn a_failing_backup_prevents_migrating() {
     let workspace = Workspace::with_migrations("basic");
-    let url = fresh_database("cli_migrate_backup_fails");
+    let database = fresh_database("cli_migrate_backup_fails");
+    let url = database.url().to_string();
 
     // The folder cannot be created: a file is in the way.
     workspace.write("not_a_folder", "");
@@ -465,7 +475,8 @@ fn make_executable(path: &Path) {
 #[test]
 fn status_reports_changed_unknown_and_out_of_order_migrations() {
     let workspace = Workspace::with_migrations("basic");
-    let url = fresh_database("cli_migrate_problems");
+    let database = fresh_database("cli_migrate_problems");
+    let url = database.url().to_string();
     workspace.expect(0, &["migrate"], &url);
 
     workspace.copy_migrations("tampered");
@@ -511,7 +522,8 @@ fn status_reports_changed_unknown_and_out_of_order_migrations() {
 #[test]
 fn a_failing_statement_points_at_its_file_and_line() {
     let workspace = Workspace::with_migrations("failing");
-    let url = fresh_database("cli_migrate_failing");
+    let database = fresh_database("cli_migrate_failing");
+    let url = database.url().to_string();
     let run = workspace.expect(2, &["migrate"], &url);
     insta::assert_snapshot!("migrate_failing_statement", redact(&run.stderr, &url));
     assert_eq!(history(&url), [1, 2]);

@@ -2,9 +2,9 @@
 #![cfg(feature = "testing")]
 
 use dbkit_runtime::migrate::MigrationState;
-use dbkit_runtime::testing::LocalServer;
+use dbkit_runtime::testing::{LocalServer, TestDb};
 use dbkit_runtime::{MigrateError, MigrateEvent, Migrations, RunOptions};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 
 static BASIC: Migrations = dbkit_runtime::embed_migrations!("tests/fixtures/basic");
 static TAMPERED: Migrations = dbkit_runtime::embed_migrations!("tests/fixtures/tampered");
@@ -12,13 +12,18 @@ static DELETED: Migrations = dbkit_runtime::embed_migrations!("tests/fixtures/de
 static OUT_OF_ORDER: Migrations = dbkit_runtime::embed_migrations!("tests/fixtures/out_of_order");
 static FAILING: Migrations = dbkit_runtime::embed_migrations!("tests/fixtures/failing");
 
-async fn fresh_database(prefix: &str) -> String {
-    let server = LocalServer::shared().expect("local PostgreSQL");
-    let (_, url) = server
-        .create_unique_database(prefix)
+/// No migrations: a template that is an empty database.
+static NO_MIGRATIONS: LazyLock<Migrations> =
+    LazyLock::new(|| Migrations::from_migrations(Vec::new()).expect("an empty set"));
+
+/// An empty database of its own on the run's test server, dropped with the
+/// handle (kept when the test fails).
+async fn fresh_database(prefix: &str) -> TestDb {
+    TestDb::builder(&NO_MIGRATIONS)
+        .test_name(prefix)
+        .build()
         .await
-        .expect("database");
-    url
+        .expect("database")
 }
 
 async fn query_i64s(url: &str, sql: &str) -> Vec<i64> {
@@ -75,7 +80,8 @@ fn embedded_files_are_the_refinery_named_ones_sorted() {
 
 #[tokio::test]
 async fn an_empty_database_gets_everything_and_a_second_run_nothing() {
-    let url = fresh_database("migrate_empty").await;
+    let database = fresh_database("migrate_empty").await;
+    let url = database.url().to_string();
     let report = BASIC.run(&url).await.expect("first run");
     let applied: Vec<i32> = report
         .applied
@@ -92,7 +98,8 @@ async fn an_empty_database_gets_everything_and_a_second_run_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_runs_apply_each_migration_once() {
-    let url = fresh_database("migrate_concurrent").await;
+    let database = fresh_database("migrate_concurrent").await;
+    let url = database.url().to_string();
     let runs: Vec<_> = (0..8)
         .map(|_| {
             let url = url.clone();
@@ -110,7 +117,8 @@ async fn concurrent_runs_apply_each_migration_once() {
 }
 
 async fn refused(migrations: &Migrations, prefix: &str) -> (String, MigrateError) {
-    let url = fresh_database(prefix).await;
+    let database = fresh_database(prefix).await;
+    let url = database.url().to_string();
     BASIC.run(&url).await.expect("basic run");
     let error = migrations.run(&url).await.expect_err("refused");
     assert_eq!(
@@ -159,7 +167,8 @@ async fn a_new_file_below_the_newest_applied_is_refused() {
 
 #[tokio::test]
 async fn a_failing_migration_leaves_nothing_and_is_located() {
-    let url = fresh_database("migrate_failing").await;
+    let database = fresh_database("migrate_failing").await;
+    let url = database.url().to_string();
     let error = FAILING.run(&url).await.expect_err("fails");
     let MigrateError::StatementFailed {
         file, line, code, ..
@@ -187,7 +196,8 @@ async fn a_failing_migration_leaves_nothing_and_is_located() {
 
 #[tokio::test]
 async fn a_no_transaction_migration_creates_its_index_concurrently() {
-    let url = fresh_database("migrate_concurrently").await;
+    let database = fresh_database("migrate_concurrently").await;
+    let url = database.url().to_string();
     BASIC.run(&url).await.expect("run");
     let index = query_i64s(
         &url,
@@ -225,7 +235,8 @@ static SHOP: Migrations = dbkit_runtime::embed_migrations!("../migrations");
 
 #[tokio::test]
 async fn the_shop_migrations_apply() {
-    let url = fresh_database("migrate_shop").await;
+    let database = fresh_database("migrate_shop").await;
+    let url = database.url().to_string();
     let report = SHOP.run(&url).await.expect("shop migrations");
     assert_eq!(
         report.applied.len(),
@@ -254,7 +265,8 @@ fn a_folder_read_at_run_time_equals_the_embedded_one() {
 
 #[tokio::test]
 async fn a_folder_read_at_run_time_applies_like_the_embedded_one() {
-    let url = fresh_database("migrate_folder").await;
+    let database = fresh_database("migrate_folder").await;
+    let url = database.url().to_string();
     let folder = fixture_folder("basic");
     let report = folder.run(&url).await.expect("folder run");
     assert_eq!(report.applied.len(), 3);
@@ -279,7 +291,8 @@ fn states(status: &dbkit_runtime::migrate::Status) -> Vec<(i32, MigrationState)>
 
 #[tokio::test]
 async fn status_and_pending_read_without_writing() {
-    let url = fresh_database("migrate_status").await;
+    let database = fresh_database("migrate_status").await;
+    let url = database.url().to_string();
     let status = BASIC
         .status(&url)
         .await
@@ -318,7 +331,8 @@ async fn status_and_pending_read_without_writing() {
 
 #[tokio::test]
 async fn a_target_stops_there_and_events_follow_each_migration() {
-    let url = fresh_database("migrate_target").await;
+    let database = fresh_database("migrate_target").await;
+    let url = database.url().to_string();
     let events_seen = Arc::new(Mutex::new(Vec::new()));
     let seen = Arc::clone(&events_seen);
     let options = RunOptions::new().target(2).on_event(move |event| {
@@ -357,7 +371,8 @@ async fn a_target_stops_there_and_events_follow_each_migration() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_that_finds_the_lock_taken_says_so_and_applies_nothing_twice() {
-    let url = fresh_database("migrate_lock_wait").await;
+    let database = fresh_database("migrate_lock_wait").await;
+    let url = database.url().to_string();
     let folder = tempfile::tempdir().expect("folder");
     std::fs::write(
         folder.path().join("V1__slow.sql"),

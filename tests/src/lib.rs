@@ -1,5 +1,5 @@
-//! Support code shared by the integration tests: databases on the shared
-//! local server, applying rendered migrations, and the round trip
+//! Support code shared by the integration tests: databases on the run's
+//! test server (`TestDb`), applying rendered migrations, and the round trip
 //! code schema → SQL → database → introspection.
 
 pub mod builders;
@@ -11,44 +11,48 @@ use dbkit_core::diff::{DiffOptions, diff};
 use dbkit_core::model::Schema;
 use dbkit_core::render::{RenderedMigration, render_migration};
 use dbkit_core::snapshot::Snapshot;
-use dbkit_runtime::testing::LocalServer;
+use dbkit_runtime::Migrations;
+use dbkit_runtime::testing::TestDb;
 use sqlx::PgPool;
-use sqlx::postgres::PgPoolOptions;
+use std::sync::LazyLock;
 
-/// A database of its own on the shared local server, dropped by
-/// [`TestDatabase::drop_now`] (or left for the server's teardown when a
-/// test fails first).
+/// No migrations: round trips start from an empty database.
+static NO_MIGRATIONS: LazyLock<Migrations> = LazyLock::new(|| {
+    Migrations::from_migrations(Vec::new()).unwrap_or_else(|error| panic!("{error}"))
+});
+
+/// An empty database of its own on the run's test server (a `TestDb`),
+/// dropped by [`TestDatabase::drop_now`] or when dropped, and kept, its
+/// name and URL printed, when a test fails first.
 #[derive(Debug)]
 pub struct TestDatabase {
     pub name: String,
     pub url: String,
     pub pool: PgPool,
+    database: TestDb,
 }
 
 impl TestDatabase {
     /// Creates a fresh, empty database.
     pub async fn create(prefix: &str) -> Result<TestDatabase, String> {
-        let server = LocalServer::shared().map_err(|error| error.to_string())?;
-        let (name, url) = server
-            .create_unique_database(prefix)
+        let database = TestDb::builder(&NO_MIGRATIONS)
+            .test_name(prefix)
+            .build()
             .await
             .map_err(|error| error.to_string())?;
-        let pool = PgPoolOptions::new()
-            .max_connections(2)
-            .connect(&url)
-            .await
-            .map_err(|error| format!("cannot connect to {url}: {error}"))?;
-        Ok(TestDatabase { name, url, pool })
+        Ok(TestDatabase {
+            name: database.name().to_string(),
+            url: database.url().to_string(),
+            pool: database.pool().clone(),
+            database,
+        })
     }
 
     /// Closes the pool and drops the database.
     pub async fn drop_now(self) -> Result<(), String> {
         self.pool.close().await;
-        let server = LocalServer::shared().map_err(|error| error.to_string())?;
-        server
-            .drop_database(&self.name)
-            .await
-            .map_err(|error| error.to_string())
+        drop(self.database);
+        Ok(())
     }
 
     /// Applies a rendered migration the way a runner would: in one
