@@ -48,6 +48,12 @@ pub enum CliError {
     MigrationsFolder(Vec<MigrationsFolderError>),
     #[error(transparent)]
     WriteMigration(#[from] WriteMigrationError),
+    /// A migration that failed, with the text of the file it points into.
+    #[error("{}", diagnostics.first().map(|d| d.message.as_str()).unwrap_or("failed"))]
+    Migration {
+        diagnostics: Vec<Diagnostic>,
+        sources: SourceTexts,
+    },
     /// Anything else already phrased as diagnostics (bad arguments, unanswered renames).
     #[error("{}", .0.first().map(|d| d.message.as_str()).unwrap_or("failed"))]
     Diagnostics(Vec<Diagnostic>),
@@ -74,6 +80,10 @@ impl CliError {
                 SourceTexts::new(),
             ),
             CliError::WriteMigration(error) => (vec![error.to_diagnostic()], SourceTexts::new()),
+            CliError::Migration {
+                diagnostics,
+                sources,
+            } => (diagnostics, sources),
             CliError::Diagnostics(diagnostics) => (diagnostics, SourceTexts::new()),
         }
     }

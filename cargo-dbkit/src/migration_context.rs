@@ -5,7 +5,7 @@
 
 use crate::cli::{DatabaseOptions, GlobalOptions};
 use crate::database_url::{DATABASE_URL_VARIABLE, DatabaseUrl, UrlSource, resolve_database_url};
-use crate::diagnostics::{Diagnostic, SourceSpan};
+use crate::diagnostics::{Diagnostic, SourceSpan, SourceTexts};
 use crate::discovery::{display_path, load_workspace};
 use crate::errors::CliError;
 use crate::redact::{hide_secrets_of, register_database_url};
@@ -93,6 +93,50 @@ impl MigrationContext {
             folder_display,
             runtime,
         })
+    }
+
+    /// An engine error as [`migrate_error`] phrases it; a failed statement
+    /// also shows its line of the migration file, as rustc shows code.
+    pub fn engine_error(&self, error: MigrateError) -> CliError {
+        let failed_file = match &error {
+            MigrateError::StatementFailed { file, .. } => Some(file.clone()),
+            _ => None,
+        };
+        match (failed_file, migrate_error(error, &self.folder_display)) {
+            (Some(file), CliError::Diagnostics(diagnostics)) => {
+                let sql = self.migrations.migrations().ok().and_then(|migrations| {
+                    migrations
+                        .into_iter()
+                        .find(|migration| migration.file_name == file)
+                        .map(|migration| migration.sql.into_owned())
+                });
+                match sql {
+                    Some(sql) => {
+                        let mut diagnostics = diagnostics;
+                        // Underline the statement's first line, from its
+                        // first non-blank character.
+                        if let Some(span) = diagnostics.first_mut().and_then(|d| d.span.as_mut())
+                            && let Some(text) = sql.lines().nth(span.line.saturating_sub(1))
+                        {
+                            let indent = text.chars().take_while(|c| c.is_whitespace()).count();
+                            span.column = indent + 1;
+                            span.length = text.trim().chars().count();
+                        }
+                        let mut sources = SourceTexts::new();
+                        sources.insert(
+                            format!("{}{file}", self.folder_display),
+                            hide_secrets_of(&sql),
+                        );
+                        CliError::Migration {
+                            diagnostics,
+                            sources,
+                        }
+                    }
+                    None => CliError::Diagnostics(diagnostics),
+                }
+            }
+            (_, other) => other,
+        }
     }
 
     /// Where the URL came from, for a note: `from .env.test`.

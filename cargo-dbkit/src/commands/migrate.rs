@@ -7,7 +7,7 @@
 use crate::backup::dump_database;
 use crate::cli::{GlobalOptions, MigrateArgs};
 use crate::errors::{CliError, Outcome};
-use crate::migration_context::{MigrationContext, format_duration, migrate_error};
+use crate::migration_context::{MigrationContext, format_duration};
 use crate::redact::hide_secrets_of;
 use crate::terminal::{DelayedSpinner, Output, start_spinner};
 use anstyle::{AnsiColor, Effects, Style};
@@ -30,7 +30,7 @@ pub fn run_migrate(
         let pending = context
             .runtime
             .block_on(context.migrations.pending(url, arguments.target))
-            .map_err(|error| migrate_error(error, &context.folder_display))?;
+            .map_err(|error| context.engine_error(error))?;
         print_dry_run(&context, &pending, output);
         return Ok(Outcome::Success);
     }
@@ -40,7 +40,7 @@ pub fn run_migrate(
         let pending = context
             .runtime
             .block_on(context.migrations.pending(url, arguments.target))
-            .map_err(|error| migrate_error(error, &context.folder_display))?;
+            .map_err(|error| context.engine_error(error))?;
         if pending.is_empty() {
             output.status("Finished", "nothing to apply; no backup taken");
             return Ok(Outcome::Success);
@@ -60,7 +60,7 @@ pub fn run_migrate(
     let result = context
         .runtime
         .block_on(context.migrations.run_with(url, options));
-    let report = result.map_err(|error| migrate_error(error, &context.folder_display))?;
+    let report = result.map_err(|error| context.engine_error(error))?;
     if report.applied.is_empty() {
         output.status(
             "Finished",

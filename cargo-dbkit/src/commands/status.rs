@@ -6,7 +6,7 @@
 use crate::cli::{GlobalOptions, StatusArgs};
 use crate::diagnostics::render_help_line;
 use crate::errors::{CliError, Outcome};
-use crate::migration_context::{MigrationContext, migrate_error};
+use crate::migration_context::MigrationContext;
 use anstyle::{AnsiColor, Effects, Style};
 use dbkit_runtime::migrate::{MigrationState, MigrationStatus, Status};
 use std::fmt::Write as _;
@@ -22,7 +22,7 @@ pub fn run_status(
     let status = context
         .runtime
         .block_on(context.migrations.status(&context.database.url))
-        .map_err(|error| migrate_error(error, &context.folder_display))?;
+        .map_err(|error| context.engine_error(error))?;
     if !output.quiet {
         let mut stdout = anstream::stdout();
         let _ = stdout.write_all(
