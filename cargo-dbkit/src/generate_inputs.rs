@@ -321,6 +321,18 @@ mod tests {
         }
     }
 
+    /// A workspace at `root` with its migrations and target folders there.
+    fn empty_workspace(root: &std::path::Path) -> Workspace {
+        Workspace {
+            root: root.to_path_buf(),
+            schema_crates: Vec::new(),
+            other_member_names: Vec::new(),
+            schema_globs: Vec::new(),
+            migrations_directory: root.join("migrations"),
+            target_directory: root.join("target"),
+        }
+    }
+
     #[test]
     fn only_confirmed_files_count_and_unlisted_ones_are_read() {
         let directory = tempfile::tempdir().expect("temporary folder");
@@ -330,14 +342,7 @@ mod tests {
         // In the previous run's list, no longer part of the schema, and broken.
         std::fs::write(root.join("src/gone.rs"), "struct Table {").expect("write");
         std::fs::write(root.join("src/new.rs"), table_source("new")).expect("write");
-        let workspace = Workspace {
-            root: root.clone(),
-            schema_crates: Vec::new(),
-            other_member_names: Vec::new(),
-            schema_globs: Vec::new(),
-            migrations_directory: root.join("migrations"),
-            target_directory: root.join("target"),
-        };
+        let workspace = empty_workspace(&root);
         let previous_list = InputList::of(
             &workspace,
             &[source_file(&root, "gone.rs"), source_file(&root, "kept.rs")],
@@ -403,14 +408,7 @@ mod tests {
         let directory = tempfile::tempdir().expect("temporary folder");
         let root = directory.path().to_path_buf();
         std::fs::create_dir_all(root.join("src")).expect("create src");
-        let workspace = Workspace {
-            root: root.clone(),
-            schema_crates: Vec::new(),
-            other_member_names: Vec::new(),
-            schema_globs: Vec::new(),
-            migrations_directory: root.join("migrations"),
-            target_directory: root.join("target"),
-        };
+        let workspace = empty_workspace(&root);
         let files = [source_file(&root, "a.rs")];
         let same = InputList::of(&workspace, &files);
         let mut other = same.clone();
@@ -454,14 +452,7 @@ mod tests {
         let directory = tempfile::tempdir().expect("temporary folder");
         let root = directory.path().to_path_buf();
         std::fs::create_dir_all(root.join("src")).expect("create src");
-        let workspace = Workspace {
-            root: root.clone(),
-            schema_crates: Vec::new(),
-            other_member_names: Vec::new(),
-            schema_globs: Vec::new(),
-            migrations_directory: root.join("migrations"),
-            target_directory: root.join("target"),
-        };
+        let workspace = empty_workspace(&root);
         let files = [source_file(&root, "a.rs"), source_file(&root, "b.rs")];
         std::fs::write(root.join("src/a.rs"), table_source("a")).expect("write");
         std::fs::write(root.join("src/b.rs"), "// nothing here").expect("write");
