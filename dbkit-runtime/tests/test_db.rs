@@ -175,13 +175,7 @@ fn without_any_provider_the_error_lists_the_three_ways() {
         .env("DOCKER_HOST", "unix:///nonexistent/dbkit/docker.sock")
         .output()
         .expect("run the child test");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(stdout.contains("child checked the error"), "{stdout}");
+    assert_child_checked_the_error(&output);
 }
 
 #[tokio::test]
@@ -224,13 +218,7 @@ fn an_explicitly_requested_provider_that_is_not_usable_fails_without_falling_bac
         .env("DOCKER_HOST", "unix:///nonexistent/dbkit/docker.sock")
         .output()
         .expect("run the child test");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(stdout.contains("child checked the error"), "{stdout}");
+    assert_child_checked_the_error(&output);
 }
 
 #[tokio::test]
@@ -253,6 +241,17 @@ async fn child_requests_an_unusable_docker() {
 /// must start no children of its own.
 fn is_child() -> bool {
     std::env::var_os("DBKIT_TEST_CHILD").is_some()
+}
+
+/// The child test passed after checking the error it was run to see.
+fn assert_child_checked_the_error(output: &Output) {
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("child checked the error"), "{stdout}");
 }
 
 /// Runs this test binary with `arguments`, on the environment's provider.
