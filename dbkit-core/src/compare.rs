@@ -31,10 +31,7 @@
 //! [`schema_differences`] lists, object by object, where two schemas differ
 //! after that normalisation.
 
-use crate::model::{
-    BaseType, Check, Column, ColumnType, Enum, ForeignKey, Index, IndexKey, PrimaryKey, Schema,
-    Table, Unique,
-};
+use crate::model::{BaseType, Column, ColumnType, Enum, Index, IndexKey, Schema, Table};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
@@ -1376,6 +1373,18 @@ fn compare_named<T>(
     }
 }
 
+/// `items` keyed by `<schema>.<name>`, the way differences name them.
+fn by_qualified_name<'a, T>(
+    schema: &str,
+    items: impl IntoIterator<Item = &'a T>,
+    name: impl Fn(&T) -> &String,
+) -> BTreeMap<String, &'a T> {
+    items
+        .into_iter()
+        .map(|item| (format!("{schema}.{}", name(item)), item))
+        .collect()
+}
+
 fn compare_field<T: PartialEq + fmt::Debug>(
     differences: &mut Vec<Difference>,
     object: &str,
@@ -1479,33 +1488,19 @@ fn compare_tables(differences: &mut Vec<Difference>, expected: &Table, actual: &
             );
         },
     );
-    let keyed = |table: &Table| -> BTreeMap<String, PrimaryKey> {
-        table
-            .primary_key
-            .iter()
-            .map(|key| (format!("{}.{}", table.name.schema, key.name), key.clone()))
-            .collect()
-    };
+    let schema = &table.schema;
     compare_named(
         differences,
         "primary key",
-        &keyed(expected),
-        &keyed(actual),
+        &by_qualified_name(schema, expected.primary_key.iter(), |key| &key.name),
+        &by_qualified_name(schema, actual.primary_key.iter(), |key| &key.name),
         |d, o, e, a| compare_field(d, o, "columns", &e.columns, &a.columns),
     );
-    let schema = &table.schema;
-    let foreign_keys = |table: &Table| -> BTreeMap<String, ForeignKey> {
-        table
-            .foreign_keys
-            .iter()
-            .map(|key| (format!("{schema}.{}", key.name), key.clone()))
-            .collect()
-    };
     compare_named(
         differences,
         "foreign key",
-        &foreign_keys(expected),
-        &foreign_keys(actual),
+        &by_qualified_name(schema, &expected.foreign_keys, |key| &key.name),
+        &by_qualified_name(schema, &actual.foreign_keys, |key| &key.name),
         |d, o, e, a| {
             compare_field(d, o, "columns", &e.columns, &a.columns);
             compare_field(d, o, "referenced table", &e.references, &a.references);
@@ -1520,46 +1515,25 @@ fn compare_tables(differences: &mut Vec<Difference>, expected: &Table, actual: &
             compare_field(d, o, "on update", &e.on_update, &a.on_update);
         },
     );
-    let uniques = |table: &Table| -> BTreeMap<String, Unique> {
-        table
-            .uniques
-            .iter()
-            .map(|unique| (format!("{schema}.{}", unique.name), unique.clone()))
-            .collect()
-    };
     compare_named(
         differences,
         "unique constraint",
-        &uniques(expected),
-        &uniques(actual),
+        &by_qualified_name(schema, &expected.uniques, |unique| &unique.name),
+        &by_qualified_name(schema, &actual.uniques, |unique| &unique.name),
         |d, o, e, a| compare_field(d, o, "columns", &e.columns, &a.columns),
     );
-    let checks = |table: &Table| -> BTreeMap<String, Check> {
-        table
-            .checks
-            .iter()
-            .map(|check| (format!("{schema}.{}", check.name), check.clone()))
-            .collect()
-    };
     compare_named(
         differences,
         "check constraint",
-        &checks(expected),
-        &checks(actual),
+        &by_qualified_name(schema, &expected.checks, |check| &check.name),
+        &by_qualified_name(schema, &actual.checks, |check| &check.name),
         |d, o, e, a| compare_field(d, o, "expression", &e.expr, &a.expr),
     );
-    let indexes = |table: &Table| -> BTreeMap<String, Index> {
-        table
-            .indexes
-            .iter()
-            .map(|index| (format!("{schema}.{}", index.name), index.clone()))
-            .collect()
-    };
     compare_named(
         differences,
         "index",
-        &indexes(expected),
-        &indexes(actual),
+        &by_qualified_name(schema, &expected.indexes, |index| &index.name),
+        &by_qualified_name(schema, &actual.indexes, |index| &index.name),
         |d, o, e, a| {
             compare_field(d, o, "key", &e.key, &a.key);
             compare_field(d, o, "unique", &e.unique, &a.unique);
@@ -1572,6 +1546,7 @@ fn compare_tables(differences: &mut Vec<Difference>, expected: &Table, actual: &
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Check, PrimaryKey};
 
     /// Both texts normalise to the same canonical text.
     #[track_caller]
