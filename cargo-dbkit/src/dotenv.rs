@@ -221,22 +221,21 @@ mod tests {
         assert_eq!(dotenv_value(&entries, "B"), None);
     }
 
-    #[test]
-    fn any_text_parses_or_fails_without_panicking() {
-        let pieces = [
-            "A", "=", "'", "\"", "\\", "\n", "#", " ", "export ", "é", "日本", "1", "_",
-        ];
-        let mut state: u64 = 0x853c_49e6_748f_ea9b;
-        for _ in 0..5_000 {
-            let mut text = String::new();
-            for _ in 0..12 {
-                state = state
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1);
-                text.push_str(pieces[(state >> 33) as usize % pieces.len()]);
-            }
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(5_000))]
+
+        #[test]
+        fn any_text_parses_or_fails_without_panicking(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "A", "=", "'", "\"", "\\", "\n", "#", " ", "export ", "é", "日本", "1", "_",
+                ]),
+                12,
+            )
+        ) {
+            let text = pieces.concat();
             if let Err(error) = parse_dotenv(&text) {
-                assert!(
+                proptest::prop_assert!(
                     error.line >= 1 && error.line <= text.lines().count(),
                     "{text:?}: {error:?}"
                 );
