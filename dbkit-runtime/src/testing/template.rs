@@ -44,13 +44,13 @@ pub(crate) fn template_hash(
     server_version: &str,
 ) -> Result<String, TestDbError> {
     let migrations = migrations
-        .migrations()
+        .sorted()
         .map_err(|error| TestDbError::Migrations {
             detail: error.to_string(),
         })?;
     let mut hash = 0xcbf2_9ce4_8422_2325;
     hash = fnv1a(hash, server_version.as_bytes());
-    for migration in &migrations {
+    for migration in migrations.iter() {
         hash = fnv1a(hash, &migration.version.to_le_bytes());
         hash = fnv1a(hash, &migration.checksum.to_le_bytes());
         hash = fnv1a(hash, &[u8::from(migration.no_transaction)]);
