@@ -95,6 +95,9 @@ pub enum Command {
     /// Show which migrations a database has applied, and which are pending, changed or unknown
     #[command(long_about = STATUS_LONG_ABOUT, after_long_help = STATUS_AFTER_LONG_HELP)]
     Status(StatusArgs),
+    /// Check the migrations: folder integrity, unsafe SQL, a replay, drift of a database
+    #[command(long_about = CHECK_LONG_ABOUT, after_long_help = CHECK_AFTER_LONG_HELP)]
+    Check(CheckArgs),
 }
 
 const GENERATE_LONG_ABOUT: &str = "\
@@ -244,6 +247,67 @@ pub struct MigrateArgs {
 pub struct StatusArgs {
     #[command(flatten)]
     pub database: DatabaseOptions,
+}
+
+const CHECK_LONG_ABOUT: &str = "\
+Check the migrations the way a reviewer would, without a database by default.
+
+Always:
+  integrity  versions in order without gaps or duplicates, each snapshot's
+             parent the previous snapshot, and no two migrations generated
+             from the same parent (two branches that each ran `generate`;
+             `cargo dbkit generate --rebase` fixes that)
+  lint       each migration's SQL, parsed, against rules about the locks a
+             statement takes on an existing table and the code it breaks
+             (CREATE INDEX without CONCURRENTLY, SET NOT NULL, a foreign key
+             without NOT VALID, a rewriting type change, a drop, a rename…)
+
+With --replay, every migration is applied from scratch to a disposable
+PostgreSQL (the providers of the tests: DBKIT_TEST_DATABASE_URL, Docker, or
+the machine's initdb), the result is introspected and compared, object by
+object, with the latest snapshot: a hand edit that changed the schema, or a
+snapshot edited by hand, shows up there. Edits that only change data pass.
+
+With --database-url (or --env-file), a live database is compared, read-only,
+with the snapshot of the newest migration it has applied: objects added,
+missing or changed outside the migrations.
+
+Lint settings live in the workspace's Cargo.toml:
+
+  [workspace.metadata.dbkit.lint]
+  require-lock-timeout = \"off\"        # error, warning or off, per rule id
+  since = 12                             # lint V12 and later only
+
+and a finding is silenced by a comment on the line above the statement:
+
+  -- dbkit:allow(create-index-non-concurrently)
+  CREATE INDEX ...";
+
+const CHECK_AFTER_LONG_HELP: &str = "\
+Examples:
+  cargo dbkit check                              integrity and lint
+  cargo dbkit check --replay                     also apply everything to a throwaway server
+  cargo dbkit check --database-url $STAGING_URL  also compare staging with the snapshot
+  cargo dbkit check --format json                for tools: one JSON document on stdout
+
+In GitHub Actions (GITHUB_ACTIONS=true) findings are also printed as
+annotations (`::error file=…,line=…::…`), so they show on the pull request.
+
+Exit status: 0 no error-level finding (warnings are printed), 1 a finding at
+level error, 2 an error (an unreadable folder, a migration that fails in the
+replay, an unreachable database).";
+
+/// `cargo dbkit check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Apply every migration to a disposable PostgreSQL and compare the result with the snapshot
+    #[arg(long)]
+    pub replay: bool,
+    #[command(flatten)]
+    pub database: DatabaseOptions,
+    /// How to print the findings
+    #[arg(long, value_enum, default_value_t = crate::check::report::Format::Human, value_name = "FORMAT")]
+    pub format: crate::check::report::Format,
 }
 
 /// `12`, `V12` or a file name `V12__name.sql`.

@@ -33,6 +33,9 @@ pub struct Workspace {
     pub migrations_directory: PathBuf,
     /// Cargo's target directory for the workspace.
     pub target_directory: PathBuf,
+    /// `[workspace.metadata.dbkit.lint]` as cargo metadata gives it (JSON);
+    /// `Null` when absent. Read by `check` and `generate`.
+    pub lint_settings: serde_json::Value,
 }
 
 /// A member crate that depends on dbkit-runtime.
@@ -134,12 +137,14 @@ pub fn workspace_from_metadata(metadata: &Metadata) -> Result<Workspace, Discove
         schema_globs: settings.schema_globs,
         migrations_directory,
         target_directory,
+        lint_settings: settings.lint,
     })
 }
 
 struct Settings {
     schema_globs: Vec<Glob>,
     migrations: String,
+    lint: serde_json::Value,
 }
 
 fn read_settings(
@@ -153,6 +158,7 @@ fn read_settings(
     let mut settings = Settings {
         schema_globs: Vec::new(),
         migrations: DEFAULT_MIGRATIONS_DIRECTORY.to_string(),
+        lint: serde_json::Value::Null,
     };
     let Some(dbkit) = workspace_metadata.get("dbkit") else {
         return Ok(settings);
@@ -196,6 +202,14 @@ fn read_settings(
                     ));
                 };
                 settings.migrations = folder.to_string();
+            }
+            "lint" => {
+                if !value.is_object() {
+                    return Err(invalid(
+                        "`lint` must be a table of rule ids and severities, e.g. `[workspace.metadata.dbkit.lint]`".to_string(),
+                    ));
+                }
+                settings.lint = value.clone();
             }
             other => tracing::warn!("ignoring unknown key `{other}` in [workspace.metadata.dbkit]"),
         }

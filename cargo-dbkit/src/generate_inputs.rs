@@ -330,6 +330,7 @@ mod tests {
             schema_globs: Vec::new(),
             migrations_directory: root.join("migrations"),
             target_directory: root.join("target"),
+            lint_settings: serde_json::Value::Null,
         }
     }
 

@@ -3,6 +3,7 @@
 
 pub mod backup;
 pub mod cache;
+pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod database_url;

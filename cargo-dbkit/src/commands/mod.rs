@@ -1,5 +1,6 @@
 //! The subcommands of `cargo dbkit`, one file each.
 
+pub mod check;
 pub mod generate;
 pub mod migrate;
 pub mod status;
@@ -15,6 +16,7 @@ pub fn run_command(
     output: Output,
 ) -> Result<Outcome, CliError> {
     match command {
+        Command::Check(arguments) => check::run_check(global, arguments, output),
         Command::Generate(arguments) => generate::run_generate(global, arguments, output),
         Command::Migrate(arguments) => migrate::run_migrate(global, arguments, output),
         Command::Status(arguments) => status::run_status(global, arguments, output),

@@ -1,0 +1,45 @@
+//! `cargo dbkit check`: the folder's integrity and the SQL lint always; the
+//! replay on a disposable server with `--replay`; drift of a live database
+//! with `--database-url` (or `--env-file`).
+
+use crate::check::report::{Summary, print_findings, sort_findings};
+use crate::check::{drift, integrity, lint, replay};
+use crate::cli::{CheckArgs, GlobalOptions};
+use crate::discovery::{display_path, load_workspace};
+use crate::errors::{CliError, EXIT_OK, Outcome};
+use crate::terminal::Output;
+
+/// Runs every part asked for, prints the findings, and ends with a finding
+/// (exit 1) when any of them is an error.
+pub fn run_check(
+    global: &GlobalOptions,
+    arguments: &CheckArgs,
+    output: Output,
+) -> Result<Outcome, CliError> {
+    let workspace = load_workspace(global.manifest_path.as_deref())?;
+    let mut findings = integrity::check_folder(&workspace);
+    let (lint_findings, sources) = lint::lint_folder(&workspace)?;
+    findings.extend(lint_findings);
+    if arguments.replay {
+        findings.extend(replay::replay(&workspace, output)?);
+    }
+    if arguments.database.database_url.is_some() || arguments.database.env_file.is_some() {
+        findings.extend(drift::drift(
+            global,
+            &workspace,
+            &arguments.database,
+            output,
+        )?);
+    }
+    sort_findings(&mut findings);
+    let mut what = display_path(&workspace.root, &workspace.migrations_directory);
+    if !what.ends_with('/') {
+        what.push('/');
+    }
+    print_findings(&findings, &sources, arguments.format, &what, output);
+    Ok(if Summary::of(&findings).exit_code() == EXIT_OK {
+        Outcome::Success
+    } else {
+        Outcome::Finding
+    })
+}
