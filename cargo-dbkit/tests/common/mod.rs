@@ -1,0 +1,194 @@
+//! What the CLI's integration tests share: temporary copies of the fixture
+//! workspaces in `tests/fixtures/` and runs of the real `cargo-dbkit` binary.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A temporary copy of a fixture workspace.
+pub struct Project {
+    _directory: tempfile::TempDir,
+    pub root: PathBuf,
+}
+
+/// What one run of the binary did.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn repository_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+pub fn runtime_crate_path() -> String {
+    let path = repository_root().join("dbkit-runtime");
+    let path = path.canonicalize().unwrap_or(path);
+    path.to_string_lossy().replace('\\', "/")
+}
+
+/// Copies `tests/fixtures/<name>` to a temporary folder and points its path
+/// dependencies on dbkit-runtime at this repository's crate.
+pub fn copy_fixture(name: &str) -> Project {
+    let directory = tempfile::tempdir().expect("temporary folder");
+    let root = directory.path().join(name);
+    copy_directory(&repository_root().join("tests/fixtures").join(name), &root);
+    rewrite_runtime_paths(&root);
+    Project {
+        _directory: directory,
+        root,
+    }
+}
+
+pub fn copy_directory(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create folder");
+    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display()))
+    {
+        let entry = entry.expect("folder entry");
+        let target = to.join(entry.file_name());
+        if entry.file_name() == "target" {
+            continue;
+        }
+        if entry.file_type().expect("file type").is_dir() {
+            copy_directory(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
+}
+
+pub fn rewrite_runtime_paths(directory: &Path) {
+    for entry in std::fs::read_dir(directory).expect("read folder") {
+        let path = entry.expect("folder entry").path();
+        if path.is_dir() {
+            rewrite_runtime_paths(&path);
+        } else if path.file_name().is_some_and(|name| name == "Cargo.toml") {
+            let text = std::fs::read_to_string(&path).expect("read manifest");
+            let rewritten: Vec<String> = text
+                .lines()
+                .map(
+                    |line| match (line.find("path = \""), line.rfind("dbkit-runtime\"")) {
+                        (Some(start), Some(end))
+                            if line.contains("dbkit-runtime") && end > start =>
+                        {
+                            format!(
+                                "{}path = \"{}\"{}",
+                                &line[..start],
+                                runtime_crate_path(),
+                                &line[end + "dbkit-runtime\"".len()..]
+                            )
+                        }
+                        _ => line.to_string(),
+                    },
+                )
+                .collect();
+            std::fs::write(&path, rewritten.join("\n") + "\n").expect("write manifest");
+        }
+    }
+}
+
+pub fn binary_command(manifest: &Path, current_directory: &Path, arguments: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cargo-dbkit"));
+    command
+        .arg("dbkit")
+        .args(arguments)
+        .arg("--manifest-path")
+        .arg(manifest)
+        .current_dir(current_directory)
+        .env_remove("DBKIT_LOG")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("CARGO_TARGET_DIR");
+    command
+}
+
+pub fn finish(command: &mut Command) -> Run {
+    let output = command.output().expect("run cargo-dbkit");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+impl Project {
+    pub fn run(&self, arguments: &[&str]) -> Run {
+        finish(&mut binary_command(
+            &self.root.join("Cargo.toml"),
+            &self.root,
+            arguments,
+        ))
+    }
+
+    /// `generate` with extra arguments, asserting the exit code.
+    pub fn generate(&self, arguments: &[&str], expected_code: i32) -> Run {
+        let mut all = vec!["generate"];
+        all.extend_from_slice(arguments);
+        let run = self.run(&all);
+        assert_eq!(
+            run.code, expected_code,
+            "exit code of generate {arguments:?}\n{run:#?}"
+        );
+        run
+    }
+
+    pub fn path(&self, relative: &str) -> PathBuf {
+        self.root.join(relative)
+    }
+
+    pub fn read(&self, relative: &str) -> String {
+        std::fs::read_to_string(self.path(relative))
+            .unwrap_or_else(|e| panic!("read {relative}: {e}"))
+    }
+
+    pub fn write(&self, relative: &str, text: &str) {
+        let path = self.path(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create folder");
+        }
+        std::fs::write(path, text).unwrap_or_else(|e| panic!("write {relative}: {e}"));
+    }
+
+    /// Replaces `from` by `to` in a file, which must contain it.
+    pub fn edit(&self, relative: &str, from: &str, to: &str) {
+        let text = self.read(relative);
+        assert!(text.contains(from), "{relative} does not contain {from:?}");
+        self.write(relative, &text.replacen(from, to, 1));
+    }
+
+    /// Every file under `migrations/`, hidden ones included, sorted.
+    pub fn migration_files(&self) -> Vec<String> {
+        let mut files = Vec::new();
+        list_files(&self.path("migrations"), "", &mut files);
+        files.sort();
+        files
+    }
+
+    /// Output with the temporary folder replaced by `[ROOT]`.
+    pub fn redact(&self, text: &str) -> String {
+        let root = self.root.to_string_lossy().into_owned();
+        let canonical = self
+            .root
+            .canonicalize()
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_else(|_| root.clone());
+        text.replace(&canonical, "[ROOT]").replace(&root, "[ROOT]")
+    }
+}
+
+pub fn list_files(directory: &Path, prefix: &str, files: &mut Vec<String>) {
+    let Ok(entries) = std::fs::read_dir(directory) else {
+        return;
+    };
+    for entry in entries {
+        let entry = entry.expect("folder entry");
+        let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
+        if entry.file_type().expect("file type").is_dir() {
+            list_files(&entry.path(), &format!("{name}/"), files);
+        } else {
+            files.push(name);
+        }
+    }
+}
