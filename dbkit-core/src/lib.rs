@@ -8,6 +8,7 @@
 
 pub mod compare;
 pub mod diff;
+pub mod lint;
 pub mod model;
 pub mod naming;
 pub mod parse;

@@ -1,0 +1,151 @@
+//! `lint_migration`: one file's statements through every rule.
+
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+
+use super::allow::{Allow, collect_allows};
+use super::checks::{FileState, StatementContext, check_statement};
+use super::config::LintConfig;
+use super::findings::{Findings, LintFinding, RawFinding};
+use super::rules::{IDENTIFIER_TOO_LONG, Severity, UNPARSED_STATEMENT};
+use super::source::{
+    MAX_IDENTIFIER_BYTES, Origin, Position, is_code, is_do_block, long_identifiers,
+    split_error_location, take_drop_index_concurrently, tokenize, truncated_identifier,
+};
+use crate::diff::quote_identifier;
+use crate::render::NO_TRANSACTION_MARKER;
+use crate::sql_split::split_sql_statements;
+
+/// The findings of the migration `sql` under `config`, sorted by line and
+/// column. Findings whose rule is `Off`, or that a `-- dbkit:allow(…)`
+/// comment silences, are left out. Never panics, whatever the text.
+pub fn lint_migration(sql: &str, config: &LintConfig) -> Vec<LintFinding> {
+    let no_transaction = sql
+        .lines()
+        .next()
+        .is_some_and(|line| line.trim_end() == NO_TRANSACTION_MARKER);
+    let mut state = FileState::new(no_transaction);
+    let mut findings = Findings::default();
+    let mut allows = Vec::new();
+    let mut long_names: Vec<String> = Vec::new();
+    for statement in split_sql_statements(sql) {
+        let origin = Origin::of(sql, &statement);
+        let fallback_start = Position {
+            line: u32::try_from(statement.line).unwrap_or(u32::MAX),
+            column: 1,
+        };
+        let mut tokens = match tokenize(statement.text) {
+            Ok(tokens) => tokens,
+            Err(message) => {
+                findings.push(unparsed(fallback_start, &message, None));
+                continue;
+            }
+        };
+        let start = tokens
+            .iter()
+            .find(|token| is_code(token))
+            .and_then(|token| origin.position(token.span.start))
+            .unwrap_or(fallback_start);
+        allows.extend(collect_allows(&tokens, &origin, &mut findings));
+        for long in long_identifiers(&tokens) {
+            if long_names.contains(&long.name) {
+                continue;
+            }
+            long_names.push(long.name.clone());
+            findings.push(identifier_too_long(
+                &long.name,
+                origin.position(long.location).unwrap_or(start),
+                start.line,
+            ));
+        }
+        if is_do_block(&tokens) {
+            continue;
+        }
+        let drop_index_concurrently = take_drop_index_concurrently(&mut tokens);
+        let parsed = Parser::new(&PostgreSqlDialect {})
+            .with_tokens_with_locations(tokens)
+            .parse_statements();
+        match parsed {
+            Ok(statements) => {
+                let context = StatementContext {
+                    origin,
+                    start,
+                    drop_index_concurrently,
+                };
+                for parsed in &statements {
+                    check_statement(parsed, &context, &mut state, &mut findings);
+                }
+            }
+            Err(error) => {
+                let message = error.to_string();
+                let message = message
+                    .strip_prefix("sql parser error: ")
+                    .unwrap_or(&message);
+                let (text, location) = split_error_location(message);
+                let at = location.and_then(|location| origin.position(location));
+                findings.push(unparsed(start, text, at));
+            }
+        }
+    }
+    finish(findings, &allows, config)
+}
+
+/// Applies the configuration and the allow comments, then sorts.
+fn finish(findings: Findings, allows: &[Allow], config: &LintConfig) -> Vec<LintFinding> {
+    let mut result: Vec<LintFinding> = findings
+        .raw
+        .into_iter()
+        .filter(|finding| !allows.iter().any(|allow| allow.silences(finding)))
+        .filter_map(|finding| {
+            let severity = config.severity(finding.rule);
+            (severity != Severity::Off).then_some(LintFinding {
+                rule: finding.rule,
+                severity,
+                line: finding.position.line,
+                column: finding.position.column,
+                message: finding.message,
+                why: finding.why,
+                help: finding.help,
+            })
+        })
+        .collect();
+    result.sort_by(|a, b| (a.line, a.column, a.rule).cmp(&(b.line, b.column, b.rule)));
+    result
+}
+
+fn unparsed(start: Position, message: &str, at: Option<Position>) -> RawFinding {
+    let at = at
+        .map(|at| format!(" (at line {}, column {})", at.line, at.column))
+        .unwrap_or_default();
+    RawFinding {
+        rule: UNPARSED_STATEMENT,
+        position: start,
+        statement_line: start.line,
+        message: format!("the lint could not parse this statement and did not check it: {message}{at}"),
+        why: "the lint's SQL parser does not know every PostgreSQL statement, and a statement it cannot read may take locks or rewrite tables without a finding".to_string(),
+        help: format!(
+            "check the statement by hand; if PostgreSQL accepts it and it is safe, put `-- dbkit:allow({UNPARSED_STATEMENT})` on the line above"
+        ),
+    }
+}
+
+fn identifier_too_long(name: &str, position: Position, statement_line: u32) -> RawFinding {
+    let kept = truncated_identifier(name);
+    RawFinding {
+        rule: IDENTIFIER_TOO_LONG,
+        position,
+        statement_line,
+        message: format!(
+            "identifier {} is {} bytes long, over PostgreSQL's {MAX_IDENTIFIER_BYTES}",
+            quote_identifier(name),
+            name.len()
+        ),
+        why: format!(
+            "PostgreSQL silently keeps its first {MAX_IDENTIFIER_BYTES} bytes, {}: the name in the database is not the one in the code, and two long names that share their first {MAX_IDENTIFIER_BYTES} bytes become one",
+            quote_identifier(kept)
+        ),
+        help: format!(
+            "shorten it to {MAX_IDENTIFIER_BYTES} bytes or fewer (in the Rust schema, give the table, column, index or constraint an explicit shorter name)"
+        ),
+    }
+}

@@ -1,0 +1,110 @@
+//! A safety lint over migration SQL: statements that lock a table in use
+//! for long, rewrite it, fail on a table with rows, or break code still
+//! running during a deploy.
+//!
+//! [`lint_migration`] is a function over a file's text and a
+//! [`LintConfig`]; nothing here reads files. A migration is split into
+//! statements by [`crate::sql_split`] (the splitter that applies them, so
+//! the lint sees the statements PostgreSQL will), and each statement is
+//! tokenized and parsed on its own by sqlparser's PostgreSQL dialect: one
+//! statement the parser cannot read is reported as `unparsed-statement`
+//! and hides nothing in the others. Findings point at the line and column
+//! where the statement, or the offending clause in it, starts.
+//!
+//! **Existing objects.** A table, index, type or schema created earlier
+//! in the same file is new: it holds no rows and no running code uses it,
+//! so the rules about existing objects stay silent on it. Anything else is
+//! taken to exist.
+//!
+//! **Transactions.** dbkit runs a migration in one transaction unless its
+//! first line is `-- dbkit:no-transaction`; `CONCURRENTLY` is only valid
+//! in such a migration, and the help says so.
+//!
+//! # Rules
+//!
+//! | id | default | reports |
+//! |----|---------|---------|
+//! | `create-index-non-concurrently` | error | `CREATE INDEX` without `CONCURRENTLY` on an existing table: a SHARE lock blocks writes for the whole build |
+//! | `drop-index-non-concurrently` | error | `DROP INDEX` without `CONCURRENTLY` of an index not created in the file: ACCESS EXCLUSIVE on its table |
+//! | `concurrently-in-transaction` | error | `CREATE`/`DROP INDEX CONCURRENTLY` in a migration without the no-transaction marker: PostgreSQL refuses it |
+//! | `adding-not-null-column` | error | `ADD COLUMN … NOT NULL` (or `PRIMARY KEY`) without a default, identity or serial type: fails on a table with rows |
+//! | `setting-not-null` | error | `ALTER COLUMN … SET NOT NULL`: a full scan under ACCESS EXCLUSIVE |
+//! | `constraint-missing-not-valid` | error | `ADD CONSTRAINT … FOREIGN KEY`/`CHECK` without `NOT VALID`, or `REFERENCES`/`CHECK` inline in `ADD COLUMN`: validated by a full scan under lock |
+//! | `adding-unique-constraint` | error | `ADD CONSTRAINT … UNIQUE`/`PRIMARY KEY` without `USING INDEX`, or inline in `ADD COLUMN`: the index is built under ACCESS EXCLUSIVE |
+//! | `changing-column-type` | error | `ALTER COLUMN … TYPE` (see below) |
+//! | `adding-volatile-default` | error | `ADD COLUMN` with a volatile default (`random()`, `gen_random_uuid()`, `clock_timestamp()`, `nextval()`…), a serial type, an identity or a stored generated expression: a table rewrite |
+//! | `dropping-table` | warning | `DROP TABLE` |
+//! | `dropping-column` | warning | `ALTER TABLE … DROP COLUMN` |
+//! | `dropping-schema` | warning | `DROP SCHEMA` |
+//! | `renaming-table` | warning | `ALTER TABLE … RENAME TO` |
+//! | `renaming-column` | warning | `ALTER TABLE … RENAME COLUMN` |
+//! | `enum-value-without-position` | warning | `ALTER TYPE … ADD VALUE` without `BEFORE`/`AFTER` |
+//! | `identifier-too-long` | error | an identifier over 63 bytes, which PostgreSQL truncates silently (reported once per name and file) |
+//! | `require-lock-timeout` | warning | no `SET [LOCAL] lock_timeout` before the first statement that takes a heavy lock on an existing object (once per file) |
+//! | `unparsed-statement` | warning | a statement the parser cannot read, with its message |
+//! | `unknown-rule-in-allow` | warning | an allow comment naming an unknown rule, malformed, or above no code |
+//!
+//! Errors are statements that hurt a database in use whatever the
+//! deployment, and have a safe way round. Drops and renames are warnings:
+//! dbkit writes them when the schema asks for them, and whether they break
+//! anything depends on whether code using the old names still runs.
+//!
+//! `changing-column-type`: the old type is not in the SQL, so the rule
+//! stays silent when the new type is one that widening changes usually
+//! target without a rewrite (`text`, `varchar` without a length, `numeric`
+//! without a precision) and the `USING` expression, if any, is the column
+//! itself (cast or not); it fires for every other target, saying that
+//! widening `varchar(n)` or `numeric(p,s)` needs no rewrite and may be
+//! silenced. (`integer` to `text` does rewrite and is missed: a deliberate
+//! trade for no false alarm on the common widenings.)
+//!
+//! `require-lock-timeout` counts `ALTER TABLE` (except one that only
+//! validates constraints), `CREATE INDEX` and `DROP INDEX` without
+//! `CONCURRENTLY`, `DROP TABLE`/`VIEW`/`SEQUENCE`/`TYPE`/`SCHEMA`,
+//! `TRUNCATE`, and a foreign key (in `CREATE TABLE` or `ALTER TABLE` of a
+//! new table) to an existing table, whose SHARE ROW EXCLUSIVE lock blocks
+//! its writes. `ALTER TYPE` is not counted: its lock is on the type, which
+//! queries do not take. `SET lock_timeout = 0` or `DEFAULT`, and `RESET`,
+//! unset it.
+//!
+//! `DO` blocks are skipped without a finding: their body is PL/pgSQL in a
+//! string. sqlparser reads no `CONCURRENTLY` after `DROP INDEX`; the lint
+//! takes the keyword out of the tokens and remembers it.
+//!
+//! # Silencing
+//!
+//! In configuration, `[workspace.metadata.dbkit.lint]` maps rule ids to
+//! `"error"`, `"warning"` or `"off"` ([`LintConfig::from_metadata`]). In a
+//! migration, a comment on the line directly above a statement, or above
+//! the line of a clause inside it, silences the rules it names there:
+//!
+//! ```sql
+//! -- dbkit:allow(changing-column-type) varchar(20) to varchar(40) needs no rewrite
+//! ALTER TABLE "public"."users" ALTER COLUMN "phone" TYPE character varying(40);
+//! -- dbkit:allow(dropping-column, require-lock-timeout)
+//! ALTER TABLE "public"."users" DROP COLUMN "legacy";
+//! ```
+//!
+//! Other `--` comment lines may stand between the comment and the code,
+//! a blank line may not. There is no `allow(all)`: each silenced rule is
+//! named, so reviewers see what was accepted.
+
+mod allow;
+mod checks;
+mod config;
+mod findings;
+mod migration;
+mod rules;
+mod source;
+
+pub use config::LintConfig;
+pub use findings::LintFinding;
+pub use migration::lint_migration;
+pub use rules::{
+    ADDING_NOT_NULL_COLUMN, ADDING_UNIQUE_CONSTRAINT, ADDING_VOLATILE_DEFAULT,
+    CHANGING_COLUMN_TYPE, CONCURRENTLY_IN_TRANSACTION, CONSTRAINT_MISSING_NOT_VALID,
+    CREATE_INDEX_NON_CONCURRENTLY, DROP_INDEX_NON_CONCURRENTLY, DROPPING_COLUMN, DROPPING_SCHEMA,
+    DROPPING_TABLE, ENUM_VALUE_WITHOUT_POSITION, IDENTIFIER_TOO_LONG, RENAMING_COLUMN,
+    RENAMING_TABLE, REQUIRE_LOCK_TIMEOUT, RULES, Rule, SETTING_NOT_NULL, Severity,
+    UNKNOWN_RULE_IN_ALLOW, UNPARSED_STATEMENT, find_rule,
+};

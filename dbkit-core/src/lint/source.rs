@@ -1,0 +1,193 @@
+//! One statement of a migration file as the lint reads it: its place in the
+//! file, its tokens, and what the tokens alone tell (long identifiers,
+//! `DO` blocks, `DROP INDEX CONCURRENTLY`).
+//!
+//! Each statement is tokenized on its own, so its locations are relative
+//! to its text; [`Origin`] turns them into the file's lines and columns.
+
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::keywords::Keyword;
+use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer, Whitespace};
+
+use crate::sql_split::SqlStatement;
+
+/// PostgreSQL keeps the first `NAMEDATALEN - 1` bytes of an identifier.
+pub(crate) const MAX_IDENTIFIER_BYTES: usize = 63;
+
+/// A place in the migration file, both 1-based; columns count characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Position {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// Where a statement's text starts in the file, to turn locations in the
+/// text into positions in the file.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Origin {
+    start: Position,
+}
+
+impl Origin {
+    /// The origin of `statement`, a slice of `sql`.
+    pub fn of(sql: &str, statement: &SqlStatement<'_>) -> Origin {
+        let offset = (statement.text.as_ptr() as usize)
+            .checked_sub(sql.as_ptr() as usize)
+            .filter(|offset| *offset <= sql.len() && sql.is_char_boundary(*offset))
+            .unwrap_or(0);
+        let before = &sql[..offset];
+        let line = 1 + before.matches('\n').count();
+        let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
+        let column = 1 + before[line_start..].chars().count();
+        Origin {
+            start: Position {
+                line: saturate(line),
+                column: saturate(column),
+            },
+        }
+    }
+
+    /// The file position of a location in the statement's text, or `None`
+    /// for the empty location sqlparser gives nodes it has no span for.
+    pub fn position(&self, location: Location) -> Option<Position> {
+        if location.line == 0 || location.column == 0 {
+            return None;
+        }
+        let line_offset = u32::try_from(location.line - 1).unwrap_or(u32::MAX);
+        let column = u32::try_from(location.column).unwrap_or(u32::MAX);
+        Some(if line_offset == 0 {
+            Position {
+                line: self.start.line,
+                column: self.start.column.saturating_add(column - 1),
+            }
+        } else {
+            Position {
+                line: self.start.line.saturating_add(line_offset),
+                column,
+            }
+        })
+    }
+}
+
+fn saturate(value: usize) -> u32 {
+    u32::try_from(value).unwrap_or(u32::MAX)
+}
+
+/// The tokens of a statement's text (comments and whitespace included).
+pub(crate) fn tokenize(text: &str) -> Result<Vec<TokenWithSpan>, String> {
+    Tokenizer::new(&PostgreSqlDialect {}, text)
+        .tokenize_with_location()
+        .map_err(|error| error.message)
+}
+
+/// Whether a token is code: not whitespace, not a comment, not the end.
+pub(crate) fn is_code(token: &TokenWithSpan) -> bool {
+    !matches!(token.token, Token::Whitespace(_) | Token::EOF)
+}
+
+/// The text of a `--` comment token, without the `--`.
+pub(crate) fn line_comment(token: &TokenWithSpan) -> Option<&str> {
+    match &token.token {
+        Token::Whitespace(Whitespace::SingleLineComment { comment, prefix }) if prefix == "--" => {
+            Some(comment)
+        }
+        _ => None,
+    }
+}
+
+/// The unquoted keyword a code token is, if any.
+fn keyword(token: &TokenWithSpan) -> Option<Keyword> {
+    match &token.token {
+        Token::Word(word) if word.quote_style.is_none() => Some(word.keyword),
+        _ => None,
+    }
+}
+
+/// Whether the statement is a `DO` block, whose body is PL/pgSQL in a
+/// string that the lint cannot read.
+pub(crate) fn is_do_block(tokens: &[TokenWithSpan]) -> bool {
+    tokens
+        .iter()
+        .find(|token| is_code(token))
+        .is_some_and(|token| {
+            matches!(&token.token, Token::Word(word)
+            if word.quote_style.is_none() && word.value.eq_ignore_ascii_case("do"))
+        })
+}
+
+/// sqlparser reads no `CONCURRENTLY` after `DROP INDEX`. When the statement
+/// starts with `DROP INDEX CONCURRENTLY`, the keyword is taken out of the
+/// tokens (the others keep their locations) and `true` returned.
+pub(crate) fn take_drop_index_concurrently(tokens: &mut Vec<TokenWithSpan>) -> bool {
+    let code: Vec<usize> = tokens
+        .iter()
+        .enumerate()
+        .filter(|(_, token)| is_code(token))
+        .map(|(index, _)| index)
+        .take(3)
+        .collect();
+    let [drop, index, concurrently] = code.as_slice() else {
+        return false;
+    };
+    let is = |position: usize, expected: Keyword| {
+        tokens
+            .get(position)
+            .and_then(keyword)
+            .is_some_and(|found| found == expected)
+    };
+    if is(*drop, Keyword::DROP)
+        && is(*index, Keyword::INDEX)
+        && is(*concurrently, Keyword::CONCURRENTLY)
+    {
+        tokens.remove(*concurrently);
+        return true;
+    }
+    false
+}
+
+/// An identifier of the statement longer than PostgreSQL keeps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct LongIdentifier {
+    pub name: String,
+    pub location: Location,
+}
+
+/// Every identifier token (quoted or not) over [`MAX_IDENTIFIER_BYTES`].
+/// Keywords are all shorter, so every long word is an identifier.
+pub(crate) fn long_identifiers(tokens: &[TokenWithSpan]) -> Vec<LongIdentifier> {
+    tokens
+        .iter()
+        .filter_map(|token| match &token.token {
+            Token::Word(word) if word.value.len() > MAX_IDENTIFIER_BYTES => Some(LongIdentifier {
+                name: word.value.clone(),
+                location: token.span.start,
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// What PostgreSQL keeps of a long identifier: its first 63 bytes, cut at a
+/// character boundary as PostgreSQL does.
+pub(crate) fn truncated_identifier(name: &str) -> &str {
+    let mut end = MAX_IDENTIFIER_BYTES.min(name.len());
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    &name[..end]
+}
+
+/// Splits a parser error's text into its message and the location its
+/// trailing ` at Line: l, Column: c` names, if it names one.
+pub(crate) fn split_error_location(message: &str) -> (&str, Option<Location>) {
+    let Some((text, location)) = message.rsplit_once(" at Line: ") else {
+        return (message, None);
+    };
+    let Some((line, column)) = location.split_once(", Column: ") else {
+        return (message, None);
+    };
+    match (line.trim().parse::<u64>(), column.trim().parse::<u64>()) {
+        (Ok(line), Ok(column)) => (text, Some(Location { line, column })),
+        _ => (message, None),
+    }
+}

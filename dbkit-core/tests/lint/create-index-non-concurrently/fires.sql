@@ -1,0 +1,3 @@
+-- An index on a table that earlier migrations created.
+
+CREATE INDEX "orders_placed_at_idx" ON "public"."orders" ("placed_at");

@@ -1,0 +1,13 @@
+-- dbkit:no-transaction
+-- An existing table gets its index concurrently; a new one needs no care.
+
+SET lock_timeout = '5s';
+
+CREATE INDEX CONCURRENTLY "orders_placed_at_idx" ON "public"."orders" ("placed_at");
+
+CREATE TABLE "public"."invoices" ("id" bigint NOT NULL, "order_id" uuid NOT NULL);
+
+CREATE INDEX "invoices_order_id_idx" ON "public"."invoices" ("order_id");
+
+-- dbkit:allow(create-index-non-concurrently) the table is tiny and written once a day
+CREATE INDEX "countries_name_idx" ON "public"."countries" ("name");

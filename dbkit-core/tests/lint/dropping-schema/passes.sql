@@ -1,0 +1,3 @@
+CREATE SCHEMA "scratch";
+
+DROP SCHEMA "scratch";
