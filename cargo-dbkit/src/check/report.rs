@@ -10,7 +10,7 @@
 //! - `github`: only the workflow commands, whatever the environment.
 
 use super::{Finding, FindingKind};
-use crate::diagnostics::{Severity, SourceTexts, render_diagnostics};
+use crate::diagnostics::{Diagnostic, Severity, SourceTexts, render_diagnostic};
 use crate::errors::{EXIT_FINDING, EXIT_OK};
 use crate::redact::hide_secrets;
 use crate::terminal::Output;
@@ -86,7 +86,7 @@ pub fn print_findings(
         Format::Human => {
             let diagnostics: Vec<_> = findings.iter().map(Finding::to_diagnostic).collect();
             if !diagnostics.is_empty() {
-                output.rendered(&hide_secrets(&render_diagnostics(&diagnostics, sources)));
+                output.rendered(&hide_secrets(&render_findings(&diagnostics, sources)));
             }
             if in_github_actions() {
                 write_stdout(&hide_secrets(&github_annotations(findings)));
@@ -99,6 +99,17 @@ pub fn print_findings(
             }
         }
     }
+}
+
+/// The diagnostics, a blank line after each; the summary line replaces
+/// rustc's "aborting due to" line, since nothing was aborted.
+pub fn render_findings(diagnostics: &[Diagnostic], sources: &SourceTexts) -> String {
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        out.push_str(&render_diagnostic(diagnostic, sources));
+        out.push('\n');
+    }
+    out
 }
 
 fn summary_line(summary: Summary, what: &str) -> String {
