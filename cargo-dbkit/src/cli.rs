@@ -303,8 +303,12 @@ pub struct CheckArgs {
     /// Apply every migration to a disposable PostgreSQL and compare the result with the snapshot
     #[arg(long)]
     pub replay: bool,
-    #[command(flatten)]
-    pub database: DatabaseOptions,
+    /// Compare this database, read-only, with the snapshot of what it applied (drift)
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Like --database-url, with the DATABASE_URL of FILE (e.g. .env.staging)
+    #[arg(long, value_name = "FILE")]
+    pub env_file: Option<PathBuf>,
     /// How to print the findings
     #[arg(long, value_enum, default_value_t = crate::check::report::Format::Human, value_name = "FORMAT")]
     pub format: crate::check::report::Format,

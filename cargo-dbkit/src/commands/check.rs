@@ -4,7 +4,7 @@
 
 use crate::check::report::{Summary, print_findings, sort_findings};
 use crate::check::{drift, integrity, lint, replay};
-use crate::cli::{CheckArgs, GlobalOptions};
+use crate::cli::{CheckArgs, DatabaseOptions, GlobalOptions};
 use crate::discovery::{display_path, load_workspace};
 use crate::errors::{CliError, EXIT_OK, Outcome};
 use crate::terminal::Output;
@@ -23,13 +23,12 @@ pub fn run_check(
     if arguments.replay {
         findings.extend(replay::replay(&workspace, output)?);
     }
-    if arguments.database.database_url.is_some() || arguments.database.env_file.is_some() {
-        findings.extend(drift::drift(
-            global,
-            &workspace,
-            &arguments.database,
-            output,
-        )?);
+    if arguments.database_url.is_some() || arguments.env_file.is_some() {
+        let database = DatabaseOptions {
+            database_url: arguments.database_url.clone(),
+            env_file: arguments.env_file.clone(),
+        };
+        findings.extend(drift::drift(global, &workspace, &database, output)?);
     }
     sort_findings(&mut findings);
     let mut what = display_path(&workspace.root, &workspace.migrations_directory);
