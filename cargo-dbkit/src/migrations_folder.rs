@@ -1,6 +1,14 @@
 //! The migrations folder on disk: reading `V<n>__<name>.sql` files and their
 //! snapshots in `meta/`, and writing the next pair atomically.
 //!
+//! Reading is two steps. [`list_migrations_folder`] lists and reads every
+//! file without judging (both files of a duplicate version, snapshots
+//! without an SQL file, unreadable snapshots as their error) and never
+//! stops: `cargo dbkit check` reports on that listing. [`folder_of_listing`]
+//! turns it into the [`MigrationsFolder`] `generate` works on, or into every
+//! problem that stops it, a branch conflict included (two migrations
+//! generated on top of the same one, [`FolderListing::branch_conflicts`]).
+//!
 //! Atomic write: both files are written to temporary files in their final
 //! folders (`.dbkit-tmp-*`), flushed to disk, then the snapshot is renamed into
 //! place and the SQL file last; on any error what was written is removed. A
@@ -135,6 +143,8 @@ pub enum MigrationsFolderError {
     },
     #[error("could not read the snapshot {path}")]
     BadSnapshot { path: String, reason: String },
+    #[error("{}", conflict.message())]
+    BranchConflict { conflict: BranchConflict },
 }
 
 impl MigrationsFolderError {
@@ -153,14 +163,307 @@ impl MigrationsFolderError {
                 .with_help("rename the file to match its migration, or remove it"),
             MigrationsFolderError::DuplicateVersion { first, second, .. } => Diagnostic::error(self.to_string())
                 .in_file(second.clone())
-                .with_note(format!("also used by {first}"))
-                .with_help("two branches probably each added a migration: give the newer one the next free version (rename both its .sql and meta/.json files) and run `cargo dbkit generate --check`"),
+                .with_note(format!("also used by {first}; refinery applies one migration per version"))
+                .with_help(DUPLICATE_VERSION_HELP),
             MigrationsFolderError::BadSnapshot { path, reason } => Diagnostic::error(self.to_string())
                 .in_file(path.clone())
                 .with_note(reason.clone())
                 .with_help("restore the file from version control (`git checkout -- <file>`); snapshots are written by `cargo dbkit generate` and should not be edited"),
+            MigrationsFolderError::BranchConflict { conflict } => {
+                let mut diagnostic = Diagnostic::error(self.to_string())
+                    .with_note(BRANCH_CONFLICT_NOTE)
+                    .with_help(conflict.help());
+                if let Some(member) = conflict.branches.last() {
+                    diagnostic = diagnostic.in_file(member.sql_display_path.clone());
+                }
+                diagnostic
+            }
         }
     }
+}
+
+/// What to do about two migrations of one version that are no branch conflict.
+pub const DUPLICATE_VERSION_HELP: &str = "give the newer one the next free version: rename both its .sql and meta/.json files (`git mv`), then run `cargo dbkit check`";
+
+/// Why a branch conflict matters, for `generate` and `check` alike.
+pub const BRANCH_CONFLICT_NOTE: &str = "two branches each ran `cargo dbkit generate` on top of the same migration: applied one after the other, the second was written for a schema without the first's changes, and the next `generate` would build on one branch only";
+
+/// Two or more migrations generated on top of the same one: two branches
+/// that each ran `generate`, merged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BranchConflict {
+    /// The migration they were generated on top of (`V2__add_email`), `None`
+    /// when they are each the first migration.
+    pub parent: Option<String>,
+    /// Whether the parent id names no snapshot of the folder.
+    pub parent_is_unknown: bool,
+    /// The migrations, by version then name; two or more.
+    pub branches: Vec<BranchMember>,
+}
+
+/// One migration of a branch conflict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BranchMember {
+    pub version: u64,
+    pub name: String,
+    pub sql_display_path: String,
+    pub snapshot_display_path: String,
+}
+
+impl BranchMember {
+    /// `V<n>__<name>`.
+    pub fn stem(&self) -> String {
+        format!("V{}__{}", self.version, self.name)
+    }
+}
+
+impl BranchConflict {
+    /// The migration `generate --rebase` (without a name) moves: the one of
+    /// the highest version, if no other has it.
+    pub fn newest(&self) -> Option<&BranchMember> {
+        let newest = self.branches.last()?;
+        let tied = self
+            .branches
+            .iter()
+            .filter(|member| member.version == newest.version)
+            .count();
+        (tied == 1).then_some(newest)
+    }
+
+    /// `V2__add_email`, or what stands for it.
+    pub fn parent_description(&self) -> String {
+        match (&self.parent, self.parent_is_unknown) {
+            (Some(stem), false) => stem.clone(),
+            (_, true) => "a snapshot that is no longer in the folder".to_string(),
+            (None, false) => "an empty folder".to_string(),
+        }
+    }
+
+    /// `V3__a and V3__b were both generated on top of V2__x`.
+    pub fn message(&self) -> String {
+        let stems: Vec<String> = self.branches.iter().map(BranchMember::stem).collect();
+        let listed = match stems.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => String::new(),
+        };
+        let all = if stems.len() == 2 { "both" } else { "all" };
+        format!(
+            "branch conflict: {listed} were {all} generated on top of {}",
+            self.parent_description()
+        )
+    }
+
+    /// The command that fixes it, and what it does.
+    pub fn help(&self) -> String {
+        match self.newest() {
+            Some(newest) => {
+                let kept: Vec<String> = self
+                    .branches
+                    .iter()
+                    .filter(|member| *member != newest)
+                    .map(BranchMember::stem)
+                    .collect();
+                format!(
+                    "run `cargo dbkit generate --rebase {}`: it deletes {} (the newer) and generates it again, with the next free version, on top of {} and the migrations after it",
+                    newest.stem(),
+                    newest.stem(),
+                    kept.join(", ")
+                )
+            }
+            None => {
+                let choices: Vec<String> = self
+                    .branches
+                    .iter()
+                    .map(|member| format!("`cargo dbkit generate --rebase {}`", member.stem()))
+                    .collect();
+                format!(
+                    "they have the same version: name the one to generate again on top of the other, {}",
+                    choices.join(" or ")
+                )
+            }
+        }
+    }
+}
+
+/// One well-named file of the folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedFile {
+    pub version: u64,
+    pub name: String,
+    pub path: PathBuf,
+    /// Relative to the workspace root, for messages.
+    pub display_path: String,
+}
+
+impl ListedFile {
+    /// `V<n>__<name>`.
+    pub fn stem(&self) -> String {
+        format!("V{}__{}", self.version, self.name)
+    }
+}
+
+/// A snapshot file and what reading it gave.
+#[derive(Debug, Clone)]
+pub struct ListedSnapshot {
+    pub file: ListedFile,
+    /// The snapshot and the hash of its bytes, or why it could not be read.
+    pub content: Result<(Snapshot, ContentHash), String>,
+}
+
+impl ListedSnapshot {
+    pub fn snapshot(&self) -> Option<&Snapshot> {
+        self.content.as_ref().ok().map(|(snapshot, _)| snapshot)
+    }
+}
+
+/// Everything the folder holds, problems included, without judging it:
+/// every SQL file (both of a duplicate version) and every snapshot (those
+/// without an SQL file too). `check` reports on it; `generate` turns it
+/// into a [`MigrationsFolder`] or stops.
+#[derive(Debug, Default)]
+pub struct FolderListing {
+    /// Sorted by version, then name.
+    pub sql_files: Vec<ListedFile>,
+    /// Sorted by version, then name.
+    pub snapshots: Vec<ListedSnapshot>,
+    /// Unreadable folders and bad file names.
+    pub problems: Vec<MigrationsFolderError>,
+    /// Hidden temporary files of an interrupted write.
+    pub leftover_temporary_files: Vec<PathBuf>,
+}
+
+impl FolderListing {
+    /// The snapshot file of an SQL file.
+    pub fn snapshot_of(&self, sql_file: &ListedFile) -> Option<&ListedSnapshot> {
+        self.snapshots.iter().find(|snapshot| {
+            snapshot.file.version == sql_file.version && snapshot.file.name == sql_file.name
+        })
+    }
+
+    /// Whether a snapshot file has its SQL file.
+    pub fn has_sql_file(&self, snapshot_file: &ListedFile) -> bool {
+        self.sql_files
+            .iter()
+            .any(|sql| sql.version == snapshot_file.version && sql.name == snapshot_file.name)
+    }
+
+    /// The readable snapshots that have an SQL file, by version then name.
+    pub fn chain(&self) -> Vec<(&ListedSnapshot, &Snapshot)> {
+        self.snapshots
+            .iter()
+            .filter(|listed| self.has_sql_file(&listed.file))
+            .filter_map(|listed| listed.snapshot().map(|snapshot| (listed, snapshot)))
+            .collect()
+    }
+
+    /// Migrations generated on top of the same one (snapshots of one
+    /// parent), by the version of their first migration. Snapshots without
+    /// an SQL file (interrupted runs) take no part.
+    pub fn branch_conflicts(&self) -> Vec<BranchConflict> {
+        let chain = self.chain();
+        let mut parents: Vec<Option<&str>> = Vec::new();
+        for (_, snapshot) in &chain {
+            let parent = snapshot.parent.as_deref();
+            if !parents.contains(&parent) {
+                parents.push(parent);
+            }
+        }
+        let mut conflicts = Vec::new();
+        for parent in parents {
+            let branches: Vec<BranchMember> = chain
+                .iter()
+                .filter(|(_, snapshot)| snapshot.parent.as_deref() == parent)
+                .filter_map(|(listed, _)| {
+                    let sql = self.sql_files.iter().find(|sql| {
+                        sql.version == listed.file.version && sql.name == listed.file.name
+                    })?;
+                    Some(BranchMember {
+                        version: sql.version,
+                        name: sql.name.clone(),
+                        sql_display_path: sql.display_path.clone(),
+                        snapshot_display_path: listed.file.display_path.clone(),
+                    })
+                })
+                .collect();
+            if branches.len() < 2 {
+                continue;
+            }
+            let parent_listed = parent.and_then(|id| {
+                chain
+                    .iter()
+                    .find(|(_, snapshot)| snapshot.id == id)
+                    .map(|(listed, _)| listed.file.stem())
+            });
+            conflicts.push(BranchConflict {
+                parent_is_unknown: parent.is_some() && parent_listed.is_none(),
+                parent: parent_listed,
+                branches,
+            });
+        }
+        conflicts
+    }
+}
+
+/// Lists and reads the whole folder without changing anything in it; never
+/// stops at a problem (a missing folder is an empty one).
+pub fn list_migrations_folder(directory: &Path, workspace_root: &Path) -> FolderListing {
+    let display = |path: &Path| crate::discovery::display_path(workspace_root, path);
+    let mut listing = FolderListing::default();
+    let snapshot_directory = directory.join(SNAPSHOT_DIRECTORY);
+    for (folder, extension) in [(directory, ".sql"), (snapshot_directory.as_path(), ".json")] {
+        let files = match list_files(folder) {
+            Ok(files) => files,
+            Err(source) => {
+                listing.problems.push(MigrationsFolderError::Unreadable {
+                    path: display(folder),
+                    source,
+                });
+                continue;
+            }
+        };
+        for (file_name, path) in files {
+            if file_name.starts_with(TEMPORARY_FILE_PREFIX) {
+                listing.leftover_temporary_files.push(path);
+                continue;
+            }
+            if !file_name.ends_with(extension) {
+                continue;
+            }
+            let Some((version, name)) = parse_file_name(&file_name, extension) else {
+                let path = display(&path);
+                listing.problems.push(if extension == ".sql" {
+                    MigrationsFolderError::BadSqlFileName { path }
+                } else {
+                    MigrationsFolderError::BadSnapshotFileName { path }
+                });
+                continue;
+            };
+            let file = ListedFile {
+                version,
+                name,
+                display_path: display(&path),
+                path,
+            };
+            if extension == ".sql" {
+                listing.sql_files.push(file);
+            } else {
+                let content = match std::fs::read_to_string(&file.path) {
+                    Ok(text) => Snapshot::from_json(&text)
+                        .map(|snapshot| (snapshot, ContentHash::of(text.as_bytes())))
+                        .map_err(|error| error.to_string()),
+                    Err(error) => Err(error.to_string()),
+                };
+                listing.snapshots.push(ListedSnapshot { file, content });
+            }
+        }
+    }
+    let order = |file: &ListedFile| (file.version, file.name.clone());
+    listing.sql_files.sort_by_key(order);
+    listing
+        .snapshots
+        .sort_by_key(|snapshot| order(&snapshot.file));
+    listing
 }
 
 /// Reads the folder (a missing folder is an empty one). Leftover temporary
@@ -198,118 +501,88 @@ impl MigrationsFolderScan {
 
 /// Reads the folder without changing anything in it.
 pub fn scan_migrations_folder(directory: &Path, workspace_root: &Path) -> MigrationsFolderScan {
-    let mut leftover_temporary_files = Vec::new();
-    let result = read_folder(directory, workspace_root, &mut leftover_temporary_files);
+    let mut listing = list_migrations_folder(directory, workspace_root);
+    let leftover_temporary_files = std::mem::take(&mut listing.leftover_temporary_files);
     MigrationsFolderScan {
-        result,
+        result: folder_of_listing(listing),
         leftover_temporary_files,
     }
 }
 
-fn read_folder(
-    directory: &Path,
-    workspace_root: &Path,
-    leftover_temporary_files: &mut Vec<PathBuf>,
+/// The folder `generate` works on, or every problem that stops it: those of
+/// the listing, two migrations of one version, an unreadable snapshot of a
+/// migration and a branch conflict.
+pub fn folder_of_listing(
+    listing: FolderListing,
 ) -> Result<MigrationsFolder, Vec<MigrationsFolderError>> {
-    let display = |path: &Path| crate::discovery::display_path(workspace_root, path);
-    let mut problems = Vec::new();
+    let conflicts = listing.branch_conflicts();
+    let in_a_conflict = |display_path: &str| {
+        conflicts.iter().any(|conflict| {
+            conflict
+                .branches
+                .iter()
+                .any(|member| member.sql_display_path == display_path)
+        })
+    };
+    let sql_stems: Vec<String> = listing.sql_files.iter().map(ListedFile::stem).collect();
+    let mut problems = listing.problems;
     let mut folder = MigrationsFolder::default();
-    let sql_files = match list_files(directory) {
-        Ok(files) => files,
-        Err(source) => {
-            return Err(vec![MigrationsFolderError::Unreadable {
-                path: display(directory),
-                source,
-            }]);
-        }
-    };
-    let snapshot_directory = directory.join(SNAPSHOT_DIRECTORY);
-    let snapshot_files = match list_files(&snapshot_directory) {
-        Ok(files) => files,
-        Err(source) => {
-            return Err(vec![MigrationsFolderError::Unreadable {
-                path: display(&snapshot_directory),
-                source,
-            }]);
-        }
-    };
-
-    for (file_name, path) in &sql_files {
-        if file_name.starts_with(TEMPORARY_FILE_PREFIX) {
-            leftover_temporary_files.push(path.clone());
-            continue;
-        }
-        if !file_name.ends_with(".sql") {
-            continue;
-        }
-        let Some((version, name)) = parse_file_name(file_name, ".sql") else {
-            problems.push(MigrationsFolderError::BadSqlFileName {
-                path: display(path),
-            });
-            continue;
-        };
+    for sql in listing.sql_files {
         if let Some(existing) = folder
             .migrations
             .iter()
-            .find(|entry| entry.version == version)
+            .find(|entry| entry.version == sql.version)
         {
-            problems.push(MigrationsFolderError::DuplicateVersion {
-                version,
-                first: existing.sql_display_path.clone(),
-                second: display(path),
-            });
+            // Two files of one branch conflict are reported as that.
+            if !(in_a_conflict(&existing.sql_display_path) && in_a_conflict(&sql.display_path)) {
+                problems.push(MigrationsFolderError::DuplicateVersion {
+                    version: sql.version,
+                    first: existing.sql_display_path.clone(),
+                    second: sql.display_path,
+                });
+            }
             continue;
         }
         folder.migrations.push(MigrationEntry {
-            version,
-            name,
-            sql_display_path: display(path),
+            version: sql.version,
+            name: sql.name,
+            sql_display_path: sql.display_path,
             snapshot: None,
             snapshot_content: None,
         });
     }
-    folder.migrations.sort_by_key(|entry| entry.version);
-
-    for (file_name, path) in &snapshot_files {
-        if file_name.starts_with(TEMPORARY_FILE_PREFIX) {
-            leftover_temporary_files.push(path.clone());
-            continue;
-        }
-        if !file_name.ends_with(".json") {
-            continue;
-        }
-        let Some((version, name)) = parse_file_name(file_name, ".json") else {
-            problems.push(MigrationsFolderError::BadSnapshotFileName {
-                path: display(path),
-            });
-            continue;
-        };
+    for listed in listing.snapshots {
         let Some(entry) = folder
             .migrations
             .iter_mut()
-            .find(|entry| entry.version == version && entry.name == name)
+            .find(|entry| entry.version == listed.file.version && entry.name == listed.file.name)
         else {
-            folder.orphan_snapshots.push(path.clone());
-            folder.orphan_snapshot_display_paths.push(display(path));
+            // The snapshot of a second file of one version is no orphan.
+            if sql_stems.contains(&listed.file.stem()) {
+                continue;
+            }
+            folder.orphan_snapshots.push(listed.file.path);
+            folder
+                .orphan_snapshot_display_paths
+                .push(listed.file.display_path);
             continue;
         };
-        match std::fs::read_to_string(path) {
-            Ok(text) => match Snapshot::from_json(&text) {
-                Ok(snapshot) => {
-                    entry.snapshot = Some(snapshot);
-                    entry.snapshot_content = Some(ContentHash::of(text.as_bytes()));
-                }
-                Err(error) => problems.push(MigrationsFolderError::BadSnapshot {
-                    path: display(path),
-                    reason: error.to_string(),
-                }),
-            },
-            Err(error) => problems.push(MigrationsFolderError::BadSnapshot {
-                path: display(path),
-                reason: error.to_string(),
+        match listed.content {
+            Ok((snapshot, hash)) => {
+                entry.snapshot = Some(snapshot);
+                entry.snapshot_content = Some(hash);
+            }
+            Err(reason) => problems.push(MigrationsFolderError::BadSnapshot {
+                path: listed.file.display_path,
+                reason,
             }),
         }
     }
+    problems.extend(
+        conflicts
+            .into_iter()
+            .map(|conflict| MigrationsFolderError::BranchConflict { conflict }),
+    );
     if problems.is_empty() {
         Ok(folder)
     } else {
@@ -636,10 +909,58 @@ mod tests {
             messages,
             [
                 "`migrations/V1_one_underscore.sql` is not a valid migration file name",
+                "`migrations/meta/notes.json` is not a valid snapshot file name",
                 "two migrations have version 2",
                 "could not read the snapshot migrations/meta/V2__a.json",
-                "`migrations/meta/notes.json` is not a valid snapshot file name",
             ]
+        );
+    }
+
+    #[test]
+    fn two_migrations_of_one_parent_are_a_branch_conflict_not_a_duplicate() {
+        let project = tempfile::tempdir().expect("temporary folder");
+        let migrations = project.path().join("migrations");
+        let first = Snapshot::new(1, "V1__initial.sql", None, &Schema::default());
+        let write = |stem: &str, snapshot: &Snapshot| {
+            let files = NewMigrationFiles {
+                snapshot_text: snapshot.to_json(),
+                ..files_of(&project, stem)
+            };
+            write_migration_atomically(&files, project.path()).expect("write");
+        };
+        write("V1__initial", &first);
+        for stem in ["V2__a", "V2__b", "V3__c"] {
+            let (version, _) = parse_file_name(&format!("{stem}.sql"), ".sql").expect("name");
+            let snapshot = Snapshot::new(
+                version,
+                &format!("{stem}.sql"),
+                Some(&first.id),
+                &Schema::default(),
+            );
+            write(stem, &snapshot);
+        }
+        let listing = list_migrations_folder(&migrations, project.path());
+        let conflicts = listing.branch_conflicts();
+        assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+        let stems: Vec<String> = conflicts[0]
+            .branches
+            .iter()
+            .map(BranchMember::stem)
+            .collect();
+        assert_eq!(stems, ["V2__a", "V2__b", "V3__c"]);
+        assert_eq!(conflicts[0].parent.as_deref(), Some("V1__initial"));
+        assert_eq!(
+            conflicts[0].newest().map(BranchMember::stem).as_deref(),
+            Some("V3__c")
+        );
+        let problems = match folder_of_listing(listing) {
+            Ok(folder) => panic!("accepted: {folder:?}"),
+            Err(problems) => problems,
+        };
+        let messages: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            messages,
+            ["branch conflict: V2__a, V2__b and V3__c were all generated on top of V1__initial"]
         );
     }
 }
