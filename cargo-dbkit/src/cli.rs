@@ -115,7 +115,20 @@ committing.
 
 When a table or column disappears and another appears, dbkit cannot tell a
 rename from a drop and an add. On a terminal it asks; otherwise it stops and
-asks for `--rename old=new` or `renamed_from = \"old\"` in the code.";
+asks for `--rename old=new` or `renamed_from = \"old\"` in the code.
+
+When two branches each ran `generate` on top of the same migration and were
+merged (a branch conflict, which `cargo dbkit check` reports), `generate`
+stops; `--rebase` settles it without editing snapshots by hand: it deletes
+the newer of the two migrations (the higher version; name it when both have
+the same, `--rebase V3__add_orders`) and generates it again, under its name
+and the next free version, on top of the other branch's newest snapshot,
+from the code (which after the merge holds both branches' changes). A
+migration written with `--custom` is moved as it is. When the SQL of the
+migration to delete was edited by hand (it differs from what dbkit renders
+for it), it stops, unless `--force`; the deleted files are kept in
+`<target>/dbkit/rebased/` either way. A database that applied the deleted
+migration must be reset, as after a rebased git commit.";
 
 const GENERATE_AFTER_LONG_HELP: &str = "\
 Examples:
@@ -123,7 +136,9 @@ Examples:
   cargo dbkit generate --name add_order_notes
   cargo dbkit generate --rename users=accounts --rename accounts.name=display_name
   cargo dbkit generate --custom --name backfill_prices
-  cargo dbkit generate --check      (CI: exit 1 when the code has changes without a migration)";
+  cargo dbkit generate --check      (CI: exit 1 when the code has changes without a migration)
+  cargo dbkit generate --rebase     (after a merge: generate the newer of two conflicting migrations again)
+  cargo dbkit generate --rebase V3__add_orders --rename orders.sum=total";
 
 /// `cargo dbkit generate`.
 #[derive(Debug, Args)]
@@ -141,6 +156,13 @@ pub struct GenerateArgs {
     /// (`schema.old=new` outside `public`), `table.old=new` for a column
     #[arg(long, value_name = "OLD=NEW")]
     pub rename: Vec<String>,
+    /// Settle a branch conflict: delete MIGRATION (default: the newer of the
+    /// two) and generate it again on top of the other branch
+    #[arg(long, value_name = "MIGRATION", num_args = 0..=1, conflicts_with_all = ["check", "custom", "name"])]
+    pub rebase: Option<Option<String>>,
+    /// With --rebase: generate the migration again even if its SQL was edited by hand
+    #[arg(long, requires = "rebase")]
+    pub force: bool,
 }
 
 /// Where `migrate` and `status` find the database, for both long helps.
@@ -370,6 +392,30 @@ mod tests {
         assert_eq!(generate.name.as_deref(), Some("x"));
         assert_eq!(generate.rename, vec!["a=b".to_string()]);
         assert_eq!(args.global.verbose, 1);
+    }
+
+    #[test]
+    fn rebase_takes_an_optional_migration() {
+        let parse = |arguments: &[&str]| {
+            let mut all = vec!["cargo-dbkit", "dbkit", "generate"];
+            all.extend_from_slice(arguments);
+            match Cli::try_parse_from(all) {
+                Ok(Cli::Dbkit(DbkitArgs {
+                    command: Command::Generate(generate),
+                    ..
+                })) => Ok((generate.rebase, generate.force)),
+                Ok(other) => panic!("not generate: {other:?}"),
+                Err(error) => Err(error.kind()),
+            }
+        };
+        assert_eq!(parse(&["--rebase"]), Ok((Some(None), false)));
+        assert_eq!(
+            parse(&["--rebase", "V3__b", "--force"]),
+            Ok((Some(Some("V3__b".to_string())), true))
+        );
+        assert_eq!(parse(&[]), Ok((None, false)));
+        assert!(parse(&["--force"]).is_err());
+        assert!(parse(&["--rebase", "--check"]).is_err());
     }
 
     #[test]

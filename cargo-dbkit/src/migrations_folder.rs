@@ -724,6 +724,39 @@ pub fn write_migration_atomically(
     Ok(())
 }
 
+/// Writes a migration in the place of one of the same file names (a
+/// migration `generate --rebase` generated again under its own version):
+/// both files are written to temporary files first, then the SQL file is
+/// replaced and the snapshot last, each by an atomic rename. Interrupted in
+/// between, the new SQL stands beside the old snapshot, whose parent still
+/// makes the branch conflict that `check` reports; `generate --rebase` run
+/// again finds the SQL it would write and finishes.
+pub fn replace_migration_atomically(
+    files: &NewMigrationFiles,
+    workspace_root: &Path,
+) -> Result<(), WriteMigrationError> {
+    let display = |path: &Path| crate::discovery::display_path(workspace_root, path);
+    let io_error = |path: &Path| {
+        let path = display(path);
+        move |source| WriteMigrationError::Io { path, source }
+    };
+    let sql_directory = parent_directory(&files.sql_path);
+    let snapshot_directory = parent_directory(&files.snapshot_path);
+    let sql_temporary =
+        write_temporary_file(&sql_directory, &files.sql_text).map_err(io_error(&files.sql_path))?;
+    let snapshot_temporary = write_temporary_file(&snapshot_directory, &files.snapshot_text)
+        .map_err(io_error(&files.snapshot_path))?;
+    sql_temporary
+        .persist(&files.sql_path)
+        .map_err(|error| io_error(&files.sql_path)(error.error))?;
+    sync_directory(&sql_directory);
+    snapshot_temporary
+        .persist(&files.snapshot_path)
+        .map_err(|error| io_error(&files.snapshot_path)(error.error))?;
+    sync_directory(&snapshot_directory);
+    Ok(())
+}
+
 fn parent_directory(path: &Path) -> PathBuf {
     path.parent()
         .map(Path::to_path_buf)
