@@ -4,7 +4,9 @@
 //! no test process is left.
 //!
 //! **Where.** `<target>/dbkit-test-server/<provider>/`, where `<target>` is
-//! `CARGO_TARGET_DIR` when set, else the nearest ancestor of the running
+//! the directory a program outside `cargo test` named with
+//! [`use_target_directory`] (`cargo dbkit check --replay` names its
+//! workspace's), else `CARGO_TARGET_DIR` when set, else the nearest ancestor of the running
 //! test executable that holds cargo's `CACHEDIR.TAG` (test binaries live in
 //! `<target>/<profile>/deps/`), else `target/` under `CARGO_MANIFEST_DIR`,
 //! else a directory in the system's temporary directory.
@@ -36,6 +38,7 @@ use std::net::{TcpStream, ToSocketAddrs};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 /// How long the keeper waits with no client alive before it stops the
@@ -121,12 +124,28 @@ pub(crate) struct StartedServer {
     pub stop_command: String,
 }
 
+/// The target directory named by [`use_target_directory`], if any.
+static CHOSEN_TARGET_DIRECTORY: OnceLock<PathBuf> = OnceLock::new();
+
+/// Puts the registry of the disposable server under `directory`, a cargo
+/// target directory, instead of the one found from the environment: for a
+/// program that is not a test executable (whose own path tells nothing)
+/// but knows its workspace, such as `cargo dbkit check --replay`. Takes
+/// effect only before the process's first [`TestDb`](super::TestDb) and
+/// only once; returns whether this call chose the directory.
+pub fn use_target_directory(directory: impl Into<PathBuf>) -> bool {
+    CHOSEN_TARGET_DIRECTORY.set(directory.into()).is_ok()
+}
+
 /// The registry directory of `provider` (see the module documentation).
 pub(crate) fn registry_directory(provider: &str) -> PathBuf {
     target_directory().join("dbkit-test-server").join(provider)
 }
 
 fn target_directory() -> PathBuf {
+    if let Some(directory) = CHOSEN_TARGET_DIRECTORY.get() {
+        return directory.clone();
+    }
     if let Some(directory) = std::env::var_os("CARGO_TARGET_DIR") {
         let directory = PathBuf::from(directory);
         if directory.is_absolute() {
@@ -257,9 +276,12 @@ fn spawn_keeper(directory: &Path, stop_command: &str) -> Result<u32, String> {
 }
 
 fn register_client(directory: &Path) -> Result<(), String> {
-    let path = directory
-        .join("clients")
-        .join(std::process::id().to_string());
+    // Made again under the lock: a keeper that stopped its server between
+    // this process's first look and the lock removed the folder.
+    let clients = directory.join("clients");
+    fs::create_dir_all(&clients)
+        .map_err(|error| format!("cannot create {}: {error}", clients.display()))?;
+    let path = clients.join(std::process::id().to_string());
     fs::write(&path, b"").map_err(|error| format!("cannot write {}: {error}", path.display()))
 }
 
