@@ -24,12 +24,18 @@ fn query_error(what: &'static str) -> impl FnOnce(sqlx::Error) -> IntrospectErro
     move |source| IntrospectError::Query { what, source }
 }
 
-/// User schemas: everything but `pg_*` and `information_schema`.
+/// User schemas: everything but `pg_*`, `information_schema` and schemas
+/// that belong to an extension.
 const SCHEMAS_QUERY: &str = r#"
-SELECT nspname::text
-FROM pg_catalog.pg_namespace
-WHERE nspname NOT LIKE 'pg\_%' AND nspname <> 'information_schema'
-ORDER BY nspname"#;
+SELECT n.nspname::text
+FROM pg_catalog.pg_namespace n
+WHERE n.nspname NOT LIKE 'pg\_%' AND n.nspname <> 'information_schema'
+  AND NOT EXISTS (
+      SELECT 1 FROM pg_catalog.pg_depend dep
+      WHERE dep.classid = 'pg_catalog.pg_namespace'::regclass AND dep.objid = n.oid
+        AND dep.deptype = 'e'
+  )
+ORDER BY n.nspname"#;
 
 const ENUMS_QUERY: &str = r#"
 SELECT n.nspname::text,
@@ -40,9 +46,17 @@ FROM pg_catalog.pg_type t
 JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 JOIN pg_catalog.pg_enum e ON e.enumtypid = t.oid
 WHERE n.nspname = ANY($1)
+  AND NOT EXISTS (
+      SELECT 1 FROM pg_catalog.pg_depend dep
+      WHERE dep.classid = 'pg_catalog.pg_type'::regclass AND dep.objid = t.oid
+        AND dep.deptype = 'e'
+  )
 GROUP BY n.nspname, t.typname, t.oid"#;
 
-/// Ordinary and partitioned tables (not partitions of another table).
+/// Ordinary and partitioned tables (not partitions of another table). Here
+/// and below, tables that belong to an extension (`CREATE EXTENSION`
+/// made them, `DROP EXTENSION` removes them) are left out: no migration
+/// declares them.
 const TABLES_QUERY: &str = r#"
 SELECT c.oid::int8,
        n.nspname::text,
@@ -53,7 +67,10 @@ JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_description description
   ON description.objoid = c.oid AND description.classoid = 'pg_catalog.pg_class'::regclass
  AND description.objsubid = 0
-WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1)"#;
+WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1)
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep
+                  WHERE dep.classid = 'pg_catalog.pg_class'::regclass AND dep.objid = c.oid
+                    AND dep.deptype = 'e')"#;
 
 /// Columns in `attnum` order. For an array, the element type is described
 /// (`format_type` of the element with the column's typmod keeps
@@ -95,6 +112,9 @@ LEFT JOIN (
 ) owned ON owned.refobjid = a.attrelid AND owned.refobjsubid = a.attnum
 WHERE a.attnum > 0 AND NOT a.attisdropped
   AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1)
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep
+                  WHERE dep.classid = 'pg_catalog.pg_class'::regclass AND dep.objid = c.oid
+                    AND dep.deptype = 'e')
 ORDER BY a.attrelid, a.attnum"#;
 
 /// Primary key, unique, foreign key and check constraints, with their
@@ -126,7 +146,10 @@ JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_class referenced ON referenced.oid = con.confrelid
 LEFT JOIN pg_catalog.pg_namespace referenced_namespace ON referenced_namespace.oid = referenced.relnamespace
 WHERE con.contype IN ('p', 'u', 'f', 'c')
-  AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1)"#;
+  AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1)
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep
+                  WHERE dep.classid = 'pg_catalog.pg_class'::regclass AND dep.objid = c.oid
+                    AND dep.deptype = 'e')"#;
 
 /// Indexes that do not back a primary key, unique or exclusion constraint
 /// of their own table. Key columns only (not `INCLUDE` ones); a key that
@@ -156,6 +179,9 @@ JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_am am ON am.oid = ic.relam
 WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1)
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep
+                  WHERE dep.classid = 'pg_catalog.pg_class'::regclass AND dep.objid = c.oid
+                    AND dep.deptype = 'e')
   AND NOT EXISTS (
       SELECT 1 FROM pg_catalog.pg_constraint con
       WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x')
@@ -336,7 +362,9 @@ fn column_from_row(row: ColumnRow) -> Column {
         "d" => Some(Identity::ByDefault),
         _ => None,
     };
-    let is_generated = generated == "s";
+    // `s`: stored, what the DSL declares; `v`: virtual (PostgreSQL 18),
+    // read as generated too rather than as a default.
+    let is_generated = generated == "s" || generated == "v";
     let serial = identity.is_none()
         && !is_generated
         && owns_sequence

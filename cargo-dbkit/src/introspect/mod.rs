@@ -6,7 +6,33 @@
 //! the same model the Rust declarations resolve to; expressions are kept as
 //! PostgreSQL prints them (`pg_get_expr`), and `dbkit_core::compare`
 //! normalises both sides before they are compared.
+//!
+//! Every kind of object the DSL declares is read: schemas, enums with their
+//! labels in order, tables, columns (type, nullability, default, identity,
+//! serial, generated expression), primary keys, foreign keys with their
+//! actions, unique and check constraints, indexes (unique, partial, on
+//! expressions, by access method) and the comments on enums, tables and
+//! columns. Objects that belong to an extension are left out, and so is
+//! nothing else: the migration engine's own history table is a table like
+//! any other, which [`remove_migration_history`] takes out for callers that
+//! compare a database with its migrations. The queries only read, so they
+//! run in a read-only session too.
 
 mod catalog;
 
 pub use catalog::{IntrospectError, introspect};
+
+use dbkit_core::model::Schema;
+
+/// The table in which the migration engine records what it applied
+/// (refinery's name, which dbkit keeps).
+pub const MIGRATION_HISTORY_TABLE: &str = "refinery_schema_history";
+
+/// Removes the migration history table, in whichever schema the engine
+/// created it (the first of the session's `search_path`): it is the
+/// engine's bookkeeping, never part of a declared schema.
+pub fn remove_migration_history(schema: &mut Schema) {
+    schema
+        .tables
+        .retain(|table| table.name.name != MIGRATION_HISTORY_TABLE);
+}
