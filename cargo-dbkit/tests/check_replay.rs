@@ -1,0 +1,302 @@
+//! `cargo dbkit check --replay` end to end: the real binary over temporary
+//! copies of `tests/fixtures/replay` (two migrations whose tables use every
+//! kind of object of the DSL), replayed on a server of the test providers.
+//!
+//! The binary runs with `CARGO_TARGET_DIR` set to this test's target
+//! directory, so that its server registry is the one of this test run and
+//! the runs share one server; one test lets it use the copy's own target
+//! directory and checks that the registry goes there and that the server is
+//! stopped afterwards.
+
+mod common;
+
+use common::{Run, copy_directory, finish, rewrite_runtime_paths};
+use dbkit_core::snapshot::Snapshot;
+use dbkit_runtime::Migrations;
+use dbkit_runtime::testing::TestDb;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{LazyLock, OnceLock};
+use std::time::{Duration, Instant};
+
+const LATEST_SQL: &str = "migrations/V2__add_bio_and_archived.sql";
+const LATEST_SNAPSHOT: &str = "migrations/meta/V2__add_bio_and_archived.json";
+
+/// A temporary copy of a fixture of this package.
+struct Project {
+    _directory: tempfile::TempDir,
+    root: PathBuf,
+}
+
+impl Project {
+    fn path(&self, relative: &str) -> PathBuf {
+        self.root.join(relative)
+    }
+
+    fn read(&self, relative: &str) -> String {
+        std::fs::read_to_string(self.path(relative))
+            .unwrap_or_else(|error| panic!("read {relative}: {error}"))
+    }
+
+    fn write(&self, relative: &str, text: &str) {
+        std::fs::write(self.path(relative), text)
+            .unwrap_or_else(|error| panic!("write {relative}: {error}"));
+    }
+}
+
+/// A temporary copy of `cargo-dbkit/tests/fixtures/<name>`.
+fn copy_replay_fixture(name: &str) -> Project {
+    let directory = tempfile::tempdir().expect("temporary folder");
+    let root = directory.path().join(name);
+    copy_directory(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name),
+        &root,
+    );
+    rewrite_runtime_paths(&root);
+    Project {
+        _directory: directory,
+        root,
+    }
+}
+
+/// The target directory this test binary was built into.
+fn test_target_directory() -> PathBuf {
+    let binary = PathBuf::from(env!("CARGO_BIN_EXE_cargo-dbkit"));
+    binary
+        .parent()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .expect("the binary is in <target>/<profile>/")
+}
+
+fn command(project: &Project, arguments: &[&str]) -> Command {
+    let mut command =
+        common::binary_command(&project.root.join("Cargo.toml"), &project.root, arguments);
+    command
+        .env_remove("DATABASE_URL")
+        .env("CARGO_TARGET_DIR", test_target_directory());
+    command
+}
+
+fn replay(project: &Project, expected_code: i32) -> Run {
+    let run = finish(&mut command(project, &["check", "--replay"]));
+    assert_eq!(
+        run.code, expected_code,
+        "exit code of check --replay\n{run:#?}"
+    );
+    run
+}
+
+/// The output without what changes from run to run: the provider's
+/// fallback notice, the server and the durations.
+fn redact(text: &str) -> String {
+    text.lines()
+        .filter(|line| !line.starts_with("dbkit: "))
+        .map(|line| {
+            let line = match (line.find("PostgreSQL ("), line.rfind(')')) {
+                (Some(start), Some(end)) if end > start => format!(
+                    "{}PostgreSQL ([server]){}",
+                    &line[..start],
+                    &line[end + 1..]
+                ),
+                _ => line.to_string(),
+            };
+            match line.rfind(" in ") {
+                Some(position) if line.ends_with(" ms") || line.ends_with(" s") => {
+                    format!("{} in [duration]", &line[..position])
+                }
+                _ => line,
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime")
+    })
+}
+
+static NO_MIGRATIONS: LazyLock<Migrations> =
+    LazyLock::new(|| Migrations::from_migrations(Vec::new()).expect("an empty set"));
+
+/// The databases on the run's server whose name starts with `prefix`.
+fn databases_named(prefix: &str) -> Vec<String> {
+    runtime().block_on(async {
+        let database = TestDb::builder(&NO_MIGRATIONS)
+            .test_name("replay_leftovers")
+            .build()
+            .await
+            .expect("database");
+        let names: Vec<String> = sqlx::query_scalar(
+            "SELECT datname::text FROM pg_database WHERE starts_with(datname, $1)",
+        )
+        .bind(prefix)
+        .fetch_all(database.pool())
+        .await
+        .expect("list databases");
+        database.pool().close().await;
+        names
+    })
+}
+
+#[test]
+fn a_clean_folder_replays_without_findings_and_leaves_no_database() {
+    let project = copy_replay_fixture("replay");
+    let child = command(&project, &["check", "--replay"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start cargo-dbkit");
+    let pid = child.id();
+    let output = child.wait_with_output().expect("run cargo-dbkit");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("Replayed 2 migrations"), "{stderr}");
+    assert!(stderr.contains("no findings"), "{stderr}");
+    // The replay's database (`dbkit_t_replay_<pid>_<n>`) was dropped.
+    assert_eq!(
+        databases_named(&format!("dbkit_t_replay_{pid}_")),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn a_hand_edit_that_adds_a_column_is_found() {
+    let project = copy_replay_fixture("replay");
+    let sql = project.read(LATEST_SQL);
+    project.write(
+        LATEST_SQL,
+        &format!("{sql}\nALTER TABLE app.users ADD COLUMN nickname text;\n"),
+    );
+    let run = replay(&project, 1);
+    assert!(
+        run.stderr.contains("column `app.users.nickname`"),
+        "{}",
+        run.stderr
+    );
+    insta::assert_snapshot!("replay_added_column", redact(&run.stderr));
+}
+
+#[test]
+fn a_hand_edit_that_only_changes_rows_passes() {
+    let project = copy_replay_fixture("replay");
+    let sql = project.read(LATEST_SQL);
+    project.write(
+        LATEST_SQL,
+        &format!(
+            "{sql}\nINSERT INTO orgs (name) VALUES ('acme');\nUPDATE orgs SET name = upper(name);\nDELETE FROM orgs WHERE name = 'none';\n"
+        ),
+    );
+    let run = replay(&project, 0);
+    assert!(run.stderr.contains("no findings"), "{}", run.stderr);
+}
+
+/// A column taken out of the latest snapshot, its id computed again (as a
+/// careful hand edit would), so only the replay can tell.
+#[test]
+fn a_snapshot_edited_by_hand_is_found_and_blamed() {
+    let project = copy_replay_fixture("replay");
+    let mut snapshot = Snapshot::from_json(&project.read(LATEST_SNAPSHOT)).expect("snapshot");
+    let users = snapshot
+        .schema
+        .tables
+        .iter_mut()
+        .find(|table| table.name.name == "users")
+        .expect("users");
+    users.columns.retain(|column| column.name != "name");
+    let edited = Snapshot::new(
+        snapshot.version,
+        &snapshot.migration,
+        snapshot.parent.as_deref(),
+        &snapshot.schema,
+    );
+    assert!(edited.id_is_consistent());
+    project.write(LATEST_SNAPSHOT, &edited.to_json());
+    let run = replay(&project, 1);
+    assert!(
+        run.stderr.contains(
+            "column `app.users.name` is created by the migrations but is not in the snapshot"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(&format!("--> {LATEST_SNAPSHOT}:")),
+        "the snapshot is blamed\n{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("git checkout --"), "{}", run.stderr);
+}
+
+#[test]
+fn a_migration_that_fails_is_an_error_with_its_file_and_line() {
+    let project = copy_replay_fixture("replay");
+    let sql = project.read(LATEST_SQL);
+    let line = sql.lines().count() + 2;
+    project.write(
+        LATEST_SQL,
+        &format!("{sql}\nALTER TABLE app.users ADD COLUMN broken no_such_type;\n"),
+    );
+    let run = replay(&project, 2);
+    assert!(
+        run.stderr.contains(&format!("--> {LATEST_SQL}:{line}:")),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("SQLSTATE 42704"), "{}", run.stderr);
+    assert!(run.stderr.contains("no_such_type"), "{}", run.stderr);
+}
+
+/// The server registry goes to the workspace's target directory, and the
+/// disposable server is stopped by its keeper once the command is over.
+#[test]
+fn the_server_registry_is_in_the_workspace_target_and_the_server_stops() {
+    let provider_is_url = std::env::var("DBKIT_TEST_PROVIDER").is_ok_and(|p| p.trim() == "url")
+        || (std::env::var("DBKIT_TEST_PROVIDER").is_err()
+            && std::env::var("DBKIT_TEST_DATABASE_URL").is_ok_and(|url| !url.trim().is_empty()));
+    let project = copy_replay_fixture("replay");
+    let mut command = command(&project, &["check", "--replay"]);
+    command
+        .env_remove("CARGO_TARGET_DIR")
+        .env("DBKIT_TEST_SERVER_GRACE_MS", "300");
+    let run = finish(&mut command);
+    assert_eq!(run.code, 0, "{run:#?}");
+    if provider_is_url {
+        return; // a server of the user's: no registry, nothing to stop
+    }
+    // `<target>/dbkit-test-server/<provider>/`: the provider used (and, in
+    // the automatic choice, one tried before it) left its lock file there.
+    let registry = project.path("target/dbkit-test-server");
+    let providers: Vec<PathBuf> = std::fs::read_dir(&registry)
+        .unwrap_or_else(|error| panic!("{}: {error}", registry.display()))
+        .map(|entry| entry.expect("entry").path())
+        .filter(|path| path.join("lock").exists())
+        .collect();
+    assert!(
+        !providers.is_empty(),
+        "no registry in {}",
+        registry.display()
+    );
+    let started = Instant::now();
+    while let Some(server_file) = providers
+        .iter()
+        .map(|provider| provider.join("server"))
+        .find(|file| file.exists())
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the keeper did not stop the server: {}",
+            std::fs::read_to_string(&server_file).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
