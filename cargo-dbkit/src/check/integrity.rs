@@ -347,12 +347,26 @@ fn snapshot_chain(listing: &FolderListing, conflicts: &[BranchConflict]) -> Vec<
                 if parent == Some(previous_snapshot.id.as_str()) {
                     None
                 } else {
-                    let described = match parent {
-                        None => "none (it was generated as the first migration)".to_string(),
-                        Some(id) => match owner_of(id) {
-                            Some(owner) => format!("the snapshot of {owner}"),
-                            None => "a snapshot that is in no file of the folder".to_string(),
-                        },
+                    let owner = parent.and_then(owner_of);
+                    let described = match (parent, &owner) {
+                        (None, _) => "none (it was generated as the first migration)".to_string(),
+                        (Some(_), Some(owner)) => format!("the snapshot of {owner}"),
+                        (Some(_), None) => {
+                            "a snapshot that is in no file of the folder".to_string()
+                        }
+                    };
+                    let help = match owner {
+                        Some(owner) => format!(
+                            "the migrations were renumbered after they were generated: give {} and {owner} back their versions (`git mv` both files of each)",
+                            file.stem()
+                        ),
+                        None => format!(
+                            "if a migration between {} and {} was deleted, restore it from version control (`git log --diff-filter=D --name-only -- {}`); if the snapshot of {} was regenerated or replaced, restore it",
+                            previous_file.stem(),
+                            file.stem(),
+                            parent_folder(&previous_file.display_path),
+                            previous_file.stem()
+                        ),
                     };
                     Some((
                         format!(
@@ -360,12 +374,7 @@ fn snapshot_chain(listing: &FolderListing, conflicts: &[BranchConflict]) -> Vec<
                             file.stem(),
                             previous_file.stem()
                         ),
-                        format!(
-                            "if the snapshot of {} was regenerated or replaced, restore it from version control; if a migration between them was deleted, restore it; if {} was generated before {} and renumbered, give the files back their versions (`git mv`)",
-                            previous_file.stem(),
-                            file.stem(),
-                            previous_file.stem()
-                        ),
+                        help,
                     ))
                 }
             }
@@ -385,8 +394,8 @@ fn snapshot_chain(listing: &FolderListing, conflicts: &[BranchConflict]) -> Vec<
 
 /// Migrations without a snapshot file. After the newest snapshot they are
 /// errors, as for `generate --check` (the schema they lead to is unknown);
-/// before it, a warning: the snapshots after were generated from the code
-/// and agree with it, but the SQL of this one is in none of them.
+/// before it, a warning: the snapshots after it were generated from the
+/// code and agree with it, but the SQL of this one is in none of them.
 fn missing_snapshots(listing: &FolderListing) -> Vec<Finding> {
     let newest_snapshotted = listing
         .sql_files
@@ -412,7 +421,7 @@ fn missing_snapshots(listing: &FolderListing) -> Vec<Finding> {
             } else {
                 integrity_warning("missing-snapshot", message)
                     .in_file(file.display_path.clone())
-                    .with_note("a migration written by hand, not with `generate --custom`: the snapshots after it were generated from the code, so a schema change in its SQL is in none of them, and `check --replay` would show it")
+                    .with_note("a migration written by hand, not with `generate --custom`: no snapshot holds what its SQL does to the schema, so a schema change in it is unknown to `generate` (`check --replay` shows it)")
                     .with_help("if it only changes data, nothing needs to change; next time use `cargo dbkit generate --custom`")
             }
         })
