@@ -597,7 +597,7 @@ impl ObjectDifference {
             _ => match description
                 .split_once(": expected ")
                 .and_then(|(field, rest)| {
-                    rest.rsplit_once(", found ")
+                    split_outside_quotes(rest, ", found ")
                         .map(|(expected, found)| (field, expected, found))
                 }) {
                 Some((field, expected, found)) => Change::Field {
@@ -695,6 +695,27 @@ impl ObjectDifference {
             ObjectKind::Other => false,
         }
     }
+}
+
+/// `text` split at the first `separator` outside `Debug`-quoted strings.
+fn split_outside_quotes<'a>(text: &'a str, separator: &str) -> Option<(&'a str, &'a str)> {
+    let mut in_string = false;
+    let mut escaped = false;
+    for (index, character) in text.char_indices() {
+        if in_string {
+            match character {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+        } else if character == '"' {
+            in_string = true;
+        } else if text[index..].starts_with(separator) {
+            return Some((&text[..index], &text[index + separator.len()..]));
+        }
+    }
+    None
 }
 
 /// A field's value, as `compare` printed it (Rust's `Debug`), in words a
