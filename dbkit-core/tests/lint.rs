@@ -437,3 +437,28 @@ proptest! {
             findings.iter().map(|f| (f.line, f.column)).collect::<Vec<_>>());
     }
 }
+
+#[test]
+fn deeply_nested_expressions_are_refused_by_the_parser_not_the_stack() {
+    let depth = 20_000;
+    let nested = format!("{}1{}", "(".repeat(depth), ")".repeat(depth));
+    let sql = format!(
+        "ALTER TABLE \"t\" ADD COLUMN \"a\" integer DEFAULT {nested};\nSELECT {nested};\nSET lock_timeout = {nested};\n"
+    );
+    let findings = lint(&sql);
+    assert_eq!(
+        rules_of(&findings),
+        [
+            "unparsed-statement",
+            "unparsed-statement",
+            "unparsed-statement"
+        ],
+        "{}",
+        render(&findings)
+    );
+    assert!(
+        findings[0].message.contains("recursion limit"),
+        "{}",
+        findings[0].message
+    );
+}
