@@ -11,11 +11,13 @@ use common::*;
 const ACCOUNTS_SCHEMA: &str = "crates/accounts/src/account_schema.rs";
 const HAND_WRITTEN: &str = "migrations/V2__index_user_names.sql";
 
-/// The multi-crate fixture with V1 generated and a hand-written V2 that
-/// indexes an existing table without CONCURRENTLY (line 3).
+/// The multi-crate fixture with V1 generated and a custom V2, written by
+/// hand, that indexes an existing table without CONCURRENTLY (line 3).
 fn project_with_unsafe_index() -> Project {
     let project = copy_fixture("multi_crate");
     let run = project.run(&["generate", "--name", "initial"]);
+    assert_eq!(run.code, 0, "{run:#?}");
+    let run = project.run(&["generate", "--custom", "--name", "index_user_names"]);
     assert_eq!(run.code, 0, "{run:#?}");
     project.write(
         HAND_WRITTEN,
