@@ -355,15 +355,9 @@ impl Blame<'_> {
                 file: format!("{}{}", self.folder_display, migration.file_name),
                 line,
                 note: format!(
-                    "{} is the newest migration that mentions `{}`, on line {line}: `{}`",
+                    "{} is the newest migration that mentions `{}` (the line shown)",
                     migration.file_name,
                     difference.leaf_name(),
-                    migration
-                        .sql
-                        .lines()
-                        .nth(line.saturating_sub(1))
-                        .unwrap_or("")
-                        .trim()
                 ),
             },
             _ => self.in_snapshot(

@@ -18,7 +18,7 @@ pub fn run_check(
 ) -> Result<Outcome, CliError> {
     let workspace = load_workspace(global.manifest_path.as_deref())?;
     let mut findings = integrity::check_folder(&workspace);
-    let (lint_findings, sources) = lint::lint_folder(&workspace)?;
+    let (lint_findings, mut sources) = lint::lint_folder(&workspace)?;
     findings.extend(lint_findings);
     if arguments.replay {
         findings.extend(replay::replay(&workspace, output)?);
@@ -31,6 +31,17 @@ pub fn run_check(
         findings.extend(drift::drift(global, &workspace, &database, output)?);
     }
     sort_findings(&mut findings);
+    // The replay's findings point at lines of files the lint did not read
+    // (before `since`): read them, so that every line is shown underlined.
+    for finding in &findings {
+        if let Some(file) = &finding.file
+            && finding.line > 0
+            && !sources.contains_key(file)
+            && let Ok(text) = std::fs::read_to_string(workspace.root.join(file))
+        {
+            sources.insert(file.clone(), text);
+        }
+    }
     let mut what = display_path(&workspace.root, &workspace.migrations_directory);
     if !what.ends_with('/') {
         what.push('/');
