@@ -1,6 +1,7 @@
 //! The migration lint: every rule against its fixtures in `tests/lint/<rule-id>/`
-//! (`fires.sql` must give a finding of the rule, `passes.sql` none), the
-//! findings of each `fires.sql` as insta snapshots, the repository's own
+//! (`fires.sql` and each `fires_<case>.sql` must give a finding of the
+//! rule, `passes.sql` and each `passes_<case>.sql` none), the findings of
+//! each `fires` file as insta snapshots, the repository's own
 //! migrations, configuration, silencing, positions, and no panic on any text.
 
 use std::collections::BTreeSet;
@@ -12,6 +13,29 @@ use proptest::prelude::*;
 
 fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lint")
+}
+
+/// The fixtures of `rule` whose names start with `kind` (`fires` or
+/// `passes`): `<kind>.sql` first, then the `<kind>_<case>.sql` files by
+/// name, each with the name of its snapshot (`fires_<rule>`,
+/// `fires_<rule>_<case>`).
+fn fixtures(rule: &str, kind: &str) -> Vec<(String, PathBuf)> {
+    let directory = fixtures_dir().join(rule);
+    let mut found: Vec<(String, PathBuf)> = fs::read_dir(&directory)
+        .unwrap_or_else(|error| panic!("reading {}: {error}", directory.display()))
+        .map(|entry| entry.expect("a directory entry").path())
+        .filter_map(|path| {
+            let stem = path.file_stem()?.to_str()?.to_string();
+            let case = stem.strip_prefix(kind)?;
+            let snapshot = match case {
+                "" => format!("{kind}_{rule}"),
+                _ => format!("{kind}_{rule}_{}", case.strip_prefix('_')?),
+            };
+            (path.extension()? == "sql").then_some((snapshot, path))
+        })
+        .collect();
+    found.sort();
+    found
 }
 
 fn read(path: &Path) -> String {
@@ -80,53 +104,57 @@ fn every_rule_has_fixtures_and_every_fixture_a_rule() {
 #[test]
 fn every_fires_fixture_fires_its_rule() {
     for rule in RULES {
-        let sql = read(&fixtures_dir().join(rule.id).join("fires.sql"));
-        let findings = lint(&sql);
-        assert!(
-            findings.iter().any(|finding| finding.rule == rule.id),
-            "{}/fires.sql gives no `{}` finding:\n{}",
-            rule.id,
-            rule.id,
-            render(&findings)
-        );
-        insta::with_settings!({ description => sql.as_str(), omit_expression => true }, {
-            insta::assert_snapshot!(format!("fires_{}", rule.id), render(&findings));
-        });
+        for (snapshot, path) in fixtures(rule.id, "fires") {
+            let sql = read(&path);
+            let findings = lint(&sql);
+            assert!(
+                findings.iter().any(|finding| finding.rule == rule.id),
+                "{} gives no `{}` finding:\n{}",
+                path.display(),
+                rule.id,
+                render(&findings)
+            );
+            insta::with_settings!({ description => sql.as_str(), omit_expression => true }, {
+                insta::assert_snapshot!(snapshot, render(&findings));
+            });
+        }
     }
 }
 
 #[test]
 fn no_passes_fixture_fires_its_rule() {
     for rule in RULES {
-        let sql = read(&fixtures_dir().join(rule.id).join("passes.sql"));
-        let findings = lint(&sql);
-        let own: Vec<&LintFinding> = findings
-            .iter()
-            .filter(|finding| finding.rule == rule.id)
-            .collect();
-        assert!(
-            own.is_empty(),
-            "{}/passes.sql gives `{}` findings:\n{}",
-            rule.id,
-            rule.id,
-            render(&findings)
-        );
+        for (_, path) in fixtures(rule.id, "passes") {
+            let findings = lint(&read(&path));
+            let own: Vec<&LintFinding> = findings
+                .iter()
+                .filter(|finding| finding.rule == rule.id)
+                .collect();
+            assert!(
+                own.is_empty(),
+                "{} gives `{}` findings:\n{}",
+                path.display(),
+                rule.id,
+                render(&findings)
+            );
+        }
     }
 }
 
 #[test]
 fn a_rule_set_off_in_configuration_reports_nothing() {
     for rule in RULES {
-        let sql = read(&fixtures_dir().join(rule.id).join("fires.sql"));
         let config = LintConfig::from_metadata(&serde_json::json!({ rule.id: "off" }))
             .expect("a valid configuration");
-        let findings = lint_migration(&sql, &config);
-        assert!(
-            !rules_of(&findings).contains(&rule.id),
-            "`{}` is off but reported:\n{}",
-            rule.id,
-            render(&findings)
-        );
+        for (_, path) in fixtures(rule.id, "fires") {
+            let findings = lint_migration(&read(&path), &config);
+            assert!(
+                !rules_of(&findings).contains(&rule.id),
+                "`{}` is off but reported:\n{}",
+                rule.id,
+                render(&findings)
+            );
+        }
     }
 }
 
@@ -267,7 +295,7 @@ fn the_line_above_a_clause_silences_that_clause_only() {
 #[test]
 fn one_unparsable_statement_hides_nothing_in_the_others() {
     let sql = "SET LOCAL lock_timeout = '1s';\n\
-               ALTER TABLE \"public\".\"users\" ALTER COLUMN \"a\" DROP EXPRESSION;\n\
+               ALTER TABLE \"public\".\"users\" ALTER COLUMN \"a\" SET COMPRESSION lz4;\n\
                this is not sql at all;\n\
                ALTER TABLE \"public\".\"users\" ALTER COLUMN \"b\" SET NOT NULL;\n";
     let findings = lint(sql);
@@ -288,6 +316,36 @@ fn one_unparsable_statement_hides_nothing_in_the_others() {
         findings[1].message.contains("line 3"),
         "{}",
         findings[1].message
+    );
+}
+
+#[test]
+fn actions_sqlparser_cannot_read_are_checked_with_the_others_of_their_statement() {
+    let sql = "ALTER TABLE \"public\".\"users\"\n\
+               \x20   ALTER COLUMN \"a\" DROP EXPRESSION,\n\
+               \x20   ALTER \"b\" SET NOT NULL,\n\
+               \x20   ALTER COLUMN \"c\" DROP IDENTITY IF EXISTS,\n\
+               \x20   DROP COLUMN \"d\";\n";
+    let findings = lint(sql);
+    assert_eq!(
+        findings
+            .iter()
+            .map(|finding| (finding.rule, finding.line, finding.column))
+            .collect::<Vec<_>>(),
+        [
+            ("require-lock-timeout", 1, 1),
+            ("setting-not-null", 3, 11),
+            ("dropping-column", 5, 17),
+        ],
+        "{}",
+        render(&findings)
+    );
+    assert!(
+        findings[0]
+            .message
+            .starts_with("ALTER TABLE \"public\".\"users\" takes an ACCESS EXCLUSIVE lock"),
+        "{}",
+        findings[0].message
     );
 }
 

@@ -11,6 +11,7 @@ use sqlparser::ast::{
 };
 use sqlparser::tokenizer::Span;
 
+use super::alter_table::{AlterTable, UnsupportedAction, UnsupportedActionKind};
 use super::findings::{Findings, RawFinding};
 use super::rules::{
     ADDING_NOT_NULL_COLUMN, ADDING_UNIQUE_CONSTRAINT, ADDING_VOLATILE_DEFAULT,
@@ -130,6 +131,9 @@ pub(crate) struct FileState {
     indexes: Vec<Name>,
     types: Vec<Name>,
     schemas: Vec<String>,
+    /// Existing tables renamed or moved earlier in the file: the name
+    /// they have now, and the name running code knows them by.
+    renamed_tables: Vec<(Name, Name)>,
     lock_timeout_set: bool,
     lock_timeout_reported: bool,
 }
@@ -158,6 +162,22 @@ impl FileState {
 
     fn schema_is_new(&self, name: &str) -> bool {
         self.schemas.iter().any(|created| created == name)
+    }
+
+    /// The name running code knows an existing table by: the name it had
+    /// before the file renamed or moved it.
+    fn original_table_name(&self, name: &Name) -> Name {
+        self.renamed_tables
+            .iter()
+            .rev()
+            .find(|(current, _)| current.matches(name))
+            .map_or_else(|| name.clone(), |(_, original)| original.clone())
+    }
+
+    /// Records that the existing table `from` is now called `to`.
+    fn rename_existing_table(&mut self, from: &Name, to: Name) {
+        let original = self.original_table_name(from);
+        self.renamed_tables.push((to, original));
     }
 }
 
@@ -225,6 +245,7 @@ pub(crate) fn check_statement(
         Statement::AlterTable(alter) => check_alter_table(
             &alter.name,
             &alter.operations,
+            &[],
             context,
             state,
             findings,
@@ -291,6 +312,29 @@ pub(crate) fn check_statement(
         },
         _ => {}
     }
+    if let Some(lock) = locks.first() {
+        require_lock_timeout(lock, context, state, findings);
+    }
+}
+
+/// Runs the rules over an `ALTER TABLE` statement that only the lint's
+/// own reader reads (see [`super::alter_table`]).
+pub(crate) fn check_unsupported_alter_table(
+    alter: &AlterTable,
+    context: &StatementContext,
+    state: &mut FileState,
+    findings: &mut Findings,
+) {
+    let mut locks = Vec::new();
+    check_alter_table(
+        &alter.name,
+        &alter.operations,
+        &alter.unsupported,
+        context,
+        state,
+        findings,
+        &mut locks,
+    );
     if let Some(lock) = locks.first() {
         require_lock_timeout(lock, context, state, findings);
     }
@@ -581,9 +625,13 @@ fn check_drop(
     }
 }
 
+/// The `ALTER TABLE` rules: `operations` are the actions sqlparser read,
+/// `unsupported` the ones the lint read itself.
+#[allow(clippy::too_many_arguments)]
 fn check_alter_table(
     table_name: &ObjectName,
     operations: &[AlterTableOperation],
+    unsupported: &[UnsupportedAction],
     context: &StatementContext,
     state: &mut FileState,
     findings: &mut Findings,
@@ -621,18 +669,120 @@ fn check_alter_table(
                 _ => {}
             }
         }
+        for action in unsupported {
+            if let UnsupportedActionKind::SetSchema { schema } = &action.kind {
+                state.tables.push(Name {
+                    schema: Some(identifier_value(schema)),
+                    name: table.name.clone(),
+                });
+            }
+        }
         return;
     }
     for operation in operations {
         check_alter_table_operation(&table, operation, context, findings);
+        if let AlterTableOperation::RenameTable { table_name } = operation {
+            let (RenameTableNameKind::As(new) | RenameTableNameKind::To(new)) = table_name;
+            let mut renamed = Name::of(new);
+            renamed.schema = table.schema.clone();
+            state.rename_existing_table(&table, renamed);
+        }
     }
-    if let Some(lock) = alter_table_lock(operations) {
+    for action in unsupported {
+        if let UnsupportedActionKind::SetSchema { schema } = &action.kind {
+            check_set_schema(&table, schema, action.span, context, state, findings);
+        }
+    }
+    let lock = if unsupported.is_empty() {
+        alter_table_lock(operations)
+    } else {
+        // Every action the lint reads itself takes ACCESS EXCLUSIVE.
+        Some("ACCESS EXCLUSIVE")
+    };
+    if let Some(lock) = lock {
+        let action = match (operations, unsupported) {
+            ([], [action]) => format!(" {}", describe_unsupported_action(&action.kind)),
+            _ => String::new(),
+        };
         locks.push(HeavyLock {
-            statement: format!("ALTER TABLE {}", table.quoted()),
+            statement: format!("ALTER TABLE {}{action}", table.quoted()),
             lock,
             object: table.quoted(),
         });
     }
+}
+
+/// An action the lint reads itself, as SQL with quoted names.
+fn describe_unsupported_action(kind: &UnsupportedActionKind) -> String {
+    match kind {
+        UnsupportedActionKind::SetSchema { schema } => format!("SET SCHEMA {}", quoted(schema)),
+        UnsupportedActionKind::DropExpression { column } => {
+            format!("ALTER COLUMN {} DROP EXPRESSION", quoted(column))
+        }
+        UnsupportedActionKind::DropIdentity { column } => {
+            format!("ALTER COLUMN {} DROP IDENTITY", quoted(column))
+        }
+        UnsupportedActionKind::SetGenerated { column } => {
+            format!("ALTER COLUMN {} SET GENERATED", quoted(column))
+        }
+    }
+}
+
+/// `SET SCHEMA` of an existing table: like a rename, running code that
+/// names the table by its old schema fails.
+fn check_set_schema(
+    table: &Name,
+    schema: &Ident,
+    span: Span,
+    context: &StatementContext,
+    state: &mut FileState,
+    findings: &mut Findings,
+) {
+    let moved = Name {
+        schema: Some(identifier_value(schema)),
+        name: table.name.clone(),
+    };
+    let original = state.original_table_name(table);
+    let renamed_above = original != *table;
+    let described = if renamed_above {
+        format!(
+            "table {} (existing table {}, renamed above)",
+            table.quoted(),
+            original.quoted()
+        )
+    } else {
+        format!("existing table {}", table.quoted())
+    };
+    let allow = format!(
+        "if no code using the old name runs while the migration does, put `-- dbkit:allow({RENAMING_TABLE})` on the line above"
+    );
+    let help = if renamed_above {
+        format!(
+            "a view created under the old name {} for the rename above follows the table to its new schema, so it keeps the old name working here too; or, {allow}",
+            original.quoted()
+        )
+    } else {
+        format!(
+            "keep the old name working meanwhile: in the same migration, create a view under the old name (a simple view can be written through), and drop it in a later migration once no code uses it:\nCREATE VIEW {} AS SELECT * FROM {};\nor, {allow}",
+            original.quoted(),
+            moved.quoted()
+        )
+    };
+    findings.push(RawFinding {
+        rule: RENAMING_TABLE,
+        position: context.position(span),
+        statement_line: context.start.line,
+        message: format!(
+            "SET SCHEMA moves {described} to schema {}",
+            quoted(schema)
+        ),
+        why: format!(
+            "code deployed before this migration still uses {} and fails from the moment the migration commits until every instance runs the new code",
+            original.quoted()
+        ),
+        help,
+    });
+    state.rename_existing_table(table, moved);
 }
 
 /// The strongest lock the operations take on the table, or `None` when

@@ -4,13 +4,15 @@ use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 
 use super::allow::{Allow, collect_allows};
-use super::checks::{FileState, StatementContext, check_statement};
+use super::alter_table::read_alter_table;
+use super::checks::{FileState, StatementContext, check_statement, check_unsupported_alter_table};
 use super::config::LintConfig;
 use super::findings::{Findings, LintFinding, RawFinding};
 use super::rules::{IDENTIFIER_TOO_LONG, Severity, UNPARSED_STATEMENT};
 use super::source::{
     MAX_IDENTIFIER_BYTES, Origin, Position, is_code, is_do_block, long_identifiers,
-    split_error_location, take_drop_index_concurrently, tokenize, truncated_identifier,
+    split_error_location, starts_with_alter_table, take_drop_index_concurrently, tokenize,
+    truncated_identifier,
 };
 use crate::diff::quote_identifier;
 use crate::render::NO_TRANSACTION_MARKER;
@@ -62,21 +64,27 @@ pub fn lint_migration(sql: &str, config: &LintConfig) -> Vec<LintFinding> {
             continue;
         }
         let drop_index_concurrently = take_drop_index_concurrently(&mut tokens);
+        // Kept to be read again when sqlparser refuses an ALTER TABLE.
+        let alter_table_tokens = starts_with_alter_table(&tokens).then(|| tokens.clone());
         let parsed = Parser::new(&PostgreSqlDialect {})
             .with_tokens_with_locations(tokens)
             .parse_statements();
+        let context = StatementContext {
+            origin,
+            start,
+            drop_index_concurrently,
+        };
         match parsed {
             Ok(statements) => {
-                let context = StatementContext {
-                    origin,
-                    start,
-                    drop_index_concurrently,
-                };
                 for parsed in &statements {
                     check_statement(parsed, &context, &mut state, &mut findings);
                 }
             }
             Err(error) => {
+                if let Some(alter) = alter_table_tokens.as_deref().and_then(read_alter_table) {
+                    check_unsupported_alter_table(&alter, &context, &mut state, &mut findings);
+                    continue;
+                }
                 let message = error.to_string();
                 let message = message
                     .strip_prefix("sql parser error: ")

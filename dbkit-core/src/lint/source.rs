@@ -1,6 +1,6 @@
 //! One statement of a migration file as the lint reads it: its place in the
 //! file, its tokens, and what the tokens alone tell (long identifiers,
-//! `DO` blocks, `DROP INDEX CONCURRENTLY`).
+//! `DO` blocks, `DROP INDEX CONCURRENTLY`, `ALTER TABLE`).
 //!
 //! Each statement is tokenized on its own, so its locations are relative
 //! to its text; [`Origin`] turns them into the file's lines and columns.
@@ -143,6 +143,12 @@ pub(crate) fn take_drop_index_concurrently(tokens: &mut Vec<TokenWithSpan>) -> b
         return true;
     }
     false
+}
+
+/// Whether the statement's code starts with `ALTER TABLE`.
+pub(crate) fn starts_with_alter_table(tokens: &[TokenWithSpan]) -> bool {
+    let mut code = tokens.iter().filter(|token| is_code(token)).map(keyword);
+    code.next() == Some(Some(Keyword::ALTER)) && code.next() == Some(Some(Keyword::TABLE))
 }
 
 /// An identifier of the statement longer than PostgreSQL keeps.

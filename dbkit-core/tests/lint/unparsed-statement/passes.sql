@@ -1,10 +1,20 @@
 SET LOCAL lock_timeout = '5s';
 
--- dbkit:allow(unparsed-statement) moving a table takes only a brief lock
-ALTER TABLE "public"."orders" SET SCHEMA "sales";
+-- dbkit:allow(unparsed-statement) changing the compression rewrites nothing
+ALTER TABLE "public"."orders" ALTER COLUMN "notes" SET COMPRESSION lz4;
 
 DO $dbkit$
 BEGIN
     EXECUTE 'DROP SEQUENCE IF EXISTS "public"."old_seq"';
 END
 $dbkit$;
+
+-- Forms dbkit writes that sqlparser cannot read are read by the lint.
+-- dbkit:allow(renaming-table)
+ALTER TABLE "public"."orders" SET SCHEMA "sales";
+
+ALTER TABLE "sales"."orders" ALTER COLUMN "total_with_tax" DROP EXPRESSION;
+
+ALTER TABLE "sales"."orders" ALTER COLUMN "id" DROP IDENTITY;
+
+ALTER TABLE "sales"."invoices" ALTER COLUMN "id" SET GENERATED ALWAYS;
