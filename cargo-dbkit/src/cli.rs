@@ -98,6 +98,12 @@ pub enum Command {
     /// Check the migrations: folder integrity, unsafe SQL, a replay, drift of a database
     #[command(long_about = CHECK_LONG_ABOUT, after_long_help = CHECK_AFTER_LONG_HELP)]
     Check(CheckArgs),
+    /// Write schema modules and a baseline migration from an existing database
+    #[command(long_about = PULL_LONG_ABOUT, after_long_help = PULL_AFTER_LONG_HELP)]
+    Pull(PullArgs),
+    /// Make a database match the code directly, without a migration (prototyping)
+    #[command(long_about = PUSH_LONG_ABOUT, after_long_help = PUSH_AFTER_LONG_HELP)]
+    Push(PushArgs),
 }
 
 const GENERATE_LONG_ABOUT: &str = "\
@@ -334,6 +340,84 @@ pub struct CheckArgs {
     /// How to print the findings
     #[arg(long, value_enum, default_value_t = crate::check::report::Format::Human, value_name = "FORMAT")]
     pub format: crate::check::report::Format,
+}
+
+const PULL_LONG_ABOUT: &str = "\
+Adopt an existing database: read its schema and write Rust schema modules for
+it, plus a baseline migration that the database records as already applied.
+
+The modules (one file per PostgreSQL schema or group of related tables,
+formatted by rustfmt, doc comments from the database's comments) go into
+--out DIR, a module folder inside a member crate that depends on
+dbkit-runtime, with a `mod.rs`; add `mod <folder>;` to the crate. Types with
+no Rust mapping are declared with `sql_type`. The baseline
+`migrations/V1__baseline.sql` and its snapshot describe the whole schema, and
+a row in the database's `refinery_schema_history` marks it applied, so
+`cargo dbkit migrate` never re-creates what exists; a fresh database (tests,
+a new environment) gets everything from it.";
+
+const PULL_AFTER_LONG_HELP: &str = concat!(
+    "\
+Examples:
+  cargo dbkit pull --out crates/app/src/schema
+  cargo dbkit pull --env-file .env.production --out crates/app/src/schema
+
+Exit status: 0 written, 2 an error (nothing is written then).
+
+",
+    database_help!()
+);
+
+const PUSH_LONG_ABOUT: &str = "\
+Make a development database match the schema code directly, without writing
+a migration: for prototyping, before the schema settles into migrations.
+
+The live database is read, compared with the code, and the difference applied
+in one transaction where PostgreSQL allows it. Steps that lose data (dropping
+a table, a column, an enum value; narrowing a type) are listed first and,
+on a terminal, need a yes; without a terminal they are refused unless
+--force. push never truncates a table. Renames are settled as in generate
+(a question on a terminal, --rename or `renamed_from` otherwise).";
+
+const PUSH_AFTER_LONG_HELP: &str = concat!(
+    "\
+Examples:
+  cargo dbkit push                       apply the code's schema to DATABASE_URL
+  cargo dbkit push --dry-run             print the SQL; change nothing
+  cargo dbkit push --force               also apply destructive steps without asking
+  cargo dbkit push --rename users.name=full_name
+
+Exit status: 0 applied (or nothing to do), 1 destructive steps refused,
+2 an error (nothing is applied then).
+
+",
+    database_help!()
+);
+
+/// `cargo dbkit pull`.
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    #[command(flatten)]
+    pub database: DatabaseOptions,
+    /// The module folder to write the schema modules into (inside a member crate)
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// `cargo dbkit push`.
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    #[command(flatten)]
+    pub database: DatabaseOptions,
+    /// Print the SQL that would run; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Apply destructive steps without asking
+    #[arg(long)]
+    pub force: bool,
+    /// Treat a disappeared table or column as renamed (as in generate)
+    #[arg(long, value_name = "OLD=NEW")]
+    pub rename: Vec<String>,
 }
 
 /// `12`, `V12` or a file name `V12__name.sql`.

@@ -3,6 +3,8 @@
 pub mod check;
 pub mod generate;
 pub mod migrate;
+pub mod pull;
+pub mod push;
 pub mod status;
 
 use crate::cli::{Command, GlobalOptions};
@@ -18,6 +20,8 @@ pub fn run_command(
     match command {
         Command::Check(arguments) => check::run_check(global, arguments, output),
         Command::Generate(arguments) => generate::run_generate(global, arguments, output),
+        Command::Pull(arguments) => pull::run_pull(global, arguments, output),
+        Command::Push(arguments) => push::run_push(global, arguments, output),
         Command::Migrate(arguments) => migrate::run_migrate(global, arguments, output),
         Command::Status(arguments) => status::run_status(global, arguments, output),
     }
