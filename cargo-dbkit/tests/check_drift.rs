@@ -9,11 +9,11 @@
 
 mod common;
 
-use common::{Run, copy_directory, finish, rewrite_runtime_paths};
+use common::{Run, copy_directory, finish, rewrite_runtime_paths, runtime};
 use dbkit_runtime::Migrations;
-use dbkit_runtime::testing::TestDb;
+use dbkit_runtime::testing::{TestDb, no_migrations};
 use std::path::{Path, PathBuf};
-use std::sync::{LazyLock, OnceLock};
+use std::sync::LazyLock;
 
 fn fixture_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/replay")
@@ -23,20 +23,6 @@ fn fixture_root() -> PathBuf {
 static FIXTURE_MIGRATIONS: LazyLock<Migrations> = LazyLock::new(|| {
     Migrations::from_directory(fixture_root().join("migrations")).expect("fixture migrations")
 });
-
-static NO_MIGRATIONS: LazyLock<Migrations> =
-    LazyLock::new(|| Migrations::from_migrations(Vec::new()).expect("an empty set"));
-
-fn runtime() -> &'static tokio::runtime::Runtime {
-    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("runtime")
-    })
-}
 
 /// A temporary copy of the fixture workspace.
 struct Project {
@@ -95,7 +81,11 @@ fn migrated_database(name: &str) -> TestDb {
 
 fn empty_database(name: &str) -> TestDb {
     runtime()
-        .block_on(TestDb::builder(&NO_MIGRATIONS).test_name(name).build())
+        .block_on(
+            TestDb::builder(no_migrations().expect("an empty migration set"))
+                .test_name(name)
+                .build(),
+        )
         .expect("database")
 }
 

@@ -10,13 +10,11 @@
 
 mod common;
 
-use common::{Run, copy_directory, finish, rewrite_runtime_paths};
+use common::{Run, copy_directory, finish, rewrite_runtime_paths, runtime};
 use dbkit_core::snapshot::Snapshot;
-use dbkit_runtime::Migrations;
-use dbkit_runtime::testing::TestDb;
+use dbkit_runtime::testing::{TestDb, no_migrations};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{LazyLock, OnceLock};
 use std::time::{Duration, Instant};
 
 const LATEST_SQL: &str = "migrations/V2__add_bio_and_archived.sql";
@@ -114,24 +112,10 @@ fn redact(text: &str) -> String {
         .join("\n")
 }
 
-fn runtime() -> &'static tokio::runtime::Runtime {
-    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("runtime")
-    })
-}
-
-static NO_MIGRATIONS: LazyLock<Migrations> =
-    LazyLock::new(|| Migrations::from_migrations(Vec::new()).expect("an empty set"));
-
 /// The databases on the run's server whose name starts with `prefix`.
 fn databases_named(prefix: &str) -> Vec<String> {
     runtime().block_on(async {
-        let database = TestDb::builder(&NO_MIGRATIONS)
+        let database = TestDb::builder(no_migrations().expect("an empty migration set"))
             .test_name("replay_leftovers")
             .build()
             .await

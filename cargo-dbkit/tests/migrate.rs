@@ -1,11 +1,12 @@
 //! `cargo dbkit migrate` and `status` end to end: the real binary over a
 //! temporary workspace, against a real PostgreSQL started by the tests.
 
-use dbkit_runtime::Migrations;
-use dbkit_runtime::testing::{LocalServer, TestDb};
+mod common;
+
+use common::runtime;
+use dbkit_runtime::testing::{LocalServer, TestDb, no_migrations};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{LazyLock, OnceLock};
 
 /// What one run of the binary did.
 #[derive(Debug)]
@@ -26,26 +27,15 @@ struct Workspace {
     directory: tempfile::TempDir,
 }
 
-fn runtime() -> &'static tokio::runtime::Runtime {
-    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("runtime")
-    })
-}
-
-/// No migrations: a template that is an empty database.
-static NO_MIGRATIONS: LazyLock<Migrations> =
-    LazyLock::new(|| Migrations::from_migrations(Vec::new()).expect("an empty set"));
-
 /// An empty database of its own on the run's test server, dropped with the
 /// handle (kept when the test fails).
 fn fresh_database(prefix: &str) -> TestDb {
     runtime()
-        .block_on(TestDb::builder(&NO_MIGRATIONS).test_name(prefix).build())
+        .block_on(
+            TestDb::builder(no_migrations().expect("an empty migration set"))
+                .test_name(prefix)
+                .build(),
+        )
         .expect("database")
 }
 

@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 /// A temporary copy of a fixture workspace.
 pub struct Project {
@@ -191,4 +192,17 @@ pub fn list_files(directory: &Path, prefix: &str, files: &mut Vec<String>) {
             files.push(name);
         }
     }
+}
+
+/// The runtime on which a test binary's test databases are made and
+/// dropped: one for the binary, since a `TestDb` outlives no runtime.
+pub fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime")
+    })
 }
