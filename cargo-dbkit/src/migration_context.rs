@@ -275,3 +275,16 @@ mod tests {
         assert_eq!(format_duration(Duration::from_millis(1250)), "1.2 s");
     }
 }
+
+/// `V3__add_x` of `V3__add_x.sql`.
+pub fn stem(migration: &Migration) -> &str {
+    migration
+        .file_name
+        .strip_suffix(".sql")
+        .unwrap_or(&migration.file_name)
+}
+
+/// `1 migration`, `2 migrations`.
+pub fn count(number: usize, one: &str, many: &str) -> String {
+    format!("{number} {}", if number == 1 { one } else { many })
+}

@@ -40,7 +40,7 @@ use crate::diagnostics::Diagnostic;
 use crate::discovery::{Workspace, display_path};
 use crate::errors::CliError;
 use crate::introspect::{introspect, remove_migration_history};
-use crate::migration_context::{MigrationContext, format_duration, migrate_error};
+use crate::migration_context::{MigrationContext, count, format_duration, migrate_error, stem};
 use crate::migrations_folder::{MigrationsFolder, scan_migrations_folder};
 use crate::redact::{hide_secrets_of, register_database_url};
 use crate::terminal::{DelayedSpinner, Output, start_spinner};
@@ -266,17 +266,6 @@ impl ReplayProgress {
             _ => {}
         }
     }
-}
-
-fn stem(migration: &Migration) -> &str {
-    migration
-        .file_name
-        .strip_suffix(".sql")
-        .unwrap_or(&migration.file_name)
-}
-
-fn count(number: usize, one: &str, many: &str) -> String {
-    format!("{number} {}", if number == 1 { one } else { many })
 }
 
 /// `schema` as the comparison sees it: canonical, with each table's

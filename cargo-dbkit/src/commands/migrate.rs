@@ -7,7 +7,7 @@
 use crate::backup::dump_database;
 use crate::cli::{GlobalOptions, MigrateArgs};
 use crate::errors::{CliError, Outcome};
-use crate::migration_context::{MigrationContext, format_duration};
+use crate::migration_context::{MigrationContext, count, format_duration, stem};
 use crate::redact::hide_secrets_of;
 use crate::terminal::{DelayedSpinner, Output, start_spinner};
 use anstyle::{AnsiColor, Effects, Style};
@@ -194,18 +194,6 @@ fn progress_bar(length: usize) -> indicatif::ProgressBar {
     bar.set_prefix("Migrating");
     bar.enable_steady_tick(Duration::from_millis(100));
     bar
-}
-
-/// `V3__add_x` of `V3__add_x.sql`.
-fn stem(migration: &Migration) -> &str {
-    migration
-        .file_name
-        .strip_suffix(".sql")
-        .unwrap_or(&migration.file_name)
-}
-
-fn count(number: usize, one: &str, many: &str) -> String {
-    format!("{number} {}", if number == 1 { one } else { many })
 }
 
 /// The SQL of each pending migration on stdout, what would happen on stderr.
