@@ -22,7 +22,10 @@ those files (no compilation, no database), compares them with the snapshot of
 the last migration and writes the next migration under `migrations/`.
 `cargo dbkit migrate` applies the pending migrations to a database, with the
 engine a release binary uses at start-up, and `cargo dbkit status` shows where
-each migration stands in one.";
+each migration stands in one. `cargo dbkit check` reviews the migrations
+(integrity, unsafe SQL, a replay on a throwaway server, drift of a database);
+`cargo dbkit pull` adopts an existing database and `cargo dbkit push` syncs a
+development database with the code directly.";
 
 const DBKIT_AFTER_LONG_HELP: &str = "\
 The everyday loop:
@@ -42,8 +45,9 @@ Examples:
   cargo dbkit generate --check                  in CI: exit 1 when code and migrations disagree
   cargo dbkit migrate --backup backups/         dump the database, then apply what is pending
   cargo dbkit status                            exit 1 when anything is pending, changed or unknown
+  cargo dbkit check --replay                    in CI: integrity, lint, replay on a throwaway server
 
-Exit status: 0 success, 1 a finding (`--check`, `status`), 2 an error.
+Exit status: 0 success, 1 a finding (`--check`, `status`, `check`), 2 an error.
 Logs: DBKIT_LOG=debug (a tracing filter) writes them to stderr.";
 
 /// The arguments after `cargo dbkit`.
