@@ -179,6 +179,61 @@ impl Migrations {
     }
 }
 
+impl Migrations {
+    /// Records the pending migrations up to and including version `target`
+    /// as applied, without running them: for a database that already holds
+    /// what they create, such as one adopted by `cargo dbkit pull`, whose
+    /// baseline migration describes the schema the database has.
+    ///
+    /// The rows are the ones [`Migrations::run`] would write (refinery's
+    /// checksum of each file), so `status` then says applied and `run`
+    /// applies nothing up to `target`. The same checks come first (changed,
+    /// missing or out-of-order files, a `target` no file has), under the
+    /// same lock; the history table is created when missing, and the rows
+    /// are written in one transaction. Returns the migrations recorded,
+    /// none when they were all applied already.
+    pub async fn mark_applied(
+        &self,
+        database_url: &str,
+        target: i32,
+    ) -> Result<Vec<Migration>, MigrateError> {
+        let migrations = self.sorted()?;
+        let client = connect(database_url).await?;
+        take_lock(&client, || {}).await?;
+        let result = record_under_lock(&client, &migrations, target).await;
+        let released = release_lock(&client).await;
+        let recorded = result?;
+        released?;
+        Ok(recorded)
+    }
+}
+
+async fn record_under_lock(
+    client: &Client,
+    migrations: &[Migration],
+    target: i32,
+) -> Result<Vec<Migration>, MigrateError> {
+    create_history_table(client).await?;
+    let history = read_history(client).await?;
+    let pending = pending_migrations(migrations, &history, Some(target))?;
+    if pending.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = String::from("BEGIN;\n");
+    for migration in &pending {
+        sql.push_str(&record_statement(migration));
+        sql.push_str(";\n");
+    }
+    sql.push_str("COMMIT");
+    if let Err(error) = client.batch_execute(&sql).await {
+        if let Err(rollback) = client.batch_execute("ROLLBACK").await {
+            tracing::warn!("rollback failed: {}", error_text(&rollback));
+        }
+        return Err(database_error("record the migrations as applied", &error));
+    }
+    Ok(pending.into_iter().cloned().collect())
+}
+
 /// Asks the server to check every second, while a statement runs, that
 /// this client is still there (PostgreSQL 14 and later). Without it, a
 /// migrator killed during a long statement keeps its session, its
