@@ -6,6 +6,7 @@
 //! values, so the compiler (through `dbkit-macros`) and the CLI see exactly
 //! the same behaviour.
 
+pub mod codegen;
 pub mod compare;
 pub mod diff;
 pub mod lint;
