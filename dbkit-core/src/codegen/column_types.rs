@@ -129,13 +129,13 @@ pub(crate) fn field_type(
                     };
                     if sql_type_names_enum(&written) {
                         *problem = Some(format!(
-                            "`{written}` is written as `sql_type`, which names an enum of the schema and reads back as that enum"
+                            "is `{written}`, which `sql_type` cannot name: an enum of the schema has that name and is read back instead"
                         ));
                     } else if canonical_column_type(&parse_sql_type(&written_text))
                         != canonical_column_type(ty)
                     {
                         *problem = Some(format!(
-                            "`{written}` is written as `sql_type` and reads back as another type"
+                            "is `{written}`, which reads back through `sql_type` as another type"
                         ));
                     }
                     (rust.to_string(), Some(written))

@@ -119,7 +119,8 @@ fn plan_public(
         .map(|(position, index)| (*index, position))
         .collect();
     let mut parent: Vec<usize> = (0..tables.len()).collect();
-    let mut referenced_count = vec![0usize; tables.len()];
+    // For each table, the tables whose foreign keys point at it.
+    let mut referencing: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); tables.len()];
     for (position_of_table, &index) in tables.iter().enumerate() {
         let Some(table) = schema.tables.get(index) else {
             continue;
@@ -136,8 +137,8 @@ fn plan_public(
             else {
                 continue;
             };
-            if let Some(count) = referenced_count.get_mut(*target) {
-                *count += 1;
+            if let Some(sources) = referencing.get_mut(*target) {
+                sources.insert(position_of_table);
             }
             let a = root(&mut parent, position_of_table);
             let b = root(&mut parent, *target);
@@ -174,10 +175,7 @@ fn plan_public(
             .filter_map(|position_of_table| {
                 let index = tables.get(*position_of_table)?;
                 let name = &schema.tables.get(*index)?.name.name;
-                let count = referenced_count
-                    .get(*position_of_table)
-                    .copied()
-                    .unwrap_or(0);
+                let count = dependents(&referencing, *position_of_table);
                 Some((std::cmp::Reverse(count), name.clone()))
             })
             .min()
@@ -234,6 +232,20 @@ fn plan_public(
         plans.push((FileKind::Group { anchor }, members, enums));
     }
     plans
+}
+
+/// How many tables reach `table` by following foreign keys.
+fn dependents(referencing: &[BTreeSet<usize>], table: usize) -> usize {
+    let mut seen: BTreeSet<usize> = BTreeSet::new();
+    let mut queue = vec![table];
+    while let Some(next) = queue.pop() {
+        for source in referencing.get(next).into_iter().flatten() {
+            if *source != table && seen.insert(*source) {
+                queue.push(*source);
+            }
+        }
+    }
+    seen.len()
 }
 
 fn root(parent: &mut [usize], mut node: usize) -> usize {

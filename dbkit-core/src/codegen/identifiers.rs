@@ -193,7 +193,9 @@ impl NameAllocator {
             .find(|candidate| !self.taken.contains(candidate.as_str()))
             .cloned()
             .unwrap_or_else(|| {
-                let stem = candidates.first().map_or("item", String::as_str);
+                let stem = candidates
+                    .first()
+                    .map_or("item", |first| first.trim_end_matches('_'));
                 (2u64..)
                     .map(|number| format!("{stem}{separator}{number}"))
                     .find(|candidate| !self.taken.contains(candidate))

@@ -55,9 +55,14 @@ fn width(text: &str) -> usize {
     text.chars().count()
 }
 
-/// Whether a list may stay on one line by rustfmt's list heuristic.
+/// Whether a list may stay on one line by rustfmt's list heuristic, which
+/// applies to every list inside it too.
 fn list_may_be_horizontal(items: &[Meta], one_line: &str) -> bool {
-    items.len() <= 1 || width(one_line) <= LIST_WIDTH
+    (items.len() <= 1 || width(one_line) <= LIST_WIDTH)
+        && items.iter().all(|item| match item {
+            Meta::List(_, inner) => list_may_be_horizontal(inner, &one_line_list(inner)),
+            Meta::Word(_) | Meta::Text(..) => true,
+        })
 }
 
 /// Where an attribute is: its indentation and how wide its line may be.
@@ -247,6 +252,21 @@ mod tests {
         assert_eq!(
             attribute(AttributePlace::Item, &items),
             "#[dbkit(check(\n    name = \"products_price_cents_check\",\n    expr = \"price_cents >= 0 AND price_cents < 100000000000000000000\"\n))]\n"
+        );
+    }
+
+    #[test]
+    fn a_list_inside_a_short_line_still_breaks_beyond_seventy_characters() {
+        let items = [Meta::List(
+            "check",
+            vec![
+                Meta::text("name", "user name_status_check"),
+                Meta::text("expr", "char_length(\"status\") < 1000"),
+            ],
+        )];
+        assert_eq!(
+            attribute(AttributePlace::Item, &items),
+            "#[dbkit(check(\n    name = \"user name_status_check\",\n    expr = \"char_length(\\\"status\\\") < 1000\"\n))]\n"
         );
     }
 

@@ -9,9 +9,10 @@
 //! `public.rs` for `public`). When `public` holds more tables than
 //! [`CodegenOptions::max_tables_per_public_file`], its tables are split into
 //! groups connected by foreign keys: each group of two or more tables gets a
-//! file named after its most referenced table (`users.rs` for `users` and
-//! everything that points at it or that it points at); tables related to no
-//! other table stay in `public.rs`. An enum of `public` goes into the one
+//! file named after the table that the most tables of the group reach by
+//! following foreign keys (`users.rs` for `users`, the `orders` that point
+//! at it, their `order_items`…); tables related to no other table stay in
+//! `public.rs`. An enum of `public` goes into the one
 //! group file whose tables use it, else into `public.rs`. Module names are
 //! snake_case ASCII identifiers, made unique with `_2`, `_3`…
 //!
