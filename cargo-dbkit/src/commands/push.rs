@@ -1,9 +1,63 @@
-//! `cargo dbkit push`.
+//! `cargo dbkit push`: the live database × the code's schema → SQL applied
+//! directly, without a migration file (prototyping).
+//!
+//! **Flow.** The code is read as `generate` reads it; the database is read
+//! by the introspector in a read-only session, the migration history table
+//! (`refinery_schema_history`) left out, so push never touches it. The two
+//! are made comparable by [`plan::align_to_code`] (the live schema spelled
+//! as the code wherever the two are canonically equal: a database that the
+//! migrations or an earlier push made from this code gives no change at
+//! all), then diffed by `dbkit_core::diff`, renames settled as in
+//! `generate` (`--rename`, `renamed_from`, a question on a terminal), and
+//! rendered by `dbkit_core::render`.
+//!
+//! **Data loss.** Steps that lose data ([`plan::data_loss`]: drops of
+//! tables, columns, enum types, enum labels and schemas, type changes that
+//! are not widening) are listed; on a terminal the user confirms them
+//! (y/N), otherwise they are refused (exit 1) unless `--force`, and nothing
+//! is applied. Steps that can only fail (a new `NOT NULL` column without a
+//! default, `SET NOT NULL`) are listed as warnings and not asked about: if
+//! the table has rows PostgreSQL refuses the statement, the transaction is
+//! rolled back, and the error says what to change. Push never truncates.
+//!
+//! **Transactions.** Everything runs in one transaction, so a failure
+//! leaves the database unchanged (exit 2, the statement and its SQLSTATE
+//! named), except when a label added by `ALTER TYPE … ADD VALUE` is used by
+//! a later statement: PostgreSQL refuses a label before its transaction
+//! commits, so the label additions commit first ([`plan::transactions`])
+//! and a later failure leaves only those labels behind, which the code
+//! declares anyway. The renderer never writes `CREATE INDEX CONCURRENTLY`.
+//!
+//! **`--dry-run`** prints the SQL on stdout; the database is only read, in
+//! the read-only session. Nothing printed shows a password.
 
+mod database;
+pub mod plan;
+
+pub use database::without_migration_history;
+
+use crate::cache::parse::ParseCache;
 use crate::cli::{GlobalOptions, PushArgs};
-use crate::diagnostics::Diagnostic;
+use crate::commands::generate::describe_change;
+use crate::database_url::{DATABASE_URL_VARIABLE, resolve_database_url};
+use crate::diagnostics::{Diagnostic, SourceSpan, SourceTexts, render_diagnostic};
+use crate::discovery::{load_workspace, schema_source_files};
 use crate::errors::{CliError, Outcome};
-use crate::terminal::Output;
+use crate::migration_context::format_duration;
+use crate::redact::{hide_secrets_of, register_database_url};
+use crate::schema_loading::{CodeSchema, load_code_schema};
+use crate::terminal::{Output, ask_choice, is_interactive, start_spinner};
+use database::{ApplyError, StatementFailure, apply_transactions, read_live_schema};
+use dbkit_core::diff::{Ambiguity, Change, DiffOptions, Rename, diff_owned, parse_rename_argument};
+use dbkit_core::model::{QualifiedName, Schema};
+use dbkit_runtime::migrate::redact_database_url;
+use std::io::{BufRead, IsTerminal, Write};
+use std::time::{Duration, Instant};
+
+/// More statements than this get a progress bar (on a terminal).
+const PROGRESS_BAR_THRESHOLD: usize = 10;
+/// At most this many steps are listed before the push.
+const LISTED_STEPS: usize = 40;
 
 /// Runs `cargo dbkit push`.
 pub fn run_push(
@@ -11,8 +65,607 @@ pub fn run_push(
     arguments: &PushArgs,
     output: Output,
 ) -> Result<Outcome, CliError> {
-    let _ = (global, arguments, output);
-    Err(CliError::Diagnostics(vec![Diagnostic::error(
-        "`cargo dbkit push` is not built yet",
-    )]))
+    let environment_url = std::env::var(DATABASE_URL_VARIABLE).ok();
+    // Registered before anything can fail, so that no error shows them.
+    for url in [&arguments.database.database_url, &environment_url]
+        .into_iter()
+        .flatten()
+    {
+        register_database_url(url);
+    }
+    let workspace = load_workspace(global.manifest_path.as_deref())?;
+    let database = resolve_database_url(
+        arguments.database.database_url.as_deref(),
+        arguments.database.env_file.as_deref(),
+        environment_url,
+        &workspace.root,
+    )
+    .map_err(|error| CliError::Diagnostics(vec![error.to_diagnostic()]))?;
+    register_database_url(&database.url);
+    let url = database.url.as_str();
+    let shown_url = hide_secrets_of(&redact_database_url(url));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| {
+            single_error(
+                Diagnostic::error("cannot start the async runtime").with_note(error.to_string()),
+            )
+        })?;
+    output.status("Pushing", &shown_url);
+
+    let spinner = start_spinner(output, "reading the schema code");
+    let files = schema_source_files(&workspace)?;
+    let cache = ParseCache::in_target_directory(&workspace.target_directory);
+    let code = load_code_schema(&files, cache.as_ref());
+    drop(spinner);
+    let code = code?;
+    if workspace.schema_crates.is_empty() {
+        output.warning(
+            "no workspace member depends on dbkit-runtime, so there is no schema code to read",
+        );
+    }
+
+    let spinner = start_spinner(output, &format!("reading {shown_url}"));
+    let live = runtime.block_on(read_live_schema(url, &code.schema));
+    drop(spinner);
+    let live = live.map_err(|detail| {
+        single_error(
+            Diagnostic::error(format!("cannot read the schema of {shown_url}"))
+                .with_note(hide_secrets_of(&detail)),
+        )
+    })?;
+
+    let renames = parse_renames(&arguments.rename, &live, &code.schema)?;
+    let changes = settle_renames(&live, &code, renames, output)?;
+    if changes.is_empty() {
+        output.status(
+            "Finished",
+            &format!("nothing to push; {shown_url} matches the code"),
+        );
+        return Ok(Outcome::Success);
+    }
+    let transactions = plan::transactions(&changes);
+    let statement_count: usize = transactions.iter().map(|t| t.statements.len()).sum();
+    let losses: Vec<String> = changes.iter().filter_map(plan::data_loss).collect();
+    let may_fail: Vec<String> = changes
+        .iter()
+        .filter(|change| plan::data_loss(change).is_none())
+        .filter_map(Change::destructive_warning)
+        .collect();
+
+    if arguments.dry_run {
+        print_dry_run(&transactions, &losses, &may_fail);
+        for warning in losses.iter().chain(&may_fail) {
+            output.warning(warning);
+        }
+        output.status(
+            "Dry run",
+            &format!(
+                "{} would be applied to {shown_url}; nothing was changed",
+                count(statement_count, "statement", "statements")
+            ),
+        );
+        return Ok(Outcome::Success);
+    }
+
+    list_steps(&changes, output);
+    for warning in &may_fail {
+        output.warning(&format!("{warning}; a failure rolls the push back"));
+    }
+    if !losses.is_empty() {
+        for loss in &losses {
+            output.warning(loss);
+        }
+        if arguments.force {
+            output.line("  applying them anyway (--force)");
+        } else if is_interactive() {
+            let question = format!(
+                "{} lose data. Apply them? [y/N] ",
+                count(losses.len(), "step", "steps")
+            );
+            let confirmed = confirm(&question).map_err(|error| {
+                single_error(Diagnostic::error(format!(
+                    "could not read the answer: {error}"
+                )))
+            })?;
+            if !confirmed {
+                output.status("Cancelled", "nothing was applied");
+                return Ok(Outcome::Finding);
+            }
+        } else {
+            output.rendered(&render_diagnostic(
+                &Diagnostic::error(format!(
+                    "push refused: {} would lose data, and there is no terminal to confirm {}",
+                    count(losses.len(), "step", "steps"),
+                    if losses.len() == 1 { "it" } else { "them" }
+                ))
+                .with_note("nothing was applied")
+                .with_help("re-run with `--force` to apply them, or `--dry-run` to see the SQL"),
+                &SourceTexts::new(),
+            ));
+            return Ok(Outcome::Finding);
+        }
+    }
+
+    let started = Instant::now();
+    let mut progress = Progress::new(output, statement_count);
+    let applied = runtime.block_on(apply_transactions(url, &transactions, |position, sql| {
+        progress.statement(position, sql);
+    }));
+    drop(progress);
+    match applied {
+        Ok(()) => {
+            output.status(
+                "Finished",
+                &format!(
+                    "{} applied to {shown_url} in {}",
+                    count(statement_count, "statement", "statements"),
+                    format_duration(started.elapsed())
+                ),
+            );
+            Ok(Outcome::Success)
+        }
+        Err(ApplyError::Connection(detail)) => Err(single_error(
+            Diagnostic::error(format!("push to {shown_url} failed"))
+                .with_note(hide_secrets_of(&detail))
+                .with_note("the transaction under way, if any, was not committed"),
+        )),
+        Err(ApplyError::Statement(failure)) => {
+            Err(statement_error(&failure, &transactions, &changes))
+        }
+    }
+}
+
+fn single_error(diagnostic: Diagnostic) -> CliError {
+    CliError::Diagnostics(vec![diagnostic])
+}
+
+fn count(number: usize, one: &str, many: &str) -> String {
+    format!("{number} {}", if number == 1 { one } else { many })
+}
+
+/// The SQL on stdout, one transaction after the other.
+fn print_dry_run(transactions: &[plan::Transaction], losses: &[String], may_fail: &[String]) {
+    let mut stdout = anstream::stdout();
+    for warning in losses.iter().chain(may_fail) {
+        let _ = writeln!(stdout, "-- WARNING: {warning}");
+    }
+    for (index, transaction) in transactions.iter().enumerate() {
+        if transactions.len() > 1 {
+            let _ = writeln!(
+                stdout,
+                "-- transaction {} of {}{}",
+                index + 1,
+                transactions.len(),
+                if index == 0 {
+                    " (enum labels a later statement uses must be committed first)"
+                } else {
+                    ""
+                }
+            );
+        }
+        let _ = writeln!(stdout, "BEGIN;\n");
+        for statement in &transaction.statements {
+            let _ = writeln!(stdout, "{statement}\n");
+        }
+        let _ = writeln!(stdout, "COMMIT;");
+        if index + 1 < transactions.len() {
+            let _ = writeln!(stdout);
+        }
+    }
+    let _ = stdout.flush();
+}
+
+/// One line per step, at most [`LISTED_STEPS`].
+fn list_steps(changes: &[Change], output: Output) {
+    for change in changes.iter().take(LISTED_STEPS) {
+        output.line(&format!("             {}", describe_change(change)));
+    }
+    if changes.len() > LISTED_STEPS {
+        output.line(&format!(
+            "             … and {} more",
+            changes.len() - LISTED_STEPS
+        ));
+    }
+}
+
+/// Asks a yes/no question on stderr; only `y` or `yes` is a yes.
+fn confirm(question: &str) -> std::io::Result<bool> {
+    let mut stderr = anstream::stderr();
+    write!(stderr, "{question}")?;
+    stderr.flush()?;
+    let mut answer = String::new();
+    if std::io::stdin().lock().read_line(&mut answer)? == 0 {
+        return Ok(false);
+    }
+    Ok(matches!(answer.trim().to_lowercase().as_str(), "y" | "yes"))
+}
+
+/// The failed statement as a diagnostic: SQLSTATE, PostgreSQL's detail and
+/// hint, what was rolled back, and for the usual failures what to change.
+fn statement_error(
+    failure: &StatementFailure,
+    transactions: &[plan::Transaction],
+    changes: &[Change],
+) -> CliError {
+    let total: usize = transactions.iter().map(|t| t.statements.len()).sum();
+    let mut diagnostic = Diagnostic::error(format!(
+        "push failed at statement {} of {total}: {} (SQLSTATE {})",
+        failure.position + 1,
+        failure.message,
+        failure.code
+    ))
+    .with_span(SourceSpan {
+        file: "push".to_string(),
+        line: 1,
+        column: 1,
+        length: failure
+            .statement
+            .lines()
+            .next()
+            .unwrap_or("")
+            .chars()
+            .count(),
+        label: None,
+    });
+    if let Some(detail) = &failure.detail {
+        diagnostic = diagnostic.with_note(format!("detail: {detail}"));
+    }
+    diagnostic = diagnostic.with_note(if failure.transaction == 0 {
+        "the push was rolled back: the database is unchanged".to_string()
+    } else {
+        "the push was rolled back, except the enum labels added in its first transaction (the code declares them)".to_string()
+    });
+    if let Some(hint) = &failure.hint {
+        diagnostic = diagnostic.with_help(hint.clone());
+    }
+    let adds_not_null_column = changes.iter().any(|change| {
+        matches!(change, Change::AddColumn { column, .. } if !column.nullable)
+            || matches!(change, Change::SetNotNull { .. })
+    });
+    if failure.code == "23502" && adds_not_null_column {
+        diagnostic = diagnostic.with_help(
+            "the table has rows that would be NULL in a NOT NULL column: give the column a default (`#[dbkit(default = \"…\")]`), make it an `Option`, or fill or delete the rows first",
+        );
+    }
+    let mut sources = SourceTexts::new();
+    sources.insert("push".to_string(), hide_secrets_of(&failure.statement));
+    CliError::Migration {
+        diagnostics: vec![diagnostic],
+        sources,
+    }
+}
+
+/// What is printed while the statements run: a bar for many statements on
+/// a terminal, else a spinner that appears when a statement takes long.
+struct Progress {
+    output: Output,
+    bar: Option<indicatif::ProgressBar>,
+    spinner: Option<crate::terminal::DelayedSpinner>,
+}
+
+impl Progress {
+    fn new(output: Output, total: usize) -> Progress {
+        let bar =
+            (total > PROGRESS_BAR_THRESHOLD && !output.quiet && std::io::stderr().is_terminal())
+                .then(|| {
+                    let bar = indicatif::ProgressBar::new(u64::try_from(total).unwrap_or(u64::MAX));
+                    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                    if let Ok(style) = indicatif::ProgressStyle::with_template(
+                        "{prefix:>12.cyan.bold} [{bar:30}] {pos}/{len} {wide_msg}",
+                    ) {
+                        bar.set_style(style.progress_chars("=> "));
+                    }
+                    bar.set_prefix("Pushing");
+                    bar.enable_steady_tick(Duration::from_millis(100));
+                    bar
+                });
+        Progress {
+            output,
+            bar,
+            spinner: None,
+        }
+    }
+
+    fn statement(&mut self, position: usize, sql: &str) {
+        let first_line = sql.lines().next().unwrap_or("").to_string();
+        match &self.bar {
+            Some(bar) => {
+                bar.set_position(u64::try_from(position).unwrap_or(u64::MAX));
+                bar.set_message(first_line);
+            }
+            None => {
+                self.spinner = None;
+                self.spinner = Some(start_spinner(self.output, &first_line));
+            }
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.spinner = None;
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn parse_renames(
+    arguments: &[String],
+    live: &Schema,
+    code: &Schema,
+) -> Result<Vec<Rename>, CliError> {
+    let mut renames = Vec::new();
+    let mut diagnostics = Vec::new();
+    for argument in arguments {
+        match parse_rename_argument(argument, live, code) {
+            Ok(rename) => renames.push(rename),
+            Err(reason) => diagnostics.push(
+                Diagnostic::error(format!("invalid `--rename {argument}`: {reason}"))
+                    .with_help("use `--rename old_table=new_table` or `--rename table.old_column=new_column` (prefix the table with its schema outside `public`)"),
+            ),
+        }
+    }
+    if diagnostics.is_empty() {
+        Ok(renames)
+    } else {
+        Err(CliError::Diagnostics(diagnostics))
+    }
+}
+
+/// The changes from `live` to the code, with the live schema aligned to
+/// the code under the renames known so far. When tables or columns
+/// disappear while others appear, asks on a terminal (then aligns and
+/// diffs again with the answers) or stops with an error.
+pub fn push_changes(
+    live: &Schema,
+    code: &Schema,
+    renames: &[Rename],
+    assume_drop_and_create: bool,
+) -> Result<Vec<Change>, Vec<Ambiguity>> {
+    let aligned = plan::align_to_code(live, code, renames);
+    let options = DiffOptions {
+        renames: renames.to_vec(),
+        assume_drop_and_create,
+    };
+    diff_owned(aligned, code, &options).map_err(|(ambiguities, _)| ambiguities)
+}
+
+/// An answer given on the terminal to one disappeared table or column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Dropped {
+    Table(QualifiedName),
+    Column(QualifiedName, String),
+}
+
+fn settle_renames(
+    live: &Schema,
+    code: &CodeSchema,
+    mut renames: Vec<Rename>,
+    output: Output,
+) -> Result<Vec<Change>, CliError> {
+    let mut confirmed_drops: Vec<Dropped> = Vec::new();
+    // Each round answers at least one new question, and there are finitely many.
+    loop {
+        let ambiguities = match push_changes(live, &code.schema, &renames, false) {
+            Ok(changes) => return Ok(changes),
+            Err(ambiguities) => ambiguities,
+        };
+        let open: Vec<Ambiguity> = ambiguities
+            .into_iter()
+            .filter(|ambiguity| {
+                !dropped_items(ambiguity)
+                    .iter()
+                    .all(|item| confirmed_drops.contains(item))
+            })
+            .collect();
+        if open.is_empty() {
+            return push_changes(live, &code.schema, &renames, true)
+                .map_err(|remaining| ambiguity_error(&remaining, code));
+        }
+        if !is_interactive() {
+            return Err(ambiguity_error(&open, code));
+        }
+        for ambiguity in &open {
+            ask_about_ambiguity(ambiguity, code, &mut renames, &mut confirmed_drops, output)?;
+        }
+    }
+}
+
+fn dropped_items(ambiguity: &Ambiguity) -> Vec<Dropped> {
+    match ambiguity {
+        Ambiguity::Tables { dropped, .. } => dropped.iter().cloned().map(Dropped::Table).collect(),
+        Ambiguity::Columns { table, dropped, .. } => dropped
+            .iter()
+            .map(|column| Dropped::Column(table.clone(), column.clone()))
+            .collect(),
+    }
+}
+
+fn ask_about_ambiguity(
+    ambiguity: &Ambiguity,
+    code: &CodeSchema,
+    renames: &mut Vec<Rename>,
+    confirmed_drops: &mut Vec<Dropped>,
+    output: Output,
+) -> Result<(), CliError> {
+    let unanswered = |error: std::io::Error| {
+        single_error(Diagnostic::error(format!(
+            "could not read the answer: {error}"
+        )))
+    };
+    // (what disappeared, what appeared, how to name one, the rename it makes)
+    let (dropped, created): (Vec<Dropped>, Vec<Dropped>) = match ambiguity {
+        Ambiguity::Tables { dropped, created } => (
+            dropped.iter().cloned().map(Dropped::Table).collect(),
+            created.iter().cloned().map(Dropped::Table).collect(),
+        ),
+        Ambiguity::Columns {
+            table,
+            dropped,
+            created,
+        } => (
+            dropped
+                .iter()
+                .map(|column| Dropped::Column(table.clone(), column.clone()))
+                .collect(),
+            created
+                .iter()
+                .map(|column| Dropped::Column(table.clone(), column.clone()))
+                .collect(),
+        ),
+    };
+    let mut still_free = created;
+    for old in dropped {
+        if confirmed_drops.contains(&old) {
+            continue;
+        }
+        let mut choices: Vec<String> = still_free
+            .iter()
+            .map(|new| format!("renamed to `{}`", item_name(new)))
+            .collect();
+        let question = match &old {
+            Dropped::Table(name) => {
+                choices.push(format!("dropped: `{name}` and its data are deleted"));
+                format!("table `{name}` is in the database but not in the code. Was it renamed?")
+            }
+            Dropped::Column(table, column) => {
+                choices.push(format!("dropped: the values of `{column}` are deleted"));
+                format!(
+                    "column `{column}` of table `{table}` is in the database but not in the code. Was it renamed?"
+                )
+            }
+        };
+        match ask_choice(&question, &choices).map_err(unanswered)? {
+            Some(index) if index < still_free.len() => {
+                let new = still_free.remove(index);
+                let rename = match (&old, new) {
+                    (Dropped::Table(from), Dropped::Table(to)) => Rename::Table {
+                        from: from.clone(),
+                        to,
+                    },
+                    (Dropped::Column(_, from), Dropped::Column(table, to)) => Rename::Column {
+                        table,
+                        from: from.clone(),
+                        to,
+                    },
+                    _ => continue,
+                };
+                output.line(&format!("  renaming `{}`", describe_rename(&rename)));
+                renames.push(rename);
+            }
+            Some(_) => confirmed_drops.push(old),
+            None => return Err(ambiguity_error(std::slice::from_ref(ambiguity), code)),
+        }
+    }
+    Ok(())
+}
+
+fn item_name(item: &Dropped) -> String {
+    match item {
+        Dropped::Table(name) => name.to_string(),
+        Dropped::Column(_, column) => column.clone(),
+    }
+}
+
+fn describe_rename(rename: &Rename) -> String {
+    match rename {
+        Rename::Table { from, to } => format!("{from}` to `{to}"),
+        Rename::Column { table, from, to } => format!("{table}.{from}` to `{to}"),
+    }
+}
+
+/// `users` for `public.users`, `catalog.products` otherwise: what `--rename` accepts.
+fn short_table_name(name: &QualifiedName) -> String {
+    if name.schema == "public" {
+        name.name.clone()
+    } else {
+        name.to_string()
+    }
+}
+
+fn backticked<T: std::fmt::Display>(names: &[T]) -> String {
+    names
+        .iter()
+        .map(|name| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The error for tables or columns that may have been renamed, pointing at
+/// where the new ones are declared.
+fn ambiguity_error(ambiguities: &[Ambiguity], code: &CodeSchema) -> CliError {
+    let new = &code.schema;
+    let diagnostics: Vec<Diagnostic> = ambiguities
+        .iter()
+        .map(|ambiguity| match ambiguity {
+            Ambiguity::Tables { dropped, created } => {
+                let from = dropped.first().map(short_table_name).unwrap_or_default();
+                let to = created.first().map(short_table_name).unwrap_or_default();
+                let hint = dropped.first().map(|name| name.name.clone()).unwrap_or_default();
+                let mut diagnostic = Diagnostic::error(format!(
+                    "table(s) {} are in the database but not in the code, and {} are new: renamed, or dropped and created?",
+                    backticked(dropped),
+                    backticked(created)
+                ))
+                .with_help(format!(
+                    "if it was renamed, add `#[dbkit(renamed_from = \"{hint}\")]` to the struct, or pass `--rename {from}={to}`"
+                ))
+                .with_help("to drop and create instead, run `cargo dbkit push` on a terminal and answer its question");
+                if let Some(source) = created
+                    .first()
+                    .and_then(|name| new.table(name))
+                    .and_then(|table| table.source.clone())
+                {
+                    diagnostic = diagnostic.with_span(SourceSpan {
+                        file: source.file,
+                        line: source.line,
+                        column: source.column,
+                        length: 1,
+                        label: Some("declared here".to_string()),
+                    });
+                }
+                diagnostic
+            }
+            Ambiguity::Columns {
+                table,
+                dropped,
+                created,
+            } => {
+                let from = dropped.first().cloned().unwrap_or_default();
+                let to = created.first().cloned().unwrap_or_default();
+                let mut diagnostic = Diagnostic::error(format!(
+                    "in table `{table}`, column(s) {} are in the database but not in the code, and {} are new: renamed, or dropped and added?",
+                    backticked(dropped),
+                    backticked(created)
+                ))
+                .with_help(format!(
+                    "if it was renamed, add `#[dbkit(renamed_from = \"{from}\")]` to the field, or pass `--rename {}.{from}={to}`",
+                    short_table_name(table)
+                ))
+                .with_help("to drop and add instead, run `cargo dbkit push` on a terminal and answer its question");
+                let source = new
+                    .table(table)
+                    .and_then(|found| found.column(&to))
+                    .and_then(|column| column.source.clone());
+                if let Some(source) = source {
+                    diagnostic = diagnostic.with_span(SourceSpan {
+                        file: source.file,
+                        line: source.line,
+                        column: source.column,
+                        length: to.chars().count().max(1),
+                        label: Some(format!("`{to}` is new here")),
+                    });
+                }
+                diagnostic
+            }
+        })
+        .collect();
+    let sources = code.source_texts(&diagnostics);
+    CliError::Schema {
+        diagnostics,
+        sources,
+    }
 }

@@ -1,0 +1,607 @@
+//! What `push` runs: the live schema aligned with the code, diffed, split
+//! into transactions and sorted into steps that lose data and steps that
+//! do not. Pure functions over the model; the database is read and written
+//! by the command.
+//!
+//! **Like with like.** The introspector returns what PostgreSQL prints
+//! (`'x'::text`, `character varying(20)`, `(age >= 0)`, a primary key's
+//! columns `NOT NULL`, an index method always named), the code what the
+//! user wrote (`'x'`, `varchar(20)`, `age >= 0`). Diffing those directly
+//! would change what is already there. [`align_to_code`] rewrites the live
+//! schema instead: wherever a live item and its counterpart in the code
+//! (same name, or the old name of a rename) are equal in
+//! `dbkit_core::compare`'s canonical form, the live item takes the code's
+//! spelling, field by field (a column's type, nullability, default,
+//! generated expression and comment each on their own; a check's
+//! expression; an index whole). The differ then sees no difference where
+//! there is none, and every change it emits is real. What it renders
+//! stays valid SQL because no canonical text is ever rendered: new items
+//! come from the code, as `generate` renders them, and what is only
+//! dropped or converted comes from PostgreSQL's own printing. Canonical
+//! forms drop casts, so a change that only adds or removes a cast in an
+//! expression is not pushed (the same blind spot as `check`'s drift).
+//! Names the code spells longer than PostgreSQL's 63 bytes are matched
+//! with the truncated names the database holds.
+
+use dbkit_core::compare::canonical_schema;
+use dbkit_core::diff::{Change, Rename, is_lossless_type_change, quote_literal, quote_qualified};
+use dbkit_core::model::{QualifiedName, Schema, Table};
+use dbkit_core::naming::truncate_identifier;
+use dbkit_core::render::render_statements;
+use std::collections::BTreeMap;
+
+/// `live` with every item that is canonically equal to its counterpart in
+/// `code` spelled as the code spells it (see the module documentation).
+/// `renames` are the `--rename` arguments; the code's `renamed_from` hints
+/// are read from `code`.
+pub fn align_to_code(live: &Schema, code: &Schema, renames: &[Rename]) -> Schema {
+    let canonical_live = canonical_schema(live);
+    let canonical_code = canonical_schema(code);
+    let table_renames = table_renames(live, code, renames);
+    let mut aligned = live.clone();
+    for enum_type in &mut aligned.enums {
+        let Some(code_enum) = code.enum_type(&enum_type.name) else {
+            continue;
+        };
+        let canonical = |schema: &Schema| {
+            schema
+                .enum_type(&enum_type.name)
+                .map(|found| found.comment.clone())
+        };
+        if canonical(&canonical_live) == canonical(&canonical_code) {
+            enum_type.comment.clone_from(&code_enum.comment);
+        }
+    }
+    for table in &mut aligned.tables {
+        let live_name = table.name.clone();
+        let code_name = table_renames
+            .get(&live_name)
+            .cloned()
+            .unwrap_or_else(|| live_name.clone());
+        let (Some(code_table), Some(canonical_live_table), Some(canonical_code_table)) = (
+            code.table(&code_name),
+            canonical_live.table(&live_name),
+            canonical_code.table(&code_name),
+        ) else {
+            continue;
+        };
+        let column_renames = column_renames(canonical_live_table, code_table, renames);
+        align_table(
+            table,
+            code_table,
+            canonical_live_table,
+            canonical_code_table,
+            &column_renames,
+        );
+    }
+    aligned
+}
+
+/// Old table name → new, from the code's `renamed_from` hints and the
+/// `--rename` arguments, under the differ's conditions (the old name only
+/// in the database, the new one only in the code).
+fn table_renames(
+    live: &Schema,
+    code: &Schema,
+    renames: &[Rename],
+) -> BTreeMap<QualifiedName, QualifiedName> {
+    let mut candidates: Vec<(QualifiedName, QualifiedName)> = Vec::new();
+    for table in &code.tables {
+        if let Some(hint) = &table.renamed_from {
+            let same_schema = QualifiedName::new(table.name.schema.clone(), hint.clone());
+            let from = if live.table(&same_schema).is_some() {
+                same_schema
+            } else {
+                match hint.split_once('.') {
+                    Some((schema, name)) => QualifiedName::new(schema, name),
+                    None => same_schema,
+                }
+            };
+            candidates.push((from, table.name.clone()));
+        }
+    }
+    for rename in renames {
+        if let Rename::Table { from, to } = rename {
+            candidates.push((from.clone(), to.clone()));
+        }
+    }
+    let mut accepted: BTreeMap<QualifiedName, QualifiedName> = BTreeMap::new();
+    for (from, to) in candidates {
+        let applies = live.table(&from).is_some()
+            && code.table(&to).is_some()
+            && code.table(&from).is_none()
+            && live.table(&to).is_none()
+            && !accepted.contains_key(&from)
+            && !accepted.values().any(|taken| taken == &to);
+        if applies {
+            accepted.insert(from, to);
+        }
+    }
+    accepted
+}
+
+/// Old column name → new within one table.
+fn column_renames(live: &Table, code: &Table, renames: &[Rename]) -> BTreeMap<String, String> {
+    let mut candidates: Vec<(String, String)> = code
+        .columns
+        .iter()
+        .filter_map(|column| Some((column.renamed_from.clone()?, column.name.clone())))
+        .collect();
+    for rename in renames {
+        if let Rename::Column { table, from, to } = rename
+            && table == &code.name
+        {
+            candidates.push((from.clone(), to.clone()));
+        }
+    }
+    let mut accepted: BTreeMap<String, String> = BTreeMap::new();
+    for (from, to) in candidates {
+        let applies = live.column(&from).is_some()
+            && code.column(&to).is_some()
+            && code.column(&from).is_none()
+            && live.column(&to).is_none()
+            && !accepted.contains_key(&from)
+            && !accepted.values().any(|taken| taken == &to);
+        if applies {
+            accepted.insert(from, to);
+        }
+    }
+    accepted
+}
+
+/// Whether `live_name` is what PostgreSQL made of `code_name`.
+fn same_name(live_name: &str, code_name: &str) -> bool {
+    live_name == code_name || live_name == truncate_identifier(code_name)
+}
+
+fn align_table(
+    table: &mut Table,
+    code: &Table,
+    canonical_live: &Table,
+    canonical_code: &Table,
+    column_renames: &BTreeMap<String, String>,
+) {
+    if canonical_live.comment == canonical_code.comment {
+        table.comment.clone_from(&code.comment);
+    }
+    for column in &mut table.columns {
+        let code_name = column_renames
+            .get(&column.name)
+            .cloned()
+            .unwrap_or_else(|| column.name.clone());
+        let (Some(code_column), Some(live_canonical), Some(code_canonical)) = (
+            code.column(&code_name),
+            canonical_live.column(&column.name),
+            canonical_code.column(&code_name),
+        ) else {
+            continue;
+        };
+        if live_canonical.ty == code_canonical.ty {
+            column.ty.clone_from(&code_column.ty);
+        }
+        if live_canonical.nullable == code_canonical.nullable {
+            column.nullable = code_column.nullable;
+        }
+        if live_canonical.default == code_canonical.default {
+            column.default.clone_from(&code_column.default);
+        }
+        if live_canonical.generated == code_canonical.generated {
+            column.generated.clone_from(&code_column.generated);
+        }
+        if live_canonical.comment == code_canonical.comment {
+            column.comment.clone_from(&code_column.comment);
+        }
+    }
+    if let (Some(live_key), Some(code_key)) = (&mut table.primary_key, &code.primary_key)
+        && same_name(&live_key.name, &code_key.name)
+    {
+        live_key.name.clone_from(&code_key.name);
+    }
+    for unique in &mut table.uniques {
+        if let Some(code_unique) = code
+            .uniques
+            .iter()
+            .find(|code_unique| same_name(&unique.name, &code_unique.name))
+        {
+            unique.name.clone_from(&code_unique.name);
+        }
+    }
+    for foreign_key in &mut table.foreign_keys {
+        if let Some(code_key) = code
+            .foreign_keys
+            .iter()
+            .find(|code_key| same_name(&foreign_key.name, &code_key.name))
+        {
+            foreign_key.name.clone_from(&code_key.name);
+        }
+    }
+    for check in &mut table.checks {
+        let Some(code_check) = code
+            .checks
+            .iter()
+            .find(|code_check| same_name(&check.name, &code_check.name))
+        else {
+            continue;
+        };
+        let canonical_expression = |canonical: &Table, name: &str| {
+            canonical
+                .checks
+                .iter()
+                .find(|found| found.name == name)
+                .map(|found| found.expr.clone())
+        };
+        if canonical_expression(canonical_live, &check.name)
+            == canonical_expression(canonical_code, &code_check.name)
+        {
+            check.clone_from(code_check);
+        }
+    }
+    for index in &mut table.indexes {
+        let Some(code_index) = code
+            .indexes
+            .iter()
+            .find(|code_index| same_name(&index.name, &code_index.name))
+        else {
+            continue;
+        };
+        let canonical_definition = |canonical: &Table, name: &str| {
+            canonical
+                .indexes
+                .iter()
+                .find(|found| found.name == name)
+                .map(|found| {
+                    (
+                        found.key.clone(),
+                        found.unique,
+                        found.method.clone(),
+                        found.predicate.clone(),
+                    )
+                })
+        };
+        if canonical_definition(canonical_live, &index.name)
+            == canonical_definition(canonical_code, &code_index.name)
+        {
+            index.clone_from(code_index);
+        }
+    }
+    table.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
+    table.uniques.sort_by(|a, b| a.name.cmp(&b.name));
+    table.checks.sort_by(|a, b| a.name.cmp(&b.name));
+    table.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+}
+
+/// Why a step loses data, or `None`: drops of tables, columns that hold
+/// data, enum types, enum labels and schemas, and type changes that are not
+/// widening. These need a yes (or `--force`). Other steps `generate` warns
+/// about (a new `NOT NULL` column without a default, `SET NOT NULL`) can
+/// only fail, and a failure rolls the push back, so they are listed but not
+/// asked about.
+pub fn data_loss(change: &Change) -> Option<String> {
+    match change {
+        Change::DropTable { .. }
+        | Change::DropColumn {
+            generated: false, ..
+        }
+        | Change::DropEnum { .. }
+        | Change::DropSchema { .. } => change.destructive_warning(),
+        Change::RecreateEnum {
+            name,
+            old_values,
+            new_values,
+            ..
+        } => {
+            let removed: Vec<String> = old_values
+                .iter()
+                .filter(|value| !new_values.contains(value))
+                .map(|value| quote_literal(value))
+                .collect();
+            (!removed.is_empty()).then(|| {
+                format!(
+                    "removes {} from enum type {}: rows that hold a removed label make the push fail",
+                    removed.join(", "),
+                    quote_qualified(name)
+                )
+            })
+        }
+        Change::AlterColumnType { from, to, .. } if !is_lossless_type_change(from, to) => {
+            change.destructive_warning()
+        }
+        _ => None,
+    }
+}
+
+/// One transaction of a push: its statements, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transaction {
+    pub statements: Vec<String>,
+}
+
+/// The statements of `changes`, in as few transactions as PostgreSQL
+/// allows: one, unless a label that `ALTER TYPE … ADD VALUE` adds is used
+/// by a later statement (PostgreSQL refuses a label whose transaction has
+/// not committed). Then the label additions, which the differ puts first
+/// and which depend on nothing else of the push, commit in a first
+/// transaction and everything else runs in a second.
+pub fn transactions(changes: &[Change]) -> Vec<Transaction> {
+    let statements_of = |changes: &mut dyn Iterator<Item = &Change>| -> Vec<String> {
+        changes.flat_map(render_statements).collect()
+    };
+    if !dbkit_core::render::render_migration(changes).no_transaction {
+        let statements = statements_of(&mut changes.iter());
+        return if statements.is_empty() {
+            Vec::new()
+        } else {
+            vec![Transaction { statements }]
+        };
+    }
+    let is_label = |change: &&Change| matches!(change, Change::AddEnumValue { .. });
+    let labels = statements_of(&mut changes.iter().filter(is_label));
+    let rest = statements_of(&mut changes.iter().filter(|change| !is_label(change)));
+    [labels, rest]
+        .into_iter()
+        .filter(|statements| !statements.is_empty())
+        .map(|statements| Transaction { statements })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dbkit_core::diff::{DiffOptions, EnumValuePosition, diff};
+    use dbkit_core::model::{
+        BaseType, Check, Column, ColumnType, Enum, Index, IndexKey, PrimaryKey,
+    };
+
+    fn column(name: &str, ty: &str, nullable: bool, default: Option<&str>) -> Column {
+        Column {
+            name: name.to_string(),
+            ty: ColumnType {
+                base: BaseType::Builtin(ty.to_string()),
+                array_dims: 0,
+            },
+            nullable,
+            default: default.map(str::to_string),
+            identity: None,
+            serial: false,
+            generated: None,
+            comment: None,
+            renamed_from: None,
+            source: None,
+        }
+    }
+
+    fn table(name: &str, columns: Vec<Column>) -> Table {
+        Table {
+            name: QualifiedName::new("public", name),
+            columns,
+            primary_key: Some(PrimaryKey {
+                name: format!("{name}_pkey"),
+                columns: vec!["id".to_string()],
+            }),
+            foreign_keys: Vec::new(),
+            uniques: Vec::new(),
+            checks: Vec::new(),
+            indexes: Vec::new(),
+            comment: None,
+            renamed_from: None,
+            source: None,
+        }
+    }
+
+    fn schema(tables: Vec<Table>) -> Schema {
+        let mut schema = Schema {
+            schemas: Vec::new(),
+            enums: Vec::new(),
+            tables,
+        };
+        schema.canonicalize();
+        schema
+    }
+
+    fn push_changes(live: &Schema, code: &Schema) -> Vec<Change> {
+        let aligned = align_to_code(live, code, &[]);
+        diff(&aligned, code, &DiffOptions::default()).expect("no ambiguity")
+    }
+
+    #[test]
+    fn postgresql_spellings_of_the_same_schema_give_no_change() {
+        let mut code_table = table(
+            "users",
+            vec![
+                column("id", "int", true, None),
+                column("name", "varchar(20)", false, Some("'x'")),
+                column("age", "int4", true, Some("-1")),
+            ],
+        );
+        code_table.checks.push(Check {
+            name: "users_age_check".to_string(),
+            expr: "age >= 0".to_string(),
+        });
+        code_table.indexes.push(Index {
+            name: "users_lower_name_idx".to_string(),
+            key: IndexKey::Expression("lower(name)".to_string()),
+            unique: false,
+            method: String::new(),
+            predicate: Some("age > 0".to_string()),
+        });
+        let mut live_table = table(
+            "users",
+            vec![
+                column("id", "integer", false, None),
+                column(
+                    "name",
+                    "character varying(20)",
+                    false,
+                    Some("'x'::character varying"),
+                ),
+                column("age", "integer", true, Some("'-1'::integer")),
+            ],
+        );
+        live_table.checks.push(Check {
+            name: "users_age_check".to_string(),
+            expr: "CHECK ((age >= 0))".replace("CHECK ", ""),
+        });
+        live_table.indexes.push(Index {
+            name: "users_lower_name_idx".to_string(),
+            key: IndexKey::Expression("lower((name)::text)".to_string()),
+            unique: false,
+            method: "btree".to_string(),
+            predicate: Some("(age > 0)".to_string()),
+        });
+        let changes = push_changes(&schema(vec![live_table]), &schema(vec![code_table]));
+        assert_eq!(changes, Vec::new());
+    }
+
+    #[test]
+    fn a_real_change_is_kept_and_rendered_in_the_codes_spelling() {
+        let code = schema(vec![table(
+            "users",
+            vec![
+                column("id", "int", false, None),
+                column("name", "character varying(40)", false, Some("'y'")),
+            ],
+        )]);
+        let live = schema(vec![table(
+            "users",
+            vec![
+                column("id", "integer", false, None),
+                column(
+                    "name",
+                    "character varying(20)",
+                    false,
+                    Some("'x'::character varying"),
+                ),
+            ],
+        )]);
+        let changes = push_changes(&live, &code);
+        let sql: Vec<String> = changes.iter().flat_map(render_statements).collect();
+        // The default typed with the old type is dropped around the conversion.
+        assert_eq!(changes.len(), 3, "{changes:#?}\n{sql:#?}");
+        assert!(
+            sql.iter()
+                .any(|statement| statement.contains("SET DEFAULT 'y'"))
+        );
+        assert!(changes.iter().all(|change| data_loss(change).is_none()));
+    }
+
+    #[test]
+    fn a_renamed_column_is_aligned_under_its_new_name() {
+        let mut code_table = table(
+            "users",
+            vec![
+                column("id", "int", false, None),
+                column("full_name", "varchar(20)", true, None),
+            ],
+        );
+        if let Some(column) = code_table.columns.get_mut(1) {
+            column.renamed_from = Some("name".to_string());
+        }
+        let live = schema(vec![table(
+            "users",
+            vec![
+                column("id", "integer", false, None),
+                column("name", "character varying(20)", true, None),
+            ],
+        )]);
+        let changes = push_changes(&live, &schema(vec![code_table]));
+        assert_eq!(
+            changes,
+            vec![Change::RenameColumn {
+                table: QualifiedName::new("public", "users"),
+                from: "name".to_string(),
+                to: "full_name".to_string(),
+            }]
+        );
+    }
+
+    #[test]
+    fn drops_and_narrowing_lose_data_while_not_null_only_fails() {
+        let users = QualifiedName::new("public", "users");
+        let ty = |name: &str| ColumnType {
+            base: BaseType::Builtin(name.to_string()),
+            array_dims: 0,
+        };
+        assert!(
+            data_loss(&Change::DropColumn {
+                table: users.clone(),
+                column: "a".to_string(),
+                generated: false,
+            })
+            .is_some()
+        );
+        assert!(
+            data_loss(&Change::AlterColumnType {
+                table: users.clone(),
+                column: "a".to_string(),
+                from: ty("bigint"),
+                to: ty("integer"),
+            })
+            .is_some()
+        );
+        assert!(
+            data_loss(&Change::AlterColumnType {
+                table: users.clone(),
+                column: "a".to_string(),
+                from: ty("integer"),
+                to: ty("bigint"),
+            })
+            .is_none()
+        );
+        assert!(
+            data_loss(&Change::SetNotNull {
+                table: users,
+                column: "a".to_string(),
+            })
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn a_label_used_in_the_same_push_commits_first() {
+        let mood = QualifiedName::new("public", "mood");
+        let mut code = schema(vec![table(
+            "people",
+            vec![
+                column("id", "int", false, None),
+                Column {
+                    default: Some("'sad'".to_string()),
+                    ..column("mood", "text", true, None)
+                },
+            ],
+        )]);
+        if let Some(column) = code.tables.first_mut().and_then(|t| t.columns.get_mut(1)) {
+            column.ty.base = BaseType::Enum(mood.clone());
+        }
+        let mut live = code.clone();
+        if let Some(column) = live.tables.first_mut().and_then(|t| t.columns.get_mut(1)) {
+            column.default = None;
+        }
+        code.enums.push(Enum {
+            name: mood.clone(),
+            values: vec!["happy".to_string(), "sad".to_string()],
+            comment: None,
+            source: None,
+        });
+        live.enums.push(Enum {
+            name: mood,
+            values: vec!["happy".to_string()],
+            comment: None,
+            source: None,
+        });
+        let changes = push_changes(&live, &code);
+        assert!(changes.iter().any(|change| matches!(
+            change,
+            Change::AddEnumValue {
+                position: EnumValuePosition::End,
+                ..
+            }
+        )));
+        let planned = transactions(&changes);
+        assert_eq!(planned.len(), 2, "{planned:#?}");
+        assert!(
+            planned
+                .first()
+                .is_some_and(|first| first.statements.iter().all(|s| s.contains("ADD VALUE")))
+        );
+    }
+}

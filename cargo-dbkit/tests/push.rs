@@ -1,0 +1,443 @@
+//! `cargo dbkit push`, end to end: the real binary over a temporary copy of
+//! `tests/fixtures/replay` (whose code equals its newest snapshot), against
+//! databases of the test providers (`TestDb`), empty or with the fixture's
+//! migrations applied. Every run's output is checked for the password of
+//! the URL, which carries one even where the server does not ask for it.
+
+mod common;
+
+use common::{Run, copy_directory, finish, rewrite_runtime_paths, runtime};
+use dbkit_core::compare::{canonical_schema, format_differences, schema_differences};
+use dbkit_core::model::Schema;
+use dbkit_runtime::Migrations;
+use dbkit_runtime::testing::{TestDb, no_migrations};
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+const PASSWORD: &str = "push-secret-7d1e";
+
+fn fixture_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/replay")
+}
+
+static FIXTURE_MIGRATIONS: LazyLock<Migrations> = LazyLock::new(|| {
+    Migrations::from_directory(fixture_root().join("migrations")).expect("fixture migrations")
+});
+
+struct Project {
+    _directory: tempfile::TempDir,
+    root: PathBuf,
+}
+
+impl Project {
+    fn new() -> Project {
+        let directory = tempfile::tempdir().expect("temporary folder");
+        let root = directory.path().join("replay");
+        copy_directory(&fixture_root(), &root);
+        rewrite_runtime_paths(&root);
+        Project {
+            _directory: directory,
+            root,
+        }
+    }
+
+    fn run_in(manifest: &Path, arguments: &[&str], url: &str) -> Run {
+        let directory = manifest.parent().expect("manifest folder");
+        let mut command = common::binary_command(manifest, directory, arguments);
+        command
+            .env_remove("DATABASE_URL")
+            .arg("--database-url")
+            .arg(url);
+        let run = finish(&mut command);
+        assert_no_password(&run, url);
+        run
+    }
+
+    fn push(&self, url: &str, arguments: &[&str], expected_code: i32) -> Run {
+        let mut all = vec!["push"];
+        all.extend_from_slice(arguments);
+        let run = Project::run_in(&self.root.join("Cargo.toml"), &all, url);
+        assert_eq!(
+            run.code, expected_code,
+            "exit code of push {arguments:?}\n{run:#?}"
+        );
+        run
+    }
+
+    /// Replaces `from` by `to` in the fixture's schema code.
+    fn edit_schema(&self, from: &str, to: &str) {
+        let path = self.root.join("crates/app/src/app_schema.rs");
+        let text = std::fs::read_to_string(&path).expect("read schema code");
+        assert!(text.contains(from), "`{from}` is not in the schema code");
+        std::fs::write(&path, text.replacen(from, to, 1)).expect("write schema code");
+    }
+
+    /// The schema of the newest snapshot, which the unedited code equals.
+    fn snapshot_schema(&self) -> Schema {
+        let text = std::fs::read_to_string(
+            self.root
+                .join("migrations/meta/V2__add_bio_and_archived.json"),
+        )
+        .expect("read snapshot");
+        dbkit_core::snapshot::Snapshot::from_json(&text)
+            .expect("snapshot")
+            .schema
+    }
+}
+
+fn assert_no_password(run: &Run, url: &str) {
+    let mut secrets = dbkit_runtime::migrate::database_url_secrets(url);
+    secrets.push(PASSWORD.to_string());
+    for secret in secrets {
+        assert!(
+            !run.stdout.contains(&secret) && !run.stderr.contains(&secret),
+            "the password appears in the output\n{run:#?}"
+        );
+    }
+}
+
+/// The database's URL with a password in it (servers that trust the
+/// connection ignore it).
+fn url_with_password(database: &TestDb) -> String {
+    let url = database.url();
+    if !dbkit_runtime::migrate::database_url_secrets(url).is_empty() {
+        return url.to_string();
+    }
+    match url.split_once("://").and_then(|(scheme, rest)| {
+        let (user, host) = rest.split_once('@')?;
+        Some(format!("{scheme}://{user}:{PASSWORD}@{host}"))
+    }) {
+        Some(with_password) => with_password,
+        None => url.to_string(),
+    }
+}
+
+fn migrated_database(name: &str) -> TestDb {
+    runtime()
+        .block_on(TestDb::builder(&FIXTURE_MIGRATIONS).test_name(name).build())
+        .expect("database")
+}
+
+fn empty_database(name: &str) -> TestDb {
+    runtime()
+        .block_on(
+            TestDb::builder(no_migrations().expect("an empty migration set"))
+                .test_name(name)
+                .build(),
+        )
+        .expect("database")
+}
+
+fn execute(database: &TestDb, sql: &str) {
+    runtime().block_on(async {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+            .execute(database.pool())
+            .await
+            .unwrap_or_else(|error| panic!("{sql}: {error}"));
+    });
+}
+
+/// One text column of a query's rows, in order.
+fn texts(database: &TestDb, sql: &str) -> Vec<String> {
+    runtime().block_on(async {
+        sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql.to_string()))
+            .fetch_all(database.pool())
+            .await
+            .unwrap_or_else(|error| panic!("{sql}: {error}"))
+    })
+}
+
+fn introspected(database: &TestDb) -> Schema {
+    runtime().block_on(async {
+        cargo_dbkit::introspect::introspect(database.pool(), None)
+            .await
+            .expect("introspect")
+    })
+}
+
+/// The schema, the history and every relation: what a push may change.
+fn fingerprint(database: &TestDb) -> String {
+    let schema = introspected(database);
+    let relations = texts(
+        database,
+        "SELECT n.nspname || '.' || c.relname FROM pg_class c \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' ORDER BY 1",
+    );
+    let history = if relations
+        .iter()
+        .any(|name| name.ends_with(".refinery_schema_history"))
+    {
+        texts(
+            database,
+            "SELECT version || ' ' || name || ' ' || checksum FROM refinery_schema_history ORDER BY version",
+        )
+    } else {
+        Vec::new()
+    };
+    format!("{schema:#?}\n{relations:?}\n{history:?}")
+}
+
+/// Canonical, column order aside, without the history table.
+fn comparable(schema: &Schema) -> Schema {
+    let mut canonical = canonical_schema(schema);
+    canonical
+        .tables
+        .retain(|table| table.name.name != "refinery_schema_history");
+    for table in &mut canonical.tables {
+        table.columns.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    canonical
+}
+
+/// Rows in every table of the fixture.
+const ROWS: &str = "\
+INSERT INTO orgs (name) VALUES ('Acme'), ('Globex');
+INSERT INTO app.users (org_id, email, name, age, role, bio) VALUES
+  (1, 'ada@acme.test', 'Ada', 36, 'admin', 'first'),
+  (2, 'bob@globex.test', NULL, 41, 'member', 'second');
+INSERT INTO posts (author_id, title, status, tags, views) VALUES
+  (1, 'Hello', 'published', ARRAY['a','b'], 3),
+  (2, 'Draft', 'draft', ARRAY[]::text[], 0);";
+
+/// The rows as text, to compare before and after.
+fn row_texts(database: &TestDb) -> Vec<String> {
+    let mut all = texts(database, "SELECT id || ' ' || name FROM orgs ORDER BY id");
+    all.extend(texts(
+        database,
+        "SELECT id || ' ' || org_id || ' ' || email || ' ' || coalesce(name, '-') || ' ' || age || ' ' || role || ' ' || coalesce(bio, '-') FROM app.users ORDER BY id",
+    ));
+    all.extend(texts(
+        database,
+        "SELECT id || ' ' || coalesce(author_id::text, '-') || ' ' || title || ' ' || status || ' ' || array_to_string(tags, ',') || ' ' || views FROM posts ORDER BY id",
+    ));
+    all
+}
+
+// ---------------------------------------------------------------------------
+
+#[test]
+fn a_push_to_an_empty_database_creates_the_schema_and_a_second_finds_nothing() {
+    let project = Project::new();
+    let database = empty_database("push_empty");
+    let url = url_with_password(&database);
+    let run = project.push(&url, &[], 0);
+    assert!(run.stderr.contains("Pushing"), "{}", run.stderr);
+    assert!(run.stderr.contains("Finished"), "{}", run.stderr);
+    let found = schema_differences(
+        &comparable(&project.snapshot_schema()),
+        &comparable(&introspected(&database)),
+    );
+    assert!(found.is_empty(), "{}", format_differences(&found));
+    let before = fingerprint(&database);
+    let again = project.push(&url, &[], 0);
+    assert!(again.stderr.contains("nothing to push"), "{}", again.stderr);
+    assert_eq!(fingerprint(&database), before);
+}
+
+#[test]
+fn a_database_migrated_from_the_same_code_has_nothing_to_push() {
+    let project = Project::new();
+    let database = empty_database("push_migrated");
+    let url = url_with_password(&database);
+    let migrate = Project::run_in(&project.root.join("Cargo.toml"), &["migrate"], &url);
+    assert_eq!(migrate.code, 0, "{migrate:#?}");
+    let before = fingerprint(&database);
+    let run = project.push(&url, &[], 0);
+    assert!(run.stderr.contains("nothing to push"), "{}", run.stderr);
+    assert_eq!(
+        fingerprint(&database),
+        before,
+        "the history and schema are untouched"
+    );
+}
+
+#[test]
+fn the_repositorys_example_migrated_has_nothing_to_push() {
+    let database = empty_database("push_shop");
+    let url = url_with_password(&database);
+    let manifest = common::repository_root().join("Cargo.toml");
+    let migrate = Project::run_in(&manifest, &["migrate"], &url);
+    assert_eq!(migrate.code, 0, "{migrate:#?}");
+    let before = fingerprint(&database);
+    let run = Project::run_in(&manifest, &["push"], &url);
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert!(run.stderr.contains("nothing to push"), "{}", run.stderr);
+    assert_eq!(fingerprint(&database), before);
+}
+
+#[test]
+fn additive_changes_keep_every_row() {
+    let project = Project::new();
+    let database = migrated_database("push_additive");
+    execute(&database, ROWS);
+    let rows_before = row_texts(&database);
+    // A new enum label, a nullable column, a column with a default, an
+    // index and a table.
+    project.edit_schema("    Archived,\n}", "    Archived,\n    Deleted,\n}");
+    project.edit_schema(
+        "    pub name: String,\n}",
+        "    pub name: String,\n    pub website: Option<String>,\n    #[dbkit(default = \"'EU'\")]\n    pub region: String,\n}",
+    );
+    project.edit_schema(
+        "#[dbkit(index(columns(tags), method = \"gin\"))]",
+        "#[dbkit(index(columns(tags), method = \"gin\"))]\n#[dbkit(index(columns(title)))]",
+    );
+    project.edit_schema(
+        "/// What members write.",
+        "/// Labels.\n#[derive(Table)]\n#[dbkit(table = \"labels\")]\npub struct Label {\n    #[dbkit(primary_key, identity)]\n    pub id: i64,\n    pub text: String,\n}\n\n/// What members write.",
+    );
+    let url = url_with_password(&database);
+    let run = project.push(&url, &[], 0);
+    assert!(run.stderr.contains("Finished"), "{}", run.stderr);
+    assert_eq!(row_texts(&database), rows_before, "rows changed");
+    assert_eq!(
+        texts(
+            &database,
+            "SELECT region || '/' || coalesce(website, '-') FROM orgs ORDER BY id"
+        ),
+        ["EU/-", "EU/-"]
+    );
+    assert_eq!(
+        texts(
+            &database,
+            "SELECT unnest(enum_range(NULL::post_status))::text"
+        ),
+        ["draft", "published", "in-review", "archived", "deleted"]
+    );
+    assert_eq!(
+        texts(
+            &database,
+            "SELECT indexname::text FROM pg_indexes WHERE indexname = 'posts_title_idx'"
+        ),
+        ["posts_title_idx"]
+    );
+    assert_eq!(texts(&database, "SELECT count(*)::text FROM labels"), ["0"]);
+    let again = project.push(&url, &[], 0);
+    assert!(again.stderr.contains("nothing to push"), "{}", again.stderr);
+}
+
+#[test]
+fn dropping_a_column_with_data_needs_force_without_a_terminal() {
+    let project = Project::new();
+    let database = migrated_database("push_destructive");
+    execute(&database, ROWS);
+    let rows_before = row_texts(&database);
+    let before = fingerprint(&database);
+    project.edit_schema(
+        "    /// What members say about themselves.\n    pub bio: Option<String>,\n",
+        "",
+    );
+    let url = url_with_password(&database);
+    let refused = project.push(&url, &[], 1);
+    assert!(
+        refused
+            .stderr
+            .contains("drops column \"app\".\"users\".\"bio\""),
+        "{}",
+        refused.stderr
+    );
+    assert!(refused.stderr.contains("--force"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("nothing was applied"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(fingerprint(&database), before);
+    assert_eq!(row_texts(&database), rows_before);
+
+    project.push(&url, &["--force"], 0);
+    assert_eq!(
+        texts(
+            &database,
+            "SELECT column_name::text FROM information_schema.columns \
+             WHERE table_schema = 'app' AND table_name = 'users' AND column_name = 'bio'"
+        ),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        texts(&database, "SELECT count(*)::text FROM app.users"),
+        ["2"]
+    );
+}
+
+#[test]
+fn a_dry_run_prints_the_sql_and_changes_nothing() {
+    let project = Project::new();
+    let database = migrated_database("push_dry_run");
+    project.edit_schema(
+        "    pub name: String,\n}",
+        "    pub name: String,\n    pub website: Option<String>,\n}",
+    );
+    project.edit_schema(
+        "    /// What members say about themselves.\n    pub bio: Option<String>,\n",
+        "",
+    );
+    let before = fingerprint(&database);
+    let url = url_with_password(&database);
+    let run = project.push(&url, &["--dry-run"], 0);
+    assert!(
+        run.stdout
+            .contains("ALTER TABLE \"public\".\"orgs\" ADD COLUMN \"website\" text;"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("DROP COLUMN \"bio\""), "{}", run.stdout);
+    assert!(run.stdout.contains("BEGIN;") && run.stdout.contains("COMMIT;"));
+    assert!(run.stderr.contains("nothing was changed"), "{}", run.stderr);
+    assert_eq!(fingerprint(&database), before);
+}
+
+#[test]
+fn a_failing_statement_rolls_the_whole_push_back() {
+    let project = Project::new();
+    let database = migrated_database("push_failure");
+    execute(&database, ROWS);
+    let before = fingerprint(&database);
+    // A new table (applied first) and a NOT NULL column without a default
+    // on a table with rows (refused by PostgreSQL).
+    project.edit_schema(
+        "/// What members write.",
+        "/// Labels.\n#[derive(Table)]\n#[dbkit(table = \"labels\")]\npub struct Label {\n    #[dbkit(primary_key, identity)]\n    pub id: i64,\n}\n\n/// What members write.",
+    );
+    project.edit_schema(
+        "    pub name: String,\n}",
+        "    pub name: String,\n    pub country: String,\n}",
+    );
+    let url = url_with_password(&database);
+    let run = project.push(&url, &[], 2);
+    assert!(run.stderr.contains("SQLSTATE 23502"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("ADD COLUMN \"country\""),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("the database is unchanged"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(fingerprint(&database), before);
+}
+
+#[test]
+fn a_rename_keeps_the_columns_data() {
+    let project = Project::new();
+    let database = migrated_database("push_rename");
+    execute(&database, ROWS);
+    project.edit_schema("    pub title: String,", "    pub headline: String,");
+    let url = url_with_password(&database);
+    let ambiguous = project.push(&url, &[], 2);
+    assert!(
+        ambiguous.stderr.contains("--rename posts.title=headline"),
+        "{}",
+        ambiguous.stderr
+    );
+    project.push(&url, &["--rename", "posts.title=headline"], 0);
+    assert_eq!(
+        texts(&database, "SELECT headline FROM posts ORDER BY id"),
+        ["Hello", "Draft"]
+    );
+    let again = project.push(&url, &[], 0);
+    assert!(again.stderr.contains("nothing to push"), "{}", again.stderr);
+}
