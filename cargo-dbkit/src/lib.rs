@@ -15,6 +15,7 @@ pub mod generate_inputs;
 pub mod introspect;
 pub mod migration_context;
 pub mod migrations_folder;
+pub mod pull;
 pub mod redact;
 pub mod schema_glob;
 pub mod schema_loading;

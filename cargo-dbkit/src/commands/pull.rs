@@ -1,9 +1,39 @@
-//! `cargo dbkit pull`.
+//! `cargo dbkit pull`: adopts an existing database. Its schema becomes Rust
+//! schema modules in `--out DIR`, plus a baseline migration `V1__baseline`
+//! that the database records as applied. The steps and why they are in
+//! this order are in the `pull` module's documentation; this file reads
+//! the arguments, prints, and turns each refusal into a diagnostic (exit
+//! status 2, nothing written).
 
 use crate::cli::{GlobalOptions, PullArgs};
+use crate::database_url::{DATABASE_URL_VARIABLE, resolve_database_url};
 use crate::diagnostics::Diagnostic;
+use crate::discovery::{SourceFile, Workspace, display_path, load_workspace, schema_source_files};
 use crate::errors::{CliError, Outcome};
-use crate::terminal::Output;
+use crate::introspect::{introspect, remove_migration_history};
+use crate::migration_context::migrate_error;
+use crate::migrations_folder::{
+    NewMigrationFiles, SNAPSHOT_DIRECTORY, list_migrations_folder, write_migration_atomically,
+};
+use crate::pull::out_dir::{
+    OutputFolder, declares_module, existing_files, locate_output_folder, outside_schema_globs,
+};
+use crate::pull::unsupported::{UnsupportedObject, find_unsupported_objects};
+use crate::pull::write::{PlannedFile, write_file_set};
+use crate::pull::{
+    Baseline, ModuleFiles, RustfmtError, baseline_of, code_schema_with, format_with_rustfmt,
+    module_files, without_empty_schemas,
+};
+use crate::redact::{hide_secrets_of, register_database_url};
+use crate::terminal::{Output, start_spinner};
+use dbkit_core::compare::schema_differences;
+use dbkit_core::model::Schema;
+use dbkit_core::snapshot;
+use dbkit_runtime::migrate::{MigrationState, Migrations, redact_database_url};
+use std::path::{Path, PathBuf};
+
+/// How many differences an error lists before it says how many more.
+const DIFFERENCES_SHOWN: usize = 20;
 
 /// Runs `cargo dbkit pull`.
 pub fn run_pull(
@@ -11,8 +41,561 @@ pub fn run_pull(
     arguments: &PullArgs,
     output: Output,
 ) -> Result<Outcome, CliError> {
-    let _ = (global, arguments, output);
-    Err(CliError::Diagnostics(vec![Diagnostic::error(
-        "`cargo dbkit pull` is not built yet",
-    )]))
+    let environment_url = std::env::var(DATABASE_URL_VARIABLE).ok();
+    for url in [&arguments.database.database_url, &environment_url]
+        .into_iter()
+        .flatten()
+    {
+        register_database_url(url);
+    }
+    let workspace = load_workspace(global.manifest_path.as_deref())?;
+    let database = resolve_database_url(
+        arguments.database.database_url.as_deref(),
+        arguments.database.env_file.as_deref(),
+        environment_url,
+        &workspace.root,
+    )
+    .map_err(|error| CliError::Diagnostics(vec![error.to_diagnostic()]))?;
+    register_database_url(&database.url);
+    let url = database.url.as_str();
+    let shown_url = hide_secrets_of(&redact_database_url(url));
+
+    refuse_existing_migrations(&workspace)?;
+    let current_directory = std::env::current_dir().map_err(|error| {
+        single(Diagnostic::error("cannot read the current folder").with_note(error.to_string()))
+    })?;
+    let folder = locate_output_folder(&workspace, &arguments.out, &current_directory)
+        .map_err(|diagnostic| single(*diagnostic))?;
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| {
+            single(Diagnostic::error("cannot start the async runtime").with_note(error.to_string()))
+        })?;
+    let spinner = start_spinner(output, "reading the database");
+    let read = runtime.block_on(read_database(url, &shown_url));
+    drop(spinner);
+    let (mut schema, unsupported) = read?;
+    refuse_database_with_history(&runtime, url, &shown_url)?;
+    remove_migration_history(&mut schema);
+    let modules = module_files(&schema);
+    without_empty_schemas(&mut schema);
+    let planned = plan_module_files(&folder, modules.files.clone(), output)?;
+    let (stale, new_sources) = check_folder_contents(&workspace, &folder, &planned)?;
+    let code = {
+        let existing = schema_source_files(&workspace)?;
+        let replaced: Vec<&Path> = planned
+            .iter()
+            .map(|file| file.path.as_path())
+            .chain(stale.iter().map(PathBuf::as_path))
+            .collect();
+        code_schema_with(&existing, &replaced, &new_sources)
+            .map_err(|error| generated_code_error(error, &folder))?
+    };
+    let differences = refuse_code_unlike_database(&schema, &code.schema, &folder, &modules)?;
+    let Some(baseline) = baseline_of(&code.schema) else {
+        return Err(single(Diagnostic::error(
+            "the baseline could not be generated from an empty schema",
+        )));
+    };
+
+    // Everything is checked: write the modules, then the migration, then
+    // record it; a failure of a later step removes what the earlier wrote.
+    let written = write_file_set(&planned, &stale).map_err(|error| {
+        single(
+            Diagnostic::error(format!(
+                "could not write {}",
+                display_path(&workspace.root, &error.path)
+            ))
+            .with_note(error.source.to_string())
+            .with_note("nothing was written"),
+        )
+    })?;
+    let migration_files = baseline_files(&workspace, &baseline);
+    if let Err(error) = write_migration_atomically(&migration_files, &workspace.root) {
+        written.remove_created();
+        return Err(error.into());
+    }
+    let recorded = record_baseline(&runtime, &workspace, url, &baseline);
+    if let Err(error) = recorded {
+        let _ = std::fs::remove_file(&migration_files.sql_path);
+        let _ = std::fs::remove_file(&migration_files.snapshot_path);
+        written.remove_created();
+        return Err(error);
+    }
+
+    report(
+        &workspace,
+        &folder,
+        &planned,
+        &written.removed,
+        &baseline,
+        &migration_files,
+        &shown_url,
+        output,
+    );
+    report_left_out(&modules, &unsupported, &differences, output);
+    Ok(Outcome::Success)
+}
+
+fn single(diagnostic: Diagnostic) -> CliError {
+    CliError::Diagnostics(vec![diagnostic])
+}
+
+/// A baseline describes the whole schema, so it can only be the first
+/// migration.
+fn refuse_existing_migrations(workspace: &Workspace) -> Result<(), CliError> {
+    let listing = list_migrations_folder(&workspace.migrations_directory, &workspace.root);
+    let mut found: Vec<String> = listing
+        .sql_files
+        .iter()
+        .map(|file| file.display_path.clone())
+        .chain(
+            listing
+                .snapshots
+                .iter()
+                .map(|listed| listed.file.display_path.clone()),
+        )
+        .collect();
+    if found.is_empty() {
+        return Ok(());
+    }
+    found.sort();
+    let folder = display_path(&workspace.root, &workspace.migrations_directory);
+    let shown = found.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
+    let more = found.len().saturating_sub(5);
+    Err(single(
+        Diagnostic::error(format!(
+            "the migrations folder {folder}/ is not empty: {shown}{}",
+            if more > 0 { format!(" and {more} more") } else { String::new() }
+        ))
+        .with_note(
+            "pull adopts a database once, into a workspace without migrations: its baseline V1 creates the whole schema, so it cannot follow other migrations",
+        )
+        .with_help(
+            "to bring a database up to these migrations run `cargo dbkit migrate`, and `cargo dbkit check --database-url URL` shows how it differs from them; to adopt the database from scratch, delete the migrations folder first (only if no database applied them), or pull into a workspace of its own",
+        ),
+    ))
+}
+
+/// The schema and what the DSL cannot say about it, read in one session.
+async fn read_database(
+    url: &str,
+    shown_url: &str,
+) -> Result<(Schema, Vec<UnsupportedObject>), CliError> {
+    let connect_error = |error: sqlx::Error| {
+        single(
+            Diagnostic::error(format!("cannot connect to {shown_url}"))
+                .with_note(hide_secrets_of(&error.to_string()))
+                .with_help("check the URL (--database-url, --env-file, DATABASE_URL or .env) and that the server runs"),
+        )
+    };
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(url)
+        .await
+        .map_err(connect_error)?;
+    let read_error = |error: String| {
+        single(
+            Diagnostic::error(format!("cannot read the schema of {shown_url}"))
+                .with_note(hide_secrets_of(&error)),
+        )
+    };
+    let schema = introspect(&pool, None)
+        .await
+        .map_err(|error| read_error(error.to_string()))?;
+    let unsupported = find_unsupported_objects(&pool)
+        .await
+        .map_err(|error| read_error(error.to_string()))?;
+    pool.close().await;
+    Ok((schema, unsupported))
+}
+
+/// A database whose history already names migrations is managed by them.
+fn refuse_database_with_history(
+    runtime: &tokio::runtime::Runtime,
+    url: &str,
+    shown_url: &str,
+) -> Result<(), CliError> {
+    let none = Migrations::from_migrations(Vec::new())
+        .map_err(|error| migrate_error(error, "migrations/"))?;
+    let status = runtime
+        .block_on(none.status(url))
+        .map_err(|error| migrate_error(error, "migrations/"))?;
+    let recorded: Vec<String> = status
+        .migrations
+        .iter()
+        .filter(|migration| migration.state == MigrationState::Unknown)
+        .map(|migration| format!("V{}__{}", migration.version, migration.name))
+        .collect();
+    if recorded.is_empty() {
+        return Ok(());
+    }
+    Err(single(
+        Diagnostic::error(format!(
+            "{shown_url} already records applied migrations: {}",
+            recorded.join(", ")
+        ))
+        .with_note("its `refinery_schema_history` says migrations manage it; a baseline would contradict them")
+        .with_help("put those migration files in the migrations folder and run `cargo dbkit status`; pull adopts only databases that no migration tool manages"),
+    ))
+}
+
+/// The module files with their paths, formatted by rustfmt when it can.
+fn plan_module_files(
+    folder: &OutputFolder,
+    files: Vec<crate::pull::PulledFile>,
+    output: Output,
+) -> Result<Vec<PlannedFile>, CliError> {
+    let working_directory = nearest_existing(&folder.directory);
+    let mut rustfmt_missing = false;
+    let mut planned = Vec::with_capacity(files.len());
+    for file in files {
+        let plain = Path::new(&file.file_name)
+            .file_name()
+            .is_some_and(|name| name == file.file_name.as_str());
+        if !plain || !file.file_name.ends_with(".rs") {
+            return Err(single(Diagnostic::error(format!(
+                "the code generator named a file `{}`, which is not a file name of the module folder",
+                file.file_name
+            ))));
+        }
+        let text = if rustfmt_missing {
+            file.source
+        } else {
+            match format_with_rustfmt(&file.source, &working_directory) {
+                Ok(formatted) => formatted,
+                Err(RustfmtError::Missing) => {
+                    rustfmt_missing = true;
+                    output.warning(&format!(
+                        "{}; the modules are written unformatted",
+                        RustfmtError::Missing
+                    ));
+                    file.source
+                }
+                Err(error) => {
+                    output.warning(&format!(
+                        "{}: {error}; it is written unformatted",
+                        file.file_name
+                    ));
+                    file.source
+                }
+            }
+        };
+        planned.push(PlannedFile {
+            path: folder.directory.join(&file.file_name),
+            text,
+        });
+    }
+    Ok(planned)
+}
+
+fn nearest_existing(path: &Path) -> PathBuf {
+    path.ancestors()
+        .find(|ancestor| ancestor.is_dir())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Refuses to overwrite a file `pull` did not write and files the `schema`
+/// globs would not read; returns the earlier pull's files this one does not
+/// write (removed with the write) and the new files as discovery will see
+/// them.
+#[allow(clippy::type_complexity)]
+fn check_folder_contents(
+    workspace: &Workspace,
+    folder: &OutputFolder,
+    planned: &[PlannedFile],
+) -> Result<(Vec<PathBuf>, Vec<(SourceFile, String)>), CliError> {
+    let existing = existing_files(&folder.directory).map_err(|error| {
+        single(
+            Diagnostic::error(format!("cannot read {}/", folder.display))
+                .with_note(error.to_string()),
+        )
+    })?;
+    let in_the_way: Vec<String> = planned
+        .iter()
+        .filter(|file| existing.foreign.contains(&file.path))
+        .map(|file| display_path(&workspace.root, &file.path))
+        .collect();
+    if !in_the_way.is_empty() {
+        return Err(single(
+            Diagnostic::error(format!(
+                "{} already exist{} and {} not written by `cargo dbkit pull`",
+                in_the_way.join(", "),
+                if in_the_way.len() == 1 { "s" } else { "" },
+                if in_the_way.len() == 1 { "was" } else { "were" },
+            ))
+            .with_note("pull replaces only files whose `//!` header says pull wrote them")
+            .with_help(format!(
+                "pass an empty or new folder to --out (e.g. `{}/db`), or move these files away",
+                folder.display
+            )),
+        ));
+    }
+    let stale: Vec<PathBuf> = existing
+        .written_by_pull
+        .iter()
+        .filter(|path| !planned.iter().any(|file| &file.path == *path))
+        .cloned()
+        .collect();
+    let new_sources: Vec<(SourceFile, String)> = planned
+        .iter()
+        .map(|file| {
+            (
+                SourceFile {
+                    display_path: display_path(&workspace.root, &file.path),
+                    absolute_path: file.path.clone(),
+                },
+                file.text.clone(),
+            )
+        })
+        .collect();
+    let unread = outside_schema_globs(
+        workspace,
+        new_sources
+            .iter()
+            .filter(|(file, _)| !file.display_path.ends_with("/mod.rs"))
+            .map(|(file, _)| file.display_path.as_str()),
+    );
+    if !unread.is_empty() {
+        let globs: Vec<String> = workspace
+            .schema_globs
+            .iter()
+            .map(|glob| format!("\"{}\"", glob.as_str()))
+            .collect();
+        return Err(single(
+            Diagnostic::error(format!(
+                "`[workspace.metadata.dbkit] schema` does not match {}, so `cargo dbkit generate` would not read {}",
+                unread.join(", "),
+                if unread.len() == 1 { "it" } else { "them" }
+            ))
+            .in_file("Cargo.toml")
+            .with_note(format!("schema = [{}]", globs.join(", ")))
+            .with_help(format!(
+                "add the folder to the globs: schema = [{}, \"{}/*.rs\"], or pass a folder the globs match to --out",
+                globs.join(", "),
+                folder.display
+            )),
+        ));
+    }
+    // Only files that may declare schema items matter to the schema.
+    let new_sources = new_sources
+        .into_iter()
+        .filter(|(file, _)| {
+            workspace.schema_globs.is_empty()
+                || workspace
+                    .schema_globs
+                    .iter()
+                    .any(|glob| glob.matches(&file.display_path))
+        })
+        .collect();
+    Ok((stale, new_sources))
+}
+
+/// Generated code that does not parse or resolve is dbkit's bug.
+fn generated_code_error(error: CliError, folder: &OutputFolder) -> CliError {
+    match error {
+        CliError::Schema {
+            mut diagnostics,
+            sources,
+        } => {
+            if let Some(first) = diagnostics.first_mut() {
+                *first = first.clone().with_note(format!(
+                    "this is the schema code of the workspace with the modules pull would write to {}/ (nothing was written)",
+                    folder.display
+                ));
+                *first = first.clone().with_help(
+                    "if the error is in the generated modules, this is a bug of dbkit's code generation: please report it; if it is in other files, fix those first",
+                );
+            }
+            CliError::Schema {
+                diagnostics,
+                sources,
+            }
+        }
+        other => other,
+    }
+}
+
+/// The code must describe the database, or the baseline would claim a
+/// schema the database does not have. Differences are accepted only where
+/// the code generator said the DSL cannot follow (they are returned, for
+/// warnings); anything else is refused: schema items the workspace
+/// already declares elsewhere, or a loss the generator did not report.
+fn refuse_code_unlike_database(
+    database: &Schema,
+    code: &Schema,
+    folder: &OutputFolder,
+    modules: &ModuleFiles,
+) -> Result<Vec<String>, CliError> {
+    let differences: Vec<String> = schema_differences(database, code)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let inside_folder = format!("{}/", folder.display);
+    let declared_elsewhere = code.tables.iter().any(|table| {
+        table
+            .source
+            .as_ref()
+            .is_some_and(|source| !source.file.starts_with(&inside_folder))
+    }) || code.enums.iter().any(|item| {
+        item.source
+            .as_ref()
+            .is_some_and(|source| !source.file.starts_with(&inside_folder))
+    });
+    if differences.is_empty() || (!declared_elsewhere && !modules.left_out.is_empty()) {
+        return Ok(differences);
+    }
+    let mut diagnostic = Diagnostic::error(format!(
+        "the schema code would not describe the database: {} difference(s)",
+        differences.len()
+    ));
+    for difference in differences.iter().take(DIFFERENCES_SHOWN) {
+        diagnostic = diagnostic.with_note(difference.clone());
+    }
+    if differences.len() > DIFFERENCES_SHOWN {
+        diagnostic = diagnostic.with_note(format!(
+            "and {} more",
+            differences.len() - DIFFERENCES_SHOWN
+        ));
+    }
+    let help = if declared_elsewhere {
+        "the workspace already declares schema items outside the new modules (the expected side is the database, the actual one the code): pull adopts a database into a workspace whose code declares none of it yet"
+    } else {
+        "the generated modules lose part of the database's schema without saying so (the expected side is the database, the actual one the code): this is a bug of dbkit's code generation, please report it with these lines"
+    };
+    Err(single(
+        diagnostic.with_note("nothing was written").with_help(help),
+    ))
+}
+
+fn baseline_files(workspace: &Workspace, baseline: &Baseline) -> NewMigrationFiles {
+    NewMigrationFiles {
+        sql_path: workspace.migrations_directory.join(&baseline.sql_file_name),
+        sql_text: baseline.sql.clone(),
+        snapshot_path: workspace
+            .migrations_directory
+            .join(SNAPSHOT_DIRECTORY)
+            .join(snapshot::snapshot_file_name(&baseline.sql_file_name)),
+        snapshot_text: baseline.snapshot_text.clone(),
+    }
+}
+
+/// Records the baseline, read back from the folder as `migrate` reads it,
+/// so its checksum is the one `migrate` and `status` compute.
+fn record_baseline(
+    runtime: &tokio::runtime::Runtime,
+    workspace: &Workspace,
+    url: &str,
+    baseline: &Baseline,
+) -> Result<(), CliError> {
+    let mut folder_display = display_path(&workspace.root, &workspace.migrations_directory);
+    folder_display.push('/');
+    let migrations = Migrations::from_directory(&workspace.migrations_directory)
+        .map_err(|error| migrate_error(error, &folder_display))?;
+    let version = snapshot::parse_migration_file_name(&baseline.sql_file_name)
+        .and_then(|(version, _)| i32::try_from(version).ok())
+        .unwrap_or(1);
+    runtime
+        .block_on(migrations.mark_applied(url, version))
+        .map(|_| ())
+        .map_err(|error| match migrate_error(error, &folder_display) {
+            CliError::Diagnostics(mut diagnostics) => {
+                if let Some(first) = diagnostics.first_mut() {
+                    *first = first.clone().with_note(
+                        "the baseline was not recorded; the files pull wrote were removed again",
+                    );
+                }
+                CliError::Diagnostics(diagnostics)
+            }
+            other => other,
+        })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn report(
+    workspace: &Workspace,
+    folder: &OutputFolder,
+    planned: &[PlannedFile],
+    removed: &[PathBuf],
+    baseline: &Baseline,
+    migration_files: &NewMigrationFiles,
+    shown_url: &str,
+    output: Output,
+) {
+    for file in planned {
+        output.status("Wrote", &display_path(&workspace.root, &file.path));
+    }
+    for path in removed {
+        output.status(
+            "Removed",
+            &format!(
+                "{} (an earlier pull wrote it; the database no longer needs it)",
+                display_path(&workspace.root, path)
+            ),
+        );
+    }
+    output.status(
+        "Baseline",
+        &format!(
+            "{} ({} statement{}) and its snapshot",
+            display_path(&workspace.root, &migration_files.sql_path),
+            baseline.statement_count,
+            if baseline.statement_count == 1 {
+                ""
+            } else {
+                "s"
+            }
+        ),
+    );
+    output.status(
+        "Recorded",
+        &format!("{} as applied in {shown_url}", baseline.sql_file_name),
+    );
+    let declared = folder.parent_module_files.iter().any(|path| {
+        std::fs::read_to_string(path).is_ok_and(|text| declares_module(&text, &folder.module_name))
+    });
+    if !declared {
+        let file = folder
+            .parent_module_files
+            .first()
+            .map(|path| display_path(&workspace.root, path))
+            .unwrap_or_else(|| "the crate root".to_string());
+        output.line(&format!(
+            "  add `mod {};` to {file} (crate `{}`) so the modules compile",
+            folder.module_name, folder.crate_name
+        ));
+    }
+}
+
+/// Every object the code leaves out, named, so that no one believes the
+/// code covers it.
+fn report_left_out(
+    modules: &ModuleFiles,
+    unsupported: &[UnsupportedObject],
+    differences: &[String],
+    output: Output,
+) {
+    for item in &modules.left_out {
+        output.warning(&format!("left out of the code: {item}"));
+    }
+    for object in unsupported {
+        output.warning(&format!(
+            "left out of the code: {} (the DSL cannot declare it)",
+            object.describe()
+        ));
+    }
+    for difference in differences {
+        output.warning(&format!(
+            "the code and the baseline differ from the database: {difference}"
+        ));
+    }
+    if !modules.left_out.is_empty() || !unsupported.is_empty() {
+        output.line(
+            "  the database keeps them, but a database made from the migrations lacks them: \
+             create them in a migration of `cargo dbkit generate --custom` if it needs them",
+        );
+    }
 }

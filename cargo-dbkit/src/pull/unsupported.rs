@@ -1,0 +1,184 @@
+//! What a database holds that the schema DSL cannot declare, found by
+//! catalog queries of this module's own (the introspector reads only what
+//! the DSL declares, and says nothing of the rest).
+//!
+//! `pull` names each of these objects in a warning, because the code it
+//! writes, and the baseline generated from that code, leave them out: a
+//! fresh database made from the migrations lacks them until a hand-written
+//! migration (`cargo dbkit generate --custom`) creates them. Objects that
+//! belong to an extension are left out here as they are by the
+//! introspector (`DROP EXTENSION` owns them), but the extension itself is
+//! named.
+//!
+//! One query, a `UNION ALL` of one branch per kind, read in one round
+//! trip; every branch only reads the catalog, so it runs in a read-only
+//! session too.
+
+use sqlx::PgPool;
+
+/// One object the DSL cannot express.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, sqlx::FromRow)]
+pub struct UnsupportedObject {
+    /// What it is: `view`, `trigger`, `function`, `sequence`, …
+    pub kind: String,
+    /// Its qualified name, quoted where PostgreSQL would need it
+    /// (`public.active_users`, `audit on public.orders`).
+    pub object: String,
+    /// What about it is left out, when more than the object itself.
+    pub detail: Option<String>,
+}
+
+impl UnsupportedObject {
+    /// `view public.active_users`, or with its detail after a colon.
+    pub fn describe(&self) -> String {
+        match &self.detail {
+            Some(detail) => format!("{} {}: {detail}", self.kind, self.object),
+            None => format!("{} {}", self.kind, self.object),
+        }
+    }
+}
+
+/// The branches share these filters: a user schema, not an extension's object.
+const UNSUPPORTED_OBJECTS_QUERY: &str = r#"
+WITH user_namespace AS (
+    SELECT n.oid, n.nspname
+    FROM pg_catalog.pg_namespace n
+    WHERE n.nspname NOT LIKE 'pg\_%' AND n.nspname <> 'information_schema'
+      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                      WHERE d.classid = 'pg_catalog.pg_namespace'::regclass
+                        AND d.objid = n.oid AND d.deptype = 'e')
+),
+user_class AS (
+    SELECT c.*, n.nspname, format('%I.%I', n.nspname, c.relname) AS qualified
+    FROM pg_catalog.pg_class c
+    JOIN user_namespace n ON n.oid = c.relnamespace
+    WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                      WHERE d.classid = 'pg_catalog.pg_class'::regclass
+                        AND d.objid = c.oid AND d.deptype = 'e')
+)
+SELECT CASE relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
+                    ELSE 'foreign table' END AS kind,
+       qualified AS object, NULL::text AS detail
+FROM user_class WHERE relkind IN ('v', 'm', 'f')
+UNION ALL
+SELECT 'sequence', qualified, 'not owned by a column (no serial or identity column uses it)'
+FROM user_class c
+WHERE relkind = 'S'
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid
+                    AND d.refclassid = 'pg_catalog.pg_class'::regclass
+                    AND d.deptype IN ('a', 'i'))
+UNION ALL
+SELECT 'partitioned table', qualified,
+       'declared as a plain table: its partition key (' || pg_catalog.pg_get_partkeydef(oid) || ') and partitions are left out'
+FROM user_class WHERE relkind = 'p'
+UNION ALL
+SELECT 'partition', qualified, 'a partition of ' || (
+         SELECT format('%I.%I', pn.nspname, p.relname)
+         FROM pg_catalog.pg_inherits i
+         JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
+         JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
+         WHERE i.inhrelid = c.oid LIMIT 1)
+FROM user_class c WHERE relispartition
+UNION ALL
+SELECT 'inheritance', qualified, 'inherits from ' || (
+         SELECT string_agg(format('%I.%I', pn.nspname, p.relname), ', ' ORDER BY i.inhseqno)
+         FROM pg_catalog.pg_inherits i
+         JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
+         JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
+         WHERE i.inhrelid = c.oid)
+FROM user_class c
+WHERE relkind = 'r' AND NOT relispartition
+  AND EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid)
+UNION ALL
+SELECT 'unlogged table', qualified, 'created as a logged table by the migrations'
+FROM user_class WHERE relkind IN ('r', 'p') AND relpersistence = 'u'
+UNION ALL
+SELECT 'row level security', qualified, 'enabled on the table'
+FROM user_class WHERE relkind IN ('r', 'p') AND relrowsecurity
+UNION ALL
+SELECT 'policy', format('%I on %s', pol.polname, c.qualified), NULL
+FROM pg_catalog.pg_policy pol JOIN user_class c ON c.oid = pol.polrelid
+UNION ALL
+SELECT 'trigger', format('%I on %s', t.tgname, c.qualified), NULL
+FROM pg_catalog.pg_trigger t JOIN user_class c ON c.oid = t.tgrelid
+WHERE NOT t.tgisinternal
+UNION ALL
+SELECT 'rule', format('%I on %s', r.rulename, c.qualified), NULL
+FROM pg_catalog.pg_rewrite r JOIN user_class c ON c.oid = r.ev_class
+WHERE r.rulename <> '_RETURN'
+UNION ALL
+SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate'
+                      WHEN 'w' THEN 'window function' ELSE 'function' END,
+       format('%I.%I(%s)', n.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid)),
+       NULL
+FROM pg_catalog.pg_proc p JOIN user_namespace n ON n.oid = p.pronamespace
+WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_proc'::regclass
+                    AND d.objid = p.oid AND d.deptype = 'e')
+UNION ALL
+SELECT CASE t.typtype WHEN 'd' THEN 'domain' WHEN 'r' THEN 'range type'
+                      ELSE 'composite type' END,
+       format('%I.%I', n.nspname, t.typname), NULL
+FROM pg_catalog.pg_type t JOIN user_namespace n ON n.oid = t.typnamespace
+WHERE (t.typtype IN ('d', 'r')
+       OR (t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_catalog.pg_class c
+                                       WHERE c.oid = t.typrelid AND c.relkind = 'c')))
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_type'::regclass
+                    AND d.objid = t.oid AND d.deptype = 'e')
+UNION ALL
+SELECT 'extension', format('%I', e.extname),
+       'version ' || e.extversion || ': the migrations do not create it'
+FROM pg_catalog.pg_extension e WHERE e.extname <> 'plpgsql'
+UNION ALL
+SELECT 'exclusion constraint', format('%I on %s', con.conname, c.qualified),
+       pg_catalog.pg_get_constraintdef(con.oid)
+FROM pg_catalog.pg_constraint con JOIN user_class c ON c.oid = con.conrelid
+WHERE con.contype = 'x'
+UNION ALL
+SELECT 'constraint', format('%I on %s', con.conname, c.qualified),
+       concat_ws(' and ',
+                 CASE WHEN con.condeferrable THEN CASE WHEN con.condeferred
+                      THEN 'DEFERRABLE INITIALLY DEFERRED' ELSE 'DEFERRABLE' END END,
+                 CASE WHEN NOT con.convalidated THEN 'NOT VALID' END)
+       || ' is left out'
+FROM pg_catalog.pg_constraint con JOIN user_class c ON c.oid = con.conrelid
+WHERE con.contype IN ('p', 'u', 'f', 'c') AND (con.condeferrable OR NOT con.convalidated)
+UNION ALL
+SELECT 'index', format('%I on %s', ic.relname, c.qualified),
+       concat_ws(', ',
+                 CASE WHEN 0 <> ANY (i.indoption::int2[]) THEN 'DESC or NULLS FIRST/LAST' END,
+                 CASE WHEN EXISTS (SELECT 1 FROM unnest(i.indclass::oid[]) AS class(oid)
+                                   JOIN pg_catalog.pg_opclass oc ON oc.oid = class.oid
+                                   WHERE NOT oc.opcdefault)
+                      THEN 'an operator class' END,
+                 CASE WHEN i.indnatts > i.indnkeyatts THEN 'INCLUDE columns' END)
+       || ' left out: ' || pg_catalog.pg_get_indexdef(i.indexrelid)
+FROM pg_catalog.pg_index i
+JOIN user_class c ON c.oid = i.indrelid
+JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+WHERE 0 <> ANY (i.indoption::int2[])
+   OR i.indnatts > i.indnkeyatts
+   OR EXISTS (SELECT 1 FROM unnest(i.indclass::oid[]) AS class(oid)
+              JOIN pg_catalog.pg_opclass oc ON oc.oid = class.oid
+              WHERE NOT oc.opcdefault)
+UNION ALL
+SELECT 'column', format('%s.%I', c.qualified, a.attname),
+       format('collation %s is left out', co.collname)
+FROM pg_catalog.pg_attribute a
+JOIN user_class c ON c.oid = a.attrelid AND c.relkind IN ('r', 'p')
+JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
+WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attcollation <> t.typcollation
+ORDER BY 1, 2"#;
+
+/// Every object of the database that the DSL cannot declare, sorted by
+/// kind and name.
+pub async fn find_unsupported_objects(
+    pool: &PgPool,
+) -> Result<Vec<UnsupportedObject>, sqlx::Error> {
+    sqlx::query_as(UNSUPPORTED_OBJECTS_QUERY)
+        .fetch_all(pool)
+        .await
+}

@@ -1,0 +1,347 @@
+//! `cargo dbkit pull` end to end: three hand-written databases (a shop, a
+//! multi-tenant SaaS, a blog; `tests/fixtures/pull/*.sql`) are adopted by a
+//! fixture workspace with the real binary, and each must round-trip: the
+//! pulled code compiles (`cargo check`), `generate --check` agrees with the
+//! baseline, the baseline applied to a fresh database by `migrate` gives the
+//! original's schema, and the original database has the baseline applied
+//! (`status`, `migrate`). The refusals write nothing.
+//!
+//! The nested `cargo check` builds in one target directory under
+//! `CARGO_TARGET_TMPDIR`, kept between runs, so only the first run compiles
+//! dbkit-runtime and its dependencies; the workspace's `Cargo.lock` is
+//! copied into the fixture so those are the versions already downloaded.
+
+mod common;
+
+use common::{Project, Run, copy_fixture, repository_root, runtime};
+use dbkit_runtime::testing::{TestDb, no_migrations};
+use std::path::Path;
+use std::process::Command;
+
+const FIXTURE: &str = "pull/workspace";
+const OUT: &str = "crates/app/src/schema";
+
+fn fixture_sql(name: &str) -> String {
+    let path = repository_root()
+        .join("tests/fixtures/pull")
+        .join(format!("{name}.sql"));
+    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+}
+
+fn empty_database(name: &str) -> TestDb {
+    runtime()
+        .block_on(
+            TestDb::builder(no_migrations().expect("an empty migration set"))
+                .test_name(name)
+                .build(),
+        )
+        .expect("database")
+}
+
+fn execute(database: &TestDb, sql: &str) {
+    runtime().block_on(async {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+            .execute(database.pool())
+            .await
+            .unwrap_or_else(|error| panic!("{error}\n{sql}"));
+    });
+}
+
+/// The database's schema as the introspector reads it, without the history table.
+fn schema_of(database: &TestDb) -> dbkit_core::model::Schema {
+    runtime().block_on(async {
+        let mut schema = cargo_dbkit::introspect::introspect(database.pool(), None)
+            .await
+            .expect("introspect");
+        cargo_dbkit::introspect::remove_migration_history(&mut schema);
+        schema
+    })
+}
+
+fn history_rows(database: &TestDb) -> Vec<(i32, String, String)> {
+    runtime().block_on(async {
+        let exists: bool =
+            sqlx::query_scalar("SELECT to_regclass('refinery_schema_history') IS NOT NULL")
+                .fetch_one(database.pool())
+                .await
+                .expect("history table");
+        if !exists {
+            return Vec::new();
+        }
+        sqlx::query_as(
+            "SELECT version, name, checksum FROM refinery_schema_history ORDER BY version",
+        )
+        .fetch_all(database.pool())
+        .await
+        .expect("history")
+    })
+}
+
+fn pull(project: &Project, url: &str, out: &str) -> Run {
+    let mut command = common::binary_command(
+        &project.root.join("Cargo.toml"),
+        &project.root,
+        &["pull", "--database-url", url, "--out", out],
+    );
+    command.env_remove("DATABASE_URL");
+    common::finish(&mut command)
+}
+
+fn run_with_url(project: &Project, arguments: &[&str]) -> Run {
+    let mut command =
+        common::binary_command(&project.root.join("Cargo.toml"), &project.root, arguments);
+    command.env_remove("DATABASE_URL");
+    common::finish(&mut command)
+}
+
+/// `cargo check` of the fixture workspace in the shared target directory.
+fn cargo_check(project: &Project) {
+    let lock = std::fs::read_to_string(repository_root().join("Cargo.lock")).expect("Cargo.lock");
+    std::fs::write(project.root.join("Cargo.lock"), lock).expect("write Cargo.lock");
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pull-fixtures");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let output = Command::new(cargo)
+        .arg("check")
+        .arg("--quiet")
+        .arg("--manifest-path")
+        .arg(project.root.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", &target)
+        .env_remove("RUSTFLAGS")
+        .output()
+        .expect("start cargo check");
+    assert!(
+        output.status.success(),
+        "cargo check of the pulled code failed ({}):\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Every file of the pulled module folder, in name order, each under a
+/// line with its name.
+fn pulled_code(project: &Project) -> String {
+    let mut files = Vec::new();
+    common::list_files(&project.path(OUT), "", &mut files);
+    files.sort();
+    files
+        .iter()
+        .map(|file| format!("==> {file} <==\n{}", project.read(&format!("{OUT}/{file}"))))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The whole round trip of one fixture database; returns the project and
+/// pull's output.
+fn round_trip(name: &str) -> (Project, Run) {
+    let original = empty_database(&format!("pull_{name}"));
+    execute(&original, &fixture_sql(name));
+    let before = schema_of(&original);
+
+    let project = copy_fixture(FIXTURE);
+    let run = pull(&project, original.url(), OUT);
+    assert_eq!(run.code, 0, "pull of {name}\n{run:#?}");
+    assert!(
+        run.stderr
+            .contains("add `mod schema;` to crates/app/src/lib.rs"),
+        "{}",
+        run.stderr
+    );
+    assert!(project.path("migrations/V1__baseline.sql").is_file());
+    assert!(project.path("migrations/meta/V1__baseline.json").is_file());
+
+    project.write(
+        "crates/app/src/lib.rs",
+        &format!("{}pub mod schema;\n", project.read("crates/app/src/lib.rs")),
+    );
+    cargo_check(&project);
+
+    let check = project.run(&["generate", "--check"]);
+    assert_eq!(
+        check.code, 0,
+        "generate --check after pulling {name}\n{check:#?}"
+    );
+
+    let fresh = empty_database(&format!("pull_{name}_fresh"));
+    let migrate = run_with_url(&project, &["migrate", "--database-url", fresh.url()]);
+    assert_eq!(migrate.code, 0, "{migrate:#?}");
+    let differences = dbkit_core::compare::schema_differences(&before, &schema_of(&fresh));
+    assert!(
+        differences.is_empty(),
+        "the baseline applied to a fresh database differs from {name}:\n{}",
+        dbkit_core::compare::format_differences(&differences)
+    );
+
+    let status = run_with_url(&project, &["status", "--database-url", original.url()]);
+    assert_eq!(status.code, 0, "{status:#?}");
+    assert!(status.stdout.contains("V1__baseline"), "{status:#?}");
+    assert!(status.stdout.contains("1 applied"), "{status:#?}");
+    let again = run_with_url(&project, &["migrate", "--database-url", original.url()]);
+    assert_eq!(again.code, 0, "{again:#?}");
+    assert!(again.stderr.contains("nothing to apply"), "{again:#?}");
+    assert_eq!(history_rows(&original), history_rows(&fresh));
+    // Pulling changed nothing in the database but its history.
+    let differences = dbkit_core::compare::schema_differences(&before, &schema_of(&original));
+    assert!(differences.is_empty(), "{differences:?}");
+    (project, run)
+}
+
+#[test]
+fn a_shop_round_trips() {
+    let (project, run) = round_trip("shop");
+    for object in [
+        "view catalog.active_products",
+        "sequence public.invoice_numbers",
+        "trigger orders_touch on public.orders",
+        "function public.touch_placed_at()",
+    ] {
+        assert!(
+            run.stderr.contains(object),
+            "pull names `{object}` as left out\n{}",
+            run.stderr
+        );
+    }
+    insta::assert_snapshot!("pulled_shop", pulled_code(&project));
+}
+
+#[test]
+fn a_multi_tenant_saas_round_trips() {
+    let (project, _) = round_trip("saas");
+    let code = pulled_code(&project);
+    for sql_type in ["cidr", "macaddr", "interval", "tsvector"] {
+        assert!(
+            code.contains(&format!("sql_type = \"{sql_type}\"")),
+            "`{sql_type}` has no Rust mapping and is declared with sql_type\n{code}"
+        );
+    }
+}
+
+#[test]
+fn a_blog_round_trips() {
+    round_trip("blog");
+}
+
+// ---------------------------------------------------------------------------
+// Refusals: exit 2, nothing written, nothing recorded.
+
+/// A database with the blog's schema, a fixture copy, and pull's run
+/// after `prepare`; asserts exit 2 and that nothing was written or recorded.
+fn refused(name: &str, prepare: impl FnOnce(&Project), out: &str) -> Run {
+    let database = empty_database(&format!("pull_refused_{name}"));
+    execute(&database, &fixture_sql("blog"));
+    let project = copy_fixture(FIXTURE);
+    prepare(&project);
+    let mut before = Vec::new();
+    common::list_files(&project.root, "", &mut before);
+    before.sort();
+    let run = pull(&project, database.url(), out);
+    assert_eq!(run.code, 2, "{run:#?}");
+    let mut after = Vec::new();
+    common::list_files(&project.root, "", &mut after);
+    after.sort();
+    assert_eq!(
+        before, after,
+        "pull wrote files although it refused\n{run:#?}"
+    );
+    assert_eq!(
+        history_rows(&database),
+        Vec::new(),
+        "pull recorded a baseline"
+    );
+    run
+}
+
+#[test]
+fn a_workspace_with_migrations_is_refused() {
+    let run = refused(
+        "migrations",
+        |project| project.write("migrations/V1__init.sql", "CREATE TABLE t (id integer);\n"),
+        OUT,
+    );
+    assert!(run.stderr.contains("is not empty"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("adopts a database once"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("postgres://"), "{}", run.stderr);
+}
+
+#[test]
+fn a_folder_outside_the_schema_crates_is_refused() {
+    let run = refused("outside", |_| {}, "db/schema");
+    assert!(
+        run.stderr
+            .contains("is not a module folder inside a crate that depends on dbkit-runtime"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("`app` holds its sources in"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn files_pull_did_not_write_are_not_overwritten() {
+    let run = refused(
+        "foreign",
+        |project| project.write(&format!("{OUT}/mod.rs"), "//! Mine.\npub mod users;\n"),
+        OUT,
+    );
+    assert!(
+        run.stderr.contains("not written by `cargo dbkit pull`"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn schema_globs_that_miss_the_folder_are_refused_with_the_fix() {
+    let run = refused(
+        "globs",
+        |project| {
+            project.write(
+                "Cargo.toml",
+                &format!(
+                    "{}\n[workspace.metadata.dbkit]\nschema = [\"crates/*/src/**/*_schema.rs\"]\n",
+                    project.read("Cargo.toml")
+                ),
+            )
+        },
+        OUT,
+    );
+    assert!(run.stderr.contains("does not match"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("\"crates/app/src/schema/*.rs\""),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn without_rustfmt_the_modules_are_written_unformatted() {
+    let database = empty_database("pull_no_rustfmt");
+    execute(&database, &fixture_sql("blog"));
+    let project = copy_fixture(FIXTURE);
+    let mut command = common::binary_command(
+        &project.root.join("Cargo.toml"),
+        &project.root,
+        &["pull", "--database-url", database.url(), "--out", OUT],
+    );
+    command
+        .env_remove("DATABASE_URL")
+        .env("RUSTFMT", "/nonexistent/rustfmt");
+    let run = common::finish(&mut command);
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert!(
+        run.stderr.contains("warning: rustfmt is not installed"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        project
+            .read(&format!("{OUT}/public.rs"))
+            .contains("pub struct Posts")
+    );
+}
