@@ -17,6 +17,7 @@ pub mod migration_context;
 pub mod migrations_folder;
 pub mod pull;
 pub mod redact;
+pub mod renames;
 pub mod schema_glob;
 pub mod schema_loading;
 pub mod terminal;

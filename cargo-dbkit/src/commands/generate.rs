@@ -3,7 +3,7 @@
 use crate::cache::no_change::{NoChangeQuery, remember_no_change};
 use crate::cache::parse::ParseCache;
 use crate::cli::{GenerateArgs, GlobalOptions};
-use crate::diagnostics::{Diagnostic, SourceSpan};
+use crate::diagnostics::Diagnostic;
 use crate::discovery::{Workspace, display_path, load_workspace, schema_source_files};
 use crate::errors::{CliError, Outcome};
 use crate::generate_inputs::{LoadedCode, Prefetch};
@@ -12,11 +12,12 @@ use crate::migrations_folder::{
     SNAPSHOT_DIRECTORY, folder_of_listing, list_migrations_folder, remove_orphan_snapshots,
     replace_migration_atomically, sanitize_migration_name, write_migration_atomically,
 };
+use crate::renames::{RenameSource, parse_renames, settle_renames};
 use crate::schema_loading::CodeSchema;
 use crate::schema_loading::load_code_schema;
-use crate::terminal::{Output, ask_choice, is_interactive, start_spinner};
+use crate::terminal::{Output, start_spinner};
 use dbkit_core::diff::{Ambiguity, Change, DiffOptions, Rename, diff_owned, parse_rename_argument};
-use dbkit_core::model::{QualifiedName, Schema};
+use dbkit_core::model::Schema;
 use dbkit_core::render::render_migration;
 use dbkit_core::snapshot::{self, PrintedSchema, Snapshot};
 
@@ -209,262 +210,35 @@ fn count_statements(sql: &str) -> usize {
         .count()
 }
 
-fn parse_renames(
-    arguments: &[String],
-    old: &Schema,
-    new: &Schema,
-) -> Result<Vec<Rename>, CliError> {
-    let mut renames = Vec::new();
-    let mut diagnostics = Vec::new();
-    for argument in arguments {
-        match parse_rename_argument(argument, old, new) {
-            Ok(rename) => renames.push(rename),
-            Err(reason) => diagnostics.push(
-                Diagnostic::error(format!("invalid `--rename {argument}`: {reason}"))
-                    .with_help("use `--rename old_table=new_table` or `--rename table.old_column=new_column` (prefix the table with its schema outside `public`)"),
-            ),
-        }
-    }
-    if diagnostics.is_empty() {
-        Ok(renames)
-    } else {
-        Err(CliError::Diagnostics(diagnostics))
-    }
-}
-
-/// An answer given on the terminal to one disappeared table or column.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Dropped {
-    Table(QualifiedName),
-    Column(QualifiedName, String),
-}
-
-/// Diffs; when tables or columns disappear while others appear, asks on a
-/// terminal (then diffs again with the answers) or stops with an error.
-/// Also tells whether any question was answered.
+/// Diffs the old schema against the code, renames settled by
+/// [`settle_renames`]; also tells whether any question was answered.
 fn diff_settling_ambiguities(
     old: Schema,
     code: &CodeSchema,
-    mut renames: Vec<Rename>,
+    renames: Vec<Rename>,
     output: Output,
 ) -> Result<(Vec<Change>, bool), CliError> {
-    let new = &code.schema;
-    let mut confirmed_drops: Vec<Dropped> = Vec::new();
-    let mut answered = false;
     let mut old = old;
-    // Each round answers at least one new question, and there are finitely many.
-    loop {
-        let options = DiffOptions {
-            renames: renames.clone(),
-            assume_drop_and_create: false,
-        };
-        // The differ works on the old schema itself; it comes back with
-        // the ambiguities.
-        let ambiguities = match diff_owned(old, new, &options) {
-            Ok(changes) => return Ok((changes, answered)),
-            Err((ambiguities, returned)) => {
-                old = returned;
-                ambiguities
-            }
-        };
-        let open: Vec<Ambiguity> = ambiguities
-            .into_iter()
-            .filter(|ambiguity| {
-                !dropped_items(ambiguity)
-                    .iter()
-                    .all(|item| confirmed_drops.contains(item))
-            })
-            .collect();
-        if open.is_empty() {
+    settle_renames(
+        code,
+        renames,
+        RenameSource::Snapshot,
+        output,
+        |renames, assume_drop_and_create| {
             let options = DiffOptions {
-                renames,
-                assume_drop_and_create: true,
+                renames: renames.to_vec(),
+                assume_drop_and_create,
             };
-            return diff_owned(old, new, &options)
-                .map(|changes| (changes, true))
-                .map_err(|(remaining, _)| ambiguity_error(&remaining, code));
-        }
-        if !is_interactive() {
-            return Err(ambiguity_error(&open, code));
-        }
-        for ambiguity in &open {
-            ask_about_ambiguity(ambiguity, code, &mut renames, &mut confirmed_drops, output)?;
-        }
-        answered = true;
-    }
-}
-
-fn dropped_items(ambiguity: &Ambiguity) -> Vec<Dropped> {
-    match ambiguity {
-        Ambiguity::Tables { dropped, .. } => dropped.iter().cloned().map(Dropped::Table).collect(),
-        Ambiguity::Columns { table, dropped, .. } => dropped
-            .iter()
-            .map(|column| Dropped::Column(table.clone(), column.clone()))
-            .collect(),
-    }
-}
-
-fn ask_about_ambiguity(
-    ambiguity: &Ambiguity,
-    code: &CodeSchema,
-    renames: &mut Vec<Rename>,
-    confirmed_drops: &mut Vec<Dropped>,
-    output: Output,
-) -> Result<(), CliError> {
-    let unanswered = |error: std::io::Error| {
-        CliError::Diagnostics(vec![Diagnostic::error(format!(
-            "could not read the answer: {error}"
-        ))])
-    };
-    match ambiguity {
-        Ambiguity::Tables { dropped, created } => {
-            let mut still_free: Vec<QualifiedName> = created.clone();
-            for old_table in dropped {
-                if confirmed_drops.contains(&Dropped::Table(old_table.clone())) {
-                    continue;
-                }
-                let mut choices: Vec<String> = still_free
-                    .iter()
-                    .map(|new_table| format!("renamed to `{new_table}`"))
-                    .collect();
-                choices.push(format!("dropped: `{old_table}` and its data are deleted"));
-                let question =
-                    format!("table `{old_table}` is gone from the code. Was it renamed?");
-                let answer = ask_choice(&question, &choices).map_err(unanswered)?;
-                match answer {
-                    Some(index) if index < still_free.len() => {
-                        let to = still_free.remove(index);
-                        output.line(&format!("  renaming `{old_table}` to `{to}`"));
-                        renames.push(Rename::Table {
-                            from: old_table.clone(),
-                            to,
-                        });
-                    }
-                    Some(_) => confirmed_drops.push(Dropped::Table(old_table.clone())),
-                    None => return Err(ambiguity_error(std::slice::from_ref(ambiguity), code)),
-                }
-            }
-        }
-        Ambiguity::Columns {
-            table,
-            dropped,
-            created,
-        } => {
-            let mut still_free: Vec<String> = created.clone();
-            for old_column in dropped {
-                if confirmed_drops.contains(&Dropped::Column(table.clone(), old_column.clone())) {
-                    continue;
-                }
-                let mut choices: Vec<String> = still_free
-                    .iter()
-                    .map(|new_column| format!("renamed to `{new_column}`"))
-                    .collect();
-                choices.push(format!("dropped: the values of `{old_column}` are deleted"));
-                let question = format!(
-                    "column `{old_column}` of table `{table}` is gone from the code. Was it renamed?"
-                );
-                let answer = ask_choice(&question, &choices).map_err(unanswered)?;
-                match answer {
-                    Some(index) if index < still_free.len() => {
-                        let to = still_free.remove(index);
-                        output.line(&format!("  renaming `{table}`.`{old_column}` to `{to}`"));
-                        renames.push(Rename::Column {
-                            table: table.clone(),
-                            from: old_column.clone(),
-                            to,
-                        });
-                    }
-                    Some(_) => {
-                        confirmed_drops.push(Dropped::Column(table.clone(), old_column.clone()))
-                    }
-                    None => return Err(ambiguity_error(std::slice::from_ref(ambiguity), code)),
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-/// `users` for `public.users`, `catalog.products` otherwise: what `--rename` accepts.
-fn short_table_name(name: &QualifiedName) -> String {
-    if name.schema == "public" {
-        name.name.clone()
-    } else {
-        name.to_string()
-    }
-}
-
-fn backticked<T: std::fmt::Display>(names: &[T]) -> String {
-    names
-        .iter()
-        .map(|name| format!("`{name}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// The error for tables or columns that may have been renamed, pointing at
-/// where the new ones are declared.
-fn ambiguity_error(ambiguities: &[Ambiguity], code: &CodeSchema) -> CliError {
-    let new = &code.schema;
-    let diagnostics: Vec<Diagnostic> = ambiguities
-        .iter()
-        .map(|ambiguity| match ambiguity {
-            Ambiguity::Tables { dropped, created } => {
-                let from = dropped.first().map(short_table_name).unwrap_or_default();
-                let to = created.first().map(short_table_name).unwrap_or_default();
-                let hint = dropped.first().map(|name| name.name.clone()).unwrap_or_default();
-                let mut diagnostic = Diagnostic::error(format!(
-                    "table(s) {} disappeared and {} appeared: renamed, or dropped and created?",
-                    backticked(dropped),
-                    backticked(created)
-                ))
-                .with_help(format!(
-                    "if it was renamed, add `#[dbkit(renamed_from = \"{hint}\")]` to the struct, or pass `--rename {from}={to}`"
-                ))
-                .with_help("to drop and create instead, run `cargo dbkit generate` on a terminal and answer its question");
-                if let Some(source) = created.first().and_then(|name| new.table(name)).and_then(|t| t.source.clone()) {
-                    diagnostic = diagnostic.with_span(SourceSpan {
-                        file: source.file,
-                        line: source.line,
-                        column: source.column,
-                        length: 1,
-                        label: Some("declared here".to_string()),
-                    });
-                }
-                diagnostic
-            }
-            Ambiguity::Columns { table, dropped, created } => {
-                let from = dropped.first().cloned().unwrap_or_default();
-                let to = created.first().cloned().unwrap_or_default();
-                let mut diagnostic = Diagnostic::error(format!(
-                    "in table `{table}`, column(s) {} disappeared and {} appeared: renamed, or dropped and added?",
-                    backticked(dropped),
-                    backticked(created)
-                ))
-                .with_help(format!(
-                    "if it was renamed, add `#[dbkit(renamed_from = \"{from}\")]` to the field, or pass `--rename {}.{from}={to}`",
-                    short_table_name(table)
-                ))
-                .with_help("to drop and add instead, run `cargo dbkit generate` on a terminal and answer its question");
-                let source = new.table(table).and_then(|t| t.column(&to)).and_then(|c| c.source.clone());
-                if let Some(source) = source {
-                    diagnostic = diagnostic.with_span(SourceSpan {
-                        file: source.file,
-                        line: source.line,
-                        column: source.column,
-                        length: to.chars().count().max(1),
-                        label: Some(format!("`{to}` is new here")),
-                    });
-                }
-                diagnostic
-            }
-        })
-        .collect();
-    let sources = code.source_texts(&diagnostics);
-    CliError::Schema {
-        diagnostics,
-        sources,
-    }
+            // The differ works on the old schema itself; it comes back with
+            // the ambiguities.
+            diff_owned(std::mem::take(&mut old), &code.schema, &options).map_err(
+                |(ambiguities, returned)| {
+                    old = returned;
+                    ambiguities
+                },
+            )
+        },
+    )
 }
 
 /// `--check`: nothing is written; a finding when the code and the

@@ -43,13 +43,14 @@ use crate::database_url::{DATABASE_URL_VARIABLE, resolve_database_url};
 use crate::diagnostics::{Diagnostic, SourceSpan, SourceTexts, render_diagnostic};
 use crate::discovery::{load_workspace, schema_source_files};
 use crate::errors::{CliError, Outcome};
-use crate::migration_context::format_duration;
+use crate::migration_context::{count, format_duration};
 use crate::redact::{hide_secrets_of, register_database_url};
-use crate::schema_loading::{CodeSchema, load_code_schema};
-use crate::terminal::{Output, ask_choice, is_interactive, start_spinner};
+use crate::renames::{RenameSource, parse_renames, settle_renames};
+use crate::schema_loading::load_code_schema;
+use crate::terminal::{Output, is_interactive, start_spinner};
 use database::{ApplyError, StatementFailure, apply_transactions, read_live_schema};
-use dbkit_core::diff::{Ambiguity, Change, DiffOptions, Rename, diff_owned, parse_rename_argument};
-use dbkit_core::model::{QualifiedName, Schema};
+use dbkit_core::diff::{Ambiguity, Change, DiffOptions, Rename, diff_owned};
+use dbkit_core::model::Schema;
 use dbkit_runtime::migrate::redact_database_url;
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::{Duration, Instant};
@@ -117,7 +118,15 @@ pub fn run_push(
     })?;
 
     let renames = parse_renames(&arguments.rename, &live, &code.schema)?;
-    let changes = settle_renames(&live, &code, renames, output)?;
+    let (changes, _) = settle_renames(
+        &code,
+        renames,
+        RenameSource::Database,
+        output,
+        |renames, assume_drop_and_create| {
+            push_changes(&live, &code.schema, renames, assume_drop_and_create)
+        },
+    )?;
     if changes.is_empty() {
         output.status(
             "Finished",
@@ -219,10 +228,6 @@ pub fn run_push(
 
 fn single_error(diagnostic: Diagnostic) -> CliError {
     CliError::Diagnostics(vec![diagnostic])
-}
-
-fn count(number: usize, one: &str, many: &str) -> String {
-    format!("{number} {}", if number == 1 { one } else { many })
 }
 
 /// The SQL on stdout, one transaction after the other.
@@ -392,29 +397,6 @@ impl Drop for Progress {
     }
 }
 
-fn parse_renames(
-    arguments: &[String],
-    live: &Schema,
-    code: &Schema,
-) -> Result<Vec<Rename>, CliError> {
-    let mut renames = Vec::new();
-    let mut diagnostics = Vec::new();
-    for argument in arguments {
-        match parse_rename_argument(argument, live, code) {
-            Ok(rename) => renames.push(rename),
-            Err(reason) => diagnostics.push(
-                Diagnostic::error(format!("invalid `--rename {argument}`: {reason}"))
-                    .with_help("use `--rename old_table=new_table` or `--rename table.old_column=new_column` (prefix the table with its schema outside `public`)"),
-            ),
-        }
-    }
-    if diagnostics.is_empty() {
-        Ok(renames)
-    } else {
-        Err(CliError::Diagnostics(diagnostics))
-    }
-}
-
 /// The changes from `live` to the code, with the live schema aligned to
 /// the code under the renames known so far. When tables or columns
 /// disappear while others appear, asks on a terminal (then aligns and
@@ -431,241 +413,4 @@ pub fn push_changes(
         assume_drop_and_create,
     };
     diff_owned(aligned, code, &options).map_err(|(ambiguities, _)| ambiguities)
-}
-
-/// An answer given on the terminal to one disappeared table or column.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Dropped {
-    Table(QualifiedName),
-    Column(QualifiedName, String),
-}
-
-fn settle_renames(
-    live: &Schema,
-    code: &CodeSchema,
-    mut renames: Vec<Rename>,
-    output: Output,
-) -> Result<Vec<Change>, CliError> {
-    let mut confirmed_drops: Vec<Dropped> = Vec::new();
-    // Each round answers at least one new question, and there are finitely many.
-    loop {
-        let ambiguities = match push_changes(live, &code.schema, &renames, false) {
-            Ok(changes) => return Ok(changes),
-            Err(ambiguities) => ambiguities,
-        };
-        let open: Vec<Ambiguity> = ambiguities
-            .into_iter()
-            .filter(|ambiguity| {
-                !dropped_items(ambiguity)
-                    .iter()
-                    .all(|item| confirmed_drops.contains(item))
-            })
-            .collect();
-        if open.is_empty() {
-            return push_changes(live, &code.schema, &renames, true)
-                .map_err(|remaining| ambiguity_error(&remaining, code));
-        }
-        if !is_interactive() {
-            return Err(ambiguity_error(&open, code));
-        }
-        for ambiguity in &open {
-            ask_about_ambiguity(ambiguity, code, &mut renames, &mut confirmed_drops, output)?;
-        }
-    }
-}
-
-fn dropped_items(ambiguity: &Ambiguity) -> Vec<Dropped> {
-    match ambiguity {
-        Ambiguity::Tables { dropped, .. } => dropped.iter().cloned().map(Dropped::Table).collect(),
-        Ambiguity::Columns { table, dropped, .. } => dropped
-            .iter()
-            .map(|column| Dropped::Column(table.clone(), column.clone()))
-            .collect(),
-    }
-}
-
-fn ask_about_ambiguity(
-    ambiguity: &Ambiguity,
-    code: &CodeSchema,
-    renames: &mut Vec<Rename>,
-    confirmed_drops: &mut Vec<Dropped>,
-    output: Output,
-) -> Result<(), CliError> {
-    let unanswered = |error: std::io::Error| {
-        single_error(Diagnostic::error(format!(
-            "could not read the answer: {error}"
-        )))
-    };
-    // (what disappeared, what appeared, how to name one, the rename it makes)
-    let (dropped, created): (Vec<Dropped>, Vec<Dropped>) = match ambiguity {
-        Ambiguity::Tables { dropped, created } => (
-            dropped.iter().cloned().map(Dropped::Table).collect(),
-            created.iter().cloned().map(Dropped::Table).collect(),
-        ),
-        Ambiguity::Columns {
-            table,
-            dropped,
-            created,
-        } => (
-            dropped
-                .iter()
-                .map(|column| Dropped::Column(table.clone(), column.clone()))
-                .collect(),
-            created
-                .iter()
-                .map(|column| Dropped::Column(table.clone(), column.clone()))
-                .collect(),
-        ),
-    };
-    let mut still_free = created;
-    for old in dropped {
-        if confirmed_drops.contains(&old) {
-            continue;
-        }
-        let mut choices: Vec<String> = still_free
-            .iter()
-            .map(|new| format!("renamed to `{}`", item_name(new)))
-            .collect();
-        let question = match &old {
-            Dropped::Table(name) => {
-                choices.push(format!("dropped: `{name}` and its data are deleted"));
-                format!("table `{name}` is in the database but not in the code. Was it renamed?")
-            }
-            Dropped::Column(table, column) => {
-                choices.push(format!("dropped: the values of `{column}` are deleted"));
-                format!(
-                    "column `{column}` of table `{table}` is in the database but not in the code. Was it renamed?"
-                )
-            }
-        };
-        match ask_choice(&question, &choices).map_err(unanswered)? {
-            Some(index) if index < still_free.len() => {
-                let new = still_free.remove(index);
-                let rename = match (&old, new) {
-                    (Dropped::Table(from), Dropped::Table(to)) => Rename::Table {
-                        from: from.clone(),
-                        to,
-                    },
-                    (Dropped::Column(_, from), Dropped::Column(table, to)) => Rename::Column {
-                        table,
-                        from: from.clone(),
-                        to,
-                    },
-                    _ => continue,
-                };
-                output.line(&format!("  renaming `{}`", describe_rename(&rename)));
-                renames.push(rename);
-            }
-            Some(_) => confirmed_drops.push(old),
-            None => return Err(ambiguity_error(std::slice::from_ref(ambiguity), code)),
-        }
-    }
-    Ok(())
-}
-
-fn item_name(item: &Dropped) -> String {
-    match item {
-        Dropped::Table(name) => name.to_string(),
-        Dropped::Column(_, column) => column.clone(),
-    }
-}
-
-fn describe_rename(rename: &Rename) -> String {
-    match rename {
-        Rename::Table { from, to } => format!("{from}` to `{to}"),
-        Rename::Column { table, from, to } => format!("{table}.{from}` to `{to}"),
-    }
-}
-
-/// `users` for `public.users`, `catalog.products` otherwise: what `--rename` accepts.
-fn short_table_name(name: &QualifiedName) -> String {
-    if name.schema == "public" {
-        name.name.clone()
-    } else {
-        name.to_string()
-    }
-}
-
-fn backticked<T: std::fmt::Display>(names: &[T]) -> String {
-    names
-        .iter()
-        .map(|name| format!("`{name}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// The error for tables or columns that may have been renamed, pointing at
-/// where the new ones are declared.
-fn ambiguity_error(ambiguities: &[Ambiguity], code: &CodeSchema) -> CliError {
-    let new = &code.schema;
-    let diagnostics: Vec<Diagnostic> = ambiguities
-        .iter()
-        .map(|ambiguity| match ambiguity {
-            Ambiguity::Tables { dropped, created } => {
-                let from = dropped.first().map(short_table_name).unwrap_or_default();
-                let to = created.first().map(short_table_name).unwrap_or_default();
-                let hint = dropped.first().map(|name| name.name.clone()).unwrap_or_default();
-                let mut diagnostic = Diagnostic::error(format!(
-                    "table(s) {} are in the database but not in the code, and {} are new: renamed, or dropped and created?",
-                    backticked(dropped),
-                    backticked(created)
-                ))
-                .with_help(format!(
-                    "if it was renamed, add `#[dbkit(renamed_from = \"{hint}\")]` to the struct, or pass `--rename {from}={to}`"
-                ))
-                .with_help("to drop and create instead, run `cargo dbkit push` on a terminal and answer its question");
-                if let Some(source) = created
-                    .first()
-                    .and_then(|name| new.table(name))
-                    .and_then(|table| table.source.clone())
-                {
-                    diagnostic = diagnostic.with_span(SourceSpan {
-                        file: source.file,
-                        line: source.line,
-                        column: source.column,
-                        length: 1,
-                        label: Some("declared here".to_string()),
-                    });
-                }
-                diagnostic
-            }
-            Ambiguity::Columns {
-                table,
-                dropped,
-                created,
-            } => {
-                let from = dropped.first().cloned().unwrap_or_default();
-                let to = created.first().cloned().unwrap_or_default();
-                let mut diagnostic = Diagnostic::error(format!(
-                    "in table `{table}`, column(s) {} are in the database but not in the code, and {} are new: renamed, or dropped and added?",
-                    backticked(dropped),
-                    backticked(created)
-                ))
-                .with_help(format!(
-                    "if it was renamed, add `#[dbkit(renamed_from = \"{from}\")]` to the field, or pass `--rename {}.{from}={to}`",
-                    short_table_name(table)
-                ))
-                .with_help("to drop and add instead, run `cargo dbkit push` on a terminal and answer its question");
-                let source = new
-                    .table(table)
-                    .and_then(|found| found.column(&to))
-                    .and_then(|column| column.source.clone());
-                if let Some(source) = source {
-                    diagnostic = diagnostic.with_span(SourceSpan {
-                        file: source.file,
-                        line: source.line,
-                        column: source.column,
-                        length: to.chars().count().max(1),
-                        label: Some(format!("`{to}` is new here")),
-                    });
-                }
-                diagnostic
-            }
-        })
-        .collect();
-    let sources = code.source_texts(&diagnostics);
-    CliError::Schema {
-        diagnostics,
-        sources,
-    }
 }
