@@ -1,12 +1,13 @@
-//! What `migrate` and `status` share: the workspace's migrations folder
-//! read through dbkit-runtime's engine (the one the binaries run), the
-//! database URL with its password registered for hiding, a runtime for the
-//! engine, and engine errors turned into diagnostics.
+//! What the database commands share: the workspace and the database URL
+//! with its password registered for hiding ([`DatabaseTarget`], for all of
+//! them), a runtime for the futures, and for `migrate` and `status` the
+//! migrations folder read through dbkit-runtime's engine (the one the
+//! binaries run) and engine errors turned into diagnostics.
 
 use crate::cli::{DatabaseOptions, GlobalOptions};
 use crate::database_url::{DATABASE_URL_VARIABLE, DatabaseUrl, UrlSource, resolve_database_url};
 use crate::diagnostics::{Diagnostic, SourceSpan, SourceTexts};
-use crate::discovery::{display_path, load_workspace};
+use crate::discovery::{Workspace, display_path, load_workspace};
 use crate::errors::CliError;
 use crate::redact::{hide_secrets_of, register_database_url};
 use crate::terminal::Output;
@@ -37,25 +38,11 @@ impl MigrationContext {
         options: &DatabaseOptions,
         output: Output,
     ) -> Result<MigrationContext, CliError> {
-        let environment_url = std::env::var(DATABASE_URL_VARIABLE).ok();
-        // Registered before anything can fail, so that no error shows them.
-        for url in [&options.database_url, &environment_url]
-            .into_iter()
-            .flatten()
-        {
-            register_database_url(url);
-        }
-        let workspace = load_workspace(global.manifest_path.as_deref())?;
-        let database = resolve_database_url(
-            options.database_url.as_deref(),
-            options.env_file.as_deref(),
-            environment_url,
-            &workspace.root,
-        )
-        .map_err(|error| CliError::Diagnostics(vec![error.to_diagnostic()]))?;
-        register_database_url(&database.url);
-        let shown_url = hide_secrets_of(&redact_database_url(&database.url));
-        tracing::debug!(url = %shown_url, source = ?database.source, "database");
+        let DatabaseTarget {
+            workspace,
+            database,
+            shown_url,
+        } = DatabaseTarget::resolve(global, options)?;
         let mut folder_display = display_path(&workspace.root, &workspace.migrations_directory);
         if !folder_display.ends_with('/') {
             folder_display.push('/');
@@ -77,15 +64,7 @@ impl MigrationContext {
                 }
             })?;
         warn_about_misnamed_files(&workspace.migrations_directory, &folder_display, output);
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|error| {
-                CliError::Diagnostics(vec![
-                    Diagnostic::error("cannot start the async runtime")
-                        .with_note(error.to_string()),
-                ])
-            })?;
+        let runtime = start_runtime()?;
         Ok(MigrationContext {
             database,
             shown_url,
@@ -147,6 +126,64 @@ impl MigrationContext {
             UrlSource::File(path) => format!("from {}", path.display()),
         }
     }
+}
+
+/// The workspace and the database a command works on, its URL's password
+/// registered for hiding.
+#[derive(Debug)]
+pub struct DatabaseTarget {
+    /// The workspace (`cargo metadata --no-deps`).
+    pub workspace: Workspace,
+    /// The database, and where its URL came from.
+    pub database: DatabaseUrl,
+    /// The URL as shown: its password hidden.
+    pub shown_url: String,
+}
+
+impl DatabaseTarget {
+    /// Finds the workspace and the database URL (`--database-url`, the
+    /// environment, or an env file). Every URL seen is registered for hiding
+    /// before anything can fail, so that no error shows a password.
+    pub fn resolve(
+        global: &GlobalOptions,
+        options: &DatabaseOptions,
+    ) -> Result<DatabaseTarget, CliError> {
+        let environment_url = std::env::var(DATABASE_URL_VARIABLE).ok();
+        for url in [&options.database_url, &environment_url]
+            .into_iter()
+            .flatten()
+        {
+            register_database_url(url);
+        }
+        let workspace = load_workspace(global.manifest_path.as_deref())?;
+        let database = resolve_database_url(
+            options.database_url.as_deref(),
+            options.env_file.as_deref(),
+            environment_url,
+            &workspace.root,
+        )
+        .map_err(|error| CliError::Diagnostics(vec![error.to_diagnostic()]))?;
+        register_database_url(&database.url);
+        let shown_url = hide_secrets_of(&redact_database_url(&database.url));
+        tracing::debug!(url = %shown_url, source = ?database.source, "database");
+        Ok(DatabaseTarget {
+            workspace,
+            database,
+            shown_url,
+        })
+    }
+}
+
+/// A runtime that drives the database futures on this thread.
+pub fn start_runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| {
+            CliError::Diagnostics(vec![
+                Diagnostic::error("cannot start the async runtime").with_note(error.to_string()),
+            ])
+        })
 }
 
 /// `.sql` files the engine skips because they are not named

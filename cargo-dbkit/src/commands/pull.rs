@@ -6,12 +6,11 @@
 //! status 2, nothing written).
 
 use crate::cli::{GlobalOptions, PullArgs};
-use crate::database_url::{DATABASE_URL_VARIABLE, resolve_database_url};
 use crate::diagnostics::Diagnostic;
-use crate::discovery::{SourceFile, Workspace, display_path, load_workspace, schema_source_files};
+use crate::discovery::{SourceFile, Workspace, display_path, schema_source_files};
 use crate::errors::{CliError, Outcome};
 use crate::introspect::{introspect, remove_migration_history};
-use crate::migration_context::migrate_error;
+use crate::migration_context::{DatabaseTarget, migrate_error, start_runtime};
 use crate::migrations_folder::{
     NewMigrationFiles, SNAPSHOT_DIRECTORY, list_migrations_folder, write_migration_atomically,
 };
@@ -24,12 +23,12 @@ use crate::pull::{
     Baseline, ModuleFiles, RustfmtError, baseline_of, code_schema_with, format_with_rustfmt,
     module_files, without_empty_schemas,
 };
-use crate::redact::{hide_secrets_of, register_database_url};
+use crate::redact::hide_secrets_of;
 use crate::terminal::{Output, start_spinner};
 use dbkit_core::compare::schema_differences;
 use dbkit_core::model::Schema;
 use dbkit_core::snapshot;
-use dbkit_runtime::migrate::{MigrationState, Migrations, redact_database_url};
+use dbkit_runtime::migrate::{MigrationState, Migrations};
 use std::path::{Path, PathBuf};
 
 /// How many differences an error lists before it says how many more.
@@ -41,24 +40,12 @@ pub fn run_pull(
     arguments: &PullArgs,
     output: Output,
 ) -> Result<Outcome, CliError> {
-    let environment_url = std::env::var(DATABASE_URL_VARIABLE).ok();
-    for url in [&arguments.database.database_url, &environment_url]
-        .into_iter()
-        .flatten()
-    {
-        register_database_url(url);
-    }
-    let workspace = load_workspace(global.manifest_path.as_deref())?;
-    let database = resolve_database_url(
-        arguments.database.database_url.as_deref(),
-        arguments.database.env_file.as_deref(),
-        environment_url,
-        &workspace.root,
-    )
-    .map_err(|error| CliError::Diagnostics(vec![error.to_diagnostic()]))?;
-    register_database_url(&database.url);
+    let DatabaseTarget {
+        workspace,
+        database,
+        shown_url,
+    } = DatabaseTarget::resolve(global, &arguments.database)?;
     let url = database.url.as_str();
-    let shown_url = hide_secrets_of(&redact_database_url(url));
 
     refuse_existing_migrations(&workspace)?;
     let current_directory = std::env::current_dir().map_err(|error| {
@@ -67,12 +54,7 @@ pub fn run_pull(
     let folder = locate_output_folder(&workspace, &arguments.out, &current_directory)
         .map_err(|diagnostic| single(*diagnostic))?;
 
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| {
-            single(Diagnostic::error("cannot start the async runtime").with_note(error.to_string()))
-        })?;
+    let runtime = start_runtime()?;
     let spinner = start_spinner(output, "reading the database");
     let read = runtime.block_on(read_database(url, &shown_url));
     drop(spinner);

@@ -39,19 +39,17 @@ pub use database::without_migration_history;
 use crate::cache::parse::ParseCache;
 use crate::cli::{GlobalOptions, PushArgs};
 use crate::commands::generate::describe_change;
-use crate::database_url::{DATABASE_URL_VARIABLE, resolve_database_url};
 use crate::diagnostics::{Diagnostic, SourceSpan, SourceTexts, render_diagnostic};
-use crate::discovery::{load_workspace, schema_source_files};
+use crate::discovery::schema_source_files;
 use crate::errors::{CliError, Outcome};
-use crate::migration_context::{count, format_duration};
-use crate::redact::{hide_secrets_of, register_database_url};
+use crate::migration_context::{DatabaseTarget, count, format_duration, start_runtime};
+use crate::redact::hide_secrets_of;
 use crate::renames::{RenameSource, parse_renames, settle_renames};
 use crate::schema_loading::load_code_schema;
 use crate::terminal::{Output, is_interactive, start_spinner};
 use database::{ApplyError, StatementFailure, apply_transactions, read_live_schema};
 use dbkit_core::diff::{Ambiguity, Change, DiffOptions, Rename, diff_owned};
 use dbkit_core::model::Schema;
-use dbkit_runtime::migrate::redact_database_url;
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::{Duration, Instant};
 
@@ -66,33 +64,13 @@ pub fn run_push(
     arguments: &PushArgs,
     output: Output,
 ) -> Result<Outcome, CliError> {
-    let environment_url = std::env::var(DATABASE_URL_VARIABLE).ok();
-    // Registered before anything can fail, so that no error shows them.
-    for url in [&arguments.database.database_url, &environment_url]
-        .into_iter()
-        .flatten()
-    {
-        register_database_url(url);
-    }
-    let workspace = load_workspace(global.manifest_path.as_deref())?;
-    let database = resolve_database_url(
-        arguments.database.database_url.as_deref(),
-        arguments.database.env_file.as_deref(),
-        environment_url,
-        &workspace.root,
-    )
-    .map_err(|error| CliError::Diagnostics(vec![error.to_diagnostic()]))?;
-    register_database_url(&database.url);
+    let DatabaseTarget {
+        workspace,
+        database,
+        shown_url,
+    } = DatabaseTarget::resolve(global, &arguments.database)?;
     let url = database.url.as_str();
-    let shown_url = hide_secrets_of(&redact_database_url(url));
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| {
-            single_error(
-                Diagnostic::error("cannot start the async runtime").with_note(error.to_string()),
-            )
-        })?;
+    let runtime = start_runtime()?;
     output.status("Pushing", &shown_url);
 
     let spinner = start_spinner(output, "reading the schema code");
