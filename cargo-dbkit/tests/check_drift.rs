@@ -9,49 +9,21 @@
 
 mod common;
 
-use common::{Run, copy_directory, finish, rewrite_runtime_paths, runtime};
-use dbkit_runtime::Migrations;
-use dbkit_runtime::testing::{TestDb, no_migrations};
-use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
+use common::{
+    Project, Run, assert_no_password, copy_package_fixture, empty_database, execute, fingerprint,
+    migrated_database, runtime,
+};
 
-fn fixture_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/replay")
+/// A temporary copy of `cargo-dbkit/tests/fixtures/replay`.
+fn replay_project() -> Project {
+    copy_package_fixture("replay")
 }
 
-/// The fixture's migrations, for the template of the cases' databases.
-static FIXTURE_MIGRATIONS: LazyLock<Migrations> = LazyLock::new(|| {
-    Migrations::from_directory(fixture_root().join("migrations")).expect("fixture migrations")
-});
-
-/// A temporary copy of the fixture workspace.
-struct Project {
-    _directory: tempfile::TempDir,
-    root: PathBuf,
-}
-
+/// What the drift cases do with their copy of the fixture.
 impl Project {
-    fn new() -> Project {
-        let directory = tempfile::tempdir().expect("temporary folder");
-        let root = directory.path().join("replay");
-        copy_directory(&fixture_root(), &root);
-        rewrite_runtime_paths(&root);
-        Project {
-            _directory: directory,
-            root,
-        }
-    }
-
-    fn run(&self, arguments: &[&str]) -> Run {
-        let mut command =
-            common::binary_command(&self.root.join("Cargo.toml"), &self.root, arguments);
-        command.env_remove("DATABASE_URL");
-        finish(&mut command)
-    }
-
     /// `check --database-url <url>`, asserting the exit code.
     fn check(&self, url: &str, expected_code: i32) -> Run {
-        let run = self.run(&["check", "--database-url", url]);
+        let run = self.run_without_environment_url(&["check", "--database-url", url]);
         assert_eq!(run.code, expected_code, "exit code of check\n{run:#?}");
         assert_no_password(&run, url);
         run
@@ -63,80 +35,12 @@ impl Project {
     }
 }
 
-fn assert_no_password(run: &Run, url: &str) {
-    for secret in dbkit_runtime::migrate::database_url_secrets(url) {
-        assert!(
-            !run.stdout.contains(&secret) && !run.stderr.contains(&secret),
-            "the password appears in the output\n{run:#?}"
-        );
-    }
-}
-
-/// A database with the fixture's migrations applied.
-fn migrated_database(name: &str) -> TestDb {
-    runtime()
-        .block_on(TestDb::builder(&FIXTURE_MIGRATIONS).test_name(name).build())
-        .expect("database")
-}
-
-fn empty_database(name: &str) -> TestDb {
-    runtime()
-        .block_on(
-            TestDb::builder(no_migrations().expect("an empty migration set"))
-                .test_name(name)
-                .build(),
-        )
-        .expect("database")
-}
-
-fn execute(database: &TestDb, sql: &str) {
-    runtime().block_on(async {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
-            .execute(database.pool())
-            .await
-            .unwrap_or_else(|error| panic!("{sql}: {error}"));
-    });
-}
-
-/// Everything a check could have changed: the schema as introspected, the
-/// history, and the tables that exist.
-fn fingerprint(database: &TestDb) -> String {
-    runtime().block_on(async {
-        let schema = cargo_dbkit::introspect::introspect(database.pool(), None)
-            .await
-            .expect("introspect");
-        let tables: Vec<String> = sqlx::query_scalar(
-            "SELECT n.nspname || '.' || c.relname FROM pg_class c \
-             JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' \
-             ORDER BY 1",
-        )
-        .fetch_all(database.pool())
-        .await
-        .expect("relations");
-        let history: Vec<(i32, String, String)> = if tables
-            .iter()
-            .any(|name| name.ends_with(".refinery_schema_history"))
-        {
-            sqlx::query_as(
-                "SELECT version, name, checksum FROM refinery_schema_history ORDER BY version",
-            )
-            .fetch_all(database.pool())
-            .await
-            .expect("history")
-        } else {
-            Vec::new()
-        };
-        format!("{schema:#?}\n{tables:?}\n{history:?}")
-    })
-}
-
 /// Changes the database out of band with `sql`, checks it, and expects a
 /// finding for each of `expected` (texts of the output), nothing more than
 /// `count` drift findings, and the database untouched by the check.
 /// Returns the output, its URL replaced by `[URL]`.
 fn drift_case(name: &str, sql: &str, expected: &[&str], count: usize) -> String {
-    let project = Project::new();
+    let project = replay_project();
     let database = migrated_database(name);
     execute(&database, sql);
     let before = fingerprint(&database);
@@ -170,10 +74,10 @@ fn drift_case(name: &str, sql: &str, expected: &[&str], count: usize) -> String 
 
 #[test]
 fn a_database_migrated_by_cargo_dbkit_migrate_has_no_drift() {
-    let project = Project::new();
+    let project = replay_project();
     let database = empty_database("drift_migrated");
     let url = database.url().to_string();
-    let migrate = project.run(&["migrate", "--database-url", &url]);
+    let migrate = project.run_without_environment_url(&["migrate", "--database-url", &url]);
     assert_eq!(migrate.code, 0, "{migrate:#?}");
     let before = fingerprint(&database);
     let run = project.check(&url, 0);
@@ -189,9 +93,9 @@ fn a_database_migrated_by_cargo_dbkit_migrate_has_no_drift() {
 
 #[test]
 fn json_output_has_no_finding_for_a_clean_database() {
-    let project = Project::new();
+    let project = replay_project();
     let database = migrated_database("drift_json");
-    let run = project.run(&[
+    let run = project.run_without_environment_url(&[
         "check",
         "--database-url",
         database.url(),
@@ -206,10 +110,11 @@ fn json_output_has_no_finding_for_a_clean_database() {
 
 #[test]
 fn pending_migrations_are_a_warning_and_the_applied_snapshot_is_the_baseline() {
-    let project = Project::new();
+    let project = replay_project();
     let database = empty_database("drift_pending");
     let url = database.url().to_string();
-    let migrate = project.run(&["migrate", "--database-url", &url, "--target", "1"]);
+    let migrate =
+        project.run_without_environment_url(&["migrate", "--database-url", &url, "--target", "1"]);
     assert_eq!(migrate.code, 0, "{migrate:#?}");
     let run = project.check(&url, 0);
     assert!(
@@ -228,7 +133,7 @@ fn pending_migrations_are_a_warning_and_the_applied_snapshot_is_the_baseline() {
 
 #[test]
 fn a_migration_the_folder_lacks_is_a_finding_and_its_changes_are_drift() {
-    let project = Project::new();
+    let project = replay_project();
     project.remove("migrations/V2__add_bio_and_archived.sql");
     project.remove("migrations/meta/V2__add_bio_and_archived.json");
     let database = migrated_database("drift_unknown");
@@ -250,7 +155,7 @@ fn a_migration_the_folder_lacks_is_a_finding_and_its_changes_are_drift() {
 
 #[test]
 fn an_applied_migration_changed_since_is_a_finding() {
-    let project = Project::new();
+    let project = replay_project();
     let path = project.root.join("migrations/V1__initial.sql");
     let sql = std::fs::read_to_string(&path).expect("read");
     std::fs::write(&path, format!("{sql}\n-- reviewed\n")).expect("write");
@@ -271,7 +176,7 @@ fn an_applied_migration_changed_since_is_a_finding() {
 
 #[test]
 fn a_database_that_applied_nothing_is_compared_with_an_empty_schema_and_not_written() {
-    let project = Project::new();
+    let project = replay_project();
     let database = empty_database("drift_no_history");
     let before = fingerprint(&database);
     let run = project.check(database.url(), 0);
@@ -336,9 +241,9 @@ fn the_check_sessions_refuse_writes() {
 
 #[test]
 fn an_unreachable_database_is_an_error_without_its_password() {
-    let project = Project::new();
+    let project = replay_project();
     let url = "postgres://someone:s3cr3t-pass@127.0.0.1:1/nowhere";
-    let run = project.run(&["check", "--database-url", url]);
+    let run = project.run_without_environment_url(&["check", "--database-url", url]);
     assert_eq!(run.code, 2, "{run:#?}");
     assert!(!run.stderr.contains("s3cr3t-pass"), "{}", run.stderr);
 }

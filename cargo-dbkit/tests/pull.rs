@@ -13,8 +13,11 @@
 
 mod common;
 
-use common::{Project, Run, copy_fixture, repository_root, runtime};
-use dbkit_runtime::testing::{TestDb, no_migrations};
+use common::{
+    Project, Run, copy_fixture, empty_database, execute, history_rows, introspected,
+    repository_root,
+};
+use dbkit_runtime::testing::TestDb;
 use std::path::Path;
 use std::process::Command;
 
@@ -28,70 +31,15 @@ fn fixture_sql(name: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
 }
 
-fn empty_database(name: &str) -> TestDb {
-    runtime()
-        .block_on(
-            TestDb::builder(no_migrations().expect("an empty migration set"))
-                .test_name(name)
-                .build(),
-        )
-        .expect("database")
-}
-
-fn execute(database: &TestDb, sql: &str) {
-    runtime().block_on(async {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
-            .execute(database.pool())
-            .await
-            .unwrap_or_else(|error| panic!("{error}\n{sql}"));
-    });
-}
-
 /// The database's schema as the introspector reads it, without the history table.
 fn schema_of(database: &TestDb) -> dbkit_core::model::Schema {
-    runtime().block_on(async {
-        let mut schema = cargo_dbkit::introspect::introspect(database.pool(), None)
-            .await
-            .expect("introspect");
-        cargo_dbkit::introspect::remove_migration_history(&mut schema);
-        schema
-    })
-}
-
-fn history_rows(database: &TestDb) -> Vec<(i32, String, String)> {
-    runtime().block_on(async {
-        let exists: bool =
-            sqlx::query_scalar("SELECT to_regclass('refinery_schema_history') IS NOT NULL")
-                .fetch_one(database.pool())
-                .await
-                .expect("history table");
-        if !exists {
-            return Vec::new();
-        }
-        sqlx::query_as(
-            "SELECT version, name, checksum FROM refinery_schema_history ORDER BY version",
-        )
-        .fetch_all(database.pool())
-        .await
-        .expect("history")
-    })
+    let mut schema = introspected(database);
+    cargo_dbkit::introspect::remove_migration_history(&mut schema);
+    schema
 }
 
 fn pull(project: &Project, url: &str, out: &str) -> Run {
-    let mut command = common::binary_command(
-        &project.root.join("Cargo.toml"),
-        &project.root,
-        &["pull", "--database-url", url, "--out", out],
-    );
-    command.env_remove("DATABASE_URL");
-    common::finish(&mut command)
-}
-
-fn run_with_url(project: &Project, arguments: &[&str]) -> Run {
-    let mut command =
-        common::binary_command(&project.root.join("Cargo.toml"), &project.root, arguments);
-    command.env_remove("DATABASE_URL");
-    common::finish(&mut command)
+    project.run_without_environment_url(&["pull", "--database-url", url, "--out", out])
 }
 
 /// `cargo check` of the fixture workspace in the shared target directory.
@@ -162,7 +110,7 @@ fn round_trip(name: &str) -> (Project, Run) {
     );
 
     let fresh = empty_database(&format!("pull_{name}_fresh"));
-    let migrate = run_with_url(&project, &["migrate", "--database-url", fresh.url()]);
+    let migrate = project.run_without_environment_url(&["migrate", "--database-url", fresh.url()]);
     assert_eq!(migrate.code, 0, "{migrate:#?}");
     let differences = dbkit_core::compare::schema_differences(&before, &schema_of(&fresh));
     assert!(
@@ -171,11 +119,11 @@ fn round_trip(name: &str) -> (Project, Run) {
         dbkit_core::compare::format_differences(&differences)
     );
 
-    let status = run_with_url(&project, &["status", "--database-url", original.url()]);
+    let status = project.run_without_environment_url(&["status", "--database-url", original.url()]);
     assert_eq!(status.code, 0, "{status:#?}");
     assert!(status.stdout.contains("V1__baseline"), "{status:#?}");
     assert!(status.stdout.contains("1 applied"), "{status:#?}");
-    let again = run_with_url(&project, &["migrate", "--database-url", original.url()]);
+    let again = project.run_without_environment_url(&["migrate", "--database-url", original.url()]);
     assert_eq!(again.code, 0, "{again:#?}");
     assert!(again.stderr.contains("nothing to apply"), "{again:#?}");
     assert_eq!(history_rows(&original), history_rows(&fresh));

@@ -6,41 +6,24 @@
 
 mod common;
 
-use common::{Run, copy_directory, finish, rewrite_runtime_paths, runtime};
+use common::{
+    Project, Run, copy_package_fixture, empty_database, execute, fingerprint, finish, introspected,
+    migrated_database, texts,
+};
 use dbkit_core::compare::{canonical_schema, format_differences, schema_differences};
 use dbkit_core::model::Schema;
-use dbkit_runtime::Migrations;
-use dbkit_runtime::testing::{TestDb, no_migrations};
-use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
+use dbkit_runtime::testing::TestDb;
+use std::path::Path;
 
 const PASSWORD: &str = "push-secret-7d1e";
 
-fn fixture_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/replay")
+/// A temporary copy of `cargo-dbkit/tests/fixtures/replay`.
+fn replay_project() -> Project {
+    copy_package_fixture("replay")
 }
 
-static FIXTURE_MIGRATIONS: LazyLock<Migrations> = LazyLock::new(|| {
-    Migrations::from_directory(fixture_root().join("migrations")).expect("fixture migrations")
-});
-
-struct Project {
-    _directory: tempfile::TempDir,
-    root: PathBuf,
-}
-
+/// What the push cases do with their copy of the fixture.
 impl Project {
-    fn new() -> Project {
-        let directory = tempfile::tempdir().expect("temporary folder");
-        let root = directory.path().join("replay");
-        copy_directory(&fixture_root(), &root);
-        rewrite_runtime_paths(&root);
-        Project {
-            _directory: directory,
-            root,
-        }
-    }
-
     fn run_in(manifest: &Path, arguments: &[&str], url: &str) -> Run {
         let directory = manifest.parent().expect("manifest folder");
         let mut command = common::binary_command(manifest, directory, arguments);
@@ -66,10 +49,7 @@ impl Project {
 
     /// Replaces `from` by `to` in the fixture's schema code.
     fn edit_schema(&self, from: &str, to: &str) {
-        let path = self.root.join("crates/app/src/app_schema.rs");
-        let text = std::fs::read_to_string(&path).expect("read schema code");
-        assert!(text.contains(from), "`{from}` is not in the schema code");
-        std::fs::write(&path, text.replacen(from, to, 1)).expect("write schema code");
+        self.edit("crates/app/src/app_schema.rs", from, to);
     }
 
     /// The schema of the newest snapshot, which the unedited code equals.
@@ -85,15 +65,13 @@ impl Project {
     }
 }
 
+/// No secret of `url`, nor the password it may have been given, is in the output.
 fn assert_no_password(run: &Run, url: &str) {
-    let mut secrets = dbkit_runtime::migrate::database_url_secrets(url);
-    secrets.push(PASSWORD.to_string());
-    for secret in secrets {
-        assert!(
-            !run.stdout.contains(&secret) && !run.stderr.contains(&secret),
-            "the password appears in the output\n{run:#?}"
-        );
-    }
+    common::assert_no_password(run, url);
+    assert!(
+        !run.stdout.contains(PASSWORD) && !run.stderr.contains(PASSWORD),
+        "the password appears in the output\n{run:#?}"
+    );
 }
 
 /// The database's URL with a password in it (servers that trust the
@@ -110,72 +88,6 @@ fn url_with_password(database: &TestDb) -> String {
         Some(with_password) => with_password,
         None => url.to_string(),
     }
-}
-
-fn migrated_database(name: &str) -> TestDb {
-    runtime()
-        .block_on(TestDb::builder(&FIXTURE_MIGRATIONS).test_name(name).build())
-        .expect("database")
-}
-
-fn empty_database(name: &str) -> TestDb {
-    runtime()
-        .block_on(
-            TestDb::builder(no_migrations().expect("an empty migration set"))
-                .test_name(name)
-                .build(),
-        )
-        .expect("database")
-}
-
-fn execute(database: &TestDb, sql: &str) {
-    runtime().block_on(async {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
-            .execute(database.pool())
-            .await
-            .unwrap_or_else(|error| panic!("{sql}: {error}"));
-    });
-}
-
-/// One text column of a query's rows, in order.
-fn texts(database: &TestDb, sql: &str) -> Vec<String> {
-    runtime().block_on(async {
-        sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql.to_string()))
-            .fetch_all(database.pool())
-            .await
-            .unwrap_or_else(|error| panic!("{sql}: {error}"))
-    })
-}
-
-fn introspected(database: &TestDb) -> Schema {
-    runtime().block_on(async {
-        cargo_dbkit::introspect::introspect(database.pool(), None)
-            .await
-            .expect("introspect")
-    })
-}
-
-/// The schema, the history and every relation: what a push may change.
-fn fingerprint(database: &TestDb) -> String {
-    let schema = introspected(database);
-    let relations = texts(
-        database,
-        "SELECT n.nspname || '.' || c.relname FROM pg_class c \
-         JOIN pg_namespace n ON n.oid = c.relnamespace \
-         WHERE n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' ORDER BY 1",
-    );
-    let history = if relations
-        .iter()
-        .any(|name| name.ends_with(".refinery_schema_history"))
-    {
-        texts(
-            database,
-            "SELECT version || ' ' || name || ' ' || checksum FROM refinery_schema_history ORDER BY version",
-        )
-    } else {
-        Vec::new()
-    };
-    format!("{schema:#?}\n{relations:?}\n{history:?}")
 }
 
 /// Canonical, column order aside, without the history table.
@@ -218,7 +130,7 @@ fn row_texts(database: &TestDb) -> Vec<String> {
 
 #[test]
 fn a_push_to_an_empty_database_creates_the_schema_and_a_second_finds_nothing() {
-    let project = Project::new();
+    let project = replay_project();
     let database = empty_database("push_empty");
     let url = url_with_password(&database);
     let run = project.push(&url, &[], 0);
@@ -237,7 +149,7 @@ fn a_push_to_an_empty_database_creates_the_schema_and_a_second_finds_nothing() {
 
 #[test]
 fn a_database_migrated_from_the_same_code_has_nothing_to_push() {
-    let project = Project::new();
+    let project = replay_project();
     let database = empty_database("push_migrated");
     let url = url_with_password(&database);
     let migrate = Project::run_in(&project.root.join("Cargo.toml"), &["migrate"], &url);
@@ -268,7 +180,7 @@ fn the_repositorys_example_migrated_has_nothing_to_push() {
 
 #[test]
 fn additive_changes_keep_every_row() {
-    let project = Project::new();
+    let project = replay_project();
     let database = migrated_database("push_additive");
     execute(&database, ROWS);
     let rows_before = row_texts(&database);
@@ -319,7 +231,7 @@ fn additive_changes_keep_every_row() {
 
 #[test]
 fn dropping_a_column_with_data_needs_force_without_a_terminal() {
-    let project = Project::new();
+    let project = replay_project();
     let database = migrated_database("push_destructive");
     execute(&database, ROWS);
     let rows_before = row_texts(&database);
@@ -363,7 +275,7 @@ fn dropping_a_column_with_data_needs_force_without_a_terminal() {
 
 #[test]
 fn a_dry_run_prints_the_sql_and_changes_nothing() {
-    let project = Project::new();
+    let project = replay_project();
     let database = migrated_database("push_dry_run");
     project.edit_schema(
         "    pub name: String,\n}",
@@ -390,7 +302,7 @@ fn a_dry_run_prints_the_sql_and_changes_nothing() {
 
 #[test]
 fn a_failing_statement_rolls_the_whole_push_back() {
-    let project = Project::new();
+    let project = replay_project();
     let database = migrated_database("push_failure");
     execute(&database, ROWS);
     let before = fingerprint(&database);
@@ -422,7 +334,7 @@ fn a_failing_statement_rolls_the_whole_push_back() {
 
 #[test]
 fn a_rename_keeps_the_columns_data() {
-    let project = Project::new();
+    let project = replay_project();
     let database = migrated_database("push_rename");
     execute(&database, ROWS);
     project.edit_schema("    pub title: String,", "    pub headline: String,");

@@ -1,11 +1,15 @@
 //! What the CLI's integration tests share: temporary copies of the fixture
-//! workspaces in `tests/fixtures/` and runs of the real `cargo-dbkit` binary.
+//! workspaces in `tests/fixtures/` (the repository's and this package's),
+//! runs of the real `cargo-dbkit` binary, and the test databases they run
+//! against (made, filled and fingerprinted on [`runtime`]).
 
 #![allow(dead_code)]
 
+use dbkit_runtime::Migrations;
+use dbkit_runtime::testing::{TestDb, no_migrations};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
+use std::sync::{LazyLock, OnceLock};
 
 /// A temporary copy of a fixture workspace.
 pub struct Project {
@@ -37,6 +41,26 @@ pub fn copy_fixture(name: &str) -> Project {
     let directory = tempfile::tempdir().expect("temporary folder");
     let root = directory.path().join(name);
     copy_directory(&repository_root().join("tests/fixtures").join(name), &root);
+    rewrite_runtime_paths(&root);
+    Project {
+        _directory: directory,
+        root,
+    }
+}
+
+/// `cargo-dbkit/tests/fixtures/<name>`: the fixtures of this package's own tests.
+pub fn package_fixture_root(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// Copies `cargo-dbkit/tests/fixtures/<name>` to a temporary folder, its
+/// path dependencies on dbkit-runtime pointed at this repository's crate.
+pub fn copy_package_fixture(name: &str) -> Project {
+    let directory = tempfile::tempdir().expect("temporary folder");
+    let root = directory.path().join(name);
+    copy_directory(&package_fixture_root(name), &root);
     rewrite_runtime_paths(&root);
     Project {
         _directory: directory,
@@ -135,6 +159,14 @@ impl Project {
         run
     }
 
+    /// A run with no `DATABASE_URL` from the test's environment: the
+    /// arguments name the database.
+    pub fn run_without_environment_url(&self, arguments: &[&str]) -> Run {
+        let mut command = binary_command(&self.root.join("Cargo.toml"), &self.root, arguments);
+        command.env_remove("DATABASE_URL");
+        finish(&mut command)
+    }
+
     pub fn path(&self, relative: &str) -> PathBuf {
         self.root.join(relative)
     }
@@ -205,4 +237,102 @@ pub fn runtime() -> &'static tokio::runtime::Runtime {
             .build()
             .expect("runtime")
     })
+}
+
+/// Fails when any secret of `url` (its password) is in the run's output.
+pub fn assert_no_password(run: &Run, url: &str) {
+    for secret in dbkit_runtime::migrate::database_url_secrets(url) {
+        assert!(
+            !run.stdout.contains(&secret) && !run.stderr.contains(&secret),
+            "the password appears in the output\n{run:#?}"
+        );
+    }
+}
+
+/// The migrations of `cargo-dbkit/tests/fixtures/replay`, for the template
+/// of migrated test databases.
+static REPLAY_MIGRATIONS: LazyLock<Migrations> = LazyLock::new(|| {
+    Migrations::from_directory(package_fixture_root("replay").join("migrations"))
+        .expect("fixture migrations")
+});
+
+/// A database with the migrations of `cargo-dbkit/tests/fixtures/replay` applied.
+pub fn migrated_database(name: &str) -> TestDb {
+    runtime()
+        .block_on(TestDb::builder(&REPLAY_MIGRATIONS).test_name(name).build())
+        .expect("database")
+}
+
+/// A database with nothing in it.
+pub fn empty_database(name: &str) -> TestDb {
+    runtime()
+        .block_on(
+            TestDb::builder(no_migrations().expect("an empty migration set"))
+                .test_name(name)
+                .build(),
+        )
+        .expect("database")
+}
+
+/// Runs `sql` (any number of statements) on the database.
+pub fn execute(database: &TestDb, sql: &str) {
+    runtime().block_on(async {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+            .execute(database.pool())
+            .await
+            .unwrap_or_else(|error| panic!("{error}\n{sql}"));
+    });
+}
+
+/// One text column of a query's rows, in order.
+pub fn texts(database: &TestDb, sql: &str) -> Vec<String> {
+    runtime().block_on(async {
+        sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql.to_string()))
+            .fetch_all(database.pool())
+            .await
+            .unwrap_or_else(|error| panic!("{sql}: {error}"))
+    })
+}
+
+/// The database's schema as the introspector reads it.
+pub fn introspected(database: &TestDb) -> dbkit_core::model::Schema {
+    runtime().block_on(async {
+        cargo_dbkit::introspect::introspect(database.pool(), None)
+            .await
+            .expect("introspect")
+    })
+}
+
+/// The rows of the migration history table, none when there is no table.
+pub fn history_rows(database: &TestDb) -> Vec<(i32, String, String)> {
+    runtime().block_on(async {
+        let exists: bool =
+            sqlx::query_scalar("SELECT to_regclass('refinery_schema_history') IS NOT NULL")
+                .fetch_one(database.pool())
+                .await
+                .expect("history table");
+        if !exists {
+            return Vec::new();
+        }
+        sqlx::query_as(
+            "SELECT version, name, checksum FROM refinery_schema_history ORDER BY version",
+        )
+        .fetch_all(database.pool())
+        .await
+        .expect("history")
+    })
+}
+
+/// Everything a command could have changed: the schema as introspected,
+/// every relation, and the migration history.
+pub fn fingerprint(database: &TestDb) -> String {
+    let schema = introspected(database);
+    let relations = texts(
+        database,
+        "SELECT n.nspname || '.' || c.relname FROM pg_class c \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' ORDER BY 1",
+    );
+    let history = history_rows(database);
+    format!("{schema:#?}\n{relations:?}\n{history:?}")
 }
