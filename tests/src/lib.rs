@@ -236,3 +236,40 @@ pub async fn round_trip(first: &Schema, second: &Schema) -> Result<RoundTrip, St
         introspected,
     })
 }
+
+/// The proptest configuration of the database-backed property tests:
+/// `default_cases` cases unless `PROPTEST_CASES` asks for more or fewer.
+pub fn proptest_config(default_cases: u32, max_shrink_iters: u32) -> proptest::test_runner::Config {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or(default_cases);
+    proptest::test_runner::Config {
+        cases,
+        max_shrink_iters,
+        ..proptest::test_runner::Config::default()
+    }
+}
+
+/// A runtime on this thread for one property-test case.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|error| panic!("tokio runtime: {error}"))
+}
+
+/// A fresh database holding `schema`, made by the migration from the empty
+/// schema, which is returned too and shown by an error.
+pub async fn database_holding(
+    test_name: &str,
+    schema: &Schema,
+) -> Result<(TestDatabase, RenderedMigration), String> {
+    let database = TestDatabase::create(test_name).await?;
+    let migration = migration_between(&Schema::default(), schema)?;
+    database
+        .apply(&migration)
+        .await
+        .map_err(|error| format!("{error}\n--- SQL ---\n{}", migration.sql))?;
+    Ok((database, migration))
+}

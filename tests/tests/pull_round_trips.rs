@@ -13,28 +13,13 @@ use dbkit_core::compare::{format_differences, schema_differences};
 use dbkit_core::model::Schema;
 use dbkit_core::parse::parse_source_file;
 use dbkit_core::resolve::resolve_schema;
-use dbkit_tests::{TestDatabase, migration_between};
+use dbkit_tests::{TestDatabase, database_holding, migration_between, proptest_config, runtime};
 use proptest::prelude::*;
 
 /// Each case makes two databases (about 10 ms each on a disposable server)
 /// and parses the generated code; `PROPTEST_CASES` raises the count.
 fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|text| text.parse().ok())
-        .unwrap_or(48);
-    ProptestConfig {
-        cases,
-        max_shrink_iters: 100,
-        ..ProptestConfig::default()
-    }
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
+    proptest_config(48, 100)
 }
 
 /// The schema the pulled files declare, read as `generate` reads them.
@@ -68,12 +53,7 @@ fn pulled_code_schema(database_schema: &Schema) -> Result<(Schema, String), Stri
 }
 
 async fn pull_round_trip(schema: &Schema) -> Result<(), String> {
-    let original = TestDatabase::create("pull_random").await?;
-    let creation = migration_between(&Schema::default(), schema)?;
-    original
-        .apply(&creation)
-        .await
-        .map_err(|error| format!("{error}\n--- SQL ---\n{}", creation.sql))?;
+    let (original, _) = database_holding("pull_random", schema).await?;
     let mut pulled = original.introspect().await?;
     without_empty_schemas(&mut pulled);
     let (code, listing) = pulled_code_schema(&pulled)?;

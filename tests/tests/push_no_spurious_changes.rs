@@ -10,28 +10,13 @@ use dbkit_core::arbitrary::{arbitrary_schema, arbitrary_schema_pair};
 use dbkit_core::compare::format_differences;
 use dbkit_core::model::Schema;
 use dbkit_core::render::render_migration;
-use dbkit_tests::{TestDatabase, differences, migration_between};
+use dbkit_tests::{TestDatabase, database_holding, differences, proptest_config, runtime};
 use proptest::prelude::*;
 
 /// Each case creates a database; a modest count keeps the suite fast.
 /// `PROPTEST_CASES` raises it.
 fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|text| text.parse().ok())
-        .unwrap_or(24);
-    ProptestConfig {
-        cases,
-        max_shrink_iters: 100,
-        ..ProptestConfig::default()
-    }
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
+    proptest_config(24, 100)
 }
 
 /// What push would run on `database` for `code`, as SQL ("" for nothing).
@@ -44,9 +29,7 @@ async fn pending_push(database: &TestDatabase, code: &Schema) -> Result<String, 
 
 /// Builds `schema` with its migration, then asks push what is left.
 async fn migrated_then_pushed(schema: &Schema) -> Result<(), String> {
-    let database = TestDatabase::create("push_no_change").await?;
-    let migration = migration_between(&Schema::default(), schema)?;
-    database.apply(&migration).await?;
+    let (database, migration) = database_holding("push_no_change", schema).await?;
     let pending = pending_push(&database, schema).await?;
     if !pending.is_empty() {
         return Err(format!(
@@ -60,9 +43,7 @@ async fn migrated_then_pushed(schema: &Schema) -> Result<(), String> {
 /// Builds `first`, pushes `second` the way the command does (its
 /// transactions), and checks the result.
 async fn pushed_from_one_schema_to_another(first: &Schema, second: &Schema) -> Result<(), String> {
-    let database = TestDatabase::create("push_pair").await?;
-    let migration = migration_between(&Schema::default(), first)?;
-    database.apply(&migration).await?;
+    let (database, _) = database_holding("push_pair", first).await?;
     let live = without_migration_history(database.introspect().await?, second);
     let changes = push_changes(&live, second, &[], true)
         .map_err(|ambiguities| format!("ambiguous: {ambiguities:?}"))?;
