@@ -105,19 +105,11 @@ fn table_renames(
             candidates.push((from.clone(), to.clone()));
         }
     }
-    let mut accepted: BTreeMap<QualifiedName, QualifiedName> = BTreeMap::new();
-    for (from, to) in candidates {
-        let applies = live.table(&from).is_some()
-            && code.table(&to).is_some()
-            && code.table(&from).is_none()
-            && live.table(&to).is_none()
-            && !accepted.contains_key(&from)
-            && !accepted.values().any(|taken| taken == &to);
-        if applies {
-            accepted.insert(from, to);
-        }
-    }
-    accepted
+    accepted_renames(
+        candidates,
+        |name| live.table(name).is_some(),
+        |name| code.table(name).is_some(),
+    )
 }
 
 /// Old column name → new within one table.
@@ -134,12 +126,27 @@ fn column_renames(live: &Table, code: &Table, renames: &[Rename]) -> BTreeMap<St
             candidates.push((from.clone(), to.clone()));
         }
     }
-    let mut accepted: BTreeMap<String, String> = BTreeMap::new();
+    accepted_renames(
+        candidates,
+        |name| live.column(name).is_some(),
+        |name| code.column(name).is_some(),
+    )
+}
+
+/// The candidate renames (old name, new name) that apply, in order: the
+/// old name is live and not in the code, the new one is in the code and not
+/// live, and neither is taken by an earlier candidate.
+fn accepted_renames<Name: Ord>(
+    candidates: Vec<(Name, Name)>,
+    in_live: impl Fn(&Name) -> bool,
+    in_code: impl Fn(&Name) -> bool,
+) -> BTreeMap<Name, Name> {
+    let mut accepted: BTreeMap<Name, Name> = BTreeMap::new();
     for (from, to) in candidates {
-        let applies = live.column(&from).is_some()
-            && code.column(&to).is_some()
-            && code.column(&from).is_none()
-            && live.column(&to).is_none()
+        let applies = in_live(&from)
+            && in_code(&to)
+            && !in_code(&from)
+            && !in_live(&to)
             && !accepted.contains_key(&from)
             && !accepted.values().any(|taken| taken == &to);
         if applies {
