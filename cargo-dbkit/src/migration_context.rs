@@ -290,6 +290,19 @@ pub fn format_duration(duration: Duration) -> String {
     }
 }
 
+/// `V3__add_x` of `V3__add_x.sql`.
+pub fn stem(migration: &Migration) -> &str {
+    migration
+        .file_name
+        .strip_suffix(".sql")
+        .unwrap_or(&migration.file_name)
+}
+
+/// `1 migration`, `2 migrations`.
+pub fn count(number: usize, one: &str, many: &str) -> String {
+    format!("{number} {}", if number == 1 { one } else { many })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,17 +324,4 @@ mod tests {
         assert_eq!(format_duration(Duration::from_millis(12)), "12 ms");
         assert_eq!(format_duration(Duration::from_millis(1250)), "1.2 s");
     }
-}
-
-/// `V3__add_x` of `V3__add_x.sql`.
-pub fn stem(migration: &Migration) -> &str {
-    migration
-        .file_name
-        .strip_suffix(".sql")
-        .unwrap_or(&migration.file_name)
-}
-
-/// `1 migration`, `2 migrations`.
-pub fn count(number: usize, one: &str, many: &str) -> String {
-    format!("{number} {}", if number == 1 { one } else { many })
 }
