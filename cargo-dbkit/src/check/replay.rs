@@ -40,7 +40,9 @@ use crate::diagnostics::Diagnostic;
 use crate::discovery::{Workspace, display_path};
 use crate::errors::CliError;
 use crate::introspect::{introspect, remove_migration_history};
-use crate::migration_context::{MigrationContext, count, format_duration, migrate_error, stem};
+use crate::migration_context::{
+    MigrationContext, count, format_duration, migrate_error, start_runtime, stem,
+};
 use crate::migrations_folder::{MigrationsFolder, scan_migrations_folder};
 use crate::redact::{hide_secrets_of, register_database_url};
 use crate::terminal::{DelayedSpinner, Output, start_spinner};
@@ -75,14 +77,7 @@ pub fn replay(workspace: &Workspace, output: Output) -> Result<Vec<Finding>, Cli
         output.status("Replayed", &format!("nothing: {folder_display} is empty"));
         return Ok(Vec::new());
     }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| {
-            CliError::Diagnostics(vec![
-                Diagnostic::error("cannot start the async runtime").with_note(error.to_string()),
-            ])
-        })?;
+    let runtime = start_runtime()?;
 
     use_target_directory(&workspace.target_directory);
     let started = Instant::now();
