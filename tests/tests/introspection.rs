@@ -1,9 +1,10 @@
 //! The introspector on schemas written by hand in SQL: it reads the same
 //! model that the DSL declares, for one table or a thousand. How fast it
-//! reads them is measured by `cargo xtask bench`, not here.
+//! reads them is measured by `cargo xtask bench-introspect`, not here.
 
 use dbkit_core::model::ForeignKeyAction::{Cascade, NoAction, SetNull};
 use dbkit_core::model::Identity::{Always, ByDefault};
+use dbkit_core::model::IndexKey;
 use dbkit_tests::TestDatabase;
 use dbkit_tests::builders::*;
 
@@ -214,5 +215,99 @@ async fn a_thousand_tables_introspect_as_declared() {
         "{}",
         dbkit_core::compare::format_differences(&found)
     );
+    database.drop_now().await.expect("drop database");
+}
+
+#[tokio::test]
+async fn keys_keep_their_order_across_schemas_and_many_indexes_are_read() {
+    let database = TestDatabase::create("introspection_keys")
+        .await
+        .expect("database");
+    let mut sql = String::from(
+        r#"
+        CREATE SCHEMA ledger;
+        CREATE TABLE ledger.accounts (
+            dropped int,
+            region text NOT NULL,
+            number int NOT NULL,
+            CONSTRAINT accounts_pkey PRIMARY KEY (number, region)
+        );
+        ALTER TABLE ledger.accounts DROP COLUMN dropped;
+        CREATE TABLE entries (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            account_region text NOT NULL,
+            account_number int NOT NULL,
+            amount numeric(12, 2) NOT NULL DEFAULT 0,
+            memo text,
+            posted_at timestamptz NOT NULL DEFAULT now(),
+            CONSTRAINT entries_account_fkey FOREIGN KEY (account_number, account_region)
+                REFERENCES ledger.accounts (number, region) ON DELETE CASCADE,
+            CONSTRAINT entries_memo_amount_key UNIQUE (memo, amount)
+        );
+        CREATE INDEX entries_posted_amount_idx ON entries (posted_at, amount) INCLUDE (memo);
+        CREATE INDEX entries_region_lower_memo_idx ON entries (account_region, lower(memo))
+            WHERE amount > 0;
+        "#,
+    );
+    for n in 0..16 {
+        sql.push_str(&format!(
+            "CREATE INDEX entries_amount_{n:02}_idx ON entries (amount, id) WHERE id > {n};\n"
+        ));
+    }
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        .execute(&database.pool)
+        .await
+        .expect("create the tables");
+
+    let everything = database.introspect().await.expect("introspect");
+    let accounts = everything
+        .table(&name("ledger.accounts"))
+        .expect("ledger.accounts");
+    let primary_key = accounts.primary_key.as_ref().expect("primary key");
+    assert_eq!(primary_key.columns, ["number", "region"]);
+    let column_names: Vec<&str> = accounts.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(column_names, ["region", "number"]);
+
+    // Asked for `public` only, the foreign key still names the columns it
+    // references in the schema left out.
+    let only_public = cargo_dbkit::introspect::introspect(&database.pool, Some(&["public".into()]))
+        .await
+        .expect("introspect public");
+    assert_eq!(only_public.tables.len(), 1);
+    for schema in [&everything, &only_public] {
+        let entries = schema.table(&name("entries")).expect("entries");
+        let foreign_key = &entries.foreign_keys[0];
+        assert_eq!(foreign_key.columns, ["account_number", "account_region"]);
+        assert_eq!(foreign_key.references, name("ledger.accounts"));
+        assert_eq!(foreign_key.referenced_columns, ["number", "region"]);
+        assert_eq!(foreign_key.on_delete, Cascade);
+        assert_eq!(entries.uniques[0].columns, ["memo", "amount"]);
+        assert_eq!(entries.indexes.len(), 18);
+        let index = |index_name: &str| {
+            entries
+                .indexes
+                .iter()
+                .find(|index| index.name == index_name)
+                .unwrap_or_else(|| panic!("index {index_name}"))
+        };
+        assert_eq!(
+            index("entries_posted_amount_idx").key,
+            IndexKey::Columns(vec!["posted_at".into(), "amount".into()])
+        );
+        let mixed = index("entries_region_lower_memo_idx");
+        assert_eq!(
+            mixed.key,
+            IndexKey::Expression("account_region, lower(memo)".into())
+        );
+        assert!(mixed.predicate.is_some());
+        for n in 0..16 {
+            let partial = index(&format!("entries_amount_{n:02}_idx"));
+            assert_eq!(
+                partial.key,
+                IndexKey::Columns(vec!["amount".into(), "id".into()])
+            );
+            assert_eq!(partial.predicate.as_deref(), Some(&*format!("(id > {n})")));
+        }
+    }
     database.drop_now().await.expect("drop database");
 }

@@ -4,7 +4,7 @@ use dbkit_core::model::{
     BaseType, Check, Column, ColumnType, Enum, ForeignKey, ForeignKeyAction, Identity, Index,
     IndexKey, PrimaryKey, QualifiedName, Schema, Table, Unique,
 };
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use std::collections::BTreeMap;
 
 /// Why a database could not be read.
@@ -72,21 +72,28 @@ WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1)
                   WHERE dep.classid = 'pg_catalog.pg_class'::regclass AND dep.objid = c.oid
                     AND dep.deptype = 'e')"#;
 
-/// Columns in `attnum` order. For an array, the element type is described
+/// Columns, with their `attnum` (the caller puts them in that order: an
+/// `ORDER BY` here would sort the wide rows, default expressions included,
+/// before they are projected). For an array, the element type is described
 /// (`format_type` of the element with the column's typmod keeps
-/// `character varying(40)`), and `is_array` says there is one `[]`. A column
-/// is serial when a `nextval` default goes with a sequence the column owns
-/// (an `auto` dependency; identity sequences are `internal`).
+/// `character varying(40)`), and `is_array` says there is one `[]`; an enum
+/// is described by its schema and name, so `format_type` runs only for the
+/// other types. A column is serial when a `nextval` default goes with a
+/// sequence the column owns (an `auto` dependency; identity sequences are
+/// `internal`). A default that is not a generation expression cannot
+/// mention a column, so it is printed without its table (`pg_get_expr`
+/// with relation 0), which spares the server opening every table.
 const COLUMNS_QUERY: &str = r#"
 SELECT a.attrelid::int8,
+       a.attnum::int4,
        a.attname::text,
        (t.typcategory = 'A' AND t.typelem <> 0) AS is_array,
-       format_type(CASE WHEN t.typcategory = 'A' AND t.typelem <> 0 THEN t.typelem ELSE t.oid END, a.atttypmod),
+       CASE WHEN base.typtype <> 'e' THEN format_type(base.oid, a.atttypmod) END,
        (base.typtype = 'e') AS is_enum,
        base_namespace.nspname::text,
        base.typname::text,
        a.attnotnull,
-       pg_get_expr(d.adbin, d.adrelid),
+       pg_get_expr(d.adbin, CASE WHEN a.attgenerated = '' THEN 0 ELSE d.adrelid END),
        a.attidentity::text,
        a.attgenerated::text,
        description.description,
@@ -114,86 +121,106 @@ WHERE a.attnum > 0 AND NOT a.attisdropped
   AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1)
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep
                   WHERE dep.classid = 'pg_catalog.pg_class'::regclass AND dep.objid = c.oid
-                    AND dep.deptype = 'e')
-ORDER BY a.attrelid, a.attnum"#;
+                    AND dep.deptype = 'e')"#;
 
 /// Primary key, unique, foreign key and check constraints, with their
-/// columns in key order.
+/// columns in key order. The key columns' names are found by one join of
+/// all the keys with `pg_attribute`, not by a subquery per constraint.
 const CONSTRAINTS_QUERY: &str = r#"
+WITH con AS (
+    SELECT con.oid, con.conrelid, con.conname, con.contype, con.conkey, con.confrelid,
+           con.confkey, con.confdeltype, con.confupdtype, con.conbin
+    FROM pg_catalog.pg_constraint con
+    JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE con.contype IN ('p', 'u', 'f', 'c')
+      AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1)
+      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep
+                      WHERE dep.classid = 'pg_catalog.pg_class'::regclass AND dep.objid = c.oid
+                        AND dep.deptype = 'e')
+), key_columns AS (
+    SELECT con.oid, array_agg(a.attname::text ORDER BY k.position) AS names
+    FROM con
+    CROSS JOIN LATERAL unnest(con.conkey) WITH ORDINALITY AS k(attnum, position)
+    JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum
+    GROUP BY con.oid
+), referenced_columns AS (
+    SELECT con.oid, array_agg(a.attname::text ORDER BY k.position) AS names
+    FROM con
+    CROSS JOIN LATERAL unnest(con.confkey) WITH ORDINALITY AS k(attnum, position)
+    JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum
+    WHERE con.contype = 'f'
+    GROUP BY con.oid
+)
 SELECT con.conrelid::int8,
        con.conname::text,
        con.contype::text,
-       ARRAY(
-           SELECT a.attname::text
-           FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, position)
-           JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum
-           ORDER BY k.position
-       ),
+       coalesce(key_columns.names, '{}'),
        referenced_namespace.nspname::text,
        referenced.relname::text,
-       ARRAY(
-           SELECT a.attname::text
-           FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, position)
-           JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum
-           ORDER BY k.position
-       ),
+       coalesce(referenced_columns.names, '{}'),
        con.confdeltype::text,
        con.confupdtype::text,
        pg_get_expr(con.conbin, con.conrelid)
-FROM pg_catalog.pg_constraint con
-JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+FROM con
+LEFT JOIN key_columns ON key_columns.oid = con.oid
+LEFT JOIN referenced_columns ON referenced_columns.oid = con.oid
 LEFT JOIN pg_catalog.pg_class referenced ON referenced.oid = con.confrelid
-LEFT JOIN pg_catalog.pg_namespace referenced_namespace ON referenced_namespace.oid = referenced.relnamespace
-WHERE con.contype IN ('p', 'u', 'f', 'c')
-  AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1)
-  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep
-                  WHERE dep.classid = 'pg_catalog.pg_class'::regclass AND dep.objid = c.oid
-                    AND dep.deptype = 'e')"#;
+LEFT JOIN pg_catalog.pg_namespace referenced_namespace ON referenced_namespace.oid = referenced.relnamespace"#;
 
 /// Indexes that do not back a primary key, unique or exclusion constraint
-/// of their own table. Key columns only (not `INCLUDE` ones); a key that
-/// has an expression is described as the comma-separated key texts.
+/// of their own table. Key columns only (not `INCLUDE` ones), found by one
+/// join with `pg_attribute`; an index that has an expression is described
+/// by its key texts instead (`pg_get_indexdef`, called for those indexes
+/// only), which the caller joins with commas.
 const INDEXES_QUERY: &str = r#"
-SELECT i.indrelid::int8,
+WITH idx AS (
+    SELECT i.indexrelid, i.indrelid, i.indisunique, i.indkey, i.indnkeyatts,
+           (i.indexprs IS NOT NULL) AS has_expressions, i.indpred
+    FROM pg_catalog.pg_index i
+    JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1)
+      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep
+                      WHERE dep.classid = 'pg_catalog.pg_class'::regclass AND dep.objid = c.oid
+                        AND dep.deptype = 'e')
+      AND NOT EXISTS (
+          SELECT 1 FROM pg_catalog.pg_constraint con
+          WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid
+            AND con.contype IN ('p', 'u', 'x')
+      )
+), key_columns AS (
+    SELECT idx.indexrelid, array_agg(a.attname::text ORDER BY k.position) AS names
+    FROM idx
+    CROSS JOIN LATERAL unnest(idx.indkey::int2[]) WITH ORDINALITY AS k(attnum, position)
+    JOIN pg_catalog.pg_attribute a ON a.attrelid = idx.indrelid AND a.attnum = k.attnum
+    WHERE NOT idx.has_expressions AND k.position <= idx.indnkeyatts
+    GROUP BY idx.indexrelid
+)
+SELECT idx.indrelid::int8,
        ic.relname::text,
-       i.indisunique,
+       idx.indisunique,
        am.amname::text,
-       (i.indexprs IS NOT NULL) AS has_expressions,
-       ARRAY(
-           SELECT a.attname::text
-           FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, position)
-           JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-           WHERE k.position <= i.indnkeyatts
-           ORDER BY k.position
-       ),
-       ARRAY(
-           SELECT pg_get_indexdef(i.indexrelid, k, true)
-           FROM generate_series(1, i.indnkeyatts::int4) AS k
+       coalesce(key_columns.names, '{}'),
+       CASE WHEN idx.has_expressions THEN ARRAY(
+           SELECT pg_get_indexdef(idx.indexrelid, k, true)
+           FROM generate_series(1, idx.indnkeyatts::int4) AS k
            ORDER BY k
-       ),
-       pg_get_expr(i.indpred, i.indrelid)
-FROM pg_catalog.pg_index i
-JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+       ) END,
+       pg_get_expr(idx.indpred, idx.indrelid)
+FROM idx
+JOIN pg_catalog.pg_class ic ON ic.oid = idx.indexrelid
 JOIN pg_catalog.pg_am am ON am.oid = ic.relam
-WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1)
-  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep
-                  WHERE dep.classid = 'pg_catalog.pg_class'::regclass AND dep.objid = c.oid
-                    AND dep.deptype = 'e')
-  AND NOT EXISTS (
-      SELECT 1 FROM pg_catalog.pg_constraint con
-      WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x')
-  )"#;
+LEFT JOIN key_columns ON key_columns.indexrelid = idx.indexrelid"#;
 
 type EnumRow = (String, String, Vec<String>, Option<String>);
 type TableRow = (i64, String, String, Option<String>);
 type ColumnRow = (
     i64,
+    i32,
     String,
     bool,
-    String,
+    Option<String>,
     bool,
     String,
     String,
@@ -221,14 +248,16 @@ type IndexRow = (
     String,
     bool,
     String,
-    bool,
     Vec<String>,
-    Vec<String>,
+    Option<Vec<String>>,
     Option<String>,
 );
 
 /// Reads the schemas named in `schemas` (every user schema when `None`)
 /// into the model, canonicalised (sorted) like a declared schema.
+///
+/// After the list of schemas, the five other queries run on up to three
+/// connections of `pool` at once (as many as it allows; see [`lanes`]).
 pub async fn introspect(
     pool: &PgPool,
     schemas: Option<&[String]>,
@@ -241,45 +270,31 @@ pub async fn introspect(
         schema_names.retain(|name| wanted.contains(name));
     }
 
-    let enum_rows: Vec<EnumRow> = sqlx::query_as(ENUMS_QUERY)
-        .bind(&schema_names)
-        .fetch_all(pool)
-        .await
-        .map_err(query_error("enums"))?;
-    let table_rows: Vec<TableRow> = sqlx::query_as(TABLES_QUERY)
-        .bind(&schema_names)
-        .fetch_all(pool)
-        .await
-        .map_err(query_error("tables"))?;
-    let column_rows: Vec<ColumnRow> = sqlx::query_as(COLUMNS_QUERY)
-        .bind(&schema_names)
-        .fetch_all(pool)
-        .await
-        .map_err(query_error("columns"))?;
-    let constraint_rows: Vec<ConstraintRow> = sqlx::query_as(CONSTRAINTS_QUERY)
-        .bind(&schema_names)
-        .fetch_all(pool)
-        .await
-        .map_err(query_error("constraints"))?;
-    let index_rows: Vec<IndexRow> = sqlx::query_as(INDEXES_QUERY)
-        .bind(&schema_names)
-        .fetch_all(pool)
-        .await
-        .map_err(query_error("indexes"))?;
+    let [first, second, third] = lanes(pool.options().get_max_connections());
+    let (first, second, third) = tokio::try_join!(
+        run_lane(pool, first, &schema_names),
+        run_lane(pool, second, &schema_names),
+        run_lane(pool, third, &schema_names),
+    )?;
+    let mut rows = CatalogRows::default();
+    for fetched in first.into_iter().chain(second).chain(third) {
+        rows.add(fetched);
+    }
 
-    let mut tables: BTreeMap<i64, Table> = table_rows.into_iter().map(table_from_row).collect();
-    for row in column_rows {
+    let mut tables: BTreeMap<i64, Table> = rows.tables.into_iter().map(table_from_row).collect();
+    rows.columns.sort_unstable_by_key(|row| (row.0, row.1));
+    for row in rows.columns {
         let table_oid = row.0;
-        let column = column_from_row(row);
+        let column = column_from_row(row)?;
         table_entry(&mut tables, table_oid, "a column")?
             .columns
             .push(column);
     }
-    for row in constraint_rows {
+    for row in rows.constraints {
         let table_oid = row.0;
         add_constraint(table_entry(&mut tables, table_oid, "a constraint")?, row)?;
     }
-    for row in index_rows {
+    for row in rows.indexes {
         let table_oid = row.0;
         let index = index_from_row(row);
         table_entry(&mut tables, table_oid, "an index")?
@@ -292,11 +307,118 @@ pub async fn introspect(
             .into_iter()
             .filter(|name| name != "public")
             .collect(),
-        enums: enum_rows.into_iter().map(enum_from_row).collect(),
+        enums: rows.enums.into_iter().map(enum_from_row).collect(),
         tables: tables.into_values().collect(),
     };
     schema.canonicalize();
     Ok(schema)
+}
+
+/// The queries that follow the list of schemas.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Enums,
+    Tables,
+    Columns,
+    Constraints,
+    Indexes,
+}
+
+/// Which queries run one after the other on each of three connections (an
+/// empty lane takes none), for a pool of `max_connections`. The columns,
+/// the constraints and the indexes cost the server most; the constraints
+/// (check expressions) and the indexes (predicates, expressions) make it
+/// open the same tables, which a session does once, so on two connections
+/// they share one.
+fn lanes(max_connections: u32) -> [&'static [Kind]; 3] {
+    use Kind::*;
+    match max_connections {
+        0 | 1 => [&[Columns, Constraints, Indexes, Tables, Enums], &[], &[]],
+        2 => [&[Constraints, Indexes], &[Columns, Tables, Enums], &[]],
+        _ => [&[Constraints, Enums], &[Indexes, Tables], &[Columns]],
+    }
+}
+
+/// The rows of one query (the column rows are too wide a tuple for
+/// `Debug`).
+enum Fetched {
+    Enums(Vec<EnumRow>),
+    Tables(Vec<TableRow>),
+    Columns(Vec<ColumnRow>),
+    Constraints(Vec<ConstraintRow>),
+    Indexes(Vec<IndexRow>),
+}
+
+#[derive(Default)]
+struct CatalogRows {
+    enums: Vec<EnumRow>,
+    tables: Vec<TableRow>,
+    columns: Vec<ColumnRow>,
+    constraints: Vec<ConstraintRow>,
+    indexes: Vec<IndexRow>,
+}
+
+impl CatalogRows {
+    fn add(&mut self, fetched: Fetched) {
+        match fetched {
+            Fetched::Enums(rows) => self.enums = rows,
+            Fetched::Tables(rows) => self.tables = rows,
+            Fetched::Columns(rows) => self.columns = rows,
+            Fetched::Constraints(rows) => self.constraints = rows,
+            Fetched::Indexes(rows) => self.indexes = rows,
+        }
+    }
+}
+
+/// Runs `kinds` one after the other on one connection of `pool`.
+async fn run_lane(
+    pool: &PgPool,
+    kinds: &[Kind],
+    schema_names: &[String],
+) -> Result<Vec<Fetched>, IntrospectError> {
+    let mut fetched = Vec::with_capacity(kinds.len());
+    if kinds.is_empty() {
+        return Ok(fetched);
+    }
+    let mut connection = pool.acquire().await.map_err(query_error("connection"))?;
+    for kind in kinds {
+        let connection = &mut *connection;
+        fetched.push(match kind {
+            Kind::Enums => {
+                Fetched::Enums(fetch_rows(connection, ENUMS_QUERY, schema_names, "enums").await?)
+            }
+            Kind::Tables => {
+                Fetched::Tables(fetch_rows(connection, TABLES_QUERY, schema_names, "tables").await?)
+            }
+            Kind::Columns => Fetched::Columns(
+                fetch_rows(connection, COLUMNS_QUERY, schema_names, "columns").await?,
+            ),
+            Kind::Constraints => Fetched::Constraints(
+                fetch_rows(connection, CONSTRAINTS_QUERY, schema_names, "constraints").await?,
+            ),
+            Kind::Indexes => Fetched::Indexes(
+                fetch_rows(connection, INDEXES_QUERY, schema_names, "indexes").await?,
+            ),
+        });
+    }
+    Ok(fetched)
+}
+
+/// Runs one catalog query over the schemas `schema_names`.
+async fn fetch_rows<Row>(
+    connection: &mut PgConnection,
+    query: &'static str,
+    schema_names: &[String],
+    what: &'static str,
+) -> Result<Vec<Row>, IntrospectError>
+where
+    Row: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+{
+    sqlx::query_as(query)
+        .bind(schema_names)
+        .fetch_all(connection)
+        .await
+        .map_err(query_error(what))
 }
 
 fn table_entry<'a>(
@@ -336,9 +458,10 @@ fn table_from_row((oid, schema, name, comment): TableRow) -> (i64, Table) {
     (oid, table)
 }
 
-fn column_from_row(row: ColumnRow) -> Column {
+fn column_from_row(row: ColumnRow) -> Result<Column, IntrospectError> {
     let (
         _table_oid,
+        _attnum,
         name,
         is_array,
         formatted_type,
@@ -352,10 +475,14 @@ fn column_from_row(row: ColumnRow) -> Column {
         comment,
         owns_sequence,
     ) = row;
-    let base = if is_enum {
-        BaseType::Enum(QualifiedName::new(type_schema, type_name))
-    } else {
-        BaseType::Builtin(formatted_type)
+    let base = match formatted_type {
+        _ if is_enum => BaseType::Enum(QualifiedName::new(type_schema, type_name)),
+        Some(formatted_type) => BaseType::Builtin(formatted_type),
+        None => {
+            return Err(IntrospectError::UnexpectedCatalog {
+                detail: format!("a column `{name}` of a type that format_type does not describe"),
+            });
+        }
     };
     let identity = match identity.as_str() {
         "a" => Some(Identity::Always),
@@ -378,7 +505,7 @@ fn column_from_row(row: ColumnRow) -> Column {
     } else {
         (default, None)
     };
-    Column {
+    Ok(Column {
         name,
         ty: ColumnType {
             base,
@@ -392,7 +519,7 @@ fn column_from_row(row: ColumnRow) -> Column {
         comment,
         renamed_from: None,
         source: None,
-    }
+    })
 }
 
 fn foreign_key_action(code: &str) -> ForeignKeyAction {
@@ -454,11 +581,10 @@ fn add_constraint(table: &mut Table, row: ConstraintRow) -> Result<(), Introspec
 }
 
 fn index_from_row(row: IndexRow) -> Index {
-    let (_table_oid, name, unique, method, has_expressions, columns, key_texts, predicate) = row;
-    let key = if has_expressions {
-        IndexKey::Expression(key_texts.join(", "))
-    } else {
-        IndexKey::Columns(columns)
+    let (_table_oid, name, unique, method, columns, key_texts, predicate) = row;
+    let key = match key_texts {
+        Some(key_texts) => IndexKey::Expression(key_texts.join(", ")),
+        None => IndexKey::Columns(columns),
     };
     Index {
         name,
