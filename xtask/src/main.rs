@@ -7,10 +7,13 @@
 //!   migrations, against `psql -f` and sqlx-cli (BENCHMARKS.md).
 //! - `cargo xtask bench-testdb`: a fresh database with 100 migrations per
 //!   test, `TestDb` against `#[sqlx::test]`'s way, and cold starts.
+//! - `cargo xtask bench-introspect`: the introspector reading a database
+//!   of 1,000 realistic tables.
 //! - `cargo xtask postgres-image`: a PostgreSQL image from Debian's
 //!   packages, for machines with Docker and no image registry.
 
 mod bench_generate;
+mod bench_introspect;
 mod bench_migrate;
 mod bench_testdb;
 mod measure;
@@ -30,6 +33,9 @@ tasks:
   bench-testdb [--tests N] [--sqlx-tests N] [--clones N] [--starts N] [--test-body-ms MS]
                                   measure a fresh migrated database per test (TestDb
                                   against #[sqlx::test]'s way) and server cold starts
+  bench-introspect [--runs N] [--warmup N] [--tables N] [--connections N]
+                                  measure introspecting a database of 1,000 tables
+                                  (what pull, push and check read)
   postgres-image [--tag NAME:TAG] [--force]
                                   build a PostgreSQL image from Debian's packages
                                   (debootstrap + docker import) for the docker provider
@@ -41,6 +47,7 @@ fn main() -> Result<()> {
         Some("bench") => bench_generate::run(&args[1..]),
         Some("bench-migrate") => bench_migrate::run(&args[1..]),
         Some("bench-testdb") => bench_testdb::run(&args[1..]),
+        Some("bench-introspect") => bench_introspect::run(&args[1..]),
         Some("postgres-image") => postgres_image::run(&args[1..]),
         Some("-h" | "--help") | None => {
             print!("{USAGE}");
