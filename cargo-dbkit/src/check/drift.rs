@@ -195,11 +195,11 @@ pub fn read_only_connect_options(url: &str) -> Result<PgConnectOptions, String> 
         .map_err(|error| error.to_string())
 }
 
-/// The database's schema, read in one read-only session.
+/// The database's schema, read in read-only sessions.
 async fn read_schema(url: &str) -> Result<Schema, String> {
     let options = read_only_connect_options(url)?;
     let pool = PgPoolOptions::new()
-        .max_connections(1)
+        .max_connections(crate::introspect::INTROSPECTION_CONNECTIONS)
         .connect_with(options)
         .await
         .map_err(|error| error.to_string())?;

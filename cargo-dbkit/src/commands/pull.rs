@@ -174,7 +174,7 @@ async fn read_database(
         )
     };
     let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(1)
+        .max_connections(crate::introspect::INTROSPECTION_CONNECTIONS)
         .connect(url)
         .await
         .map_err(connect_error)?;

@@ -38,6 +38,10 @@ use dbkit_core::model::Schema;
 /// (refinery's name, which dbkit keeps).
 pub const MIGRATION_HISTORY_TABLE: &str = "refinery_schema_history";
 
+/// How many connections a pool handed to [`introspect`] should allow: its
+/// queries run on up to three at once.
+pub const INTROSPECTION_CONNECTIONS: u32 = 3;
+
 /// Removes the migration history table, in whichever schema the engine
 /// created it (the first of the session's `search_path`): it is the
 /// engine's bookkeeping, never part of a declared schema.

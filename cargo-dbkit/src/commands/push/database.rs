@@ -23,7 +23,7 @@ pub async fn read_live_schema(url: &str, code: &Schema) -> Result<Schema, String
         .options([("default_transaction_read_only", "on")])
         .application_name(APPLICATION_NAME);
     let pool = PgPoolOptions::new()
-        .max_connections(1)
+        .max_connections(crate::introspect::INTROSPECTION_CONNECTIONS)
         .connect_with(options)
         .await
         .map_err(|error| error.to_string())?;
