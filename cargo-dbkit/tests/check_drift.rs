@@ -213,9 +213,10 @@ fn the_check_sessions_refuse_writes() {
             "{error}"
         );
         // The introspector's.
-        let options = cargo_dbkit::check::drift::read_only_connect_options(&url).expect("options");
+        let options = cargo_dbkit::introspect::read_only_connect_options(&url, "cargo dbkit check")
+            .expect("options");
         let pool = sqlx::postgres::PgPoolOptions::new()
-            .max_connections(1)
+            .max_connections(cargo_dbkit::introspect::INTROSPECTION_CONNECTIONS)
             .connect_with(options)
             .await
             .expect("connect");

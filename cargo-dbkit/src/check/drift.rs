@@ -28,7 +28,7 @@ use crate::cli::{DatabaseOptions, GlobalOptions};
 use crate::diagnostics::Diagnostic;
 use crate::discovery::Workspace;
 use crate::errors::CliError;
-use crate::introspect::{introspect, remove_migration_history};
+use crate::introspect::{introspect_read_only, remove_migration_history};
 use crate::migration_context::MigrationContext;
 use crate::migrations_folder::{MigrationsFolder, scan_migrations_folder};
 use crate::redact::hide_secrets_of;
@@ -37,8 +37,6 @@ use dbkit_core::compare::schema_differences;
 use dbkit_core::model::Schema;
 use dbkit_core::snapshot::{SNAPSHOT_FOLDER, snapshot_file_name};
 use dbkit_runtime::migrate::{MigrationState, MigrationStatus, Status};
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use std::str::FromStr;
 
 /// An object added, missing or changed outside the migrations.
 pub const DRIFT_RULE: &str = "drift-difference";
@@ -77,7 +75,9 @@ pub fn drift(
             return Err(context.engine_error(error));
         }
     };
-    let introspected = context.runtime.block_on(read_schema(url));
+    let introspected = context
+        .runtime
+        .block_on(introspect_read_only(url, "cargo dbkit check"));
     drop(spinner);
     let mut actual = introspected.map_err(|detail| {
         CliError::Diagnostics(vec![
@@ -182,32 +182,6 @@ pub fn read_only_url(url: &str) -> String {
     } else {
         format!("{url} options='{setting}'")
     }
-}
-
-/// sqlx's options for `url`, with every transaction read-only.
-pub fn read_only_connect_options(url: &str) -> Result<PgConnectOptions, String> {
-    PgConnectOptions::from_str(url)
-        .map(|options| {
-            options
-                .options([(READ_ONLY_SETTING, "on")])
-                .application_name("cargo dbkit check")
-        })
-        .map_err(|error| error.to_string())
-}
-
-/// The database's schema, read in read-only sessions.
-async fn read_schema(url: &str) -> Result<Schema, String> {
-    let options = read_only_connect_options(url)?;
-    let pool = PgPoolOptions::new()
-        .max_connections(crate::introspect::INTROSPECTION_CONNECTIONS)
-        .connect_with(options)
-        .await
-        .map_err(|error| error.to_string())?;
-    let schema = introspect(&pool, None)
-        .await
-        .map_err(|error| error.to_string());
-    pool.close().await;
-    schema
 }
 
 /// What the database is compared with.

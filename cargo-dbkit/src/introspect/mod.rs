@@ -33,6 +33,8 @@ mod catalog;
 pub use catalog::{IntrospectError, introspect};
 
 use dbkit_core::model::Schema;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use std::str::FromStr;
 
 /// The table in which the migration engine records what it applied
 /// (refinery's name, which dbkit keeps).
@@ -49,4 +51,37 @@ pub fn remove_migration_history(schema: &mut Schema) {
     schema
         .tables
         .retain(|table| table.name.name != MIGRATION_HISTORY_TABLE);
+}
+
+/// Reads the schema of the database at `url` in sessions whose
+/// transactions are all read-only (`default_transaction_read_only = on`),
+/// named `application_name` in `pg_stat_activity`: what `check
+/// --database-url` and `push` read before deciding anything. The error is
+/// sqlx's or the introspector's message, for the caller to phrase.
+pub async fn introspect_read_only(url: &str, application_name: &str) -> Result<Schema, String> {
+    let options = read_only_connect_options(url, application_name)?;
+    let pool = PgPoolOptions::new()
+        .max_connections(INTROSPECTION_CONNECTIONS)
+        .connect_with(options)
+        .await
+        .map_err(|error| error.to_string())?;
+    let schema = introspect(&pool, None)
+        .await
+        .map_err(|error| error.to_string());
+    pool.close().await;
+    schema
+}
+
+/// sqlx's options for `url`, with every transaction read-only.
+pub fn read_only_connect_options(
+    url: &str,
+    application_name: &str,
+) -> Result<PgConnectOptions, String> {
+    PgConnectOptions::from_str(url)
+        .map(|options| {
+            options
+                .options([("default_transaction_read_only", "on")])
+                .application_name(application_name)
+        })
+        .map_err(|error| error.to_string())
 }

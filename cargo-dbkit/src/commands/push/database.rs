@@ -4,10 +4,10 @@
 //! each transaction `BEGIN` … `COMMIT` with a `ROLLBACK` on the first
 //! failure, which is reported with its statement and SQLSTATE.
 
-use crate::introspect::{MIGRATION_HISTORY_TABLE, introspect, remove_migration_history};
+use crate::introspect::{MIGRATION_HISTORY_TABLE, introspect_read_only, remove_migration_history};
 use dbkit_core::model::Schema;
 use sqlx::Connection;
-use sqlx::postgres::{PgConnectOptions, PgConnection, PgDatabaseError, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgDatabaseError};
 use std::str::FromStr;
 
 use super::plan::Transaction;
@@ -18,20 +18,8 @@ const APPLICATION_NAME: &str = "cargo dbkit push";
 /// engine's history table (nor its schema, when the history is all that
 /// schema holds and the code does not declare it).
 pub async fn read_live_schema(url: &str, code: &Schema) -> Result<Schema, String> {
-    let options = PgConnectOptions::from_str(url)
-        .map_err(|error| error.to_string())?
-        .options([("default_transaction_read_only", "on")])
-        .application_name(APPLICATION_NAME);
-    let pool = PgPoolOptions::new()
-        .max_connections(crate::introspect::INTROSPECTION_CONNECTIONS)
-        .connect_with(options)
-        .await
-        .map_err(|error| error.to_string())?;
-    let introspected = introspect(&pool, None)
-        .await
-        .map_err(|error| error.to_string());
-    pool.close().await;
-    Ok(without_migration_history(introspected?, code))
+    let live = introspect_read_only(url, APPLICATION_NAME).await?;
+    Ok(without_migration_history(live, code))
 }
 
 /// `live` without the history table; a schema that only held it is left
