@@ -161,6 +161,37 @@ fn same_name(live_name: &str, code_name: &str) -> bool {
     live_name == code_name || live_name == truncate_identifier(code_name)
 }
 
+/// Gives each live item (a check, an index) the code's spelling when its
+/// counterpart of the same name has the same definition in canonical form
+/// (`canonical`: the live and the code table's canonical items).
+fn align_definitions<T: Clone, D: PartialEq>(
+    live: &mut [T],
+    code: &[T],
+    canonical: (&[T], &[T]),
+    name: impl Fn(&T) -> &String,
+    definition: impl Fn(&T) -> D,
+) {
+    let canonical_definition = |items: &[T], wanted: &str| {
+        items
+            .iter()
+            .find(|item| name(item) == wanted)
+            .map(&definition)
+    };
+    for item in live.iter_mut() {
+        let Some(code_item) = code
+            .iter()
+            .find(|code_item| same_name(name(item), name(code_item)))
+        else {
+            continue;
+        };
+        if canonical_definition(canonical.0, name(item))
+            == canonical_definition(canonical.1, name(code_item))
+        {
+            item.clone_from(code_item);
+        }
+    }
+}
+
 fn align_table(
     table: &mut Table,
     code: &Table,
@@ -222,55 +253,27 @@ fn align_table(
             foreign_key.name.clone_from(&code_key.name);
         }
     }
-    for check in &mut table.checks {
-        let Some(code_check) = code
-            .checks
-            .iter()
-            .find(|code_check| same_name(&check.name, &code_check.name))
-        else {
-            continue;
-        };
-        let canonical_expression = |canonical: &Table, name: &str| {
-            canonical
-                .checks
-                .iter()
-                .find(|found| found.name == name)
-                .map(|found| found.expr.clone())
-        };
-        if canonical_expression(canonical_live, &check.name)
-            == canonical_expression(canonical_code, &code_check.name)
-        {
-            check.clone_from(code_check);
-        }
-    }
-    for index in &mut table.indexes {
-        let Some(code_index) = code
-            .indexes
-            .iter()
-            .find(|code_index| same_name(&index.name, &code_index.name))
-        else {
-            continue;
-        };
-        let canonical_definition = |canonical: &Table, name: &str| {
-            canonical
-                .indexes
-                .iter()
-                .find(|found| found.name == name)
-                .map(|found| {
-                    (
-                        found.key.clone(),
-                        found.unique,
-                        found.method.clone(),
-                        found.predicate.clone(),
-                    )
-                })
-        };
-        if canonical_definition(canonical_live, &index.name)
-            == canonical_definition(canonical_code, &code_index.name)
-        {
-            index.clone_from(code_index);
-        }
-    }
+    align_definitions(
+        &mut table.checks,
+        &code.checks,
+        (&canonical_live.checks, &canonical_code.checks),
+        |check| &check.name,
+        |check| check.expr.clone(),
+    );
+    align_definitions(
+        &mut table.indexes,
+        &code.indexes,
+        (&canonical_live.indexes, &canonical_code.indexes),
+        |index| &index.name,
+        |index| {
+            (
+                index.key.clone(),
+                index.unique,
+                index.method.clone(),
+                index.predicate.clone(),
+            )
+        },
+    );
     table.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
     table.uniques.sort_by(|a, b| a.name.cmp(&b.name));
     table.checks.sort_by(|a, b| a.name.cmp(&b.name));
