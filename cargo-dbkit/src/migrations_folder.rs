@@ -701,10 +701,7 @@ pub fn write_migration_atomically(
         });
     }
 
-    let sql_temporary =
-        write_temporary_file(&sql_directory, &files.sql_text).map_err(io_error(&files.sql_path))?;
-    let snapshot_temporary = write_temporary_file(&snapshot_directory, &files.snapshot_text)
-        .map_err(io_error(&files.snapshot_path))?;
+    let (sql_temporary, snapshot_temporary) = write_temporary_files(files, workspace_root)?;
 
     // An orphan snapshot of the same name (an interrupted run) is replaced.
     snapshot_temporary
@@ -742,10 +739,7 @@ pub fn replace_migration_atomically(
     };
     let sql_directory = parent_directory(&files.sql_path);
     let snapshot_directory = parent_directory(&files.snapshot_path);
-    let sql_temporary =
-        write_temporary_file(&sql_directory, &files.sql_text).map_err(io_error(&files.sql_path))?;
-    let snapshot_temporary = write_temporary_file(&snapshot_directory, &files.snapshot_text)
-        .map_err(io_error(&files.snapshot_path))?;
+    let (sql_temporary, snapshot_temporary) = write_temporary_files(files, workspace_root)?;
     sql_temporary
         .persist(&files.sql_path)
         .map_err(|error| io_error(&files.sql_path)(error.error))?;
@@ -761,6 +755,26 @@ fn parent_directory(path: &Path) -> PathBuf {
     path.parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Both files written to temporary files (flushed to disk) in the folders
+/// of their final names, for an atomic rename into place.
+fn write_temporary_files(
+    files: &NewMigrationFiles,
+    workspace_root: &Path,
+) -> Result<(tempfile::NamedTempFile, tempfile::NamedTempFile), WriteMigrationError> {
+    let write = |path: &Path, text: &str| {
+        write_temporary_file(&parent_directory(path), text).map_err(|source| {
+            WriteMigrationError::Io {
+                path: crate::discovery::display_path(workspace_root, path),
+                source,
+            }
+        })
+    };
+    Ok((
+        write(&files.sql_path, &files.sql_text)?,
+        write(&files.snapshot_path, &files.snapshot_text)?,
+    ))
 }
 
 fn write_temporary_file(directory: &Path, text: &str) -> std::io::Result<tempfile::NamedTempFile> {
