@@ -12,7 +12,6 @@
 //! have the shape the SQL declares.
 
 use std::fmt::Write as _;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -84,36 +83,13 @@ pub fn run(args: &[String]) -> Result<()> {
         return Ok(());
     }
     if cfg!(debug_assertions) {
-        return run_release_build(args);
+        return crate::rerun_in_release("bench-introspect", "the introspector", args);
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
     runtime.block_on(measure(&options))
-}
-
-/// Builds this task in release mode and runs it with the same arguments.
-fn run_release_build(args: &[String]) -> Result<()> {
-    eprintln!("building xtask in release mode: the introspector is measured in-process");
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args([
-            "run",
-            "--release",
-            "--quiet",
-            "--package",
-            "xtask",
-            "--",
-            "bench-introspect",
-        ])
-        .args(args)
-        .current_dir(crate::repository_root())
-        .status()
-        .context("failed to run cargo run --release")?;
-    if !status.success() {
-        bail!("the release build of `cargo xtask bench-introspect` failed ({status})");
-    }
-    Ok(())
 }
 
 async fn measure(options: &Options) -> Result<()> {

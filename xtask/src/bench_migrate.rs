@@ -111,7 +111,7 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     let options = parse_options(args)?;
     if cfg!(debug_assertions) {
-        return run_release_build(args);
+        return crate::rerun_in_release("bench-migrate", "the engine", args);
     }
     let programs = Programs {
         psql: find_program("psql").context("psql is needed for the comparison")?,
@@ -188,29 +188,6 @@ pub fn run(args: &[String]) -> Result<()> {
         &load_before,
         &load_after,
     );
-    Ok(())
-}
-
-/// Builds this task in release mode and runs it with the same arguments.
-fn run_release_build(args: &[String]) -> Result<()> {
-    eprintln!("building xtask in release mode: the engine is measured in-process");
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args([
-            "run",
-            "--release",
-            "--quiet",
-            "--package",
-            "xtask",
-            "--",
-            "bench-migrate",
-        ])
-        .args(args)
-        .current_dir(crate::repository_root())
-        .status()
-        .context("failed to run cargo run --release")?;
-    if !status.success() {
-        bail!("the release build of `cargo xtask bench-migrate` failed ({status})");
-    }
     Ok(())
 }
 

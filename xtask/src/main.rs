@@ -19,7 +19,7 @@ mod bench_testdb;
 mod measure;
 mod postgres_image;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 
 const USAGE: &str = "\
 usage: cargo xtask <task>
@@ -61,4 +61,30 @@ fn main() -> Result<()> {
 fn repository_root() -> std::path::PathBuf {
     let manifest_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     manifest_dir.parent().unwrap_or(manifest_dir).to_path_buf()
+}
+
+/// Builds xtask in release mode and runs `task` there with the same
+/// arguments: `measured` (the engine, the introspector) runs in-process, so
+/// a debug build would measure the wrong thing.
+fn rerun_in_release(task: &str, measured: &str, args: &[String]) -> Result<()> {
+    eprintln!("building xtask in release mode: {measured} is measured in-process");
+    let status =
+        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args([
+                "run",
+                "--release",
+                "--quiet",
+                "--package",
+                "xtask",
+                "--",
+                task,
+            ])
+            .args(args)
+            .current_dir(repository_root())
+            .status()
+            .context("failed to run cargo run --release")?;
+    if !status.success() {
+        bail!("the release build of `cargo xtask {task}` failed ({status})");
+    }
+    Ok(())
 }
