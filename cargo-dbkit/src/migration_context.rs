@@ -11,7 +11,9 @@ use crate::discovery::{Workspace, display_path, load_workspace};
 use crate::errors::CliError;
 use crate::redact::{hide_secrets_of, register_database_url};
 use crate::terminal::Output;
-use dbkit_runtime::migrate::{MigrateError, Migration, Migrations, redact_database_url};
+use dbkit_runtime::migrate::{
+    MigrateError, Migration, MigrationStatus, Migrations, redact_database_url,
+};
 use std::path::Path;
 use std::time::Duration;
 
@@ -301,6 +303,17 @@ pub fn stem(migration: &Migration) -> &str {
 /// `1 migration`, `2 migrations`.
 pub fn count(number: usize, one: &str, many: &str) -> String {
     format!("{number} {}", if number == 1 { one } else { many })
+}
+
+/// `V3__add_x`, from the file or, for an unknown migration, the history.
+pub fn migration_label(migration: &MigrationStatus) -> String {
+    match &migration.file_name {
+        Some(file_name) => file_name
+            .strip_suffix(".sql")
+            .unwrap_or(file_name)
+            .to_string(),
+        None => format!("V{}__{}", migration.version, migration.name),
+    }
 }
 
 #[cfg(test)]

@@ -490,6 +490,12 @@ impl MigrationsFolderScan {
         self.result.as_ref().ok()
     }
 
+    /// What was read, with the leftover temporary files left in place (for
+    /// commands that change nothing).
+    pub fn without_cleanup(self) -> Result<MigrationsFolder, Vec<MigrationsFolderError>> {
+        self.result
+    }
+
     /// Removes the leftover temporary files and returns what was read.
     pub fn finish(self) -> Result<MigrationsFolder, Vec<MigrationsFolderError>> {
         for path in &self.leftover_temporary_files {

@@ -22,6 +22,7 @@
 //! do. The comparison is [`replay`](super::replay)'s: canonical forms,
 //! column order aside, the engine's history table left out.
 
+use super::read_folder;
 use super::replay::{Change, ObjectDifference, comparable_schema, describe_value};
 use super::{Finding, FindingKind};
 use crate::cli::{DatabaseOptions, GlobalOptions};
@@ -29,14 +30,14 @@ use crate::diagnostics::Diagnostic;
 use crate::discovery::Workspace;
 use crate::errors::CliError;
 use crate::introspect::{introspect_read_only, remove_migration_history};
-use crate::migration_context::MigrationContext;
-use crate::migrations_folder::{MigrationsFolder, scan_migrations_folder};
+use crate::migration_context::{MigrationContext, migration_label};
+use crate::migrations_folder::MigrationsFolder;
 use crate::redact::hide_secrets_of;
 use crate::terminal::{Output, start_spinner};
 use dbkit_core::compare::schema_differences;
 use dbkit_core::model::Schema;
 use dbkit_core::snapshot::{SNAPSHOT_FOLDER, snapshot_file_name};
-use dbkit_runtime::migrate::{MigrationState, MigrationStatus, Status};
+use dbkit_runtime::migrate::{MigrationState, Status};
 
 /// An object added, missing or changed outside the migrations.
 pub const DRIFT_RULE: &str = "drift-difference";
@@ -121,16 +122,6 @@ pub fn drift(
         )
     }));
     Ok(findings)
-}
-
-fn read_folder(workspace: &Workspace) -> Result<MigrationsFolder, CliError> {
-    let scan = scan_migrations_folder(&workspace.migrations_directory, &workspace.root);
-    match scan.folder() {
-        Some(folder) => Ok(folder.clone()),
-        None => Err(CliError::MigrationsFolder(
-            scan.finish().err().unwrap_or_default(),
-        )),
-    }
 }
 
 /// `url` with `default_transaction_read_only = on` added to the startup
@@ -247,16 +238,6 @@ fn baseline(status: &Status, folder: &MigrationsFolder, folder_display: &str) ->
                 "no snapshot in {folder_display}{SNAPSHOT_FOLDER}/ describes the migrations the database has applied: it is compared with an empty schema"
             )),
         },
-    }
-}
-
-fn migration_label(migration: &MigrationStatus) -> String {
-    match &migration.file_name {
-        Some(file_name) => file_name
-            .strip_suffix(".sql")
-            .unwrap_or(file_name)
-            .to_string(),
-        None => format!("V{}__{}", migration.version, migration.name),
     }
 }
 

@@ -24,3 +24,15 @@ pub mod replay;
 pub mod report;
 
 pub use findings::{Finding, FindingKind};
+
+use crate::discovery::Workspace;
+use crate::errors::CliError;
+use crate::migrations_folder::{MigrationsFolder, scan_migrations_folder};
+
+/// The folder with its snapshots, read without changing anything in it:
+/// `check` leaves even an interrupted run's temporary files where they are.
+fn read_folder(workspace: &Workspace) -> Result<MigrationsFolder, CliError> {
+    scan_migrations_folder(&workspace.migrations_directory, &workspace.root)
+        .without_cleanup()
+        .map_err(CliError::MigrationsFolder)
+}

@@ -34,6 +34,7 @@
 //! shared with [`drift`](super::drift), which compares a live database the
 //! same way.
 
+use super::read_folder;
 use super::{Finding, FindingKind};
 use crate::database_url::{DatabaseUrl, UrlSource};
 use crate::diagnostics::Diagnostic;
@@ -43,7 +44,7 @@ use crate::introspect::{introspect, remove_migration_history};
 use crate::migration_context::{
     MigrationContext, count, format_duration, migrate_error, start_runtime, stem,
 };
-use crate::migrations_folder::{MigrationsFolder, scan_migrations_folder};
+use crate::migrations_folder::MigrationsFolder;
 use crate::redact::{hide_secrets_of, register_database_url};
 use crate::terminal::{DelayedSpinner, Output, start_spinner};
 use dbkit_core::compare::{Difference, canonical_schema, schema_differences};
@@ -158,17 +159,6 @@ pub fn replay(workspace: &Workspace, output: Output) -> Result<Vec<Finding>, Cli
         .iter()
         .map(|difference| replay_finding(&ObjectDifference::parse(difference), &blame))
         .collect())
-}
-
-/// The folder with its snapshots, read without changing anything in it.
-fn read_folder(workspace: &Workspace) -> Result<MigrationsFolder, CliError> {
-    let scan = scan_migrations_folder(&workspace.migrations_directory, &workspace.root);
-    match scan.folder() {
-        Some(folder) => Ok(folder.clone()),
-        None => Err(CliError::MigrationsFolder(
-            scan.finish().err().unwrap_or_default(),
-        )),
-    }
 }
 
 fn server_error(detail: &str) -> CliError {

@@ -6,9 +6,9 @@
 use crate::cli::{GlobalOptions, StatusArgs};
 use crate::diagnostics::render_help_line;
 use crate::errors::{CliError, Outcome};
-use crate::migration_context::MigrationContext;
+use crate::migration_context::{MigrationContext, migration_label};
 use anstyle::{AnsiColor, Effects, Style};
-use dbkit_runtime::migrate::{MigrationState, MigrationStatus, Status};
+use dbkit_runtime::migrate::{MigrationState, Status};
 use std::fmt::Write as _;
 use std::io::Write as _;
 
@@ -56,17 +56,6 @@ fn state_word(state: MigrationState) -> (&'static str, Style) {
         MigrationState::Changed => ("changed", PROBLEM_STYLE),
         MigrationState::Unknown => ("unknown", PROBLEM_STYLE),
         MigrationState::OutOfOrder => ("out of order", PROBLEM_STYLE),
-    }
-}
-
-/// `V3__add_x`, from the file or, for an unknown migration, the history.
-fn migration_label(migration: &MigrationStatus) -> String {
-    match &migration.file_name {
-        Some(file_name) => file_name
-            .strip_suffix(".sql")
-            .unwrap_or(file_name)
-            .to_string(),
-        None => format!("V{}__{}", migration.version, migration.name),
     }
 }
 
@@ -169,6 +158,7 @@ fn status_help(status: &Status) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use dbkit_runtime::migrate::MigrationStatus;
 
     fn migration(
         version: i32,
