@@ -304,7 +304,7 @@ fn last_identifier_of(type_name: &str) -> Option<String> {
 
 /// A leading `a.b."C"` name: its parts (unquoted ones lowercased, as
 /// PostgreSQL folds them) and the text after it.
-fn leading_qualified_name(text: &str) -> Option<(Vec<String>, &str)> {
+pub(crate) fn leading_qualified_name(text: &str) -> Option<(Vec<String>, &str)> {
     let mut parts = Vec::new();
     let mut rest = text;
     loop {

@@ -1,6 +1,7 @@
 //! Column defaults as PostgreSQL prints them, made clean where that is safe.
 
 use crate::model::{BaseType, ColumnType};
+use crate::naming::leading_qualified_name;
 use crate::types::canonical_type;
 
 /// The default `default` of a column of type `column_type`, as the code
@@ -97,42 +98,8 @@ fn without_modifier(type_name: &str) -> String {
 /// `app."Order state"` → [`app`, `Order state`]: the parts of a dotted name,
 /// unquoted ones lowercased; `None` when it is anything else.
 fn identifier_path(text: &str) -> Option<Vec<String>> {
-    let mut parts = Vec::new();
-    let mut rest = text.trim();
-    loop {
-        let (part, after) = if let Some(quoted) = rest.strip_prefix('"') {
-            let mut name = String::new();
-            let mut characters = quoted.char_indices().peekable();
-            let mut end = None;
-            while let Some((index, character)) = characters.next() {
-                if character == '"' {
-                    if characters.peek().is_some_and(|(_, next)| *next == '"') {
-                        name.push('"');
-                        characters.next();
-                        continue;
-                    }
-                    end = Some(index + 1);
-                    break;
-                }
-                name.push(character);
-            }
-            (name, quoted.get(end?..)?)
-        } else {
-            let end = rest
-                .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
-                .unwrap_or(rest.len());
-            if end == 0 {
-                return None;
-            }
-            (rest.get(..end)?.to_lowercase(), rest.get(end..)?)
-        };
-        parts.push(part);
-        match after.strip_prefix('.') {
-            Some(next) => rest = next,
-            None if after.is_empty() => return Some(parts),
-            None => return None,
-        }
-    }
+    let (parts, rest) = leading_qualified_name(text.trim())?;
+    rest.is_empty().then_some(parts)
 }
 
 fn is_numeric_type(column_type: &ColumnType) -> bool {

@@ -207,13 +207,7 @@ pub(crate) fn comment_as_read_back(comment: &str) -> Option<String> {
         .split('\n')
         .map(|line| line.trim_end_matches('\r'))
         .collect();
-    let joined = lines.join("\n");
-    let trimmed = joined.trim();
-    if trimmed.is_empty() {
-        None
-    } else {
-        Some(trimmed.to_string())
-    }
+    crate::parse::doc_text(&lines)
 }
 
 #[cfg(test)]

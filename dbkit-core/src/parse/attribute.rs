@@ -359,13 +359,20 @@ pub(crate) fn doc_comment(attributes: &[syn::Attribute]) -> Option<String> {
             );
         }
     }
-    let joined = lines.join("\n");
+    doc_text(&lines)
+}
+
+/// Doc-comment lines as a comment: joined with `\n`, trimmed; `None` when
+/// nothing is left. The one rule for both reading doc comments and
+/// predicting what a written one reads back as.
+pub(crate) fn doc_text(lines: &[impl AsRef<str>]) -> Option<String> {
+    let joined = lines
+        .iter()
+        .map(AsRef::as_ref)
+        .collect::<Vec<&str>>()
+        .join("\n");
     let trimmed = joined.trim();
-    if trimmed.is_empty() {
-        None
-    } else {
-        Some(trimmed.to_string())
-    }
+    (!trimmed.is_empty()).then(|| trimmed.to_string())
 }
 
 #[cfg(test)]

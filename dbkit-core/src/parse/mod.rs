@@ -23,6 +23,7 @@ mod source_file;
 mod suggestion;
 mod table;
 
+pub(crate) use attribute::doc_text;
 pub use declaration::{
     ColumnDeclaration, Declaration, DeclaredType, EnumDeclaration, ForeignKeyDeclaration,
     ReferenceTarget, SourcePlace, TableDeclaration,
