@@ -14,6 +14,7 @@
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
+use crate::measure::{load_average, milliseconds, percentile};
 use anyhow::{Context, Result, bail};
 use cargo_dbkit::introspect::introspect;
 use dbkit_core::model::{IndexKey, Schema};
@@ -404,25 +405,4 @@ fn process_cpu_time() -> Result<Duration> {
     };
     // Field 3 (state) is the first after the name: utime is field 14.
     Ok(Duration::from_millis((ticks(11)? + ticks(12)?) * 10))
-}
-
-/// The first three fields of `/proc/loadavg`.
-fn load_average() -> Result<String> {
-    let text = std::fs::read_to_string("/proc/loadavg").context("failed to read /proc/loadavg")?;
-    Ok(text
-        .split_whitespace()
-        .take(3)
-        .collect::<Vec<_>>()
-        .join(" "))
-}
-
-fn percentile(durations: &[Duration], quantile: f64) -> Duration {
-    let mut sorted = durations.to_vec();
-    sorted.sort();
-    let index = ((sorted.len() as f64 - 1.0) * quantile).round() as usize;
-    sorted.get(index).copied().unwrap_or_default()
-}
-
-fn milliseconds(duration: Duration) -> String {
-    format!("{:.1} ms", duration.as_secs_f64() * 1e3)
 }

@@ -12,7 +12,7 @@
 //! The tools take turns within each round, so that they share the load of
 //! the machine.
 
-use crate::measure::{RunCost, Summary, run_measured, summarize};
+use crate::measure::{RunCost, Summary, load_average, milliseconds, run_measured, summarize};
 use anyhow::{Context, Result, anyhow, bail};
 use dbkit_runtime::Migrations;
 use dbkit_runtime::sqlx::{self, Connection};
@@ -20,7 +20,7 @@ use dbkit_runtime::testing::LocalServer;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// How many migrations are applied: half create a table, half index one.
 const MIGRATIONS: usize = 500;
@@ -408,20 +408,6 @@ async fn measure_startups(
             .map_err(|error| anyhow!("{error}"))?;
     }
     Ok(results)
-}
-
-/// The first three fields of `/proc/loadavg`.
-fn load_average() -> Result<String> {
-    let text = std::fs::read_to_string("/proc/loadavg").context("failed to read /proc/loadavg")?;
-    Ok(text
-        .split_whitespace()
-        .take(3)
-        .collect::<Vec<_>>()
-        .join(" "))
-}
-
-fn milliseconds(duration: Duration) -> String {
-    format!("{:.1} ms", duration.as_secs_f64() * 1e3)
 }
 
 fn print_report(

@@ -12,6 +12,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use crate::measure::percentile;
 use anyhow::{Context, Result, bail};
 use dbkit_runtime::Migrations;
 use dbkit_runtime::sqlx::{self, Connection};
@@ -260,13 +261,6 @@ fn database_url(url: &str, name: &str) -> String {
     let (authority, after) = rest.split_at(end);
     let query = after.find('?').map_or("", |start| &after[start..]);
     format!("{scheme}://{authority}/{name}{query}")
-}
-
-fn percentile(durations: &[Duration], quantile: f64) -> Duration {
-    let mut sorted = durations.to_vec();
-    sorted.sort();
-    let index = ((sorted.len() as f64 - 1.0) * quantile).round() as usize;
-    sorted.get(index).copied().unwrap_or_default()
 }
 
 fn report(label: &str, durations: &[Duration]) {

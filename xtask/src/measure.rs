@@ -76,3 +76,26 @@ pub fn summarize(costs: &[RunCost]) -> Summary {
         max_peak_rss_kib: costs.iter().map(|c| c.peak_rss_kib).max().unwrap_or(0),
     }
 }
+
+/// The first three fields of `/proc/loadavg`.
+pub fn load_average() -> Result<String> {
+    let text = std::fs::read_to_string("/proc/loadavg").context("failed to read /proc/loadavg")?;
+    Ok(text
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" "))
+}
+
+/// The duration at `quantile` (0.5 the median) of `durations`, by rank.
+pub fn percentile(durations: &[Duration], quantile: f64) -> Duration {
+    let mut sorted = durations.to_vec();
+    sorted.sort();
+    let index = ((sorted.len() as f64 - 1.0) * quantile).round() as usize;
+    sorted.get(index).copied().unwrap_or_default()
+}
+
+/// `12.3 ms`.
+pub fn milliseconds(duration: Duration) -> String {
+    format!("{:.1} ms", duration.as_secs_f64() * 1e3)
+}
