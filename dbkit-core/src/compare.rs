@@ -1258,16 +1258,67 @@ fn print_expression(expression: &Expression) -> String {
 /// One way two schemas differ.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Difference {
-    /// The object: `table public.users`, `column public.users.email`,
-    /// `index public.users_email_idx`…
-    pub object: String,
-    /// What differs, with the expected and the actual value.
-    pub description: String,
+    /// What kind of object: `schema`, `enum`, `table`, `column`,
+    /// `primary key`, `foreign key`, `unique constraint`,
+    /// `check constraint` or `index`.
+    pub kind: &'static str,
+    /// Its qualified name: `public.users`, `public.users.email` for a
+    /// column, `public.users_email_key` for a constraint or an index.
+    pub name: String,
+    pub change: DifferenceChange,
+}
+
+/// What differs about the object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DifferenceChange {
+    /// In the expected schema, not in the actual one.
+    Missing,
+    /// In the actual schema, not in the expected one.
+    Unexpected,
+    /// In both, with a field that differs; the values in Rust's `Debug`
+    /// form of the canonical model.
+    Field {
+        field: &'static str,
+        expected: String,
+        found: String,
+    },
+}
+
+impl Difference {
+    /// `column public.users.email`.
+    pub fn object(&self) -> String {
+        format!("{} {}", self.kind, self.name)
+    }
 }
 
 impl fmt::Display for Difference {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.object, self.description)
+        write!(f, "{} {}: ", self.kind, self.name)?;
+        match &self.change {
+            DifferenceChange::Missing => write!(f, "expected, but missing"),
+            DifferenceChange::Unexpected => write!(f, "present, but not expected"),
+            DifferenceChange::Field {
+                field,
+                expected,
+                found,
+            } => write!(f, "{field}: expected {expected}, found {found}"),
+        }
+    }
+}
+
+/// An object being compared: its kind and qualified name.
+struct Object {
+    kind: &'static str,
+    name: String,
+}
+
+impl Object {
+    fn difference(&self, change: DifferenceChange) -> Difference {
+        Difference {
+            kind: self.kind,
+            name: self.name.clone(),
+            change,
+        }
     }
 }
 
@@ -1350,26 +1401,27 @@ pub fn format_differences(differences: &[Difference]) -> String {
 
 fn compare_named<T>(
     differences: &mut Vec<Difference>,
-    kind: &str,
+    kind: &'static str,
     expected: &BTreeMap<String, T>,
     actual: &BTreeMap<String, T>,
-    compare: impl Fn(&mut Vec<Difference>, &str, &T, &T),
+    compare: impl Fn(&mut Vec<Difference>, &Object, &T, &T),
 ) {
     for (name, expected_item) in expected {
-        let object = format!("{kind} {name}");
+        let object = Object {
+            kind,
+            name: name.clone(),
+        };
         match actual.get(name) {
             Some(actual_item) => compare(differences, &object, expected_item, actual_item),
-            None => differences.push(Difference {
-                object,
-                description: "expected, but missing".to_string(),
-            }),
+            None => differences.push(object.difference(DifferenceChange::Missing)),
         }
     }
     for name in actual.keys().filter(|name| !expected.contains_key(*name)) {
-        differences.push(Difference {
-            object: format!("{kind} {name}"),
-            description: "present, but not expected".to_string(),
-        });
+        let object = Object {
+            kind,
+            name: name.clone(),
+        };
+        differences.push(object.difference(DifferenceChange::Unexpected));
     }
 }
 
@@ -1387,22 +1439,26 @@ fn by_qualified_name<'a, T>(
 
 fn compare_field<T: PartialEq + fmt::Debug>(
     differences: &mut Vec<Difference>,
-    object: &str,
-    field: &str,
+    object: &Object,
+    field: &'static str,
     expected: &T,
     actual: &T,
 ) {
     if expected != actual {
-        differences.push(Difference {
-            object: object.to_string(),
-            description: format!("{field}: expected {expected:?}, found {actual:?}"),
-        });
+        differences.push(object.difference(DifferenceChange::Field {
+            field,
+            expected: format!("{expected:?}"),
+            found: format!("{actual:?}"),
+        }));
     }
 }
 
 fn compare_tables(differences: &mut Vec<Difference>, expected: &Table, actual: &Table) {
     let table = &expected.name;
-    let object = format!("table {table}");
+    let object = Object {
+        kind: "table",
+        name: table.to_string(),
+    };
     compare_field(
         differences,
         &object,

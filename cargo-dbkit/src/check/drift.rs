@@ -116,7 +116,7 @@ pub fn drift(
     );
     findings.extend(differences.iter().map(|difference| {
         drift_finding(
-            &ObjectDifference::parse(difference),
+            &ObjectDifference::of(difference),
             &baseline.description,
             &context.shown_url,
         )

@@ -47,7 +47,7 @@ use crate::migration_context::{
 use crate::migrations_folder::MigrationsFolder;
 use crate::redact::{hide_secrets_of, register_database_url};
 use crate::terminal::{DelayedSpinner, Output, start_spinner};
-use dbkit_core::compare::{Difference, canonical_schema, schema_differences};
+use dbkit_core::compare::{Difference, DifferenceChange, canonical_schema, schema_differences};
 use dbkit_core::model::{Schema, Table};
 use dbkit_core::snapshot::{SNAPSHOT_FOLDER, Snapshot, snapshot_file_name};
 use dbkit_core::sql_split::split_sql_statements;
@@ -157,7 +157,7 @@ pub fn replay(workspace: &Workspace, output: Output) -> Result<Vec<Finding>, Cli
     };
     Ok(differences
         .iter()
-        .map(|difference| replay_finding(&ObjectDifference::parse(difference), &blame))
+        .map(|difference| replay_finding(&ObjectDifference::of(difference), &blame))
         .collect())
 }
 
@@ -499,18 +499,21 @@ pub(crate) enum ObjectKind {
 }
 
 impl ObjectKind {
-    /// Longest first, so that `primary key` is not read as something else.
-    const PREFIXES: [(&'static str, ObjectKind); 9] = [
-        ("unique constraint ", ObjectKind::Unique),
-        ("check constraint ", ObjectKind::Check),
-        ("primary key ", ObjectKind::PrimaryKey),
-        ("foreign key ", ObjectKind::ForeignKey),
-        ("column ", ObjectKind::Column),
-        ("schema ", ObjectKind::Schema),
-        ("table ", ObjectKind::Table),
-        ("index ", ObjectKind::Index),
-        ("enum ", ObjectKind::Enum),
-    ];
+    /// The kind `compare` names.
+    fn of(kind: &str) -> ObjectKind {
+        match kind {
+            "schema" => ObjectKind::Schema,
+            "enum" => ObjectKind::Enum,
+            "table" => ObjectKind::Table,
+            "column" => ObjectKind::Column,
+            "primary key" => ObjectKind::PrimaryKey,
+            "foreign key" => ObjectKind::ForeignKey,
+            "unique constraint" => ObjectKind::Unique,
+            "check constraint" => ObjectKind::Check,
+            "index" => ObjectKind::Index,
+            _ => ObjectKind::Other,
+        }
+    }
 }
 
 /// What differs about the object.
@@ -529,12 +532,12 @@ pub(crate) enum Change {
     },
 }
 
-/// A [`Difference`] read back into its parts.
+/// A [`Difference`] with its kind known to `check`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ObjectDifference {
     pub kind: ObjectKind,
     /// `kind` as `compare` spells it (`unique constraint`).
-    pub kind_text: String,
+    pub kind_text: &'static str,
     /// Qualified: `public.users`, `public.users.email` for a column,
     /// `public.users_email_key` for a constraint or index.
     pub name: String,
@@ -542,48 +545,24 @@ pub(crate) struct ObjectDifference {
 }
 
 impl ObjectDifference {
-    pub(crate) fn parse(difference: &Difference) -> ObjectDifference {
-        let (kind, kind_text, name) = ObjectKind::PREFIXES
-            .iter()
-            .find_map(|(prefix, kind)| {
-                difference
-                    .object
-                    .strip_prefix(prefix)
-                    .map(|name| (*kind, prefix.trim_end().to_string(), name.to_string()))
-            })
-            .unwrap_or_else(|| {
-                let (kind_text, name) = difference
-                    .object
-                    .rsplit_once(' ')
-                    .unwrap_or(("object", difference.object.as_str()));
-                (ObjectKind::Other, kind_text.to_string(), name.to_string())
-            });
-        let description = difference.description.as_str();
-        let change = match description {
-            "expected, but missing" => Change::Missing,
-            "present, but not expected" => Change::Unexpected,
-            _ => match description
-                .split_once(": expected ")
-                .and_then(|(field, rest)| {
-                    split_outside_quotes(rest, ", found ")
-                        .map(|(expected, found)| (field, expected, found))
-                }) {
-                Some((field, expected, found)) => Change::Field {
-                    field: field.to_string(),
-                    expected: expected.to_string(),
-                    found: found.to_string(),
-                },
-                None => Change::Field {
-                    field: "definition".to_string(),
-                    expected: String::new(),
-                    found: description.to_string(),
-                },
+    pub(crate) fn of(difference: &Difference) -> ObjectDifference {
+        let change = match &difference.change {
+            DifferenceChange::Missing => Change::Missing,
+            DifferenceChange::Unexpected => Change::Unexpected,
+            DifferenceChange::Field {
+                field,
+                expected,
+                found,
+            } => Change::Field {
+                field: field.to_string(),
+                expected: expected.clone(),
+                found: found.clone(),
             },
         };
         ObjectDifference {
-            kind,
-            kind_text,
-            name,
+            kind: ObjectKind::of(difference.kind),
+            kind_text: difference.kind,
+            name: difference.name.clone(),
             change,
         }
     }
@@ -663,27 +642,6 @@ impl ObjectDifference {
             ObjectKind::Other => false,
         }
     }
-}
-
-/// `text` split at the first `separator` outside `Debug`-quoted strings.
-fn split_outside_quotes<'a>(text: &'a str, separator: &str) -> Option<(&'a str, &'a str)> {
-    let mut in_string = false;
-    let mut escaped = false;
-    for (index, character) in text.char_indices() {
-        if in_string {
-            match character {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' => in_string = false,
-                _ => {}
-            }
-        } else if character == '"' {
-            in_string = true;
-        } else if text[index..].starts_with(separator) {
-            return Some((&text[..index], &text[index + separator.len()..]));
-        }
-    }
-    None
 }
 
 /// A field's value, as `compare` printed it (Rust's `Debug`), in words a
@@ -841,16 +799,21 @@ fn read_debug_string(text: &str) -> Option<(String, &str)> {
 mod tests {
     use super::*;
 
-    fn difference(object: &str, description: &str) -> ObjectDifference {
-        ObjectDifference::parse(&Difference {
-            object: object.to_string(),
-            description: description.to_string(),
+    fn difference(kind: &'static str, name: &str, change: DifferenceChange) -> ObjectDifference {
+        ObjectDifference::of(&Difference {
+            kind,
+            name: name.to_string(),
+            change,
         })
     }
 
     #[test]
-    fn differences_read_back_into_kind_name_and_change() {
-        let added = difference("column public.users.nickname", "present, but not expected");
+    fn differences_keep_kind_name_and_change() {
+        let added = difference(
+            "column",
+            "public.users.nickname",
+            DifferenceChange::Unexpected,
+        );
         assert_eq!(added.kind, ObjectKind::Column);
         assert_eq!(added.name, "public.users.nickname");
         assert_eq!(added.leaf_name(), "nickname");
@@ -859,16 +822,22 @@ mod tests {
         assert_eq!(added.object(), "column `public.users.nickname`");
 
         let key = difference(
-            "unique constraint public.users_email_key",
-            "expected, but missing",
+            "unique constraint",
+            "public.users_email_key",
+            DifferenceChange::Missing,
         );
         assert_eq!(key.kind, ObjectKind::Unique);
         assert_eq!(key.leaf_name(), "users_email_key");
         assert_eq!(key.change, Change::Missing);
 
         let changed = difference(
-            "column public.users.age",
-            "default: expected Some(\"0\"), found Some(\"1, found 2\")",
+            "column",
+            "public.users.age",
+            DifferenceChange::Field {
+                field: "default",
+                expected: "Some(\"0\")".to_string(),
+                found: "Some(\"1, found 2\")".to_string(),
+            },
         );
         assert_eq!(
             changed.change,
@@ -879,7 +848,7 @@ mod tests {
             }
         );
         assert_eq!(
-            difference("schema app", "expected, but missing").leaf_name(),
+            difference("schema", "app", DifferenceChange::Missing).leaf_name(),
             "app"
         );
     }
