@@ -219,7 +219,10 @@ fn parse_items_within(stream: TokenStream, depth: usize) -> Result<Vec<Attribute
                 )
             }
             TokenTree::Literal(literal) => match string_literal_value(literal) {
-                Some(value) => (value, true, literal.span()),
+                Some(value) => {
+                    reject_nul(&value, "the name", literal.span(), literal.span())?;
+                    (value, true, literal.span())
+                }
                 None => {
                     return Err(Diagnostic::new(
                         literal.span(),
@@ -266,6 +269,14 @@ fn parse_items_within(stream: TokenStream, depth: usize) -> Result<Vec<Attribute
                     }
                     [TokenTree::Literal(literal)] => {
                         end_span = literal.span();
+                        if let Some(value) = string_literal_value(literal) {
+                            reject_nul(
+                                &value,
+                                &format!("the value of `{name}`"),
+                                literal.span(),
+                                literal.span(),
+                            )?;
+                        }
                         AttributeValue::Literal(literal.clone())
                     }
                     [TokenTree::Literal(literal), next, ..] => {
@@ -279,6 +290,12 @@ fn parse_items_within(stream: TokenStream, depth: usize) -> Result<Vec<Attribute
                         let last_span = value_tokens.last().map_or(first.span(), TokenTree::span);
                         end_span = last_span;
                         let text: TokenStream = value_tokens.iter().cloned().collect();
+                        reject_nul(
+                            &text.to_string(),
+                            &format!("the value of `{name}`"),
+                            first.span(),
+                            last_span,
+                        )?;
                         AttributeValue::Tokens {
                             text: text.to_string(),
                             start: first.span(),
@@ -331,9 +348,26 @@ fn parse_items_within(stream: TokenStream, depth: usize) -> Result<Vec<Attribute
     Ok(items)
 }
 
+/// An error when `text`, a string of the DSL, holds a NUL character.
+///
+/// PostgreSQL stores no NUL in a name, a comment or any other text, and a
+/// migration holding one cannot even be sent to the server, so every
+/// string the parser reads (names, `renamed_from`, `sql_type`, defaults,
+/// checks, expressions, doc comments) is refused here, where the derive and
+/// `cargo dbkit` both see it, with the place of the string.
+pub(crate) fn reject_nul(text: &str, what: &str, start: Span, end: Span) -> Result<(), Diagnostic> {
+    if !text.contains('\0') {
+        return Ok(());
+    }
+    Err(Diagnostic::spanning(start, end, format!("{what} contains a NUL character (`\\0`)"))
+        .with_label("PostgreSQL cannot store NUL")
+        .with_help("remove the NUL character: PostgreSQL accepts any other character in names and SQL text, but no NUL"))
+}
+
 /// The doc comment of an item: each `///` line with one leading space
-/// removed, joined with `\n`, trimmed; `None` when empty.
-pub(crate) fn doc_comment(attributes: &[syn::Attribute]) -> Option<String> {
+/// removed, joined with `\n`, trimmed; `None` when empty. A doc comment
+/// that holds a NUL character is an error on its line ([`reject_nul`]).
+pub(crate) fn doc_comment(attributes: &[syn::Attribute]) -> Result<Option<String>, Diagnostic> {
     let mut lines: Vec<String> = Vec::new();
     for attribute in attributes {
         if !attribute.path().is_ident("doc") {
@@ -350,6 +384,12 @@ pub(crate) fn doc_comment(attributes: &[syn::Attribute]) -> Option<String> {
             continue;
         };
         let value = string_literal_value(&text.token()).unwrap_or_else(|| text.value());
+        reject_nul(
+            &value,
+            "the doc comment",
+            attribute.pound_token.span,
+            attribute.bracket_token.span.close(),
+        )?;
         for line in value.split('\n') {
             lines.push(
                 line.strip_prefix(' ')
@@ -359,7 +399,7 @@ pub(crate) fn doc_comment(attributes: &[syn::Attribute]) -> Option<String> {
             );
         }
     }
-    doc_text(&lines)
+    Ok(doc_text(&lines))
 }
 
 /// Doc-comment lines as a comment: joined with `\n`, trimmed; `None` when
@@ -451,13 +491,13 @@ mod tests {
             Err(error) => panic!("{error}"),
         };
         assert_eq!(
-            doc_comment(&item.attrs).as_deref(),
+            doc_comment(&item.attrs).ok().flatten().as_deref(),
             Some("People who can sign in.\n\n Indented.\nBlock\nline")
         );
         let item: syn::ItemStruct = match syn::parse_str("///\n///   \nstruct A;") {
             Ok(item) => item,
             Err(error) => panic!("{error}"),
         };
-        assert_eq!(doc_comment(&item.attrs), None);
+        assert!(matches!(doc_comment(&item.attrs), Ok(None)));
     }
 }

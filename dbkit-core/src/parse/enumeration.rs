@@ -145,6 +145,10 @@ pub(crate) fn parse_enum(
         }
         values.push((label, span));
     }
+    let comment = doc_comment(&input.attrs).unwrap_or_else(|diagnostic| {
+        diagnostics.push(diagnostic);
+        None
+    });
 
     if !diagnostics.is_empty() {
         return Err(diagnostics);
@@ -153,7 +157,7 @@ pub(crate) fn parse_enum(
         rust_name,
         name: QualifiedName::new(schema_name, type_name),
         values: values.into_iter().map(|(value, _)| value).collect(),
-        comment: doc_comment(&input.attrs),
+        comment,
         place: place_of_span(input.ident.span(), input.ident.span(), file),
     })
 }

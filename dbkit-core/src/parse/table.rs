@@ -609,6 +609,10 @@ pub(crate) fn parse_table(
             expr: expr.clone(),
         })
         .collect();
+    let comment = doc_comment(&input.attrs).unwrap_or_else(|diagnostic| {
+        diagnostics.push(diagnostic);
+        None
+    });
 
     if !diagnostics.is_empty() {
         return Err(diagnostics);
@@ -616,7 +620,7 @@ pub(crate) fn parse_table(
     Ok(TableDeclaration {
         rust_name,
         name: QualifiedName::new(schema_name, table_name),
-        comment: doc_comment(&input.attrs),
+        comment,
         renamed_from: struct_attributes.renamed_from.map(|renamed| renamed.value),
         columns: parsed_fields
             .into_iter()
@@ -1276,6 +1280,10 @@ fn parse_field(
             diagnostics,
         );
     }
+    let comment = doc_comment(&field.attrs).unwrap_or_else(|diagnostic| {
+        diagnostics.push(diagnostic);
+        None
+    });
     if diagnostics.len() > errors_before {
         return None;
     }
@@ -1291,7 +1299,7 @@ fn parse_field(
             .generated
             .as_ref()
             .map(|value| value.value.clone()),
-        comment: doc_comment(&field.attrs),
+        comment,
         renamed_from: attributes
             .renamed_from
             .as_ref()

@@ -957,6 +957,120 @@ fn name_longer_than_postgresql_keeps() {
     );
 }
 
+/// The help every NUL error gives.
+const NUL_HELP: &str = "  help: remove the NUL character: PostgreSQL accepts any other character in names and SQL text, but no NUL";
+
+#[test]
+fn a_nul_character_is_refused_in_every_name_and_text() {
+    for (source, place, what) in [
+        (
+            "#[derive(Table)]\n#[dbkit(table = \"x\\0y\")]\npub struct A { pub id: i64 }\n",
+            "2:17+6",
+            "the value of `table`",
+        ),
+        (
+            "#[derive(Table)]\n#[dbkit(schema = \"s\\0\", table = \"a\")]\npub struct A { pub id: i64 }\n",
+            "2:18+5",
+            "the value of `schema`",
+        ),
+        (
+            "#[derive(Table)]\n#[dbkit(renamed_from = \"old\\0\")]\npub struct A { pub id: i64 }\n",
+            "2:24+7",
+            "the value of `renamed_from`",
+        ),
+        (
+            "#[derive(Table)]\npub struct A {\n    #[dbkit(column = \"i\\0d\")]\n    pub id: i64,\n}\n",
+            "3:22+6",
+            "the value of `column`",
+        ),
+        (
+            "#[derive(Table)]\npub struct A {\n    #[dbkit(renamed_from = \"x\\0\")]\n    pub id: i64,\n}\n",
+            "3:28+5",
+            "the value of `renamed_from`",
+        ),
+        (
+            "#[derive(Table)]\npub struct A {\n    #[dbkit(default = \"'a\\0'\")]\n    pub id: String,\n}\n",
+            "3:23+7",
+            "the value of `default`",
+        ),
+        (
+            "#[derive(Table)]\npub struct A {\n    #[dbkit(sql_type = \"text\\0\")]\n    pub id: String,\n}\n",
+            "3:24+8",
+            "the value of `sql_type`",
+        ),
+        (
+            "#[derive(Table)]\npub struct A {\n    #[dbkit(generated = \"lower(b)\\0\")]\n    pub id: String,\n    pub b: String,\n}\n",
+            "3:25+12",
+            "the value of `generated`",
+        ),
+        (
+            "#[derive(Table)]\n#[dbkit(check(name = \"c\\0\", expr = \"id > 0\"))]\npub struct A { pub id: i64 }\n",
+            "2:22+5",
+            "the value of `name`",
+        ),
+        (
+            "#[derive(Table)]\n#[dbkit(check(name = \"c\", expr = \"id > 0\\0\"))]\npub struct A { pub id: i64 }\n",
+            "2:34+10",
+            "the value of `expr`",
+        ),
+        (
+            "#[derive(Table)]\n#[dbkit(index(expr = \"lower(b)\\0\", name = \"i\"))]\npub struct A { pub b: String }\n",
+            "2:22+12",
+            "the value of `expr`",
+        ),
+        (
+            "#[derive(Table)]\n#[dbkit(index(columns(b), where = \"b <> ''\\0\"))]\npub struct A { pub b: String }\n",
+            "2:35+11",
+            "the value of `where`",
+        ),
+        (
+            "#[derive(Table)]\n#[dbkit(unique(columns(\"b\\0\")))]\npub struct A { pub b: String }\n",
+            "2:24+5",
+            "the name",
+        ),
+        (
+            "#[derive(Table)]\npub struct A {\n    #[dbkit(references = \"b\\0.id\")]\n    pub b: i64,\n}\n",
+            "3:26+8",
+            "the value of `references`",
+        ),
+        (
+            "/// People\0 who sign in.\n#[derive(Table)]\npub struct A { pub id: i64 }\n",
+            "1:1+24",
+            "the doc comment",
+        ),
+        (
+            "#[derive(Table)]\npub struct A {\n    #[doc = \"Key\\0\"]\n    pub id: i64,\n}\n",
+            "3:5+16",
+            "the doc comment",
+        ),
+        (
+            "#[derive(PgEnum)]\n#[dbkit(name = \"e\\0\")]\npub enum E { A }\n",
+            "2:16+5",
+            "the value of `name`",
+        ),
+        (
+            "#[derive(PgEnum)]\npub enum E {\n    #[dbkit(rename = \"a\\0b\")]\n    A,\n}\n",
+            "3:22+6",
+            "the value of `rename`",
+        ),
+        (
+            "#[derive(PgEnum)]\n#[doc = \"\\0\"]\npub enum E { A }\n",
+            "2:1+13",
+            "the doc comment",
+        ),
+    ] {
+        check(
+            source,
+            &format!(
+                "src/a.rs:{place}: {what} contains a NUL character (`\\0`)\n  label: PostgreSQL cannot store NUL\n{NUL_HELP}"
+            ),
+        );
+        let from_macro = macro_errors(source);
+        assert_eq!(from_macro, cli_errors(source), "{source}");
+        assert_eq!(from_macro.len(), 1, "{source}");
+    }
+}
+
 #[test]
 fn explicit_names_used_twice() {
     check(
