@@ -258,6 +258,27 @@ fn a_dry_run_prints_the_sql_and_applies_nothing() {
 }
 
 #[test]
+fn a_newline_in_a_file_name_cannot_end_the_dry_runs_comment() {
+    let workspace = Workspace::with_migrations("basic");
+    workspace.write("migrations/V5__x\nDROP TABLE victim; --.sql", "SELECT 1;\n");
+    let database = fresh_database("cli_migrate_dry_run_file_name");
+    let url = database.url().to_string();
+    let run = workspace.expect(0, &["migrate", "--dry-run"], &url);
+    assert!(
+        run.stdout.contains(
+            "-- migrations/V5__x\\nDROP TABLE victim; --.sql (in one transaction with its history row)\n"
+        ),
+        "{run:#?}"
+    );
+    assert!(
+        !run.stdout
+            .lines()
+            .any(|line| line.starts_with("DROP TABLE victim")),
+        "{run:#?}"
+    );
+}
+
+#[test]
 fn a_target_stops_at_its_version() {
     let workspace = Workspace::with_migrations("basic");
     let database = fresh_database("cli_migrate_target");
@@ -607,4 +628,141 @@ fn the_help_teaches_where_the_database_comes_from_and_the_exit_status() {
         &[("DATABASE_URL", "postgres://app:hunter2help@db/x")],
     );
     assert!(!help.output().contains("hunter2help"), "{help:#?}");
+}
+
+// ------------------------------------- generated migrations carrying hostile text
+
+/// The schema code of `cargo-dbkit/tests/fixtures/replay`.
+const APP_SCHEMA: &str = "crates/app/src/app_schema.rs";
+
+/// A table whose name holds a newline and SQL, declared before `Post`.
+const HOSTILE_TABLE: &str = "#[derive(Table)]\n#[dbkit(table = \"x\\nDROP TABLE victim; --\")]\npub struct Hostile {\n    pub id: i64,\n}\n\n/// What members write.";
+
+/// `cargo dbkit migrate --database-url <url>` in a fixture copy, asserting
+/// the exit code.
+fn migrate_project(project: &common::Project, url: &str, code: i32) -> common::Run {
+    let run = project.run(&["migrate", "--database-url", url]);
+    assert_eq!(run.code, code, "exit code of migrate\n{run:#?}");
+    run
+}
+
+/// A setting as a new session of the database sees it.
+fn setting_of_a_new_session(url: &str, setting: &str) -> String {
+    runtime().block_on(async {
+        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .expect("connect");
+        tokio::spawn(connection);
+        let rows = client
+            .simple_query(&format!("SHOW {setting}"))
+            .await
+            .expect("show");
+        rows.iter()
+            .find_map(|message| match message {
+                tokio_postgres::SimpleQueryMessage::Row(row) => row.get(0).map(str::to_string),
+                _ => None,
+            })
+            .unwrap_or_default()
+    })
+}
+
+#[test]
+fn a_newline_in_a_dropped_tables_name_cannot_run_as_sql() {
+    let project = common::copy_package_fixture("replay");
+    let database = fresh_database("cli_hostile_table_name");
+    let url = database.url().to_string();
+    common::execute(
+        &database,
+        "CREATE TABLE victim (id int); INSERT INTO victim VALUES (1);",
+    );
+    project.edit(APP_SCHEMA, "/// What members write.", HOSTILE_TABLE);
+    project.generate(&["--name", "create_hostile"], 0);
+    migrate_project(&project, &url, 0);
+    project.edit(APP_SCHEMA, HOSTILE_TABLE, "/// What members write.");
+    let generated = project.generate(&["--name", "drop_hostile"], 0);
+    let checked = project.run(&["check"]);
+    assert_eq!(checked.code, 0, "{checked:#?}");
+    migrate_project(&project, &url, 0);
+    assert_eq!(
+        common::texts(
+            &database,
+            "SELECT coalesce(to_regclass('victim')::text, 'dropped')"
+        ),
+        ["victim"]
+    );
+    assert_eq!(
+        common::texts(&database, "SELECT id::text FROM victim"),
+        ["1"]
+    );
+    assert_eq!(
+        common::texts(
+            &database,
+            "SELECT count(*)::text FROM pg_class WHERE relname = E'x\\nDROP TABLE victim; --'"
+        ),
+        ["0"]
+    );
+    // The warning is one line in the file and on the terminal.
+    assert_eq!(
+        project.read("migrations/V4__drop_hostile.sql"),
+        "-- WARNING: drops table \"public\".\"x\\nDROP TABLE victim; --\": its data is lost\n\
+         \n\
+         DROP TABLE \"public\".\"x\nDROP TABLE victim; --\";\n"
+    );
+    assert!(
+        generated
+            .stderr
+            .contains("drops table \"public\".\"x\\nDROP TABLE victim; --\": its data is lost"),
+        "{generated:#?}"
+    );
+}
+
+#[test]
+fn a_backslash_in_a_doc_comment_cannot_end_its_literal_when_strings_are_not_standard() {
+    let project = common::copy_package_fixture("replay");
+    let database = fresh_database("cli_nonstandard_strings");
+    let url = database.url().to_string();
+    common::execute(
+        &database,
+        &format!(
+            "ALTER DATABASE {} SET standard_conforming_strings = off; CREATE TABLE victim2 (id int);",
+            dbkit_core::diff::quote_identifier(database.name())
+        ),
+    );
+    assert_eq!(
+        setting_of_a_new_session(&url, "standard_conforming_strings"),
+        "off"
+    );
+    let comment = r"a\'; DROP TABLE victim2; --";
+    project.edit(APP_SCHEMA, "/// Organisations.", &format!("/// {comment}"));
+    project.generate(&["--name", "comment_on_orgs"], 0);
+    // A hand-written migration whose name holds a quote and a backslash:
+    // the engine writes it into the history as a literal too.
+    project.write("migrations/V4__it's_a\\name.sql", "SELECT 1;\n");
+    migrate_project(&project, &url, 0);
+    assert_eq!(
+        common::texts(
+            &database,
+            "SELECT coalesce(to_regclass('victim2')::text, 'dropped')"
+        ),
+        ["victim2"]
+    );
+    assert_eq!(
+        common::texts(
+            &database,
+            "SELECT obj_description('public.orgs'::regclass, 'pg_class')"
+        ),
+        [comment]
+    );
+    assert_eq!(
+        common::texts(
+            &database,
+            "SELECT name FROM refinery_schema_history ORDER BY version"
+        ),
+        [
+            "initial",
+            "add_bio_and_archived",
+            "comment_on_orgs",
+            "it's_a\\name"
+        ]
+    );
 }

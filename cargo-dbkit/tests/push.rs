@@ -353,3 +353,46 @@ fn a_rename_keeps_the_columns_data() {
     let again = project.push(&url, &[], 0);
     assert!(again.stderr.contains("nothing to push"), "{}", again.stderr);
 }
+
+#[test]
+fn a_backslash_in_a_doc_comment_cannot_end_its_literal_when_strings_are_not_standard() {
+    let project = replay_project();
+    let database = migrated_database("push_nonstandard_strings");
+    execute(
+        &database,
+        &format!(
+            "ALTER DATABASE {} SET standard_conforming_strings = off; CREATE TABLE victim2 (id int);",
+            dbkit_core::diff::quote_identifier(database.name())
+        ),
+    );
+    // victim2 is in the code too, so that the push leaves it alone.
+    let comment = r"a\'; DROP TABLE victim2; --";
+    project.edit_schema(
+        "/// Organisations.",
+        &format!(
+            "#[derive(Table)]\n#[dbkit(table = \"victim2\")]\npub struct Victim {{\n    pub id: Option<i32>,\n}}\n\n/// {comment}"
+        ),
+    );
+    let url = url_with_password(&database);
+    let run = project.push(&url, &[], 0);
+    assert_eq!(
+        texts(
+            &database,
+            "SELECT coalesce(to_regclass('victim2')::text, 'dropped')"
+        ),
+        ["victim2"]
+    );
+    assert_eq!(
+        texts(
+            &database,
+            "SELECT obj_description('public.orgs'::regclass, 'pg_class')"
+        ),
+        [comment]
+    );
+    // The server warns about every plain literal with a backslash when
+    // standard_conforming_strings is off: dbkit writes none, in the SQL
+    // it pushes nor in the queries that read the database.
+    assert!(!run.stderr.contains("nonstandard use of"), "{run:#?}");
+    let again = project.push(&url, &[], 0);
+    assert!(again.stderr.contains("nothing to push"), "{again:#?}");
+}

@@ -17,6 +17,7 @@ pub mod render;
 pub mod resolve;
 pub mod snapshot;
 pub mod sql_split;
+pub mod sql_text;
 pub mod types;
 
 #[cfg(feature = "proptest")]

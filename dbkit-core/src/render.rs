@@ -1,8 +1,11 @@
 //! The PostgreSQL renderer: changes → a migration's SQL.
 //!
 //! Every identifier is double-quoted and schema-qualified, every string
-//! literal single-quoted, so names such as `Order` or `user name` need no
-//! care from the user. Statements are separated by a blank line.
+//! literal written to mean the same whatever `standard_conforming_strings`
+//! says, every comment kept on its line ([`crate::sql_text`]), so names such
+//! as `Order`, `user name` or one holding a newline need no care from the
+//! user and cannot change what a migration runs. Statements are separated
+//! by a blank line.
 //!
 //! **Transactions.** A migration runs in one transaction unless its first
 //! line is [`NO_TRANSACTION_MARKER`]. The renderer sets the marker only when
@@ -11,13 +14,13 @@
 //! has not committed yet). The differ puts label additions first and
 //! everything else keeps migrations transactional.
 
-use crate::diff::{
-    Change, EnumColumnUse, EnumValuePosition, quote_column, quote_identifier, quote_literal,
-    quote_qualified,
-};
+use crate::diff::{Change, EnumColumnUse, EnumValuePosition};
 use crate::model::{
     BaseType, Check, Column, ColumnType, ForeignKey, ForeignKeyAction, Identity, Index, IndexKey,
     PrimaryKey, QualifiedName, Table, Unique,
+};
+use crate::sql_text::{
+    dollar_quote, line_comment, quote_column, quote_identifier, quote_literal, quote_qualified,
 };
 
 /// The first line of a migration that must run outside a transaction.
@@ -32,7 +35,8 @@ pub struct RenderedMigration {
     /// The file's content: header comments, then the statements.
     pub sql: String,
     /// The destructive steps, one sentence each, also listed at the top of
-    /// `sql` as `-- WARNING: …` lines.
+    /// `sql` as `-- WARNING: …` lines; control characters escaped, so each
+    /// is one line wherever it is printed.
     pub warnings: Vec<String>,
     /// A snake_case name describing the changes (`add_email_to_users`).
     pub suggested_name: String,
@@ -60,10 +64,12 @@ pub fn render_migration(changes: &[Change]) -> RenderedMigration {
     let mut header = Vec::new();
     if let Some(reason) = &reason {
         header.push(NO_TRANSACTION_MARKER.to_string());
-        header.push(format!("-- Runs outside a transaction: {reason}."));
+        header.push(line_comment(&format!(
+            "Runs outside a transaction: {reason}."
+        )));
     }
     for warning in &warnings {
-        header.push(format!("-- WARNING: {warning}"));
+        header.push(line_comment(&format!("WARNING: {warning}")));
     }
     let statements: Vec<String> = changes.iter().flat_map(render_statements).collect();
     let mut sql = String::new();
@@ -82,17 +88,20 @@ pub fn render_migration(changes: &[Change]) -> RenderedMigration {
 }
 
 /// Why the migration cannot run in a transaction: a label added by
-/// `ADD VALUE` is used by a later statement.
+/// `ADD VALUE` is used by a later statement (written as dbkit writes the
+/// literal, or as a plain `'…'`, which is how a person writes a label with
+/// a backslash when `standard_conforming_strings` is on).
 fn no_transaction_reason(changes: &[Change]) -> Option<String> {
     for (index, change) in changes.iter().enumerate() {
         let Change::AddEnumValue { name, value, .. } = change else {
             continue;
         };
         let literal = quote_literal(value);
+        let plain_literal = format!("'{}'", value.replace('\'', "''"));
         let used_later = changes.iter().skip(index + 1).any(|later| {
             change_expressions(later)
                 .iter()
-                .any(|text| text.contains(&literal))
+                .any(|text| text.contains(&literal) || text.contains(&plain_literal))
         });
         if used_later {
             return Some(format!(
@@ -640,15 +649,17 @@ fn render_add_serial(table: &QualifiedName, column: &str, ty: &ColumnType) -> Ve
 }
 
 /// Drops the default, then the sequence the column owns, whatever its name
-/// (a renamed table keeps its sequence's old name).
+/// (a renamed table keeps its sequence's old name). The block is
+/// dollar-quoted with a tag that the names in it do not contain.
 fn render_drop_serial(table: &QualifiedName, column: &str) -> Vec<String> {
+    let block = format!(
+        "\nDECLARE\n    sequence_name text := pg_get_serial_sequence({}, {});\nBEGIN\n    IF sequence_name IS NOT NULL THEN\n        EXECUTE 'DROP SEQUENCE ' || sequence_name;\n    END IF;\nEND\n",
+        quote_literal(&quote_qualified(table)),
+        quote_literal(column)
+    );
     vec![
         format!("{} DROP DEFAULT;", alter_column(table, column)),
-        format!(
-            "DO $dbkit$\nDECLARE\n    sequence_name text := pg_get_serial_sequence({}, {});\nBEGIN\n    IF sequence_name IS NOT NULL THEN\n        EXECUTE 'DROP SEQUENCE ' || sequence_name;\n    END IF;\nEND\n$dbkit$;",
-            quote_literal(&quote_qualified(table)),
-            quote_literal(column)
-        ),
+        format!("DO {};", dollar_quote(&block, "dbkit")),
     ]
 }
 

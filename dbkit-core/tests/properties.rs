@@ -178,3 +178,472 @@ proptest! {
         }
     }
 }
+
+// ------------------------------------------- names that try to end their context
+
+/// One piece of a hostile name: any character of Unicode but NUL (which
+/// the parser refuses and PostgreSQL cannot store), control characters and
+/// line breaks, or SQL that ends a context: quotes, `;`, comment markers,
+/// backslashes, dollar quotes, a statement.
+fn hostile_piece() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => any::<char>().prop_filter("no NUL", |c| *c != '\0').prop_map(String::from),
+        3 => prop::sample::select(vec![
+            '\n', '\r', '\t', '\u{b}', '\u{c}', '\u{1}', '\u{1b}', '\u{7f}', '\u{85}', '\u{9b}',
+            '\u{2028}', '\u{2029}', '\u{202e}', '\u{2066}',
+        ])
+        .prop_map(String::from),
+        5 => prop::sample::select(vec![
+            ";", "'", "\"", "--", "/*", "*/", "\\", "\\'", "''", "\"\"", "$$", "$", "$dbkit$",
+            "$dbkit1$", "$dbkit", "E'", "U&'", "\n-- ", "\nDROP TABLE victim; --",
+            "'; DROP TABLE victim; --", "\"; DROP TABLE victim; --", "*/ DROP TABLE victim; /*",
+        ])
+        .prop_map(str::to_string),
+        2 => "[a-z_]{1,6}",
+    ]
+}
+
+/// A name or text of one to eight hostile pieces.
+fn hostile_text() -> impl Strategy<Value = String> {
+    prop::collection::vec(hostile_piece(), 1..8).prop_map(|pieces| pieces.concat())
+}
+
+/// Picks texts out of a pool of hostile ones, in turn.
+struct HostileTexts {
+    pool: Vec<String>,
+    next: usize,
+}
+
+impl HostileTexts {
+    fn text(&mut self) -> String {
+        let text = self.pool[self.next % self.pool.len()].clone();
+        self.next += 1;
+        text
+    }
+
+    /// One way or the other, in turn with the texts taken.
+    fn either(&self) -> bool {
+        self.next.is_multiple_of(2)
+    }
+
+    fn name(&mut self) -> model::QualifiedName {
+        model::QualifiedName::new(self.text(), self.text())
+    }
+
+    fn column(&mut self, ty: model::ColumnType) -> model::Column {
+        model::Column {
+            name: self.text(),
+            ty,
+            nullable: self.either(),
+            default: None,
+            identity: None,
+            serial: false,
+            generated: None,
+            comment: Some(self.text()),
+            renamed_from: None,
+            source: None,
+        }
+    }
+}
+
+fn builtin_type(name: &str) -> model::ColumnType {
+    model::ColumnType {
+        base: BaseType::Builtin(name.to_string()),
+        array_dims: 0,
+    }
+}
+
+fn enum_column_type(name: model::QualifiedName, array_dims: u8) -> model::ColumnType {
+    model::ColumnType {
+        base: BaseType::Enum(name),
+        array_dims,
+    }
+}
+
+/// The number of kinds [`hostile_changes`] knows.
+const HOSTILE_CHANGE_KINDS: u8 = 36;
+
+/// The changes of one kind, every name and text in them taken from
+/// `texts`; expressions are built the way a person writes them, with the
+/// names quoted.
+fn hostile_changes(kind: u8, texts: &mut HostileTexts) -> Vec<Change> {
+    use dbkit_core::diff::{EnumColumnUse, EnumValuePosition, quote_identifier, quote_literal};
+    use model::{
+        Check, ForeignKey, ForeignKeyAction, Identity, Index, IndexKey, PrimaryKey, Unique,
+    };
+    let table = texts.name();
+    match kind {
+        0 => vec![Change::CreateSchema { name: texts.text() }],
+        1 => vec![Change::DropSchema { name: texts.text() }],
+        2 => vec![Change::CreateEnum {
+            enum_type: model::Enum {
+                name: table,
+                values: vec![texts.text(), texts.text()],
+                comment: Some(texts.text()),
+                source: None,
+            },
+        }],
+        3 => vec![Change::DropEnum {
+            name: table,
+            values: vec![texts.text()],
+        }],
+        4 => {
+            let position = match texts.next % 3 {
+                0 => EnumValuePosition::End,
+                1 => EnumValuePosition::Before(texts.text()),
+                _ => EnumValuePosition::After(texts.text()),
+            };
+            vec![Change::AddEnumValue {
+                name: table,
+                value: texts.text(),
+                position,
+            }]
+        }
+        5 => {
+            // A label added and used at once: the no-transaction header.
+            let label = texts.text();
+            let default = format!(
+                "{}::{}",
+                quote_literal(&label),
+                dbkit_core::diff::quote_qualified(&table)
+            );
+            vec![
+                Change::AddEnumValue {
+                    name: table.clone(),
+                    value: label,
+                    position: EnumValuePosition::End,
+                },
+                Change::SetDefault {
+                    table: texts.name(),
+                    column: texts.text(),
+                    default,
+                },
+            ]
+        }
+        6 => {
+            let removed = texts.text();
+            let kept = texts.text();
+            let column = texts.text();
+            vec![Change::RecreateEnum {
+                name: table.clone(),
+                old_values: vec![removed.clone(), kept.clone()],
+                new_values: vec![kept.clone()],
+                temporary_name: model::QualifiedName::new(table.schema.clone(), texts.text()),
+                columns: vec![EnumColumnUse {
+                    table: texts.name(),
+                    column,
+                    array_dims: u8::from(texts.either()),
+                    dropped_default: Some(quote_literal(&removed)),
+                    restored_default: Some(format!(
+                        "{}::{}",
+                        quote_literal(&kept),
+                        dbkit_core::diff::quote_qualified(&table)
+                    )),
+                }],
+            }]
+        }
+        7 => vec![Change::SetEnumComment {
+            name: table,
+            comment: Some(texts.text()),
+        }],
+        8 => {
+            let enum_name = texts.name();
+            let mut id = texts.column(builtin_type("bigint"));
+            id.identity = Some(Identity::Always);
+            let mut label = texts.column(builtin_type("text"));
+            label.default = Some(quote_literal(&texts.text()));
+            let mut lower = texts.column(builtin_type("text"));
+            lower.generated = Some(format!("lower({})", quote_identifier(&label.name)));
+            let mut serial = texts.column(builtin_type("integer"));
+            serial.serial = true;
+            let state = texts.column(enum_column_type(enum_name, 1));
+            let check = Check {
+                name: texts.text(),
+                expr: format!(
+                    "{} <> {}",
+                    quote_identifier(&label.name),
+                    quote_literal(&texts.text())
+                ),
+            };
+            vec![Change::CreateTable {
+                table: model::Table {
+                    name: table,
+                    primary_key: Some(PrimaryKey {
+                        name: texts.text(),
+                        columns: vec![id.name.clone()],
+                    }),
+                    uniques: vec![Unique {
+                        name: texts.text(),
+                        columns: vec![label.name.clone(), serial.name.clone()],
+                    }],
+                    checks: vec![check],
+                    columns: vec![id, label, lower, serial, state],
+                    foreign_keys: Vec::new(),
+                    indexes: Vec::new(),
+                    comment: Some(texts.text()),
+                    renamed_from: None,
+                    source: None,
+                },
+            }]
+        }
+        9 => vec![Change::CreateTable {
+            table: model::Table {
+                name: table,
+                columns: Vec::new(),
+                primary_key: None,
+                foreign_keys: Vec::new(),
+                uniques: Vec::new(),
+                checks: Vec::new(),
+                indexes: Vec::new(),
+                comment: None,
+                renamed_from: None,
+                source: None,
+            },
+        }],
+        10 => vec![Change::DropTable { name: table }],
+        11 => vec![Change::RenameTable {
+            from: table,
+            to: texts.name(),
+        }],
+        12 => vec![Change::SetTableComment {
+            table,
+            comment: Some(texts.text()),
+        }],
+        13 => {
+            let mut column = texts.column(builtin_type("character varying(40)"));
+            column.nullable = false;
+            vec![Change::AddColumn { table, column }]
+        }
+        14 => vec![Change::DropColumn {
+            table,
+            column: texts.text(),
+            generated: texts.either(),
+        }],
+        15 => vec![Change::RenameColumn {
+            table,
+            from: texts.text(),
+            to: texts.text(),
+        }],
+        16 => vec![Change::AlterColumnType {
+            table,
+            column: texts.text(),
+            from: builtin_type("character varying(20)"),
+            to: builtin_type("character varying(10)"),
+        }],
+        17 => vec![Change::AlterColumnType {
+            table,
+            column: texts.text(),
+            from: builtin_type("text"),
+            to: enum_column_type(texts.name(), 0),
+        }],
+        18 => vec![Change::SetNotNull {
+            table,
+            column: texts.text(),
+        }],
+        19 => vec![Change::DropNotNull {
+            table,
+            column: texts.text(),
+        }],
+        20 => vec![Change::SetDefault {
+            table,
+            column: texts.text(),
+            default: quote_literal(&texts.text()),
+        }],
+        21 => vec![Change::DropDefault {
+            table,
+            column: texts.text(),
+        }],
+        22 => vec![Change::AddIdentity {
+            table,
+            column: texts.text(),
+            identity: Identity::ByDefault,
+        }],
+        23 => vec![Change::SetIdentityKind {
+            table,
+            column: texts.text(),
+            identity: Identity::Always,
+        }],
+        24 => vec![Change::DropIdentity {
+            table,
+            column: texts.text(),
+        }],
+        25 => vec![Change::AddSerial {
+            table,
+            column: texts.text(),
+            ty: builtin_type("integer"),
+        }],
+        26 => vec![Change::DropSerial {
+            table,
+            column: texts.text(),
+        }],
+        27 => vec![Change::DropGeneratedExpression {
+            table,
+            column: texts.text(),
+        }],
+        28 => vec![Change::SetColumnComment {
+            table,
+            column: texts.text(),
+            comment: Some(texts.text()),
+        }],
+        29 => vec![Change::AddForeignKey {
+            table,
+            foreign_key: ForeignKey {
+                name: texts.text(),
+                columns: vec![texts.text()],
+                references: texts.name(),
+                referenced_columns: vec![texts.text()],
+                on_delete: ForeignKeyAction::Cascade,
+                on_update: ForeignKeyAction::SetNull,
+                source: None,
+            },
+        }],
+        30 => vec![
+            Change::AddPrimaryKey {
+                table: table.clone(),
+                primary_key: PrimaryKey {
+                    name: texts.text(),
+                    columns: vec![texts.text(), texts.text()],
+                },
+            },
+            Change::AddUnique {
+                table: table.clone(),
+                unique: Unique {
+                    name: texts.text(),
+                    columns: vec![texts.text()],
+                },
+            },
+            Change::AddCheck {
+                table,
+                check: Check {
+                    name: texts.text(),
+                    expr: format!("{} IS NOT NULL", quote_identifier(&texts.text())),
+                },
+            },
+        ],
+        31 => vec![
+            Change::DropPrimaryKey {
+                table: table.clone(),
+                name: texts.text(),
+            },
+            Change::DropUnique {
+                table: table.clone(),
+                name: texts.text(),
+            },
+            Change::DropCheck {
+                table: table.clone(),
+                name: texts.text(),
+            },
+            Change::DropForeignKey {
+                table,
+                name: texts.text(),
+            },
+        ],
+        32 => vec![Change::RenameConstraint {
+            table,
+            from: texts.text(),
+            to: texts.text(),
+        }],
+        33 => {
+            let column = texts.text();
+            let key = if texts.either() {
+                IndexKey::Columns(vec![column.clone(), texts.text()])
+            } else {
+                IndexKey::Expression(format!("lower({})", quote_identifier(&column)))
+            };
+            let method = match texts.next % 3 {
+                0 => "btree".to_string(),
+                1 => "gin".to_string(),
+                _ => texts.text(),
+            };
+            vec![Change::CreateIndex {
+                table,
+                index: Index {
+                    name: texts.text(),
+                    key,
+                    unique: texts.either(),
+                    method,
+                    predicate: Some(format!(
+                        "{} <> {}",
+                        quote_identifier(&column),
+                        quote_literal(&texts.text())
+                    )),
+                },
+            }]
+        }
+        34 => vec![Change::DropIndex {
+            table,
+            name: texts.text(),
+        }],
+        _ => vec![Change::RenameIndex {
+            table,
+            from: texts.text(),
+            to: texts.text(),
+        }],
+    }
+}
+
+/// A statement as PostgreSQL's scanner cut it, without the whitespace and
+/// `--` comments before it (a comment ends at `\n` or `\r`, as in
+/// PostgreSQL's scanner) and without the `;` after it.
+fn without_leading_comments(piece: &str) -> &str {
+    let mut rest = piece.trim_start();
+    while let Some(comment) = rest.strip_prefix("--") {
+        rest = match comment.find(['\n', '\r']) {
+            Some(end) => comment[end..].trim_start(),
+            None => "",
+        };
+    }
+    rest
+}
+
+fn hostile_config() -> ProptestConfig {
+    ProptestConfig {
+        cases: 512,
+        ..ProptestConfig::default()
+    }
+}
+
+proptest! {
+    #![proptest_config(hostile_config())]
+
+    /// Whatever the names and texts hold, PostgreSQL's own scanner
+    /// (libpg_query) cuts a rendered migration into exactly the statements
+    /// the renderer meant, in order: no comment, literal, quoted name or
+    /// dollar-quoted block ends early and lets text run as SQL.
+    #[test]
+    fn hostile_names_cannot_change_the_statements_postgresql_runs(
+        pool in prop::collection::vec(hostile_text(), 1..12),
+        kinds in prop::collection::vec(0..HOSTILE_CHANGE_KINDS, 1..10),
+    ) {
+        let mut texts = HostileTexts { pool, next: 0 };
+        let changes: Vec<Change> = kinds
+            .iter()
+            .flat_map(|kind| hostile_changes(*kind, &mut texts))
+            .collect();
+        let migration = render_migration(&changes);
+        let intended: Vec<String> = changes
+            .iter()
+            .flat_map(dbkit_core::render::render_statements)
+            .collect();
+        let split = pg_query::split_with_scanner(&migration.sql)
+            .map_err(|error| TestCaseError::fail(format!("{error}\n{}", migration.sql)))?;
+        let scanned: Vec<&str> = split.iter().map(|piece| without_leading_comments(piece)).collect();
+        let intended_without_semicolons: Vec<&str> = intended
+            .iter()
+            .map(|statement| statement.strip_suffix(';').unwrap_or(statement))
+            .collect();
+        prop_assert_eq!(scanned, intended_without_semicolons, "{}", migration.sql);
+        // Above the statements, only whole-line comments without a control
+        // character.
+        let statements = format!("{}\n", intended.join("\n\n"));
+        let header = migration.sql.strip_suffix(&statements);
+        prop_assert!(header.is_some(), "{}", migration.sql);
+        for line in header.unwrap_or_default().split('\n') {
+            prop_assert!(line.is_empty() || line.starts_with("-- "), "{:?}", line);
+            prop_assert!(!line.chars().any(char::is_control), "{:?}", line);
+        }
+        for warning in &migration.warnings {
+            prop_assert!(!warning.chars().any(char::is_control), "{:?}", warning);
+        }
+    }
+}

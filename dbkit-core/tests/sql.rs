@@ -603,3 +603,124 @@ fn schemas_created_and_dropped() {
     let new = schema(&["audit"], vec![], vec![audit]);
     insta::assert_snapshot!(check(&old, &new));
 }
+
+// ------------------------------------------- text that must not end its context
+
+/// The SQL of the migration from `old` to `new`.
+fn migration_sql(old: &Schema, new: &Schema) -> String {
+    let changes = diff(old, new, &DiffOptions::default()).expect("no ambiguity");
+    render_migration(&changes).sql
+}
+
+#[test]
+fn a_newline_in_a_dropped_tables_name_cannot_end_the_warning_comment() {
+    let hostile = table(
+        "x\nDROP TABLE victim; --",
+        vec![column("id", builtin("bigint"))],
+    );
+    let old = schema(&[], vec![], vec![hostile]);
+    assert_eq!(
+        migration_sql(&old, &empty()),
+        "-- WARNING: drops table \"public\".\"x\\nDROP TABLE victim; --\": its data is lost\n\
+         \n\
+         DROP TABLE \"public\".\"x\nDROP TABLE victim; --\";\n"
+    );
+}
+
+#[test]
+fn a_newline_in_a_removed_label_cannot_end_the_warning_comment() {
+    let old = schema(
+        &[],
+        vec![enum_named("mood", &["ok", "sad\nDROP TABLE victim; --"])],
+        vec![],
+    );
+    let new = schema(&[], vec![enum_named("mood", &["ok"])], vec![]);
+    let sql = migration_sql(&old, &new);
+    assert!(
+        sql.starts_with(
+            "-- WARNING: removes 'sad\\nDROP TABLE victim; --' from enum type \"public\".\"mood\": rows that hold a removed label make the migration fail\n\n"
+        ),
+        "{sql}"
+    );
+    assert!(
+        !sql.lines()
+            .any(|line| line.starts_with("DROP TABLE victim")),
+        "{sql}"
+    );
+}
+
+#[test]
+fn a_newline_in_an_added_label_cannot_end_the_no_transaction_comment() {
+    let label = "ok\u{1b}[2J\nDROP TABLE victim; --";
+    let mut old_users = users_table();
+    old_users
+        .columns
+        .push(with_default(column("mood", enum_type("mood")), "'sad'"));
+    let mut new_users = users_table();
+    new_users.columns.push(with_default(
+        column("mood", enum_type("mood")),
+        &format!("'{label}'"),
+    ));
+    let old = schema(&[], vec![enum_named("mood", &["sad"])], vec![old_users]);
+    let new = schema(
+        &[],
+        vec![enum_named("mood", &["sad", label])],
+        vec![new_users],
+    );
+    let sql = migration_sql(&old, &new);
+    assert!(
+        sql.starts_with(
+            "-- dbkit:no-transaction\n-- Runs outside a transaction: the label 'ok\\u{1b}[2J\\nDROP TABLE victim; --' added to \"public\".\"mood\" is used in the same migration.\n\n"
+        ),
+        "{sql}"
+    );
+}
+
+#[test]
+fn a_backslash_in_a_comment_is_written_as_an_escape_string() {
+    let old = schema(&[], vec![], vec![users_table()]);
+    let mut users = users_table();
+    users.comment = Some(r"a\'; DROP TABLE victim2; --".to_string());
+    assert_eq!(
+        migration_sql(&old, &schema(&[], vec![], vec![users])),
+        "COMMENT ON TABLE \"public\".\"users\" IS E'a\\\\''; DROP TABLE victim2; --';\n"
+    );
+}
+
+#[test]
+fn a_backslash_in_an_enum_label_is_written_as_an_escape_string() {
+    let created = migration_sql(
+        &empty(),
+        &schema(&[], vec![enum_named("mood", &[r"a\", "b"])], vec![]),
+    );
+    assert_eq!(
+        created,
+        "CREATE TYPE \"public\".\"mood\" AS ENUM (E'a\\\\', 'b');\n"
+    );
+    let added = migration_sql(
+        &schema(&[], vec![enum_named("mood", &[r"a\", "b"])], vec![]),
+        &schema(&[], vec![enum_named("mood", &[r"a\", r"c\'", "b"])], vec![]),
+    );
+    assert_eq!(
+        added,
+        "ALTER TYPE \"public\".\"mood\" ADD VALUE E'c\\\\''' AFTER E'a\\\\';\n"
+    );
+}
+
+#[test]
+fn a_dollar_quote_tag_in_a_name_cannot_end_the_drop_serial_block() {
+    let name = "t$dbkit$; DROP TABLE victim; --";
+    let old = schema(
+        &[],
+        vec![],
+        vec![table(name, vec![serial(column("id", builtin("integer")))])],
+    );
+    let new = schema(
+        &[],
+        vec![],
+        vec![table(name, vec![column("id", builtin("integer"))])],
+    );
+    let sql = migration_sql(&old, &new);
+    assert!(sql.contains("DO $dbkit1$\n"), "{sql}");
+    assert!(sql.ends_with("END\n$dbkit1$;\n"), "{sql}");
+}

@@ -311,12 +311,18 @@ fn check(
     Ok(Outcome::Finding)
 }
 
-/// One line for `--check`'s summary.
+/// One line for `--check`'s summary, its control characters escaped
+/// (names may hold any character).
 pub fn describe_change(change: &Change) -> String {
-    use dbkit_core::diff::{quote_column, quote_qualified};
     if let Some(warning) = change.destructive_warning() {
         return warning;
     }
+    dbkit_core::sql_text::escape_control_characters(&describe_step(change))
+}
+
+/// What a step does, unescaped.
+fn describe_step(change: &Change) -> String {
+    use dbkit_core::diff::{quote_column, quote_qualified};
     match change {
         Change::CreateSchema { name } => format!("create schema \"{name}\""),
         Change::DropSchema { name } => format!("drop schema \"{name}\""),

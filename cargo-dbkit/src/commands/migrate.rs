@@ -215,10 +215,15 @@ fn print_dry_run(context: &MigrationContext, pending: &[Migration], output: Outp
         } else {
             "in one transaction with its history row"
         };
+        // A file name may hold a newline: escaped, it cannot end the
+        // comment of SQL that may be fed to psql.
         let _ = writeln!(
             stdout,
-            "-- {}{} ({mode})",
-            context.folder_display, migration.file_name
+            "{}",
+            dbkit_core::sql_text::line_comment(&format!(
+                "{}{} ({mode})",
+                context.folder_display, migration.file_name
+            ))
         );
         let _ = write!(stdout, "{}", migration.sql);
         if !migration.sql.ends_with('\n') {

@@ -50,6 +50,7 @@ use crate::terminal::{Output, is_interactive, start_spinner};
 use database::{ApplyError, StatementFailure, apply_transactions, read_live_schema};
 use dbkit_core::diff::{Ambiguity, Change, DiffOptions, Rename, diff_owned};
 use dbkit_core::model::Schema;
+use dbkit_core::sql_text::line_comment;
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::{Duration, Instant};
 
@@ -212,7 +213,7 @@ fn single_error(diagnostic: Diagnostic) -> CliError {
 fn print_dry_run(transactions: &[plan::Transaction], losses: &[String], may_fail: &[String]) {
     let mut stdout = anstream::stdout();
     for warning in losses.iter().chain(may_fail) {
-        let _ = writeln!(stdout, "-- WARNING: {warning}");
+        let _ = writeln!(stdout, "{}", line_comment(&format!("WARNING: {warning}")));
     }
     for (index, transaction) in transactions.iter().enumerate() {
         if transactions.len() > 1 {

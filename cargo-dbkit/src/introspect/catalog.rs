@@ -25,11 +25,13 @@ fn query_error(what: &'static str) -> impl FnOnce(sqlx::Error) -> IntrospectErro
 }
 
 /// User schemas: everything but `pg_*`, `information_schema` and schemas
-/// that belong to an extension.
+/// that belong to an extension. `pg_*` is tested with `left`, not with
+/// `LIKE 'pg\_%'`, whose backslash means nothing with
+/// `standard_conforming_strings` off, where `_` then matches any character.
 const SCHEMAS_QUERY: &str = r#"
 SELECT n.nspname::text
 FROM pg_catalog.pg_namespace n
-WHERE n.nspname NOT LIKE 'pg\_%' AND n.nspname <> 'information_schema'
+WHERE left(n.nspname, 3) <> 'pg_' AND n.nspname <> 'information_schema'
   AND NOT EXISTS (
       SELECT 1 FROM pg_catalog.pg_depend dep
       WHERE dep.classid = 'pg_catalog.pg_namespace'::regclass AND dep.objid = n.oid

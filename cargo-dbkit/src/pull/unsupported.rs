@@ -43,7 +43,7 @@ const UNSUPPORTED_OBJECTS_QUERY: &str = r#"
 WITH user_namespace AS (
     SELECT n.oid, n.nspname
     FROM pg_catalog.pg_namespace n
-    WHERE n.nspname NOT LIKE 'pg\_%' AND n.nspname <> 'information_schema'
+    WHERE left(n.nspname, 3) <> 'pg_' AND n.nspname <> 'information_schema'
       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                       WHERE d.classid = 'pg_catalog.pg_namespace'::regclass
                         AND d.objid = n.oid AND d.deptype = 'e')

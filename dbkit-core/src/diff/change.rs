@@ -4,6 +4,9 @@ use crate::model::{
     BaseType, Check, Column, ColumnType, Enum, ForeignKey, Identity, Index, PrimaryKey,
     QualifiedName, Table, Unique,
 };
+use crate::sql_text::{
+    escape_control_characters, quote_column, quote_identifier, quote_literal, quote_qualified,
+};
 
 /// Where `ALTER TYPE … ADD VALUE` puts a new label.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -223,8 +226,16 @@ pub enum Change {
 impl Change {
     /// Why this step can lose data or fail on a database with rows, as a
     /// sentence fragment (`drops column "public"."users"."age": its data is
-    /// lost`), or `None` for a safe step.
+    /// lost`), or `None` for a safe step. Its control characters are
+    /// escaped ([`escape_control_characters`]): the same text goes into a
+    /// `-- WARNING:` comment and onto a terminal, and a name cannot end
+    /// either line.
     pub fn destructive_warning(&self) -> Option<String> {
+        self.unescaped_destructive_warning()
+            .map(|warning| escape_control_characters(&warning))
+    }
+
+    fn unescaped_destructive_warning(&self) -> Option<String> {
         match self {
             Change::DropSchema { name } => Some(format!("drops schema {}", quote_identifier(name))),
             Change::DropEnum { name, .. } => {
@@ -347,28 +358,4 @@ fn describe_type(ty: &ColumnType) -> String {
         BaseType::Enum(name) => quote_qualified(name),
     };
     format!("{base}{}", "[]".repeat(usize::from(ty.array_dims)))
-}
-
-/// `"name"`, with `"` doubled inside.
-pub fn quote_identifier(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-/// `"schema"."name"`.
-pub fn quote_qualified(name: &QualifiedName) -> String {
-    format!(
-        "{}.{}",
-        quote_identifier(&name.schema),
-        quote_identifier(&name.name)
-    )
-}
-
-/// `"schema"."table"."column"`.
-pub fn quote_column(table: &QualifiedName, column: &str) -> String {
-    format!("{}.{}", quote_qualified(table), quote_identifier(column))
-}
-
-/// `'text'`, with `'` doubled inside.
-pub fn quote_literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
 }

@@ -79,41 +79,15 @@ pub(crate) async fn record(client: &Client, migration: &Migration) -> Result<(),
 
 /// The `INSERT` of `migration`'s row with its values written as literals,
 /// so that it can share a simple query (one round trip, no prepared
-/// statement) with the `COMMIT` that follows it.
+/// statement) with the `COMMIT` that follows it. The name is written by
+/// dbkit-core's `quote_literal`, which reads the same whatever the
+/// session's `standard_conforming_strings`.
 pub(crate) fn record_statement(migration: &Migration) -> String {
     format!(
         "INSERT INTO {HISTORY_TABLE} (version, name, applied_on, checksum) \
          VALUES ({}, {}, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), '{}')",
         migration.version,
-        escaped_string_literal(&migration.name),
+        dbkit_core::sql_text::quote_literal(&migration.name),
         migration.checksum,
     )
-}
-
-/// `text` as an escape string constant (`E'…'`), whose meaning does not
-/// depend on `standard_conforming_strings`.
-fn escaped_string_literal(text: &str) -> String {
-    let mut literal = String::with_capacity(text.len() + 3);
-    literal.push_str("E'");
-    for character in text.chars() {
-        match character {
-            '\'' => literal.push_str("''"),
-            '\\' => literal.push_str("\\\\"),
-            other => literal.push(other),
-        }
-    }
-    literal.push('\'');
-    literal
-}
-
-#[cfg(test)]
-mod tests {
-    use super::escaped_string_literal;
-
-    #[test]
-    fn names_become_escape_string_constants() {
-        assert_eq!(escaped_string_literal("add_users"), "E'add_users'");
-        assert_eq!(escaped_string_literal("it's"), "E'it''s'");
-        assert_eq!(escaped_string_literal(r"a\b"), r"E'a\\b'");
-    }
 }

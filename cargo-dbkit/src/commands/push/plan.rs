@@ -28,6 +28,7 @@ use dbkit_core::diff::{Change, Rename, is_lossless_type_change, quote_literal, q
 use dbkit_core::model::{QualifiedName, Schema, Table};
 use dbkit_core::naming::truncate_identifier;
 use dbkit_core::render::render_statements;
+use dbkit_core::sql_text::escape_control_characters;
 use std::collections::BTreeMap;
 
 /// `live` with every item that is canonically equal to its counterpart in
@@ -282,7 +283,8 @@ fn align_table(
 
 /// Why a step loses data, or `None`: drops of tables, columns that hold
 /// data, enum types, enum labels and schemas, and type changes that are not
-/// widening. These need a yes (or `--force`). Other steps `generate` warns
+/// widening; one line, its control characters escaped, like
+/// [`Change::destructive_warning`]. These need a yes (or `--force`). Other steps `generate` warns
 /// about (a new `NOT NULL` column without a default, `SET NOT NULL`) can
 /// only fail, and a failure rolls the push back, so they are listed but not
 /// asked about.
@@ -306,11 +308,11 @@ pub fn data_loss(change: &Change) -> Option<String> {
                 .map(|value| quote_literal(value))
                 .collect();
             (!removed.is_empty()).then(|| {
-                format!(
+                escape_control_characters(&format!(
                     "removes {} from enum type {}: rows that hold a removed label make the push fail",
                     removed.join(", "),
                     quote_qualified(name)
-                )
+                ))
             })
         }
         Change::AlterColumnType { from, to, .. } if !is_lossless_type_change(from, to) => {
