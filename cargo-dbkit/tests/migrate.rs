@@ -766,3 +766,57 @@ fn a_backslash_in_a_doc_comment_cannot_end_its_literal_when_strings_are_not_stan
         ]
     );
 }
+
+#[test]
+fn narrowing_a_varchar_refuses_values_that_do_not_fit_instead_of_cutting_them() {
+    let project = common::copy_package_fixture("replay");
+    let database = fresh_database("cli_narrowing");
+    let url = database.url().to_string();
+    project.edit(
+        APP_SCHEMA,
+        "/// What members write.",
+        "#[derive(Table)]\n#[dbkit(table = \"codes\")]\npub struct Code {\n    #[dbkit(primary_key)]\n    pub id: i32,\n    #[dbkit(sql_type = \"varchar(20)\")]\n    pub code: String,\n}\n\n/// What members write.",
+    );
+    project.generate(&["--name", "create_codes"], 0);
+    migrate_project(&project, &url, 0);
+    common::execute(
+        &database,
+        "INSERT INTO codes SELECT i, 'code-' || lpad(i::text, 10, '0') FROM generate_series(1, 1000) i",
+    );
+    let codes = || common::texts(&database, "SELECT code::text FROM codes ORDER BY id");
+    let code_type = || {
+        common::texts(
+            &database,
+            "SELECT format_type(atttypid, atttypmod) FROM pg_attribute \
+             WHERE attrelid = 'codes'::regclass AND attname = 'code'",
+        )
+    };
+    let long_codes = codes();
+    assert_eq!(long_codes.len(), 1000);
+    project.edit(
+        APP_SCHEMA,
+        "sql_type = \"varchar(20)\"",
+        "sql_type = \"varchar(10)\"",
+    );
+    project.generate(&["--name", "narrow_codes"], 0);
+    let refused = migrate_project(&project, &url, 2);
+    assert!(refused.stderr.contains("22001"), "{refused:#?}");
+    assert_eq!(history(&url), [1, 2, 3]);
+    assert_eq!(codes(), long_codes);
+    assert_eq!(code_type(), ["character varying(20)"]);
+    // No cast to varchar(10), which would cut the values.
+    assert!(
+        project.read("migrations/V4__narrow_codes.sql").contains(
+            "ALTER TABLE \"public\".\"codes\" ALTER COLUMN \"code\" TYPE character varying(10);\n"
+        ),
+        "{}",
+        project.read("migrations/V4__narrow_codes.sql")
+    );
+
+    common::execute(&database, "UPDATE codes SET code = 'c-' || id");
+    let short_codes = codes();
+    migrate_project(&project, &url, 0);
+    assert_eq!(history(&url), [1, 2, 3, 4]);
+    assert_eq!(codes(), short_codes);
+    assert_eq!(code_type(), ["character varying(10)"]);
+}

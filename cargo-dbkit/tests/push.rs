@@ -396,3 +396,45 @@ fn a_backslash_in_a_doc_comment_cannot_end_its_literal_when_strings_are_not_stan
     let again = project.push(&url, &[], 0);
     assert!(again.stderr.contains("nothing to push"), "{again:#?}");
 }
+
+#[test]
+fn narrowing_a_varchar_refuses_values_that_do_not_fit_instead_of_cutting_them() {
+    let project = replay_project();
+    let database = migrated_database("push_narrowing");
+    project.edit_schema(
+        "/// What members write.",
+        "#[derive(Table)]\n#[dbkit(table = \"codes\")]\npub struct Code {\n    #[dbkit(primary_key)]\n    pub id: i32,\n    #[dbkit(sql_type = \"varchar(20)\")]\n    pub code: String,\n}\n\n/// What members write.",
+    );
+    let url = url_with_password(&database);
+    project.push(&url, &[], 0);
+    execute(
+        &database,
+        "INSERT INTO codes SELECT i, 'code-' || lpad(i::text, 10, '0') FROM generate_series(1, 1000) i",
+    );
+    let codes = || texts(&database, "SELECT code::text FROM codes ORDER BY id");
+    let code_type = || {
+        texts(
+            &database,
+            "SELECT format_type(atttypid, atttypmod) FROM pg_attribute \
+             WHERE attrelid = 'codes'::regclass AND attname = 'code'",
+        )
+    };
+    let long_codes = codes();
+    assert_eq!(long_codes.len(), 1000);
+    project.edit_schema("sql_type = \"varchar(20)\"", "sql_type = \"varchar(10)\"");
+
+    let refused = project.push(&url, &["--force"], 2);
+    assert!(refused.stderr.contains("SQLSTATE 22001"), "{refused:#?}");
+    assert!(
+        refused.stderr.contains("the database is unchanged"),
+        "{refused:#?}"
+    );
+    assert_eq!(codes(), long_codes);
+    assert_eq!(code_type(), ["character varying(20)"]);
+
+    execute(&database, "UPDATE codes SET code = 'c-' || id");
+    let short_codes = codes();
+    project.push(&url, &["--force"], 0);
+    assert_eq!(codes(), short_codes);
+    assert_eq!(code_type(), ["character varying(10)"]);
+}

@@ -22,6 +22,7 @@ use crate::model::{
 use crate::sql_text::{
     dollar_quote, line_comment, quote_column, quote_identifier, quote_literal, quote_qualified,
 };
+use crate::types::type_without_modifier;
 
 /// The first line of a migration that must run outside a transaction.
 pub const NO_TRANSACTION_MARKER: &str = "-- dbkit:no-transaction";
@@ -224,12 +225,16 @@ pub fn render_statements(change: &Change) -> Vec<String> {
             column,
             from,
             to,
-        } => vec![format!(
-            "{} TYPE {} USING {};",
-            alter_column(table, column),
-            render_type(to),
-            render_conversion(column, from, to)
-        )],
+        } => {
+            let using = render_conversion(column, from, to)
+                .map(|conversion| format!(" USING {conversion}"))
+                .unwrap_or_default();
+            vec![format!(
+                "{} TYPE {}{using};",
+                alter_column(table, column),
+                render_type(to)
+            )]
+        }
         Change::SetNotNull { table, column } => {
             vec![format!("{} SET NOT NULL;", alter_column(table, column))]
         }
@@ -387,17 +392,30 @@ fn serial_keyword(ty: &ColumnType) -> Option<&'static str> {
     }
 }
 
-/// `USING` of a type change: a direct cast, through `text` when an enum is
-/// on either side (enums have no casts but to and from text).
-fn render_conversion(column: &str, from: &ColumnType, to: &ColumnType) -> String {
+/// `USING` of a type change, or `None` when only the type modifier changes
+/// (`varchar(20)` to `varchar(10)`). PostgreSQL converts the old value, or
+/// the result of `USING`, to the new column type as it converts an
+/// assignment, which refuses a value that does not fit (SQLSTATE 22001
+/// for a string too long) where an explicit cast to `varchar(10)` would
+/// cut it silently. So dbkit never casts to a type with its modifier: the
+/// cast is to the new type without it (`"code"::character varying`),
+/// through `text` when an enum is on either side (enums have no casts but
+/// to and from text); with no `USING` at all when the types differ only
+/// in their modifiers, so that PostgreSQL sees a widening (`varchar(10)` to
+/// `varchar(20)`) and does not rewrite the table.
+fn render_conversion(column: &str, from: &ColumnType, to: &ColumnType) -> Option<String> {
+    let target = type_without_modifier(&render_type(to));
+    if type_without_modifier(&render_type(from)) == target {
+        return None;
+    }
     let involves_enum =
         matches!(from.base, BaseType::Enum(_)) || matches!(to.base, BaseType::Enum(_));
     let column = quote_identifier(column);
     if involves_enum {
         let text = format!("text{}", "[]".repeat(usize::from(from.array_dims)));
-        format!("{column}::{text}::{}", render_type(to))
+        Some(format!("{column}::{text}::{target}"))
     } else {
-        format!("{column}::{}", render_type(to))
+        Some(format!("{column}::{target}"))
     }
 }
 

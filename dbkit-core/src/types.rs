@@ -249,6 +249,39 @@ pub fn parse_sql_type(sql: &str) -> ColumnType {
     }
 }
 
+/// A type without its type modifier: `character varying(40)` →
+/// `character varying`, `timestamp(3) with time zone` → `timestamp with
+/// time zone`, `numeric(10,2)[]` → `numeric[]`; a type without one is
+/// returned as it is. Parentheses inside a quoted name are part of the
+/// name.
+pub fn type_without_modifier(type_name: &str) -> String {
+    let mut in_quotes = false;
+    let mut open = None;
+    for (index, character) in type_name.char_indices() {
+        match character {
+            '"' => in_quotes = !in_quotes,
+            '(' if !in_quotes => {
+                open = Some(index);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let Some(open) = open else {
+        return type_name.to_string();
+    };
+    let Some(close) = type_name[open..].find(')').map(|offset| open + offset) else {
+        return type_name.to_string();
+    };
+    let before = type_name[..open].trim_end();
+    let after = type_name[close + 1..].trim_start();
+    if after.is_empty() || after.starts_with('[') {
+        format!("{before}{after}")
+    } else {
+        format!("{before} {after}")
+    }
+}
+
 /// A PostgreSQL type in `format_type`'s spelling: `varchar(320)` →
 /// `character varying(320)`, `int`/`int4` → `integer`, `int8` → `bigint`,
 /// `int2` → `smallint`, `bool` → `boolean`, `timestamptz` → `timestamp with
@@ -407,6 +440,21 @@ fn canonical_scalar(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn type_modifiers_are_removed() {
+        for (input, expected) in [
+            ("character varying(10)", "character varying"),
+            ("character varying(10)[]", "character varying[]"),
+            ("timestamp(3) with time zone", "timestamp with time zone"),
+            ("numeric(10,2)", "numeric"),
+            ("integer", "integer"),
+            ("\"my(type)\"", "\"my(type)\""),
+            ("\"my(type)\"(4)", "\"my(type)\""),
+        ] {
+            assert_eq!(type_without_modifier(input), expected, "{input}");
+        }
+    }
 
     fn check_canonical(input: &str, expected: &str) {
         assert_eq!(canonical_type(input), expected, "canonical_type({input:?})");

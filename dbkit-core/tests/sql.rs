@@ -724,3 +724,45 @@ fn a_dollar_quote_tag_in_a_name_cannot_end_the_drop_serial_block() {
     assert!(sql.contains("DO $dbkit1$\n"), "{sql}");
     assert!(sql.ends_with("END\n$dbkit1$;\n"), "{sql}");
 }
+
+#[test]
+fn narrowing_a_type_casts_without_its_modifier() {
+    let old = schema(
+        &[],
+        vec![],
+        vec![table(
+            "users",
+            vec![
+                column("code", builtin("character varying(20)")),
+                column("name", builtin("text")),
+                column("wide", builtin("character varying(10)")),
+                column("tags", array_of(builtin("character varying(20)"))),
+                column("n", builtin("integer")),
+            ],
+        )],
+    );
+    let new = schema(
+        &[],
+        vec![],
+        vec![table(
+            "users",
+            vec![
+                column("code", builtin("character varying(10)")),
+                column("name", builtin("character varying(10)")),
+                column("wide", builtin("character varying(20)")),
+                column("tags", array_of(builtin("character varying(5)"))),
+                column("n", builtin("numeric(5,2)")),
+            ],
+        )],
+    );
+    let sql = migration_sql(&old, &new);
+    for statement in [
+        "ALTER TABLE \"public\".\"users\" ALTER COLUMN \"code\" TYPE character varying(10);",
+        "ALTER TABLE \"public\".\"users\" ALTER COLUMN \"name\" TYPE character varying(10) USING \"name\"::character varying;",
+        "ALTER TABLE \"public\".\"users\" ALTER COLUMN \"wide\" TYPE character varying(20);",
+        "ALTER TABLE \"public\".\"users\" ALTER COLUMN \"tags\" TYPE character varying(5)[];",
+        "ALTER TABLE \"public\".\"users\" ALTER COLUMN \"n\" TYPE numeric(5,2) USING \"n\"::numeric;",
+    ] {
+        assert!(sql.contains(statement), "{statement}\n{sql}");
+    }
+}

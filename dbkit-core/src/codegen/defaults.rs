@@ -2,7 +2,7 @@
 
 use crate::model::{BaseType, ColumnType};
 use crate::naming::leading_qualified_name;
-use crate::types::canonical_type;
+use crate::types::{canonical_type, type_without_modifier};
 
 /// The default `default` of a column of type `column_type`, as the code
 /// should spell it.
@@ -68,30 +68,13 @@ fn cast_is_column_type(cast: &str, column_type: &ColumnType) -> bool {
         BaseType::Builtin(base) => {
             let cast_base = canonical_type(cast_base);
             cast_base == canonical_type(base)
-                || cast_base == canonical_type(&without_modifier(base))
+                || cast_base == canonical_type(&type_without_modifier(base))
         }
         BaseType::Enum(name) => match identifier_path(cast_base).as_deref() {
             Some([single]) => *single == name.name,
             Some([schema, single]) => *schema == name.schema && *single == name.name,
             _ => false,
         },
-    }
-}
-
-/// `character varying(40)` → `character varying`, `timestamp(3) with time
-/// zone` → `timestamp with time zone`.
-fn without_modifier(type_name: &str) -> String {
-    match (type_name.find('('), type_name.find(')')) {
-        (Some(open), Some(close)) if close > open && !type_name.contains('"') => {
-            let before = type_name.get(..open).unwrap_or("").trim_end();
-            let after = type_name.get(close + 1..).unwrap_or("").trim_start();
-            if after.is_empty() {
-                before.to_string()
-            } else {
-                format!("{before} {after}")
-            }
-        }
-        _ => type_name.to_string(),
     }
 }
 
