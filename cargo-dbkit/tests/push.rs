@@ -437,4 +437,18 @@ fn narrowing_a_varchar_refuses_values_that_do_not_fit_instead_of_cutting_them() 
     project.push(&url, &["--force"], 0);
     assert_eq!(codes(), short_codes);
     assert_eq!(code_type(), ["character varying(10)"]);
+
+    // Widening again rewrites nothing: the table keeps its file.
+    let file = || {
+        texts(
+            &database,
+            "SELECT relfilenode::text FROM pg_class WHERE oid = 'codes'::regclass",
+        )
+    };
+    let file_before = file();
+    project.edit_schema("sql_type = \"varchar(10)\"", "sql_type = \"varchar(30)\"");
+    project.push(&url, &[], 0);
+    assert_eq!(code_type(), ["character varying(30)"]);
+    assert_eq!(file(), file_before);
+    assert_eq!(codes(), short_codes);
 }
