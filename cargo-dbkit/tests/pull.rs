@@ -245,6 +245,40 @@ fn files_pull_did_not_write_are_not_overwritten() {
 }
 
 #[test]
+fn a_folder_holding_a_file_pull_did_not_write_is_refused_without_a_mod_rs() {
+    let run = refused(
+        "foreign_without_mod",
+        |project| {
+            project.write(&format!("{OUT}/helpers.rs"), "pub fn helper() {}\n");
+            project.write(&format!("{OUT}/notes.txt"), "mine\n");
+        },
+        OUT,
+    );
+    assert!(
+        run.stderr
+            .contains("crates/app/src/schema/helpers.rs, crates/app/src/schema/notes.txt"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("not written by `cargo dbkit pull`"),
+        "{}",
+        run.stderr
+    );
+    // A folder inside it is a module pull would not declare either.
+    let run = refused(
+        "foreign_folder",
+        |project| project.write(&format!("{OUT}/extra/mod.rs"), "//! Mine.\n"),
+        OUT,
+    );
+    assert!(
+        run.stderr.contains("crates/app/src/schema/extra/"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn schema_globs_that_miss_the_folder_are_refused_with_the_fix() {
     let run = refused(
         "globs",

@@ -33,6 +33,8 @@ use std::path::{Path, PathBuf};
 
 /// How many differences an error lists before it says how many more.
 const DIFFERENCES_SHOWN: usize = 20;
+/// How many files of the way an error lists before it says how many more.
+const FOREIGN_FILES_SHOWN: usize = 10;
 
 /// Runs `cargo dbkit pull`.
 pub fn run_pull(
@@ -280,10 +282,10 @@ fn nearest_existing(path: &Path) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
-/// Refuses to overwrite a file `pull` did not write and files the `schema`
-/// globs would not read; returns the earlier pull's files this one does not
-/// write (removed with the write) and the new files as discovery will see
-/// them.
+/// Refuses a folder holding anything `pull` did not write (its `mod.rs`
+/// would leave it out, or replace the user's) and files the `schema` globs
+/// would not read; returns the earlier pull's files this one does not write
+/// (removed with the write) and the new files as discovery will see them.
 #[allow(clippy::type_complexity)]
 fn check_folder_contents(
     workspace: &Workspace,
@@ -296,22 +298,39 @@ fn check_folder_contents(
                 .with_note(error.to_string()),
         )
     })?;
-    let in_the_way: Vec<String> = planned
-        .iter()
-        .filter(|file| existing.foreign.contains(&file.path))
-        .map(|file| display_path(&workspace.root, &file.path))
-        .collect();
-    if !in_the_way.is_empty() {
+    if !existing.foreign.is_empty() {
+        let foreign: Vec<String> = existing
+            .foreign
+            .iter()
+            .map(|path| {
+                let shown = display_path(&workspace.root, path);
+                if path.is_dir() {
+                    format!("{shown}/")
+                } else {
+                    shown
+                }
+            })
+            .collect();
+        let shown = foreign
+            .iter()
+            .take(FOREIGN_FILES_SHOWN)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        let more = foreign.len().saturating_sub(FOREIGN_FILES_SHOWN);
         return Err(single(
             Diagnostic::error(format!(
-                "{} already exist{} and {} not written by `cargo dbkit pull`",
-                in_the_way.join(", "),
-                if in_the_way.len() == 1 { "s" } else { "" },
-                if in_the_way.len() == 1 { "was" } else { "were" },
+                "{}/ holds {} not written by `cargo dbkit pull`: {shown}{}",
+                folder.display,
+                if foreign.len() == 1 { "an entry" } else { "entries" },
+                if more > 0 { format!(" and {more} more") } else { String::new() }
             ))
-            .with_note("pull replaces only files whose `//!` header says pull wrote them")
+            .with_note(
+                "pull writes only into a folder that is new, empty, or holds only the files an earlier pull wrote (their `//!` header names pull): the `mod.rs` it writes declares its own modules and nothing else",
+            )
+            .with_note("nothing was written")
             .with_help(format!(
-                "pass an empty or new folder to --out (e.g. `{}/db`), or move these files away",
+                "pass a new or empty folder to --out (e.g. `{}/db`), or move these away",
                 folder.display
             )),
         ));

@@ -4,9 +4,10 @@
 //!
 //! Everything here is decided before anything is written: the folder's
 //! crate, its module name, which files in it an earlier `pull` wrote (their
-//! `//!` header says so, and only those are replaced or removed), whether
-//! the `schema` globs of `[workspace.metadata.dbkit]` keep the new files,
-//! and whether the crate declares the module yet.
+//! `//!` header says so, and only those are replaced or removed; anything
+//! else in the folder stops pull, since the `mod.rs` it writes would not
+//! declare it), whether the `schema` globs of `[workspace.metadata.dbkit]`
+//! keep the new files, and whether the crate declares the module yet.
 
 use crate::diagnostics::Diagnostic;
 use crate::discovery::{SchemaCrate, Workspace, display_path};
@@ -233,15 +234,16 @@ pub fn written_by_pull(text: &str) -> bool {
         .any(|line| line.contains(PULL_HEADER_MARKER))
 }
 
-/// The files of the folder (not its subfolders) that an earlier `pull`
-/// wrote, and those it did not, by absolute path, sorted.
+/// The files of the folder that an earlier `pull` wrote, and everything
+/// else in it (files and subfolders), by absolute path, sorted. Names
+/// starting with `.` (`.gitkeep`, pull's own temporary files) are left out.
 #[derive(Debug, Default)]
 pub struct ExistingFiles {
     pub written_by_pull: Vec<PathBuf>,
     pub foreign: Vec<PathBuf>,
 }
 
-/// Reads the folder's files; a missing folder has none.
+/// Reads the folder's entries; a missing folder has none.
 pub fn existing_files(directory: &Path) -> std::io::Result<ExistingFiles> {
     let mut existing = ExistingFiles::default();
     let entries = match std::fs::read_dir(directory) {
@@ -253,10 +255,11 @@ pub fn existing_files(directory: &Path) -> std::io::Result<ExistingFiles> {
         let entry = entry?;
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') || !entry.file_type()?.is_file() {
+        if name.starts_with('.') {
             continue;
         }
-        let by_pull = name.ends_with(".rs")
+        let by_pull = entry.file_type()?.is_file()
+            && name.ends_with(".rs")
             && std::fs::read_to_string(&path).is_ok_and(|text| written_by_pull(&text));
         if by_pull {
             existing.written_by_pull.push(path);
