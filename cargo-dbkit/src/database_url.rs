@@ -8,8 +8,7 @@
 //! override the environment, as dotenvy and sqlx-cli behave.
 
 use crate::diagnostics::{Diagnostic, SourceSpan};
-use crate::dotenv::{dotenv_value, parse_dotenv};
-use crate::redact::hide_secrets_of;
+use crate::dotenv::{DotenvError, dotenv_value, parse_dotenv};
 use std::path::{Path, PathBuf};
 
 /// The variable every source is read for.
@@ -42,14 +41,9 @@ pub enum DatabaseUrlError {
         path: PathBuf,
         source: std::io::Error,
     },
-    /// A line of a file is not `KEY=VALUE`.
-    Malformed {
-        path: PathBuf,
-        line: usize,
-        message: String,
-        /// The line, passwords hidden.
-        line_text: String,
-    },
+    /// A line of a file is not `KEY=VALUE` (the error holds none of its
+    /// text, which may be a password).
+    Malformed { path: PathBuf, error: DotenvError },
 }
 
 impl DatabaseUrlError {
@@ -74,21 +68,22 @@ impl DatabaseUrlError {
                 Diagnostic::error(format!("could not read {}", path.display()))
                     .with_note(source.to_string())
             }
-            DatabaseUrlError::Malformed {
-                path,
-                line,
-                message,
-                line_text,
-            } => Diagnostic::error(format!("malformed line in {}: {message}", path.display()))
-                .with_span(SourceSpan {
-                    file: path.display().to_string(),
-                    line: *line,
-                    column: 0,
-                    length: 0,
-                    label: None,
-                })
-                .with_note(format!("the line: {line_text}"))
-                .with_help("write `KEY=VALUE`, `export KEY=VALUE` or a `# comment`; quote values with blanks"),
+            DatabaseUrlError::Malformed { path, error } => Diagnostic::error(format!(
+                "malformed line in {}: {}",
+                path.display(),
+                error.problem
+            ))
+            .with_span(SourceSpan {
+                file: path.display().to_string(),
+                line: error.line,
+                column: 0,
+                length: 0,
+                label: None,
+            })
+            .with_note("the line is not shown: it may hold a password")
+            .with_help(
+                "write `KEY=VALUE`, `export KEY=VALUE` or a `# comment`; quote values with blanks",
+            ),
         }
     }
 }
@@ -141,13 +136,7 @@ pub fn resolve_database_url(
 fn url_from_file(path: &Path, text: &str) -> Result<Option<DatabaseUrl>, DatabaseUrlError> {
     let entries = parse_dotenv(text).map_err(|error| DatabaseUrlError::Malformed {
         path: path.to_path_buf(),
-        line: error.line,
-        message: hide_secrets_of(&error.message),
-        line_text: text
-            .lines()
-            .nth(error.line.saturating_sub(1))
-            .map(|line| hide_secrets_of(line.trim()))
-            .unwrap_or_default(),
+        error,
     })?;
     Ok(dotenv_value(&entries, DATABASE_URL_VARIABLE)
         .filter(|entry| !entry.value.trim().is_empty())
@@ -236,9 +225,12 @@ mod tests {
         let Err(error) = resolve_database_url(None, None, None, root.path()) else {
             panic!("a malformed .env was accepted")
         };
-        assert!(matches!(error, DatabaseUrlError::Malformed { line: 3, .. }));
+        assert!(matches!(
+            &error,
+            DatabaseUrlError::Malformed { error, .. } if error.line == 3
+        ));
         let text = format!("{:?}", error.to_diagnostic());
-        assert!(text.contains("broken postgres://u:***@h/x"), "{text}");
+        assert!(text.contains("it has no `=`"), "{text}");
         assert!(!text.contains("topsecret"), "{text}");
         let other = root.path().join("other.env");
         assert!(matches!(

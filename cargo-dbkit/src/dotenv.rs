@@ -2,7 +2,15 @@
 //! `KEY=VALUE` lines, `# comments`, an optional `export ` prefix, values in
 //! single quotes (literal) or double quotes (with `\n`, `\t`, `\"`, `\\`
 //! escapes; both may span lines). Values are taken as written: `$VAR` is
-//! not expanded.
+//! not expanded. A UTF-8 byte-order mark at the start of the file, which
+//! some Windows editors write, is skipped.
+//!
+//! An error names the line and, when the line has one, the key, but never
+//! shows the line's text: a value may be a password, and a line that does
+//! not parse may be a value with its key missing.
+
+/// The byte-order mark some editors put at the start of a UTF-8 file.
+const BYTE_ORDER_MARK: char = '\u{feff}';
 
 /// One `KEY=VALUE` of a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,16 +23,37 @@ pub struct DotenvEntry {
 
 /// A line that is not `KEY=VALUE`, a comment or blank.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
+#[error("line {line}: {problem}")]
 pub struct DotenvError {
     /// The 1-based line.
     pub line: usize,
-    pub message: String,
+    pub problem: DotenvProblem,
+}
+
+/// What is wrong with a line; no variant holds any of the line's text
+/// but a key that is a variable name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DotenvProblem {
+    #[error("it has no `=`, so it is not `KEY=VALUE`")]
+    NoEquals,
+    #[error(
+        "the text before `=` is not a variable name (letters, digits, `_` and `.`, not starting with a digit)"
+    )]
+    NotAVariableName,
+    #[error(
+        "the text before `=` holds an invisible U+FEFF (a byte-order mark, allowed only at the start of the file)"
+    )]
+    ByteOrderMarkInKey,
+    #[error("the value of `{key}` opens a `{quote}` quote that is never closed")]
+    UnclosedQuote { key: String, quote: char },
+    #[error("the value of `{key}` goes on after its closing quote")]
+    TextAfterClosingQuote { key: String },
 }
 
 /// The entries of a `.env` file's text, in order (a later entry for a key
 /// wins when looked up with [`dotenv_value`]).
 pub fn parse_dotenv(text: &str) -> Result<Vec<DotenvEntry>, DotenvError> {
+    let text = text.strip_prefix(BYTE_ORDER_MARK).unwrap_or(text);
     let lines: Vec<&str> = text.lines().collect();
     let mut entries = Vec::new();
     let mut index = 0;
@@ -35,26 +64,23 @@ pub fn parse_dotenv(text: &str) -> Result<Vec<DotenvEntry>, DotenvError> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let error = |message: String| DotenvError {
+        let error = |problem: DotenvProblem| DotenvError {
             line: line_number,
-            message,
+            problem,
         };
         let line = line
             .strip_prefix("export")
             .filter(|rest| rest.starts_with([' ', '\t']))
             .map_or(line, str::trim_start);
         let Some((key, rest)) = line.split_once('=') else {
-            return Err(error(format!(
-                "expected `KEY=VALUE`, found `{}`",
-                shorten(line)
-            )));
+            return Err(error(DotenvProblem::NoEquals));
         };
         let key = key.trim_end();
+        if key.contains(BYTE_ORDER_MARK) {
+            return Err(error(DotenvProblem::ByteOrderMarkInKey));
+        }
         if !is_key(key) {
-            return Err(error(format!(
-                "`{}` is not a variable name (letters, digits and `_`, not starting with a digit)",
-                shorten(key)
-            )));
+            return Err(error(DotenvProblem::NotAVariableName));
         }
         let rest = rest.trim_start();
         let value = match rest.chars().next() {
@@ -65,15 +91,17 @@ pub fn parse_dotenv(text: &str) -> Result<Vec<DotenvEntry>, DotenvError> {
                     if let Some((value, after)) = split_at_closing_quote(&quoted, quote) {
                         let after = after.trim_start();
                         if !after.is_empty() && !after.starts_with('#') {
-                            return Err(error(format!(
-                                "unexpected `{}` after the closing quote",
-                                shorten(after)
-                            )));
+                            return Err(error(DotenvProblem::TextAfterClosingQuote {
+                                key: key.to_string(),
+                            }));
                         }
                         break value;
                     }
                     let Some(next) = lines.get(index) else {
-                        return Err(error(format!("the value's {quote} quote is never closed")));
+                        return Err(error(DotenvProblem::UnclosedQuote {
+                            key: key.to_string(),
+                            quote,
+                        }));
                     };
                     quoted.push('\n');
                     quoted.push_str(next);
@@ -148,14 +176,6 @@ fn split_at_closing_quote(text: &str, quote: char) -> Option<(String, &str)> {
     None
 }
 
-/// At most 40 characters of `text`, for messages.
-fn shorten(text: &str) -> String {
-    match text.char_indices().nth(40) {
-        Some((end, _)) => format!("{}…", &text[..end]),
-        None => text.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,12 +192,12 @@ mod tests {
         assert_eq!(pairs, expected, "{text:?}");
     }
 
-    fn check_error(text: &str, line: usize, message: &str) {
+    fn check_error(text: &str, line: usize, problem: DotenvProblem) {
         match parse_dotenv(text) {
             Ok(entries) => panic!("{text:?} parsed: {entries:?}"),
             Err(error) => {
                 assert_eq!(error.line, line, "{error}");
-                assert!(error.message.contains(message), "{error}");
+                assert_eq!(error.problem, problem, "{text:?}");
             }
         }
     }
@@ -245,11 +265,61 @@ mod tests {
 
     #[test]
     fn malformed_lines_name_their_line() {
-        check_error("A=1\nnot a pair\n", 2, "expected `KEY=VALUE`");
-        check_error("A=1\n\n1KEY=x", 3, "not a variable name");
-        check_error("MY KEY=x", 1, "not a variable name");
-        check_error("A='open\nB=2\n", 1, "never closed");
-        check_error("A=\"x\" y", 1, "unexpected `y`");
-        check_error("=x", 1, "not a variable name");
+        check_error("A=1\nnot a pair\n", 2, DotenvProblem::NoEquals);
+        check_error("A=1\n\n1KEY=x", 3, DotenvProblem::NotAVariableName);
+        check_error("MY KEY=x", 1, DotenvProblem::NotAVariableName);
+        check_error(
+            "A='open\nB=2\n",
+            1,
+            DotenvProblem::UnclosedQuote {
+                key: "A".to_string(),
+                quote: '\'',
+            },
+        );
+        check_error(
+            "A=\"x\" y",
+            1,
+            DotenvProblem::TextAfterClosingQuote {
+                key: "A".to_string(),
+            },
+        );
+        check_error("=x", 1, DotenvProblem::NotAVariableName);
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped_at_the_start_of_the_file_only() {
+        check(
+            "\u{feff}DATABASE_URL=postgres://db/x\n",
+            &[("DATABASE_URL", "postgres://db/x")],
+        );
+        check("\u{feff}# comment\nA=1", &[("A", "1")]);
+        check_error("A=1\n\u{feff}B=2\n", 2, DotenvProblem::ByteOrderMarkInKey);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(2_000))]
+
+        /// No error shows a value, whatever breaks its line.
+        #[test]
+        fn errors_never_show_a_value(
+            characters in "[a-zA-Z0-9@:/%' \"\\\\]{0,20}",
+            layout in 0usize..6,
+        ) {
+            // A prefix no message holds, so that a value shown is seen.
+            let secret = format!("Zq9{characters}");
+            let line = match layout {
+                0 => format!("KEY {secret}"),
+                1 => format!("KEY='{secret}"),
+                2 => format!("KEY=\"x\" {secret}"),
+                3 => format!("postgres://app:{secret}@db/x?sslmode=disable"),
+                4 => format!("{secret}=x"),
+                _ => format!("DATABASE_URL: password={secret}"),
+            };
+            let text = format!("A=1\n{line}\n");
+            if let Err(error) = parse_dotenv(&text) {
+                let shown = error.to_string();
+                proptest::prop_assert!(!shown.contains("Zq9"), "{} → {}", text, shown);
+            }
+        }
     }
 }

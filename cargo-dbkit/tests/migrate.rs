@@ -600,6 +600,63 @@ fn a_password_appears_nowhere_when_the_server_rejects_it() {
 }
 
 #[test]
+fn a_malformed_env_line_never_shows_its_value() {
+    let workspace = Workspace::with_migrations("basic");
+    for (line, secret) in [
+        (
+            "DATABASE_URL: host=db user=app password=hunter2colon dbname=app",
+            "hunter2colon",
+        ),
+        ("PGPASSWORD hunter2bare", "hunter2bare"),
+        ("DATABASE_URL='host=db password=hunter2open", "hunter2open"),
+        (
+            "DATABASE_URL=\"postgres://app:hunter2quoted@db/x\" hunter2after",
+            "hunter2",
+        ),
+        (
+            "postgres://app:hunter2nokey@db/x?sslmode=disable",
+            "hunter2nokey",
+        ),
+    ] {
+        workspace.write(".env", &format!("# settings\n{line}\n"));
+        let run = workspace.run_with(&["status"], &[("DBKIT_LOG", "debug")]);
+        assert_eq!(run.code, 2, "{line}: {run:#?}");
+        assert!(run.stderr.contains("malformed line in"), "{line}: {run:#?}");
+        assert!(run.stderr.contains(".env:2"), "{line}: {run:#?}");
+        assert!(!run.output().contains(secret), "{line}: {run:#?}");
+    }
+    // A line with a key names it.
+    workspace.write(
+        ".env",
+        "A=1\nDATABASE_URL='postgres://app:hunter2open@db/x\n",
+    );
+    let run = workspace.run_with(&["status"], &[]);
+    assert!(run.stderr.contains("`DATABASE_URL`"), "{run:#?}");
+    assert!(!run.output().contains("hunter2open"), "{run:#?}");
+}
+
+#[test]
+fn an_env_file_with_a_byte_order_mark_is_read() {
+    let workspace = Workspace::with_migrations("basic");
+    let database = fresh_database("cli_env_bom");
+    workspace.write(
+        ".env",
+        &format!("\u{feff}DATABASE_URL={}\n", database.url()),
+    );
+    let run = workspace.run_with(&["status"], &[]);
+    assert_eq!(run.code, 1, "{run:#?}");
+    // Only at the start of the file.
+    workspace.write(
+        ".env",
+        &format!("A=1\n\u{feff}DATABASE_URL={}\n", database.url()),
+    );
+    let run = workspace.run_with(&["status"], &[]);
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert!(run.stderr.contains(".env:2"), "{run:#?}");
+    assert!(run.stderr.contains("U+FEFF"), "{run:#?}");
+}
+
+#[test]
 fn the_help_teaches_where_the_database_comes_from_and_the_exit_status() {
     let workspace = Workspace::with_migrations("basic");
     let top = workspace.run_with(&["--help"], &[]);
