@@ -10,7 +10,8 @@
 //! for a machine whose default one is older than the server.
 
 use crate::diagnostics::Diagnostic;
-use crate::redact::hide_secrets_of;
+use crate::redact::hide_passwords_of;
+use dbkit_runtime::migrate::DatabaseUrl;
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 use std::path::{Path, PathBuf};
@@ -45,7 +46,7 @@ impl BackupError {
         let diagnostic = match self {
             BackupError::BadUrl { reason } => {
                 Diagnostic::error("the database URL cannot be passed to pg_dump")
-                    .with_note(hide_secrets_of(reason))
+                    .with_note(hide_passwords_of(reason))
             }
             BackupError::Folder { directory, source } => Diagnostic::error(format!(
                 "cannot write the backup to {}",
@@ -65,7 +66,7 @@ impl BackupError {
                 let diagnostic = Diagnostic::error(format!("pg_dump failed ({status})"));
                 match stderr.trim() {
                     "" => diagnostic,
-                    text => diagnostic.with_note(hide_secrets_of(text)),
+                    text => diagnostic.with_note(hide_passwords_of(text)),
                 }
             }
         };
@@ -75,9 +76,10 @@ impl BackupError {
 
 /// Dumps the database of `database_url` into a new file in `directory`
 /// (created if missing) and returns the file's path.
-pub fn dump_database(database_url: &str, directory: &Path) -> Result<PathBuf, BackupError> {
+pub fn dump_database(database_url: &DatabaseUrl, directory: &Path) -> Result<PathBuf, BackupError> {
     let config: tokio_postgres::Config =
         database_url
+            .connection_string()
             .parse()
             .map_err(|error: tokio_postgres::Error| BackupError::BadUrl {
                 reason: error.to_string(),

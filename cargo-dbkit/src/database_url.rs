@@ -9,15 +9,17 @@
 
 use crate::diagnostics::{Diagnostic, SourceSpan};
 use crate::dotenv::{DotenvError, dotenv_value, parse_dotenv};
+use dbkit_runtime::migrate::DatabaseUrl;
 use std::path::{Path, PathBuf};
 
 /// The variable every source is read for.
 pub const DATABASE_URL_VARIABLE: &str = "DATABASE_URL";
 
-/// A database URL and where it came from, for messages.
+/// A database URL (shown with its password hidden) and where it came
+/// from, for messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DatabaseUrl {
-    pub url: String,
+pub struct ResolvedDatabaseUrl {
+    pub url: DatabaseUrl,
     pub source: UrlSource,
 }
 
@@ -95,10 +97,10 @@ pub fn resolve_database_url(
     env_file: Option<&Path>,
     environment_url: Option<String>,
     workspace_root: &Path,
-) -> Result<DatabaseUrl, DatabaseUrlError> {
+) -> Result<ResolvedDatabaseUrl, DatabaseUrlError> {
     if let Some(url) = argument.filter(|url| !url.trim().is_empty()) {
-        return Ok(DatabaseUrl {
-            url: url.to_string(),
+        return Ok(ResolvedDatabaseUrl {
+            url: DatabaseUrl::new(url),
             source: UrlSource::Argument,
         });
     }
@@ -113,8 +115,8 @@ pub fn resolve_database_url(
         });
     }
     if let Some(url) = environment_url.filter(|url| !url.trim().is_empty()) {
-        return Ok(DatabaseUrl {
-            url,
+        return Ok(ResolvedDatabaseUrl {
+            url: DatabaseUrl::new(url),
             source: UrlSource::Environment,
         });
     }
@@ -133,15 +135,15 @@ pub fn resolve_database_url(
     }
 }
 
-fn url_from_file(path: &Path, text: &str) -> Result<Option<DatabaseUrl>, DatabaseUrlError> {
+fn url_from_file(path: &Path, text: &str) -> Result<Option<ResolvedDatabaseUrl>, DatabaseUrlError> {
     let entries = parse_dotenv(text).map_err(|error| DatabaseUrlError::Malformed {
         path: path.to_path_buf(),
         error,
     })?;
     Ok(dotenv_value(&entries, DATABASE_URL_VARIABLE)
         .filter(|entry| !entry.value.trim().is_empty())
-        .map(|entry| DatabaseUrl {
-            url: entry.value.clone(),
+        .map(|entry| ResolvedDatabaseUrl {
+            url: DatabaseUrl::new(entry.value.as_str()),
             source: UrlSource::File(path.to_path_buf()),
         }))
 }
@@ -159,9 +161,9 @@ mod tests {
         directory
     }
 
-    fn url(result: Result<DatabaseUrl, DatabaseUrlError>) -> String {
+    fn url(result: Result<ResolvedDatabaseUrl, DatabaseUrlError>) -> String {
         match result {
-            Ok(found) => found.url,
+            Ok(found) => found.url.connection_string().to_string(),
             Err(error) => panic!("{:?}", error.to_diagnostic()),
         }
     }
@@ -199,7 +201,8 @@ mod tests {
         let found = resolve_database_url(None, None, None, root.path());
         assert!(matches!(
             &found,
-            Ok(DatabaseUrl { url, source: UrlSource::File(_) }) if url == "postgres://dotenv/x"
+            Ok(ResolvedDatabaseUrl { url, source: UrlSource::File(_) })
+                if url.connection_string() == "postgres://dotenv/x"
         ));
     }
 

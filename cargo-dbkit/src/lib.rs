@@ -52,7 +52,7 @@ pub fn run(arguments: impl IntoIterator<Item = OsString>) -> ExitCode {
         Err(error) => {
             let exit_code = error.exit_code();
             let (diagnostics, sources) = error.into_diagnostics();
-            output.rendered(&redact::hide_secrets(&diagnostics::render_diagnostics(
+            output.rendered(&redact::hide_passwords(&diagnostics::render_diagnostics(
                 &diagnostics,
                 &sources,
             )));
@@ -64,7 +64,7 @@ pub fn run(arguments: impl IntoIterator<Item = OsString>) -> ExitCode {
 /// Logs go to stderr through tracing; `DBKIT_LOG` is an env-filter
 /// (`DBKIT_LOG=debug`, `DBKIT_LOG=cargo_dbkit=trace`); without it `-v` shows
 /// dbkit's info logs and `-vv` its debug logs. Every line passes through
-/// [`redact::hide_secrets`].
+/// [`redact::hide_passwords`].
 fn install_logging(verbose: u8) {
     use tracing_subscriber::EnvFilter;
     let filter = match std::env::var("DBKIT_LOG") {

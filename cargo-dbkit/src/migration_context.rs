@@ -1,29 +1,27 @@
-//! What the database commands share: the workspace and the database URL
-//! with its password registered for hiding ([`DatabaseTarget`], for all of
-//! them), a runtime for the futures, and for `migrate` and `status` the
+//! What the database commands share: the workspace and the database URL,
+//! which shows itself with its password hidden ([`DatabaseTarget`], for all
+//! of them), a runtime for the futures, and for `migrate` and `status` the
 //! migrations folder read through dbkit-runtime's engine (the one the
 //! binaries run) and engine errors turned into diagnostics.
 
 use crate::cli::{DatabaseOptions, GlobalOptions};
-use crate::database_url::{DATABASE_URL_VARIABLE, DatabaseUrl, UrlSource, resolve_database_url};
+use crate::database_url::{
+    DATABASE_URL_VARIABLE, ResolvedDatabaseUrl, UrlSource, resolve_database_url,
+};
 use crate::diagnostics::{Diagnostic, SourceSpan, SourceTexts};
 use crate::discovery::{Workspace, display_path, load_workspace};
 use crate::errors::CliError;
-use crate::redact::{hide_secrets_of, register_database_url};
 use crate::terminal::Output;
-use dbkit_runtime::migrate::{
-    MigrateError, Migration, MigrationStatus, Migrations, redact_database_url,
-};
+use dbkit_runtime::migrate::{MigrateError, Migration, MigrationStatus, Migrations};
 use std::path::Path;
 use std::time::Duration;
 
 /// Everything a database command needs, resolved.
 #[derive(Debug)]
 pub struct MigrationContext {
-    /// The database, and where its URL came from.
-    pub database: DatabaseUrl,
-    /// The URL as shown: its password hidden.
-    pub shown_url: String,
+    /// The database (shown with its password hidden), and where its URL
+    /// came from.
+    pub database: ResolvedDatabaseUrl,
     /// The workspace's migrations, read from its folder.
     pub migrations: Migrations,
     /// The folder, relative to the workspace root (`migrations/`).
@@ -43,7 +41,6 @@ impl MigrationContext {
         let DatabaseTarget {
             workspace,
             database,
-            shown_url,
         } = DatabaseTarget::resolve(global, options)?;
         let mut folder_display = display_path(&workspace.root, &workspace.migrations_directory);
         if !folder_display.ends_with('/') {
@@ -56,7 +53,7 @@ impl MigrationContext {
                         Diagnostic::error(format!(
                             "cannot read the migrations folder {folder_display}"
                         ))
-                        .with_note(hide_secrets_of(&error.to_string()))
+                        .with_note(error.to_string())
                         .with_help(
                             "`cargo dbkit generate` writes the first migration; \
                              `[workspace.metadata.dbkit] migrations` in the root Cargo.toml moves the folder",
@@ -69,7 +66,6 @@ impl MigrationContext {
         let runtime = start_runtime()?;
         Ok(MigrationContext {
             database,
-            shown_url,
             migrations,
             folder_display,
             runtime,
@@ -104,10 +100,7 @@ impl MigrationContext {
                             span.length = text.trim().chars().count();
                         }
                         let mut sources = SourceTexts::new();
-                        sources.insert(
-                            format!("{}{file}", self.folder_display),
-                            hide_secrets_of(&sql),
-                        );
+                        sources.insert(format!("{}{file}", self.folder_display), sql);
                         CliError::Migration {
                             diagnostics,
                             sources,
@@ -130,33 +123,24 @@ impl MigrationContext {
     }
 }
 
-/// The workspace and the database a command works on, its URL's password
-/// registered for hiding.
+/// The workspace and the database a command works on.
 #[derive(Debug)]
 pub struct DatabaseTarget {
     /// The workspace (`cargo metadata --no-deps`).
     pub workspace: Workspace,
-    /// The database, and where its URL came from.
-    pub database: DatabaseUrl,
-    /// The URL as shown: its password hidden.
-    pub shown_url: String,
+    /// The database (shown with its password hidden), and where its URL
+    /// came from.
+    pub database: ResolvedDatabaseUrl,
 }
 
 impl DatabaseTarget {
     /// Finds the workspace and the database URL (`--database-url`, the
-    /// environment, or an env file). Every URL seen is registered for hiding
-    /// before anything can fail, so that no error shows a password.
+    /// environment, or an env file).
     pub fn resolve(
         global: &GlobalOptions,
         options: &DatabaseOptions,
     ) -> Result<DatabaseTarget, CliError> {
         let environment_url = std::env::var(DATABASE_URL_VARIABLE).ok();
-        for url in [&options.database_url, &environment_url]
-            .into_iter()
-            .flatten()
-        {
-            register_database_url(url);
-        }
         let workspace = load_workspace(global.manifest_path.as_deref())?;
         let database = resolve_database_url(
             options.database_url.as_deref(),
@@ -165,13 +149,10 @@ impl DatabaseTarget {
             &workspace.root,
         )
         .map_err(|error| CliError::Diagnostics(vec![error.to_diagnostic()]))?;
-        register_database_url(&database.url);
-        let shown_url = hide_secrets_of(&redact_database_url(&database.url));
-        tracing::debug!(url = %shown_url, source = ?database.source, "database");
+        tracing::debug!(url = %database.url, source = ?database.source, "database");
         Ok(DatabaseTarget {
             workspace,
             database,
-            shown_url,
         })
     }
 }
@@ -211,7 +192,8 @@ fn warn_about_misnamed_files(directory: &Path, folder_display: &str, output: Out
 
 /// An engine error as a diagnostic: a failed statement points at its file
 /// and line in the folder; the engine's `= help:` and `= note:` lines become
-/// the diagnostic's. Passwords are hidden.
+/// the diagnostic's. The engine's errors show no password (its URL is a
+/// `DatabaseUrl`, the driver's messages are redacted).
 pub fn migrate_error(error: MigrateError, folder_display: &str) -> CliError {
     let diagnostic = match &error {
         MigrateError::StatementFailed {
@@ -252,7 +234,7 @@ pub fn migrate_error(error: MigrateError, folder_display: &str) -> CliError {
             .in_file(format!("{folder_display}{file}")),
         other => diagnostic_from_engine_text(&other.to_string()),
     };
-    CliError::Diagnostics(vec![hide_diagnostic_secrets(diagnostic)])
+    CliError::Diagnostics(vec![diagnostic])
 }
 
 /// Splits the engine's `message\n  = help: …\n  = note: …` text.
@@ -268,17 +250,6 @@ fn diagnostic_from_engine_text(text: &str) -> Diagnostic {
         } else {
             diagnostic = diagnostic.with_note(line.trim_start_matches("= "));
         }
-    }
-    diagnostic
-}
-
-fn hide_diagnostic_secrets(mut diagnostic: Diagnostic) -> Diagnostic {
-    diagnostic.message = hide_secrets_of(&diagnostic.message);
-    for help in &mut diagnostic.help {
-        *help = hide_secrets_of(help);
-    }
-    for note in &mut diagnostic.notes {
-        note.message = hide_secrets_of(&note.message);
     }
     diagnostic
 }

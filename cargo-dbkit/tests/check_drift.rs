@@ -64,7 +64,7 @@ fn drift_case(name: &str, sql: &str, expected: &[&str], count: usize) -> String 
         "the check changed the database"
     );
     run.stderr.replace(
-        &dbkit_runtime::migrate::redact_database_url(database.url()),
+        dbkit_runtime::migrate::DatabaseUrl::new(database.url()).redacted(),
         "[URL]",
     )
 }
@@ -197,7 +197,7 @@ fn the_check_sessions_refuse_writes() {
     runtime().block_on(async {
         // The engine's connection (`status`).
         let (client, connection) = tokio_postgres::connect(
-            &cargo_dbkit::check::drift::read_only_url(&url),
+            cargo_dbkit::check::drift::read_only_url(&url.as_str().into()).connection_string(),
             tokio_postgres::NoTls,
         )
         .await
@@ -213,8 +213,11 @@ fn the_check_sessions_refuse_writes() {
             "{error}"
         );
         // The introspector's.
-        let options = cargo_dbkit::introspect::read_only_connect_options(&url, "cargo dbkit check")
-            .expect("options");
+        let options = cargo_dbkit::introspect::read_only_connect_options(
+            &url.as_str().into(),
+            "cargo dbkit check",
+        )
+        .expect("options");
         let pool = sqlx::postgres::PgPoolOptions::new()
             .max_connections(cargo_dbkit::introspect::INTROSPECTION_CONNECTIONS)
             .connect_with(options)

@@ -158,9 +158,10 @@ impl Workspace {
 /// durations and timestamps.
 fn redact(text: &str, url: &str) -> String {
     // A server with a password (docker) shows the URL with it hidden.
-    let text = text
-        .replace(url, "[URL]")
-        .replace(&dbkit_runtime::migrate::redact_database_url(url), "[URL]");
+    let text = text.replace(url, "[URL]").replace(
+        dbkit_runtime::migrate::DatabaseUrl::new(url).redacted(),
+        "[URL]",
+    );
     let mut out = String::new();
     let mut rest = text.as_str();
     // `12 ms`, `1.2 s` → `[duration]`; `2026-…Z` → `[time]`.
@@ -431,10 +432,11 @@ fn a_failing_backup_prevents_migrating() {
     assert!(run.stderr.contains("nothing was migrated"), "{run:#?}");
     assert_eq!(history(&url), [] as [i64; 0]);
 
-    // pg_dump fails, and says so with the password it was given.
+    // pg_dump fails, and shows a connection string with the password it
+    // was given.
     workspace.write(
         "fake_pg_dump",
-        "#!/bin/sh\necho \"pg_dump: error: connection refused for password $PGPASSWORD\" >&2\nexit 1\n",
+        "#!/bin/sh\necho \"pg_dump: error: connection to host=db password=$PGPASSWORD refused\" >&2\nexit 1\n",
     );
     make_executable(&workspace.path("fake_pg_dump"));
     let fake = workspace.path("fake_pg_dump").display().to_string();
@@ -452,7 +454,8 @@ fn a_failing_backup_prevents_migrating() {
     assert_eq!(run.code, 2, "{run:#?}");
     assert!(run.stderr.contains("error: pg_dump failed"), "{run:#?}");
     assert!(
-        run.stderr.contains("connection refused for password ***"),
+        run.stderr
+            .contains("connection to host=db password=*** refused"),
         "{run:#?}"
     );
     assert!(!run.output().contains("dumpsecret"), "{run:#?}");
@@ -597,6 +600,71 @@ fn a_password_appears_nowhere_when_the_server_rejects_it() {
         run.stderr.contains("password authentication failed"),
         "{run:#?}"
     );
+}
+
+/// A server that checks passwords, with the role `app` whose password is
+/// `password`; returns the server (stopped when dropped) and its port.
+fn password_server(password: &str) -> LocalServer {
+    let server = LocalServer::start_with_password_auth().expect("password server");
+    runtime()
+        .block_on(server.create_role_with_password("app", password))
+        .expect("role");
+    server
+}
+
+#[test]
+fn a_key_value_password_with_escaped_spaces_is_hidden_whole() {
+    let server = password_server("my secret pw");
+    let workspace = Workspace::with_migrations("basic");
+    let connection_string = format!(
+        "host=127.0.0.1 port={} user=app password=my\\ secret\\ pw dbname=app",
+        server.port()
+    );
+    let shown = format!(
+        "host=127.0.0.1 port={} user=app password=*** dbname=app",
+        server.port()
+    );
+    for log in ["", "debug"] {
+        let run = workspace.run_with(
+            &["status", "--database-url", &connection_string, "-vv"],
+            &[("DBKIT_LOG", log)],
+        );
+        // The server took the password: everything is pending.
+        assert_eq!(run.code, 1, "{run:#?}");
+        assert!(run.stdout.contains(&shown), "{run:#?}");
+        assert!(!run.output().contains("secret"), "{run:#?}");
+    }
+    // A wrong one is refused, and hidden as whole.
+    let wrong = connection_string.replace("secret", "hidden");
+    let run = workspace.run_with(
+        &["migrate", "--database-url", &wrong],
+        &[("DBKIT_LOG", "debug")],
+    );
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert!(run.stderr.contains(&shown), "{run:#?}");
+    assert!(!run.output().contains("hidden"), "{run:#?}");
+}
+
+#[test]
+fn a_one_letter_password_leaves_the_messages_readable() {
+    let server = password_server("right-password");
+    let workspace = Workspace::with_migrations("basic");
+    let url = format!("postgres://app:a@127.0.0.1:{}/app", server.port());
+    let run = workspace.run_with(&["status", "--database-url", &url], &[]);
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert!(
+        run.stderr
+            .contains("password authentication failed for user \"app\""),
+        "{run:#?}"
+    );
+    assert!(
+        run.stderr.contains(&format!(
+            "cannot connect to `postgres://app:***@127.0.0.1:{}/app`",
+            server.port()
+        )),
+        "{run:#?}"
+    );
+    assert!(!run.output().contains("app:a@"), "{run:#?}");
 }
 
 #[test]

@@ -78,7 +78,7 @@ fn assert_no_password(run: &Run, url: &str) {
 /// connection ignore it).
 fn url_with_password(database: &TestDb) -> String {
     let url = database.url();
-    if !dbkit_runtime::migrate::database_url_secrets(url).is_empty() {
+    if common::password_of(url).is_some() {
         return url.to_string();
     }
     match url.split_once("://").and_then(|(scheme, rest)| {

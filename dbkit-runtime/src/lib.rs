@@ -6,7 +6,7 @@
 //! app's sqlx types are the ones dbkit uses.
 
 pub use dbkit_macros::{PgEnum, Table};
-pub use migrate::{MigrateError, MigrateEvent, Migrations, Report, RunOptions};
+pub use migrate::{DatabaseUrl, MigrateError, MigrateEvent, Migrations, Report, RunOptions};
 
 pub mod migrate;
 

@@ -32,12 +32,12 @@ use crate::errors::CliError;
 use crate::introspect::{introspect_read_only, remove_migration_history};
 use crate::migration_context::{MigrationContext, migration_label};
 use crate::migrations_folder::MigrationsFolder;
-use crate::redact::hide_secrets_of;
+use crate::redact::hide_passwords_of;
 use crate::terminal::{Output, start_spinner};
 use dbkit_core::compare::schema_differences;
 use dbkit_core::model::Schema;
 use dbkit_core::snapshot::{SNAPSHOT_FOLDER, snapshot_file_name};
-use dbkit_runtime::migrate::{MigrationState, Status};
+use dbkit_runtime::migrate::{DatabaseUrl, MigrationState, Status};
 
 /// An object added, missing or changed outside the migrations.
 pub const DRIFT_RULE: &str = "drift-difference";
@@ -64,11 +64,11 @@ pub fn drift(
 ) -> Result<Vec<Finding>, CliError> {
     let context = MigrationContext::open(global, database, output)?;
     let folder = read_folder(workspace)?;
-    let url = context.database.url.as_str();
-    let spinner = start_spinner(output, &format!("reading {}", context.shown_url));
+    let url = &context.database.url;
+    let spinner = start_spinner(output, &format!("reading {url}"));
     let status = context
         .runtime
-        .block_on(context.migrations.status(&read_only_url(url)));
+        .block_on(context.migrations.status(read_only_url(url)));
     let status = match status {
         Ok(status) => status,
         Err(error) => {
@@ -82,13 +82,13 @@ pub fn drift(
     drop(spinner);
     let mut actual = introspected.map_err(|detail| {
         CliError::Diagnostics(vec![
-            Diagnostic::error(format!("cannot read the schema of {}", context.shown_url))
-                .with_note(hide_secrets_of(&detail)),
+            Diagnostic::error(format!("cannot read the schema of {url}"))
+                .with_note(hide_passwords_of(&detail)),
         ])
     })?;
     remove_migration_history(&mut actual);
 
-    let mut findings = history_findings(&status, &context.folder_display, &context.shown_url);
+    let mut findings = history_findings(&status, &context.folder_display, url);
     let baseline = baseline(&status, &folder, &context.folder_display);
     if let Some(note) = &baseline.note {
         findings.push(
@@ -104,8 +104,7 @@ pub fn drift(
     output.status(
         "Compared",
         &format!(
-            "{} with {}: {}",
-            context.shown_url,
+            "{url} with {}: {}",
             baseline.description,
             match differences.len() {
                 0 => "no drift".to_string(),
@@ -118,7 +117,7 @@ pub fn drift(
         drift_finding(
             &ObjectDifference::of(difference),
             &baseline.description,
-            &context.shown_url,
+            url,
         )
     }));
     Ok(findings)
@@ -129,7 +128,12 @@ pub fn drift(
 /// takes a URL or a `key=value` string). A `key=value` string that sets
 /// `options` itself is returned as it is: the engine's `status` writes
 /// nothing either way.
-pub fn read_only_url(url: &str) -> String {
+pub fn read_only_url(url: &DatabaseUrl) -> DatabaseUrl {
+    DatabaseUrl::new(read_only_connection_string(url.connection_string()))
+}
+
+/// [`read_only_url`] of the connection string itself.
+fn read_only_connection_string(url: &str) -> String {
     let setting = format!("-c {READ_ONLY_SETTING}=on");
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let encoded = setting.replace(' ', "%20").replace('=', "%3D");
@@ -243,7 +247,11 @@ fn baseline(status: &Status, folder: &MigrationsFolder, folder_display: &str) ->
 
 /// What the history says beyond "applied": pending, changed, unknown and
 /// out-of-order migrations.
-fn history_findings(status: &Status, folder_display: &str, shown_url: &str) -> Vec<Finding> {
+fn history_findings(
+    status: &Status,
+    folder_display: &str,
+    database_url: &DatabaseUrl,
+) -> Vec<Finding> {
     let mut findings = Vec::new();
     let pending: Vec<String> = status
         .migrations
@@ -264,7 +272,7 @@ fn history_findings(status: &Status, folder_display: &str, shown_url: &str) -> V
                 ),
             )
             .with_note("pending migrations are not drift: the database is compared with the snapshot of the newest migration it has applied")
-            .with_help(format!("`cargo dbkit migrate --database-url …` applies them to {shown_url}")),
+            .with_help(format!("`cargo dbkit migrate --database-url …` applies them to {database_url}")),
         );
     }
     for migration in &status.migrations {
@@ -305,7 +313,11 @@ fn history_findings(status: &Status, folder_display: &str, shown_url: &str) -> V
     findings
 }
 
-fn drift_finding(difference: &ObjectDifference, baseline: &str, shown_url: &str) -> Finding {
+fn drift_finding(
+    difference: &ObjectDifference,
+    baseline: &str,
+    database_url: &DatabaseUrl,
+) -> Finding {
     let object = difference.object();
     let message = match &difference.change {
         Change::Unexpected => format!("{object} exists in the database but not in the migrations"),
@@ -322,7 +334,7 @@ fn drift_finding(difference: &ObjectDifference, baseline: &str, shown_url: &str)
     };
     Finding::error(FindingKind::Drift, DRIFT_RULE, message)
         .with_note(format!(
-            "{shown_url} was compared with {baseline}: the change was made outside the migrations"
+            "{database_url} was compared with {baseline}: the change was made outside the migrations"
         ))
         .with_help("to keep it, declare it in the schema code and run `cargo dbkit generate`, so that every database gets it through a migration")
         .with_help("otherwise, revert it in this database")
@@ -335,23 +347,23 @@ mod tests {
     #[test]
     fn the_read_only_option_joins_the_url() {
         assert_eq!(
-            read_only_url("postgres://u:p@h/db"),
+            read_only_connection_string("postgres://u:p@h/db"),
             "postgres://u:p@h/db?options=-c%20default_transaction_read_only%3Don"
         );
         assert_eq!(
-            read_only_url("postgresql://h/db?sslmode=disable"),
+            read_only_connection_string("postgresql://h/db?sslmode=disable"),
             "postgresql://h/db?sslmode=disable&options=-c%20default_transaction_read_only%3Don"
         );
         assert_eq!(
-            read_only_url("postgres://h/db?options=-c%20search_path%3Dapp&x=1"),
+            read_only_connection_string("postgres://h/db?options=-c%20search_path%3Dapp&x=1"),
             "postgres://h/db?options=-c%20search_path%3Dapp%20-c%20default_transaction_read_only%3Don&x=1"
         );
         assert_eq!(
-            read_only_url("host=h dbname=db"),
+            read_only_connection_string("host=h dbname=db"),
             "host=h dbname=db options='-c default_transaction_read_only=on'"
         );
         assert_eq!(
-            read_only_url("host=h options='-c x=y'"),
+            read_only_connection_string("host=h options='-c x=y'"),
             "host=h options='-c x=y'"
         );
     }

@@ -36,7 +36,7 @@
 
 use super::read_folder;
 use super::{Finding, FindingKind};
-use crate::database_url::{DatabaseUrl, UrlSource};
+use crate::database_url::{ResolvedDatabaseUrl, UrlSource};
 use crate::diagnostics::Diagnostic;
 use crate::discovery::{Workspace, display_path};
 use crate::errors::CliError;
@@ -45,15 +45,13 @@ use crate::migration_context::{
     MigrationContext, count, format_duration, migrate_error, start_runtime, stem,
 };
 use crate::migrations_folder::MigrationsFolder;
-use crate::redact::{hide_secrets_of, register_database_url};
+use crate::redact::hide_passwords_of;
 use crate::terminal::{DelayedSpinner, Output, start_spinner};
 use dbkit_core::compare::{Difference, DifferenceChange, canonical_schema, schema_differences};
 use dbkit_core::model::{Schema, Table};
 use dbkit_core::snapshot::{SNAPSHOT_FOLDER, Snapshot, snapshot_file_name};
 use dbkit_core::sql_split::split_sql_statements;
-use dbkit_runtime::migrate::{
-    MigrateEvent, Migration, Migrations, RunOptions, redact_database_url,
-};
+use dbkit_runtime::migrate::{DatabaseUrl, MigrateEvent, Migration, Migrations, RunOptions};
 use dbkit_runtime::testing::{TestDb, no_migrations, use_target_directory};
 use std::time::Instant;
 
@@ -91,7 +89,6 @@ pub fn replay(workspace: &Workspace, output: Output) -> Result<Vec<Finding>, Cli
     });
     drop(spinner);
     let database = built.map_err(|error| server_error(&error.to_string()))?;
-    register_database_url(database.url());
     output.status(
         "Replaying",
         &format!(
@@ -103,11 +100,10 @@ pub fn replay(workspace: &Workspace, output: Output) -> Result<Vec<Finding>, Cli
     );
 
     let context = MigrationContext {
-        database: DatabaseUrl {
-            url: database.url().to_string(),
+        database: ResolvedDatabaseUrl {
+            url: DatabaseUrl::new(database.url()),
             source: UrlSource::Argument,
         },
-        shown_url: hide_secrets_of(&redact_database_url(database.url())),
         migrations,
         folder_display: folder_display.clone(),
         runtime,
@@ -164,9 +160,9 @@ pub fn replay(workspace: &Workspace, output: Output) -> Result<Vec<Finding>, Cli
 fn server_error(detail: &str) -> CliError {
     let mut lines = detail.lines();
     let mut diagnostic = Diagnostic::error("cannot get a disposable PostgreSQL for the replay")
-        .with_note(hide_secrets_of(lines.next().unwrap_or(detail)));
+        .with_note(hide_passwords_of(lines.next().unwrap_or(detail)));
     for line in lines.filter(|line| !line.trim().is_empty()) {
-        diagnostic = diagnostic.with_help(hide_secrets_of(line.trim()));
+        diagnostic = diagnostic.with_help(hide_passwords_of(line.trim()));
     }
     CliError::Diagnostics(vec![diagnostic])
 }
@@ -187,7 +183,7 @@ fn apply_and_introspect(
     let options = RunOptions::new().on_event(|event| progress.on_event(event));
     let report = context
         .runtime
-        .block_on(context.migrations.run_with(database.url(), options))
+        .block_on(context.migrations.run_with(&context.database.url, options))
         .map_err(|error| context.engine_error(error))?;
     output.status(
         "Replayed",
@@ -203,7 +199,7 @@ fn apply_and_introspect(
         .map_err(|error| {
             CliError::Diagnostics(vec![
                 Diagnostic::error("cannot read back the replayed database")
-                    .with_note(hide_secrets_of(&error.to_string())),
+                    .with_note(hide_passwords_of(&error.to_string())),
             ])
         })?;
     remove_migration_history(&mut schema);

@@ -12,7 +12,7 @@
 use super::{Finding, FindingKind};
 use crate::diagnostics::{Diagnostic, Severity, SourceTexts, render_diagnostic};
 use crate::errors::{EXIT_FINDING, EXIT_OK};
-use crate::redact::hide_secrets;
+use crate::redact::hide_passwords;
 use crate::terminal::Output;
 use std::io::Write as _;
 
@@ -81,15 +81,15 @@ pub fn print_findings(
 ) {
     let summary = Summary::of(findings);
     match format {
-        Format::Json => write_stdout(&hide_secrets(&json_document(findings, summary))),
-        Format::Github => write_stdout(&hide_secrets(&github_annotations(findings))),
+        Format::Json => write_stdout(&hide_passwords(&json_document(findings, summary))),
+        Format::Github => write_stdout(&hide_passwords(&github_annotations(findings))),
         Format::Human => {
             let diagnostics: Vec<_> = findings.iter().map(Finding::to_diagnostic).collect();
             if !diagnostics.is_empty() {
-                output.rendered(&hide_secrets(&render_findings(&diagnostics, sources)));
+                output.rendered(&hide_passwords(&render_findings(&diagnostics, sources)));
             }
             if in_github_actions() {
-                write_stdout(&hide_secrets(&github_annotations(findings)));
+                write_stdout(&hide_passwords(&github_annotations(findings)));
             }
             let line = summary_line(summary, what);
             if summary.errors + summary.warnings == 0 {

@@ -8,10 +8,10 @@ use crate::backup::dump_database;
 use crate::cli::{GlobalOptions, MigrateArgs};
 use crate::errors::{CliError, Outcome};
 use crate::migration_context::{MigrationContext, count, format_duration, stem};
-use crate::redact::hide_secrets_of;
+use crate::redact::hide_passwords_of;
 use crate::terminal::{DelayedSpinner, Output, start_spinner};
 use anstyle::{AnsiColor, Effects, Style};
-use dbkit_runtime::migrate::{MigrateEvent, Migration, RunOptions};
+use dbkit_runtime::migrate::{DatabaseUrl, MigrateEvent, Migration, RunOptions};
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
@@ -25,7 +25,7 @@ pub fn run_migrate(
     output: Output,
 ) -> Result<Outcome, CliError> {
     let context = MigrationContext::open(global, &arguments.database, output)?;
-    let url = context.database.url.as_str();
+    let url = &context.database.url;
     if arguments.dry_run {
         let pending = context
             .runtime
@@ -49,10 +49,10 @@ pub fn run_migrate(
         let dumped = dump_database(url, directory);
         drop(spinner);
         let path = dumped.map_err(|error| CliError::Diagnostics(vec![error.to_diagnostic()]))?;
-        output.status("Backed up", &hide_secrets_of(&path.display().to_string()));
+        output.status("Backed up", &hide_passwords_of(&path.display().to_string()));
     }
     let started = Instant::now();
-    let mut progress = Progress::new(output, context.shown_url.clone());
+    let mut progress = Progress::new(output, url.clone());
     let mut options = RunOptions::new().on_event(|event| progress.on_event(event));
     if let Some(target) = arguments.target {
         options = options.target(target);
@@ -65,8 +65,7 @@ pub fn run_migrate(
         output.status(
             "Finished",
             &format!(
-                "nothing to apply; {} is up to date{}",
-                context.shown_url,
+                "nothing to apply; {url} is up to date{}",
                 arguments
                     .target
                     .map(|target| format!(" up to V{target}"))
@@ -89,16 +88,16 @@ pub fn run_migrate(
 /// What the observer of a run prints.
 struct Progress {
     output: Output,
-    shown_url: String,
+    database_url: DatabaseUrl,
     bar: Option<indicatif::ProgressBar>,
     spinner: Option<DelayedSpinner>,
 }
 
 impl Progress {
-    fn new(output: Output, shown_url: String) -> Progress {
+    fn new(output: Output, database_url: DatabaseUrl) -> Progress {
         Progress {
             output,
-            shown_url,
+            database_url,
             bar: None,
             spinner: None,
         }
@@ -113,7 +112,7 @@ impl Progress {
             MigrateEvent::Planned { pending } if !pending.is_empty() => {
                 self.output.status(
                     "Migrating",
-                    &format!("{} ({} pending)", self.shown_url, pending.len()),
+                    &format!("{} ({} pending)", self.database_url, pending.len()),
                 );
                 if pending.len() > PROGRESS_BAR_THRESHOLD
                     && !self.output.quiet
@@ -203,7 +202,7 @@ fn print_dry_run(context: &MigrationContext, pending: &[Migration], output: Outp
             "Finished",
             &format!(
                 "nothing to apply; {} is up to date (dry run)",
-                context.shown_url
+                context.database.url
             ),
         );
         return;
@@ -237,7 +236,7 @@ fn print_dry_run(context: &MigrationContext, pending: &[Migration], output: Outp
         &format!(
             "{} would be applied to {}; nothing was changed",
             count(pending.len(), "migration", "migrations"),
-            context.shown_url
+            context.database.url
         ),
     );
 }

@@ -23,12 +23,12 @@ use crate::pull::{
     Baseline, ModuleFiles, RustfmtError, baseline_of, code_schema_with, format_with_rustfmt,
     module_files, without_empty_schemas,
 };
-use crate::redact::hide_secrets_of;
+use crate::redact::hide_passwords_of;
 use crate::terminal::{Output, start_spinner};
 use dbkit_core::compare::schema_differences;
 use dbkit_core::model::Schema;
 use dbkit_core::snapshot;
-use dbkit_runtime::migrate::{MigrationState, Migrations};
+use dbkit_runtime::migrate::{DatabaseUrl, MigrationState, Migrations};
 use std::path::{Path, PathBuf};
 
 /// How many differences an error lists before it says how many more.
@@ -45,9 +45,8 @@ pub fn run_pull(
     let DatabaseTarget {
         workspace,
         database,
-        shown_url,
     } = DatabaseTarget::resolve(global, &arguments.database)?;
-    let url = database.url.as_str();
+    let url = &database.url;
 
     refuse_existing_migrations(&workspace)?;
     let current_directory = std::env::current_dir().map_err(|error| {
@@ -58,10 +57,10 @@ pub fn run_pull(
 
     let runtime = start_runtime()?;
     let spinner = start_spinner(output, "reading the database");
-    let read = runtime.block_on(read_database(url, &shown_url));
+    let read = runtime.block_on(read_database(url));
     drop(spinner);
     let (mut schema, unsupported) = read?;
-    refuse_database_with_history(&runtime, url, &shown_url)?;
+    refuse_database_with_history(&runtime, url)?;
     remove_migration_history(&mut schema);
     let modules = module_files(&schema);
     without_empty_schemas(&mut schema);
@@ -116,7 +115,7 @@ pub fn run_pull(
         &written.removed,
         &baseline,
         &migration_files,
-        &shown_url,
+        url,
         output,
     );
     report_left_out(&modules, &unsupported, &differences, output);
@@ -164,26 +163,23 @@ fn refuse_existing_migrations(workspace: &Workspace) -> Result<(), CliError> {
 }
 
 /// The schema and what the DSL cannot say about it, read in one session.
-async fn read_database(
-    url: &str,
-    shown_url: &str,
-) -> Result<(Schema, Vec<UnsupportedObject>), CliError> {
+async fn read_database(url: &DatabaseUrl) -> Result<(Schema, Vec<UnsupportedObject>), CliError> {
     let connect_error = |error: sqlx::Error| {
         single(
-            Diagnostic::error(format!("cannot connect to {shown_url}"))
-                .with_note(hide_secrets_of(&error.to_string()))
+            Diagnostic::error(format!("cannot connect to {url}"))
+                .with_note(hide_passwords_of(&error.to_string()))
                 .with_help("check the URL (--database-url, --env-file, DATABASE_URL or .env) and that the server runs"),
         )
     };
     let pool = sqlx::postgres::PgPoolOptions::new()
         .max_connections(crate::introspect::INTROSPECTION_CONNECTIONS)
-        .connect(url)
+        .connect(url.connection_string())
         .await
         .map_err(connect_error)?;
     let read_error = |error: String| {
         single(
-            Diagnostic::error(format!("cannot read the schema of {shown_url}"))
-                .with_note(hide_secrets_of(&error)),
+            Diagnostic::error(format!("cannot read the schema of {url}"))
+                .with_note(hide_passwords_of(&error)),
         )
     };
     let schema = introspect(&pool, None)
@@ -199,8 +195,7 @@ async fn read_database(
 /// A database whose history already names migrations is managed by them.
 fn refuse_database_with_history(
     runtime: &tokio::runtime::Runtime,
-    url: &str,
-    shown_url: &str,
+    url: &DatabaseUrl,
 ) -> Result<(), CliError> {
     let none = Migrations::from_migrations(Vec::new())
         .map_err(|error| migrate_error(error, "migrations/"))?;
@@ -218,7 +213,7 @@ fn refuse_database_with_history(
     }
     Err(single(
         Diagnostic::error(format!(
-            "{shown_url} already records applied migrations: {}",
+            "{url} already records applied migrations: {}",
             recorded.join(", ")
         ))
         .with_note("its `refinery_schema_history` says migrations manage it; a baseline would contradict them")
@@ -489,7 +484,7 @@ fn baseline_files(workspace: &Workspace, baseline: &Baseline) -> NewMigrationFil
 fn record_baseline(
     runtime: &tokio::runtime::Runtime,
     workspace: &Workspace,
-    url: &str,
+    url: &DatabaseUrl,
     baseline: &Baseline,
 ) -> Result<(), CliError> {
     let mut folder_display = display_path(&workspace.root, &workspace.migrations_directory);
@@ -523,7 +518,7 @@ fn report(
     removed: &[PathBuf],
     baseline: &Baseline,
     migration_files: &NewMigrationFiles,
-    shown_url: &str,
+    database_url: &DatabaseUrl,
     output: Output,
 ) {
     for file in planned {
@@ -553,7 +548,7 @@ fn report(
     );
     output.status(
         "Recorded",
-        &format!("{} as applied in {shown_url}", baseline.sql_file_name),
+        &format!("{} as applied in {database_url}", baseline.sql_file_name),
     );
     let declared = folder.parent_module_files.iter().any(|path| {
         std::fs::read_to_string(path).is_ok_and(|text| declares_module(&text, &folder.module_name))

@@ -43,7 +43,7 @@ use crate::diagnostics::{Diagnostic, SourceSpan, SourceTexts, render_diagnostic}
 use crate::discovery::schema_source_files;
 use crate::errors::{CliError, Outcome};
 use crate::migration_context::{DatabaseTarget, count, format_duration, start_runtime};
-use crate::redact::hide_secrets_of;
+use crate::redact::hide_passwords_of;
 use crate::renames::{RenameSource, parse_renames, settle_renames};
 use crate::schema_loading::load_code_schema;
 use crate::terminal::{Output, is_interactive, start_spinner};
@@ -68,11 +68,10 @@ pub fn run_push(
     let DatabaseTarget {
         workspace,
         database,
-        shown_url,
     } = DatabaseTarget::resolve(global, &arguments.database)?;
-    let url = database.url.as_str();
+    let url = &database.url;
     let runtime = start_runtime()?;
-    output.status("Pushing", &shown_url);
+    output.status("Pushing", url.redacted());
 
     let spinner = start_spinner(output, "reading the schema code");
     let files = schema_source_files(&workspace)?;
@@ -86,13 +85,13 @@ pub fn run_push(
         );
     }
 
-    let spinner = start_spinner(output, &format!("reading {shown_url}"));
+    let spinner = start_spinner(output, &format!("reading {url}"));
     let live = runtime.block_on(read_live_schema(url, &code.schema));
     drop(spinner);
     let live = live.map_err(|detail| {
         single_error(
-            Diagnostic::error(format!("cannot read the schema of {shown_url}"))
-                .with_note(hide_secrets_of(&detail)),
+            Diagnostic::error(format!("cannot read the schema of {url}"))
+                .with_note(hide_passwords_of(&detail)),
         )
     })?;
 
@@ -109,7 +108,7 @@ pub fn run_push(
     if changes.is_empty() {
         output.status(
             "Finished",
-            &format!("nothing to push; {shown_url} matches the code"),
+            &format!("nothing to push; {url} matches the code"),
         );
         return Ok(Outcome::Success);
     }
@@ -130,7 +129,7 @@ pub fn run_push(
         output.status(
             "Dry run",
             &format!(
-                "{} would be applied to {shown_url}; nothing was changed",
+                "{} would be applied to {url}; nothing was changed",
                 count(statement_count, "statement", "statements")
             ),
         );
@@ -187,7 +186,7 @@ pub fn run_push(
             output.status(
                 "Finished",
                 &format!(
-                    "{} applied to {shown_url} in {}",
+                    "{} applied to {url} in {}",
                     count(statement_count, "statement", "statements"),
                     format_duration(started.elapsed())
                 ),
@@ -195,8 +194,8 @@ pub fn run_push(
             Ok(Outcome::Success)
         }
         Err(ApplyError::Connection(detail)) => Err(single_error(
-            Diagnostic::error(format!("push to {shown_url} failed"))
-                .with_note(hide_secrets_of(&detail))
+            Diagnostic::error(format!("push to {url} failed"))
+                .with_note(hide_passwords_of(&detail))
                 .with_note("the transaction under way, if any, was not committed"),
         )),
         Err(ApplyError::Statement(failure)) => {
@@ -314,7 +313,7 @@ fn statement_error(
         );
     }
     let mut sources = SourceTexts::new();
-    sources.insert("push".to_string(), hide_secrets_of(&failure.statement));
+    sources.insert("push".to_string(), hide_passwords_of(&failure.statement));
     CliError::Migration {
         diagnostics: vec![diagnostic],
         sources,

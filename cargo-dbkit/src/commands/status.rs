@@ -8,7 +8,7 @@ use crate::diagnostics::render_help_line;
 use crate::errors::{CliError, Outcome};
 use crate::migration_context::{MigrationContext, migration_label};
 use anstyle::{AnsiColor, Effects, Style};
-use dbkit_runtime::migrate::{MigrationState, Status};
+use dbkit_runtime::migrate::{DatabaseUrl, MigrationState, Status};
 use std::fmt::Write as _;
 use std::io::Write as _;
 
@@ -26,7 +26,7 @@ pub fn run_status(
     if !output.quiet {
         let mut stdout = anstream::stdout();
         let _ = stdout.write_all(
-            render_status(&status, &context.shown_url, &context.folder_display).as_bytes(),
+            render_status(&status, &context.database.url, &context.folder_display).as_bytes(),
         );
         let _ = stdout.flush();
         let help = status_help(&status);
@@ -61,11 +61,11 @@ fn state_word(state: MigrationState) -> (&'static str, Style) {
 
 /// The list, one migration a line, then the counts (ANSI styles are
 /// stripped by the stream when colour is off).
-pub fn render_status(status: &Status, shown_url: &str, folder_display: &str) -> String {
+pub fn render_status(status: &Status, database_url: &DatabaseUrl, folder_display: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{BOLD}Migrations{BOLD:#} of {folder_display} in {shown_url}"
+        "{BOLD}Migrations{BOLD:#} of {folder_display} in {database_url}"
     );
     if status.migrations.is_empty() {
         let _ = writeln!(
@@ -189,8 +189,9 @@ mod tests {
         };
         let mut plain = Vec::new();
         let mut stream = anstream::StripStream::new(&mut plain);
-        let _ =
-            stream.write_all(render_status(&status, "postgres://h/x", "migrations/").as_bytes());
+        let _ = stream.write_all(
+            render_status(&status, &DatabaseUrl::new("postgres://h/x"), "migrations/").as_bytes(),
+        );
         assert_eq!(
             String::from_utf8_lossy(&plain),
             "\

@@ -33,6 +33,7 @@ mod catalog;
 pub use catalog::{IntrospectError, introspect};
 
 use dbkit_core::model::Schema;
+use dbkit_runtime::migrate::DatabaseUrl;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use std::str::FromStr;
 
@@ -58,7 +59,10 @@ pub fn remove_migration_history(schema: &mut Schema) {
 /// named `application_name` in `pg_stat_activity`: what `check
 /// --database-url` and `push` read before deciding anything. The error is
 /// sqlx's or the introspector's message, for the caller to phrase.
-pub async fn introspect_read_only(url: &str, application_name: &str) -> Result<Schema, String> {
+pub async fn introspect_read_only(
+    url: &DatabaseUrl,
+    application_name: &str,
+) -> Result<Schema, String> {
     let options = read_only_connect_options(url, application_name)?;
     let pool = PgPoolOptions::new()
         .max_connections(INTROSPECTION_CONNECTIONS)
@@ -74,10 +78,10 @@ pub async fn introspect_read_only(url: &str, application_name: &str) -> Result<S
 
 /// sqlx's options for `url`, with every transaction read-only.
 pub fn read_only_connect_options(
-    url: &str,
+    url: &DatabaseUrl,
     application_name: &str,
 ) -> Result<PgConnectOptions, String> {
-    PgConnectOptions::from_str(url)
+    PgConnectOptions::from_str(url.connection_string())
         .map(|options| {
             options
                 .options([("default_transaction_read_only", "on")])

@@ -239,11 +239,20 @@ pub fn runtime() -> &'static tokio::runtime::Runtime {
     })
 }
 
-/// Fails when any secret of `url` (its password) is in the run's output.
+/// The password of a connection string as the driver reads it, if any.
+pub fn password_of(url: &str) -> Option<String> {
+    let config: tokio_postgres::Config = url.parse().ok()?;
+    config
+        .get_password()
+        .map(|password| String::from_utf8_lossy(password).into_owned())
+}
+
+/// Fails when the password of `url` (one no output would hold by chance)
+/// is in the run's output.
 pub fn assert_no_password(run: &Run, url: &str) {
-    for secret in dbkit_runtime::migrate::database_url_secrets(url) {
+    if let Some(password) = password_of(url) {
         assert!(
-            !run.stdout.contains(&secret) && !run.stderr.contains(&secret),
+            !run.stdout.contains(&password) && !run.stderr.contains(&password),
             "the password appears in the output\n{run:#?}"
         );
     }

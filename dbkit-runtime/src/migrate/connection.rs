@@ -2,7 +2,7 @@
 //! every message, the driver's errors as text, and the advisory lock.
 
 use super::error::MigrateError;
-use super::url::{database_url_secrets, redact_database_url};
+use super::url::{DatabaseUrl, redact_connection_strings};
 use std::time::Duration;
 use tokio_postgres::{Client, NoTls};
 
@@ -25,14 +25,13 @@ const fn fnv1a_64(bytes: &[u8]) -> u64 {
 }
 
 /// Connects, the connection driven by a spawned task.
-pub(crate) async fn connect(database_url: &str) -> Result<Client, MigrateError> {
-    let (client, connection) =
-        tokio_postgres::connect(database_url, NoTls)
-            .await
-            .map_err(|error| MigrateError::Connect {
-                url: redact_database_url(database_url),
-                reason: hide_password(&error_text(&error), database_url),
-            })?;
+pub(crate) async fn connect(database_url: &DatabaseUrl) -> Result<Client, MigrateError> {
+    let (client, connection) = tokio_postgres::connect(database_url.connection_string(), NoTls)
+        .await
+        .map_err(|error| MigrateError::Connect {
+            url: database_url.clone(),
+            reason: error_text(&error),
+        })?;
     tokio::spawn(async move {
         if let Err(error) = connection.await {
             tracing::warn!("migration connection closed: {}", error_text(&error));
@@ -42,9 +41,9 @@ pub(crate) async fn connect(database_url: &str) -> Result<Client, MigrateError> 
 }
 
 /// The driver's message with its cause, which is where the server's or the
-/// socket's reason is.
+/// socket's reason is; a connection string in it shows no password.
 pub(crate) fn error_text(error: &tokio_postgres::Error) -> String {
-    match error.as_db_error() {
+    let text = match error.as_db_error() {
         Some(database_error) => format!(
             "{} ({})",
             database_error.message(),
@@ -54,17 +53,8 @@ pub(crate) fn error_text(error: &tokio_postgres::Error) -> String {
             Some(source) => format!("{error}: {source}"),
             None => error.to_string(),
         },
-    }
-}
-
-/// `text` with the URL's passwords, where they appear, replaced by `***`.
-fn hide_password(text: &str, database_url: &str) -> String {
-    let redacted = redact_database_url(database_url);
-    let mut text = text.replace(database_url, &redacted);
-    for secret in database_url_secrets(database_url) {
-        text = text.replace(&secret, "***");
-    }
-    text
+    };
+    redact_connection_strings(&text).into_owned()
 }
 
 /// An engine query (lock, history) that failed while doing `action`.

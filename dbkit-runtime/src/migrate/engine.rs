@@ -9,6 +9,7 @@ use super::error::MigrateError;
 use super::history::{create_history_table, read_history, record, record_statement};
 use super::migration::Migration;
 use super::source::Migrations;
+use super::url::DatabaseUrl;
 use dbkit_core::sql_split::split_sql_statements;
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -111,7 +112,9 @@ impl fmt::Debug for RunOptions<'_> {
 }
 
 impl Migrations {
-    /// Applies the pending migrations to the database at `database_url`.
+    /// Applies the pending migrations to the database at `database_url`, a
+    /// URL or key=value connection string (`&str`, `String` or
+    /// [`DatabaseUrl`]; errors show it with its password hidden).
     ///
     /// Holds a session-level advisory lock for the whole run, so that
     /// replicas starting together apply each migration once; checks the
@@ -119,7 +122,7 @@ impl Migrations {
     /// anything; runs each migration in its own transaction with its
     /// history row, or statement by statement outside one when its first
     /// line is `-- dbkit:no-transaction`.
-    pub async fn run(&self, database_url: &str) -> Result<Report, MigrateError> {
+    pub async fn run(&self, database_url: impl Into<DatabaseUrl>) -> Result<Report, MigrateError> {
         self.run_with(database_url, RunOptions::new()).await
     }
 
@@ -130,11 +133,11 @@ impl Migrations {
     /// and no write.
     pub async fn run_with(
         &self,
-        database_url: &str,
+        database_url: impl Into<DatabaseUrl>,
         mut options: RunOptions<'_>,
     ) -> Result<Report, MigrateError> {
         let migrations = self.sorted()?;
-        let client = connect(database_url).await?;
+        let client = connect(&database_url.into()).await?;
         // Applied migrations only ever get added, and a problem the history
         // shows now stays, so an up-to-date or broken history needs no lock.
         let history = read_history(&client).await?;
@@ -156,11 +159,11 @@ impl Migrations {
     /// not even the history table.
     pub async fn pending(
         &self,
-        database_url: &str,
+        database_url: impl Into<DatabaseUrl>,
         target: Option<i32>,
     ) -> Result<Vec<Migration>, MigrateError> {
         let migrations = self.sorted()?;
-        let client = connect(database_url).await?;
+        let client = connect(&database_url.into()).await?;
         let history = read_history(&client).await?;
         Ok(pending_migrations(&migrations, &history, target)?
             .into_iter()
@@ -171,9 +174,12 @@ impl Migrations {
     /// Where every migration stands in the database: applied, pending,
     /// changed since applied, unknown to the folder, or out of order.
     /// Takes no lock and writes nothing.
-    pub async fn status(&self, database_url: &str) -> Result<Status, MigrateError> {
+    pub async fn status(
+        &self,
+        database_url: impl Into<DatabaseUrl>,
+    ) -> Result<Status, MigrateError> {
         let migrations = self.sorted()?;
-        let client = connect(database_url).await?;
+        let client = connect(&database_url.into()).await?;
         let history = read_history(&client).await?;
         Ok(classify(&migrations, &history))
     }
@@ -194,11 +200,11 @@ impl Migrations {
     /// none when they were all applied already.
     pub async fn mark_applied(
         &self,
-        database_url: &str,
+        database_url: impl Into<DatabaseUrl>,
         target: i32,
     ) -> Result<Vec<Migration>, MigrateError> {
         let migrations = self.sorted()?;
-        let client = connect(database_url).await?;
+        let client = connect(&database_url.into()).await?;
         take_lock(&client, || {}).await?;
         let result = record_under_lock(&client, &migrations, target).await;
         let released = release_lock(&client).await;

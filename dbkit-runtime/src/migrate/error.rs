@@ -1,5 +1,7 @@
 //! `MigrateError`: why migrations could not be read, checked or applied.
 
+use super::url::DatabaseUrl;
+
 /// What went wrong applying migrations. Messages read after "failed to
 /// migrate:"; no message holds a database password.
 #[derive(Debug, thiserror::Error)]
@@ -35,9 +37,9 @@ pub enum MigrateError {
     /// The database could not be reached.
     #[error("cannot connect to `{url}`: {reason}")]
     Connect {
-        /// The URL, its password hidden.
-        url: String,
-        /// The driver's message.
+        /// The database, which shows itself with its password hidden.
+        url: DatabaseUrl,
+        /// The driver's message, any connection string in it redacted.
         reason: String,
     },
     /// A query of the engine itself (lock, history table) failed.
@@ -45,7 +47,7 @@ pub enum MigrateError {
     Database {
         /// What the engine was doing.
         action: String,
-        /// The driver's message.
+        /// The driver's message, any connection string in it redacted.
         reason: String,
     },
     /// An applied migration's file changed since it was applied.

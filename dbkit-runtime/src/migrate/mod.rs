@@ -21,4 +21,4 @@ pub use error::MigrateError;
 pub use history::{HISTORY_TABLE, HistoryRow};
 pub use migration::Migration;
 pub use source::Migrations;
-pub use url::{database_url_secrets, redact_database_url};
+pub use url::{DatabaseUrl, redact_connection_strings};

@@ -117,7 +117,7 @@ pub(crate) async fn connect(url: &str) -> Result<PgConnection, TestDbError> {
     PgConnection::connect(url)
         .await
         .map_err(|error| TestDbError::Connect {
-            url: crate::migrate::redact_database_url(url),
+            url: crate::migrate::DatabaseUrl::new(url).to_string(),
             detail: error.to_string(),
         })
 }

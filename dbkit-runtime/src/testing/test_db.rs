@@ -19,7 +19,7 @@ use tokio::sync::OnceCell;
 
 use super::provider::{self, Server};
 use super::template;
-use crate::migrate::{Migrations, redact_database_url};
+use crate::migrate::{DatabaseUrl, Migrations};
 
 /// How long dropping a database may take before the test goes on without
 /// waiting for it.
@@ -83,7 +83,7 @@ impl fmt::Debug for TestDb {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TestDb")
             .field("name", &self.inner.name)
-            .field("url", &redact_database_url(&self.inner.url))
+            .field("url", &DatabaseUrl::new(self.inner.url.as_str()))
             .finish()
     }
 }
@@ -169,7 +169,7 @@ impl TestDbBuilder {
             .connect(&url)
             .await
             .map_err(|error| TestDbError::Connect {
-                url: redact_database_url(&url),
+                url: DatabaseUrl::new(url.as_str()).to_string(),
                 detail: error.to_string(),
             });
         let pool = match connected {
@@ -224,7 +224,7 @@ impl Drop for Inner {
             let url = if self.server.is_disposable() {
                 self.url.clone()
             } else {
-                redact_database_url(&self.url)
+                DatabaseUrl::new(self.url.as_str()).to_string()
             };
             eprintln!(
                 "dbkit: kept database{test}: {} at {url}{server_note}",
@@ -323,7 +323,7 @@ async fn process_server() -> Result<&'static ProcessServer, TestDbError> {
                 .connect(&server.admin_url)
                 .await
                 .map_err(|error| TestDbError::Connect {
-                    url: redact_database_url(&server.admin_url),
+                    url: DatabaseUrl::new(server.admin_url.as_str()).to_string(),
                     detail: error.to_string(),
                 })?;
             Ok(ProcessServer {

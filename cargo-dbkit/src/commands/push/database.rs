@@ -6,6 +6,7 @@
 
 use crate::introspect::{MIGRATION_HISTORY_TABLE, introspect_read_only, remove_migration_history};
 use dbkit_core::model::Schema;
+use dbkit_runtime::migrate::DatabaseUrl;
 use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgDatabaseError};
 use std::str::FromStr;
@@ -17,7 +18,7 @@ const APPLICATION_NAME: &str = "cargo dbkit push";
 /// The live schema, read in a read-only session, without the migration
 /// engine's history table (nor its schema, when the history is all that
 /// schema holds and the code does not declare it).
-pub async fn read_live_schema(url: &str, code: &Schema) -> Result<Schema, String> {
+pub async fn read_live_schema(url: &DatabaseUrl, code: &Schema) -> Result<Schema, String> {
     let live = introspect_read_only(url, APPLICATION_NAME).await?;
     Ok(without_migration_history(live, code))
 }
@@ -76,11 +77,11 @@ pub enum ApplyError {
 /// failure the transaction is rolled back and the failure returned;
 /// earlier transactions stay committed.
 pub async fn apply_transactions(
-    url: &str,
+    url: &DatabaseUrl,
     transactions: &[Transaction],
     mut on_statement: impl FnMut(usize, &str),
 ) -> Result<(), ApplyError> {
-    let options = PgConnectOptions::from_str(url)
+    let options = PgConnectOptions::from_str(url.connection_string())
         .map_err(|error| ApplyError::Connection(error.to_string()))?
         .application_name(APPLICATION_NAME);
     let mut connection = PgConnection::connect_with(&options)
