@@ -184,6 +184,9 @@ The database is the first of:
   2. DATABASE_URL in the file named by --env-file (it wins over the environment)
   3. the environment variable DATABASE_URL
   4. DATABASE_URL in `.env` at the workspace root (the environment wins over it)
+Every user of the machine can read a command line with `ps` (and the shell
+keeps it in its history): a URL with a password belongs in the file of
+--env-file, in `.env` or in DATABASE_URL, not in --database-url.
 A password in the URL never appears in the output, logs and errors included."
     };
 }
@@ -250,7 +253,8 @@ changed, unknown or out of order, 2 an error (e.g. the database is unreachable).
 /// Which database a command uses.
 #[derive(Debug, Args)]
 pub struct DatabaseOptions {
-    /// The database URL (default: DATABASE_URL from --env-file, the environment or .env)
+    /// The database URL (default: DATABASE_URL from --env-file, the environment or .env); other
+    /// users see it in `ps`, so put a password in --env-file or DATABASE_URL instead
     #[arg(long, value_name = "URL")]
     pub database_url: Option<String>,
     /// Read DATABASE_URL from FILE, over the environment's, instead of the workspace's .env
@@ -302,7 +306,9 @@ snapshot edited by hand, shows up there. Edits that only change data pass.
 
 With --database-url (or --env-file), a live database is compared, read-only,
 with the snapshot of the newest migration it has applied: objects added,
-missing or changed outside the migrations.
+missing or changed outside the migrations. Every user of the machine can read
+a command line with `ps`: a URL with a password belongs in the DATABASE_URL of
+a file named by --env-file (e.g. .env.staging), not in --database-url.
 
 Lint settings live in the workspace's Cargo.toml:
 
@@ -335,7 +341,8 @@ pub struct CheckArgs {
     /// Apply every migration to a disposable PostgreSQL and compare the result with the snapshot
     #[arg(long)]
     pub replay: bool,
-    /// Compare this database, read-only, with the snapshot of what it applied (drift)
+    /// Compare this database, read-only, with the snapshot of what it applied (drift); other
+    /// users see it in `ps`, so put a password in the DATABASE_URL of --env-file instead
     #[arg(long, value_name = "URL")]
     pub database_url: Option<String>,
     /// Like --database-url, with the DATABASE_URL of FILE (e.g. .env.staging)

@@ -945,3 +945,24 @@ fn narrowing_a_varchar_refuses_values_that_do_not_fit_instead_of_cutting_them() 
     assert_eq!(codes(), short_codes);
     assert_eq!(code_type(), ["character varying(10)"]);
 }
+
+#[test]
+fn the_help_says_a_password_in_database_url_is_visible_in_ps() {
+    let workspace = Workspace::with_migrations("basic");
+    for command in ["migrate", "status", "check", "pull", "push"] {
+        for flag in ["-h", "--help"] {
+            let help = workspace.run_with(&[command, flag], &[]);
+            assert_eq!(help.code, 0, "{help:#?}");
+            let text = help.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+            for expected in ["`ps`", "--env-file", "DATABASE_URL"] {
+                assert!(
+                    text.contains(expected),
+                    "{command} {flag}: {expected}\n{}",
+                    help.stdout
+                );
+            }
+        }
+    }
+    let help = workspace.run_with(&["status", "--help"], &[("COLUMNS", "100")]);
+    insta::assert_snapshot!("status_help", help.stdout);
+}
