@@ -52,10 +52,11 @@ pub fn run(arguments: impl IntoIterator<Item = OsString>) -> ExitCode {
         Err(error) => {
             let exit_code = error.exit_code();
             let (diagnostics, sources) = error.into_diagnostics();
-            output.rendered(&redact::hide_passwords(&diagnostics::render_diagnostics(
-                &diagnostics,
-                &sources,
-            )));
+            let diagnostics: Vec<_> = diagnostics
+                .into_iter()
+                .map(redact::hide_passwords_in_diagnostic)
+                .collect();
+            output.rendered(&diagnostics::render_diagnostics(&diagnostics, &sources));
             ExitCode::from(exit_code)
         }
     }

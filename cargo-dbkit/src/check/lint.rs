@@ -14,7 +14,6 @@ use super::{Finding, FindingKind};
 use crate::diagnostics::{Diagnostic, Severity, SourceTexts, render_diagnostics};
 use crate::discovery::{Workspace, display_path};
 use crate::errors::CliError;
-use crate::redact::hide_passwords;
 use crate::terminal::Output;
 use dbkit_core::lint::{LintConfig, LintFinding, lint_migration};
 use dbkit_core::snapshot::parse_migration_file_name;
@@ -141,7 +140,7 @@ pub fn print_new_migration_findings(
         return;
     }
     let sources = SourceTexts::from([(display_path.to_string(), sql.to_string())]);
-    output.rendered(&hide_passwords(&render_findings(&findings, &sources)));
+    output.rendered(&render_findings(&findings, &sources));
     output.line(&format!(
         "{} lint finding(s) in {display_path}: review them before committing; \
          `cargo dbkit check` fails on the errors. Silence one that is intended with \

@@ -12,7 +12,7 @@
 use super::{Finding, FindingKind};
 use crate::diagnostics::{Diagnostic, Severity, SourceTexts, render_diagnostic};
 use crate::errors::{EXIT_FINDING, EXIT_OK};
-use crate::redact::hide_passwords;
+use crate::redact::{hide_passwords, hide_passwords_in_diagnostic};
 use crate::terminal::Output;
 use std::io::Write as _;
 
@@ -84,9 +84,12 @@ pub fn print_findings(
         Format::Json => write_stdout(&hide_passwords(&json_document(findings, summary))),
         Format::Github => write_stdout(&hide_passwords(&github_annotations(findings))),
         Format::Human => {
-            let diagnostics: Vec<_> = findings.iter().map(Finding::to_diagnostic).collect();
+            let diagnostics: Vec<_> = findings
+                .iter()
+                .map(|finding| hide_passwords_in_diagnostic(finding.to_diagnostic()))
+                .collect();
             if !diagnostics.is_empty() {
-                output.rendered(&hide_passwords(&render_findings(&diagnostics, sources)));
+                output.rendered(&render_findings(&diagnostics, sources));
             }
             if in_github_actions() {
                 write_stdout(&hide_passwords(&github_annotations(findings)));

@@ -8,7 +8,6 @@ use crate::backup::dump_database;
 use crate::cli::{GlobalOptions, MigrateArgs};
 use crate::errors::{CliError, Outcome};
 use crate::migration_context::{MigrationContext, count, format_duration, stem};
-use crate::redact::hide_passwords_of;
 use crate::terminal::{DelayedSpinner, Output, start_spinner};
 use anstyle::{AnsiColor, Effects, Style};
 use dbkit_runtime::migrate::{DatabaseUrl, MigrateEvent, Migration, RunOptions};
@@ -49,7 +48,7 @@ pub fn run_migrate(
         let dumped = dump_database(url, directory);
         drop(spinner);
         let path = dumped.map_err(|error| CliError::Diagnostics(vec![error.to_diagnostic()]))?;
-        output.status("Backed up", &hide_passwords_of(&path.display().to_string()));
+        output.status("Backed up", &path.display().to_string());
     }
     let started = Instant::now();
     let mut progress = Progress::new(output, url.clone());

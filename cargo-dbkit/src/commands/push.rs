@@ -313,7 +313,7 @@ fn statement_error(
         );
     }
     let mut sources = SourceTexts::new();
-    sources.insert("push".to_string(), hide_passwords_of(&failure.statement));
+    sources.insert("push".to_string(), failure.statement.clone());
     CliError::Migration {
         diagnostics: vec![diagnostic],
         sources,
