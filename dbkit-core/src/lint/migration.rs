@@ -8,7 +8,7 @@ use super::alter_table::read_alter_table;
 use super::checks::{FileState, StatementContext, check_statement, check_unsupported_alter_table};
 use super::config::LintConfig;
 use super::findings::{Findings, LintFinding, RawFinding};
-use super::rules::{IDENTIFIER_TOO_LONG, Severity, UNPARSED_STATEMENT};
+use super::rules::{IDENTIFIER_TOO_LONG, Severity, TRANSACTION_STATEMENT, UNPARSED_STATEMENT};
 use super::source::{
     MAX_IDENTIFIER_BYTES, Origin, Position, is_code, is_do_block, long_identifiers,
     split_error_location, starts_with_alter_table, take_drop_index_concurrently, tokenize,
@@ -17,6 +17,7 @@ use super::source::{
 use crate::diff::quote_identifier;
 use crate::render::NO_TRANSACTION_MARKER;
 use crate::sql_split::split_sql_statements;
+use crate::transaction_control::{TransactionControl, transaction_control};
 
 /// The findings of the migration `sql` under `config`, sorted by line and
 /// column. Findings whose rule is `Off`, or that a `-- dbkit:allow(…)`
@@ -59,6 +60,10 @@ pub fn lint_migration(sql: &str, config: &LintConfig) -> Vec<LintFinding> {
                 origin.position(long.location).unwrap_or(start),
                 start.line,
             ));
+        }
+        if !no_transaction && let Some(control) = transaction_control(statement.text) {
+            findings.push(transaction_statement(control, start));
+            continue;
         }
         if is_do_block(&tokens) {
             continue;
@@ -133,6 +138,21 @@ fn unparsed(start: Position, message: &str, at: Option<Position>) -> RawFinding 
         why: "the lint's SQL parser does not know every PostgreSQL statement, and a statement it cannot read may take locks or rewrite tables without a finding".to_string(),
         help: format!(
             "check the statement by hand; if PostgreSQL accepts it and it is safe, put `-- dbkit:allow({UNPARSED_STATEMENT})` on the line above"
+        ),
+    }
+}
+
+fn transaction_statement(control: TransactionControl, start: Position) -> RawFinding {
+    RawFinding {
+        rule: TRANSACTION_STATEMENT,
+        position: start,
+        statement_line: start.line,
+        message: format!("`{control}` in a migration that runs in a transaction"),
+        why: format!(
+            "dbkit applies a migration in one transaction with its history row unless its first line is `-- dbkit:no-transaction`: `{control}` would end or nest that transaction, so a later failure would leave part of the migration applied and not recorded; dbkit refuses to run this migration"
+        ),
+        help: format!(
+            "remove the `{control}` (dbkit begins and commits the transaction itself), or make `-- dbkit:no-transaction` the first line so that the migration runs outside a transaction, statement by statement, with its own transaction control"
         ),
     }
 }

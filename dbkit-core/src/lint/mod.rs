@@ -18,7 +18,10 @@
 //!
 //! **Transactions.** dbkit runs a migration in one transaction unless its
 //! first line is `-- dbkit:no-transaction`; `CONCURRENTLY` is only valid
-//! in such a migration, and the help says so.
+//! in such a migration, and the help says so. A statement that controls
+//! the transaction itself (`crate::transaction_control`, the engine's own
+//! test) is `transaction-statement` there, and fine in a marked migration,
+//! which runs statement by statement.
 //!
 //! # Rules
 //!
@@ -27,6 +30,7 @@
 //! | `create-index-non-concurrently` | error | `CREATE INDEX` without `CONCURRENTLY` on an existing table: a SHARE lock blocks writes for the whole build |
 //! | `drop-index-non-concurrently` | error | `DROP INDEX` without `CONCURRENTLY` of an index not created in the file: ACCESS EXCLUSIVE on its table |
 //! | `concurrently-in-transaction` | error | `CREATE`/`DROP INDEX CONCURRENTLY` in a migration without the no-transaction marker: PostgreSQL refuses it |
+//! | `transaction-statement` | error | `BEGIN`, `START TRANSACTION`, `COMMIT`, `END`, `ROLLBACK` (not `ROLLBACK TO`), `ABORT`, `PREPARE TRANSACTION`, `COMMIT PREPARED` or `ROLLBACK PREPARED` in a migration without the no-transaction marker: it would end dbkit's transaction, and the engine refuses the migration |
 //! | `adding-not-null-column` | error | `ADD COLUMN … NOT NULL` (or `PRIMARY KEY`) without a default, identity or serial type: fails on a table with rows |
 //! | `setting-not-null` | error | `ALTER COLUMN … SET NOT NULL`: a full scan under ACCESS EXCLUSIVE |
 //! | `constraint-missing-not-valid` | error | `ADD CONSTRAINT … FOREIGN KEY`/`CHECK` without `NOT VALID`, or `REFERENCES`/`CHECK` inline in `ADD COLUMN`: validated by a full scan under lock |
@@ -115,5 +119,5 @@ pub use rules::{
     CREATE_INDEX_NON_CONCURRENTLY, DROP_INDEX_NON_CONCURRENTLY, DROPPING_COLUMN, DROPPING_SCHEMA,
     DROPPING_TABLE, ENUM_VALUE_WITHOUT_POSITION, IDENTIFIER_TOO_LONG, RENAMING_COLUMN,
     RENAMING_TABLE, REQUIRE_LOCK_TIMEOUT, RULES, Rule, SETTING_NOT_NULL, Severity,
-    UNKNOWN_RULE_IN_ALLOW, UNPARSED_STATEMENT, find_rule,
+    TRANSACTION_STATEMENT, UNKNOWN_RULE_IN_ALLOW, UNPARSED_STATEMENT, find_rule,
 };

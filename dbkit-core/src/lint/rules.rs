@@ -75,6 +75,9 @@ pub const CREATE_INDEX_NON_CONCURRENTLY: &str = "create-index-non-concurrently";
 pub const DROP_INDEX_NON_CONCURRENTLY: &str = "drop-index-non-concurrently";
 /// `CONCURRENTLY` in a migration that runs in a transaction.
 pub const CONCURRENTLY_IN_TRANSACTION: &str = "concurrently-in-transaction";
+/// `BEGIN`, `COMMIT` or another transaction control statement in a
+/// migration that runs in a transaction.
+pub const TRANSACTION_STATEMENT: &str = "transaction-statement";
 /// `ADD COLUMN … NOT NULL` without a default on an existing table.
 pub const ADDING_NOT_NULL_COLUMN: &str = "adding-not-null-column";
 /// `ALTER COLUMN … SET NOT NULL` on an existing table.
@@ -124,6 +127,11 @@ pub const RULES: &[Rule] = &[
         id: CONCURRENTLY_IN_TRANSACTION,
         default_severity: Severity::Error,
         summary: "CREATE/DROP INDEX CONCURRENTLY in a migration without the `-- dbkit:no-transaction` marker fails: it cannot run in a transaction",
+    },
+    Rule {
+        id: TRANSACTION_STATEMENT,
+        default_severity: Severity::Error,
+        summary: "BEGIN, COMMIT, ROLLBACK or another transaction control statement in a migration without the `-- dbkit:no-transaction` marker ends dbkit's own transaction early: dbkit refuses to run it",
     },
     Rule {
         id: ADDING_NOT_NULL_COLUMN,
