@@ -399,3 +399,43 @@ async fn a_run_that_finds_the_lock_taken_says_so_and_applies_nothing_twice() {
     assert!(*waited.lock().expect("flag"), "the second run never waited");
     assert_eq!(history(&url).await, [1]);
 }
+
+#[tokio::test]
+async fn a_history_table_granted_without_create_on_its_schema_is_used() {
+    let database = fresh_database("migrate_granted_history").await;
+    let url = database.url().to_string();
+    let role = format!("dbkit_granted_{}", std::process::id());
+    let admin = |sql: String| {
+        let url = url.clone();
+        async move {
+            let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                .await
+                .expect("connect");
+            tokio::spawn(connection);
+            client.batch_execute(&sql).await.expect(&sql);
+        }
+    };
+    admin(format!(
+        "CREATE ROLE {role} LOGIN PASSWORD 'granted-secret';
+         REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+         CREATE TABLE refinery_schema_history (version INT4 PRIMARY KEY, name VARCHAR(255), applied_on VARCHAR(255), checksum VARCHAR(255));
+         GRANT SELECT, INSERT ON refinery_schema_history TO {role};
+         CREATE TABLE granted_log (id int);
+         GRANT INSERT ON granted_log TO {role};"
+    ))
+    .await;
+    let authority_end = url.find('@').expect("a user in the URL");
+    let role_url = format!("postgres://{role}:granted-secret{}", &url[authority_end..]);
+    let folder = tempfile::tempdir().expect("folder");
+    std::fs::write(
+        folder.path().join("V1__log.sql"),
+        "INSERT INTO granted_log VALUES (1);\n",
+    )
+    .expect("write");
+    let migrations = Migrations::from_directory(folder.path()).expect("folder");
+    let result = migrations.run(&role_url).await;
+    admin(format!("DROP OWNED BY {role}; DROP ROLE {role};")).await;
+    let report = result.expect("a role without CREATE applies through the granted table");
+    assert_eq!(report.applied.len(), 1);
+    assert_eq!(history(&url).await, [1]);
+}

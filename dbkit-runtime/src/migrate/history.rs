@@ -54,7 +54,21 @@ pub(crate) async fn read_history(client: &Client) -> Result<Vec<HistoryRow>, Mig
 }
 
 /// Creates the history table, with refinery's columns, if it is missing.
+/// Whether it exists is asked first: `CREATE TABLE IF NOT EXISTS` checks
+/// the CREATE privilege on the schema before it looks, which a role that
+/// was only granted a table a DBA created does not have.
 pub(crate) async fn create_history_table(client: &Client) -> Result<(), MigrateError> {
+    let exists = client
+        .simple_query(&format!(
+            "SELECT to_regclass('{HISTORY_TABLE}') IS NOT NULL"
+        ))
+        .await
+        .map_err(|error| database_error("look for the history table", &error))?
+        .iter()
+        .any(|message| matches!(message, SimpleQueryMessage::Row(row) if row.get(0) == Some("t")));
+    if exists {
+        return Ok(());
+    }
     client
         .batch_execute(&format!(
             "CREATE TABLE IF NOT EXISTS {HISTORY_TABLE} (version INT4 PRIMARY KEY, name VARCHAR(255), applied_on VARCHAR(255), checksum VARCHAR(255))"
