@@ -1,10 +1,11 @@
 //! The apply engine against a real PostgreSQL: one database per test.
 #![cfg(feature = "testing")]
 
-use dbkit_runtime::migrate::MigrationState;
+use dbkit_runtime::migrate::{MIGRATION_LOCK_KEY, MigrationState};
 use dbkit_runtime::testing::{LocalServer, TestDb};
 use dbkit_runtime::{MigrateError, MigrateEvent, Migrations, RunOptions};
 use std::sync::{Arc, LazyLock, Mutex};
+use std::time::Duration;
 
 static BASIC: Migrations = dbkit_runtime::embed_migrations!("tests/fixtures/basic");
 static TAMPERED: Migrations = dbkit_runtime::embed_migrations!("tests/fixtures/tampered");
@@ -388,7 +389,7 @@ async fn a_run_that_finds_the_lock_taken_says_so_and_applies_nothing_twice() {
     let waited = Arc::new(Mutex::new(false));
     let seen = Arc::clone(&waited);
     let options = RunOptions::new().on_event(move |event| {
-        if matches!(event, MigrateEvent::WaitingForLock) {
+        if matches!(event, MigrateEvent::WaitingForLock { .. }) {
             *seen.lock().expect("flag") = true;
         }
     });
@@ -398,6 +399,226 @@ async fn a_run_that_finds_the_lock_taken_says_so_and_applies_nothing_twice() {
     assert!(second.applied.is_empty(), "{second:?}");
     assert!(*waited.lock().expect("flag"), "the second run never waited");
     assert_eq!(history(&url).await, [1]);
+}
+
+/// A port on 127.0.0.1 that accepts connections and never says a word, as
+/// a server behind a stuck proxy does; its sockets stay open until the test
+/// process ends.
+fn silent_server() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    std::thread::spawn(move || {
+        let mut accepted = Vec::new();
+        for stream in listener.incoming() {
+            accepted.push(stream);
+        }
+    });
+    port
+}
+
+/// `future`'s output, or a failure when it has not ended after a minute:
+/// a regression fails the test instead of hanging the suite.
+async fn within_a_minute<T>(future: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(std::time::Duration::from_secs(60), future)
+        .await
+        .expect("the call did not end within a minute")
+}
+
+fn assert_did_not_answer(error: &MigrateError, limit: &str) {
+    let message = error.to_string();
+    assert!(
+        message.contains(&format!("the server did not answer within {limit}")),
+        "{message}"
+    );
+    assert!(
+        message.contains("help: check that the host and port"),
+        "{message}"
+    );
+    assert!(!message.contains("hunter2silent"), "{message}");
+}
+
+#[tokio::test]
+async fn a_server_that_accepts_and_never_answers_is_given_up_on() {
+    let port = silent_server();
+    for url in [
+        format!("postgres://app:hunter2silent@127.0.0.1:{port}/app?connect_timeout=1"),
+        format!("host=127.0.0.1 port={port} user=app password=hunter2silent connect_timeout=1"),
+    ] {
+        let error = within_a_minute(BASIC.run(&url)).await.expect_err("run");
+        assert_did_not_answer(&error, "1 s");
+        let error = within_a_minute(BASIC.pending(&url, None))
+            .await
+            .expect_err("pending");
+        assert_did_not_answer(&error, "1 s");
+        let error = within_a_minute(BASIC.status(&url))
+            .await
+            .expect_err("status");
+        assert_did_not_answer(&error, "1 s");
+        let error = within_a_minute(BASIC.mark_applied(&url, 1))
+            .await
+            .expect_err("mark_applied");
+        assert_did_not_answer(&error, "1 s");
+    }
+
+    // RunOptions::connect_timeout, for every entry point.
+    let url = format!("postgres://app:hunter2silent@127.0.0.1:{port}/app");
+    let options = || RunOptions::new().connect_timeout(Duration::from_millis(1500));
+    let errors = [
+        within_a_minute(BASIC.run_with(&url, options())).await.err(),
+        within_a_minute(BASIC.pending_with(&url, options()))
+            .await
+            .err(),
+        within_a_minute(BASIC.status_with(&url, options()))
+            .await
+            .err(),
+        within_a_minute(BASIC.mark_applied_with(&url, 1, options()))
+            .await
+            .err(),
+    ];
+    for error in errors {
+        let error = error.expect("an error");
+        assert!(
+            matches!(error, MigrateError::ConnectTimeout { timeout, .. } if timeout == Duration::from_millis(1500)),
+            "{error:?}"
+        );
+        assert_did_not_answer(&error, "1.5 s");
+    }
+
+    // Without either, 10 s: the four entry points wait together.
+    let (run, pending, status, marked) = within_a_minute(async {
+        tokio::join!(
+            BASIC.run(&url),
+            BASIC.pending(&url, None),
+            BASIC.status(&url),
+            BASIC.mark_applied(&url, 1)
+        )
+    })
+    .await;
+    for error in [run.err(), pending.err(), status.err(), marked.err()] {
+        let error = error.expect("an error");
+        assert!(
+            matches!(error, MigrateError::ConnectTimeout { timeout, .. } if timeout == Duration::from_secs(10)),
+            "{error:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_migration_that_controls_its_own_transaction_is_refused_before_anything_runs() {
+    let database = fresh_database("migrate_transaction_statement").await;
+    let url = database.url().to_string();
+    let folder = tempfile::tempdir().expect("folder");
+    std::fs::write(
+        folder.path().join("V1__first.sql"),
+        "CREATE TABLE first_table (id int);\n",
+    )
+    .expect("write");
+    std::fs::write(
+        folder.path().join("V2__own_transaction.sql"),
+        "-- a hand-written migration\nBEGIN;\nCREATE TABLE a ();\nCOMMIT;\nCREATE TABLE b ();\nSELECT 1/0;\n",
+    )
+    .expect("write");
+    let migrations = Migrations::from_directory(folder.path()).expect("folder");
+    for error in [
+        migrations.run(&url).await.expect_err("refused"),
+        migrations.pending(&url, None).await.expect_err("dry run"),
+    ] {
+        let message = error.to_string();
+        for expected in [
+            "migration `V2__own_transaction.sql` controls its own transaction: `BEGIN` at line 2",
+            "--> V2__own_transaction.sql:2",
+            "Nothing was applied",
+            "`-- dbkit:no-transaction`",
+        ] {
+            assert!(message.contains(expected), "{expected}\n{message}");
+        }
+    }
+    let created = query_i64s(
+        &url,
+        "SELECT count(*) FROM pg_class WHERE relname IN ('first_table', 'a', 'b', 'refinery_schema_history')",
+    )
+    .await;
+    assert_eq!(created, [0], "nothing runs, not even V1");
+
+    // The way out: outside a transaction, statement by statement.
+    std::fs::write(
+        folder.path().join("V2__own_transaction.sql"),
+        "-- dbkit:no-transaction\nBEGIN;\nCREATE TABLE a ();\nCOMMIT;\nCREATE TABLE b ();\n",
+    )
+    .expect("write");
+    let migrations = Migrations::from_directory(folder.path()).expect("folder");
+    migrations.run(&url).await.expect("marked migration");
+    assert_eq!(history(&url).await, [1, 2]);
+}
+
+/// The basic fixture and a V5 that only a newer release has.
+fn newer_release() -> Migrations {
+    let mut migrations = BASIC.migrations().expect("migrations");
+    let newer = dbkit_runtime::migrate::Migration::from_file(
+        "V5__from_a_newer_release.sql",
+        "CREATE TABLE newer_release (id int);\n",
+    );
+    migrations.push(newer.expect("a migration name").expect("a migration"));
+    Migrations::from_migrations(migrations).expect("migrations")
+}
+
+#[tokio::test]
+async fn migrations_applied_by_a_newer_release_let_an_older_one_start() {
+    let database = fresh_database("migrate_future").await;
+    let url = database.url().to_string();
+    newer_release().run(&url).await.expect("newer release");
+    assert_eq!(history(&url).await, [1, 2, 4, 5]);
+
+    let report = BASIC.run(&url).await.expect("the older release starts");
+    assert!(report.applied.is_empty(), "{report:?}");
+    assert!(BASIC.pending(&url, None).await.expect("dry run").is_empty());
+    let status = BASIC.status(&url).await.expect("status");
+    assert!(!status.is_clean());
+    assert_eq!(states(&status)[3], (5, MigrationState::Unknown));
+
+    // The observer hears of them; strict runs refuse them.
+    let told = Arc::new(Mutex::new(Vec::new()));
+    let heard = Arc::clone(&told);
+    let options = RunOptions::new().on_event(move |event| {
+        if let MigrateEvent::FutureMigrations { migrations } = event {
+            let names = migrations.iter().map(|row| (row.version, row.name.clone()));
+            heard.lock().expect("events").extend(names);
+        }
+    });
+    BASIC.run_with(&url, options).await.expect("run");
+    assert_eq!(
+        *told.lock().expect("events"),
+        [(5, "from_a_newer_release".to_string())]
+    );
+    for error in [
+        BASIC
+            .run_with(&url, RunOptions::new().refuse_future_migrations())
+            .await
+            .expect_err("strict run"),
+        BASIC
+            .pending_with(&url, RunOptions::new().refuse_future_migrations())
+            .await
+            .expect_err("strict dry run"),
+    ] {
+        assert!(
+            matches!(
+                error,
+                MigrateError::FutureMigration {
+                    version: 5,
+                    newest_known: 4,
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+    }
+
+    // An unknown migration older than the newest known one stays an error.
+    let error = DELETED.run(&url).await.expect_err("V1 is missing");
+    assert!(
+        matches!(error, MigrateError::MissingAppliedFile { version: 1, .. }),
+        "{error:?}"
+    );
 }
 
 #[tokio::test]
@@ -438,4 +659,172 @@ async fn a_history_table_granted_without_create_on_its_schema_is_used() {
     let report = result.expect("a role without CREATE applies through the granted table");
     assert_eq!(report.applied.len(), 1);
     assert_eq!(history(&url).await, [1]);
+}
+
+/// A session of the test's own, named `application_name`, that holds the
+/// migration lock; and its backend's pid.
+async fn hold_migration_lock(url: &str, application_name: &str) -> (tokio_postgres::Client, i32) {
+    let mut config: tokio_postgres::Config = url.parse().expect("URL");
+    config.application_name(application_name);
+    let (client, connection) = config
+        .connect(tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(connection);
+    client
+        .batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
+        .await
+        .expect("take the lock");
+    let pid: i32 = client
+        .query_one("SELECT pg_backend_pid()", &[])
+        .await
+        .expect("pid")
+        .get(0);
+    (client, pid)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_waiting_for_the_lock_names_its_holder_and_gives_up_after_lock_wait() {
+    let database = fresh_database("migrate_lock_holder").await;
+    let url = database.url().to_string();
+    let (blocker, pid) = hold_migration_lock(&url, "blocker").await;
+
+    let error =
+        within_a_minute(BASIC.run_with(&url, RunOptions::new().lock_wait(Duration::from_secs(2))))
+            .await
+            .expect_err("the lock stays taken");
+    let MigrateError::LockTimeout { waited, holder } = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(*waited, Duration::from_secs(2));
+    let holder = holder.as_ref().expect("a holder");
+    assert_eq!(
+        (holder.pid, holder.application_name.as_str()),
+        (pid, "blocker")
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains(&format!(
+            "the migration lock is still held after waiting 2 s, by pid {pid} (`blocker`)"
+        )),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!("pg_terminate_backend({pid})")),
+        "{message}"
+    );
+    assert_eq!(
+        query_i64s(
+            &url,
+            "SELECT count(*) FROM pg_class WHERE relname = 'events'"
+        )
+        .await,
+        [0]
+    );
+
+    // By default the run waits as long as it takes, saying who holds the
+    // lock at every interval, and proceeds once it is released.
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let heard = Arc::clone(&seen);
+    let options = RunOptions::new()
+        .lock_report_interval(Duration::from_millis(200))
+        .on_event(move |event| {
+            if let MigrateEvent::WaitingForLock { holder, .. } = event {
+                let holder = holder.map(|holder| (holder.pid, holder.application_name.clone()));
+                heard.lock().expect("events").push(holder);
+            }
+        });
+    let url_for_run = url.clone();
+    let run = tokio::spawn(async move { BASIC.run_with(&url_for_run, options).await });
+    within_a_minute(async {
+        while seen.lock().expect("events").len() < 3 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    // The waiting run's session is named, for whoever waits behind it.
+    let named = query_i64s(
+        &url,
+        "SELECT count(*) FROM pg_stat_activity \
+         WHERE datname = current_database() AND application_name = 'dbkit migrate'",
+    )
+    .await;
+    assert_eq!(named, [1]);
+    blocker
+        .batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))
+        .await
+        .expect("release the lock");
+    let report = within_a_minute(run).await.expect("task").expect("run");
+    assert_eq!(report.applied.len(), 3);
+    let seen = seen.lock().expect("events");
+    assert!(
+        seen.iter()
+            .all(|holder| holder == &Some((pid, "blocker".to_string()))),
+        "{seen:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_hook_before_applying_runs_under_the_lock_only_when_something_is_pending() {
+    let database = fresh_database("migrate_before_applying").await;
+    let url = database.url().to_string();
+    // Each call: the pending versions, and the advisory locks held meanwhile.
+    type Calls = Arc<Mutex<Vec<(Vec<i32>, i64)>>>;
+    let calls: Calls = Arc::new(Mutex::new(Vec::new()));
+    let hook = |calls: &Calls, fail: bool| {
+        let (calls, url) = (Arc::clone(calls), url.clone());
+        move |pending: &[&dbkit_runtime::migrate::Migration]| -> dbkit_runtime::migrate::HookFuture<'static> {
+            let versions: Vec<i32> = pending.iter().map(|migration| migration.version).collect();
+            Box::pin(async move {
+                // Another session sees the lock held while the hook runs.
+                let held = query_i64s(
+                    &url,
+                    "SELECT count(*) FROM pg_locks JOIN pg_database ON pg_database.oid = pg_locks.database \
+                     WHERE locktype = 'advisory' AND granted AND datname = current_database()",
+                )
+                .await[0];
+                calls.lock().expect("calls").push((versions, held));
+                if fail {
+                    return Err("the backup failed".into());
+                }
+                Ok(())
+            })
+        }
+    };
+    let error = BASIC
+        .run_with(&url, RunOptions::new().before_applying(hook(&calls, true)))
+        .await
+        .expect_err("the hook fails");
+    assert!(
+        matches!(error, MigrateError::BeforeApplying { .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("the backup failed"), "{error}");
+    let written = query_i64s(
+        &url,
+        "SELECT count(*) FROM pg_class WHERE relname IN ('refinery_schema_history', 'events')",
+    )
+    .await;
+    assert_eq!(written, [0], "a failed hook leaves nothing written");
+    BASIC
+        .run_with(
+            &url,
+            RunOptions::new()
+                .target(2)
+                .before_applying(hook(&calls, false)),
+        )
+        .await
+        .expect("run to V2");
+    BASIC
+        .run_with(&url, RunOptions::new().before_applying(hook(&calls, false)))
+        .await
+        .expect("run");
+    BASIC
+        .run_with(&url, RunOptions::new().before_applying(hook(&calls, false)))
+        .await
+        .expect("nothing pending");
+    assert_eq!(
+        *calls.lock().expect("calls"),
+        [(vec![1, 2, 4], 1), (vec![1, 2], 1), (vec![4], 1)]
+    );
 }

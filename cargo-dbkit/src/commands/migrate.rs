@@ -104,7 +104,7 @@ impl Progress {
 
     fn on_event(&mut self, event: MigrateEvent<'_>) {
         match event {
-            MigrateEvent::WaitingForLock => self.output.status(
+            MigrateEvent::WaitingForLock { .. } => self.output.status(
                 "Waiting",
                 "for the migration lock, which another session holds",
             ),

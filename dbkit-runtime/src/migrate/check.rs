@@ -1,10 +1,14 @@
 //! The files against the history, without a database: each migration's
 //! state for `status`, and the checks that stop a run before it applies
-//! anything (changed, missing and out-of-order files).
+//! anything (changed, missing and out-of-order files, transaction control
+//! in a transactional migration), with the future migrations a run
+//! tolerates.
 
 use super::error::MigrateError;
 use super::history::HistoryRow;
 use super::migration::Migration;
+use dbkit_core::sql_split::split_sql_statements;
+use dbkit_core::transaction_control::transaction_control;
 use std::cmp::Ordering;
 
 /// Where one migration stands in a database.
@@ -148,14 +152,40 @@ pub(crate) fn classify(migrations: &[Migration], history: &[HistoryRow]) -> Stat
     Status { migrations }
 }
 
+/// What a run does about applied migrations newer than every migration
+/// it knows (future migrations: a newer release applied them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum FutureMigrations {
+    /// Tolerated, so that an older replica still starts during a rolling
+    /// deploy or a rollback; the run tells about them.
+    #[default]
+    Allow,
+    /// An error, like any applied migration without a file.
+    Refuse,
+}
+
+/// What a run would do: the migrations to apply, in order, and the future
+/// migrations it tolerates.
+#[derive(Debug)]
+pub(crate) struct Plan<'m, 'h> {
+    pub pending: Vec<&'m Migration>,
+    /// Applied migrations newer than every migration known here (the
+    /// newest rows of the history); empty unless they are allowed.
+    pub future: &'h [HistoryRow],
+}
+
 /// The migrations to apply, up to `target` when given, after checking that
 /// the applied ones are unchanged and present and that no pending one is
-/// older than them. The first problem in version order is the error.
-pub(crate) fn pending_migrations<'a>(
-    migrations: &'a [Migration],
-    history: &[HistoryRow],
+/// older than them. An applied migration without a file is allowed only
+/// when it is newer than every migration here and `future` allows it; a
+/// known migration still pending below it is out of order. The first
+/// problem in version order is the error.
+pub(crate) fn pending_migrations<'m, 'h>(
+    migrations: &'m [Migration],
+    history: &'h [HistoryRow],
     target: Option<i32>,
-) -> Result<Vec<&'a Migration>, MigrateError> {
+    future: FutureMigrations,
+) -> Result<Plan<'m, 'h>, MigrateError> {
     if let Some(target) = target
         && !migrations
             .iter()
@@ -163,6 +193,8 @@ pub(crate) fn pending_migrations<'a>(
     {
         return Err(MigrateError::UnknownTarget { target });
     }
+    let newest_known = migrations.last().map(|migration| migration.version);
+    let is_future = |row: &HistoryRow| newest_known.is_none_or(|newest| row.version > newest);
     let newest_applied = history.last().map(|row| row.version);
     let joined = join(migrations, history);
     for entry in &joined {
@@ -174,7 +206,16 @@ pub(crate) fn pending_migrations<'a>(
                     embedded: migration.checksum,
                 });
             }
-            (None, Some(row), MigrationState::Unknown) => {
+            (None, Some(row), MigrationState::Unknown)
+                if is_future(row) && future == FutureMigrations::Refuse =>
+            {
+                return Err(MigrateError::FutureMigration {
+                    version: row.version,
+                    name: row.name.clone(),
+                    newest_known: newest_known.unwrap_or_default(),
+                });
+            }
+            (None, Some(row), MigrationState::Unknown) if !is_future(row) => {
                 return Err(MigrateError::MissingAppliedFile {
                     version: row.version,
                     name: row.name.clone(),
@@ -201,7 +242,32 @@ pub(crate) fn pending_migrations<'a>(
             _ => {}
         }
     }
-    Ok(pending)
+    let future_start = history.partition_point(|row| !is_future(row));
+    Ok(Plan {
+        pending,
+        future: &history[future_start..],
+    })
+}
+
+/// Refuses the first migration of `pending` that runs in a transaction
+/// but holds a statement controlling the transaction (`BEGIN`, `COMMIT`…):
+/// it would end dbkit's transaction early, and a later failure would leave
+/// part of it applied. Checked for every pending migration before the
+/// first is applied, so that such a migration stops the run with nothing
+/// applied. A `-- dbkit:no-transaction` migration may hold them.
+pub(crate) fn refuse_transaction_statements(pending: &[&Migration]) -> Result<(), MigrateError> {
+    for migration in pending.iter().filter(|migration| !migration.no_transaction) {
+        for statement in split_sql_statements(&migration.sql) {
+            if let Some(control) = transaction_control(statement.text) {
+                return Err(MigrateError::TransactionStatement {
+                    file: migration.file_name.clone(),
+                    line: statement.line,
+                    statement: control.keywords().to_string(),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -233,11 +299,23 @@ mod tests {
             .collect()
     }
 
-    fn versions(pending: Result<Vec<&Migration>, MigrateError>) -> Vec<i32> {
-        match pending {
-            Ok(pending) => pending.iter().map(|migration| migration.version).collect(),
+    fn versions(plan: Result<Plan<'_, '_>, MigrateError>) -> Vec<i32> {
+        match plan {
+            Ok(plan) => plan
+                .pending
+                .iter()
+                .map(|migration| migration.version)
+                .collect(),
             Err(error) => panic!("{error}"),
         }
+    }
+
+    fn pending_migrations<'m, 'h>(
+        migrations: &'m [Migration],
+        history: &'h [HistoryRow],
+        target: Option<i32>,
+    ) -> Result<Plan<'m, 'h>, MigrateError> {
+        super::pending_migrations(migrations, history, target, FutureMigrations::Allow)
     }
 
     #[test]
@@ -312,12 +390,14 @@ mod tests {
         let files = [file(1, "A"), file(2, "B"), file(3, "C")];
         let mut changed = applied(&files[1]);
         changed.checksum = "1".to_string();
-        let error = pending_migrations(&files, &[applied(&files[0]), changed], None);
+        let history = [applied(&files[0]), changed];
+        let error = pending_migrations(&files, &history, None);
         assert!(
             matches!(&error, Err(MigrateError::ChangedAfterApply { file, .. }) if file == "V2__m2.sql"),
             "{error:?}"
         );
-        let error = pending_migrations(&files[1..], &[applied(&files[0])], None);
+        let history = [applied(&files[0])];
+        let error = pending_migrations(&files[1..], &history, None);
         assert!(
             matches!(
                 error,
@@ -325,10 +405,70 @@ mod tests {
             ),
             "{error:?}"
         );
-        let error = pending_migrations(&files, &[applied(&files[0]), applied(&files[2])], None);
+        let history = [applied(&files[0]), applied(&files[2])];
+        let error = pending_migrations(&files, &history, None);
         assert!(
             matches!(&error, Err(MigrateError::OutOfOrder { file, newest_applied: 3 }) if file == "V2__m2.sql"),
             "{error:?}"
         );
+    }
+
+    #[test]
+    fn future_migrations_are_tolerated_unless_refused_and_older_unknown_ones_never() {
+        let files = [file(1, "A"), file(2, "B")];
+        let newer = HistoryRow {
+            version: 3,
+            name: "from_a_newer_release".to_string(),
+            applied_on: "x".to_string(),
+            checksum: "3".to_string(),
+        };
+        let history = [applied(&files[0]), applied(&files[1]), newer.clone()];
+        let plan = super::pending_migrations(&files, &history, None, FutureMigrations::Allow)
+            .expect("future migrations are allowed");
+        assert!(plan.pending.is_empty());
+        assert_eq!(plan.future, &history[2..]);
+        let refused = super::pending_migrations(&files, &history, None, FutureMigrations::Refuse);
+        assert!(
+            matches!(
+                refused,
+                Err(MigrateError::FutureMigration {
+                    version: 3,
+                    newest_known: 2,
+                    ..
+                })
+            ),
+            "{refused:?}"
+        );
+        let history = [applied(&files[0]), newer.clone()];
+        let skipped = pending_migrations(&files, &history, None);
+        assert!(
+            matches!(&skipped, Err(MigrateError::OutOfOrder { file, newest_applied: 3 }) if file == "V2__m2.sql"),
+            "{skipped:?}"
+        );
+        let gap = [file(1, "A"), file(2, "B"), file(4, "D")];
+        let missing = pending_migrations(&gap, &history, None);
+        assert!(
+            matches!(
+                missing,
+                Err(MigrateError::MissingAppliedFile { version: 3, .. })
+            ),
+            "{missing:?}"
+        );
+    }
+
+    #[test]
+    fn transaction_control_is_refused_only_in_a_transactional_migration() {
+        let inside = file(1, "CREATE TABLE a ();\n-- done\nCOMMIT;\nSAVEPOINT s;");
+        let error = refuse_transaction_statements(&[&file(2, "SAVEPOINT s;"), &inside]);
+        assert!(
+            matches!(
+                &error,
+                Err(MigrateError::TransactionStatement { file, line: 3, statement })
+                    if file == "V1__m1.sql" && statement == "COMMIT"
+            ),
+            "{error:?}"
+        );
+        let outside = file(3, "-- dbkit:no-transaction\nBEGIN;\nCOMMIT;");
+        assert!(refuse_transaction_statements(&[&outside]).is_ok());
     }
 }

@@ -1,19 +1,30 @@
 //! The engine's entry points: run (lock, check the history, apply each
 //! pending migration statement by statement), the pending list of a dry
-//! run, and the status of every migration. The binary at start-up and
-//! `cargo dbkit migrate` both come through here.
+//! run, the status of every migration, and recording migrations as
+//! applied. The binary at start-up and `cargo dbkit migrate` both come
+//! through here.
 
-use super::check::{Status, classify, pending_migrations};
-use super::connection::{connect, database_error, error_text, release_lock, take_lock};
+use super::check::{
+    FutureMigrations, Plan, Status, classify, pending_migrations, refuse_transaction_statements,
+};
+use super::connection::{
+    DEFAULT_APPLICATION_NAME, LockHolder, LockWait, connect, database_error, error_text,
+    release_lock, take_lock,
+};
 use super::error::MigrateError;
-use super::history::{create_history_table, read_history, record, record_statement};
+use super::history::{HistoryRow, create_history_table, read_history, record, record_statement};
 use super::migration::Migration;
 use super::source::Migrations;
 use super::url::DatabaseUrl;
 use dbkit_core::sql_split::split_sql_statements;
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::time::{Duration, Instant};
 use tokio_postgres::Client;
+
+/// How often a run waiting for the lock says who holds it, by default.
+pub const DEFAULT_LOCK_REPORT_INTERVAL: Duration = Duration::from_secs(10);
 
 /// What a run applied.
 #[derive(Debug, Clone, Default)]
@@ -35,13 +46,29 @@ pub struct AppliedMigration {
 }
 
 /// What a run tells the observer given to [`RunOptions::on_event`], in
-/// this order: at most one `WaitingForLock`, then `Planned` once, then
-/// `Applying` and `Applied` for each migration.
+/// this order: `WaitingForLock` while another session holds the lock (at
+/// once, then every [`RunOptions::lock_report_interval`]), at most one
+/// `FutureMigrations`, then `Planned` once, then `Applying` and `Applied`
+/// for each migration.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum MigrateEvent<'a> {
     /// Another session holds the migration lock; the run waits for it.
-    WaitingForLock,
+    WaitingForLock {
+        /// The session holding it, when it could be told (it may have
+        /// released the lock a moment ago).
+        holder: Option<&'a LockHolder>,
+        /// How long the run has waited so far.
+        waited: Duration,
+    },
+    /// The database has applied migrations newer than every migration
+    /// known here (a newer release applied them): tolerated, since every
+    /// migration known here is applied or pending in order. Also logged as
+    /// a tracing warning.
+    FutureMigrations {
+        /// Their history rows, by version.
+        migrations: &'a [HistoryRow],
+    },
     /// The history was checked under the lock; these migrations are
     /// applied next, in this order (none when the database is up to date).
     Planned {
@@ -64,16 +91,49 @@ pub enum MigrateEvent<'a> {
 
 type Observer<'a> = Box<dyn FnMut(MigrateEvent<'_>) + Send + 'a>;
 
-/// How [`Migrations::run_with`] runs: up to which version, and who hears
-/// about each migration.
-#[derive(Default)]
+/// An error of a hook given to [`RunOptions::before_applying`].
+pub type HookError = Box<dyn std::error::Error + Send + Sync>;
+
+/// What a hook given to [`RunOptions::before_applying`] returns.
+pub type HookFuture<'a> = Pin<Box<dyn Future<Output = Result<(), HookError>> + Send + 'a>>;
+
+type BeforeApplying<'a> = Box<dyn FnOnce(&[&Migration]) -> HookFuture<'a> + Send + 'a>;
+
+/// How the engine connects and runs: for [`Migrations::run_with`] (every
+/// setting), [`Migrations::pending_with`] (the connection, the target, future
+/// migrations and the observer), [`Migrations::status_with`] (the
+/// connection) and [`Migrations::mark_applied_with`] (the connection, the
+/// lock, future migrations and the observer).
 pub struct RunOptions<'a> {
     target: Option<i32>,
     observer: Option<Observer<'a>>,
+    connect_timeout: Option<Duration>,
+    application_name: Option<String>,
+    lock_wait: Option<Duration>,
+    lock_report_interval: Duration,
+    future_migrations: FutureMigrations,
+    before_applying: Option<BeforeApplying<'a>>,
+}
+
+impl Default for RunOptions<'_> {
+    fn default() -> Self {
+        RunOptions {
+            target: None,
+            observer: None,
+            connect_timeout: None,
+            application_name: None,
+            lock_wait: None,
+            lock_report_interval: DEFAULT_LOCK_REPORT_INTERVAL,
+            future_migrations: FutureMigrations::Allow,
+            before_applying: None,
+        }
+    }
 }
 
 impl<'a> RunOptions<'a> {
-    /// Apply everything pending, telling no one.
+    /// Apply everything pending, telling no one; connect within the URL's
+    /// `connect_timeout` or 10 s, wait for the lock as long as it takes,
+    /// tolerate future migrations.
     pub fn new() -> RunOptions<'a> {
         RunOptions::default()
     }
@@ -94,10 +154,115 @@ impl<'a> RunOptions<'a> {
         self
     }
 
+    /// Give up connecting (TCP, TLS, start-up and authentication together)
+    /// after `timeout`, with [`MigrateError::ConnectTimeout`]. Without it
+    /// (or with zero), the URL's `connect_timeout` (key=value strings'
+    /// too) applies when above zero, else 10 s
+    /// ([`DEFAULT_CONNECT_TIMEOUT`](super::DEFAULT_CONNECT_TIMEOUT)).
+    pub fn connect_timeout(mut self, timeout: Duration) -> RunOptions<'a> {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// The `application_name` of the engine's session, which
+    /// `pg_stat_activity` shows and a run waiting for the lock reports
+    /// (default `dbkit migrate`); one the URL sets wins.
+    pub fn application_name(mut self, name: impl Into<String>) -> RunOptions<'a> {
+        self.application_name = Some(name.into());
+        self
+    }
+
+    /// Wait at most `wait` for the migration lock, then fail with
+    /// [`MigrateError::LockTimeout`], which names the session holding it.
+    /// Without it, the run waits as long as it takes; zero tries once.
+    pub fn lock_wait(mut self, wait: Duration) -> RunOptions<'a> {
+        self.lock_wait = Some(wait);
+        self
+    }
+
+    /// While waiting for the lock, say who holds it (a
+    /// [`MigrateEvent::WaitingForLock`] and a tracing log) every `interval`
+    /// (default 10 s; at least the 100 ms between two attempts).
+    pub fn lock_report_interval(mut self, interval: Duration) -> RunOptions<'a> {
+        self.lock_report_interval = interval;
+        self
+    }
+
+    /// Refuse future migrations ([`MigrateError::FutureMigration`]): be
+    /// strict where, by default, migrations applied by a newer release and
+    /// newer than every migration known here are tolerated with a warning
+    /// ([`MigrateEvent::FutureMigrations`]).
+    pub fn refuse_future_migrations(mut self) -> RunOptions<'a> {
+        self.future_migrations = FutureMigrations::Refuse;
+        self
+    }
+
+    /// Run `hook` under the migration lock, once the pending migrations are
+    /// known and before the first is applied, only when there is one (a
+    /// backup, say). Its error stops the run with
+    /// [`MigrateError::BeforeApplying`]: nothing is applied.
+    pub fn before_applying(
+        mut self,
+        hook: impl FnOnce(&[&Migration]) -> HookFuture<'a> + Send + 'a,
+    ) -> RunOptions<'a> {
+        self.before_applying = Some(Box::new(hook));
+        self
+    }
+
     fn tell(&mut self, event: MigrateEvent<'_>) {
         if let Some(observer) = self.observer.as_mut() {
             observer(event);
         }
+    }
+
+    /// Connects as these options say. (Not an `async fn`: its future must
+    /// not hold `&self`, which is not `Sync`.)
+    fn connect<'s>(
+        &'s self,
+        database_url: &'s DatabaseUrl,
+    ) -> impl Future<Output = Result<Client, MigrateError>> + Send + 's {
+        let name = self
+            .application_name
+            .as_deref()
+            .unwrap_or(DEFAULT_APPLICATION_NAME);
+        connect(database_url, self.connect_timeout, name)
+    }
+
+    /// Takes the lock, telling the observer and the log who holds it while
+    /// waiting.
+    async fn take_lock(&mut self, client: &Client) -> Result<(), MigrateError> {
+        let wait = LockWait {
+            limit: self.lock_wait,
+            report_every: self.lock_report_interval,
+        };
+        take_lock(client, wait, |holder, waited| {
+            let waited_seconds = waited.as_secs();
+            match holder {
+                Some(holder) => tracing::warn!(
+                    waited_seconds,
+                    "waiting for the migration lock, held by {holder}"
+                ),
+                None => tracing::warn!(waited_seconds, "waiting for the migration lock"),
+            }
+            self.tell(MigrateEvent::WaitingForLock { holder, waited });
+        })
+        .await
+    }
+
+    /// Tells the observer and the log about future migrations, if any.
+    fn tell_future(&mut self, future: &[HistoryRow]) {
+        if future.is_empty() {
+            return;
+        }
+        let names: Vec<String> = future
+            .iter()
+            .map(|row| format!("V{}__{}", row.version, row.name))
+            .collect();
+        tracing::warn!(
+            "the database has applied migrations newer than every migration known here, most likely by a newer release: {}",
+            names.join(", ")
+        );
+        self.tell(MigrateEvent::FutureMigrations { migrations: future });
     }
 }
 
@@ -107,8 +272,33 @@ impl fmt::Debug for RunOptions<'_> {
             .debug_struct("RunOptions")
             .field("target", &self.target)
             .field("observer", &self.observer.as_ref().map(|_| "FnMut"))
+            .field("connect_timeout", &self.connect_timeout)
+            .field("application_name", &self.application_name)
+            .field("lock_wait", &self.lock_wait)
+            .field("lock_report_interval", &self.lock_report_interval)
+            .field("future_migrations", &self.future_migrations)
+            .field(
+                "before_applying",
+                &self.before_applying.as_ref().map(|_| "FnOnce"),
+            )
             .finish()
     }
+}
+
+/// The plan of a run, after every check that precedes applying.
+fn checked_plan<'m, 'h>(
+    migrations: &'m [Migration],
+    history: &'h [HistoryRow],
+    options: &RunOptions<'_>,
+) -> Result<Plan<'m, 'h>, MigrateError> {
+    let plan = pending_migrations(
+        migrations,
+        history,
+        options.target,
+        options.future_migrations,
+    )?;
+    refuse_transaction_statements(&plan.pending)?;
+    Ok(plan)
 }
 
 impl Migrations {
@@ -118,15 +308,20 @@ impl Migrations {
     ///
     /// Holds a session-level advisory lock for the whole run, so that
     /// replicas starting together apply each migration once; checks the
-    /// history (changed, missing or out-of-order files) before applying
-    /// anything; runs each migration in its own transaction with its
-    /// history row, or statement by statement outside one when its first
-    /// line is `-- dbkit:no-transaction`.
+    /// history (changed, missing or out-of-order files) and every pending
+    /// migration (no transaction control in a transactional one) before
+    /// applying anything; runs each migration in its own transaction with
+    /// its history row, or statement by statement outside one when its
+    /// first line is `-- dbkit:no-transaction`. Migrations applied by a
+    /// newer release, newer than every migration here, are tolerated with
+    /// a tracing warning. Connecting may take 10 s (or the URL's
+    /// `connect_timeout`); the lock is waited for as long as it takes.
     pub async fn run(&self, database_url: impl Into<DatabaseUrl>) -> Result<Report, MigrateError> {
         self.run_with(database_url, RunOptions::new()).await
     }
 
-    /// [`Migrations::run`] with a target version and an observer.
+    /// [`Migrations::run`] with a target version, an observer, time limits
+    /// and the other [`RunOptions`].
     ///
     /// When the history, read once without the lock, shows nothing to
     /// apply, the run ends there: one connection and one query, no lock
@@ -137,15 +332,17 @@ impl Migrations {
         mut options: RunOptions<'_>,
     ) -> Result<Report, MigrateError> {
         let migrations = self.sorted()?;
-        let client = connect(&database_url.into()).await?;
+        let client = options.connect(&database_url.into()).await?;
         // Applied migrations only ever get added, and a problem the history
         // shows now stays, so an up-to-date or broken history needs no lock.
         let history = read_history(&client).await?;
-        if pending_migrations(&migrations, &history, options.target)?.is_empty() {
+        let plan = checked_plan(&migrations, &history, &options)?;
+        if plan.pending.is_empty() {
+            options.tell_future(plan.future);
             options.tell(MigrateEvent::Planned { pending: &[] });
             return Ok(Report::default());
         }
-        take_lock(&client, || options.tell(MigrateEvent::WaitingForLock)).await?;
+        options.take_lock(&client).await?;
         notice_a_vanished_client(&client).await;
         let result = apply_under_lock(&client, &migrations, &mut options).await;
         let released = release_lock(&client).await;
@@ -162,13 +359,24 @@ impl Migrations {
         database_url: impl Into<DatabaseUrl>,
         target: Option<i32>,
     ) -> Result<Vec<Migration>, MigrateError> {
+        let mut options = RunOptions::new();
+        options.target = target;
+        self.pending_with(database_url, options).await
+    }
+
+    /// [`Migrations::pending`] with the target, connection settings, future
+    /// migration rule and observer (told `FutureMigrations`) of `options`.
+    pub async fn pending_with(
+        &self,
+        database_url: impl Into<DatabaseUrl>,
+        mut options: RunOptions<'_>,
+    ) -> Result<Vec<Migration>, MigrateError> {
         let migrations = self.sorted()?;
-        let client = connect(&database_url.into()).await?;
+        let client = options.connect(&database_url.into()).await?;
         let history = read_history(&client).await?;
-        Ok(pending_migrations(&migrations, &history, target)?
-            .into_iter()
-            .cloned()
-            .collect())
+        let plan = checked_plan(&migrations, &history, &options)?;
+        options.tell_future(plan.future);
+        Ok(plan.pending.into_iter().cloned().collect())
     }
 
     /// Where every migration stands in the database: applied, pending,
@@ -178,8 +386,17 @@ impl Migrations {
         &self,
         database_url: impl Into<DatabaseUrl>,
     ) -> Result<Status, MigrateError> {
+        self.status_with(database_url, RunOptions::new()).await
+    }
+
+    /// [`Migrations::status`], connecting as `options` says.
+    pub async fn status_with(
+        &self,
+        database_url: impl Into<DatabaseUrl>,
+        options: RunOptions<'_>,
+    ) -> Result<Status, MigrateError> {
         let migrations = self.sorted()?;
-        let client = connect(&database_url.into()).await?;
+        let client = options.connect(&database_url.into()).await?;
         let history = read_history(&client).await?;
         Ok(classify(&migrations, &history))
     }
@@ -203,10 +420,23 @@ impl Migrations {
         database_url: impl Into<DatabaseUrl>,
         target: i32,
     ) -> Result<Vec<Migration>, MigrateError> {
+        self.mark_applied_with(database_url, target, RunOptions::new())
+            .await
+    }
+
+    /// [`Migrations::mark_applied`] with the connection settings, lock wait,
+    /// future migration rule and observer of `options` (its target and
+    /// hook are not used).
+    pub async fn mark_applied_with(
+        &self,
+        database_url: impl Into<DatabaseUrl>,
+        target: i32,
+        mut options: RunOptions<'_>,
+    ) -> Result<Vec<Migration>, MigrateError> {
         let migrations = self.sorted()?;
-        let client = connect(&database_url.into()).await?;
-        take_lock(&client, || {}).await?;
-        let result = record_under_lock(&client, &migrations, target).await;
+        let client = options.connect(&database_url.into()).await?;
+        options.take_lock(&client).await?;
+        let result = record_under_lock(&client, &migrations, target, &mut options).await;
         let released = release_lock(&client).await;
         let recorded = result?;
         released?;
@@ -218,10 +448,18 @@ async fn record_under_lock(
     client: &Client,
     migrations: &[Migration],
     target: i32,
+    options: &mut RunOptions<'_>,
 ) -> Result<Vec<Migration>, MigrateError> {
     create_history_table(client).await?;
     let history = read_history(client).await?;
-    let pending = pending_migrations(migrations, &history, Some(target))?;
+    let plan = pending_migrations(
+        migrations,
+        &history,
+        Some(target),
+        options.future_migrations,
+    )?;
+    options.tell_future(plan.future);
+    let pending = plan.pending;
     if pending.is_empty() {
         return Ok(Vec::new());
     }
@@ -263,10 +501,21 @@ async fn apply_under_lock(
     migrations: &[Migration],
     options: &mut RunOptions<'_>,
 ) -> Result<Report, MigrateError> {
-    create_history_table(client).await?;
     let history = read_history(client).await?;
-    let pending = pending_migrations(migrations, &history, options.target)?;
+    let plan = checked_plan(migrations, &history, options)?;
+    options.tell_future(plan.future);
+    let pending = plan.pending;
     options.tell(MigrateEvent::Planned { pending: &pending });
+    if pending.is_empty() {
+        return Ok(Report::default());
+    }
+    if let Some(hook) = options.before_applying.take() {
+        hook(&pending)
+            .await
+            .map_err(|source| MigrateError::BeforeApplying { source })?;
+    }
+    // Only now, so that a refused run or a failed hook writes nothing.
+    create_history_table(client).await?;
     let mut report = Report::default();
     for migration in pending {
         options.tell(MigrateEvent::Applying { migration });

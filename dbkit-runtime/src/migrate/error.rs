@@ -1,6 +1,8 @@
 //! `MigrateError`: why migrations could not be read, checked or applied.
 
 use super::url::DatabaseUrl;
+use super::connection::{LockHolder, format_limit};
+use std::time::Duration;
 
 /// What went wrong applying migrations. Messages read after "failed to
 /// migrate:"; no message holds a database password.
@@ -41,6 +43,61 @@ pub enum MigrateError {
         url: DatabaseUrl,
         /// The driver's message, any connection string in it redacted.
         reason: String,
+    },
+    /// The server accepted the connection but did not complete it (answer,
+    /// authenticate) within the time limit.
+    #[error(
+        "cannot connect to `{url}`: the server did not answer within {}\n  = help: check that the host and port are those of a PostgreSQL server that is up and not overloaded, and that no firewall or proxy holds the connection; a larger `connect_timeout` in the URL waits longer",
+        format_limit(*.timeout)
+    )]
+    ConnectTimeout {
+        /// The database, which shows itself with its password hidden.
+        url: DatabaseUrl,
+        /// The limit that ran out.
+        timeout: Duration,
+    },
+    /// Another session still held the migration lock when the wait allowed
+    /// by [`RunOptions::lock_wait`](super::RunOptions::lock_wait) ran out.
+    #[error("{}", render_lock_timeout(*.waited, .holder.as_ref()))]
+    LockTimeout {
+        /// How long the run waited.
+        waited: Duration,
+        /// Who held the lock at the end, when it could be told.
+        holder: Option<LockHolder>,
+    },
+    /// A migration that runs in a transaction holds a statement that
+    /// controls the transaction itself; nothing was applied.
+    #[error(
+        "migration `{file}` controls its own transaction: `{statement}` at line {line}\n  --> {file}:{line}\n  = note: dbkit runs the migration in one transaction with its history row; `{statement}` would end or nest it, and a later failure would leave part of the migration applied and not recorded. Nothing was applied\n  = help: remove the `{statement}`, or make `-- dbkit:no-transaction` the migration's first line to run it outside a transaction, statement by statement"
+    )]
+    TransactionStatement {
+        /// The file name.
+        file: String,
+        /// The 1-based line the statement starts on.
+        line: usize,
+        /// Its keywords: `COMMIT`, `ROLLBACK PREPARED`…
+        statement: String,
+    },
+    /// The database has applied a migration newer than every migration
+    /// known here, and the run was told to refuse such future migrations.
+    #[error(
+        "the database has applied V{version}__{name}, which is newer than V{newest_known}, the newest migration known here\n  = help: a newer release applied it; run that release (or one that has the file), or allow future migrations"
+    )]
+    FutureMigration {
+        /// Its version.
+        version: i32,
+        /// Its name in the history table.
+        name: String,
+        /// The newest version known here.
+        newest_known: i32,
+    },
+    /// The hook given to
+    /// [`RunOptions::before_applying`](super::RunOptions::before_applying)
+    /// failed; nothing was applied.
+    #[error("cannot apply the migrations: the step before them failed: {source}")]
+    BeforeApplying {
+        /// The hook's error.
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// A query of the engine itself (lock, history table) failed.
     #[error("cannot {action}: {reason}")]
@@ -110,6 +167,19 @@ pub enum MigrateError {
         /// statements stay).
         no_transaction: bool,
     },
+}
+
+fn render_lock_timeout(waited: Duration, holder: Option<&LockHolder>) -> String {
+    let waited = format_limit(waited);
+    match holder {
+        Some(holder) => format!(
+            "the migration lock is still held after waiting {waited}, by {holder}\n  = help: that session is another migration run or holds the lock itself: let it finish and run again, or wait longer; if it is stuck, `SELECT pg_terminate_backend({})` ends it",
+            holder.pid
+        ),
+        None => format!(
+            "the migration lock is still held after waiting {waited}\n  = help: another migration run holds it: let it finish and run again, or wait longer"
+        ),
+    }
 }
 
 fn render_statement_failure(

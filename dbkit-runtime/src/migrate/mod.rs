@@ -16,7 +16,14 @@ mod source;
 mod url;
 
 pub use check::{MigrationState, MigrationStatus, Status};
-pub use engine::{AppliedMigration, MigrateEvent, Report, RunOptions};
+pub use connection::{
+    DEFAULT_APPLICATION_NAME, DEFAULT_CONNECT_TIMEOUT, LockHolder, MIGRATION_LOCK_KEY,
+    connect_timeout_for,
+};
+pub use engine::{
+    AppliedMigration, DEFAULT_LOCK_REPORT_INTERVAL, HookError, HookFuture, MigrateEvent, Report,
+    RunOptions,
+};
 pub use error::MigrateError;
 pub use history::{HISTORY_TABLE, HistoryRow};
 pub use migration::Migration;
