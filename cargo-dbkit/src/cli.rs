@@ -2,6 +2,7 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Cargo runs an external subcommand `cargo-dbkit` with `dbkit` as its first
 /// argument, so the top level is an enum with a single `dbkit` variant.
@@ -187,7 +188,11 @@ The database is the first of:
 Every user of the machine can read a command line with `ps` (and the shell
 keeps it in its history): a URL with a password belongs in the file of
 --env-file, in `.env` or in DATABASE_URL, not in --database-url.
-A password in the URL never appears in the output, logs and errors included."
+A password in the URL never appears in the output, logs and errors included.
+
+Connecting and authenticating may take --connect-timeout SECONDS, else the
+URL's connect_timeout (0 or absent: the default), else 10 s: a server that
+accepts the connection and never answers ends the command (exit 2)."
     };
 }
 
@@ -213,11 +218,23 @@ Examples:
   cargo dbkit migrate --target 12                  apply up to and including V12
   cargo dbkit migrate --env-file .env.test         the DATABASE_URL of .env.test
   cargo dbkit migrate --backup backups/            pg_dump first; no migration if the dump fails
+  cargo dbkit migrate --lock-wait 60               give up if another run holds the lock for a minute
 
 `--backup DIR` runs `pg_dump --format=custom` into DIR/<database>-<UTC time>.dump
-(restore with `pg_restore`), passing the connection through PG* environment
-variables, never its arguments. It runs only when something is pending.
-DBKIT_PG_DUMP names the pg_dump to use (default: pg_dump on PATH).
+(`-2`, `-3`… when that name is taken; restore with `pg_restore`), passing the
+connection through PG* environment variables, never its arguments. It runs
+under the migration lock, only when something is pending: of two runs at
+once, the one that migrates dumps. DBKIT_PG_DUMP names the pg_dump to use
+(default: pg_dump on PATH).
+
+While another session holds the migration lock, migrate says every 10 s
+which one (its pid and application_name); with --lock-wait SECONDS it gives
+up after that long (exit 2). dbkit's own sessions are named `cargo dbkit
+migrate` (or the URL's application_name).
+
+Migrations the database has applied that are newer than every file of the
+folder (a newer release applied them) are a warning, not an error; older
+unknown ones stop the run.
 
 Exit status: 0 applied or nothing to apply, 2 an error (nothing after the
 failed migration is applied; the migrations before it stay).
@@ -233,7 +250,8 @@ Show where each migration stands in a database, reading its
   applied       applied, and the file is as it was applied
   pending       not applied yet; `cargo dbkit migrate` applies it
   changed       applied, but the file changed since (its checksum differs)
-  unknown       applied, but no file has its version (deleted, or from another branch)
+  unknown       applied, but no file has its version (deleted, from another branch,
+                or from a newer release when it is newer than every file)
   out of order  not applied, but older than the newest applied one (migrate refuses it)";
 
 const STATUS_AFTER_LONG_HELP: &str = concat!(
@@ -250,7 +268,7 @@ changed, unknown or out of order, 2 an error (e.g. the database is unreachable).
     database_help!()
 );
 
-/// Which database a command uses.
+/// Which database a command uses, and how long connecting may take.
 #[derive(Debug, Args)]
 pub struct DatabaseOptions {
     /// The database URL (default: DATABASE_URL from --env-file, the environment or .env); other
@@ -260,6 +278,10 @@ pub struct DatabaseOptions {
     /// Read DATABASE_URL from FILE, over the environment's, instead of the workspace's .env
     #[arg(long, value_name = "FILE")]
     pub env_file: Option<PathBuf>,
+    /// Give up when connecting and authenticating take longer than this
+    /// (default: the URL's connect_timeout, else 10)
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub connect_timeout: Option<Duration>,
 }
 
 /// `cargo dbkit migrate`.
@@ -276,6 +298,10 @@ pub struct MigrateArgs {
     /// Dump the database with pg_dump into this folder first; do not migrate if the dump fails
     #[arg(long, value_name = "DIR", conflicts_with = "dry_run")]
     pub backup: Option<PathBuf>,
+    /// Give up when another session holds the migration lock for longer than
+    /// this (default: wait as long as it takes)
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds, conflicts_with = "dry_run")]
+    pub lock_wait: Option<Duration>,
 }
 
 /// `cargo dbkit status`.
@@ -348,6 +374,11 @@ pub struct CheckArgs {
     /// Like --database-url, with the DATABASE_URL of FILE (e.g. .env.staging)
     #[arg(long, value_name = "FILE")]
     pub env_file: Option<PathBuf>,
+    /// With --database-url or --env-file: give up when connecting and
+    /// authenticating take longer than this (default: the URL's
+    /// connect_timeout, else 10)
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub connect_timeout: Option<Duration>,
     /// How to print the findings
     #[arg(long, value_enum, default_value_t = crate::check::report::Format::Human, value_name = "FORMAT")]
     pub format: crate::check::report::Format,
@@ -429,6 +460,14 @@ pub struct PushArgs {
     /// Treat a disappeared table or column as renamed (as in generate)
     #[arg(long, value_name = "OLD=NEW")]
     pub rename: Vec<String>,
+}
+
+/// `10` or `2.5` seconds.
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    text.parse::<f64>()
+        .ok()
+        .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+        .ok_or_else(|| format!("`{text}` is not a number of seconds; expected e.g. `10` or `2.5`"))
 }
 
 /// `12`, `V12` or a file name `V12__name.sql`.

@@ -6,6 +6,7 @@ pub mod cache;
 pub mod check;
 pub mod cli;
 pub mod commands;
+pub mod database_session;
 pub mod database_url;
 pub mod diagnostics;
 pub mod discovery;

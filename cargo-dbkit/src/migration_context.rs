@@ -12,7 +12,11 @@ use crate::diagnostics::{Diagnostic, SourceSpan, SourceTexts};
 use crate::discovery::{Workspace, display_path, load_workspace};
 use crate::errors::CliError;
 use crate::terminal::Output;
-use dbkit_runtime::migrate::{MigrateError, Migration, MigrationStatus, Migrations};
+use dbkit_runtime::RunOptions;
+use dbkit_runtime::migrate::{
+    DatabaseUrl, LockHolder, MigrateError, Migration, MigrationStatus, Migrations,
+    connect_timeout_for,
+};
 use std::path::Path;
 use std::time::Duration;
 
@@ -22,6 +26,8 @@ pub struct MigrationContext {
     /// The database (shown with its password hidden), and where its URL
     /// came from.
     pub database: ResolvedDatabaseUrl,
+    /// How long connecting and authenticating may take.
+    pub connect_timeout: Duration,
     /// The workspace's migrations, read from its folder.
     pub migrations: Migrations,
     /// The folder, relative to the workspace root (`migrations/`).
@@ -41,6 +47,7 @@ impl MigrationContext {
         let DatabaseTarget {
             workspace,
             database,
+            connect_timeout,
         } = DatabaseTarget::resolve(global, options)?;
         let mut folder_display = display_path(&workspace.root, &workspace.migrations_directory);
         if !folder_display.ends_with('/') {
@@ -66,17 +73,27 @@ impl MigrationContext {
         let runtime = start_runtime()?;
         Ok(MigrationContext {
             database,
+            connect_timeout,
             migrations,
             folder_display,
             runtime,
         })
     }
 
+    /// The engine's options for a session named `application_name` (e.g.
+    /// `cargo dbkit migrate`), connecting within the command's limit.
+    pub fn run_options<'a>(&self, application_name: &str) -> RunOptions<'a> {
+        RunOptions::new()
+            .connect_timeout(self.connect_timeout)
+            .application_name(application_name)
+    }
+
     /// An engine error as [`migrate_error`] phrases it; a failed statement
     /// also shows its line of the migration file, as rustc shows code.
     pub fn engine_error(&self, error: MigrateError) -> CliError {
         let failed_file = match &error {
-            MigrateError::StatementFailed { file, .. } => Some(file.clone()),
+            MigrateError::StatementFailed { file, .. }
+            | MigrateError::TransactionStatement { file, .. } => Some(file.clone()),
             _ => None,
         };
         match (failed_file, migrate_error(error, &self.folder_display)) {
@@ -131,6 +148,10 @@ pub struct DatabaseTarget {
     /// The database (shown with its password hidden), and where its URL
     /// came from.
     pub database: ResolvedDatabaseUrl,
+    /// How long connecting and authenticating may take: `--connect-timeout`,
+    /// else the URL's `connect_timeout`, else 10 s (the engine's rule, which
+    /// the sqlx sessions of push, pull and check follow too).
+    pub connect_timeout: Duration,
 }
 
 impl DatabaseTarget {
@@ -149,10 +170,12 @@ impl DatabaseTarget {
             &workspace.root,
         )
         .map_err(|error| CliError::Diagnostics(vec![error.to_diagnostic()]))?;
-        tracing::debug!(url = %database.url, source = ?database.source, "database");
+        let connect_timeout = connect_timeout_for(&database.url, options.connect_timeout);
+        tracing::debug!(url = %database.url, source = ?database.source, ?connect_timeout, "database");
         Ok(DatabaseTarget {
             workspace,
             database,
+            connect_timeout,
         })
     }
 }
@@ -228,6 +251,33 @@ pub fn migrate_error(error: MigrateError, folder_display: &str) -> CliError {
             }
             diagnostic
         }
+        MigrateError::TransactionStatement {
+            file,
+            line,
+            statement,
+        } => Diagnostic::error(format!(
+            "migration `{file}` controls its own transaction: `{statement}` at line {line}"
+        ))
+        .with_span(SourceSpan {
+            file: format!("{folder_display}{file}"),
+            line: *line,
+            column: 0,
+            length: 0,
+            label: None,
+        })
+        .with_note(format!(
+            "dbkit runs the migration in one transaction with its history row; `{statement}` would end or nest it, and a later failure would leave part of the migration applied and not recorded"
+        ))
+        .with_note("nothing was applied: every pending migration is checked first")
+        .with_help(format!(
+            "remove the `{statement}`, or make `-- dbkit:no-transaction` the migration's first line to run it outside a transaction, statement by statement"
+        )),
+        MigrateError::ConnectTimeout { url, timeout } => {
+            connect_timeout_diagnostic(url, *timeout)
+        }
+        MigrateError::LockTimeout { waited, holder } => {
+            lock_timeout_diagnostic(*waited, holder.as_ref())
+        }
         MigrateError::ChangedAfterApply { file, .. }
         | MigrateError::OutOfOrder { file, .. }
         | MigrateError::InvalidFile { file, .. } => diagnostic_from_engine_text(&error.to_string())
@@ -235,6 +285,51 @@ pub fn migrate_error(error: MigrateError, folder_display: &str) -> CliError {
         other => diagnostic_from_engine_text(&other.to_string()),
     };
     CliError::Diagnostics(vec![diagnostic])
+}
+
+/// The server accepted the connection to `url` (shown with its password
+/// hidden) but did not complete it within `timeout`: the engine's sessions
+/// and the sqlx ones of push, pull and check say it alike.
+pub fn connect_timeout_diagnostic(url: &DatabaseUrl, timeout: Duration) -> Diagnostic {
+    Diagnostic::error(format!(
+        "cannot connect to {url}: the server did not answer within {}",
+        format_time_limit(timeout)
+    ))
+    .with_help(
+        "check that the host and port are those of a PostgreSQL server that is up and not overloaded, and that no firewall or proxy holds the connection",
+    )
+    .with_help("--connect-timeout SECONDS (or `connect_timeout` in the URL) waits longer")
+}
+
+/// Another session still held the migration lock after `--lock-wait`.
+fn lock_timeout_diagnostic(waited: Duration, holder: Option<&LockHolder>) -> Diagnostic {
+    let waited = format_time_limit(waited);
+    let Some(holder) = holder else {
+        return Diagnostic::error(format!(
+            "the migration lock is still held after waiting {waited}"
+        ))
+        .with_help("another migration run holds it: let it finish and run again, or wait longer with a larger --lock-wait");
+    };
+    Diagnostic::error(format!(
+        "the migration lock is still held after waiting {waited}, by {holder}"
+    ))
+    .with_note("that session is another migration run, or holds dbkit's advisory lock itself")
+    .with_help("let it finish and run again, or wait longer with a larger --lock-wait (without it, migrate waits as long as it takes)")
+    .with_help(format!(
+        "if that session is stuck, `SELECT pg_terminate_backend({})` ends it",
+        holder.pid
+    ))
+}
+
+/// `10 s`, `2.5 s` or `500 ms`: a time limit as the user wrote it.
+pub fn format_time_limit(limit: Duration) -> String {
+    if limit.subsec_nanos() == 0 {
+        format!("{} s", limit.as_secs())
+    } else if limit < Duration::from_secs(1) {
+        format!("{} ms", limit.as_millis())
+    } else {
+        format!("{} s", limit.as_secs_f64())
+    }
 }
 
 /// Splits the engine's `message\n  = help: …\n  = note: …` text.

@@ -4,6 +4,7 @@
 mod common;
 
 use common::runtime;
+use dbkit_runtime::migrate::MIGRATION_LOCK_KEY;
 use dbkit_runtime::testing::{LocalServer, TestDb, no_migrations};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -965,4 +966,307 @@ fn the_help_says_a_password_in_database_url_is_visible_in_ps() {
     }
     let help = workspace.run_with(&["status", "--help"], &[("COLUMNS", "100")]);
     insta::assert_snapshot!("status_help", help.stdout);
+}
+
+/// How long a run that should end soon may take before the test fails.
+const OUTER_BOUND: std::time::Duration = std::time::Duration::from_secs(120);
+
+impl From<common::Run> for Run {
+    fn from(run: common::Run) -> Run {
+        Run {
+            code: run.code,
+            stdout: run.stdout,
+            stderr: run.stderr,
+        }
+    }
+}
+
+/// A port on 127.0.0.1 that accepts connections and never says a word, as
+/// a server behind a stuck proxy does; its sockets stay open until the test
+/// process ends.
+fn silent_server() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    std::thread::spawn(move || {
+        let mut accepted = Vec::new();
+        for stream in listener.incoming() {
+            accepted.push(stream);
+        }
+    });
+    port
+}
+
+#[test]
+fn every_command_that_connects_gives_up_on_a_server_that_never_answers() {
+    let port = silent_server();
+    let url = format!("postgres://app:hunter2silent@127.0.0.1:{port}/app");
+    let project = common::copy_package_fixture("replay");
+    let pull_project = common::copy_fixture("pull/workspace");
+    let commands: [(&common::Project, &[&str]); 8] = [
+        (&project, &["migrate"]),
+        (&project, &["migrate", "--dry-run"]),
+        (&project, &["migrate", "--backup", "backups"]),
+        (&project, &["status"]),
+        (&project, &["check"]),
+        (&project, &["push"]),
+        (&project, &["push", "--dry-run"]),
+        (&pull_project, &["pull", "--out", "crates/app/src/schema"]),
+    ];
+    for (project, arguments) in commands {
+        let mut command =
+            common::binary_command(&project.root.join("Cargo.toml"), &project.root, arguments);
+        command
+            .env_remove("DATABASE_URL")
+            .args(["--database-url", &url, "--connect-timeout", "1"]);
+        let run: Run = common::finish_within(&mut command, OUTER_BOUND).into();
+        assert_eq!(run.code, 2, "{arguments:?}\n{run:#?}");
+        for expected in [
+            "the server did not answer within 1 s",
+            "help: check that the host and port",
+            "--connect-timeout",
+        ] {
+            assert!(
+                run.stderr.contains(expected),
+                "{arguments:?}: {expected}\n{run:#?}"
+            );
+        }
+        assert!(!run.output().contains("hunter2silent"), "{run:#?}");
+    }
+    // The URL's `connect_timeout` bounds the whole connection too (the
+    // key=value form only where the engine connects: sqlx reads URLs only).
+    let url = format!("postgres://app@127.0.0.1:{port}/app?connect_timeout=2");
+    let key_value = format!("host=127.0.0.1 port={port} user=app connect_timeout=2");
+    for (url, commands) in [
+        (
+            &url,
+            &[&["status"][..], &["check"], &["push", "--dry-run"]][..],
+        ),
+        (&key_value, &[&["status"][..], &["check"]]),
+    ] {
+        for arguments in commands {
+            let mut command =
+                common::binary_command(&project.root.join("Cargo.toml"), &project.root, arguments);
+            command
+                .env_remove("DATABASE_URL")
+                .args(["--database-url", url]);
+            let run: Run = common::finish_within(&mut command, OUTER_BOUND).into();
+            assert_eq!(run.code, 2, "{arguments:?}\n{run:#?}");
+            assert!(
+                run.stderr.contains("the server did not answer within 2 s"),
+                "{arguments:?}\n{run:#?}"
+            );
+        }
+    }
+}
+
+/// A session of the test's own, named `application_name`, holding dbkit's
+/// migration lock until [`release_migration_lock`]; and its backend's pid.
+fn hold_migration_lock(url: &str, application_name: &str) -> (tokio_postgres::Client, i32) {
+    runtime().block_on(async {
+        let mut config: tokio_postgres::Config = url.parse().expect("URL");
+        config.application_name(application_name);
+        let (client, connection) = config
+            .connect(tokio_postgres::NoTls)
+            .await
+            .expect("connect");
+        tokio::spawn(connection);
+        client
+            .batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
+            .await
+            .expect("take the lock");
+        let pid: i32 = client
+            .query_one("SELECT pg_backend_pid()", &[])
+            .await
+            .expect("pid")
+            .get(0);
+        (client, pid)
+    })
+}
+
+fn release_migration_lock(client: &tokio_postgres::Client) {
+    runtime()
+        .block_on(client.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")))
+        .expect("release the lock");
+}
+
+/// How many other sessions are connected to the database of `url`.
+fn other_sessions(url: &str, but: i32) -> i64 {
+    query_i64s(
+        url,
+        &format!(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+             AND pid <> pg_backend_pid() AND pid <> {but}"
+        ),
+    )[0]
+}
+
+#[test]
+fn migrate_names_who_holds_the_lock_and_gives_up_after_lock_wait() {
+    let workspace = Workspace::with_migrations("basic");
+    let database = fresh_database("cli_migrate_lock_wait");
+    let url = database.url().to_string();
+    let (blocker, pid) = hold_migration_lock(&url, "blocker");
+
+    let mut command = workspace.command(&["migrate", "--lock-wait", "2", "--database-url", &url]);
+    let run: Run = common::finish_within(&mut command, OUTER_BOUND).into();
+    assert_eq!(run.code, 2, "{run:#?}");
+    for expected in [
+        format!(
+            "error: the migration lock is still held after waiting 2 s, by pid {pid} (`blocker`)"
+        ),
+        format!("Waiting for the migration lock, held by pid {pid} (`blocker`)"),
+        format!("pg_terminate_backend({pid})"),
+        "--lock-wait".to_string(),
+    ] {
+        assert!(run.stderr.contains(&expected), "{expected}\n{run:#?}");
+    }
+    assert_eq!(history(&url), [] as [i64; 0]);
+
+    // Without --lock-wait the run waits as long as it takes, and proceeds
+    // once the lock is released.
+    let waiting = common::start(&mut workspace.command(&["migrate", "--database-url", &url]));
+    common::wait_until("the run to wait for the lock", || {
+        query_i64s(
+            &url,
+            "SELECT count(*) FROM pg_stat_activity \
+             WHERE datname = current_database() AND application_name = 'cargo dbkit migrate'",
+        ) == [1]
+    });
+    release_migration_lock(&blocker);
+    let run: Run = waiting.finish_within(OUTER_BOUND).into();
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert!(
+        run.stderr.contains(&format!(
+            "Waiting for the migration lock, held by pid {pid} (`blocker`)"
+        )),
+        "{run:#?}"
+    );
+    assert_eq!(history(&url), [1, 2, 4]);
+}
+
+#[test]
+fn backups_are_taken_under_the_migration_lock_by_the_one_run_that_migrates() {
+    let workspace = Workspace::with_migrations("basic");
+    let database = fresh_database("cli_migrate_backup_lock");
+    let url = database.url().to_string();
+    // pg_dump, with each start written down.
+    let started = workspace.path("pg_dump_started");
+    workspace.write(
+        "pg_dump_logging",
+        &format!(
+            "#!/bin/sh\necho started >> '{}'\nexec pg_dump \"$@\"\n",
+            started.display()
+        ),
+    );
+    make_executable(&workspace.path("pg_dump_logging"));
+    let pg_dump = workspace.path("pg_dump_logging").display().to_string();
+    let (blocker, pid) = hold_migration_lock(&url, "blocker");
+    let runs: Vec<common::Running> = (0..2)
+        .map(|_| {
+            let mut command =
+                workspace.command(&["migrate", "--backup", "backups", "--database-url", &url]);
+            command.env("DBKIT_PG_DUMP", &pg_dump);
+            common::start(&mut command)
+        })
+        .collect();
+    common::wait_until("both runs to connect", || other_sessions(&url, pid) >= 2);
+    // Give a run that dumps before taking the lock the time to show it.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(
+        !started.exists(),
+        "pg_dump ran while another session held the migration lock"
+    );
+    release_migration_lock(&blocker);
+    let runs: Vec<Run> = runs
+        .into_iter()
+        .map(|run| run.finish_within(OUTER_BOUND).into())
+        .collect();
+    for run in &runs {
+        assert_eq!(run.code, 0, "{run:#?}");
+    }
+    let dumped = runs
+        .iter()
+        .filter(|run| run.stderr.contains("Backed up"))
+        .count();
+    let skipped = runs
+        .iter()
+        .filter(|run| run.stderr.contains("no backup taken"))
+        .count();
+    assert_eq!((dumped, skipped), (1, 1), "{runs:#?}");
+    assert_eq!(
+        std::fs::read_to_string(&started)
+            .expect("pg_dump ran")
+            .lines()
+            .count(),
+        1
+    );
+    let dumps: Vec<String> = std::fs::read_dir(workspace.path("backups"))
+        .expect("backups folder")
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(dumps.len(), 1, "{dumps:?}");
+    assert!(dumps[0].ends_with(".dump"), "{dumps:?}");
+    assert_eq!(history(&url), [1, 2, 4]);
+}
+
+#[test]
+fn migrate_warns_about_migrations_of_a_newer_release_and_status_reports_them() {
+    let workspace = Workspace::with_migrations("basic");
+    let database = fresh_database("cli_migrate_future");
+    let url = database.url().to_string();
+    workspace.write(
+        "migrations/V5__from_a_newer_release.sql",
+        "CREATE TABLE newer_release (id int);\n",
+    );
+    workspace.expect(0, &["migrate"], &url);
+    std::fs::remove_file(workspace.path("migrations/V5__from_a_newer_release.sql"))
+        .expect("remove");
+
+    let run = workspace.expect(0, &["migrate"], &url);
+    assert!(
+        run.stderr.contains(
+            "warning: the database has applied V5__from_a_newer_release, newer than every migration in migrations/"
+        ),
+        "{run:#?}"
+    );
+    assert!(run.stderr.contains("nothing to apply"), "{run:#?}");
+    let status = workspace.expect(1, &["status"], &url);
+    assert!(
+        status.stdout.contains("V5__from_a_newer_release"),
+        "{status:#?}"
+    );
+    assert_eq!(history(&url), [1, 2, 4, 5]);
+}
+
+#[test]
+fn migrate_refuses_a_migration_that_controls_its_own_transaction() {
+    let workspace = Workspace::with_migrations("basic");
+    let database = fresh_database("cli_migrate_transaction_statement");
+    let url = database.url().to_string();
+    workspace.write(
+        "migrations/V5__own_transaction.sql",
+        "BEGIN;\nCREATE TABLE a ();\nCOMMIT;\nCREATE TABLE b ();\nSELECT 1/0;\n",
+    );
+    let run = workspace.expect(2, &["migrate"], &url);
+    for expected in [
+        "error: migration `V5__own_transaction.sql` controls its own transaction: `BEGIN` at line 1",
+        "--> migrations/V5__own_transaction.sql:1",
+        "-- dbkit:no-transaction",
+    ] {
+        assert!(run.stderr.contains(expected), "{expected}\n{run:#?}");
+    }
+    assert_eq!(history(&url), [] as [i64; 0]);
+    assert_eq!(
+        query_i64s(
+            &url,
+            "SELECT count(*) FROM pg_class WHERE relname IN ('events', 'a', 'b')"
+        ),
+        [0]
+    );
 }

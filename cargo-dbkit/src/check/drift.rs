@@ -26,11 +26,12 @@ use super::read_folder;
 use super::replay::{Change, ObjectDifference, comparable_schema, describe_value};
 use super::{Finding, FindingKind};
 use crate::cli::{DatabaseOptions, GlobalOptions};
+use crate::database_session::SessionError;
 use crate::diagnostics::Diagnostic;
 use crate::discovery::Workspace;
 use crate::errors::CliError;
 use crate::introspect::{introspect_read_only, remove_migration_history};
-use crate::migration_context::{MigrationContext, migration_label};
+use crate::migration_context::{MigrationContext, connect_timeout_diagnostic, migration_label};
 use crate::migrations_folder::MigrationsFolder;
 use crate::redact::hide_passwords_of;
 use crate::terminal::{Output, start_spinner};
@@ -52,6 +53,9 @@ pub const OUT_OF_ORDER_RULE: &str = "drift-out-of-order-migration";
 /// No migration of the folder is recorded as applied (a warning).
 pub const NO_HISTORY_RULE: &str = "drift-no-history";
 
+/// The `application_name` of check's sessions.
+const APPLICATION_NAME: &str = "cargo dbkit check";
+
 /// The server setting that makes every transaction of a session read-only.
 const READ_ONLY_SETTING: &str = "default_transaction_read_only";
 
@@ -66,9 +70,11 @@ pub fn drift(
     let folder = read_folder(workspace)?;
     let url = &context.database.url;
     let spinner = start_spinner(output, &format!("reading {url}"));
-    let status = context
-        .runtime
-        .block_on(context.migrations.status(read_only_url(url)));
+    let status = context.runtime.block_on(
+        context
+            .migrations
+            .status_with(read_only_url(url), context.run_options(APPLICATION_NAME)),
+    );
     let status = match status {
         Ok(status) => status,
         Err(error) => {
@@ -76,15 +82,20 @@ pub fn drift(
             return Err(context.engine_error(error));
         }
     };
-    let introspected = context
-        .runtime
-        .block_on(introspect_read_only(url, "cargo dbkit check"));
+    let introspected = context.runtime.block_on(introspect_read_only(
+        url,
+        APPLICATION_NAME,
+        context.connect_timeout,
+    ));
     drop(spinner);
-    let mut actual = introspected.map_err(|detail| {
-        CliError::Diagnostics(vec![
+    let mut actual = introspected.map_err(|error| match error {
+        SessionError::ConnectTimeout(timeout) => {
+            CliError::Diagnostics(vec![connect_timeout_diagnostic(url, timeout)])
+        }
+        SessionError::Failed(detail) => CliError::Diagnostics(vec![
             Diagnostic::error(format!("cannot read the schema of {url}"))
                 .with_note(hide_passwords_of(&detail)),
-        ])
+        ]),
     })?;
     remove_migration_history(&mut actual);
 

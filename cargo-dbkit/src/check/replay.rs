@@ -51,7 +51,9 @@ use dbkit_core::compare::{Difference, DifferenceChange, canonical_schema, schema
 use dbkit_core::model::{Schema, Table};
 use dbkit_core::snapshot::{SNAPSHOT_FOLDER, Snapshot, snapshot_file_name};
 use dbkit_core::sql_split::split_sql_statements;
-use dbkit_runtime::migrate::{DatabaseUrl, MigrateEvent, Migration, Migrations, RunOptions};
+use dbkit_runtime::migrate::{
+    DatabaseUrl, MigrateEvent, Migration, Migrations, RunOptions, connect_timeout_for,
+};
 use dbkit_runtime::testing::{TestDb, no_migrations, use_target_directory};
 use std::time::Instant;
 
@@ -104,6 +106,7 @@ pub fn replay(workspace: &Workspace, output: Output) -> Result<Vec<Finding>, Cli
             url: DatabaseUrl::new(database.url()),
             source: UrlSource::Argument,
         },
+        connect_timeout: connect_timeout_for(&DatabaseUrl::new(database.url()), None),
         migrations,
         folder_display: folder_display.clone(),
         runtime,

@@ -27,6 +27,7 @@ pub fn run_check(
         let database = DatabaseOptions {
             database_url: arguments.database_url.clone(),
             env_file: arguments.env_file.clone(),
+            connect_timeout: arguments.connect_timeout,
         };
         findings.extend(drift::drift(global, &workspace, &database, output)?);
     }

@@ -1,21 +1,30 @@
 //! `cargo dbkit migrate`: applies the workspace's pending migrations with
 //! dbkit-runtime's engine, printing a line per migration (and a progress
-//! bar when there are many on a terminal); `--dry-run` prints their SQL
-//! instead, `--target` stops at a version, `--backup` dumps the database
-//! first.
+//! bar when there are many on a terminal), who holds the lock while it
+//! waits, and a warning about migrations a newer release applied;
+//! `--dry-run` prints their SQL instead, `--target` stops at a version,
+//! `--lock-wait` bounds the wait for the lock, `--backup` dumps the
+//! database under the lock before the first migration.
 
-use crate::backup::dump_database;
+use crate::backup::{BackupError, dump_database};
 use crate::cli::{GlobalOptions, MigrateArgs};
 use crate::errors::{CliError, Outcome};
 use crate::migration_context::{MigrationContext, count, format_duration, stem};
 use crate::terminal::{DelayedSpinner, Output, start_spinner};
 use anstyle::{AnsiColor, Effects, Style};
-use dbkit_runtime::migrate::{DatabaseUrl, MigrateEvent, Migration, RunOptions};
+use dbkit_runtime::migrate::{
+    DatabaseUrl, HistoryRow, HookError, MigrateError, MigrateEvent, Migration,
+};
 use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// More pending migrations than this get a progress bar (on a terminal).
 const PROGRESS_BAR_THRESHOLD: usize = 10;
+
+/// The `application_name` of migrate's session, which a run waiting for
+/// the lock names.
+const APPLICATION_NAME: &str = "cargo dbkit migrate";
 
 /// Runs `cargo dbkit migrate`.
 pub fn run_migrate(
@@ -26,49 +35,60 @@ pub fn run_migrate(
     let context = MigrationContext::open(global, &arguments.database, output)?;
     let url = &context.database.url;
     if arguments.dry_run {
+        let mut options = context
+            .run_options(APPLICATION_NAME)
+            .on_event(|event| warn_about_future_migrations(&event, &context, output));
+        if let Some(target) = arguments.target {
+            options = options.target(target);
+        }
         let pending = context
             .runtime
-            .block_on(context.migrations.pending(url, arguments.target))
+            .block_on(context.migrations.pending_with(url, options))
             .map_err(|error| context.engine_error(error))?;
         print_dry_run(&context, &pending, output);
         return Ok(Outcome::Success);
     }
-    if let Some(directory) = &arguments.backup {
-        // Checked first, so that an up-to-date or broken database is not
-        // dumped for nothing.
-        let pending = context
-            .runtime
-            .block_on(context.migrations.pending(url, arguments.target))
-            .map_err(|error| context.engine_error(error))?;
-        if pending.is_empty() {
-            output.status("Finished", "nothing to apply; no backup taken");
-            return Ok(Outcome::Success);
-        }
-        let spinner = start_spinner(output, "pg_dump");
-        let dumped = dump_database(url, directory);
-        drop(spinner);
-        let path = dumped.map_err(|error| CliError::Diagnostics(vec![error.to_diagnostic()]))?;
-        output.status("Backed up", &path.display().to_string());
-    }
     let started = Instant::now();
-    let mut progress = Progress::new(output, url.clone());
-    let mut options = RunOptions::new().on_event(|event| progress.on_event(event));
+    let mut progress = Progress::new(output, &context);
+    let mut options = context
+        .run_options(APPLICATION_NAME)
+        .on_event(|event| progress.on_event(event));
     if let Some(target) = arguments.target {
         options = options.target(target);
+    }
+    if let Some(wait) = arguments.lock_wait {
+        options = options.lock_wait(wait);
+    }
+    if let Some(directory) = &arguments.backup {
+        // Under the lock, once something is known to be pending: of two
+        // runs at once, only the one that migrates dumps.
+        let (url, directory) = (url.clone(), directory.clone());
+        options = options.before_applying(move |_| Box::pin(back_up(url, directory, output)));
     }
     let result = context
         .runtime
         .block_on(context.migrations.run_with(url, options));
-    let report = result.map_err(|error| context.engine_error(error))?;
+    let report = result.map_err(|error| match error {
+        MigrateError::BeforeApplying { source } => match source.downcast::<BackupError>() {
+            Ok(backup) => CliError::Diagnostics(vec![backup.to_diagnostic()]),
+            Err(source) => context.engine_error(MigrateError::BeforeApplying { source }),
+        },
+        other => context.engine_error(other),
+    })?;
     if report.applied.is_empty() {
         output.status(
             "Finished",
             &format!(
-                "nothing to apply; {url} is up to date{}",
+                "nothing to apply; {url} is up to date{}{}",
                 arguments
                     .target
                     .map(|target| format!(" up to V{target}"))
-                    .unwrap_or_default()
+                    .unwrap_or_default(),
+                if arguments.backup.is_some() {
+                    "; no backup taken"
+                } else {
+                    ""
+                }
             ),
         );
     } else {
@@ -84,19 +104,56 @@ pub fn run_migrate(
     Ok(Outcome::Success)
 }
 
-/// What the observer of a run prints.
-struct Progress {
+/// Dumps the database into `directory` (pg_dump runs on a thread of its
+/// own, so that the engine's connection keeps being driven meanwhile).
+async fn back_up(url: DatabaseUrl, directory: PathBuf, output: Output) -> Result<(), HookError> {
+    let spinner = start_spinner(output, "pg_dump");
+    let dumped = tokio::task::spawn_blocking(move || dump_database(&url, &directory)).await;
+    drop(spinner);
+    let path = dumped??;
+    output.status("Backed up", &path.display().to_string());
+    Ok(())
+}
+
+/// The warning about migrations applied by a newer release, the same for
+/// a run and a dry run.
+fn warn_about_future_migrations(
+    event: &MigrateEvent<'_>,
+    context: &MigrationContext,
     output: Output,
-    database_url: DatabaseUrl,
+) {
+    if let MigrateEvent::FutureMigrations { migrations } = event {
+        output.warning(&future_migrations_warning(
+            migrations,
+            &context.folder_display,
+        ));
+    }
+}
+
+fn future_migrations_warning(migrations: &[HistoryRow], folder_display: &str) -> String {
+    let names: Vec<String> = migrations
+        .iter()
+        .map(|row| format!("V{}__{}", row.version, row.name))
+        .collect();
+    format!(
+        "the database has applied {}, newer than every migration in {folder_display}, most likely by a newer release: they are left as they are, as a release binary's start-up leaves them (`cargo dbkit status` lists them)",
+        names.join(", ")
+    )
+}
+
+/// What the observer of a run prints.
+struct Progress<'c> {
+    output: Output,
+    context: &'c MigrationContext,
     bar: Option<indicatif::ProgressBar>,
     spinner: Option<DelayedSpinner>,
 }
 
-impl Progress {
-    fn new(output: Output, database_url: DatabaseUrl) -> Progress {
+impl<'c> Progress<'c> {
+    fn new(output: Output, context: &'c MigrationContext) -> Progress<'c> {
         Progress {
             output,
-            database_url,
+            context,
             bar: None,
             spinner: None,
         }
@@ -104,14 +161,27 @@ impl Progress {
 
     fn on_event(&mut self, event: MigrateEvent<'_>) {
         match event {
-            MigrateEvent::WaitingForLock { .. } => self.output.status(
-                "Waiting",
-                "for the migration lock, which another session holds",
-            ),
+            MigrateEvent::WaitingForLock { holder, waited } => {
+                let holder = match holder {
+                    Some(holder) => format!("held by {holder}"),
+                    None => "which another session holds".to_string(),
+                };
+                let waited = match waited.as_secs() {
+                    0 => String::new(),
+                    seconds => format!(" ({seconds} s so far)"),
+                };
+                self.output.status(
+                    "Waiting",
+                    &format!("for the migration lock, {holder}{waited}"),
+                );
+            }
+            MigrateEvent::FutureMigrations { .. } => {
+                warn_about_future_migrations(&event, self.context, self.output);
+            }
             MigrateEvent::Planned { pending } if !pending.is_empty() => {
                 self.output.status(
                     "Migrating",
-                    &format!("{} ({} pending)", self.database_url, pending.len()),
+                    &format!("{} ({} pending)", self.context.database.url, pending.len()),
                 );
                 if pending.len() > PROGRESS_BAR_THRESHOLD
                     && !self.output.quiet
@@ -159,7 +229,7 @@ impl Progress {
     }
 }
 
-impl Drop for Progress {
+impl Drop for Progress<'_> {
     fn drop(&mut self) {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();

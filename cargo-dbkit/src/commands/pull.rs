@@ -6,11 +6,14 @@
 //! status 2, nothing written).
 
 use crate::cli::{GlobalOptions, PullArgs};
+use crate::database_session::{SessionError, connect_pool};
 use crate::diagnostics::Diagnostic;
 use crate::discovery::{SourceFile, Workspace, display_path, schema_source_files};
 use crate::errors::{CliError, Outcome};
 use crate::introspect::{introspect, remove_migration_history};
-use crate::migration_context::{DatabaseTarget, migrate_error, start_runtime};
+use crate::migration_context::{
+    DatabaseTarget, connect_timeout_diagnostic, migrate_error, start_runtime,
+};
 use crate::migrations_folder::{
     NewMigrationFiles, SNAPSHOT_DIRECTORY, list_migrations_folder, write_migration_atomically,
 };
@@ -28,8 +31,15 @@ use crate::terminal::{Output, start_spinner};
 use dbkit_core::compare::schema_differences;
 use dbkit_core::model::Schema;
 use dbkit_core::snapshot;
+use dbkit_runtime::RunOptions;
 use dbkit_runtime::migrate::{DatabaseUrl, MigrationState, Migrations};
+use sqlx::postgres::PgConnectOptions;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The `application_name` of pull's sessions.
+const APPLICATION_NAME: &str = "cargo dbkit pull";
 
 /// How many differences an error lists before it says how many more.
 const DIFFERENCES_SHOWN: usize = 20;
@@ -45,6 +55,7 @@ pub fn run_pull(
     let DatabaseTarget {
         workspace,
         database,
+        connect_timeout,
     } = DatabaseTarget::resolve(global, &arguments.database)?;
     let url = &database.url;
 
@@ -57,10 +68,10 @@ pub fn run_pull(
 
     let runtime = start_runtime()?;
     let spinner = start_spinner(output, "reading the database");
-    let read = runtime.block_on(read_database(url));
+    let read = runtime.block_on(read_database(url, connect_timeout));
     drop(spinner);
     let (mut schema, unsupported) = read?;
-    refuse_database_with_history(&runtime, url)?;
+    refuse_database_with_history(&runtime, url, connect_timeout)?;
     remove_migration_history(&mut schema);
     let modules = module_files(&schema);
     without_empty_schemas(&mut schema);
@@ -100,7 +111,7 @@ pub fn run_pull(
         written.remove_created();
         return Err(error.into());
     }
-    let recorded = record_baseline(&runtime, &workspace, url, &baseline);
+    let recorded = record_baseline(&runtime, &workspace, url, connect_timeout, &baseline);
     if let Err(error) = recorded {
         let _ = std::fs::remove_file(&migration_files.sql_path);
         let _ = std::fs::remove_file(&migration_files.snapshot_path);
@@ -162,20 +173,34 @@ fn refuse_existing_migrations(workspace: &Workspace) -> Result<(), CliError> {
     ))
 }
 
-/// The schema and what the DSL cannot say about it, read in one session.
-async fn read_database(url: &DatabaseUrl) -> Result<(Schema, Vec<UnsupportedObject>), CliError> {
-    let connect_error = |error: sqlx::Error| {
-        single(
+/// The schema and what the DSL cannot say about it, read in one pool of
+/// sessions, each connected within `connect_timeout`.
+async fn read_database(
+    url: &DatabaseUrl,
+    connect_timeout: Duration,
+) -> Result<(Schema, Vec<UnsupportedObject>), CliError> {
+    let connect_error = |error: SessionError| {
+        match error {
+        SessionError::ConnectTimeout(timeout) => {
+            single(connect_timeout_diagnostic(url, timeout))
+        }
+        SessionError::Failed(detail) => single(
             Diagnostic::error(format!("cannot connect to {url}"))
-                .with_note(hide_passwords_of(&error.to_string()))
+                .with_note(hide_passwords_of(&detail))
                 .with_help("check the URL (--database-url, --env-file, DATABASE_URL or .env) and that the server runs"),
-        )
+        ),
+    }
     };
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(crate::introspect::INTROSPECTION_CONNECTIONS)
-        .connect(url.connection_string())
-        .await
-        .map_err(connect_error)?;
+    let options = PgConnectOptions::from_str(url.connection_string())
+        .map_err(|error| connect_error(SessionError::Failed(error.to_string())))?
+        .application_name(APPLICATION_NAME);
+    let pool = connect_pool(
+        options,
+        crate::introspect::INTROSPECTION_CONNECTIONS,
+        connect_timeout,
+    )
+    .await
+    .map_err(connect_error)?;
     let read_error = |error: String| {
         single(
             Diagnostic::error(format!("cannot read the schema of {url}"))
@@ -196,11 +221,15 @@ async fn read_database(url: &DatabaseUrl) -> Result<(Schema, Vec<UnsupportedObje
 fn refuse_database_with_history(
     runtime: &tokio::runtime::Runtime,
     url: &DatabaseUrl,
+    connect_timeout: Duration,
 ) -> Result<(), CliError> {
     let none = Migrations::from_migrations(Vec::new())
         .map_err(|error| migrate_error(error, "migrations/"))?;
+    let options = RunOptions::new()
+        .connect_timeout(connect_timeout)
+        .application_name(APPLICATION_NAME);
     let status = runtime
-        .block_on(none.status(url))
+        .block_on(none.status_with(url, options))
         .map_err(|error| migrate_error(error, "migrations/"))?;
     let recorded: Vec<String> = status
         .migrations
@@ -485,6 +514,7 @@ fn record_baseline(
     runtime: &tokio::runtime::Runtime,
     workspace: &Workspace,
     url: &DatabaseUrl,
+    connect_timeout: Duration,
     baseline: &Baseline,
 ) -> Result<(), CliError> {
     let mut folder_display = display_path(&workspace.root, &workspace.migrations_directory);
@@ -494,8 +524,11 @@ fn record_baseline(
     let version = snapshot::parse_migration_file_name(&baseline.sql_file_name)
         .and_then(|(version, _)| i32::try_from(version).ok())
         .unwrap_or(1);
+    let options = RunOptions::new()
+        .connect_timeout(connect_timeout)
+        .application_name(APPLICATION_NAME);
     runtime
-        .block_on(migrations.mark_applied(url, version))
+        .block_on(migrations.mark_applied_with(url, version, options))
         .map(|_| ())
         .map_err(|error| match migrate_error(error, &folder_display) {
             CliError::Diagnostics(mut diagnostics) => {

@@ -39,10 +39,13 @@ pub use database::without_migration_history;
 use crate::cache::parse::ParseCache;
 use crate::cli::{GlobalOptions, PushArgs};
 use crate::commands::generate::describe_change;
+use crate::database_session::SessionError;
 use crate::diagnostics::{Diagnostic, SourceSpan, SourceTexts, render_diagnostic};
 use crate::discovery::schema_source_files;
 use crate::errors::{CliError, Outcome};
-use crate::migration_context::{DatabaseTarget, count, format_duration, start_runtime};
+use crate::migration_context::{
+    DatabaseTarget, connect_timeout_diagnostic, count, format_duration, start_runtime,
+};
 use crate::redact::hide_passwords_of;
 use crate::renames::{RenameSource, parse_renames, settle_renames};
 use crate::schema_loading::load_code_schema;
@@ -68,6 +71,7 @@ pub fn run_push(
     let DatabaseTarget {
         workspace,
         database,
+        connect_timeout,
     } = DatabaseTarget::resolve(global, &arguments.database)?;
     let url = &database.url;
     let runtime = start_runtime()?;
@@ -86,13 +90,16 @@ pub fn run_push(
     }
 
     let spinner = start_spinner(output, &format!("reading {url}"));
-    let live = runtime.block_on(read_live_schema(url, &code.schema));
+    let live = runtime.block_on(read_live_schema(url, &code.schema, connect_timeout));
     drop(spinner);
-    let live = live.map_err(|detail| {
-        single_error(
+    let live = live.map_err(|error| match error {
+        SessionError::ConnectTimeout(timeout) => {
+            single_error(connect_timeout_diagnostic(url, timeout))
+        }
+        SessionError::Failed(detail) => single_error(
             Diagnostic::error(format!("cannot read the schema of {url}"))
                 .with_note(hide_passwords_of(&detail)),
-        )
+        ),
     })?;
 
     let renames = parse_renames(&arguments.rename, &live, &code.schema)?;
@@ -177,9 +184,14 @@ pub fn run_push(
 
     let started = Instant::now();
     let mut progress = Progress::new(output, statement_count);
-    let applied = runtime.block_on(apply_transactions(url, &transactions, |position, sql| {
-        progress.statement(position, sql);
-    }));
+    let applied = runtime.block_on(apply_transactions(
+        url,
+        &transactions,
+        connect_timeout,
+        |position, sql| {
+            progress.statement(position, sql);
+        },
+    ));
     drop(progress);
     match applied {
         Ok(()) => {
@@ -193,6 +205,9 @@ pub fn run_push(
             );
             Ok(Outcome::Success)
         }
+        Err(ApplyError::ConnectTimeout(timeout)) => Err(single_error(
+            connect_timeout_diagnostic(url, timeout).with_note("nothing was applied"),
+        )),
         Err(ApplyError::Connection(detail)) => Err(single_error(
             Diagnostic::error(format!("push to {url} failed"))
                 .with_note(hide_passwords_of(&detail))

@@ -21,7 +21,10 @@ pub fn run_status(
     let context = MigrationContext::open(global, &arguments.database, output)?;
     let status = context
         .runtime
-        .block_on(context.migrations.status(&context.database.url))
+        .block_on(context.migrations.status_with(
+            &context.database.url,
+            context.run_options("cargo dbkit status"),
+        ))
         .map_err(|error| context.engine_error(error))?;
     if !output.quiet {
         let mut stdout = anstream::stdout();

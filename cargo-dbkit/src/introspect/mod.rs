@@ -32,10 +32,12 @@ mod catalog;
 
 pub use catalog::{IntrospectError, introspect};
 
+use crate::database_session::{SessionError, connect_pool};
 use dbkit_core::model::Schema;
 use dbkit_runtime::migrate::DatabaseUrl;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::PgConnectOptions;
 use std::str::FromStr;
+use std::time::Duration;
 
 /// The table in which the migration engine records what it applied
 /// (refinery's name, which dbkit keeps).
@@ -56,22 +58,20 @@ pub fn remove_migration_history(schema: &mut Schema) {
 
 /// Reads the schema of the database at `url` in sessions whose
 /// transactions are all read-only (`default_transaction_read_only = on`),
-/// named `application_name` in `pg_stat_activity`: what `check
-/// --database-url` and `push` read before deciding anything. The error is
-/// sqlx's or the introspector's message, for the caller to phrase.
+/// named `application_name` in `pg_stat_activity`, each connected within
+/// `connect_timeout`: what `check --database-url` and `push` read before
+/// deciding anything. The error is the time limit, or sqlx's or the
+/// introspector's message, for the caller to phrase.
 pub async fn introspect_read_only(
     url: &DatabaseUrl,
     application_name: &str,
-) -> Result<Schema, String> {
-    let options = read_only_connect_options(url, application_name)?;
-    let pool = PgPoolOptions::new()
-        .max_connections(INTROSPECTION_CONNECTIONS)
-        .connect_with(options)
-        .await
-        .map_err(|error| error.to_string())?;
+    connect_timeout: Duration,
+) -> Result<Schema, SessionError> {
+    let options = read_only_connect_options(url, application_name).map_err(SessionError::Failed)?;
+    let pool = connect_pool(options, INTROSPECTION_CONNECTIONS, connect_timeout).await?;
     let schema = introspect(&pool, None)
         .await
-        .map_err(|error| error.to_string());
+        .map_err(|error| SessionError::Failed(error.to_string()));
     pool.close().await;
     schema
 }

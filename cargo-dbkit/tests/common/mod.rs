@@ -138,6 +138,76 @@ pub fn finish(command: &mut Command) -> Run {
     }
 }
 
+/// Like [`finish`], but kills the run and fails the test when it has not
+/// ended within `bound`: a command that hangs fails instead of hanging the
+/// suite.
+pub fn finish_within(command: &mut Command, bound: std::time::Duration) -> Run {
+    start(command).finish_within(bound)
+}
+
+/// A run of the binary going on in the background.
+pub struct Running {
+    pid: u32,
+    description: String,
+    output: std::sync::mpsc::Receiver<std::io::Result<std::process::Output>>,
+}
+
+/// Starts `command` with its output captured, without waiting for it.
+pub fn start(command: &mut Command) -> Running {
+    let child = command
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start cargo-dbkit");
+    let pid = child.id();
+    let (sender, output) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sender.send(child.wait_with_output());
+    });
+    Running {
+        pid,
+        description: format!("{command:?}"),
+        output,
+    }
+}
+
+impl Running {
+    /// What the run did, once it ended; kills it and fails the test when it
+    /// has not ended within `bound`.
+    pub fn finish_within(self, bound: std::time::Duration) -> Run {
+        match self.output.recv_timeout(bound) {
+            Ok(output) => {
+                let output = output.expect("wait for cargo-dbkit");
+                Run {
+                    code: output.status.code().unwrap_or(-1),
+                    stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+                    stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+                }
+            }
+            Err(_) => {
+                let _ = Command::new("kill")
+                    .arg("-9")
+                    .arg(self.pid.to_string())
+                    .status();
+                panic!("{} did not end within {bound:?}", self.description);
+            }
+        }
+    }
+}
+
+/// Waits until `condition` holds, polling; fails the test after a minute.
+pub fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !condition() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "waited a minute for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 impl Project {
     pub fn run(&self, arguments: &[&str]) -> Run {
         finish(&mut binary_command(

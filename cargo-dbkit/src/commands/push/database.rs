@@ -4,12 +4,14 @@
 //! each transaction `BEGIN` … `COMMIT` with a `ROLLBACK` on the first
 //! failure, which is reported with its statement and SQLSTATE.
 
+use crate::database_session::{SessionError, connect_session};
 use crate::introspect::{MIGRATION_HISTORY_TABLE, introspect_read_only, remove_migration_history};
 use dbkit_core::model::Schema;
 use dbkit_runtime::migrate::DatabaseUrl;
 use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgDatabaseError};
 use std::str::FromStr;
+use std::time::Duration;
 
 use super::plan::Transaction;
 
@@ -18,8 +20,12 @@ const APPLICATION_NAME: &str = "cargo dbkit push";
 /// The live schema, read in a read-only session, without the migration
 /// engine's history table (nor its schema, when the history is all that
 /// schema holds and the code does not declare it).
-pub async fn read_live_schema(url: &DatabaseUrl, code: &Schema) -> Result<Schema, String> {
-    let live = introspect_read_only(url, APPLICATION_NAME).await?;
+pub async fn read_live_schema(
+    url: &DatabaseUrl,
+    code: &Schema,
+    connect_timeout: Duration,
+) -> Result<Schema, SessionError> {
+    let live = introspect_read_only(url, APPLICATION_NAME, connect_timeout).await?;
     Ok(without_migration_history(live, code))
 }
 
@@ -67,26 +73,34 @@ pub struct StatementFailure {
 /// Why applying stopped.
 #[derive(Debug)]
 pub enum ApplyError {
+    /// The session was not connected within this time limit.
+    ConnectTimeout(Duration),
     /// No session (or a lost one): the text of the error.
     Connection(String),
     Statement(StatementFailure),
 }
 
-/// Runs each transaction in its own `BEGIN` … `COMMIT`; `on_statement` is
-/// told the position of each statement before it runs. On the first
-/// failure the transaction is rolled back and the failure returned;
-/// earlier transactions stay committed.
+/// Runs each transaction in its own `BEGIN` … `COMMIT`, in a session
+/// connected within `connect_timeout`; `on_statement` is told the position
+/// of each statement before it runs. On the first failure the transaction
+/// is rolled back and the failure returned; earlier transactions stay
+/// committed.
 pub async fn apply_transactions(
     url: &DatabaseUrl,
     transactions: &[Transaction],
+    connect_timeout: Duration,
     mut on_statement: impl FnMut(usize, &str),
 ) -> Result<(), ApplyError> {
     let options = PgConnectOptions::from_str(url.connection_string())
         .map_err(|error| ApplyError::Connection(error.to_string()))?
         .application_name(APPLICATION_NAME);
-    let mut connection = PgConnection::connect_with(&options)
-        .await
-        .map_err(|error| ApplyError::Connection(error.to_string()))?;
+    let mut connection: PgConnection =
+        connect_session(&options, connect_timeout)
+            .await
+            .map_err(|error| match error {
+                SessionError::ConnectTimeout(timeout) => ApplyError::ConnectTimeout(timeout),
+                SessionError::Failed(detail) => ApplyError::Connection(detail),
+            })?;
     let mut position = 0;
     for (transaction_index, transaction) in transactions.iter().enumerate() {
         execute(&mut connection, "BEGIN")
