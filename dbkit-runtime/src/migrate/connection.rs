@@ -259,3 +259,39 @@ async fn single_value(
         _ => None,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{DEFAULT_CONNECT_TIMEOUT, connect_timeout_for, format_limit};
+    use std::time::Duration;
+
+    #[test]
+    fn the_connect_timeout_is_the_callers_then_the_urls_then_ten_seconds() {
+        let seconds = Duration::from_secs;
+        let url = "postgres://app@db/shop?connect_timeout=3";
+        assert_eq!(connect_timeout_for(url, Some(seconds(7))), seconds(7));
+        assert_eq!(connect_timeout_for(url, Some(Duration::ZERO)), seconds(3));
+        assert_eq!(connect_timeout_for(url, None), seconds(3));
+        let key_value = "host=db user=app connect_timeout=4";
+        assert_eq!(connect_timeout_for(key_value, None), seconds(4));
+        for default in [
+            "postgres://app@db/shop",
+            "postgres://app@db/shop?connect_timeout=0",
+            "host=db connect_timeout=-1",
+            "not a url",
+        ] {
+            assert_eq!(
+                connect_timeout_for(default, None),
+                DEFAULT_CONNECT_TIMEOUT,
+                "{default}"
+            );
+        }
+    }
+
+    #[test]
+    fn limits_read_as_written() {
+        assert_eq!(format_limit(Duration::from_secs(10)), "10 s");
+        assert_eq!(format_limit(Duration::from_millis(1500)), "1.5 s");
+        assert_eq!(format_limit(Duration::from_millis(500)), "500 ms");
+    }
+}
