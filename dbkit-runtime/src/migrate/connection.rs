@@ -262,8 +262,12 @@ async fn single_value(
 
 #[cfg(test)]
 mod tests {
-    use super::{DEFAULT_CONNECT_TIMEOUT, connect_timeout_for, format_limit};
+    use super::{DEFAULT_CONNECT_TIMEOUT, DatabaseUrl, format_limit};
     use std::time::Duration;
+
+    fn connect_timeout_for(url: &str, requested: Option<Duration>) -> Duration {
+        super::connect_timeout_for(&DatabaseUrl::from(url), requested)
+    }
 
     #[test]
     fn the_connect_timeout_is_the_callers_then_the_urls_then_ten_seconds() {
