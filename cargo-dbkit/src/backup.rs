@@ -371,8 +371,13 @@ mod tests {
             let runs: Vec<_> = (0..2)
                 .map(|_| {
                     scope.spawn(|| {
-                        dump_database_with(&program, &DatabaseUrl::from("postgres://app@db/shop"), &backups, now)
-                            .expect("a dump")
+                        dump_database_with(
+                            &program,
+                            &DatabaseUrl::from("postgres://app@db/shop"),
+                            &backups,
+                            now,
+                        )
+                        .expect("a dump")
                     })
                 })
                 .collect();

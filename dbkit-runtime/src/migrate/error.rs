@@ -1,7 +1,7 @@
 //! `MigrateError`: why migrations could not be read, checked or applied.
 
-use super::url::DatabaseUrl;
 use super::connection::{LockHolder, format_limit};
+use super::url::DatabaseUrl;
 use std::time::Duration;
 
 /// What went wrong applying migrations. Messages read after "failed to
