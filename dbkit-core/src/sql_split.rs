@@ -66,7 +66,7 @@ fn is_identifier_character(character: char) -> bool {
 
 /// The offset of the first character of `text` outside blanks and
 /// comments, or `None` when it holds only those.
-fn code_start(text: &str) -> Option<usize> {
+pub(crate) fn code_start(text: &str) -> Option<usize> {
     let mut offset = 0;
     loop {
         let rest = &text[offset..];

@@ -4,6 +4,7 @@
 //! rest of the migration outside it. The engine refuses such a migration
 //! and the lint reports it, both through [`transaction_control`].
 
+use crate::sql_split::code_start;
 use std::fmt;
 
 /// A statement that begins, ends or prepares a transaction. `SAVEPOINT`,
@@ -116,16 +117,7 @@ impl Words<'_> {
     }
 
     fn skip_blanks_and_comments(&mut self) {
-        loop {
-            self.rest = self.rest.trim_start();
-            if self.rest.starts_with("--") {
-                self.rest = self.rest.find('\n').map_or("", |end| &self.rest[end..]);
-            } else if self.rest.starts_with("/*") {
-                self.rest = &self.rest[block_comment_length(self.rest)..];
-            } else {
-                return;
-            }
-        }
+        self.rest = code_start(self.rest).map_or("", |offset| &self.rest[offset..]);
     }
 }
 
@@ -133,29 +125,6 @@ impl Words<'_> {
 /// keyword is made of.
 fn is_word_character(character: char) -> bool {
     character.is_alphanumeric() || character == '_' || character == '$'
-}
-
-/// The length of the `/* */` comment `text` starts with, nested comments
-/// included; the whole text when it is not closed.
-fn block_comment_length(text: &str) -> usize {
-    let mut depth = 0usize;
-    let mut position = 0;
-    while position < text.len() {
-        let rest = &text[position..];
-        if rest.starts_with("/*") {
-            depth += 1;
-            position += 2;
-        } else if rest.starts_with("*/") {
-            depth -= 1;
-            position += 2;
-            if depth == 0 {
-                return position;
-            }
-        } else {
-            position += rest.chars().next().map_or(1, char::len_utf8);
-        }
-    }
-    text.len()
 }
 
 #[cfg(test)]
