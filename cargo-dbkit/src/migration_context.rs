@@ -15,7 +15,7 @@ use crate::terminal::Output;
 use dbkit_runtime::RunOptions;
 use dbkit_runtime::migrate::{
     DatabaseUrl, LockHolder, MigrateError, Migration, MigrationStatus, Migrations,
-    connect_timeout_for,
+    connect_timeout_for, format_time_limit,
 };
 use std::path::Path;
 use std::time::Duration;
@@ -319,17 +319,6 @@ fn lock_timeout_diagnostic(waited: Duration, holder: Option<&LockHolder>) -> Dia
         "if that session is stuck, `SELECT pg_terminate_backend({})` ends it",
         holder.pid
     ))
-}
-
-/// `10 s`, `2.5 s` or `500 ms`: a time limit as the user wrote it.
-pub fn format_time_limit(limit: Duration) -> String {
-    if limit.subsec_nanos() == 0 {
-        format!("{} s", limit.as_secs())
-    } else if limit < Duration::from_secs(1) {
-        format!("{} ms", limit.as_millis())
-    } else {
-        format!("{} s", limit.as_secs_f64())
-    }
 }
 
 /// Splits the engine's `message\n  = help: …\n  = note: …` text.

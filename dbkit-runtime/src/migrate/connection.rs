@@ -56,8 +56,9 @@ pub fn connect_timeout_for(database_url: &DatabaseUrl, requested: Option<Duratio
         .unwrap_or(DEFAULT_CONNECT_TIMEOUT)
 }
 
-/// `3 s`, `1.5 s` or `500 ms`: a time limit as messages show it.
-pub(crate) fn format_limit(limit: Duration) -> String {
+/// `3 s`, `1.5 s` or `500 ms`: a time limit as messages show it (the
+/// engine's errors and the CLI's alike).
+pub fn format_time_limit(limit: Duration) -> String {
     if limit.subsec_nanos() == 0 {
         format!("{} s", limit.as_secs())
     } else if limit < Duration::from_secs(1) {
@@ -262,7 +263,7 @@ async fn single_value(
 
 #[cfg(test)]
 mod tests {
-    use super::{DEFAULT_CONNECT_TIMEOUT, DatabaseUrl, format_limit};
+    use super::{DEFAULT_CONNECT_TIMEOUT, DatabaseUrl, format_time_limit};
     use std::time::Duration;
 
     fn connect_timeout_for(url: &str, requested: Option<Duration>) -> Duration {
@@ -294,8 +295,8 @@ mod tests {
 
     #[test]
     fn limits_read_as_written() {
-        assert_eq!(format_limit(Duration::from_secs(10)), "10 s");
-        assert_eq!(format_limit(Duration::from_millis(1500)), "1.5 s");
-        assert_eq!(format_limit(Duration::from_millis(500)), "500 ms");
+        assert_eq!(format_time_limit(Duration::from_secs(10)), "10 s");
+        assert_eq!(format_time_limit(Duration::from_millis(1500)), "1.5 s");
+        assert_eq!(format_time_limit(Duration::from_millis(500)), "500 ms");
     }
 }

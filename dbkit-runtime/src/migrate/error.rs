@@ -1,6 +1,6 @@
 //! `MigrateError`: why migrations could not be read, checked or applied.
 
-use super::connection::{LockHolder, format_limit};
+use super::connection::{LockHolder, format_time_limit};
 use super::url::DatabaseUrl;
 use std::time::Duration;
 
@@ -23,6 +23,17 @@ pub enum MigrateError {
         file: String,
         /// Why.
         reason: String,
+    },
+    /// A symbolic link in the migrations folder leaves it, dangles or
+    /// loops: `embed_migrations!` refuses the same link at compile time.
+    #[error("in the migrations folder `{directory}`, {link}\n  = help: {help}")]
+    RefusedLink {
+        /// The folder.
+        directory: String,
+        /// The link and what is wrong with it.
+        link: String,
+        /// What to do.
+        help: String,
     },
     /// Two files carry the same version.
     #[error(
@@ -48,7 +59,7 @@ pub enum MigrateError {
     /// authenticate) within the time limit.
     #[error(
         "cannot connect to `{url}`: the server did not answer within {}\n  = help: check that the host and port are those of a PostgreSQL server that is up and not overloaded, and that no firewall or proxy holds the connection; a larger `connect_timeout` in the URL waits longer",
-        format_limit(*.timeout)
+        format_time_limit(*.timeout)
     )]
     ConnectTimeout {
         /// The database, which shows itself with its password hidden.
@@ -170,7 +181,7 @@ pub enum MigrateError {
 }
 
 fn render_lock_timeout(waited: Duration, holder: Option<&LockHolder>) -> String {
-    let waited = format_limit(waited);
+    let waited = format_time_limit(waited);
     match holder {
         Some(holder) => format!(
             "the migration lock is still held after waiting {waited}, by {holder}\n  = help: that session is another migration run or holds the lock itself: let it finish and run again, or wait longer; if it is stuck, `SELECT pg_terminate_backend({})` ends it",

@@ -18,7 +18,7 @@ mod url;
 pub use check::{MigrationState, MigrationStatus, Status};
 pub use connection::{
     DEFAULT_APPLICATION_NAME, DEFAULT_CONNECT_TIMEOUT, LockHolder, MIGRATION_LOCK_KEY,
-    connect_timeout_for,
+    connect_timeout_for, format_time_limit,
 };
 pub use engine::{
     AppliedMigration, DEFAULT_LOCK_REPORT_INTERVAL, HookError, HookFuture, MigrateEvent, Report,
