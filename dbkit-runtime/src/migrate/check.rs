@@ -7,7 +7,7 @@
 use super::error::MigrateError;
 use super::history::HistoryRow;
 use super::migration::Migration;
-use dbkit_core::sql_split::split_sql_statements;
+use dbkit_core::sql_split::sql_statements;
 use dbkit_core::transaction_control::transaction_control;
 use std::cmp::Ordering;
 
@@ -257,7 +257,7 @@ pub(crate) fn pending_migrations<'m, 'h>(
 /// applied. A `-- dbkit:no-transaction` migration may hold them.
 pub(crate) fn refuse_transaction_statements(pending: &[&Migration]) -> Result<(), MigrateError> {
     for migration in pending.iter().filter(|migration| !migration.no_transaction) {
-        for statement in split_sql_statements(&migration.sql) {
+        for statement in sql_statements(&migration.sql) {
             if let Some(control) = transaction_control(statement.text) {
                 return Err(MigrateError::TransactionStatement {
                     file: migration.file_name.clone(),

@@ -16,7 +16,7 @@ use super::history::{HistoryRow, create_history_table, read_history, record, rec
 use super::migration::Migration;
 use super::source::Migrations;
 use super::url::DatabaseUrl;
-use dbkit_core::sql_split::split_sql_statements;
+use dbkit_core::sql_split::sql_statements;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -585,7 +585,7 @@ async fn run_statements(
     begin: bool,
 ) -> Result<bool, MigrateError> {
     let mut first = true;
-    for statement in split_sql_statements(&migration.sql) {
+    for statement in sql_statements(&migration.sql) {
         let begun;
         let sql = if begin && first {
             begun = format!("BEGIN;\n{}", statement.text);
