@@ -145,6 +145,15 @@ pub enum MigrationsFolderError {
     BadSnapshot { path: String, reason: String },
     #[error("{}", conflict.message())]
     BranchConflict { conflict: BranchConflict },
+    /// A symbolic link that leaves the folder, dangles or loops: the one
+    /// rule of `dbkit-migrations-folder`, which `embed_migrations!` and
+    /// `migrate` follow too.
+    #[error("{message}")]
+    RefusedLink {
+        path: String,
+        message: String,
+        help: &'static str,
+    },
 }
 
 impl MigrationsFolderError {
@@ -157,6 +166,9 @@ impl MigrationsFolderError {
                 .in_file(path.clone())
                 .with_note("migrations are named `V<version>__<name>.sql`, like `V3__add_orders.sql` (two underscores)")
                 .with_help("rename the file, or move it out of the migrations folder"),
+            MigrationsFolderError::RefusedLink { path, help, .. } => Diagnostic::error(self.to_string())
+                .in_file(path.clone())
+                .with_help(*help),
             MigrationsFolderError::BadSnapshotFileName { path } => Diagnostic::error(self.to_string())
                 .in_file(path.clone())
                 .with_note("snapshots are named after their migration: `meta/V<version>__<name>.json`")
@@ -411,6 +423,13 @@ pub fn list_migrations_folder(directory: &Path, workspace_root: &Path) -> Folder
     let display = |path: &Path| crate::discovery::display_path(workspace_root, path);
     let mut listing = FolderListing::default();
     let snapshot_directory = directory.join(SNAPSHOT_DIRECTORY);
+    for refused in dbkit_migrations_folder::refused_links(directory) {
+        listing.problems.push(MigrationsFolderError::RefusedLink {
+            path: display(&directory.join(&refused.link)),
+            message: refused.to_string(),
+            help: refused.help(),
+        });
+    }
     for (folder, extension) in [(directory, ".sql"), (snapshot_directory.as_path(), ".json")] {
         let files = match list_files(folder) {
             Ok(files) => files,
@@ -611,7 +630,9 @@ fn list_files(directory: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
     let mut files = Vec::new();
     for entry in entries {
         let entry = entry?;
-        if entry.file_type()?.is_file() {
+        // Links are followed, as `migrate` and `embed_migrations!` follow
+        // them; those that leave the folder are reported by the listing.
+        if dbkit_migrations_folder::is_file(&entry.path()) {
             files.push((
                 entry.file_name().to_string_lossy().into_owned(),
                 entry.path(),

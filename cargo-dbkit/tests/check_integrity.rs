@@ -179,6 +179,33 @@ fn a_deleted_migration_leaves_a_gap_and_a_broken_chain() {
     insta::assert_snapshot!("gap_and_broken_chain", stderr);
 }
 
+/// What `migrate` refuses, `check` reports: links that leave the folder,
+/// and files that are not UTF-8 (with the line of the first bad byte).
+#[cfg(unix)]
+#[test]
+fn links_leaving_the_folder_and_files_not_in_utf8_are_errors() {
+    let workspace = with_initial_migration();
+    workspace.expect(&["generate", "--custom", "--name", "backfill"], 0);
+    workspace.expect(&["generate", "--custom", "--name", "latin1"], 0);
+    let linked = workspace.path("migrations/V2__backfill.sql");
+    let outside = workspace.path("outside.sql");
+    std::fs::rename(&linked, &outside).expect("move");
+    std::os::unix::fs::symlink(&outside, &linked).expect("link");
+    std::fs::write(
+        workspace.path("migrations/V3__latin1.sql"),
+        b"-- fine\n-- caf\xe9\nSELECT 1;\n",
+    )
+    .expect("write");
+    let stderr = workspace.check(1);
+    assert!(stderr.contains("[bad-symbolic-link]"), "{stderr}");
+    assert!(
+        stderr.contains("`V2__backfill.sql` points outside the migration folder"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("[migration-not-utf8]"), "{stderr}");
+    assert!(stderr.contains("V3__latin1.sql:2:7"), "{stderr}");
+}
+
 #[test]
 fn two_migrations_of_one_version_are_named_both() {
     let workspace = with_initial_migration();

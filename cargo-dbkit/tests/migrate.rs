@@ -230,6 +230,51 @@ fn an_empty_database_gets_everything_and_a_second_run_nothing() {
     assert_eq!(quiet.output(), "");
 }
 
+/// A linked migration was skipped by `migrate` and `status` (which said all
+/// was applied) while `embed_migrations!` embedded it: both now follow
+/// links inside the folder and refuse links that leave it.
+#[cfg(unix)]
+#[test]
+fn a_link_inside_the_folder_is_applied_and_one_leaving_it_refused() {
+    let workspace = Workspace::with_migrations("basic");
+    let migrations = workspace.path("migrations");
+    std::fs::create_dir(migrations.join("shared")).expect("folder");
+    std::fs::write(
+        migrations.join("shared/five.sql"),
+        "CREATE TABLE linked_five (id int);\n",
+    )
+    .expect("write");
+    std::os::unix::fs::symlink("shared/five.sql", migrations.join("V5__linked.sql")).expect("link");
+    let database = fresh_database("cli_migrate_linked");
+    let url = database.url().to_string();
+
+    let status = workspace.expect(1, &["status"], &url);
+    assert!(status.output().contains("V5__linked"), "{status:#?}");
+    workspace.expect(0, &["migrate"], &url);
+    assert_eq!(history(&url), [1, 2, 4, 5]);
+
+    let outside = tempfile::tempdir().expect("temporary folder");
+    std::fs::write(
+        outside.path().join("six.sql"),
+        "CREATE TABLE six (id int);\n",
+    )
+    .expect("write");
+    std::os::unix::fs::symlink(
+        outside.path().join("six.sql"),
+        migrations.join("V6__outside.sql"),
+    )
+    .expect("link");
+    for command in ["status", "migrate"] {
+        let run = workspace.expect(2, &[command], &url);
+        assert!(
+            run.stderr
+                .contains("`V6__outside.sql` points outside the migration folder"),
+            "{run:#?}"
+        );
+    }
+    assert_eq!(history(&url), [1, 2, 4, 5]);
+}
+
 #[test]
 fn a_dry_run_prints_the_sql_and_applies_nothing() {
     let workspace = Workspace::with_migrations("basic");

@@ -11,6 +11,9 @@
 //! | --- | --- | --- |
 //! | `unreadable-folder` | error | the folder or `meta/` cannot be listed |
 //! | `bad-migration-file-name` | error | an `.sql` file not named `V<n>__<name>.sql` |
+//! | `bad-symbolic-link` | error | a link that leaves the folder, dangles or loops |
+//! | `unreadable-migration` | error | a migration file that cannot be read |
+//! | `migration-not-utf8` | error | a migration file that is not UTF-8 |
 //! | `bad-snapshot-file-name` | error | a `meta/*.json` file not named after a migration |
 //! | `unreadable-snapshot` | error | a snapshot that is not a snapshot's JSON |
 //! | `duplicate-version` | error | two migrations of one version that are no branch conflict |
@@ -45,6 +48,7 @@ pub fn check_folder(workspace: &Workspace) -> Vec<Finding> {
 pub fn check_listing(listing: &FolderListing) -> Vec<Finding> {
     let conflicts = listing.branch_conflicts();
     let mut findings: Vec<Finding> = listing.problems.iter().map(listing_problem).collect();
+    findings.extend(unreadable_migrations(listing));
     findings.extend(unreadable_snapshots(listing));
     findings.extend(duplicate_versions(listing, &conflicts));
     findings.extend(version_gaps(listing));
@@ -85,9 +89,52 @@ fn listing_problem(problem: &MigrationsFolderError) -> Finding {
                 .with_note("snapshots are named after their migration: `meta/V<version>__<name>.json`; dbkit reads no other file there")
                 .with_help("rename the file to match its migration, or remove it")
         }
+        MigrationsFolderError::RefusedLink { path, help, .. } => {
+            integrity_error("bad-symbolic-link", problem.to_string())
+                .in_file(path.clone())
+                .with_note("`migrate`, `status` and `embed_migrations!` refuse the folder while this link is in it")
+                .with_help(*help)
+        }
         // The other problems are found by the checks below, which see more.
         other => integrity_error("unreadable-folder", other.to_string()),
     }
+}
+
+/// Migrations `migrate` could not read: unreadable files, and files that
+/// are not UTF-8 (pointing at the line of the first bad byte).
+fn unreadable_migrations(listing: &FolderListing) -> Vec<Finding> {
+    listing
+        .sql_files
+        .iter()
+        .filter_map(|file| {
+            let finding = match std::fs::read(&file.path) {
+                Err(error) => integrity_error(
+                    "unreadable-migration",
+                    format!("could not read {}", file.display_path),
+                )
+                .with_note(format!("{error}: `migrate` stops at this file"))
+                .with_help("check the file's permissions"),
+                Ok(bytes) => {
+                    let error = std::str::from_utf8(&bytes).err()?;
+                    let valid = &bytes[..error.valid_up_to()];
+                    let line = 1 + valid.iter().filter(|&&byte| byte == b'\n').count();
+                    let column = 1 + valid.len()
+                        - valid.iter().rposition(|&byte| byte == b'\n').map_or(0, |newline| newline + 1);
+                    integrity_error(
+                        "migration-not-utf8",
+                        format!("{} is not UTF-8", file.display_path),
+                    )
+                    .at(line, column)
+                    .with_note(format!(
+                        "byte {} is no UTF-8; `migrate` refuses the file, and PostgreSQL reads SQL as UTF-8 text",
+                        error.valid_up_to() + 1
+                    ))
+                    .with_help("save the file as UTF-8 (`iconv -f latin1 -t utf-8`, say): its checksum changes, so do it before any database applies it")
+                }
+            };
+            Some(finding.in_file(file.display_path.clone()))
+        })
+        .collect()
 }
 
 fn unreadable_snapshots(listing: &FolderListing) -> Vec<Finding> {

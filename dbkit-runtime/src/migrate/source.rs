@@ -10,7 +10,8 @@ use std::path::Path;
 /// A set of `V<n>__<name>.sql` migrations: a folder embedded in the binary
 /// by [`embed_migrations!`](crate::embed_migrations), or one read at run
 /// time by [`Migrations::from_directory`]. `meta/` and any file not named
-/// `V<n>__<name>.sql` are ignored.
+/// `V<n>__<name>.sql` are ignored. Both follow symbolic links whose target
+/// is inside the folder and refuse links that leave it, dangle or loop.
 #[derive(Debug, Clone)]
 pub struct Migrations {
     source: Source,
@@ -40,15 +41,27 @@ impl Migrations {
             directory: directory.display().to_string(),
             reason: error.to_string(),
         };
+        let entries = std::fs::read_dir(directory).map_err(unreadable)?;
+        if let Some(refused) = dbkit_migrations_folder::refused_links(directory)
+            .into_iter()
+            .next()
+        {
+            return Err(MigrateError::RefusedLink {
+                directory: directory.display().to_string(),
+                link: refused.to_string(),
+                help: refused.help().to_string(),
+            });
+        }
         let mut migrations = Vec::new();
-        for entry in std::fs::read_dir(directory).map_err(unreadable)? {
+        for entry in entries {
             let entry = entry.map_err(unreadable)?;
             let file_name = entry.file_name();
             let Some(file_name) = file_name.to_str() else {
                 continue;
             };
+            // Links inside the folder are followed, as the macro follows them.
             if super::migration::parse_file_name(file_name).is_none()
-                || !entry.file_type().map_err(unreadable)?.is_file()
+                || !dbkit_migrations_folder::is_file(&entry.path())
             {
                 continue;
             }
@@ -150,6 +163,28 @@ mod tests {
         assert_eq!(migrations[1].sql, "SELECT 10;");
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn links_inside_the_folder_are_followed() {
+        let directory = folder(&[
+            ("V1__a.sql", b"SELECT 1;"),
+            ("shared/two.sql", b"SELECT 2;"),
+        ]);
+        std::os::unix::fs::symlink("shared/two.sql", directory.path().join("V2__linked.sql"))
+            .expect("link");
+        let migrations = Migrations::from_directory(directory.path())
+            .and_then(|migrations| migrations.migrations())
+            .expect("migrations");
+        let names: Vec<(&str, &str)> = migrations
+            .iter()
+            .map(|migration| (migration.file_name.as_str(), &*migration.sql))
+            .collect();
+        assert_eq!(
+            names,
+            [("V1__a.sql", "SELECT 1;"), ("V2__linked.sql", "SELECT 2;")]
+        );
+    }
+
     #[test]
     fn a_folder_with_problems_is_refused() {
         let missing = Migrations::from_directory("/nonexistent/dbkit/migrations");
@@ -163,6 +198,25 @@ mod tests {
             matches!(error, MigrateError::DuplicateVersion { version: 1, .. }),
             "{error:?}"
         );
+        #[cfg(unix)]
+        {
+            let outside = folder(&[("V2__secret.sql", b"SELECT 2;")]);
+            let leaving = folder(&[("V1__a.sql", b"SELECT 1;")]);
+            std::os::unix::fs::symlink(
+                outside.path().join("V2__secret.sql"),
+                leaving.path().join("V2__linked.sql"),
+            )
+            .expect("link");
+            let error = Migrations::from_directory(leaving.path()).expect_err("leaves");
+            assert!(
+                matches!(&error, MigrateError::RefusedLink { link, .. } if link.contains("`V2__linked.sql` points outside")),
+                "{error:?}"
+            );
+            let looping = folder(&[]);
+            std::os::unix::fs::symlink(".", looping.path().join("up")).expect("link");
+            let error = Migrations::from_directory(looping.path()).expect_err("loops");
+            assert!(error.to_string().contains("`up` loops"), "{error}");
+        }
         let binary = folder(&[("V1__a.sql", b"\xff\xfe")]);
         let error = Migrations::from_directory(binary.path()).expect_err("not UTF-8");
         assert!(error.to_string().contains("not UTF-8"), "{error}");
