@@ -191,7 +191,7 @@ pub fn run(args: &[String]) -> Result<()> {
     Ok(())
 }
 
-fn find_program(name: &str) -> Option<PathBuf> {
+pub(crate) fn find_program(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
         .map(|directory| directory.join(name))
@@ -295,7 +295,7 @@ async fn measure_one_apply(
 
 /// Writes out what creating and dropping databases left in the server's
 /// buffers, so that the next measured run does not pay for it.
-async fn checkpoint(server: &LocalServer) -> Result<()> {
+pub(crate) async fn checkpoint(server: &LocalServer) -> Result<()> {
     let mut connection = sqlx::PgConnection::connect(&server.admin_url()).await?;
     sqlx::raw_sql("CHECKPOINT").execute(&mut connection).await?;
     connection.close().await?;

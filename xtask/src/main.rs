@@ -5,6 +5,8 @@
 //!   BENCHMARKS.md on a synthetic workspace of 50 crates × 20 tables.
 //! - `cargo xtask bench-migrate`: the migration engine applying 500 small
 //!   migrations, against `psql -f` and sqlx-cli (BENCHMARKS.md).
+//! - `cargo xtask bench-migrate-large`: one 200 MB data migration, against
+//!   `psql -1 -f` and `psql -f`, and the statement splitter alone.
 //! - `cargo xtask bench-testdb`: a fresh database with 100 migrations per
 //!   test, `TestDb` against `#[sqlx::test]`'s way, and cold starts.
 //! - `cargo xtask bench-introspect`: the introspector reading a database
@@ -15,6 +17,7 @@
 mod bench_generate;
 mod bench_introspect;
 mod bench_migrate;
+mod bench_migrate_large;
 mod bench_testdb;
 mod measure;
 mod postgres_image;
@@ -30,6 +33,9 @@ tasks:
   bench-migrate [--runs N] [--startup-runs N] [--keep DIR]
                                   measure applying 500 migrations with dbkit, psql
                                   and sqlx-cli, and a start-up with nothing pending
+  bench-migrate-large [--megabytes N] [--runs N]
+                                  measure applying one 200 MB data migration with
+                                  dbkit and psql, and splitting it into statements
   bench-testdb [--tests N] [--sqlx-tests N] [--clones N] [--starts N] [--test-body-ms MS]
                                   measure a fresh migrated database per test (TestDb
                                   against #[sqlx::test]'s way) and server cold starts
@@ -46,6 +52,7 @@ fn main() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("bench") => bench_generate::run(&args[1..]),
         Some("bench-migrate") => bench_migrate::run(&args[1..]),
+        Some("bench-migrate-large") => bench_migrate_large::run(&args[1..]),
         Some("bench-testdb") => bench_testdb::run(&args[1..]),
         Some("bench-introspect") => bench_introspect::run(&args[1..]),
         Some("postgres-image") => postgres_image::run(&args[1..]),
