@@ -175,10 +175,10 @@ impl StatementState {
             self.first_identifiers[self.identifiers] = word[0].to_ascii_lowercase();
         }
         self.identifiers += 1;
-        let creates_routine = match self.first_identifiers {
-            [b'c', b'f' | b'p', ..] | [b'c', b'o', b'r', b'f' | b'p'] => true,
-            _ => false,
-        };
+        let creates_routine = matches!(
+            self.first_identifiers,
+            [b'c', b'f' | b'p', ..] | [b'c', b'o', b'r', b'f' | b'p']
+        );
         if !creates_routine || self.parentheses != 0 {
             return;
         }
