@@ -168,6 +168,45 @@ fn a_blog_round_trips() {
     round_trip("blog");
 }
 
+/// Partitions are named as partitions of their table; the indexes
+/// PostgreSQL attaches to them follow from the table's and are not named
+/// (they were described as "a partition of public.payment_pkey").
+#[test]
+fn partitions_are_named_and_their_indexes_are_not() {
+    let database = empty_database("pull_partitions");
+    execute(
+        &database,
+        "CREATE TABLE payment (id int, paid_on date, PRIMARY KEY (id, paid_on)) PARTITION BY RANGE (paid_on);\n\
+         CREATE TABLE payment_2022 PARTITION OF payment FOR VALUES FROM ('2022-01-01') TO ('2023-01-01');\n\
+         CREATE INDEX payment_paid_on ON payment (paid_on DESC);",
+    );
+    let objects: Vec<String> = common::runtime()
+        .block_on(async {
+            let pool = dbkit_runtime::sqlx::PgPool::connect(database.url())
+                .await
+                .expect("connect");
+            cargo_dbkit::pull::unsupported::find_unsupported_objects(&pool)
+                .await
+                .expect("query")
+        })
+        .iter()
+        .map(|object| object.describe())
+        .collect();
+    assert!(
+        objects
+            .contains(&"partition public.payment_2022: a partition of public.payment".to_string()),
+        "{objects:#?}"
+    );
+    assert!(
+        !objects
+            .iter()
+            .any(|object| object.contains("payment_2022_pkey")
+                || object.contains("a partition of public.payment_pkey")
+                || object.contains(" on public.payment_2022")),
+        "{objects:#?}"
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Refusals: exit 2, nothing written, nothing recorded.
 

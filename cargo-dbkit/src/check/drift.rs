@@ -276,9 +276,10 @@ fn history_findings(
                 FindingKind::Drift,
                 PENDING_RULE,
                 format!(
-                    "{} of {folder_display} {} not applied to the database yet: {}",
+                    "{} {} of {folder_display} {} not applied to the database yet: {}",
                     pending.len(),
-                    if pending.len() == 1 { "migration is" } else { "migrations are" },
+                    if pending.len() == 1 { "migration" } else { "migrations" },
+                    if pending.len() == 1 { "is" } else { "are" },
                     pending.join(", ")
                 ),
             )

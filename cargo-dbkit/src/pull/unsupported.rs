@@ -79,7 +79,7 @@ SELECT 'partition', qualified, 'a partition of ' || (
          JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
          JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
          WHERE i.inhrelid = c.oid LIMIT 1)
-FROM user_class c WHERE relispartition
+FROM user_class c WHERE relispartition AND relkind IN ('r', 'p', 'f')
 UNION ALL
 SELECT 'inheritance', qualified, 'inherits from ' || (
          SELECT string_agg(format('%I.%I', pn.nspname, p.relname), ', ' ORDER BY i.inhseqno)
@@ -158,11 +158,12 @@ SELECT 'index', format('%I on %s', ic.relname, c.qualified),
 FROM pg_catalog.pg_index i
 JOIN user_class c ON c.oid = i.indrelid
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-WHERE 0 <> ANY (i.indoption::int2[])
-   OR i.indnatts > i.indnkeyatts
-   OR EXISTS (SELECT 1 FROM unnest(i.indclass::oid[]) AS class(oid)
-              JOIN pg_catalog.pg_opclass oc ON oc.oid = class.oid
-              WHERE NOT oc.opcdefault)
+WHERE NOT ic.relispartition -- a partition's copy follows from its table's index
+  AND (0 <> ANY (i.indoption::int2[])
+       OR i.indnatts > i.indnkeyatts
+       OR EXISTS (SELECT 1 FROM unnest(i.indclass::oid[]) AS class(oid)
+                  JOIN pg_catalog.pg_opclass oc ON oc.oid = class.oid
+                  WHERE NOT oc.opcdefault))
 UNION ALL
 SELECT 'column', format('%s.%I', c.qualified, a.attname),
        format('collation %s is left out', co.collname)
