@@ -81,8 +81,24 @@ fn pulled_code(project: &Project) -> String {
 /// The whole round trip of one fixture database; returns the project and
 /// pull's output.
 fn round_trip(name: &str) -> (Project, Run) {
+    round_trip_of(name, &fixture_sql(name)).0
+}
+
+/// The text of a file of `tests/fixtures/corpus`.
+fn corpus_sql(path: &str) -> String {
+    let path = repository_root().join("tests/fixtures/corpus").join(path);
+    let sql = std::fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    // A dump empties the session's search_path; the pooled session that
+    // loads it is used again by the test.
+    format!("{sql}\nRESET ALL;\n")
+}
+
+/// The round trip of a database made by `sql`; returns the project, pull's
+/// output and the original database.
+fn round_trip_of(name: &str, sql: &str) -> ((Project, Run), TestDb) {
     let original = empty_database(&format!("pull_{name}"));
-    execute(&original, &fixture_sql(name));
+    execute(&original, sql);
     let before = schema_of(&original);
 
     let project = copy_fixture(FIXTURE);
@@ -130,7 +146,79 @@ fn round_trip(name: &str) -> (Project, Run) {
     // Pulling changed nothing in the database but its history.
     let differences = dbkit_core::compare::schema_differences(&before, &schema_of(&original));
     assert!(differences.is_empty(), "{differences:?}");
-    (project, run)
+    ((project, run), original)
+}
+
+/// Right after pull, what it left out or carried is no drift.
+fn assert_no_drift(project: &Project, database: &TestDb) {
+    let check = project.run_without_environment_url(&[
+        "check",
+        "--database-url",
+        database.url(),
+        "--color",
+        "never",
+    ]);
+    assert_eq!(check.code, 0, "{check:#?}");
+    assert!(!check.stderr.contains("[drift-"), "{}", check.stderr);
+}
+
+/// pagila's tables call sequences no column owns and use a domain: the
+/// baseline carries them, and applies to an empty database (it failed
+/// with 42P01 on `actor_actor_id_seq`).
+#[test]
+fn pagila_round_trips_with_what_its_tables_need_in_the_baseline() {
+    let ((project, run), original) =
+        round_trip_of("pagila", &corpus_sql("pagila/pagila-schema.sql"));
+    for carried in [
+        "carried into the baseline as SQL: domain public.year",
+        "carried into the baseline as SQL: sequence public.actor_actor_id_seq",
+    ] {
+        assert!(run.stderr.contains(carried), "{}", run.stderr);
+    }
+    let baseline = project.read("migrations/V1__baseline.sql");
+    assert!(
+        baseline.contains("CREATE DOMAIN public.year AS integer CONSTRAINT year_check CHECK"),
+        "{baseline}"
+    );
+    assert_no_drift(&project, &original);
+}
+
+#[test]
+fn chinook_round_trips() {
+    let ((project, _), original) =
+        round_trip_of("chinook", &corpus_sql("chinook/chinook-serial.sql"));
+    assert_no_drift(&project, &original);
+}
+
+/// Extensions (a type, an operator class, a default's function), nested
+/// domains, a function of the database's own, a sequence no column owns
+/// and indexes the DSL cannot declare: all carried, the baseline applies.
+#[test]
+fn what_the_tables_need_from_extensions_domains_and_functions_is_carried() {
+    let ((project, run), original) = round_trip_of("extensions", &fixture_sql("extensions"));
+    let baseline = project.read("migrations/V1__baseline.sql");
+    for statement in [
+        "CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA extensions;",
+        "CREATE EXTENSION IF NOT EXISTS ltree WITH SCHEMA public;",
+        "CREATE EXTENSION IF NOT EXISTS \"uuid-ossp\" WITH SCHEMA public;",
+        "CREATE SEQUENCE public.document_numbers AS bigint INCREMENT BY 1",
+        "CREATE OR REPLACE FUNCTION public.next_code()",
+        "CREATE DOMAIN public.small_positive AS positive_int",
+        "CREATE INDEX document_body_trgm ON public.document USING gin (body extensions.gin_trgm_ops);",
+        "CREATE INDEX document_number_desc ON public.document USING btree (number DESC);",
+        "INCLUDE (path);",
+        "CREATE SCHEMA IF NOT EXISTS \"reports\";",
+    ] {
+        assert!(baseline.contains(statement), "`{statement}` in\n{baseline}");
+    }
+    assert!(
+        run.stderr.contains(
+            "carried into the baseline as SQL: index document_body_trgm on public.document"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_no_drift(&project, &original);
 }
 
 #[test]

@@ -23,7 +23,9 @@
 //! column order aside, the engine's history table left out.
 
 use super::read_folder;
-use super::replay::{Change, ObjectDifference, comparable_schema, describe_value};
+use super::replay::{
+    Change, ObjectDifference, comparable_schema, describe_value, expect_created_schemas,
+};
 use super::{Finding, FindingKind};
 use crate::cli::{DatabaseOptions, GlobalOptions};
 use crate::database_session::SessionError;
@@ -108,10 +110,20 @@ pub fn drift(
             ),
         );
     }
-    let differences = schema_differences(
-        &comparable_schema(&baseline.schema),
-        &comparable_schema(&actual),
-    );
+    let mut expected = baseline.schema.clone();
+    if let Some(version) = baseline.version {
+        expect_created_schemas(
+            &mut expected,
+            &workspace.root,
+            folder
+                .migrations
+                .iter()
+                .filter(|entry| entry.version <= version)
+                .map(|entry| &entry.sql_display_path),
+        );
+    }
+    let differences =
+        schema_differences(&comparable_schema(&expected), &comparable_schema(&actual));
     output.status(
         "Compared",
         &format!(
@@ -193,6 +205,8 @@ fn read_only_connection_string(url: &str) -> String {
 /// What the database is compared with.
 struct Baseline {
     schema: Schema,
+    /// The newest migration the database has applied, if any.
+    version: Option<u64>,
     /// `the snapshot of V3__add_x (migrations/meta/V3__add_x.json)`.
     description: String,
     /// Why the comparison is doubtful, when it is.
@@ -216,6 +230,7 @@ fn baseline(status: &Status, folder: &MigrationsFolder, folder_display: &str) ->
     let Some(newest_applied) = newest_applied else {
         return Baseline {
             schema: Schema::default(),
+            version: None,
             description: "an empty schema".to_string(),
             note: Some(format!(
                 "the database has applied no migration of {folder_display}: it is compared with an empty schema"
@@ -242,12 +257,14 @@ fn baseline(status: &Status, folder: &MigrationsFolder, folder_display: &str) ->
             });
             Baseline {
                 schema: snapshot.schema.clone(),
+                version: u64::try_from(newest_applied).ok(),
                 description: format!("the snapshot of {} ({path})", entry.stem()),
                 note,
             }
         }
         None => Baseline {
             schema: Schema::default(),
+            version: u64::try_from(newest_applied).ok(),
             description: "an empty schema".to_string(),
             note: Some(format!(
                 "no snapshot in {folder_display}{SNAPSHOT_FOLDER}/ describes the migrations the database has applied: it is compared with an empty schema"

@@ -141,10 +141,17 @@ pub fn replay(workspace: &Workspace, output: Output) -> Result<Vec<Finding>, Cli
             .join(snapshot_file_name(&format!("{}.sql", entry.stem()))),
     )
     .unwrap_or_default();
-    let differences = schema_differences(
-        &comparable_schema(&snapshot.schema),
-        &comparable_schema(&replayed),
+    let mut expected = snapshot.schema.clone();
+    expect_created_schemas(
+        &mut expected,
+        &workspace.root,
+        folder
+            .migrations
+            .iter()
+            .map(|entry| &entry.sql_display_path),
     );
+    let differences =
+        schema_differences(&comparable_schema(&expected), &comparable_schema(&replayed));
     let blame = Blame {
         folder: &folder,
         folder_display: &folder_display,
@@ -250,6 +257,79 @@ impl ReplayProgress {
             _ => {}
         }
     }
+}
+
+/// Adds to `expected` the schemas that the migration files (paths relative
+/// to `root`) create by `CREATE SCHEMA`: the DSL declares a schema only
+/// through its tables and enums, so one that holds neither (a schema of
+/// functions, or of extensions, which pull's baseline carries) is known
+/// from the SQL alone. One created outside the migrations is still drift.
+pub(crate) fn expect_created_schemas<'a>(
+    expected: &mut Schema,
+    root: &std::path::Path,
+    files: impl IntoIterator<Item = &'a String>,
+) {
+    for file in files {
+        let Ok(sql) = std::fs::read_to_string(root.join(file)) else {
+            continue;
+        };
+        for statement in dbkit_core::sql_split::sql_statements(&sql) {
+            if let Some(name) = created_schema(statement.text)
+                && !expected.schemas.contains(&name)
+            {
+                expected.schemas.push(name);
+            }
+        }
+    }
+}
+
+/// The schema a `CREATE SCHEMA [IF NOT EXISTS] name` statement creates, as
+/// PostgreSQL names it (a bare name folded to lower case).
+fn created_schema(statement: &str) -> Option<String> {
+    let mut rest = statement;
+    loop {
+        rest = rest.trim_start();
+        if let Some(comment) = rest.strip_prefix("--") {
+            rest = comment.find('\n').map_or("", |end| &comment[end..]);
+        } else {
+            break;
+        }
+    }
+    let mut words = rest.split_whitespace();
+    let keyword = |word: Option<&str>, expected: &str| {
+        word.is_some_and(|word| word.eq_ignore_ascii_case(expected))
+    };
+    if !keyword(words.next(), "CREATE") || !keyword(words.next(), "SCHEMA") {
+        return None;
+    }
+    let mut after = rest.trim_start()[6..].trim_start()[6..].trim_start();
+    if let Some(if_not_exists) = after.get(..13)
+        && if_not_exists.eq_ignore_ascii_case("IF NOT EXISTS")
+    {
+        after = after[13..].trim_start();
+    }
+    if let Some(quoted) = after.strip_prefix('"') {
+        let mut name = String::new();
+        let mut characters = quoted.chars().peekable();
+        while let Some(character) = characters.next() {
+            if character == '"' {
+                if characters.peek() == Some(&'"') {
+                    characters.next();
+                } else {
+                    return Some(name);
+                }
+            }
+            name.push(character);
+        }
+        return None;
+    }
+    let name: String = after
+        .chars()
+        .take_while(|character| {
+            character.is_alphanumeric() || *character == '_' || *character == '$'
+        })
+        .collect();
+    (!name.is_empty() && !name.eq_ignore_ascii_case("AUTHORIZATION")).then(|| name.to_lowercase())
 }
 
 /// `schema` as the comparison sees it: canonical, with each table's
@@ -908,5 +988,29 @@ mod tests {
         assert!(!mentions_identifier("user_nickname", "nickname"));
         assert!(!mentions_identifier("anything", ""));
         assert!(mentions_identifier("é nickname", "nickname"));
+    }
+}
+
+#[cfg(test)]
+mod created_schema_tests {
+    use super::created_schema;
+
+    #[test]
+    fn the_schema_a_statement_creates() {
+        assert_eq!(
+            created_schema("CREATE SCHEMA app;"),
+            Some("app".to_string())
+        );
+        assert_eq!(
+            created_schema("-- carried\ncreate schema if not exists Reports;"),
+            Some("reports".to_string())
+        );
+        assert_eq!(
+            created_schema("CREATE SCHEMA IF NOT EXISTS \"My \"\"S\"\"\";"),
+            Some("My \"S\"".to_string())
+        );
+        assert_eq!(created_schema("CREATE SCHEMA AUTHORIZATION joe;"), None);
+        assert_eq!(created_schema("CREATE TABLE schema_x (id int);"), None);
+        assert_eq!(created_schema("SELECT 1;"), None);
     }
 }

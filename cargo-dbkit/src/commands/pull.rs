@@ -20,6 +20,7 @@ use crate::migrations_folder::{
 use crate::pull::out_dir::{
     OutputFolder, declares_module, existing_files, locate_output_folder, outside_schema_globs,
 };
+use crate::pull::prerequisites::{CarriedObject, find_prerequisites, with_carried_objects};
 use crate::pull::unsupported::{UnsupportedObject, find_unsupported_objects};
 use crate::pull::write::{PlannedFile, write_file_set};
 use crate::pull::{
@@ -70,11 +71,11 @@ pub fn run_pull(
     let spinner = start_spinner(output, "reading the database");
     let read = runtime.block_on(read_database(url, connect_timeout));
     drop(spinner);
-    let (mut schema, unsupported) = read?;
+    let (mut schema, unsupported, mut carried) = read?;
     refuse_database_with_history(&runtime, url, connect_timeout)?;
     remove_migration_history(&mut schema);
     let modules = module_files(&schema);
-    without_empty_schemas(&mut schema);
+    let empty_schemas = without_empty_schemas(&mut schema);
     let planned = plan_module_files(&folder, modules.files.clone(), output)?;
     let (stale, new_sources) = check_folder_contents(&workspace, &folder, &planned)?;
     let code = {
@@ -88,11 +89,37 @@ pub fn run_pull(
             .map_err(|error| generated_code_error(error, &folder))?
     };
     let differences = refuse_code_unlike_database(&schema, &code.schema, &folder, &modules)?;
-    let Some(baseline) = baseline_of(&code.schema) else {
+    let Some(mut baseline) = baseline_of(&code.schema) else {
         return Err(single(Diagnostic::error(
             "the baseline could not be generated from an empty schema",
         )));
     };
+    // What the kept tables need and the DSL cannot declare goes into the
+    // baseline as the database's own SQL: a later migration would come too
+    // late for it.
+    // A schema that holds no table or enum (functions, extensions) is
+    // created too, so a fresh database has every schema the original has.
+    for name in empty_schemas.iter().rev() {
+        let statement = format!(
+            "CREATE SCHEMA IF NOT EXISTS {};",
+            dbkit_core::sql_text::quote_identifier(name)
+        );
+        let already = carried
+            .iter()
+            .any(|object| object.kind == "schema" && object.object.trim_matches('"') == name);
+        if !already {
+            carried.insert(
+                0,
+                CarriedObject {
+                    kind: "schema".to_string(),
+                    object: name.clone(),
+                    statement,
+                },
+            );
+        }
+    }
+    baseline.sql = with_carried_objects(&baseline.sql, &carried);
+    baseline.statement_count += carried.len();
 
     // Everything is checked: write the modules, then the migration, then
     // record it; a failure of a later step removes what the earlier wrote.
@@ -129,7 +156,7 @@ pub fn run_pull(
         url,
         output,
     );
-    report_left_out(&modules, &unsupported, &differences, output);
+    report_left_out(&modules, &unsupported, &carried, &differences, output);
     Ok(Outcome::Success)
 }
 
@@ -173,12 +200,13 @@ fn refuse_existing_migrations(workspace: &Workspace) -> Result<(), CliError> {
     ))
 }
 
-/// The schema and what the DSL cannot say about it, read in one pool of
-/// sessions, each connected within `connect_timeout`.
+/// The schema, what the DSL cannot say about it, and what of that the
+/// kept tables need, read in one pool of sessions, each connected within
+/// `connect_timeout`.
 async fn read_database(
     url: &DatabaseUrl,
     connect_timeout: Duration,
-) -> Result<(Schema, Vec<UnsupportedObject>), CliError> {
+) -> Result<(Schema, Vec<UnsupportedObject>, Vec<CarriedObject>), CliError> {
     let connect_error = |error: SessionError| {
         match error {
         SessionError::ConnectTimeout(timeout) => {
@@ -213,8 +241,11 @@ async fn read_database(
     let unsupported = find_unsupported_objects(&pool)
         .await
         .map_err(|error| read_error(error.to_string()))?;
+    let carried = find_prerequisites(&pool)
+        .await
+        .map_err(|error| read_error(error.to_string()))?;
     pool.close().await;
-    Ok((schema, unsupported))
+    Ok((schema, unsupported, carried))
 }
 
 /// A database whose history already names migrations is managed by them.
@@ -604,13 +635,33 @@ fn report(
 fn report_left_out(
     modules: &ModuleFiles,
     unsupported: &[UnsupportedObject],
+    carried: &[CarriedObject],
     differences: &[String],
     output: Output,
 ) {
     for item in &modules.left_out {
         output.warning(&format!("left out of the code: {item}"));
     }
-    for object in unsupported {
+    let is_carried = |object: &UnsupportedObject| {
+        carried
+            .iter()
+            .any(|item| item.kind == object.kind && item.object == object.object)
+    };
+    let (carried_objects, left_out): (Vec<&UnsupportedObject>, Vec<&UnsupportedObject>) =
+        unsupported.iter().partition(|object| is_carried(object));
+    for object in &carried_objects {
+        output.warning(&format!(
+            "carried into the baseline as SQL: {} {} (the DSL cannot declare it{})",
+            object.kind,
+            object.object,
+            if object.kind == "index" {
+                ""
+            } else {
+                "; the tables need it"
+            }
+        ));
+    }
+    for object in &left_out {
         output.warning(&format!(
             "left out of the code: {} (the DSL cannot declare it)",
             object.describe()
@@ -621,7 +672,7 @@ fn report_left_out(
             "the code and the baseline differ from the database: {difference}"
         ));
     }
-    if !modules.left_out.is_empty() || !unsupported.is_empty() {
+    if !modules.left_out.is_empty() || !left_out.is_empty() {
         output.line(
             "  the database keeps them, but a database made from the migrations lacks them: \
              create them in a migration of `cargo dbkit generate --custom` if it needs them",

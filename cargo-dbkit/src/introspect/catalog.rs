@@ -171,7 +171,7 @@ LEFT JOIN pg_catalog.pg_class referenced ON referenced.oid = con.confrelid
 LEFT JOIN pg_catalog.pg_namespace referenced_namespace ON referenced_namespace.oid = referenced.relnamespace"#;
 
 /// Indexes that do not back a primary key, unique or exclusion constraint
-/// of their own table. Key columns only (not `INCLUDE` ones), found by one
+/// of their own table, and that the DSL can declare. Key columns only (not `INCLUDE` ones), found by one
 /// join with `pg_attribute`; an index that has an expression is described
 /// by its key texts instead (`pg_get_indexdef`, called for those indexes
 /// only), which the caller joins with commas.
@@ -191,6 +191,15 @@ WITH idx AS (
           WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid
             AND con.contype IN ('p', 'u', 'x')
       )
+      -- What the DSL cannot declare (a descending or NULLS FIRST/LAST key,
+      -- INCLUDE columns, an operator class that is not the default) would
+      -- be read as another index: such an index is not read at all, as a
+      -- view is not ("pull" carries it into its baseline unchanged).
+      AND NOT (0 <> ANY (i.indoption::int2[]))
+      AND i.indnatts = i.indnkeyatts
+      AND NOT EXISTS (SELECT 1 FROM unnest(i.indclass::oid[]) AS class(oid)
+                      JOIN pg_catalog.pg_opclass oc ON oc.oid = class.oid
+                      WHERE NOT oc.opcdefault)
 ), key_columns AS (
     SELECT idx.indexrelid, array_agg(a.attname::text ORDER BY k.position) AS names
     FROM idx

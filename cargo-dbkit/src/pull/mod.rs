@@ -29,6 +29,7 @@
 //!    written). If that fails, the files just created are removed again.
 
 pub mod out_dir;
+pub mod prerequisites;
 pub mod unsupported;
 pub mod write;
 

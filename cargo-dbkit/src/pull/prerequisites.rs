@@ -1,0 +1,325 @@
+//! What the tables `pull` keeps need from the database that the schema DSL
+//! cannot declare: the extensions that provide their column types, operator
+//! classes and default functions; the sequences their defaults call when no
+//! column owns them (pagila's `nextval('actor_actor_id_seq')`); the domains
+//! their columns are declared with; and the functions of the database's own
+//! that their defaults and checks call.
+//!
+//! A baseline without them fails on an empty database (42P01, 42704,
+//! 42883), and a later `generate --custom` migration cannot help, because
+//! it runs after the baseline. So `pull` carries them into the baseline
+//! itself, as the SQL the catalog gives for them, above the tables and
+//! marked as carried: dbkit neither compares nor changes them afterwards.
+//!
+//! One query reads them all, in the order they must be created: schemas,
+//! extensions, sequences, functions (with `check_function_bodies` off, as
+//! pg_dump does, so a function's body may name a table created later), then
+//! domains (a domain over another after it).
+
+use sqlx::PgPool;
+
+/// One object carried into the baseline unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct CarriedObject {
+    /// `schema`, `extension`, `sequence`, `function` or `domain` (created
+    /// before the tables), or `index` (after them).
+    pub kind: String,
+    /// Its name as `UnsupportedObject` names it (`public.year`).
+    pub object: String,
+    /// The statement that creates it, with its `;`.
+    pub statement: String,
+}
+
+/// Kept tables: the user's tables and partitioned tables, not partitions
+/// and not an extension's. Their columns, defaults, checks and indexes
+/// lead to the rest.
+const PREREQUISITES_QUERY: &str = r#"
+WITH RECURSIVE
+kept_class AS (
+    SELECT c.oid
+    FROM pg_catalog.pg_class c
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+      AND left(n.nspname, 3) <> 'pg_' AND n.nspname <> 'information_schema'
+      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                      WHERE d.classid = 'pg_catalog.pg_class'::regclass
+                        AND d.objid = c.oid AND d.deptype = 'e')
+),
+needed_type(oid) AS (
+    SELECT a.atttypid
+    FROM pg_catalog.pg_attribute a JOIN kept_class k ON k.oid = a.attrelid
+    WHERE a.attnum > 0 AND NOT a.attisdropped
+    UNION
+    SELECT CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.typelem END
+    FROM needed_type nt JOIN pg_catalog.pg_type t ON t.oid = nt.oid
+    WHERE t.typtype = 'd' OR (t.typcategory = 'A' AND t.typelem <> 0)
+),
+needed_domain AS (
+    SELECT t.oid, t.typnamespace
+    FROM needed_type nt JOIN pg_catalog.pg_type t ON t.oid = nt.oid
+    WHERE t.typtype = 'd'
+      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                      WHERE d.classid = 'pg_catalog.pg_type'::regclass
+                        AND d.objid = t.oid AND d.deptype = 'e')
+),
+-- What the kept tables' defaults, checks and indexes, and the needed
+-- domains' checks, depend on.
+reference AS (
+    SELECT d.refclassid, d.refobjid
+    FROM pg_catalog.pg_depend d
+    JOIN pg_catalog.pg_attrdef ad ON d.classid = 'pg_catalog.pg_attrdef'::regclass AND ad.oid = d.objid
+    JOIN kept_class k ON k.oid = ad.adrelid
+    UNION
+    SELECT d.refclassid, d.refobjid
+    FROM pg_catalog.pg_depend d
+    JOIN pg_catalog.pg_constraint con ON d.classid = 'pg_catalog.pg_constraint'::regclass AND con.oid = d.objid
+    WHERE con.conrelid IN (SELECT oid FROM kept_class)
+       OR con.contypid IN (SELECT oid FROM needed_domain)
+    UNION
+    SELECT d.refclassid, d.refobjid
+    FROM pg_catalog.pg_depend d
+    JOIN pg_catalog.pg_index i ON d.classid = 'pg_catalog.pg_class'::regclass AND i.indexrelid = d.objid
+    WHERE i.indrelid IN (SELECT oid FROM kept_class)
+    UNION
+    SELECT 'pg_catalog.pg_opclass'::regclass, class.oid
+    FROM pg_catalog.pg_index i, unnest(i.indclass::oid[]) AS class(oid)
+    WHERE i.indrelid IN (SELECT oid FROM kept_class)
+    UNION
+    SELECT 'pg_catalog.pg_type'::regclass, oid FROM needed_type
+),
+-- The extension each referenced object belongs to.
+needed_extension AS (
+    SELECT DISTINCT e.oid, e.extname, e.extnamespace
+    FROM reference r
+    JOIN pg_catalog.pg_depend d ON d.classid = r.refclassid AND d.objid = r.refobjid AND d.deptype = 'e'
+    JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
+    WHERE e.extname <> 'plpgsql'
+),
+needed_sequence AS (
+    SELECT c.oid, c.relnamespace, c.relname
+    FROM reference r
+    JOIN pg_catalog.pg_class c ON r.refclassid = 'pg_catalog.pg_class'::regclass AND c.oid = r.refobjid
+    WHERE c.relkind = 'S'
+      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                      WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid
+                        AND d.refclassid = 'pg_catalog.pg_class'::regclass
+                        AND d.deptype IN ('a', 'i', 'e'))
+),
+needed_function AS (
+    SELECT p.oid, p.pronamespace
+    FROM reference r
+    JOIN pg_catalog.pg_proc p ON r.refclassid = 'pg_catalog.pg_proc'::regclass AND p.oid = r.refobjid
+    JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+    WHERE p.prokind IN ('f', 'p')
+      AND left(n.nspname, 3) <> 'pg_' AND n.nspname <> 'information_schema'
+      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                      WHERE d.classid = 'pg_catalog.pg_proc'::regclass
+                        AND d.objid = p.oid AND d.deptype = 'e')
+),
+carried_namespace AS (
+    SELECT extnamespace AS oid FROM needed_extension
+    UNION SELECT relnamespace FROM needed_sequence
+    UNION SELECT pronamespace FROM needed_function
+    UNION SELECT typnamespace FROM needed_domain
+)
+SELECT kind, object, statement FROM (
+    SELECT 0 AS rank, n.nspname::text AS sort, 'schema' AS kind, format('%I', n.nspname) AS object,
+           format('CREATE SCHEMA IF NOT EXISTS %I;', n.nspname) AS statement
+    FROM carried_namespace cn JOIN pg_catalog.pg_namespace n ON n.oid = cn.oid
+    WHERE n.nspname <> 'public'
+    UNION ALL
+    SELECT 1, e.extname::text, 'extension', format('%I', e.extname),
+           format('CREATE EXTENSION IF NOT EXISTS %I WITH SCHEMA %I;', e.extname, n.nspname)
+    FROM needed_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
+    UNION ALL
+    SELECT 2, format('%I.%I', n.nspname, s.relname), 'sequence', format('%I.%I', n.nspname, s.relname),
+           format('CREATE SEQUENCE %I.%I AS %s INCREMENT BY %s MINVALUE %s MAXVALUE %s START WITH %s CACHE %s%s;',
+                  n.nspname, s.relname, pg_catalog.format_type(q.seqtypid, NULL), q.seqincrement,
+                  q.seqmin, q.seqmax, q.seqstart, q.seqcache,
+                  CASE WHEN q.seqcycle THEN ' CYCLE' ELSE '' END)
+    FROM needed_sequence s
+    JOIN pg_catalog.pg_namespace n ON n.oid = s.relnamespace
+    JOIN pg_catalog.pg_sequence q ON q.seqrelid = s.oid
+    UNION ALL
+    SELECT 3, f.oid::text, 'function',
+           format('%I.%I(%s)', n.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid)),
+           rtrim(pg_catalog.pg_get_functiondef(p.oid), E'\n') || ';'
+    FROM needed_function f
+    JOIN pg_catalog.pg_proc p ON p.oid = f.oid
+    JOIN pg_catalog.pg_namespace n ON n.oid = f.pronamespace
+    UNION ALL
+    SELECT 4, lpad(t.oid::text, 10, '0'), 'domain', format('%I.%I', n.nspname, t.typname),
+           format('CREATE DOMAIN %I.%I AS %s%s%s%s%s;',
+                  n.nspname, t.typname, pg_catalog.format_type(t.typbasetype, t.typtypmod),
+                  CASE WHEN t.typcollation <> 0 AND t.typcollation <> bt.typcollation
+                       THEN (SELECT format(' COLLATE %I.%I', cn.nspname, co.collname)
+                             FROM pg_catalog.pg_collation co
+                             JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
+                             WHERE co.oid = t.typcollation)
+                       ELSE '' END,
+                  CASE WHEN t.typdefault IS NOT NULL THEN ' DEFAULT ' || t.typdefault ELSE '' END,
+                  CASE WHEN t.typnotnull THEN ' NOT NULL' ELSE '' END,
+                  coalesce((SELECT string_agg(format(' CONSTRAINT %I %s', con.conname,
+                                                     pg_catalog.pg_get_constraintdef(con.oid)),
+                                              '' ORDER BY con.conname)
+                            FROM pg_catalog.pg_constraint con
+                            WHERE con.contypid = t.oid AND con.contype = 'c'), ''))
+    FROM needed_domain d
+    JOIN pg_catalog.pg_type t ON t.oid = d.oid
+    JOIN pg_catalog.pg_type bt ON bt.oid = t.typbasetype
+    JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+    UNION ALL
+    -- Indexes the introspector does not read (see its query), created
+    -- after the tables.
+    SELECT 5, format('%I.%I', n.nspname, ic.relname), 'index',
+           format('%I on %I.%I', ic.relname, n.nspname, c.relname),
+           pg_catalog.pg_get_indexdef(i.indexrelid) || ';'
+    FROM pg_catalog.pg_index i
+    JOIN kept_class k ON k.oid = i.indrelid
+    JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+    WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con
+                      WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid
+                        AND con.contype IN ('p', 'u', 'x'))
+      AND (0 <> ANY (i.indoption::int2[])
+           OR i.indnatts > i.indnkeyatts
+           OR EXISTS (SELECT 1 FROM unnest(i.indclass::oid[]) AS class(oid)
+                      JOIN pg_catalog.pg_opclass oc ON oc.oid = class.oid
+                      WHERE NOT oc.opcdefault))
+) carried
+ORDER BY rank, sort"#;
+
+/// The objects the kept tables need, in the order to create them.
+pub async fn find_prerequisites(pool: &PgPool) -> Result<Vec<CarriedObject>, sqlx::Error> {
+    sqlx::query_as(PREREQUISITES_QUERY).fetch_all(pool).await
+}
+
+/// The comment above the carried statements in a baseline.
+const CARRIED_HEADER: &str = "\
+-- Carried unchanged from the database by `cargo dbkit pull`: what the tables
+-- below need that the schema DSL cannot declare. dbkit does not compare or
+-- change these objects; later changes to them go in hand-written migrations
+-- (`cargo dbkit generate --custom`).
+";
+
+/// The comment above the carried indexes at the end of a baseline.
+const CARRIED_INDEXES_HEADER: &str = "\
+-- Carried unchanged from the database by `cargo dbkit pull`: indexes the
+-- schema DSL cannot declare (descending keys, INCLUDE columns, operator
+-- classes). dbkit does not read, compare or change them.
+";
+
+/// `sql` (a baseline as the renderer wrote it) with `carried` inserted
+/// after its `CREATE SCHEMA` statements, which come first, and before
+/// everything else.
+pub fn with_carried_objects(sql: &str, carried: &[CarriedObject]) -> String {
+    let (after, before): (Vec<&CarriedObject>, Vec<&CarriedObject>) =
+        carried.iter().partition(|object| object.kind == "index");
+    let mut tail = String::new();
+    if !after.is_empty() {
+        tail.push_str(if sql.ends_with("\n\n") || sql.is_empty() {
+            ""
+        } else {
+            "\n"
+        });
+        tail.push_str(CARRIED_INDEXES_HEADER);
+        for object in &after {
+            tail.push_str(&object.statement);
+            tail.push('\n');
+        }
+    }
+    if before.is_empty() {
+        return format!("{sql}{tail}");
+    }
+    let mut block = String::from(CARRIED_HEADER);
+    if before.iter().any(|object| object.kind == "function") {
+        // As pg_dump does: a function's body may name a table created below.
+        block.push_str("SET LOCAL check_function_bodies = off;\n");
+    }
+    for object in &before {
+        block.push_str(&object.statement);
+        block.push('\n');
+    }
+    block.push('\n');
+    let insert_at = dbkit_core::sql_split::sql_statements(sql)
+        .find(|statement| {
+            let code = statement
+                .text
+                .trim_start_matches(|c: char| c.is_whitespace());
+            !code_of(code).starts_with("CREATE SCHEMA")
+        })
+        .map_or(sql.len(), |statement| {
+            // The statement's text starts at its leading comments: insert
+            // before them, at the start of the statement's first line.
+            let offset = statement.text.as_ptr() as usize - sql.as_ptr() as usize;
+            offset + (statement.text.len() - statement.text.trim_start().len())
+        });
+    let mut result = String::with_capacity(sql.len() + block.len() + tail.len());
+    result.push_str(&sql[..insert_at]);
+    result.push_str(&block);
+    result.push_str(&sql[insert_at..]);
+    result.push_str(&tail);
+    result
+}
+
+/// `text` past its leading `--` comment lines.
+fn code_of(text: &str) -> &str {
+    let mut rest = text;
+    while rest.starts_with("--") {
+        rest = rest
+            .find('\n')
+            .map_or("", |end| rest[end + 1..].trim_start());
+    }
+    rest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CarriedObject, with_carried_objects};
+
+    fn carried(kind: &str, statement: &str) -> CarriedObject {
+        CarriedObject {
+            kind: kind.to_string(),
+            object: String::new(),
+            statement: statement.to_string(),
+        }
+    }
+
+    #[test]
+    fn carried_objects_go_after_the_schemas_and_before_the_tables() {
+        let sql = "-- header\n\nCREATE SCHEMA \"app\";\n\n-- a table\nCREATE TABLE \"app\".\"t\" (\"y\" \"public\".\"year\");\n";
+        let with = with_carried_objects(
+            sql,
+            &[carried("domain", "CREATE DOMAIN public.year AS integer;")],
+        );
+        let schema = with.find("CREATE SCHEMA").expect("schema");
+        let domain = with.find("CREATE DOMAIN").expect("domain");
+        let table = with.find("-- a table").expect("table");
+        assert!(schema < domain && domain < table, "{with}");
+        assert!(!with.contains("check_function_bodies"), "{with}");
+        let with_function = with_carried_objects(
+            sql,
+            &[carried(
+                "function",
+                "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';",
+            )],
+        );
+        assert!(
+            with_function.contains("SET LOCAL check_function_bodies = off;\nCREATE FUNCTION"),
+            "{with_function}"
+        );
+        assert_eq!(with_carried_objects(sql, &[]), sql);
+        let with_index = with_carried_objects(
+            sql,
+            &[
+                carried("index", "CREATE INDEX i ON app.t USING btree (y DESC);"),
+                carried("domain", "CREATE DOMAIN public.year AS integer;"),
+            ],
+        );
+        let domain = with_index.find("CREATE DOMAIN").expect("domain");
+        let table = with_index.find("CREATE TABLE").expect("table");
+        let index = with_index.find("CREATE INDEX").expect("index");
+        assert!(domain < table && table < index, "{with_index}");
+    }
+}
