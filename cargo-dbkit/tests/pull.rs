@@ -180,6 +180,12 @@ fn pagila_round_trips_with_what_its_tables_need_in_the_baseline() {
         baseline.contains("CREATE DOMAIN public.year AS integer CONSTRAINT year_check CHECK"),
         "{baseline}"
     );
+    // A column of an integer domain is an integer in Rust (it was a String).
+    let code = pulled_code(&project);
+    assert!(
+        code.contains("#[dbkit(sql_type = \"year\")]\n    pub release_year: Option<i32>,"),
+        "{code}"
+    );
     assert_no_drift(&project, &original);
 }
 
@@ -210,6 +216,11 @@ fn what_the_tables_need_from_extensions_domains_and_functions_is_carried() {
         "CREATE SCHEMA IF NOT EXISTS \"reports\";",
     ] {
         assert!(baseline.contains(statement), "`{statement}` in\n{baseline}");
+    }
+    // Domains over domains, and arrays of them, take the Rust type at the bottom.
+    let code = pulled_code(&project);
+    for field in ["pub rank: Option<i32>,", "pub ranks: Option<Vec<i32>>,"] {
+        assert!(code.contains(field), "`{field}` in\n{code}");
     }
     assert!(
         run.stderr.contains(

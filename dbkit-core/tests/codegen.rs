@@ -189,6 +189,7 @@ fn round_trip_cases() -> ProptestConfig {
 fn split_options() -> CodegenOptions {
     CodegenOptions {
         max_tables_per_public_file: 1,
+        ..CodegenOptions::default()
     }
 }
 
@@ -530,6 +531,7 @@ fn shop_modules_one_file_per_schema() {
 fn shop_modules_with_public_split_by_foreign_keys() {
     let modules = check_shop(&CodegenOptions {
         max_tables_per_public_file: 2,
+        ..CodegenOptions::default()
     });
     let names: Vec<&str> = modules.files.iter().map(|f| f.file_name.as_str()).collect();
     assert_eq!(names, ["catalog.rs", "users.rs"]);
@@ -542,6 +544,7 @@ fn shop_modules_are_formatted_as_rustfmt_formats_them() {
         CodegenOptions::default(),
         CodegenOptions {
             max_tables_per_public_file: 2,
+            ..CodegenOptions::default()
         },
     ] {
         let modules = generate_modules(&shop(), &options);

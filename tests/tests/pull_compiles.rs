@@ -40,7 +40,7 @@ fn random_cases() -> Vec<(ModuleFiles, String)> {
                 .expect("a random schema")
                 .current();
             without_empty_schemas(&mut schema);
-            let modules = module_files(&schema);
+            let modules = module_files(&schema, Default::default());
             let listing = modules
                 .files
                 .iter()

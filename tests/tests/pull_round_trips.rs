@@ -24,7 +24,7 @@ fn config() -> ProptestConfig {
 
 /// The schema the pulled files declare, read as `generate` reads them.
 fn pulled_code_schema(database_schema: &Schema) -> Result<(Schema, String), String> {
-    let modules = module_files(database_schema);
+    let modules = module_files(database_schema, Default::default());
     let listing: String = modules
         .files
         .iter()

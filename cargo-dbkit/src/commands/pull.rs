@@ -20,7 +20,9 @@ use crate::migrations_folder::{
 use crate::pull::out_dir::{
     OutputFolder, declares_module, existing_files, locate_output_folder, outside_schema_globs,
 };
-use crate::pull::prerequisites::{CarriedObject, find_prerequisites, with_carried_objects};
+use crate::pull::prerequisites::{
+    CarriedObject, find_domain_base_types, find_prerequisites, with_carried_objects,
+};
 use crate::pull::unsupported::{UnsupportedObject, find_unsupported_objects};
 use crate::pull::write::{PlannedFile, write_file_set};
 use crate::pull::{
@@ -71,10 +73,10 @@ pub fn run_pull(
     let spinner = start_spinner(output, "reading the database");
     let read = runtime.block_on(read_database(url, connect_timeout));
     drop(spinner);
-    let (mut schema, unsupported, mut carried) = read?;
+    let (mut schema, unsupported, mut carried, domain_bases) = read?;
     refuse_database_with_history(&runtime, url, connect_timeout)?;
     remove_migration_history(&mut schema);
-    let modules = module_files(&schema);
+    let modules = module_files(&schema, domain_bases);
     let empty_schemas = without_empty_schemas(&mut schema);
     let planned = plan_module_files(&folder, modules.files.clone(), output)?;
     let (stale, new_sources) = check_folder_contents(&workspace, &folder, &planned)?;
@@ -206,7 +208,15 @@ fn refuse_existing_migrations(workspace: &Workspace) -> Result<(), CliError> {
 async fn read_database(
     url: &DatabaseUrl,
     connect_timeout: Duration,
-) -> Result<(Schema, Vec<UnsupportedObject>, Vec<CarriedObject>), CliError> {
+) -> Result<
+    (
+        Schema,
+        Vec<UnsupportedObject>,
+        Vec<CarriedObject>,
+        std::collections::BTreeMap<String, String>,
+    ),
+    CliError,
+> {
     let connect_error = |error: SessionError| {
         match error {
         SessionError::ConnectTimeout(timeout) => {
@@ -244,8 +254,11 @@ async fn read_database(
     let carried = find_prerequisites(&pool)
         .await
         .map_err(|error| read_error(error.to_string()))?;
+    let domain_bases = find_domain_base_types(&pool)
+        .await
+        .map_err(|error| read_error(error.to_string()))?;
     pool.close().await;
-    Ok((schema, unsupported, carried))
+    Ok((schema, unsupported, carried, domain_bases))
 }
 
 /// A database whose history already names migrations is managed by them.

@@ -73,10 +73,16 @@ pub struct ModuleFiles {
 const PULL_HEADER: &str = "//! Written by `cargo dbkit pull` from the database's schema. Edit freely:\n//! from now on this code is the schema, and `cargo dbkit generate` writes\n//! the migrations for changes to it.\n";
 
 /// The module files for `schema`, unformatted.
-pub fn module_files(schema: &Schema) -> ModuleFiles {
+pub fn module_files(
+    schema: &Schema,
+    type_relatives: std::collections::BTreeMap<String, String>,
+) -> ModuleFiles {
     let generated = dbkit_core::codegen::generate_modules(
         schema,
-        &dbkit_core::codegen::CodegenOptions::default(),
+        &dbkit_core::codegen::CodegenOptions {
+            type_relatives,
+            ..dbkit_core::codegen::CodegenOptions::default()
+        },
     );
     let mut files: Vec<PulledFile> = generated
         .files

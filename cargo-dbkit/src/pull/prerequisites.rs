@@ -190,6 +190,47 @@ SELECT kind, object, statement FROM (
 ) carried
 ORDER BY rank, sort"#;
 
+/// Each domain of a user schema, under the names a column's type may be
+/// written with (`year`, `public.year`), with the built-in type it is over
+/// (a domain over a domain: the one at the bottom), for the Rust type of
+/// its columns.
+pub async fn find_domain_base_types(
+    pool: &PgPool,
+) -> Result<std::collections::BTreeMap<String, String>, sqlx::Error> {
+    let rows: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
+        r#"
+SELECT t.typname::text, format('%I.%I', n.nspname, t.typname),
+       pg_catalog.format_type(t.typbasetype, t.typtypmod),
+       (SELECT format('%I.%I', bn.nspname, b.typname)
+        FROM pg_catalog.pg_type b JOIN pg_catalog.pg_namespace bn ON bn.oid = b.typnamespace
+        WHERE b.oid = t.typbasetype AND b.typtype = 'd')
+FROM pg_catalog.pg_type t
+JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+WHERE t.typtype = 'd' AND left(n.nspname, 3) <> 'pg_' AND n.nspname <> 'information_schema'"#,
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut direct = std::collections::BTreeMap::new();
+    for (name, qualified, base, base_domain) in &rows {
+        // A domain over a domain points at that domain's qualified name.
+        let base = base_domain.clone().unwrap_or_else(|| base.clone());
+        direct.insert(name.clone(), base.clone());
+        direct.insert(qualified.clone(), base);
+    }
+    let mut resolved = std::collections::BTreeMap::new();
+    for name in direct.keys() {
+        let mut base = &direct[name];
+        for _ in 0..16 {
+            match direct.get(base) {
+                Some(next) if next != base => base = next,
+                _ => break,
+            }
+        }
+        resolved.insert(name.clone(), base.clone());
+    }
+    Ok(resolved)
+}
+
 /// The objects the kept tables need, in the order to create them.
 pub async fn find_prerequisites(pool: &PgPool) -> Result<Vec<CarriedObject>, sqlx::Error> {
     sqlx::query_as(PREREQUISITES_QUERY).fetch_all(pool).await

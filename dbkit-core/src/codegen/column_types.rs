@@ -89,6 +89,7 @@ pub(crate) fn field_type(
     module: &str,
     enums: &dyn Fn(&QualifiedName) -> Option<EnumPlace>,
     sql_type_names_enum: &dyn Fn(&str) -> bool,
+    type_relatives: &std::collections::BTreeMap<String, String>,
     problem: &mut Option<String>,
 ) -> FieldType {
     let mut imports = BTreeSet::new();
@@ -119,7 +120,10 @@ pub(crate) fn field_type(
                     (rust.to_string(), None)
                 }
                 None => {
-                    let (rust, needed) = closest_rust_type(&canonical);
+                    let relative = type_relatives
+                        .get(base.trim())
+                        .and_then(|relative| mapped_rust_type(&canonical_type(relative)));
+                    let (rust, needed) = relative.unwrap_or_else(|| closest_rust_type(&canonical));
                     imports.extend(needed.iter().copied());
                     let written = base.trim().to_string();
                     let written_text = if ty.array_dims > 0 {

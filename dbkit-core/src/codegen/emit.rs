@@ -35,6 +35,7 @@ struct WrittenEnum {
 /// Everything the files are written from.
 struct Context<'a> {
     schema: &'a Schema,
+    type_relatives: &'a BTreeMap<String, String>,
     enums: BTreeMap<QualifiedName, WrittenEnum>,
     table_names: BTreeMap<QualifiedName, String>,
     unexpressed: Vec<Unexpressed>,
@@ -44,6 +45,7 @@ pub(crate) fn generate(schema: &Schema, options: &CodegenOptions) -> GeneratedMo
     let plans = plan_files(schema, options);
     let mut context = Context {
         schema,
+        type_relatives: &options.type_relatives,
         enums: BTreeMap::new(),
         table_names: BTreeMap::new(),
         unexpressed: Vec::new(),
@@ -635,6 +637,7 @@ fn write_field(
         module,
         &enum_place,
         &names_enum,
+        context.type_relatives,
         &mut problem,
     );
     imports.extend(needed);

@@ -64,12 +64,18 @@ pub struct CodegenOptions {
     /// Above this many tables, `public` is split into files of tables
     /// related by foreign keys (see the module documentation).
     pub max_tables_per_public_file: usize,
+    /// Types the DSL does not map, each with a type of the same values that
+    /// it does (a domain and its base type: `year` → `integer`): a column
+    /// of such a type keeps it in `sql_type` and takes the Rust type of its
+    /// relative (`Option<i32>`, not `Option<String>`).
+    pub type_relatives: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for CodegenOptions {
     fn default() -> Self {
         CodegenOptions {
             max_tables_per_public_file: 12,
+            type_relatives: std::collections::BTreeMap::new(),
         }
     }
 }
