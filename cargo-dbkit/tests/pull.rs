@@ -189,6 +189,43 @@ fn pagila_round_trips_with_what_its_tables_need_in_the_baseline() {
     assert_no_drift(&project, &original);
 }
 
+/// Options the DSL cannot say are named by pull and, as not compared, by
+/// check: none changes meaning silently.
+#[test]
+fn options_the_dsl_cannot_say_are_named_by_pull_and_check() {
+    let ((project, run), original) = round_trip_of("options", &fixture_sql("options"));
+    let named = [
+        "constraint account_email_key on public.account: NULLS NOT DISTINCT is left out",
+        "constraint account_email_check on public.account: NO INHERIT is left out",
+        "constraint account_team_fkey on public.account: MATCH FULL is left out",
+        "constraint account_backup_team_fkey on public.account: the column list of ON DELETE SET NULL / SET DEFAULT is left out",
+        "identity column public.account.id: START WITH 1000 INCREMENT BY 10",
+        "table public.account: storage parameters WITH (fillfactor=70) are left out",
+        "index account_team_idx on public.account: its comment is left out",
+        "constraint account_email_key on public.account: its comment is left out",
+        "sequence public.bill_id_seq: owned by public.invoice.id but not named invoice_id_seq",
+    ];
+    for text in named {
+        assert!(run.stderr.contains(text), "pull names `{text}`\n{}", run.stderr);
+    }
+    let check = project.run_without_environment_url(&[
+        "check",
+        "--database-url",
+        original.url(),
+        "--color",
+        "never",
+    ]);
+    assert_eq!(check.code, 0, "{check:#?}");
+    assert!(!check.stderr.contains("[drift-difference]"), "{}", check.stderr);
+    for text in named {
+        assert!(
+            check.stderr.contains(&format!("[drift-not-compared] {text}")),
+            "check names `{text}`\n{}",
+            check.stderr
+        );
+    }
+}
+
 #[test]
 fn chinook_round_trips() {
     let ((project, _), original) =

@@ -28,13 +28,16 @@ use super::replay::{
 };
 use super::{Finding, FindingKind};
 use crate::cli::{DatabaseOptions, GlobalOptions};
-use crate::database_session::SessionError;
+use crate::database_session::{SessionError, connect_pool};
 use crate::diagnostics::Diagnostic;
 use crate::discovery::Workspace;
 use crate::errors::CliError;
-use crate::introspect::{introspect_read_only, remove_migration_history};
+use crate::introspect::{
+    introspect_read_only, read_only_connect_options, remove_migration_history,
+};
 use crate::migration_context::{MigrationContext, connect_timeout_diagnostic, migration_label};
 use crate::migrations_folder::MigrationsFolder;
+use crate::pull::unsupported::find_uncompared_options;
 use crate::redact::hide_passwords_of;
 use crate::terminal::{Output, start_spinner};
 use dbkit_core::compare::schema_differences;
@@ -54,6 +57,8 @@ pub const UNKNOWN_RULE: &str = "drift-unknown-migration";
 pub const OUT_OF_ORDER_RULE: &str = "drift-out-of-order-migration";
 /// No migration of the folder is recorded as applied (a warning).
 pub const NO_HISTORY_RULE: &str = "drift-no-history";
+/// An option of a compared object that the DSL cannot say (a warning).
+pub const NOT_COMPARED_RULE: &str = "drift-not-compared";
 
 /// The `application_name` of check's sessions.
 const APPLICATION_NAME: &str = "cargo dbkit check";
@@ -84,13 +89,19 @@ pub fn drift(
             return Err(context.engine_error(error));
         }
     };
-    let introspected = context.runtime.block_on(introspect_read_only(
-        url,
-        APPLICATION_NAME,
-        context.connect_timeout,
-    ));
+    let introspected = context.runtime.block_on(async {
+        let schema = introspect_read_only(url, APPLICATION_NAME, context.connect_timeout).await?;
+        let options =
+            read_only_connect_options(url, APPLICATION_NAME).map_err(SessionError::Failed)?;
+        let pool = connect_pool(options, 1, context.connect_timeout).await?;
+        let uncompared = find_uncompared_options(&pool)
+            .await
+            .map_err(|error| SessionError::Failed(error.to_string()));
+        pool.close().await;
+        Ok::<_, SessionError>((schema, uncompared?))
+    });
     drop(spinner);
-    let mut actual = introspected.map_err(|error| match error {
+    let (mut actual, uncompared) = introspected.map_err(|error| match error {
         SessionError::ConnectTimeout(timeout) => {
             CliError::Diagnostics(vec![connect_timeout_diagnostic(url, timeout)])
         }
@@ -102,6 +113,15 @@ pub fn drift(
     remove_migration_history(&mut actual);
 
     let mut findings = history_findings(&status, &context.folder_display, url);
+    findings.extend(uncompared.iter().map(|option| {
+        Finding::warning(
+            FindingKind::Drift,
+            NOT_COMPARED_RULE,
+            format!("{}: not compared", option.describe()),
+        )
+        .with_note("the schema DSL cannot say this option, so the migrations do not describe it and a database made from them lacks it")
+        .with_help("if a database needs it, set it in a hand-written migration (`cargo dbkit generate --custom`)")
+    }));
     let baseline = baseline(&status, &folder, &context.folder_display);
     if let Some(note) = &baseline.note {
         findings.push(

@@ -23,7 +23,9 @@ use crate::pull::out_dir::{
 use crate::pull::prerequisites::{
     CarriedObject, find_domain_base_types, find_prerequisites, with_carried_objects,
 };
-use crate::pull::unsupported::{UnsupportedObject, find_unsupported_objects};
+use crate::pull::unsupported::{
+    UnsupportedObject, find_uncompared_options, find_unsupported_objects,
+};
 use crate::pull::write::{PlannedFile, write_file_set};
 use crate::pull::{
     Baseline, ModuleFiles, RustfmtError, baseline_of, code_schema_with, format_with_rustfmt,
@@ -248,9 +250,14 @@ async fn read_database(
     let schema = introspect(&pool, None)
         .await
         .map_err(|error| read_error(error.to_string()))?;
-    let unsupported = find_unsupported_objects(&pool)
+    let mut unsupported = find_unsupported_objects(&pool)
         .await
         .map_err(|error| read_error(error.to_string()))?;
+    unsupported.extend(
+        find_uncompared_options(&pool)
+            .await
+            .map_err(|error| read_error(error.to_string()))?,
+    );
     let carried = find_prerequisites(&pool)
         .await
         .map_err(|error| read_error(error.to_string()))?;

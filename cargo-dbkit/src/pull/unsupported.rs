@@ -174,6 +174,96 @@ JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
 WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attcollation <> t.typcollation
 ORDER BY 1, 2"#;
 
+/// Options of objects the DSL declares that the DSL itself cannot say: the
+/// object is kept, and a database made from the migrations has it without
+/// the option, so the option would change meaning silently. `pull` names
+/// each, and `check --database-url` names each as not compared. Columns
+/// that only newer servers have are read through `to_jsonb`, so the query
+/// runs on every supported version.
+const UNCOMPARED_OPTIONS_QUERY: &str = r#"
+WITH user_class AS (
+    SELECT c.*, n.nspname, format('%I.%I', n.nspname, c.relname) AS qualified
+    FROM pg_catalog.pg_class c
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE left(n.nspname, 3) <> 'pg_' AND n.nspname <> 'information_schema'
+      AND NOT c.relispartition
+      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                      WHERE d.classid = 'pg_catalog.pg_class'::regclass
+                        AND d.objid = c.oid AND d.deptype = 'e')
+),
+user_constraint AS (
+    SELECT con.*, format('%I on %s', con.conname, c.qualified) AS qualified
+    FROM pg_catalog.pg_constraint con JOIN user_class c ON c.oid = con.conrelid
+    WHERE c.relkind IN ('r', 'p')
+)
+SELECT 'constraint' AS kind, qualified AS object, 'NULLS NOT DISTINCT is left out' AS detail
+FROM user_constraint con JOIN pg_catalog.pg_index i ON i.indexrelid = con.conindid
+WHERE con.contype = 'u' AND (to_jsonb(i) ->> 'indnullsnotdistinct')::boolean IS TRUE
+UNION ALL
+SELECT 'index', format('%I on %s', ic.relname, c.qualified), 'NULLS NOT DISTINCT is left out'
+FROM pg_catalog.pg_index i
+JOIN user_class c ON c.oid = i.indrelid
+JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+WHERE (to_jsonb(i) ->> 'indnullsnotdistinct')::boolean IS TRUE
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con WHERE con.conindid = i.indexrelid)
+UNION ALL
+SELECT 'constraint', qualified, 'MATCH FULL is left out'
+FROM user_constraint WHERE contype = 'f' AND confmatchtype = 'f'
+UNION ALL
+SELECT 'constraint', qualified, 'NO INHERIT is left out'
+FROM user_constraint WHERE contype = 'c' AND connoinherit
+UNION ALL
+SELECT 'constraint', qualified, 'the column list of ON DELETE SET NULL / SET DEFAULT is left out'
+FROM user_constraint
+WHERE contype = 'f' AND coalesce(to_jsonb(user_constraint) ->> 'confdelsetcols', '') NOT IN ('', '{}')
+UNION ALL
+SELECT 'identity column', format('%s.%I', c.qualified, a.attname),
+       format('START WITH %s INCREMENT BY %s MINVALUE %s MAXVALUE %s CACHE %s%s: the migrations create it with the defaults',
+              q.seqstart, q.seqincrement, q.seqmin, q.seqmax, q.seqcache,
+              CASE WHEN q.seqcycle THEN ' CYCLE' ELSE '' END)
+FROM pg_catalog.pg_attribute a
+JOIN user_class c ON c.oid = a.attrelid AND c.relkind IN ('r', 'p')
+JOIN pg_catalog.pg_depend d ON d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = c.oid
+     AND d.refobjsubid = a.attnum AND d.classid = 'pg_catalog.pg_class'::regclass AND d.deptype = 'i'
+JOIN pg_catalog.pg_sequence q ON q.seqrelid = d.objid
+WHERE a.attidentity <> '' AND a.attnum > 0 AND NOT a.attisdropped
+  AND (q.seqstart <> 1 OR q.seqincrement <> 1 OR q.seqmin <> 1 OR q.seqcache <> 1 OR q.seqcycle
+       OR q.seqmax NOT IN (32767, 2147483647, 9223372036854775807))
+UNION ALL
+SELECT CASE relkind WHEN 'i' THEN 'index' ELSE 'table' END,
+       qualified, format('storage parameters WITH (%s) are left out', array_to_string(reloptions, ', '))
+FROM user_class WHERE relkind IN ('r', 'p', 'i') AND reloptions IS NOT NULL
+UNION ALL
+SELECT 'index', format('%I on %s', ic.relname, c.qualified), 'its comment is left out'
+FROM pg_catalog.pg_description dsc
+JOIN pg_catalog.pg_class ic ON dsc.classoid = 'pg_catalog.pg_class'::regclass AND ic.oid = dsc.objoid AND dsc.objsubid = 0
+JOIN pg_catalog.pg_index i ON i.indexrelid = ic.oid
+JOIN user_class c ON c.oid = i.indrelid
+UNION ALL
+SELECT 'constraint', con.qualified, 'its comment is left out'
+FROM pg_catalog.pg_description dsc
+JOIN user_constraint con ON dsc.classoid = 'pg_catalog.pg_constraint'::regclass AND con.oid = dsc.objoid
+UNION ALL
+SELECT 'sequence', format('%I.%I', sn.nspname, s.relname),
+       format('owned by %s.%I but not named %I: a database made from the migrations names it so',
+              c.qualified, a.attname, c.relname || '_' || a.attname || '_seq')
+FROM pg_catalog.pg_depend d
+JOIN pg_catalog.pg_class s ON d.classid = 'pg_catalog.pg_class'::regclass AND s.oid = d.objid AND s.relkind = 'S'
+JOIN pg_catalog.pg_namespace sn ON sn.oid = s.relnamespace
+JOIN user_class c ON d.refclassid = 'pg_catalog.pg_class'::regclass AND c.oid = d.refobjid
+JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.refobjsubid
+WHERE d.deptype = 'a' AND a.attidentity = ''
+  AND s.relname <> left(c.relname || '_' || a.attname || '_seq', 63)
+ORDER BY 1, 2"#;
+
+/// The options of kept objects that the DSL cannot say (see
+/// `UNCOMPARED_OPTIONS_QUERY`), sorted by kind and name.
+pub async fn find_uncompared_options(pool: &PgPool) -> Result<Vec<UnsupportedObject>, sqlx::Error> {
+    sqlx::query_as(UNCOMPARED_OPTIONS_QUERY)
+        .fetch_all(pool)
+        .await
+}
+
 /// Every object of the database that the DSL cannot declare, sorted by
 /// kind and name.
 pub async fn find_unsupported_objects(
