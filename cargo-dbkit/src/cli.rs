@@ -396,13 +396,21 @@ no Rust mapping are declared with `sql_type`. The baseline
 `migrations/V1__baseline.sql` and its snapshot describe the whole schema, and
 a row in the database's `refinery_schema_history` marks it applied, so
 `cargo dbkit migrate` never re-creates what exists; a fresh database (tests,
-a new environment) gets everything from it.";
+a new environment) gets everything from it.
+
+With --from-migrations, pull adopts a folder of migrations written without
+dbkit (by hand, or with sqlx or diesel, renamed `V<n>__<name>.sql`) instead:
+it replays them on a disposable PostgreSQL (as `check --replay` does), writes
+the modules of the schema they lead to, and writes the snapshot of the
+newest migration, so that `generate` continues from there. No database is
+read and no migration is written.";
 
 const PULL_AFTER_LONG_HELP: &str = concat!(
     "\
 Examples:
   cargo dbkit pull --out crates/app/src/schema
   cargo dbkit pull --env-file .env.production --out crates/app/src/schema
+  cargo dbkit pull --from-migrations --out crates/app/src/schema
 
 Exit status: 0 written, 2 an error (nothing is written then).
 
@@ -441,6 +449,11 @@ Exit status: 0 applied (or nothing to do), 1 destructive steps refused,
 pub struct PullArgs {
     #[command(flatten)]
     pub database: DatabaseOptions,
+    /// Adopt the migrations folder instead of a database: replay its
+    /// (hand-written) migrations on a disposable PostgreSQL and write the
+    /// modules of the result and the snapshot of the newest migration
+    #[arg(long, conflicts_with_all = ["database_url", "env_file"])]
+    pub from_migrations: bool,
     /// The module folder to write the schema modules into (inside a member crate)
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,

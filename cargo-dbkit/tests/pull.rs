@@ -206,7 +206,11 @@ fn options_the_dsl_cannot_say_are_named_by_pull_and_check() {
         "sequence public.bill_id_seq: owned by public.invoice.id but not named invoice_id_seq",
     ];
     for text in named {
-        assert!(run.stderr.contains(text), "pull names `{text}`\n{}", run.stderr);
+        assert!(
+            run.stderr.contains(text),
+            "pull names `{text}`\n{}",
+            run.stderr
+        );
     }
     let check = project.run_without_environment_url(&[
         "check",
@@ -216,14 +220,128 @@ fn options_the_dsl_cannot_say_are_named_by_pull_and_check() {
         "never",
     ]);
     assert_eq!(check.code, 0, "{check:#?}");
-    assert!(!check.stderr.contains("[drift-difference]"), "{}", check.stderr);
+    assert!(
+        !check.stderr.contains("[drift-difference]"),
+        "{}",
+        check.stderr
+    );
     for text in named {
         assert!(
-            check.stderr.contains(&format!("[drift-not-compared] {text}")),
+            check
+                .stderr
+                .contains(&format!("[drift-not-compared] {text}")),
             "check names `{text}`\n{}",
             check.stderr
         );
     }
+}
+
+/// A folder of migrations written without dbkit: `check` says so once
+/// (it said "has no snapshot" as an error for every file), and `pull
+/// --from-migrations` adopts it: the schema code and the newest migration's
+/// snapshot from a replay, after which `generate` continues from there.
+#[test]
+fn a_folder_of_hand_written_migrations_is_adopted() {
+    let project = copy_fixture(FIXTURE);
+    let migrations = [
+        (
+            "V1__create_books.sql",
+            "CREATE TABLE book (\n    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n    title text NOT NULL\n);\n",
+        ),
+        (
+            "V2__add_published_on.sql",
+            "SET lock_timeout = '2s';\nALTER TABLE book ADD COLUMN published_on date;\n",
+        ),
+        (
+            "V3__backfill.sql",
+            "UPDATE book SET published_on = '2000-01-01' WHERE published_on IS NULL AND id < 100;\n",
+        ),
+        (
+            "V4__touch_function.sql",
+            "CREATE FUNCTION book_count() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM book $$;\n",
+        ),
+    ];
+    for (name, sql) in migrations {
+        project.write(&format!("migrations/{name}"), sql);
+    }
+    let check = project.run(&["check", "--color", "never"]);
+    assert_eq!(check.code, 0, "{check:#?}");
+    assert!(check.stderr.contains("[no-snapshots]"), "{}", check.stderr);
+    assert!(
+        !check.stderr.contains("[missing-snapshot]"),
+        "{}",
+        check.stderr
+    );
+
+    let run = project.run(&["pull", "--from-migrations", "--out", OUT]);
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert!(
+        run.stderr.contains("function public.book_count()"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        project
+            .path("migrations/meta/V4__touch_function.json")
+            .is_file()
+    );
+    let mut written: Vec<String> = migrations
+        .iter()
+        .map(|(name, _)| name.to_string())
+        .collect();
+    written.push("meta/V4__touch_function.json".to_string());
+    assert_eq!(
+        project.migration_files(),
+        written,
+        "no migration is written"
+    );
+    project.write(
+        "crates/app/src/lib.rs",
+        &format!("{}pub mod schema;\n", project.read("crates/app/src/lib.rs")),
+    );
+    cargo_check(&project);
+    let check = project.run(&["generate", "--check"]);
+    assert_eq!(check.code, 0, "{check:#?}");
+    let check = project.run(&["check", "--color", "never"]);
+    assert_eq!(check.code, 0, "{check:#?}");
+    assert!(!check.stderr.contains("snapshot"), "{}", check.stderr);
+
+    // The next change is generated on top of V4.
+    let module = pulled_code(&project);
+    let file = module
+        .split("==> ")
+        .find(|part| part.contains("pub title: String,"))
+        .and_then(|part| part.split(" <==").next())
+        .expect("the book table's file");
+    let path = format!("{OUT}/{file}");
+    project.edit(
+        &path,
+        "pub title: String,",
+        "pub title: String,\n    pub subtitle: Option<String>,",
+    );
+    let generate = project.run(&["generate", "--name", "add_subtitle"]);
+    assert_eq!(generate.code, 0, "{generate:#?}");
+    let sql = project.read("migrations/V5__add_subtitle.sql");
+    assert!(sql.contains("ADD COLUMN \"subtitle\" text"), "{sql}");
+    assert!(!sql.contains("CREATE TABLE"), "{sql}");
+}
+
+/// Adopting a folder that has snapshots already is refused.
+#[test]
+fn a_folder_with_snapshots_is_not_adopted_again() {
+    let project = copy_fixture(FIXTURE);
+    project.write(
+        "migrations/V1__a.sql",
+        "CREATE TABLE a (id int PRIMARY KEY);\n",
+    );
+    project.write("migrations/meta/V1__a.json", "{}");
+    let run = project.run(&["pull", "--from-migrations", "--out", OUT]);
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert!(
+        run.stderr.contains("already has snapshots"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

@@ -22,7 +22,8 @@
 //! | `snapshot-parent-mismatch` | error | a snapshot whose parent is not the previous snapshot |
 //! | `snapshot-edited` | error | a snapshot whose id does not match its content |
 //! | `snapshot-migration-mismatch` | error | a snapshot that names another migration than its file |
-//! | `missing-snapshot` | error for the newest migrations, warning before a snapshotted one | a migration without a snapshot |
+//! | `missing-snapshot` | error for the newest migrations, warning before a snapshotted one | a migration without a snapshot, after the first snapshot |
+//! | `no-snapshots` | warning | a folder of migrations none of which has a snapshot (written without dbkit) |
 //! | `orphan-snapshot` | warning | a snapshot without its migration |
 //!
 //! A branch conflict breaks the chain by nature (the second branch's
@@ -444,15 +445,37 @@ fn snapshot_chain(listing: &FolderListing, conflicts: &[BranchConflict]) -> Vec<
 /// before it, a warning: the snapshots after it were generated from the
 /// code and agree with it, but the SQL of this one is in none of them.
 fn missing_snapshots(listing: &FolderListing) -> Vec<Finding> {
-    let newest_snapshotted = listing
-        .sql_files
-        .iter()
-        .filter(|file| listing.snapshot_of(file).is_some())
-        .map(|file| file.version)
-        .max();
+    let snapshotted = || {
+        listing
+            .sql_files
+            .iter()
+            .filter(|file| listing.snapshot_of(file).is_some())
+            .map(|file| file.version)
+    };
+    let newest_snapshotted = snapshotted().max();
+    let Some(oldest_snapshotted) = snapshotted().min() else {
+        // A folder of migrations written without dbkit: one finding, not
+        // one per file.
+        let Some(newest) = listing.sql_files.last() else {
+            return Vec::new();
+        };
+        return vec![integrity_warning(
+            "no-snapshots",
+            format!(
+                "none of the {} migrations has a snapshot: they were not written by `cargo dbkit generate`",
+                listing.sql_files.len()
+            ),
+        )
+        .in_file(newest.display_path.clone())
+        .with_note("`check` lints them and `migrate` applies them as they are; `generate` needs the snapshot of the schema they lead to")
+        .with_help("`cargo dbkit pull --from-migrations --out <module folder>` replays them on a disposable PostgreSQL and writes the schema code and the snapshot of the newest, so that `generate` continues from there")];
+    };
     listing
         .sql_files
         .iter()
+        // Migrations older than the first snapshot predate dbkit (a folder
+        // adopted with `pull --from-migrations`).
+        .filter(|file| file.version > oldest_snapshotted)
         .filter(|file| listing.snapshot_of(file).is_none())
         .map(|file| {
             let is_newest = newest_snapshotted.is_none_or(|newest| file.version > newest);

@@ -57,6 +57,9 @@ pub fn run_pull(
     arguments: &PullArgs,
     output: Output,
 ) -> Result<Outcome, CliError> {
+    if arguments.from_migrations {
+        return pull_from_migrations(global, arguments, output);
+    }
     let DatabaseTarget {
         workspace,
         database,
@@ -78,21 +81,14 @@ pub fn run_pull(
     let (mut schema, unsupported, mut carried, domain_bases) = read?;
     refuse_database_with_history(&runtime, url, connect_timeout)?;
     remove_migration_history(&mut schema);
-    let modules = module_files(&schema, domain_bases);
-    let empty_schemas = without_empty_schemas(&mut schema);
-    let planned = plan_module_files(&folder, modules.files.clone(), output)?;
-    let (stale, new_sources) = check_folder_contents(&workspace, &folder, &planned)?;
-    let code = {
-        let existing = schema_source_files(&workspace)?;
-        let replaced: Vec<&Path> = planned
-            .iter()
-            .map(|file| file.path.as_path())
-            .chain(stale.iter().map(PathBuf::as_path))
-            .collect();
-        code_schema_with(&existing, &replaced, &new_sources)
-            .map_err(|error| generated_code_error(error, &folder))?
-    };
-    let differences = refuse_code_unlike_database(&schema, &code.schema, &folder, &modules)?;
+    let PlannedCode {
+        modules,
+        empty_schemas,
+        planned,
+        stale,
+        code,
+        differences,
+    } = plan_code(&workspace, &folder, schema, domain_bases, output)?;
     let Some(mut baseline) = baseline_of(&code.schema) else {
         return Err(single(Diagnostic::error(
             "the baseline could not be generated from an empty schema",
@@ -162,6 +158,214 @@ pub fn run_pull(
     );
     report_left_out(&modules, &unsupported, &carried, &differences, output);
     Ok(Outcome::Success)
+}
+
+/// `pull --from-migrations`: the schema the migrations folder leads to,
+/// read from a disposable database that they are replayed on, becomes the
+/// schema modules and the snapshot of the newest migration.
+fn pull_from_migrations(
+    global: &GlobalOptions,
+    arguments: &PullArgs,
+    output: Output,
+) -> Result<Outcome, CliError> {
+    let workspace = crate::discovery::load_workspace(global.manifest_path.as_deref())?;
+    let mut folder_display = display_path(&workspace.root, &workspace.migrations_directory);
+    folder_display.push('/');
+    let listing = list_migrations_folder(&workspace.migrations_directory, &workspace.root);
+    if let Some(problem) = listing.problems.first() {
+        return Err(single(problem.to_diagnostic()));
+    }
+    if let Some(snapshot) = listing.snapshots.first() {
+        return Err(single(
+            Diagnostic::error(format!(
+                "{folder_display} already has snapshots ({})",
+                snapshot.file.display_path
+            ))
+            .with_note("`generate` continues from the newest snapshot; --from-migrations adopts a folder that has none")
+            .with_help("run `cargo dbkit generate` as usual"),
+        ));
+    }
+    let migrations = Migrations::from_directory(&workspace.migrations_directory)
+        .map_err(|error| migrate_error(error, &folder_display))?;
+    let files = migrations
+        .migrations()
+        .map_err(|error| migrate_error(error, &folder_display))?;
+    let Some(newest) = files.last() else {
+        return Err(single(
+            Diagnostic::error(format!("{folder_display} holds no migration to adopt"))
+                .with_note("migrations are named `V<version>__<name>.sql`; rename sqlx's `<timestamp>_<name>.sql` or diesel's `<date>_<name>/up.sql` files so, in their order")
+                .with_help("`cargo dbkit pull --database-url URL --out DIR` adopts a database instead"),
+        ));
+    };
+    let (newest_version, newest_file) = (newest.version, newest.file_name.clone());
+    let current_directory = std::env::current_dir().map_err(|error| {
+        single(Diagnostic::error("cannot read the current folder").with_note(error.to_string()))
+    })?;
+    let folder = locate_output_folder(&workspace, &arguments.out, &current_directory)
+        .map_err(|diagnostic| single(*diagnostic))?;
+
+    let runtime = start_runtime()?;
+    dbkit_runtime::testing::use_target_directory(&workspace.target_directory);
+    let spinner = start_spinner(output, "starting a disposable PostgreSQL for the replay");
+    let built = runtime.block_on(async {
+        dbkit_runtime::testing::TestDb::builder(dbkit_runtime::testing::no_migrations()?)
+            .test_name("adopt")
+            .build()
+            .await
+    });
+    drop(spinner);
+    let database = built.map_err(|error| {
+        single(
+            Diagnostic::error("cannot get a disposable PostgreSQL for the replay")
+                .with_note(hide_passwords_of(&error.to_string())),
+        )
+    })?;
+    let url = DatabaseUrl::new(database.url());
+    let connect_timeout = dbkit_runtime::migrate::connect_timeout_for(&url, None);
+    let spinner = start_spinner(output, &format!("replaying {folder_display}"));
+    let read = runtime.block_on(async {
+        migrations
+            .run_with(&url, RunOptions::new().application_name(APPLICATION_NAME))
+            .await
+            .map_err(|error| migrate_error(error, &folder_display))?;
+        read_database(&url, connect_timeout).await
+    });
+    drop(spinner);
+    runtime.block_on(database.pool().close());
+    {
+        let _inside = runtime.enter();
+        drop(database);
+    }
+    let (mut schema, unsupported, _, domain_bases) = read?;
+    output.status("Replayed", &format!("{} of {folder_display}", files.len()));
+    remove_migration_history(&mut schema);
+    let PlannedCode {
+        modules,
+        planned,
+        stale,
+        code,
+        differences,
+        ..
+    } = plan_code(&workspace, &folder, schema, domain_bases, output)?;
+
+    let snapshot_path = workspace
+        .migrations_directory
+        .join(SNAPSHOT_DIRECTORY)
+        .join(snapshot::snapshot_file_name(&newest_file));
+    let snapshot_text = snapshot::PrintedSchema::of(&code.schema).snapshot_text(
+        u64::try_from(newest_version).unwrap_or_default(),
+        &newest_file,
+        None,
+    );
+    let written = write_file_set(&planned, &stale).map_err(|error| {
+        single(
+            Diagnostic::error(format!(
+                "could not write {}",
+                display_path(&workspace.root, &error.path)
+            ))
+            .with_note(error.source.to_string())
+            .with_note("nothing was written"),
+        )
+    })?;
+    if let Err(error) = write_snapshot_atomically(&snapshot_path, &snapshot_text) {
+        written.remove_created();
+        return Err(single(
+            Diagnostic::error(format!(
+                "could not write {}",
+                display_path(&workspace.root, &snapshot_path)
+            ))
+            .with_note(error.to_string())
+            .with_note("nothing was written"),
+        ));
+    }
+    for file in &planned {
+        output.status("Wrote", &display_path(&workspace.root, &file.path));
+    }
+    output.status(
+        "Snapshot",
+        &format!(
+            "{} of the schema {folder_display} leads to: `cargo dbkit generate` continues from it",
+            display_path(&workspace.root, &snapshot_path)
+        ),
+    );
+    say_where_to_declare_the_module(&workspace, &folder, output);
+    for item in &modules.left_out {
+        output.warning(&format!("left out of the code: {item}"));
+    }
+    for object in &unsupported {
+        output.warning(&format!(
+            "not in the code: {} (the DSL cannot declare it; the migrations create it)",
+            object.describe()
+        ));
+    }
+    for difference in &differences {
+        output.warning(&format!(
+            "the code differs from the replayed schema: {difference}"
+        ));
+    }
+    Ok(Outcome::Success)
+}
+
+/// Writes `text` to a temporary file beside `path`, then renames it there.
+fn write_snapshot_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let directory = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(directory)?;
+    let mut temporary = tempfile::Builder::new()
+        .prefix(crate::migrations_folder::TEMPORARY_FILE_PREFIX)
+        .tempfile_in(directory)?;
+    std::io::Write::write_all(&mut temporary, text.as_bytes())?;
+    temporary.as_file().sync_all()?;
+    temporary.persist(path).map_err(|error| error.error)?;
+    Ok(())
+}
+
+/// The code pull writes for a database's schema, checked: the module
+/// files, what they replace, and the workspace's code with them.
+struct PlannedCode {
+    modules: ModuleFiles,
+    /// Schemas that hold no table or enum.
+    empty_schemas: Vec<String>,
+    planned: Vec<PlannedFile>,
+    /// The earlier pull's files this one does not write.
+    stale: Vec<PathBuf>,
+    code: crate::schema_loading::CodeSchema,
+    /// What the generator said it could not express.
+    differences: Vec<String>,
+}
+
+/// Plans the modules of `schema` (as introspected, without the history
+/// table) in `folder` and checks that the workspace's code with them
+/// equals the schema.
+fn plan_code(
+    workspace: &Workspace,
+    folder: &OutputFolder,
+    mut schema: Schema,
+    domain_bases: std::collections::BTreeMap<String, String>,
+    output: Output,
+) -> Result<PlannedCode, CliError> {
+    let modules = module_files(&schema, domain_bases);
+    let empty_schemas = without_empty_schemas(&mut schema);
+    let planned = plan_module_files(folder, modules.files.clone(), output)?;
+    let (stale, new_sources) = check_folder_contents(workspace, folder, &planned)?;
+    let code = {
+        let existing = schema_source_files(workspace)?;
+        let replaced: Vec<&Path> = planned
+            .iter()
+            .map(|file| file.path.as_path())
+            .chain(stale.iter().map(PathBuf::as_path))
+            .collect();
+        code_schema_with(&existing, &replaced, &new_sources)
+            .map_err(|error| generated_code_error(error, folder))?
+    };
+    let differences = refuse_code_unlike_database(&schema, &code.schema, folder, &modules)?;
+    Ok(PlannedCode {
+        modules,
+        empty_schemas,
+        planned,
+        stale,
+        code,
+        differences,
+    })
 }
 
 fn single(diagnostic: Diagnostic) -> CliError {
@@ -634,6 +838,11 @@ fn report(
         "Recorded",
         &format!("{} as applied in {database_url}", baseline.sql_file_name),
     );
+    say_where_to_declare_the_module(workspace, folder, output);
+}
+
+/// Says which `mod` line the crate still needs, if any.
+fn say_where_to_declare_the_module(workspace: &Workspace, folder: &OutputFolder, output: Output) {
     let declared = folder.parent_module_files.iter().any(|path| {
         std::fs::read_to_string(path).is_ok_and(|text| declares_module(&text, &folder.module_name))
     });
