@@ -11,6 +11,8 @@
 //!   test, `TestDb` against `#[sqlx::test]`'s way, and cold starts.
 //! - `cargo xtask bench-introspect`: the introspector reading a database
 //!   of 1,000 realistic tables.
+//! - `cargo xtask lint-corpus`: the lint's findings per rule on the real
+//!   SQL of `tests/fixtures/corpus`.
 //! - `cargo xtask postgres-image`: a PostgreSQL image from Debian's
 //!   packages, for machines with Docker and no image registry.
 
@@ -19,6 +21,7 @@ mod bench_introspect;
 mod bench_migrate;
 mod bench_migrate_large;
 mod bench_testdb;
+mod lint_corpus;
 mod measure;
 mod postgres_image;
 
@@ -36,6 +39,7 @@ tasks:
   bench-migrate-large [--megabytes N] [--runs N]
                                   measure applying one 200 MB data migration with
                                   dbkit and psql, and splitting it into statements
+  lint-corpus                     count the lint's findings per rule on tests/fixtures/corpus
   bench-testdb [--tests N] [--sqlx-tests N] [--clones N] [--starts N] [--test-body-ms MS]
                                   measure a fresh migrated database per test (TestDb
                                   against #[sqlx::test]'s way) and server cold starts
@@ -56,6 +60,7 @@ fn main() -> Result<()> {
         Some("bench-testdb") => bench_testdb::run(&args[1..]),
         Some("bench-introspect") => bench_introspect::run(&args[1..]),
         Some("postgres-image") => postgres_image::run(&args[1..]),
+        Some("lint-corpus") => lint_corpus::run(&args[1..]),
         Some("-h" | "--help") | None => {
             print!("{USAGE}");
             Ok(())
