@@ -71,6 +71,7 @@ fn canonical_comment(comment: &mut Option<String>) {
 }
 
 fn canonicalize_enum(enum_type: &mut Enum) {
+    enum_type.renamed_from = None;
     enum_type.source = None;
     canonical_comment(&mut enum_type.comment);
 }

@@ -75,6 +75,11 @@ pub struct Enum {
     pub values: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// `#[dbkit(renamed_from = "old")]` on the enum: the type's name (in the
+    /// same schema, or `schema.type`) in the previous snapshot. A hint for
+    /// the differ, never stored.
+    #[serde(skip)]
+    pub renamed_from: Option<String>,
     #[serde(skip)]
     pub source: Option<SourceLocation>,
 }

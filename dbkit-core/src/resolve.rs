@@ -143,6 +143,7 @@ pub fn resolve_schema(declarations: Vec<Declaration>) -> Result<Schema, Vec<Sche
             name: enum_declaration.name,
             values: enum_declaration.values,
             comment: enum_declaration.comment,
+            renamed_from: enum_declaration.renamed_from,
             source: Some(enum_declaration.place.location),
         });
     }

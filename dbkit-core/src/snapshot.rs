@@ -617,6 +617,7 @@ mod tests {
                 name: QualifiedName::new("app", "mood"),
                 values: vec!["happy".to_string(), "sad".to_string()],
                 comment: None,
+                renamed_from: None,
                 source: None,
             }],
             tables: vec![Table {
@@ -715,6 +716,7 @@ mod tests {
             name: QualifiedName::new("app", "empty"),
             values: Vec::new(),
             comment: Some("no values".to_string()),
+            renamed_from: None,
             source: None,
         });
         schema.canonicalize();

@@ -6,7 +6,7 @@
 
 mod common;
 
-use dbkit_core::model;
+use dbkit_core::{diff, model};
 
 #[path = "../src/arbitrary.rs"]
 #[allow(dead_code)]
@@ -81,6 +81,7 @@ fn expressible_part(schema: &Schema, unexpressed: &[Unexpressed]) -> Schema {
 fn without_sources(schema: &Schema) -> Schema {
     let mut schema = schema.clone();
     for enum_type in &mut schema.enums {
+        enum_type.renamed_from = None;
         enum_type.source = None;
     }
     for table in &mut schema.tables {

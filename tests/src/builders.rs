@@ -262,6 +262,7 @@ pub fn enum_of(qualified: &str, values: &[&str]) -> Enum {
         name: name(qualified),
         values: strings(values),
         comment: None,
+        renamed_from: None,
         source: None,
     }
 }

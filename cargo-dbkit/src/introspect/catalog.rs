@@ -449,6 +449,7 @@ fn enum_from_row((schema, name, values, comment): EnumRow) -> Enum {
         name: QualifiedName::new(schema, name),
         values,
         comment,
+        renamed_from: None,
         source: None,
     }
 }

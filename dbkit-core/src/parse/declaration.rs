@@ -152,6 +152,9 @@ pub struct EnumDeclaration {
     pub values: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// `renamed_from = "old"` on the enum.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
     /// The enum's name in the source.
     pub place: SourcePlace,
 }

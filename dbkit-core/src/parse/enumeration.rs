@@ -5,13 +5,13 @@ use super::declaration::EnumDeclaration;
 use super::diagnostic::{Diagnostic, place_of_span};
 use super::source_file::item_is_test_only;
 use super::suggestion::closest_match;
-use super::table::{STRUCT_ATTRIBUTES, check_identifier, token_range};
+use super::table::{STRUCT_ATTRIBUTES, check_identifier, check_nonempty, token_range};
 use crate::model::QualifiedName;
 use crate::naming;
 use proc_macro2::Span;
 
 /// Attributes a `PgEnum` enum takes.
-const ENUM_ATTRIBUTES: &[&str] = &["name", "schema"];
+const ENUM_ATTRIBUTES: &[&str] = &["name", "schema", "renamed_from"];
 /// Attributes a variant takes.
 const VARIANT_ATTRIBUTES: &[&str] = &["rename"];
 
@@ -64,14 +64,18 @@ pub(crate) fn parse_enum(
 
     let (items, attribute_diagnostics) = dbkit_attribute_items(&input.attrs);
     diagnostics.extend(attribute_diagnostics);
-    let mut name: Option<(String, Span)> = None;
-    let mut schema: Option<(String, Span)> = None;
+    let mut attributes = EnumAttributes::default();
     for item in &items {
-        match read_enum_attribute(item, &mut name, &mut schema) {
+        match read_enum_attribute(item, &mut attributes) {
             Ok(()) => {}
             Err(diagnostic) => diagnostics.push(diagnostic),
         }
     }
+    let EnumAttributes {
+        name,
+        schema,
+        renamed_from,
+    } = attributes;
     let type_name = match &name {
         Some((value, span)) => {
             check_identifier(value, *span, "enum name", &mut diagnostics);
@@ -90,6 +94,9 @@ pub(crate) fn parse_enum(
         }
         None => "public".to_string(),
     };
+    if let Some((value, span)) = &renamed_from {
+        check_nonempty(value, *span, "renamed_from", &mut diagnostics);
+    }
 
     if data.variants.is_empty() {
         diagnostics.push(
@@ -158,26 +165,35 @@ pub(crate) fn parse_enum(
         name: QualifiedName::new(schema_name, type_name),
         values: values.into_iter().map(|(value, _)| value).collect(),
         comment,
+        renamed_from: renamed_from.map(|(value, _)| value),
         place: place_of_span(input.ident.span(), input.ident.span(), file),
     })
 }
 
+/// The attributes written on a `PgEnum`, each with where its value is.
+#[derive(Default)]
+struct EnumAttributes {
+    name: Option<(String, Span)>,
+    schema: Option<(String, Span)>,
+    renamed_from: Option<(String, Span)>,
+}
+
 fn read_enum_attribute(
     item: &AttributeItem,
-    name: &mut Option<(String, Span)>,
-    schema: &mut Option<(String, Span)>,
+    attributes: &mut EnumAttributes,
 ) -> Result<(), Diagnostic> {
     item.expect_named()?;
     let slot = match item.name.as_str() {
-        "name" => name,
-        "schema" => schema,
+        "name" => &mut attributes.name,
+        "schema" => &mut attributes.schema,
+        "renamed_from" => &mut attributes.renamed_from,
         other if STRUCT_ATTRIBUTES.contains(&other) || other == "rename" => {
             let help = if other == "rename" {
                 "`rename` goes on a variant; on the enum, `name = \"...\"` sets the type's name"
                     .to_string()
             } else {
                 format!(
-                    "a `PgEnum` takes `name` and `schema`; `{other}` belongs on a `#[derive(Table)]` struct"
+                    "a `PgEnum` takes `name`, `schema` and `renamed_from`; `{other}` belongs on a `#[derive(Table)]` struct"
                 )
             };
             return Err(item
@@ -191,7 +207,9 @@ fn read_enum_attribute(
                 .with_label("not a dbkit enum attribute");
             return Err(match closest_match(other, ENUM_ATTRIBUTES) {
                 Some(suggestion) => diagnostic.with_help(format!("did you mean `{suggestion}`?")),
-                None => diagnostic.with_help("a `PgEnum` takes `name` and `schema`"),
+                None => {
+                    diagnostic.with_help("a `PgEnum` takes `name`, `schema` and `renamed_from`")
+                }
             });
         }
     };

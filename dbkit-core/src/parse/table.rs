@@ -666,7 +666,12 @@ pub(crate) fn token_range(tokens: &impl ToTokens, fallback: Span) -> (Span, Span
     (first, last)
 }
 
-fn check_nonempty(value: &str, span: Span, what: &str, diagnostics: &mut Vec<Diagnostic>) -> bool {
+pub(crate) fn check_nonempty(
+    value: &str,
+    span: Span,
+    what: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> bool {
     if value.trim().is_empty() {
         diagnostics.push(
             Diagnostic::new(span, format!("`{what}` is empty"))

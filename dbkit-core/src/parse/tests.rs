@@ -97,6 +97,9 @@ fn render_schema(schema: &Schema) -> String {
         if let Some(comment) = &enum_type.comment {
             let _ = writeln!(out, "  comment {comment:?}");
         }
+        if let Some(renamed_from) = &enum_type.renamed_from {
+            let _ = writeln!(out, "  renamed from {renamed_from}");
+        }
     }
     for table in &schema.tables {
         let _ = writeln!(out, "table {}", table.name);
@@ -187,7 +190,7 @@ use dbkit_runtime::{PgEnum, Table};
 
 /// Who may do what.
 #[derive(Debug, PgEnum)]
-#[dbkit(name = "user_role", schema = "auth")]
+#[dbkit(name = "user_role", schema = "auth", renamed_from = "public.roles")]
 pub enum Role {
     Member,
     /// Can change anything.
@@ -287,6 +290,7 @@ fn every_feature_of_the_dsl() {
 schemas auth
 enum auth.user_role (member, admin, read-only)
   comment "Who may do what."
+  renamed from public.roles
 enum public.post_status (draft, in_review, published)
 table auth.orgs
   id bigint identity Always
@@ -885,6 +889,25 @@ src/a.rs:4:22+11: duplicate enum label `in_review`
 }
 
 #[test]
+fn enum_attributes_are_named_in_help_and_renamed_from_is_not_empty() {
+    check(
+        "#[derive(PgEnum)]\n#[dbkit(renamed_form = \"x\")]\npub enum Status { A }\n",
+        r#"
+src/a.rs:2:9+18: unknown attribute `renamed_form`
+  label: not a dbkit enum attribute
+  help: did you mean `renamed_from`?
+"#,
+    );
+    check(
+        "#[derive(PgEnum)]\n#[dbkit(renamed_from = \" \")]\npub enum Status { A }\n",
+        r#"
+src/a.rs:2:24+3: `renamed_from` is empty
+  help: write a value for `renamed_from`
+"#,
+    );
+}
+
+#[test]
 fn unknown_enum_attribute() {
     check(
         "#[derive(PgEnum)]\n#[dbkit(nmae = \"x\")]\npub enum Status { A }\n",
@@ -1047,6 +1070,11 @@ fn a_nul_character_is_refused_in_every_name_and_text() {
             "#[derive(PgEnum)]\n#[dbkit(name = \"e\\0\")]\npub enum E { A }\n",
             "2:16+5",
             "the value of `name`",
+        ),
+        (
+            "#[derive(PgEnum)]\n#[dbkit(renamed_from = \"e\\0\")]\npub enum E { A }\n",
+            "2:24+5",
+            "the value of `renamed_from`",
         ),
         (
             "#[derive(PgEnum)]\npub enum E {\n    #[dbkit(rename = \"a\\0b\")]\n    A,\n}\n",

@@ -175,6 +175,7 @@ pub fn enum_named(qualified: &str, values: &[&str]) -> Enum {
         name: name(qualified),
         values: strings(values),
         comment: None,
+        renamed_from: None,
         source: None,
     }
 }

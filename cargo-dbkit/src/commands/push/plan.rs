@@ -592,12 +592,14 @@ mod tests {
             name: mood.clone(),
             values: vec!["happy".to_string(), "sad".to_string()],
             comment: None,
+            renamed_from: None,
             source: None,
         });
         live.enums.push(Enum {
             name: mood,
             values: vec!["happy".to_string()],
             comment: None,
+            renamed_from: None,
             source: None,
         });
         let changes = push_changes(&live, &code);
