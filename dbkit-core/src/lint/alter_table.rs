@@ -1,6 +1,6 @@
 //! `ALTER TABLE` actions that dbkit writes and sqlparser cannot read:
 //! `SET SCHEMA`, and `ALTER COLUMN … DROP EXPRESSION`, `DROP IDENTITY`
-//! and `SET GENERATED`.
+//! and `SET GENERATED`; and `ALTER TYPE … SET SCHEMA`.
 //!
 //! A statement sqlparser refuses is read again here, with sqlparser's own
 //! parser driven by hand over the same tokens: these actions are
@@ -68,6 +68,23 @@ pub(crate) fn read_alter_table(tokens: &[TokenWithSpan]) -> Option<AlterTable> {
         return None;
     }
     (!alter.unsupported.is_empty()).then_some(alter)
+}
+
+/// Reads `tokens` as one `ALTER TYPE name SET SCHEMA schema` statement
+/// (with an optional final `;`): the type and its new schema.
+pub(crate) fn read_alter_type_set_schema(tokens: &[TokenWithSpan]) -> Option<(ObjectName, Ident)> {
+    let dialect = PostgreSqlDialect {};
+    let mut parser = Parser::new(&dialect).with_tokens_with_locations(tokens.to_vec());
+    if !parser.parse_keywords(&[Keyword::ALTER, Keyword::TYPE]) {
+        return None;
+    }
+    let name = parser.parse_object_name(false).ok()?;
+    if !parser.parse_keywords(&[Keyword::SET, Keyword::SCHEMA]) {
+        return None;
+    }
+    let schema = parser.parse_identifier().ok()?;
+    while parser.consume_token(&Token::SemiColon) {}
+    (parser.peek_token_ref().token == Token::EOF).then_some((name, schema))
 }
 
 /// Reads one action into `alter`, by the lint's reader or sqlparser's.

@@ -4,15 +4,18 @@ use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 
 use super::allow::{Allow, collect_allows};
-use super::alter_table::read_alter_table;
-use super::checks::{FileState, StatementContext, check_statement, check_unsupported_alter_table};
+use super::alter_table::{read_alter_table, read_alter_type_set_schema};
+use super::checks::{
+    FileState, StatementContext, check_alter_type_set_schema, check_statement,
+    check_unsupported_alter_table,
+};
 use super::config::LintConfig;
 use super::findings::{Findings, LintFinding, RawFinding};
 use super::rules::{IDENTIFIER_TOO_LONG, Severity, TRANSACTION_STATEMENT, UNPARSED_STATEMENT};
 use super::source::{
     MAX_IDENTIFIER_BYTES, Origin, Position, is_code, is_do_block, long_identifiers,
-    split_error_location, starts_with_alter_table, take_drop_index_concurrently, tokenize,
-    truncated_identifier,
+    split_error_location, starts_with_alter_table, starts_with_alter_type,
+    take_drop_index_concurrently, tokenize, truncated_identifier,
 };
 use crate::diff::quote_identifier;
 use crate::render::NO_TRANSACTION_MARKER;
@@ -69,8 +72,10 @@ pub fn lint_migration(sql: &str, config: &LintConfig) -> Vec<LintFinding> {
             continue;
         }
         let drop_index_concurrently = take_drop_index_concurrently(&mut tokens);
-        // Kept to be read again when sqlparser refuses an ALTER TABLE.
+        // Kept to be read again when sqlparser refuses an ALTER TABLE or
+        // ALTER TYPE.
         let alter_table_tokens = starts_with_alter_table(&tokens).then(|| tokens.clone());
+        let alter_type_tokens = starts_with_alter_type(&tokens).then(|| tokens.clone());
         let parsed = Parser::new(&PostgreSqlDialect {})
             .with_tokens_with_locations(tokens)
             .parse_statements();
@@ -88,6 +93,13 @@ pub fn lint_migration(sql: &str, config: &LintConfig) -> Vec<LintFinding> {
             Err(error) => {
                 if let Some(alter) = alter_table_tokens.as_deref().and_then(read_alter_table) {
                     check_unsupported_alter_table(&alter, &context, &mut state, &mut findings);
+                    continue;
+                }
+                let moved_type = alter_type_tokens
+                    .as_deref()
+                    .and_then(read_alter_type_set_schema);
+                if let Some((name, schema)) = moved_type {
+                    check_alter_type_set_schema(&name, &schema, &mut state);
                     continue;
                 }
                 let message = error.to_string();

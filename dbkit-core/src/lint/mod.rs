@@ -80,7 +80,8 @@
 //! COLUMN … DROP EXPRESSION`, `DROP IDENTITY`, `SET GENERATED`): an
 //! `ALTER TABLE` it refuses is read again from its tokens, those actions
 //! by their keywords and the others by sqlparser's action parser (see
-//! `alter_table`), so that nothing dbkit writes is an `unparsed-statement`
+//! `alter_table`); likewise `ALTER TYPE … SET SCHEMA`, which moves an enum.
+//! So nothing dbkit writes is an `unparsed-statement`
 //! (`tests/lint_rendered.rs` checks it over random schemas).
 //!
 //! # Silencing

@@ -147,8 +147,17 @@ pub(crate) fn take_drop_index_concurrently(tokens: &mut Vec<TokenWithSpan>) -> b
 
 /// Whether the statement's code starts with `ALTER TABLE`.
 pub(crate) fn starts_with_alter_table(tokens: &[TokenWithSpan]) -> bool {
+    starts_with_alter(tokens, Keyword::TABLE)
+}
+
+/// Whether the statement's code starts with `ALTER TYPE`.
+pub(crate) fn starts_with_alter_type(tokens: &[TokenWithSpan]) -> bool {
+    starts_with_alter(tokens, Keyword::TYPE)
+}
+
+fn starts_with_alter(tokens: &[TokenWithSpan], object: Keyword) -> bool {
     let mut code = tokens.iter().filter(|token| is_code(token)).map(keyword);
-    code.next() == Some(Some(Keyword::ALTER)) && code.next() == Some(Some(Keyword::TABLE))
+    code.next() == Some(Some(Keyword::ALTER)) && code.next() == Some(Some(object))
 }
 
 /// An identifier of the statement longer than PostgreSQL keeps.
