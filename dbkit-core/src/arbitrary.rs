@@ -387,6 +387,7 @@ fn add_random_enum(
         name: qualified.clone(),
         values,
         comment: None,
+        renamed_from: None,
         source: None,
     });
     Some(qualified)
@@ -808,7 +809,7 @@ fn edit_schema(old: &Schema, choices: &mut Choices) -> Schema {
     let mut new = old.clone();
     let edits = 1 + choices.below(5);
     for _ in 0..edits {
-        match choices.below(14) {
+        match choices.below(15) {
             0 => {
                 if let Some(name) = add_random_table(&mut new, choices, &[old])
                     && choices.chance(40)
@@ -863,6 +864,7 @@ fn edit_schema(old: &Schema, choices: &mut Choices) -> Schema {
                 randomize_comments(&mut commented, choices);
                 new = commented;
             }
+            14 => rename_random_enum(old, &mut new, choices),
             _ => {
                 if let Some(table) = pick_table(&new, choices) {
                     drop_primary_key(&mut new, &table);
@@ -1431,6 +1433,51 @@ fn set_default_of_enum_columns(
     }
 }
 
+/// Renames an enum, or moves it to another schema, or both; the hint names
+/// what `old` calls it, and the columns of the type follow it.
+fn rename_random_enum(old: &Schema, new: &mut Schema, choices: &mut Choices) {
+    let Some(index) = (!new.enums.is_empty()).then(|| choices.below(new.enums.len())) else {
+        return;
+    };
+    let Some(from) = new.enums.get(index).map(|e| e.name.clone()) else {
+        return;
+    };
+    let schemas = available_schemas(new);
+    let target_schema = if choices.chance(30) {
+        choices
+            .pick(&schemas)
+            .cloned()
+            .unwrap_or_else(|| from.schema.clone())
+    } else {
+        from.schema.clone()
+    };
+    let taken = taken_relation_names(&[old, new], &target_schema);
+    let Some(to_name) = choices.pick_fresh(ENUM_NAMES, &taken) else {
+        return;
+    };
+    let to = QualifiedName::new(target_schema, to_name);
+    let Some(enum_type) = new.enums.get_mut(index) else {
+        return;
+    };
+    // Hints are written `schema.name`; enum and schema names hold no dot.
+    let original = match &enum_type.renamed_from {
+        Some(hint) => hint
+            .split_once('.')
+            .map(|(schema, name)| QualifiedName::new(schema, name)),
+        None => old.enum_type(&from).map(|_| from.clone()),
+    };
+    enum_type.renamed_from =
+        original.map(|original| format!("{}.{}", original.schema, original.name));
+    enum_type.name = to.clone();
+    for table in &mut new.tables {
+        for column in &mut table.columns {
+            if matches!(&column.ty.base, BaseType::Enum(e) if *e == from) {
+                column.ty.base = BaseType::Enum(to.clone());
+            }
+        }
+    }
+}
+
 fn drop_random_enum(new: &mut Schema, choices: &mut Choices) {
     let Some(enum_type) = choices.pick(&new.enums).cloned() else {
         return;
@@ -1514,6 +1561,7 @@ fn build_unchecked_schema(choices: &mut Choices) -> Schema {
             name: pick_qualified(choices),
             values,
             comment: pick_optional(choices, NAMES),
+            renamed_from: None,
             source: None,
         });
     }
@@ -1611,4 +1659,218 @@ fn build_unchecked_schema(choices: &mut Choices) -> Schema {
         schema.canonicalize();
     }
     schema
+}
+
+/// A schema pair in which tables and columns trade names, built by
+/// [`arbitrary_rename_shuffle`], with where everything of `new` comes from.
+#[derive(Debug, Clone)]
+pub struct RenameShuffle {
+    pub old: Schema,
+    pub new: Schema,
+    /// The renames declared on the command line rather than by a
+    /// `renamed_from` hint in `new`.
+    pub renames: Vec<crate::diff::Rename>,
+    /// Each table of `new` and the table of `old` it continues, with each
+    /// of its columns and the old column it continues.
+    pub origins: Vec<TableOrigin>,
+}
+
+/// Where a table of [`RenameShuffle::new`] comes from.
+#[derive(Debug, Clone)]
+pub struct TableOrigin {
+    pub table: QualifiedName,
+    pub from: QualifiedName,
+    /// `(new column, old column)`.
+    pub columns: Vec<(String, String)>,
+}
+
+const SHUFFLED_TABLES: &[&str] = &["a", "b", "c", "d", "e"];
+const SHUFFLED_COLUMNS: &[&str] = &["c1", "c2", "c3", "c4", "c5"];
+
+/// Plain tables (an `id` primary key named after the table, text columns,
+/// an index named after the table and its first column) in `public` and
+/// `app`, and the same tables with names traded: chains (`a` → `b`, `b` →
+/// `c`), swaps, longer cycles and moves between the schemas, for tables and
+/// for the columns of each table; some tables and columns are dropped, and
+/// their names may be taken by others. Every rename is declared by a
+/// `renamed_from` hint or, now and then, on the command line; nothing is
+/// created, so nothing is ambiguous.
+pub fn arbitrary_rename_shuffle() -> impl Strategy<Value = RenameShuffle> {
+    vec(any::<u32>(), 0..120).prop_map(|values| build_rename_shuffle(&mut Choices::new(values)))
+}
+
+fn shuffled_table(name: &QualifiedName, columns: &[String]) -> Table {
+    let mut all = vec![Column {
+        nullable: false,
+        ..plain_column("id", builtin("integer"))
+    }];
+    all.extend(
+        columns
+            .iter()
+            .map(|column| plain_column(column, builtin("text"))),
+    );
+    Table {
+        name: name.clone(),
+        primary_key: Some(PrimaryKey {
+            name: format!("{}_pkey", name.name),
+            columns: vec!["id".to_string()],
+        }),
+        foreign_keys: Vec::new(),
+        uniques: Vec::new(),
+        checks: Vec::new(),
+        indexes: columns
+            .first()
+            .map(|first| Index {
+                name: format!("{}_{first}_idx", name.name),
+                key: IndexKey::Columns(vec![first.clone()]),
+                unique: false,
+                method: "btree".to_string(),
+                predicate: None,
+            })
+            .into_iter()
+            .collect(),
+        columns: all,
+        comment: None,
+        renamed_from: None,
+        source: None,
+    }
+}
+
+/// Targets for `sources` drawn from `pool`: each source is kept (with
+/// probability `keep` %) under a name not given yet, preferably the name of
+/// another source, so that names are reused.
+fn shuffled_names<N: Clone + Ord>(
+    sources: &[N],
+    pool: &[N],
+    keep: u32,
+    choices: &mut Choices,
+) -> Vec<Option<N>> {
+    let mut given: BTreeSet<N> = BTreeSet::new();
+    let mut targets = Vec::new();
+    for _ in sources {
+        if !choices.chance(keep) {
+            targets.push(None);
+            continue;
+        }
+        let reused: Vec<&N> = sources
+            .iter()
+            .filter(|name| !given.contains(*name))
+            .collect();
+        let free: Vec<&N> = pool.iter().filter(|name| !given.contains(*name)).collect();
+        let target = if choices.chance(70) && !reused.is_empty() {
+            choices.pick(&reused).map(|name| (*name).clone())
+        } else {
+            choices.pick(&free).map(|name| (*name).clone())
+        };
+        if let Some(target) = &target {
+            given.insert(target.clone());
+        }
+        targets.push(target);
+    }
+    targets
+}
+
+fn build_rename_shuffle(choices: &mut Choices) -> RenameShuffle {
+    use crate::diff::Rename;
+    let pool: Vec<QualifiedName> = ["public", "app"]
+        .iter()
+        .flat_map(|schema| {
+            SHUFFLED_TABLES
+                .iter()
+                .map(|name| QualifiedName::new(*schema, *name))
+        })
+        .collect();
+    let column_pool: Vec<String> = SHUFFLED_COLUMNS.iter().map(|c| c.to_string()).collect();
+    let mut table_names: Vec<QualifiedName> = Vec::new();
+    for _ in 0..1 + choices.below(4) {
+        let schema = if choices.chance(25) { "app" } else { "public" };
+        let name = QualifiedName::new(
+            schema,
+            SHUFFLED_TABLES[choices.below(SHUFFLED_TABLES.len())],
+        );
+        if !table_names.contains(&name) {
+            table_names.push(name);
+        }
+    }
+    let mut old = Schema::default();
+    let mut columns_of: Vec<Vec<String>> = Vec::new();
+    for name in &table_names {
+        let mut columns: Vec<String> = Vec::new();
+        for _ in 0..choices.below(4) {
+            let column = SHUFFLED_COLUMNS[choices.below(SHUFFLED_COLUMNS.len())].to_string();
+            if !columns.contains(&column) {
+                columns.push(column);
+            }
+        }
+        old.tables.push(shuffled_table(name, &columns));
+        columns_of.push(columns);
+    }
+    let targets = shuffled_names(&table_names, &pool, 90, choices);
+    let mut new = Schema::default();
+    let mut renames = Vec::new();
+    let mut origins = Vec::new();
+    for ((from, columns), target) in table_names.iter().zip(&columns_of).zip(targets) {
+        let Some(to) = target else {
+            continue;
+        };
+        let column_targets = shuffled_names(columns, &column_pool, 85, choices);
+        let mut column_origins = Vec::new();
+        let mut hints = Vec::new();
+        for (old_column, new_column) in columns.iter().zip(column_targets) {
+            let Some(new_column) = new_column else {
+                continue;
+            };
+            if &new_column != old_column {
+                if choices.chance(20) {
+                    renames.push(Rename::Column {
+                        table: to.clone(),
+                        from: old_column.clone(),
+                        to: new_column.clone(),
+                    });
+                } else {
+                    hints.push((new_column.clone(), old_column.clone()));
+                }
+            }
+            column_origins.push((new_column, old_column.clone()));
+        }
+        let new_columns: Vec<String> = column_origins.iter().map(|(c, _)| c.clone()).collect();
+        let mut table = shuffled_table(&to, &new_columns);
+        for (column, hint) in hints {
+            if let Some(found) = table.columns.iter_mut().find(|c| c.name == column) {
+                found.renamed_from = Some(hint);
+            }
+        }
+        if &to != from {
+            if choices.chance(20) {
+                renames.push(Rename::Table {
+                    from: from.clone(),
+                    to: to.clone(),
+                });
+            } else {
+                table.renamed_from = Some(if from.schema == to.schema {
+                    from.name.clone()
+                } else {
+                    from.to_string()
+                });
+            }
+        }
+        new.tables.push(table);
+        origins.push(TableOrigin {
+            table: to,
+            from: from.clone(),
+            columns: column_origins,
+        });
+    }
+    for schema in [&mut old, &mut new] {
+        if schema.tables.iter().any(|table| table.name.schema == "app") {
+            schema.schemas.push("app".to_string());
+        }
+        schema.canonicalize();
+    }
+    RenameShuffle {
+        old,
+        new,
+        renames,
+        origins,
+    }
 }

@@ -14,6 +14,7 @@
 //! has not committed yet). The differ puts label additions first and
 //! everything else keeps migrations transactional.
 
+use crate::diff::temporary::stem_of_temporary;
 use crate::diff::{Change, EnumColumnUse, EnumValuePosition};
 use crate::model::{
     BaseType, Check, Column, ColumnType, ForeignKey, ForeignKeyAction, Identity, Index, IndexKey,
@@ -178,6 +179,7 @@ pub fn render_statements(change: &Change) -> Vec<String> {
                 quote_literal(value)
             )]
         }
+        Change::RenameEnum { from, to } => render_rename_type(from, to),
         Change::RecreateEnum {
             name,
             new_values,
@@ -578,6 +580,28 @@ fn render_rename_table(from: &QualifiedName, to: &QualifiedName) -> Vec<String> 
     statements
 }
 
+/// `ALTER TYPE … RENAME TO`, then `SET SCHEMA`, as for a table.
+fn render_rename_type(from: &QualifiedName, to: &QualifiedName) -> Vec<String> {
+    let mut statements = Vec::new();
+    let mut current = from.clone();
+    if from.name != to.name {
+        statements.push(format!(
+            "ALTER TYPE {} RENAME TO {};",
+            quote_qualified(&current),
+            quote_identifier(&to.name)
+        ));
+        current.name = to.name.clone();
+    }
+    if from.schema != to.schema {
+        statements.push(format!(
+            "ALTER TYPE {} SET SCHEMA {};",
+            quote_qualified(&current),
+            quote_identifier(&to.schema)
+        ));
+    }
+    statements
+}
+
 fn render_recreate_enum(
     name: &QualifiedName,
     new_values: &[String],
@@ -693,7 +717,7 @@ struct Headline {
     object: String,
 }
 
-fn headline(change: &Change, created_or_dropped: &[&QualifiedName]) -> Option<Headline> {
+fn headline<'a>(change: &'a Change, created_or_dropped: &[&QualifiedName]) -> Option<Headline> {
     let line = |rank: u8, verb: &'static str, object: &str, suffix: String| {
         Some(Headline {
             rank,
@@ -703,24 +727,35 @@ fn headline(change: &Change, created_or_dropped: &[&QualifiedName]) -> Option<He
         })
     };
     let incidental = |table: &QualifiedName| created_or_dropped.contains(&table);
+    // A temporary name stands for the name it was made from; a step to a
+    // temporary name is only half a rename, named by its other half.
+    let shown = |name: &'a str| stem_of_temporary(name, false).unwrap_or(name);
+    let temporary = |name: &str| stem_of_temporary(name, false).is_some();
     match change {
         Change::CreateTable { table } => line(0, "create", &table.name.name, String::new()),
-        Change::DropTable { name } => line(0, "drop", &name.name, String::new()),
+        Change::DropTable { name } => line(0, "drop", shown(&name.name), String::new()),
+        Change::RenameTable { to, .. } | Change::RenameEnum { to, .. } if temporary(&to.name) => {
+            None
+        }
         Change::RenameTable { from, to } if from.name == to.name => {
-            line(0, "move", &from.name, format!("to_{}", to.schema))
+            line(0, "move", shown(&from.name), format!("to_{}", to.schema))
         }
         Change::RenameTable { from, to } => {
-            line(0, "rename", &from.name, format!("to_{}", to.name))
+            line(0, "rename", shown(&from.name), format!("to_{}", to.name))
         }
         Change::AddColumn { table, column } => {
             line(1, "add", &column.name, format!("to_{}", table.name))
         }
         Change::DropColumn { table, column, .. } => {
-            line(1, "drop", column, format!("from_{}", table.name))
+            line(1, "drop", shown(column), format!("from_{}", table.name))
         }
-        Change::RenameColumn { table, from, to } => {
-            line(1, "rename", from, format!("to_{}_in_{}", to, table.name))
-        }
+        Change::RenameColumn { to, .. } if temporary(to) => None,
+        Change::RenameColumn { table, from, to } => line(
+            1,
+            "rename",
+            shown(from),
+            format!("to_{}_in_{}", to, table.name),
+        ),
         Change::AlterColumnType { table, column, .. }
         | Change::SetNotNull { table, column }
         | Change::DropNotNull { table, column }
@@ -735,9 +770,15 @@ fn headline(change: &Change, created_or_dropped: &[&QualifiedName]) -> Option<He
             line(1, "alter", column, format!("in_{}", table.name))
         }
         Change::CreateEnum { enum_type } => line(2, "create", &enum_type.name.name, String::new()),
-        Change::DropEnum { name, .. } => line(2, "drop", &name.name, String::new()),
+        Change::DropEnum { name, .. } => line(2, "drop", shown(&name.name), String::new()),
         Change::AddEnumValue { name, value, .. } => {
             line(2, "add", value, format!("to_{}", name.name))
+        }
+        Change::RenameEnum { from, to } if from.name == to.name => {
+            line(2, "move", shown(&from.name), format!("to_{}", to.schema))
+        }
+        Change::RenameEnum { from, to } => {
+            line(2, "rename", shown(&from.name), format!("to_{}", to.name))
         }
         Change::RecreateEnum { name, .. } => line(2, "alter", &name.name, String::new()),
         Change::AddPrimaryKey { table, .. } if !incidental(table) => {

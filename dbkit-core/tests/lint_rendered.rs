@@ -8,7 +8,7 @@
 //! generated expression (about one migration in a few thousand), so those
 //! changes are also rendered one by one.
 
-use dbkit_core::model;
+use dbkit_core::{diff, model};
 
 #[path = "../src/arbitrary.rs"]
 #[allow(dead_code)]

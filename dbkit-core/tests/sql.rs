@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use dbkit_core::diff::{DiffOptions, Rename, apply_changes, diff};
-use dbkit_core::model::{ForeignKeyAction, Identity, Schema};
+use dbkit_core::model::{self, ForeignKeyAction, Identity, Schema};
 use dbkit_core::render::render_migration;
 
 /// The migration from `old` to `new`, with its suggested name and flags,
@@ -54,6 +54,7 @@ fn common_form(schema: &Schema) -> Schema {
         }
     }
     for enum_type in &mut schema.enums {
+        enum_type.renamed_from = None;
         enum_type.source = None;
     }
     schema.canonicalize();
@@ -765,4 +766,356 @@ fn narrowing_a_type_casts_without_its_modifier() {
     ] {
         assert!(sql.contains(statement), "{statement}\n{sql}");
     }
+}
+
+// ---------------------------------------------------------------------------
+// Renames that reuse names: chains, swaps and cycles.
+
+/// A table with an `id` primary key named after it and text columns.
+fn keyed_table(qualified: &str, columns: &[&str]) -> model::Table {
+    let table_name = name(qualified).name;
+    let mut all = vec![column("id", builtin("bigint"))];
+    all.extend(columns.iter().map(|c| nullable(column(c, builtin("text")))));
+    model::Table {
+        primary_key: primary_key(&format!("{table_name}_pkey"), &["id"]),
+        ..table(qualified, all)
+    }
+}
+
+fn renamed_table(table: model::Table, from: &str) -> model::Table {
+    model::Table {
+        renamed_from: Some(from.to_string()),
+        ..table
+    }
+}
+
+#[test]
+fn a_chain_of_table_renames_moves_each_table_once() {
+    let old = schema(
+        &[],
+        vec![],
+        vec![
+            keyed_table("users", &["email"]),
+            keyed_table("users_v2", &["email"]),
+        ],
+    );
+    let new = schema(
+        &[],
+        vec![],
+        vec![
+            renamed_table(keyed_table("users_old", &["email"]), "users"),
+            renamed_table(keyed_table("users", &["email"]), "users_v2"),
+        ],
+    );
+    let sql = check(&old, &new);
+    assert!(
+        !sql.contains("DROP TABLE") && !sql.contains("CREATE TABLE"),
+        "{sql}"
+    );
+    insta::assert_snapshot!(sql);
+}
+
+#[test]
+fn a_swap_of_table_names_goes_through_a_temporary_name() {
+    let old = schema(
+        &[],
+        vec![],
+        vec![keyed_table("a", &["x"]), keyed_table("b", &["y"])],
+    );
+    let new = schema(
+        &[],
+        vec![],
+        vec![
+            renamed_table(keyed_table("a", &["y"]), "b"),
+            renamed_table(keyed_table("b", &["x"]), "a"),
+        ],
+    );
+    insta::assert_snapshot!(check(&old, &new));
+    // The same swap asked for on the command line.
+    let mut without_hints = new.clone();
+    for table in &mut without_hints.tables {
+        table.renamed_from = None;
+    }
+    let options = DiffOptions {
+        renames: vec![
+            Rename::Table {
+                from: name("a"),
+                to: name("b"),
+            },
+            Rename::Table {
+                from: name("b"),
+                to: name("a"),
+            },
+        ],
+        assume_drop_and_create: false,
+    };
+    assert_eq!(
+        check_with(&old, &without_hints, &options),
+        check(&old, &new)
+    );
+}
+
+#[test]
+fn a_cycle_of_three_tables_moving_between_schemas() {
+    let old = schema(
+        &["app"],
+        vec![],
+        vec![
+            keyed_table("a", &["from_a"]),
+            keyed_table("b", &["from_b"]),
+            keyed_table("app.c", &["from_c"]),
+        ],
+    );
+    // a → app.c, app.c → b, b → a: `RENAME TO c` in public would clash
+    // with nothing, but b's new name is a's old one.
+    let new = schema(
+        &["app"],
+        vec![],
+        vec![
+            renamed_table(keyed_table("app.c", &["from_a"]), "public.a"),
+            renamed_table(keyed_table("b", &["from_c"]), "app.c"),
+            renamed_table(keyed_table("a", &["from_b"]), "b"),
+        ],
+    );
+    insta::assert_snapshot!(check(&old, &new));
+}
+
+#[test]
+fn a_rename_and_move_whose_name_is_taken_in_its_old_schema_is_moved_first() {
+    // public.a → app.b while public.b stays: `RENAME TO b` would clash.
+    let old = schema(
+        &["app"],
+        vec![],
+        vec![keyed_table("a", &[]), keyed_table("b", &[])],
+    );
+    let new = schema(
+        &["app"],
+        vec![],
+        vec![
+            renamed_table(keyed_table("app.b", &[]), "public.a"),
+            keyed_table("b", &[]),
+        ],
+    );
+    insta::assert_snapshot!(check(&old, &new));
+}
+
+#[test]
+fn chains_and_swaps_of_columns() {
+    let old = schema(
+        &[],
+        vec![],
+        vec![keyed_table(
+            "users",
+            &["email", "email_v2", "first", "last"],
+        )],
+    );
+    let mut new_users = keyed_table("users", &["email_old", "email", "last", "first"]);
+    for (column, from) in [
+        ("email_old", "email"),
+        ("email", "email_v2"),
+        ("last", "first"),
+        ("first", "last"),
+    ] {
+        let found = new_users
+            .columns
+            .iter_mut()
+            .find(|c| c.name == column)
+            .expect("column");
+        found.renamed_from = Some(from.to_string());
+    }
+    let new = schema(&[], vec![], vec![new_users]);
+    let sql = check(&old, &new);
+    assert!(
+        !sql.contains("DROP COLUMN") && !sql.contains("ADD COLUMN"),
+        "{sql}"
+    );
+    insta::assert_snapshot!(sql);
+}
+
+#[test]
+fn a_rename_onto_a_name_nothing_moves_away_drops_the_old_holder() {
+    // users_v2 becomes users; the old users is neither kept nor renamed.
+    let old = schema(
+        &[],
+        vec![],
+        vec![
+            keyed_table("users", &["a"]),
+            keyed_table("users_v2", &["b"]),
+        ],
+    );
+    let new = schema(
+        &[],
+        vec![],
+        vec![renamed_table(keyed_table("users", &["b"]), "users_v2")],
+    );
+    insta::assert_snapshot!(check(&old, &new));
+}
+
+#[test]
+fn a_check_written_with_a_reused_column_name_is_added_again() {
+    // `"email" <> ''` means the old email column before, the former
+    // email_v2 after: PostgreSQL's check would follow the old column.
+    let mut old_users = keyed_table("users", &["email", "email_v2"]);
+    old_users.checks = vec![check_constraint("users_email_check", "\"email\" <> ''")];
+    let mut new_users = keyed_table("users", &["email_old", "email"]);
+    new_users.checks = vec![check_constraint("users_email_check", "\"email\" <> ''")];
+    new_users.columns[1].renamed_from = Some("email".to_string());
+    new_users.columns[2].renamed_from = Some("email_v2".to_string());
+    let old = schema(&[], vec![], vec![old_users]);
+    let new = schema(&[], vec![], vec![new_users]);
+    let sql = check(&old, &new);
+    assert!(
+        sql.contains("DROP CONSTRAINT \"users_email_check\"")
+            && sql.contains("ADD CONSTRAINT \"users_email_check\""),
+        "{sql}"
+    );
+}
+
+#[test]
+fn index_names_that_move_between_tables_are_renamed_in_order() {
+    // Two tables swap names and their keys and indexes follow them: each
+    // index takes a name the other table's index still holds.
+    let mut a = keyed_table("a", &["x"]);
+    a.indexes = vec![index("a_x_idx", &["x"])];
+    let mut b = keyed_table("b", &["x"]);
+    b.indexes = vec![index("b_x_idx", &["x"])];
+    let old = schema(&[], vec![], vec![a.clone(), b.clone()]);
+    let mut new_a = renamed_table(keyed_table("a", &["x"]), "b");
+    new_a.indexes = vec![index("a_x_idx", &["x"])];
+    let mut new_b = renamed_table(keyed_table("b", &["x"]), "a");
+    new_b.indexes = vec![index("b_x_idx", &["x"])];
+    let new = schema(&[], vec![], vec![new_a, new_b]);
+    insta::assert_snapshot!(check(&old, &new));
+}
+
+fn renamed_enum(enum_type: model::Enum, from: &str) -> model::Enum {
+    model::Enum {
+        renamed_from: Some(from.to_string()),
+        ..enum_type
+    }
+}
+
+fn table_with_role(role_type: &str) -> model::Table {
+    model::Table {
+        primary_key: primary_key("users_pkey", &["id"]),
+        ..table(
+            "users",
+            vec![
+                column("id", builtin("bigint")),
+                with_default(column("role", enum_type(role_type)), "'staff'"),
+            ],
+        )
+    }
+}
+
+#[test]
+fn an_enum_renamed_and_moved_keeps_its_columns() {
+    let old = schema(
+        &[],
+        vec![enum_named("user_role", &["staff", "admin"])],
+        vec![table_with_role("user_role")],
+    );
+    let renamed = schema(
+        &[],
+        vec![renamed_enum(
+            enum_named("role", &["staff", "admin"]),
+            "user_role",
+        )],
+        vec![table_with_role("role")],
+    );
+    let sql = check(&old, &renamed);
+    assert!(
+        !sql.contains("ALTER COLUMN") && !sql.contains("DROP TYPE"),
+        "{sql}"
+    );
+    insta::assert_snapshot!("enum_renamed", sql);
+    let moved = schema(
+        &["app"],
+        vec![renamed_enum(
+            enum_named("app.role", &["staff", "admin"]),
+            "public.user_role",
+        )],
+        vec![table_with_role("app.role")],
+    );
+    insta::assert_snapshot!("enum_renamed_and_moved", check(&old, &moved));
+}
+
+#[test]
+fn enums_swapping_names_keep_their_columns() {
+    let mut users = table_with_role("a");
+    users.columns.push(nullable(column("mood", enum_type("b"))));
+    let old = schema(
+        &[],
+        vec![
+            enum_named("a", &["staff", "admin"]),
+            enum_named("b", &["happy"]),
+        ],
+        vec![users],
+    );
+    let mut new_users = table_with_role("b");
+    new_users
+        .columns
+        .push(nullable(column("mood", enum_type("a"))));
+    let new = schema(
+        &[],
+        vec![
+            renamed_enum(enum_named("b", &["staff", "admin"]), "a"),
+            renamed_enum(enum_named("a", &["happy", "sad"]), "b"),
+        ],
+        vec![new_users],
+    );
+    let sql = check(&old, &new);
+    assert!(
+        !sql.contains("ALTER COLUMN") && !sql.contains("DROP TYPE"),
+        "{sql}"
+    );
+    insta::assert_snapshot!(sql);
+}
+
+#[test]
+fn an_enum_renamed_on_the_command_line() {
+    let old = schema(
+        &[],
+        vec![enum_named("user_role", &["staff", "admin"])],
+        vec![table_with_role("user_role")],
+    );
+    let new = schema(
+        &[],
+        vec![enum_named("role", &["staff", "admin"])],
+        vec![table_with_role("role")],
+    );
+    let options = DiffOptions {
+        renames: vec![Rename::Enum {
+            from: name("user_role"),
+            to: name("role"),
+        }],
+        assume_drop_and_create: false,
+    };
+    let renamed = schema(
+        &[],
+        vec![renamed_enum(
+            enum_named("role", &["staff", "admin"]),
+            "user_role",
+        )],
+        vec![table_with_role("role")],
+    );
+    assert_eq!(check_with(&old, &new, &options), check(&old, &renamed));
+}
+
+#[test]
+fn an_enum_renamed_while_losing_a_label_is_renamed_then_recreated() {
+    let old = schema(
+        &[],
+        vec![enum_named("user_role", &["staff", "admin", "guest"])],
+        vec![table_with_role("user_role")],
+    );
+    let new = schema(
+        &[],
+        vec![renamed_enum(
+            enum_named("role", &["staff", "admin"]),
+            "user_role",
+        )],
+        vec![table_with_role("role")],
+    );
+    insta::assert_snapshot!(check(&old, &new));
 }

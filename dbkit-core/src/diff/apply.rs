@@ -80,6 +80,7 @@ fn apply(schema: &mut Schema, change: &Change, order: TableOrder) {
                 enum_type.values.insert(index, value.clone());
             }
         }
+        Change::RenameEnum { from, to } => rename_enum(schema, from, to),
         Change::RecreateEnum {
             name,
             new_values,
@@ -329,6 +330,31 @@ fn rename_table(schema: &mut Schema, order: TableOrder, from: &QualifiedName, to
         }
     }
     schema.tables.sort_by(|a, b| a.name.cmp(&b.name));
+}
+
+/// Renames an enum type and the types of the columns that hold it.
+fn rename_enum(schema: &mut Schema, from: &QualifiedName, to: &QualifiedName) {
+    if schema.enums.iter().any(|existing| &existing.name == to) {
+        return;
+    }
+    let Some(enum_type) = schema
+        .enums
+        .iter_mut()
+        .find(|existing| &existing.name == from)
+    else {
+        return;
+    };
+    enum_type.name = to.clone();
+    schema.enums.sort_by(|a, b| a.name.cmp(&b.name));
+    for table in &mut schema.tables {
+        for column in &mut table.columns {
+            if let BaseType::Enum(name) = &mut column.ty.base
+                && name == from
+            {
+                *name = to.clone();
+            }
+        }
+    }
 }
 
 fn rename_in(columns: &mut [String], from: &str, to: &str) {

@@ -1,5 +1,6 @@
 //! The operations a migration is made of, and which of them can lose data.
 
+use super::temporary::stem_of_temporary;
 use crate::model::{
     BaseType, Check, Column, ColumnType, Enum, ForeignKey, Identity, Index, PrimaryKey,
     QualifiedName, Table, Unique,
@@ -57,6 +58,12 @@ pub enum Change {
         name: QualifiedName,
         value: String,
         position: EnumValuePosition,
+    },
+    /// `ALTER TYPE … RENAME TO` and/or `… SET SCHEMA`: the columns of the
+    /// type follow it (they hold its oid), and no value is touched.
+    RenameEnum {
+        from: QualifiedName,
+        to: QualifiedName,
     },
     /// Labels were removed or reordered, which `ALTER TYPE` cannot do: the
     /// old type is renamed to `temporary_name`, the new one created, every
@@ -238,9 +245,11 @@ impl Change {
     fn unescaped_destructive_warning(&self) -> Option<String> {
         match self {
             Change::DropSchema { name } => Some(format!("drops schema {}", quote_identifier(name))),
-            Change::DropEnum { name, .. } => {
-                Some(format!("drops enum type {}", quote_qualified(name)))
-            }
+            Change::DropEnum { name, .. } => Some(format!(
+                "drops enum type {}{}",
+                quote_qualified(name),
+                displaced_note(&name.name)
+            )),
             Change::RecreateEnum {
                 name,
                 old_values,
@@ -263,16 +272,18 @@ impl Change {
                 }
             }
             Change::DropTable { name } => Some(format!(
-                "drops table {}: its data is lost",
-                quote_qualified(name)
+                "drops table {}{}: its data is lost",
+                quote_qualified(name),
+                displaced_note(&name.name)
             )),
             Change::DropColumn {
                 table,
                 column,
                 generated: false,
             } => Some(format!(
-                "drops column {}: its data is lost",
-                quote_column(table, column)
+                "drops column {}{}: its data is lost",
+                quote_column(table, column),
+                displaced_note(column)
             )),
             Change::AlterColumnType {
                 table,
@@ -308,6 +319,19 @@ impl Change {
     /// Whether [`Change::destructive_warning`] has something to say.
     pub fn is_destructive(&self) -> bool {
         self.destructive_warning().is_some()
+    }
+}
+
+/// ` (formerly "users", whose name a rename takes)` for the placeholder
+/// name of a displaced object, which is what a reader knows it by; empty
+/// for any other name.
+fn displaced_note(name: &str) -> String {
+    match stem_of_temporary(name, true) {
+        Some(stem) => format!(
+            " (formerly {}, whose name a rename takes)",
+            quote_identifier(stem)
+        ),
+        None => String::new(),
     }
 }
 

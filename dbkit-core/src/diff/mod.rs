@@ -11,10 +11,13 @@ mod change;
 pub(crate) mod lookup;
 mod plan;
 mod renames;
+pub(crate) mod temporary;
 
 /// The quoting rules, re-exported where the changes that use them live.
 pub use crate::sql_text::{quote_column, quote_identifier, quote_literal, quote_qualified};
 pub use apply::{apply_change, apply_changes};
 pub use change::{Change, EnumColumnUse, EnumValuePosition, is_lossless_type_change};
 pub use plan::{diff, diff_owned};
-pub use renames::{Ambiguity, DiffOptions, Rename, parse_rename_argument};
+pub use renames::{
+    Ambiguity, DiffOptions, MatchedRenames, Rename, matched_renames, parse_rename_argument,
+};

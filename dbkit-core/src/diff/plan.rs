@@ -27,11 +27,14 @@
 //! 14. drop tables, referencing tables before the tables they reference;
 //! 15. drop enums, then schemas.
 
-use super::apply::{apply_change, apply_change_to_sorted, column_uses_enum};
+use super::apply::{apply_change_to_sorted, column_uses_enum};
 use super::change::{Change, EnumColumnUse, EnumValuePosition};
 use super::lookup::{self, NameMap, NameSet, TableCursor, is_canonical};
 use super::renames::{Ambiguity, DiffOptions, Renames, match_renames};
-use crate::model::{Column, Enum, ForeignKey, Index, IndexKey, QualifiedName, Schema, Table};
+use super::temporary::{ON_THE_WAY, names_in_schema, temporary_name};
+use crate::model::{
+    BaseType, Column, Enum, ForeignKey, Index, IndexKey, QualifiedName, Schema, Table,
+};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -68,7 +71,7 @@ pub fn diff_owned(
     }
 }
 
-fn canonical(schema: &Schema) -> Cow<'_, Schema> {
+pub(crate) fn canonical(schema: &Schema) -> Cow<'_, Schema> {
     if is_canonical(schema) {
         Cow::Borrowed(schema)
     } else {
@@ -203,6 +206,7 @@ fn plan_changes(old: Schema, new: &Schema, renames: &Renames) -> Vec<Change> {
         changes: Vec::new(),
     };
     create_schemas(&mut planner);
+    rename_enums(&mut planner);
     create_and_extend_enums(&mut planner, &analysis);
     drop_changed_items(&mut planner, &analysis, true);
     drop_changed_items(&mut planner, &analysis, false);
@@ -220,35 +224,84 @@ fn plan_changes(old: Schema, new: &Schema, renames: &Renames) -> Vec<Change> {
     planner.changes
 }
 
-/// The old schema with the table and column renames applied: what each old
-/// item looks like under the new names (the old schema itself when nothing
-/// is renamed).
+/// The old schema as the new names see it: every rename of `renames`
+/// applied at once (chains, cycles and displaced objects included), as
+/// after the migration's renames; the old schema itself when nothing is
+/// renamed. Names written inside expressions are left as they are.
 fn renamed_view<'a>(old: &'a Schema, renames: &Renames) -> Cow<'a, Schema> {
-    if renames.tables.is_empty() && renames.columns.is_empty() {
+    if renames.is_empty() {
         return Cow::Borrowed(old);
     }
+    let enum_names: BTreeMap<&QualifiedName, &QualifiedName> =
+        renames.enums.iter().map(|(from, to)| (from, to)).collect();
+    let table_names: BTreeMap<&QualifiedName, &QualifiedName> =
+        renames.tables.iter().map(|(from, to)| (from, to)).collect();
+    let rename = |names: &BTreeMap<&QualifiedName, &QualifiedName>, name: &mut QualifiedName| {
+        if let Some(to) = names.get(name) {
+            *name = (*to).clone();
+        }
+    };
     let mut view = old.clone();
-    for (from, to) in &renames.tables {
-        apply_change(
-            &mut view,
-            &Change::RenameTable {
-                from: from.clone(),
-                to: to.clone(),
-            },
-        );
+    for enum_type in &mut view.enums {
+        rename(&enum_names, &mut enum_type.name);
     }
-    for (table, columns) in &renames.columns {
-        for (from, to) in columns {
-            apply_change(
-                &mut view,
-                &Change::RenameColumn {
-                    table: table.clone(),
-                    from: from.clone(),
-                    to: to.clone(),
-                },
-            );
+    for table in &mut view.tables {
+        rename(&table_names, &mut table.name);
+        for column in &mut table.columns {
+            if let BaseType::Enum(name) = &mut column.ty.base {
+                rename(&enum_names, name);
+            }
+        }
+        for foreign_key in &mut table.foreign_keys {
+            rename(&table_names, &mut foreign_key.references);
         }
     }
+    let column_names = |table: &QualifiedName| -> Option<BTreeMap<&str, &str>> {
+        let columns = renames.columns.get(table)?;
+        Some(
+            columns
+                .iter()
+                .map(|(from, to)| (from.as_str(), to.as_str()))
+                .collect(),
+        )
+    };
+    let rename_columns = |names: &BTreeMap<&str, &str>, columns: &mut [String]| {
+        for column in columns {
+            if let Some(to) = names.get(column.as_str()) {
+                *column = (*to).to_string();
+            }
+        }
+    };
+    for table in &mut view.tables {
+        if let Some(names) = column_names(&table.name) {
+            for column in &mut table.columns {
+                if let Some(to) = names.get(column.name.as_str()) {
+                    column.name = (*to).to_string();
+                }
+            }
+            if let Some(key) = &mut table.primary_key {
+                rename_columns(&names, &mut key.columns);
+            }
+            for unique in &mut table.uniques {
+                rename_columns(&names, &mut unique.columns);
+            }
+            for foreign_key in &mut table.foreign_keys {
+                rename_columns(&names, &mut foreign_key.columns);
+            }
+            for index in &mut table.indexes {
+                if let IndexKey::Columns(columns) = &mut index.key {
+                    rename_columns(&names, columns);
+                }
+            }
+        }
+        for foreign_key in &mut table.foreign_keys {
+            if let Some(names) = column_names(&foreign_key.references) {
+                rename_columns(&names, &mut foreign_key.referenced_columns);
+            }
+        }
+    }
+    view.enums.sort_by(|a, b| a.name.cmp(&b.name));
+    view.tables.sort_by(|a, b| a.name.cmp(&b.name));
     Cow::Owned(view)
 }
 
@@ -267,6 +320,32 @@ fn expression_mentions(expression: &str, column: &str) -> bool {
     })
 }
 
+/// The old names of the columns of `table` (its name after renames)
+/// renamed away while a column of the new table has the name: an
+/// expression written with such a name means the old column in the old
+/// schema and another one in the new, even when its text is the same.
+fn shifted_column_names<'r>(
+    renames: &'r Renames,
+    table: &QualifiedName,
+    new_table: Option<&Table>,
+) -> Vec<&'r str> {
+    let (Some(columns), Some(new_table)) = (renames.columns.get(table), new_table) else {
+        return Vec::new();
+    };
+    columns
+        .iter()
+        .filter(|(from, _)| new_table.column(from).is_some())
+        .map(|(from, _)| from.as_str())
+        .collect()
+}
+
+/// Whether `expression` mentions any of `columns` (see [`expression_mentions`]).
+fn mentions_any(expression: &str, columns: &[&str]) -> bool {
+    columns
+        .iter()
+        .any(|column| expression_mentions(expression, column))
+}
+
 fn column_must_be_recreated(current: &Column, target: &Column) -> bool {
     target.generated.is_some() && (current.generated != target.generated || current.ty != target.ty)
 }
@@ -279,7 +358,7 @@ fn analyse(old: &Schema, new: &Schema, renames: &Renames) -> Analysis {
     let view: &Schema = &view;
     let mut analysis = Analysis::default();
     for new_enum in &new.enums {
-        if let Some(old_enum) = lookup::enum_type(old, &new_enum.name)
+        if let Some(old_enum) = lookup::enum_type(view, &new_enum.name)
             && old_enum.values != new_enum.values
             && enum_additions(&old_enum.values, &new_enum.values).is_none()
         {
@@ -314,7 +393,10 @@ fn analyse(old: &Schema, new: &Schema, renames: &Renames) -> Analysis {
             column_statuses.insert((&table.name, column.name.as_str()), status);
         }
         // PostgreSQL cannot change the type of a column a generated column
-        // uses: such generated columns are dropped and added again.
+        // uses: such generated columns are dropped and added again. So are
+        // those whose expression names a column whose name now stands for
+        // another one.
+        let shifted = shifted_column_names(renames, &table.name, new_table);
         for column in &table.columns {
             let Some(expression) = &column.generated else {
                 continue;
@@ -325,7 +407,10 @@ fn analyse(old: &Schema, new: &Schema, renames: &Renames) -> Analysis {
                     == Some(&ColumnStatus::TypeChanged)
                     && expression_mentions(expression, &source.name)
             });
-            if over_changed_type && column_statuses.get(&key) != Some(&ColumnStatus::Dropped) {
+            let over_shifted = mentions_any(expression, &shifted);
+            if (over_changed_type || over_shifted)
+                && column_statuses.get(&key) != Some(&ColumnStatus::Dropped)
+            {
                 column_statuses.insert(key, ColumnStatus::Recreated);
                 analysis
                     .recreated_columns
@@ -353,6 +438,9 @@ fn analyse(old: &Schema, new: &Schema, renames: &Renames) -> Analysis {
                 ColumnStatus::TypeChanged | ColumnStatus::Recreated
             )
         });
+        let shifted = shifted_column_names(renames, &table.name, Some(new_table));
+        let expression_stays =
+            |expression: &str| !expressions_unstable && !mentions_any(expression, &shifted);
         let columns_stay = |columns: &[String]| {
             columns.iter().all(|column| {
                 matches!(
@@ -395,7 +483,7 @@ fn analyse(old: &Schema, new: &Schema, renames: &Renames) -> Analysis {
             &new_checks,
             |check| &check.name,
             |a, b| a.expr == b.expr,
-            |_| !expressions_unstable,
+            |check| expression_stays(&check.expr),
         );
         let old_indexes: Vec<_> = table.indexes.iter().collect();
         let new_indexes: Vec<_> = new_table.indexes.iter().collect();
@@ -410,9 +498,9 @@ fn analyse(old: &Schema, new: &Schema, renames: &Renames) -> Analysis {
             |index| {
                 let columns_ok = match &index.key {
                     IndexKey::Columns(columns) => columns_stay(columns),
-                    IndexKey::Expression(_) => !expressions_unstable,
+                    IndexKey::Expression(expression) => expression_stays(expression),
                 };
-                columns_ok && (index.predicate.is_none() || !expressions_unstable)
+                columns_ok && index.predicate.as_deref().is_none_or(expression_stays)
             },
         );
     }
@@ -747,6 +835,7 @@ fn create_and_extend_enums(planner: &mut Planner<'_>, analysis: &Analysis) {
             None => planner.push(Change::CreateEnum {
                 enum_type: Enum {
                     comment: None,
+                    renamed_from: None,
                     source: None,
                     ..new_enum.clone()
                 },
@@ -861,72 +950,296 @@ fn recreate_enums(planner: &mut Planner<'_>, analysis: &Analysis) {
     }
 }
 
-fn rename_tables_and_items(planner: &mut Planner<'_>, analysis: &Analysis) {
-    let renames = planner.renames;
-    for (from, to) in &renames.tables {
-        planner.push(Change::RenameTable {
-            from: from.clone(),
-            to: to.clone(),
+/// Orders renames meant to happen at once so that each finds its new name
+/// free: a rename waits while its new name is still the old name of
+/// another (`blocks(holder, waiting)`). When every one waits (a cycle), the
+/// one the first waits for goes through a temporary name: `detour` splits
+/// it into a rename to the temporary name and one from it. A temporary name
+/// blocks nothing, so each detour removes a wait for good and the loop ends.
+fn order_renames<R>(
+    mut pending: Vec<R>,
+    blocks: impl Fn(&R, &R) -> bool,
+    mut detour: impl FnMut(R) -> (R, R),
+) -> Vec<R> {
+    let mut steps = Vec::with_capacity(pending.len());
+    while !pending.is_empty() {
+        let ready = (0..pending.len()).find(|&index| {
+            !pending
+                .iter()
+                .enumerate()
+                .any(|(other, holder)| other != index && blocks(holder, &pending[index]))
         });
+        if let Some(index) = ready {
+            steps.push(pending.remove(index));
+            continue;
+        }
+        let holder = (1..pending.len())
+            .find(|&other| blocks(&pending[other], &pending[0]))
+            .unwrap_or(0);
+        let (to_temporary, from_temporary) = detour(pending.remove(holder));
+        steps.push(to_temporary);
+        pending.insert(holder, from_temporary);
     }
-    let mut by_table: BTreeMap<QualifiedName, Vec<(bool, String, String)>> = BTreeMap::new();
-    for item in &analysis.fates {
-        if let Fate::Rename(to) = &item.fate {
-            by_table.entry(item.table.clone()).or_default().push((
-                item.kind == ItemKind::Index,
-                item.name.clone(),
-                to.clone(),
-            ));
+    steps
+}
+
+/// The names taken in each PostgreSQL schema, for temporary names: those
+/// of the working and the target schema (see [`names_in_schema`]), the
+/// new names of the renames, and the temporary names handed out.
+struct TakenNames<'a> {
+    current: &'a Schema,
+    new: &'a Schema,
+    renames: &'a Renames,
+    by_schema: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl<'a> TakenNames<'a> {
+    fn new(current: &'a Schema, new: &'a Schema, renames: &'a Renames) -> Self {
+        TakenNames {
+            current,
+            new,
+            renames,
+            by_schema: BTreeMap::new(),
         }
     }
-    for (table, mut pending) in by_table {
-        // A rename waits while its target is still the name of another
-        // pending item; a cycle goes through a temporary name.
-        while !pending.is_empty() {
-            let ready = pending
-                .iter()
-                .position(|(_, _, to)| !pending.iter().any(|(_, from, _)| from == to));
-            let index = match ready {
-                Some(index) => index,
-                None => {
-                    let (is_index, from, to) = pending.remove(0);
-                    let temporary = format!(
-                        "{}_tmp",
-                        truncate_identifier(&from, IDENTIFIER_MAX_BYTES - 4)
-                    );
-                    pending.push((is_index, temporary.clone(), to));
-                    pending.insert(0, (is_index, from, temporary));
-                    0
-                }
-            };
-            let (is_index, from, to) = pending.remove(index);
-            let change = if is_index {
-                Change::RenameIndex {
-                    table: table.clone(),
-                    from,
-                    to,
-                }
-            } else {
-                Change::RenameConstraint {
-                    table: table.clone(),
-                    from,
-                    to,
-                }
-            };
-            planner.push(change);
+
+    /// A temporary name for `stem`, free in the PostgreSQL schema `schema`.
+    fn fresh(&mut self, schema: &str, stem: &str) -> String {
+        let taken = self.in_schema(schema);
+        temporary_name(stem, ON_THE_WAY, taken)
+    }
+
+    /// A temporary name for `stem`, free in both schemas.
+    fn fresh_in_both(&mut self, first: &str, second: &str, stem: &str) -> String {
+        let mut taken = self.in_schema(first).clone();
+        taken.extend(self.in_schema(second).iter().cloned());
+        let name = temporary_name(stem, ON_THE_WAY, &mut taken);
+        self.in_schema(first).insert(name.clone());
+        self.in_schema(second).insert(name.clone());
+        name
+    }
+
+    fn in_schema(&mut self, schema: &str) -> &mut BTreeSet<String> {
+        let (current, new, renames) = (self.current, self.new, self.renames);
+        self.by_schema.entry(schema.to_string()).or_insert_with(|| {
+            let mut names = names_in_schema(&[current, new], schema);
+            let targets = renames.tables.iter().chain(&renames.enums);
+            names.extend(
+                targets
+                    .filter(|(_, to)| to.schema == schema)
+                    .map(|(_, to)| to.name.clone()),
+            );
+            names
+        })
+    }
+}
+
+/// Orders renames of tables (or of enums, whose names follow the same
+/// rules) meant to happen at once. A rename that also moves is written
+/// `RENAME TO`, then `SET SCHEMA`, so it holds its new name in its old
+/// schema for a moment: where that name is in use (`in_use`) or is the new
+/// name of another rename, it is renamed to a temporary name and moved
+/// first, and renamed to its own name in its turn.
+fn order_qualified_renames(
+    pending: &[(QualifiedName, QualifiedName)],
+    in_use: impl Fn(&QualifiedName) -> bool,
+    taken: &mut TakenNames<'_>,
+) -> Vec<(QualifiedName, QualifiedName)> {
+    let targets: BTreeSet<&QualifiedName> = pending.iter().map(|(_, to)| to).collect();
+    let mut steps = Vec::new();
+    let mut ordered = Vec::with_capacity(pending.len());
+    for (from, to) in pending {
+        let halfway = QualifiedName::new(from.schema.clone(), to.name.clone());
+        let blocked_halfway = from.schema != to.schema
+            && from.name != to.name
+            && (in_use(&halfway) || targets.contains(&halfway));
+        if blocked_halfway {
+            let temporary = taken.fresh_in_both(&from.schema, &to.schema, &from.name);
+            let renamed = QualifiedName::new(from.schema.clone(), temporary.clone());
+            let moved = QualifiedName::new(to.schema.clone(), temporary);
+            steps.push((from.clone(), renamed.clone()));
+            steps.push((renamed, moved.clone()));
+            ordered.push((moved, to.clone()));
+        } else {
+            ordered.push((from.clone(), to.clone()));
+        }
+    }
+    steps.extend(order_renames(
+        ordered,
+        |holder, waiting| holder.0 == waiting.1,
+        |(from, to)| {
+            let temporary =
+                QualifiedName::new(from.schema.clone(), taken.fresh(&from.schema, &from.name));
+            ((from, temporary.clone()), (temporary, to))
+        },
+    ));
+    steps
+}
+
+/// Phase 2's start: enums renamed and moved, so that the later steps of
+/// the phase find them under their new names.
+fn rename_enums(planner: &mut Planner<'_>) {
+    let renames = planner.renames;
+    if renames.enums.is_empty() {
+        return;
+    }
+    let steps = {
+        let current = &planner.current;
+        let mut taken = TakenNames::new(current, planner.new, renames);
+        order_qualified_renames(
+            &renames.enums,
+            |name| {
+                lookup::enum_type(current, name).is_some() || lookup::table(current, name).is_some()
+            },
+            &mut taken,
+        )
+    };
+    for (from, to) in steps {
+        planner.push(Change::RenameEnum { from, to });
+    }
+}
+
+/// A constraint or index renamed: `table` is its table's current name.
+#[derive(Debug, Clone)]
+struct ItemRename {
+    table: QualifiedName,
+    kind: ItemKind,
+    from: String,
+    to: String,
+}
+
+impl ItemRename {
+    /// Whether its name is a relation's (an index, or the index behind a
+    /// primary key or unique constraint), unique in its PostgreSQL schema.
+    fn names_a_relation(&self) -> bool {
+        matches!(
+            self.kind,
+            ItemKind::PrimaryKey | ItemKind::Unique | ItemKind::Index
+        )
+    }
+
+    /// Whether its name is a constraint's, unique on its table.
+    fn names_a_constraint(&self) -> bool {
+        self.kind != ItemKind::Index
+    }
+
+    /// Whether `self` still holds the name `waiting` is renamed to.
+    fn blocks(&self, waiting: &ItemRename) -> bool {
+        self.from == waiting.to
+            && ((self.names_a_relation()
+                && waiting.names_a_relation()
+                && self.table.schema == waiting.table.schema)
+                || (self.names_a_constraint()
+                    && waiting.names_a_constraint()
+                    && self.table == waiting.table))
+    }
+
+    fn into_change(self) -> Change {
+        let ItemRename {
+            table,
+            kind,
+            from,
+            to,
+        } = self;
+        if kind == ItemKind::Index {
+            Change::RenameIndex { table, from, to }
+        } else {
+            Change::RenameConstraint { table, from, to }
         }
     }
 }
 
-fn truncate_identifier(name: &str, max_bytes: usize) -> String {
-    let mut result = String::new();
-    for character in name.chars() {
-        if result.len() + character.len_utf8() > max_bytes {
-            break;
-        }
-        result.push(character);
+/// Phase 6: tables renamed and moved, then the constraints and indexes
+/// whose definition stays under another name. The indexes (and keys) of
+/// tables about to be dropped are moved to temporary names first where
+/// the new schema wants their names, since they are only dropped at the
+/// end.
+fn rename_tables_and_items(planner: &mut Planner<'_>, analysis: &Analysis) {
+    let renames = planner.renames;
+    let steps = {
+        let current = &planner.current;
+        let mut taken = TakenNames::new(current, planner.new, renames);
+        order_qualified_renames(
+            &renames.tables,
+            |name| lookup::table(current, name).is_some(),
+            &mut taken,
+        )
+    };
+    for (from, to) in steps {
+        planner.push(Change::RenameTable { from, to });
     }
-    result
+
+    let mut pending: Vec<ItemRename> = Vec::new();
+    let mut taken = TakenNames::new(&planner.current, planner.new, renames);
+    let mut wanted: BTreeSet<(&str, &str)> = BTreeSet::new();
+    for table in &planner.new.tables {
+        let schema = table.name.schema.as_str();
+        let names = table
+            .primary_key
+            .iter()
+            .map(|key| &key.name)
+            .chain(table.uniques.iter().map(|unique| &unique.name))
+            .chain(table.indexes.iter().map(|index| &index.name));
+        wanted.extend(names.map(|name| (schema, name.as_str())));
+    }
+    for table in &planner.current.tables {
+        if lookup::table(planner.new, &table.name).is_some() {
+            continue;
+        }
+        let items = table
+            .primary_key
+            .iter()
+            .map(|key| (ItemKind::PrimaryKey, &key.name))
+            .chain(
+                table
+                    .uniques
+                    .iter()
+                    .map(|unique| (ItemKind::Unique, &unique.name)),
+            )
+            .chain(
+                table
+                    .indexes
+                    .iter()
+                    .map(|index| (ItemKind::Index, &index.name)),
+            );
+        for (kind, name) in items {
+            if wanted.contains(&(table.name.schema.as_str(), name.as_str())) {
+                pending.push(ItemRename {
+                    table: table.name.clone(),
+                    kind,
+                    from: name.clone(),
+                    to: taken.fresh(&table.name.schema, name),
+                });
+            }
+        }
+    }
+    let mut by_table: BTreeMap<&QualifiedName, Vec<ItemRename>> = BTreeMap::new();
+    for item in &analysis.fates {
+        if let Fate::Rename(to) = &item.fate {
+            by_table.entry(&item.table).or_default().push(ItemRename {
+                table: item.table.clone(),
+                kind: item.kind,
+                from: item.name.clone(),
+                to: to.clone(),
+            });
+        }
+    }
+    pending.extend(by_table.into_values().flatten());
+    let steps = order_renames(pending, ItemRename::blocks, |item| {
+        let temporary = taken.fresh(&item.table.schema, &item.from);
+        let to_temporary = ItemRename {
+            to: temporary.clone(),
+            ..item.clone()
+        };
+        let from_temporary = ItemRename {
+            from: temporary,
+            ..item
+        };
+        (to_temporary, from_temporary)
+    });
+    for step in steps {
+        planner.push(step.into_change());
+    }
 }
 
 fn create_tables(planner: &mut Planner<'_>) {
@@ -956,11 +1269,11 @@ fn alter_tables(planner: &mut Planner<'_>, analysis: &Analysis) {
         };
         next_index = Some(index + 1);
         if let Some(column_renames) = renames.columns.get(name) {
-            for (from, to) in column_renames {
+            for (from, to) in order_column_renames(planner, index, new_table, column_renames) {
                 planner.push(Change::RenameColumn {
                     table: name.clone(),
-                    from: from.clone(),
-                    to: to.clone(),
+                    from,
+                    to,
                 });
             }
         }
@@ -1014,6 +1327,35 @@ fn alter_tables(planner: &mut Planner<'_>, analysis: &Analysis) {
             }
         }
     }
+}
+
+/// The column renames of the current table at `table_index` (the table
+/// `new_table` of the target schema), in an order that finds each new name
+/// free, cycles going through a temporary name free in both versions of the
+/// table.
+fn order_column_renames(
+    planner: &Planner<'_>,
+    table_index: usize,
+    new_table: &Table,
+    column_renames: &[(String, String)],
+) -> Vec<(String, String)> {
+    let mut taken: BTreeSet<String> = new_table
+        .columns
+        .iter()
+        .map(|column| column.name.clone())
+        .chain(column_renames.iter().map(|(_, to)| to.clone()))
+        .collect();
+    if let Some(current) = planner.current.tables.get(table_index) {
+        taken.extend(current.columns.iter().map(|column| column.name.clone()));
+    }
+    order_renames(
+        column_renames.to_vec(),
+        |holder, waiting| holder.0 == waiting.1,
+        |(from, to)| {
+            let temporary = temporary_name(&from, ON_THE_WAY, &mut taken);
+            ((from, temporary.clone()), (temporary, to))
+        },
+    )
 }
 
 /// The steps that turn column `current` into `target` in place, in the
