@@ -1119,3 +1119,23 @@ fn an_enum_renamed_while_losing_a_label_is_renamed_then_recreated() {
     );
     insta::assert_snapshot!(check(&old, &new));
 }
+
+#[test]
+fn a_table_moved_where_its_key_name_is_in_use_renames_the_key_out_of_the_way() {
+    // public.a moves to app, where app.a's key still holds `a_pkey` until
+    // app.a (now app.c) gets its own name.
+    let old = schema(
+        &["app"],
+        vec![],
+        vec![keyed_table("a", &["x"]), keyed_table("app.a", &["y"])],
+    );
+    let new = schema(
+        &["app"],
+        vec![],
+        vec![
+            renamed_table(keyed_table("app.a", &["x"]), "public.a"),
+            renamed_table(keyed_table("app.c", &["y"]), "a"),
+        ],
+    );
+    insta::assert_snapshot!(check(&old, &new));
+}

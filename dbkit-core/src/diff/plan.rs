@@ -210,6 +210,7 @@ fn plan_changes(old: Schema, new: &Schema, renames: &Renames) -> Vec<Change> {
     create_and_extend_enums(&mut planner, &analysis);
     drop_changed_items(&mut planner, &analysis, true);
     drop_changed_items(&mut planner, &analysis, false);
+    drop_displaced_tables(&mut planner, &analysis);
     recreate_enums(&mut planner, &analysis);
     rename_tables_and_items(&mut planner, &analysis);
     create_tables(&mut planner);
@@ -234,8 +235,12 @@ fn renamed_view<'a>(old: &'a Schema, renames: &Renames) -> Cow<'a, Schema> {
     }
     let enum_names: BTreeMap<&QualifiedName, &QualifiedName> =
         renames.enums.iter().map(|(from, to)| (from, to)).collect();
-    let table_names: BTreeMap<&QualifiedName, &QualifiedName> =
-        renames.tables.iter().map(|(from, to)| (from, to)).collect();
+    let table_names: BTreeMap<&QualifiedName, &QualifiedName> = renames
+        .tables
+        .iter()
+        .chain(&renames.displaced_tables)
+        .map(|(from, to)| (from, to))
+        .collect();
     let rename = |names: &BTreeMap<&QualifiedName, &QualifiedName>, name: &mut QualifiedName| {
         if let Some(to) = names.get(name) {
             *name = (*to).clone();
@@ -558,7 +563,9 @@ fn analyse(old: &Schema, new: &Schema, renames: &Renames) -> Analysis {
                 for foreign_key in old_keys {
                     let in_cycle = cycle_foreign_keys
                         .contains(&(table.name.clone(), foreign_key.name.clone()));
-                    if in_cycle || !foreign_key_stays(foreign_key) {
+                    // A displaced table goes before the others.
+                    let onto_displaced = renames.is_displaced_table(&foreign_key.references);
+                    if in_cycle || onto_displaced || !foreign_key_stays(foreign_key) {
                         foreign_key_fates.push(ItemFate {
                             table: table.name.clone(),
                             kind: ItemKind::ForeignKey,
@@ -878,6 +885,22 @@ fn drop_changed_items(planner: &mut Planner<'_>, analysis: &Analysis, foreign_ke
     }
 }
 
+/// Phase 4's end: the displaced tables (see the `renames` module) are
+/// dropped under their old names, before the renames that take those
+/// names: dropped at the end, their indexes and sequences could clash with
+/// those of a table moved into their schema. Nothing refers to them any
+/// more: the foreign keys onto them went in phase 3.
+fn drop_displaced_tables(planner: &mut Planner<'_>, analysis: &Analysis) {
+    let renames = planner.renames;
+    for name in &analysis.table_drop_order {
+        if renames.is_displaced_table(name) {
+            planner.push(Change::DropTable {
+                name: renames.old_table_name(name),
+            });
+        }
+    }
+}
+
 /// A name for the old type during a recreate, free in its schema.
 fn temporary_enum_name(name: &QualifiedName, planner: &Planner<'_>) -> QualifiedName {
     let mut stem = name.name.clone();
@@ -1038,14 +1061,20 @@ impl<'a> TakenNames<'a> {
 /// rules) meant to happen at once. A rename that also moves is written
 /// `RENAME TO`, then `SET SCHEMA`, so it holds its new name in its old
 /// schema for a moment: where that name is in use (`in_use`) or is the new
-/// name of another rename, it is renamed to a temporary name and moved
-/// first, and renamed to its own name in its turn.
+/// name of another rename, it goes to a temporary name in its new schema
+/// first (free in both schemas, so both statements find it free), and to
+/// its own name in its turn. A cycle goes through such a temporary name
+/// too.
 fn order_qualified_renames(
     pending: &[(QualifiedName, QualifiedName)],
     in_use: impl Fn(&QualifiedName) -> bool,
     taken: &mut TakenNames<'_>,
 ) -> Vec<(QualifiedName, QualifiedName)> {
     let targets: BTreeSet<&QualifiedName> = pending.iter().map(|(_, to)| to).collect();
+    let mut through_temporary = |from: &QualifiedName, to: &QualifiedName| {
+        let temporary = taken.fresh_in_both(&from.schema, &to.schema, &from.name);
+        QualifiedName::new(to.schema.clone(), temporary)
+    };
     let mut steps = Vec::new();
     let mut ordered = Vec::with_capacity(pending.len());
     for (from, to) in pending {
@@ -1054,12 +1083,9 @@ fn order_qualified_renames(
             && from.name != to.name
             && (in_use(&halfway) || targets.contains(&halfway));
         if blocked_halfway {
-            let temporary = taken.fresh_in_both(&from.schema, &to.schema, &from.name);
-            let renamed = QualifiedName::new(from.schema.clone(), temporary.clone());
-            let moved = QualifiedName::new(to.schema.clone(), temporary);
-            steps.push((from.clone(), renamed.clone()));
-            steps.push((renamed, moved.clone()));
-            ordered.push((moved, to.clone()));
+            let temporary = through_temporary(from, to);
+            steps.push((from.clone(), temporary.clone()));
+            ordered.push((temporary, to.clone()));
         } else {
             ordered.push((from.clone(), to.clone()));
         }
@@ -1068,8 +1094,7 @@ fn order_qualified_renames(
         ordered,
         |holder, waiting| holder.0 == waiting.1,
         |(from, to)| {
-            let temporary =
-                QualifiedName::new(from.schema.clone(), taken.fresh(&from.schema, &from.name));
+            let temporary = through_temporary(&from, &to);
             ((from, temporary.clone()), (temporary, to))
         },
     ));
@@ -1149,11 +1174,46 @@ impl ItemRename {
     }
 }
 
+/// The names of the relations of the PostgreSQL schema `pg_schema`:
+/// tables, and the indexes of their indexes, primary keys and unique
+/// constraints.
+fn relation_names(schema: &Schema, pg_schema: &str) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for table in schema.tables.iter().filter(|t| t.name.schema == pg_schema) {
+        names.insert(table.name.name.clone());
+        names.extend(relation_items(table).map(|(_, name)| name.clone()));
+    }
+    names
+}
+
+/// A table's constraints and indexes whose names are relation names.
+fn relation_items(table: &Table) -> impl Iterator<Item = (ItemKind, &String)> {
+    table
+        .primary_key
+        .iter()
+        .map(|key| (ItemKind::PrimaryKey, &key.name))
+        .chain(
+            table
+                .uniques
+                .iter()
+                .map(|unique| (ItemKind::Unique, &unique.name)),
+        )
+        .chain(
+            table
+                .indexes
+                .iter()
+                .map(|index| (ItemKind::Index, &index.name)),
+        )
+}
+
 /// Phase 6: tables renamed and moved, then the constraints and indexes
-/// whose definition stays under another name. The indexes (and keys) of
-/// tables about to be dropped are moved to temporary names first where
-/// the new schema wants their names, since they are only dropped at the
-/// end.
+/// whose definition stays under another name.
+///
+/// A table moved to another schema takes its indexes there: those whose
+/// name is in use in that schema are renamed to a temporary name first,
+/// and to their own name (or their new one) with the others. The indexes
+/// (and keys) of tables dropped at the end are renamed to temporary names
+/// where the new schema wants their names.
 fn rename_tables_and_items(planner: &mut Planner<'_>, analysis: &Analysis) {
     let renames = planner.renames;
     let steps = {
@@ -1165,7 +1225,39 @@ fn rename_tables_and_items(planner: &mut Planner<'_>, analysis: &Analysis) {
             &mut taken,
         )
     };
+    // Where each table is going, by its current name.
+    let mut destinations: BTreeMap<QualifiedName, QualifiedName> =
+        renames.tables.iter().cloned().collect();
+    // Items of moved tables renamed out of the way, by the table's new name
+    // and the item's name: their temporary names.
+    let mut moved_aside: BTreeMap<(QualifiedName, String), String> = BTreeMap::new();
     for (from, to) in steps {
+        let destination = destinations.remove(&from).unwrap_or_else(|| to.clone());
+        if from.schema != to.schema {
+            let in_use = relation_names(&planner.current, &to.schema);
+            let in_the_way: Vec<(ItemKind, String)> = planner
+                .current_table(&from)
+                .map(|table| {
+                    relation_items(table)
+                        .filter(|(_, name)| in_use.contains(*name))
+                        .map(|(kind, name)| (kind, name.clone()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            for (kind, name) in in_the_way {
+                let temporary = TakenNames::new(&planner.current, planner.new, renames)
+                    .fresh_in_both(&from.schema, &to.schema, &name);
+                let aside = ItemRename {
+                    table: from.clone(),
+                    kind,
+                    from: name.clone(),
+                    to: temporary.clone(),
+                };
+                planner.push(aside.into_change());
+                moved_aside.insert((destination.clone(), name), temporary);
+            }
+        }
+        destinations.insert(to.clone(), destination);
         planner.push(Change::RenameTable { from, to });
     }
 
@@ -1174,35 +1266,13 @@ fn rename_tables_and_items(planner: &mut Planner<'_>, analysis: &Analysis) {
     let mut wanted: BTreeSet<(&str, &str)> = BTreeSet::new();
     for table in &planner.new.tables {
         let schema = table.name.schema.as_str();
-        let names = table
-            .primary_key
-            .iter()
-            .map(|key| &key.name)
-            .chain(table.uniques.iter().map(|unique| &unique.name))
-            .chain(table.indexes.iter().map(|index| &index.name));
-        wanted.extend(names.map(|name| (schema, name.as_str())));
+        wanted.extend(relation_items(table).map(|(_, name)| (schema, name.as_str())));
     }
     for table in &planner.current.tables {
         if lookup::table(planner.new, &table.name).is_some() {
             continue;
         }
-        let items = table
-            .primary_key
-            .iter()
-            .map(|key| (ItemKind::PrimaryKey, &key.name))
-            .chain(
-                table
-                    .uniques
-                    .iter()
-                    .map(|unique| (ItemKind::Unique, &unique.name)),
-            )
-            .chain(
-                table
-                    .indexes
-                    .iter()
-                    .map(|index| (ItemKind::Index, &index.name)),
-            );
-        for (kind, name) in items {
+        for (kind, name) in relation_items(table) {
             if wanted.contains(&(table.name.schema.as_str(), name.as_str())) {
                 pending.push(ItemRename {
                     table: table.name.clone(),
@@ -1215,14 +1285,18 @@ fn rename_tables_and_items(planner: &mut Planner<'_>, analysis: &Analysis) {
     }
     let mut by_table: BTreeMap<&QualifiedName, Vec<ItemRename>> = BTreeMap::new();
     for item in &analysis.fates {
-        if let Fate::Rename(to) = &item.fate {
-            by_table.entry(&item.table).or_default().push(ItemRename {
-                table: item.table.clone(),
-                kind: item.kind,
-                from: item.name.clone(),
-                to: to.clone(),
-            });
-        }
+        let aside = moved_aside.remove(&(item.table.clone(), item.name.clone()));
+        let (from, to) = match (&item.fate, aside) {
+            (Fate::Rename(to), aside) => (aside.unwrap_or_else(|| item.name.clone()), to.clone()),
+            (Fate::Keep, Some(aside)) => (aside, item.name.clone()),
+            _ => continue,
+        };
+        by_table.entry(&item.table).or_default().push(ItemRename {
+            table: item.table.clone(),
+            kind: item.kind,
+            from,
+            to,
+        });
     }
     pending.extend(by_table.into_values().flatten());
     let steps = order_renames(pending, ItemRename::blocks, |item| {

@@ -22,9 +22,11 @@
 //!
 //! **Displaced objects.** An old object whose name a rename takes, and that
 //! no rename moves elsewhere, matches nothing: it is dropped, or, when a new
-//! object matches nothing either, it is part of an [`Ambiguity`]. Until it
-//! is dropped it holds a placeholder name (`…_dbkit_old`), so that its name
-//! is free for the rename.
+//! object matches nothing either, it is part of an [`Ambiguity`]. The
+//! differ sees it under a placeholder name (`…_dbkit_old`), so that its
+//! name is free for the rename. A displaced table is dropped before the
+//! renames; a displaced column or enum holds its placeholder until the
+//! drops at the end.
 //!
 //! **Ambiguities.** Old tables (or columns of one table) that match nothing
 //! while new ones match nothing are reported for the user to settle, with a
@@ -186,11 +188,14 @@ pub fn matched_renames(old: &Schema, new: &Schema, options: &DiffOptions) -> Mat
 }
 
 /// The renames the differ applies, checked against both schemas. Besides
-/// the matched renames, each displaced object is renamed to its placeholder.
+/// the matched renames, each displaced object is renamed to its placeholder
+/// (see the module documentation).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Renames {
     /// `(old name, new name)`, sorted.
     pub tables: Vec<(QualifiedName, QualifiedName)>,
+    /// Displaced tables: `(old name, placeholder)`, sorted.
+    pub displaced_tables: Vec<(QualifiedName, QualifiedName)>,
     /// By the table's name in the new schema: `(old column, new column)`.
     pub columns: BTreeMap<QualifiedName, Vec<(String, String)>>,
     /// `(old name, new name)`, sorted.
@@ -202,15 +207,17 @@ impl Renames {
     pub fn old_table_name(&self, new_name: &QualifiedName) -> QualifiedName {
         self.tables
             .iter()
+            .chain(&self.displaced_tables)
             .find(|(_, to)| to == new_name)
             .map(|(from, _)| from.clone())
             .unwrap_or_else(|| new_name.clone())
     }
 
-    /// The table's name in the new schema.
+    /// The table's name in the new schema (a displaced table's placeholder).
     pub fn new_table_name(&self, old_name: &QualifiedName) -> QualifiedName {
         self.tables
             .iter()
+            .chain(&self.displaced_tables)
             .find(|(from, _)| from == old_name)
             .map(|(_, to)| to.clone())
             .unwrap_or_else(|| old_name.clone())
@@ -227,7 +234,18 @@ impl Renames {
 
     /// Whether nothing is renamed.
     pub fn is_empty(&self) -> bool {
-        self.tables.is_empty() && self.columns.is_empty() && self.enums.is_empty()
+        self.tables.is_empty()
+            && self.displaced_tables.is_empty()
+            && self.columns.is_empty()
+            && self.enums.is_empty()
+    }
+
+    /// Whether `name` (a name of the differ's view of the old schema) is the
+    /// placeholder of a displaced table.
+    pub fn is_displaced_table(&self, name: &QualifiedName) -> bool {
+        self.displaced_tables
+            .iter()
+            .any(|(_, placeholder)| placeholder == name)
     }
 }
 
@@ -508,15 +526,15 @@ pub(crate) fn settle_renames(old: &Schema, new: &Schema, options: &DiffOptions) 
     for &(from, to, _) in &tables.accepted {
         settled.renames.tables.push((from.clone(), to.clone()));
     }
+    settled.renames.tables.sort();
     settled.matched.tables = settled.renames.tables.clone();
-    settled.matched.tables.sort();
     for displaced in tables.displaced(in_new) {
         settled
             .renames
-            .tables
+            .displaced_tables
             .push((displaced.clone(), placeholder(displaced)));
     }
-    settled.renames.tables.sort();
+    settled.renames.displaced_tables.sort();
     for cycle in tables.hinted_cycles() {
         let cycle = cycle
             .into_iter()
