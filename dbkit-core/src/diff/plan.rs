@@ -5,11 +5,13 @@
 //! emits each step against it, in these phases:
 //!
 //! 1. create schemas;
-//! 2. create enums, add enum labels (`ADD VALUE … BEFORE/AFTER`);
+//! 2. rename and move enums, then create enums, add enum labels (`ADD VALUE
+//!    … BEFORE/AFTER`);
 //! 3. drop the foreign keys that change, whose table or columns go, whose
 //!    columns change type, or whose referenced key is dropped; also those
-//!    that tie dropped tables in a cycle;
-//! 4. drop the other constraints and indexes that change or go;
+//!    that tie dropped tables in a cycle, and those onto displaced tables;
+//! 4. drop the other constraints and indexes that change or go; then the
+//!    displaced tables (whose names renames take);
 //! 5. recreate enums that lost or reordered labels (after 3–4, because the
 //!    column conversions need the constraints over them gone);
 //! 6. rename and move tables, then rename the constraints and indexes whose
@@ -26,6 +28,21 @@
 //! 13. drop columns;
 //! 14. drop tables, referencing tables before the tables they reference;
 //! 15. drop enums, then schemas.
+//!
+//! **Renames that reuse names.** The renames of one kind (enums, tables,
+//! the columns of a table, constraints and indexes) are meant to happen at
+//! once, as the `renames` module matches them, so a rename may take a name
+//! another one gives up. [`order_renames`] makes each wait until its new
+//! name is free and breaks cycles (swaps and longer) with a temporary name
+//! (`…_dbkit_tmp`, free in both schemas, within 63 bytes). Index names
+//! are unique in a PostgreSQL schema, so the renames of constraints and
+//! indexes are ordered across its tables; a table moved to another schema
+//! takes its indexes there, so those whose names are in use there are
+//! renamed to temporary names before the move; and the indexes of tables
+//! dropped at the end are renamed out of the way of the names the new
+//! schema gives. Expressions are compared as text, so one that names a
+//! column whose name now stands for another column is dropped and added
+//! again.
 
 use super::apply::{apply_change_to_sorted, column_uses_enum};
 use super::change::{Change, EnumColumnUse, EnumValuePosition};
