@@ -2,13 +2,17 @@
 //! snapshot for `generate`, the live database for `push`) and the code:
 //! `--rename` arguments parsed, tables and columns that disappeared while
 //! others appeared asked about on a terminal, or reported as an error that
-//! points at where the new ones are declared.
+//! points at where the new ones are declared; and a warning for cycles of
+//! renames that only `renamed_from` hints declare, which every run applies
+//! again until the hints are removed.
 
 use crate::diagnostics::{Diagnostic, SourceSpan};
 use crate::errors::CliError;
 use crate::schema_loading::CodeSchema;
 use crate::terminal::{Output, ask_choice, is_interactive};
-use dbkit_core::diff::{Ambiguity, Change, Rename, parse_rename_argument};
+use dbkit_core::diff::{
+    Ambiguity, Change, DiffOptions, Rename, matched_renames, parse_rename_argument,
+};
 use dbkit_core::model::{QualifiedName, Schema};
 
 /// What the code is compared with, which decides the words of the
@@ -63,7 +67,7 @@ pub fn parse_renames(
             Ok(rename) => renames.push(rename),
             Err(reason) => diagnostics.push(
                 Diagnostic::error(format!("invalid `--rename {argument}`: {reason}"))
-                    .with_help("use `--rename old_table=new_table` or `--rename table.old_column=new_column` (prefix the table with its schema outside `public`)"),
+                    .with_help("use `--rename old_table=new_table`, `--rename table.old_column=new_column` or `--rename old_enum=new_enum` (prefix a table or enum with its schema outside `public`)"),
             ),
         }
     }
@@ -135,7 +139,9 @@ pub fn settle_renames(
 /// What disappeared and what appeared in one ambiguity.
 fn items(ambiguity: &Ambiguity) -> (Vec<Item>, Vec<Item>) {
     match ambiguity {
-        Ambiguity::Tables { dropped, created } => (
+        Ambiguity::Tables {
+            dropped, created, ..
+        } => (
             dropped.iter().cloned().map(Item::Table).collect(),
             created.iter().cloned().map(Item::Table).collect(),
         ),
@@ -143,6 +149,7 @@ fn items(ambiguity: &Ambiguity) -> (Vec<Item>, Vec<Item>) {
             table,
             dropped,
             created,
+            ..
         } => {
             let column = |name: &String| Item::Column(table.clone(), name.clone());
             (
@@ -261,20 +268,32 @@ pub fn ambiguity_error(
     let diagnostics: Vec<Diagnostic> = ambiguities
         .iter()
         .map(|ambiguity| match ambiguity {
-            Ambiguity::Tables { dropped, created } => {
-                let from = dropped.first().map(short_table_name).unwrap_or_default();
-                let to = created.first().map(short_table_name).unwrap_or_default();
-                let hint = dropped.first().map(|name| name.name.clone()).unwrap_or_default();
+            Ambiguity::Tables {
+                dropped,
+                created,
+                suggestion,
+            } => {
                 let mut diagnostic = Diagnostic::error(format!(
                     "table(s) {}: renamed, or dropped and created?",
                     source.gone_and_new(&backticked(dropped), &backticked(created))
-                ))
-                .with_help(format!(
-                    "if it was renamed, add `#[dbkit(renamed_from = \"{hint}\")]` to the struct, or pass `--rename {from}={to}`"
-                ))
-                .with_help(format!("to drop and create instead, run `cargo dbkit {command}` on a terminal and answer its question"));
-                if let Some(source) = created
-                    .first()
+                ));
+                diagnostic = match suggestion {
+                    Some((from, to)) => diagnostic.with_help(format!(
+                        "if it was renamed, add `#[dbkit(renamed_from = \"{}\")]` to the struct, or pass `--rename {}={}`",
+                        from.name,
+                        short_table_name(from),
+                        short_table_name(to)
+                    )),
+                    None => diagnostic.with_help(
+                        "if one was renamed, add `#[dbkit(renamed_from = \"old_name\")]` to the struct that replaces it, or pass `--rename old_name=new_name`",
+                    ),
+                };
+                diagnostic = diagnostic.with_help(format!("to drop and create instead, run `cargo dbkit {command}` on a terminal and answer its question"));
+                let shown = suggestion
+                    .as_ref()
+                    .map(|(_, to)| to)
+                    .or_else(|| created.first());
+                if let Some(source) = shown
                     .and_then(|name| new.table(name))
                     .and_then(|table| table.source.clone())
                 {
@@ -292,23 +311,34 @@ pub fn ambiguity_error(
                 table,
                 dropped,
                 created,
+                suggestion,
             } => {
-                let from = dropped.first().cloned().unwrap_or_default();
-                let to = created.first().cloned().unwrap_or_default();
                 let mut diagnostic = Diagnostic::error(format!(
                     "in table `{table}`, column(s) {}: renamed, or dropped and added?",
                     source.gone_and_new(&backticked(dropped), &backticked(created))
-                ))
-                .with_help(format!(
-                    "if it was renamed, add `#[dbkit(renamed_from = \"{from}\")]` to the field, or pass `--rename {}.{from}={to}`",
-                    short_table_name(table)
-                ))
-                .with_help(format!("to drop and add instead, run `cargo dbkit {command}` on a terminal and answer its question"));
-                let source = new
-                    .table(table)
-                    .and_then(|found| found.column(&to))
-                    .and_then(|column| column.source.clone());
-                if let Some(source) = source {
+                ));
+                diagnostic = match suggestion {
+                    Some((from, to)) => diagnostic.with_help(format!(
+                        "if it was renamed, add `#[dbkit(renamed_from = \"{from}\")]` to the field, or pass `--rename {}.{from}={to}`",
+                        short_table_name(table)
+                    )),
+                    None => diagnostic.with_help(format!(
+                        "if one was renamed, add `#[dbkit(renamed_from = \"old_name\")]` to the field that replaces it, or pass `--rename {}.old_name=new_name`",
+                        short_table_name(table)
+                    )),
+                };
+                diagnostic = diagnostic.with_help(format!("to drop and add instead, run `cargo dbkit {command}` on a terminal and answer its question"));
+                let shown = suggestion
+                    .as_ref()
+                    .map(|(_, to)| to)
+                    .or_else(|| created.first());
+                let source = shown.and_then(|to| {
+                    new.table(table)
+                        .and_then(|found| found.column(to))
+                        .and_then(|column| column.source.clone())
+                        .map(|source| (to, source))
+                });
+                if let Some((to, source)) = source {
                     diagnostic = diagnostic.with_span(SourceSpan {
                         file: source.file,
                         line: source.line,
@@ -326,4 +356,75 @@ pub fn ambiguity_error(
         diagnostics,
         sources,
     }
+}
+
+/// Warns about each cycle of renames (a swap, or longer) that only
+/// `renamed_from` hints declare between `old` and `new`: the next run finds
+/// the same hints and the same names, so it cannot tell the cycle was
+/// applied, and applies it again until the hints are removed. `renames`
+/// are the `--rename` arguments, which are never part of such a cycle.
+pub fn warn_about_hinted_cycles(
+    old: &Schema,
+    new: &Schema,
+    renames: &[Rename],
+    source: RenameSource,
+    output: Output,
+) {
+    let hinted = |hint: Option<&String>| hint.is_some();
+    let has_hints = new.enums.iter().any(|e| hinted(e.renamed_from.as_ref()))
+        || new.tables.iter().any(|table| {
+            hinted(table.renamed_from.as_ref())
+                || table
+                    .columns
+                    .iter()
+                    .any(|c| hinted(c.renamed_from.as_ref()))
+        });
+    if !has_hints {
+        return;
+    }
+    let options = DiffOptions {
+        renames: renames.to_vec(),
+        assume_drop_and_create: true,
+    };
+    let again = match source {
+        RenameSource::Snapshot => "every `cargo dbkit generate` writes it again",
+        RenameSource::Database => "every `cargo dbkit push` applies it again",
+    };
+    for cycle in matched_renames(old, new, &options).hinted_cycles {
+        output.warning(&format!(
+            "the `renamed_from` hints on {} declare a cycle of renames ({}): the next run finds the same names and hints, so {again} until those hints are removed; remove them once this one is done",
+            cycle_members(&cycle),
+            cycle_path(&cycle)
+        ));
+    }
+}
+
+/// The new names of a cycle's members, as the hints are found in the code.
+fn cycle_members(cycle: &[Rename]) -> String {
+    let names: Vec<String> = cycle
+        .iter()
+        .map(|rename| match rename {
+            Rename::Table { to, .. } => format!("table `{}`", short_table_name(to)),
+            Rename::Enum { to, .. } => format!("enum `{}`", short_table_name(to)),
+            Rename::Column { table, to, .. } => {
+                format!("column `{}`.`{to}`", short_table_name(table))
+            }
+        })
+        .collect();
+    names.join(", ")
+}
+
+/// `a → b → a`.
+fn cycle_path(cycle: &[Rename]) -> String {
+    let mut path: Vec<String> = cycle
+        .iter()
+        .map(|rename| match rename {
+            Rename::Table { from, .. } | Rename::Enum { from, .. } => short_table_name(from),
+            Rename::Column { from, .. } => from.clone(),
+        })
+        .collect();
+    if let Some(first) = path.first().cloned() {
+        path.push(first);
+    }
+    path.join(" → ")
 }

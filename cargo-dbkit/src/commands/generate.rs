@@ -12,7 +12,7 @@ use crate::migrations_folder::{
     SNAPSHOT_DIRECTORY, folder_of_listing, list_migrations_folder, remove_orphan_snapshots,
     replace_migration_atomically, sanitize_migration_name, write_migration_atomically,
 };
-use crate::renames::{RenameSource, parse_renames, settle_renames};
+use crate::renames::{RenameSource, parse_renames, settle_renames, warn_about_hinted_cycles};
 use crate::schema_loading::CodeSchema;
 use crate::schema_loading::load_code_schema;
 use crate::terminal::{Output, start_spinner};
@@ -76,6 +76,13 @@ pub fn run_generate(
     // From here on only the snapshots' ids and presence are read.
     let previous_schema = folder.take_latest_schema();
     let renames = parse_renames(&arguments.rename, &previous_schema, &code.schema)?;
+    warn_about_hinted_cycles(
+        &previous_schema,
+        &code.schema,
+        &renames,
+        RenameSource::Snapshot,
+        output,
+    );
     let remember_if_unchanged = |changes: &[Change]| {
         if let (true, Some(key)) = (changes.is_empty(), &run_key) {
             remember_no_change(&workspace.target_directory, key);
@@ -333,6 +340,11 @@ fn describe_step(change: &Change) -> String {
         Change::AddEnumValue { name, value, .. } => {
             format!("add '{value}' to enum type {}", quote_qualified(name))
         }
+        Change::RenameEnum { from, to } => format!(
+            "rename enum type {} to {}",
+            quote_qualified(from),
+            quote_qualified(to)
+        ),
         Change::RecreateEnum { name, .. } => {
             format!("change the values of enum type {}", quote_qualified(name))
         }
@@ -985,7 +997,9 @@ fn possible_generated_bodies(old: &Schema, new: &Schema, renames: Vec<Rename>) -
         }
         for ambiguity in &ambiguities {
             let readings: Vec<Rename> = match ambiguity {
-                Ambiguity::Tables { dropped, created } => dropped
+                Ambiguity::Tables {
+                    dropped, created, ..
+                } => dropped
                     .iter()
                     .flat_map(|from| {
                         created.iter().map(|to| Rename::Table {
@@ -998,6 +1012,7 @@ fn possible_generated_bodies(old: &Schema, new: &Schema, renames: Vec<Rename>) -
                     table,
                     dropped,
                     created,
+                    ..
                 } => dropped
                     .iter()
                     .flat_map(|from| {

@@ -47,7 +47,7 @@ use crate::migration_context::{
     DatabaseTarget, connect_timeout_diagnostic, count, format_duration, start_runtime,
 };
 use crate::redact::hide_passwords_of;
-use crate::renames::{RenameSource, parse_renames, settle_renames};
+use crate::renames::{RenameSource, parse_renames, settle_renames, warn_about_hinted_cycles};
 use crate::schema_loading::load_code_schema;
 use crate::terminal::{Output, is_interactive, start_spinner};
 use database::{ApplyError, StatementFailure, apply_transactions, read_live_schema};
@@ -103,6 +103,13 @@ pub fn run_push(
     })?;
 
     let renames = parse_renames(&arguments.rename, &live, &code.schema)?;
+    warn_about_hinted_cycles(
+        &live,
+        &code.schema,
+        &renames,
+        RenameSource::Database,
+        output,
+    );
     let (changes, _) = settle_renames(
         &code,
         renames,

@@ -24,137 +24,86 @@
 //! with the truncated names the database holds.
 
 use dbkit_core::compare::canonical_schema;
-use dbkit_core::diff::{Change, Rename, is_lossless_type_change, quote_literal, quote_qualified};
-use dbkit_core::model::{QualifiedName, Schema, Table};
+use dbkit_core::diff::{
+    Change, DiffOptions, Rename, is_lossless_type_change, matched_renames, quote_literal,
+    quote_qualified,
+};
+use dbkit_core::model::{Schema, Table};
 use dbkit_core::naming::truncate_identifier;
 use dbkit_core::render::render_statements;
 use dbkit_core::sql_text::escape_control_characters;
-use std::collections::BTreeMap;
 
 /// `live` with every item that is canonically equal to its counterpart in
 /// `code` spelled as the code spells it (see the module documentation).
 /// `renames` are the `--rename` arguments; the code's `renamed_from` hints
-/// are read from `code`.
+/// are read from `code`. Counterparts are matched as the differ matches
+/// them ([`matched_renames`]): through renames, chains and cycles
+/// included, else by name; an object whose name a rename takes and that
+/// nothing renames has none.
 pub fn align_to_code(live: &Schema, code: &Schema, renames: &[Rename]) -> Schema {
     let canonical_live = canonical_schema(live);
     let canonical_code = canonical_schema(code);
-    let table_renames = table_renames(live, code, renames);
+    let options = DiffOptions {
+        renames: renames.to_vec(),
+        assume_drop_and_create: true,
+    };
+    let matched = matched_renames(live, code, &options);
     let mut aligned = live.clone();
     for enum_type in &mut aligned.enums {
-        let Some(code_enum) = code.enum_type(&enum_type.name) else {
+        let live_name = enum_type.name.clone();
+        let Some(code_name) = counterpart(&matched.enums, &live_name) else {
             continue;
         };
-        let canonical = |schema: &Schema| {
-            schema
-                .enum_type(&enum_type.name)
-                .map(|found| found.comment.clone())
+        let Some(code_enum) = code.enum_type(code_name) else {
+            continue;
         };
-        if canonical(&canonical_live) == canonical(&canonical_code) {
+        let live_comment = canonical_live
+            .enum_type(&live_name)
+            .map(|found| found.comment.clone());
+        let code_comment = canonical_code
+            .enum_type(code_name)
+            .map(|found| found.comment.clone());
+        if live_comment == code_comment {
             enum_type.comment.clone_from(&code_enum.comment);
         }
     }
+    let no_column_renames = Vec::new();
     for table in &mut aligned.tables {
         let live_name = table.name.clone();
-        let code_name = table_renames
-            .get(&live_name)
-            .cloned()
-            .unwrap_or_else(|| live_name.clone());
+        let Some(code_name) = counterpart(&matched.tables, &live_name) else {
+            continue;
+        };
         let (Some(code_table), Some(canonical_live_table), Some(canonical_code_table)) = (
-            code.table(&code_name),
+            code.table(code_name),
             canonical_live.table(&live_name),
-            canonical_code.table(&code_name),
+            canonical_code.table(code_name),
         ) else {
             continue;
         };
-        let column_renames = column_renames(canonical_live_table, code_table, renames);
+        let column_renames = matched.columns.get(code_name).unwrap_or(&no_column_renames);
         align_table(
             table,
             code_table,
             canonical_live_table,
             canonical_code_table,
-            &column_renames,
+            column_renames,
         );
     }
     aligned
 }
 
-/// Old table name → new, from the code's `renamed_from` hints and the
-/// `--rename` arguments, under the differ's conditions (the old name only
-/// in the database, the new one only in the code).
-fn table_renames(
-    live: &Schema,
-    code: &Schema,
-    renames: &[Rename],
-) -> BTreeMap<QualifiedName, QualifiedName> {
-    let mut candidates: Vec<(QualifiedName, QualifiedName)> = Vec::new();
-    for table in &code.tables {
-        if let Some(hint) = &table.renamed_from {
-            let same_schema = QualifiedName::new(table.name.schema.clone(), hint.clone());
-            let from = if live.table(&same_schema).is_some() {
-                same_schema
-            } else {
-                match hint.split_once('.') {
-                    Some((schema, name)) => QualifiedName::new(schema, name),
-                    None => same_schema,
-                }
-            };
-            candidates.push((from, table.name.clone()));
-        }
+/// The name in the code of what `renames` (old name, new name) and the
+/// names say `live_name` became: its new name, else its own unless a
+/// rename takes it.
+fn counterpart<'a, Name: PartialEq>(
+    renames: &'a [(Name, Name)],
+    live_name: &'a Name,
+) -> Option<&'a Name> {
+    if let Some((_, to)) = renames.iter().find(|(from, _)| from == live_name) {
+        return Some(to);
     }
-    for rename in renames {
-        if let Rename::Table { from, to } = rename {
-            candidates.push((from.clone(), to.clone()));
-        }
-    }
-    accepted_renames(
-        candidates,
-        |name| live.table(name).is_some(),
-        |name| code.table(name).is_some(),
-    )
-}
-
-/// Old column name → new within one table.
-fn column_renames(live: &Table, code: &Table, renames: &[Rename]) -> BTreeMap<String, String> {
-    let mut candidates: Vec<(String, String)> = code
-        .columns
-        .iter()
-        .filter_map(|column| Some((column.renamed_from.clone()?, column.name.clone())))
-        .collect();
-    for rename in renames {
-        if let Rename::Column { table, from, to } = rename
-            && table == &code.name
-        {
-            candidates.push((from.clone(), to.clone()));
-        }
-    }
-    accepted_renames(
-        candidates,
-        |name| live.column(name).is_some(),
-        |name| code.column(name).is_some(),
-    )
-}
-
-/// The candidate renames (old name, new name) that apply, in order: the
-/// old name is live and not in the code, the new one is in the code and not
-/// live, and neither is taken by an earlier candidate.
-fn accepted_renames<Name: Ord>(
-    candidates: Vec<(Name, Name)>,
-    in_live: impl Fn(&Name) -> bool,
-    in_code: impl Fn(&Name) -> bool,
-) -> BTreeMap<Name, Name> {
-    let mut accepted: BTreeMap<Name, Name> = BTreeMap::new();
-    for (from, to) in candidates {
-        let applies = in_live(&from)
-            && in_code(&to)
-            && !in_code(&from)
-            && !in_live(&to)
-            && !accepted.contains_key(&from)
-            && !accepted.values().any(|taken| taken == &to);
-        if applies {
-            accepted.insert(from, to);
-        }
-    }
-    accepted
+    let taken = renames.iter().any(|(_, to)| to == live_name);
+    (!taken).then_some(live_name)
 }
 
 /// Whether `live_name` is what PostgreSQL made of `code_name`.
@@ -198,20 +147,19 @@ fn align_table(
     code: &Table,
     canonical_live: &Table,
     canonical_code: &Table,
-    column_renames: &BTreeMap<String, String>,
+    column_renames: &[(String, String)],
 ) {
     if canonical_live.comment == canonical_code.comment {
         table.comment.clone_from(&code.comment);
     }
     for column in &mut table.columns {
-        let code_name = column_renames
-            .get(&column.name)
-            .cloned()
-            .unwrap_or_else(|| column.name.clone());
+        let Some(code_name) = counterpart(column_renames, &column.name) else {
+            continue;
+        };
         let (Some(code_column), Some(live_canonical), Some(code_canonical)) = (
-            code.column(&code_name),
+            code.column(code_name),
             canonical_live.column(&column.name),
-            canonical_code.column(&code_name),
+            canonical_code.column(code_name),
         ) else {
             continue;
         };
@@ -361,7 +309,7 @@ mod tests {
     use super::*;
     use dbkit_core::diff::{DiffOptions, EnumValuePosition, diff};
     use dbkit_core::model::{
-        BaseType, Check, Column, ColumnType, Enum, Index, IndexKey, PrimaryKey,
+        BaseType, Check, Column, ColumnType, Enum, Index, IndexKey, PrimaryKey, QualifiedName,
     };
 
     fn column(name: &str, ty: &str, nullable: bool, default: Option<&str>) -> Column {
