@@ -8,6 +8,7 @@ use std::path::Path;
 use std::process::Command;
 
 const ACCOUNTS_SCHEMA: &str = "crates/accounts/src/account_schema.rs";
+const BILLING_SCHEMA: &str = "crates/billing/src/main.rs";
 
 /// The multi-crate fixture with its first migration written.
 fn multi_crate_with_first_migration() -> Project {
@@ -294,6 +295,208 @@ fn renamed_from_in_the_code_needs_no_option() {
         sql.contains("RENAME COLUMN \"name\" TO \"full_name\""),
         "{sql}"
     );
+}
+
+/// The multi-crate fixture with a second users table, `users_v2`
+/// (columns `email` and `email_v2`), migrated: V1 and V2 written.
+fn with_users_v2() -> Project {
+    let project = multi_crate_with_first_migration();
+    project.edit(
+        ACCOUNTS_SCHEMA,
+        "#[cfg(test)]",
+        "/// The next version of users.\n#[derive(Table)]\n#[dbkit(table = \"users_v2\")]\npub struct UserV2 {\n    #[dbkit(primary_key)]\n    pub id: i64,\n    pub email: String,\n    pub email_v2: Option<String>,\n}\n\n#[cfg(test)]",
+    );
+    project.generate(&["--name", "add_users_v2"], 0);
+    project
+}
+
+/// The statements of a migration file, without its comments.
+fn statements_of(sql: &str) -> Vec<&str> {
+    sql.split("\n\n")
+        .map(str::trim)
+        .filter(|block| !block.is_empty() && !block.starts_with("--"))
+        .collect()
+}
+
+#[test]
+fn a_chain_of_renames_in_the_code_moves_each_table_and_column_once() {
+    // users becomes users_old and users_v2 takes its name; in users_v2,
+    // email becomes email_old and email_v2 takes its name.
+    let project = with_users_v2();
+    project.edit(
+        ACCOUNTS_SCHEMA,
+        "#[dbkit(table = \"users\")]",
+        "#[dbkit(table = \"users_old\", renamed_from = \"users\")]",
+    );
+    project.edit(
+        ACCOUNTS_SCHEMA,
+        "#[dbkit(table = \"users_v2\")]",
+        "#[dbkit(table = \"users\", renamed_from = \"users_v2\")]",
+    );
+    project.edit(
+        ACCOUNTS_SCHEMA,
+        "    pub email: String,\n    pub email_v2: Option<String>,",
+        "    #[dbkit(renamed_from = \"email\")]\n    pub email_old: String,\n    #[dbkit(renamed_from = \"email_v2\")]\n    pub email: Option<String>,",
+    );
+    // Invoices keep pointing at the same table, under its new name.
+    project.edit(BILLING_SCHEMA, "\"users.id\"", "\"users_old.id\"");
+    let run = project.generate(&["--name", "chain"], 0);
+    assert!(!run.stderr.contains("cycle"), "{}", run.stderr);
+    let sql = project.read("migrations/V3__chain.sql");
+    assert_eq!(
+        statements_of(&sql),
+        [
+            "ALTER TABLE \"public\".\"users\" RENAME TO \"users_old\";",
+            "ALTER TABLE \"public\".\"users_v2\" RENAME TO \"users\";",
+            "ALTER TABLE \"public\".\"users_old\" RENAME CONSTRAINT \"users_pkey\" TO \"users_old_pkey\";",
+            "ALTER TABLE \"public\".\"users\" RENAME CONSTRAINT \"users_v2_pkey\" TO \"users_pkey\";",
+            "ALTER TABLE \"public\".\"users_old\" RENAME CONSTRAINT \"users_email_key\" TO \"users_old_email_key\";",
+            "ALTER TABLE \"public\".\"users\" RENAME COLUMN \"email\" TO \"email_old\";",
+            "ALTER TABLE \"public\".\"users\" RENAME COLUMN \"email_v2\" TO \"email\";",
+        ],
+        "{sql}"
+    );
+    // The hints left in the code change nothing on the next run.
+    let again = project.generate(&[], 0);
+    assert!(again.stderr.contains("no changes"), "{}", again.stderr);
+    project.generate(&["--check"], 0);
+}
+
+#[test]
+fn a_chain_of_renames_on_the_command_line_writes_the_same_migration() {
+    let project = with_users_v2();
+    project.edit(
+        ACCOUNTS_SCHEMA,
+        "#[dbkit(table = \"users\")]",
+        "#[dbkit(table = \"users_old\")]",
+    );
+    project.edit(
+        ACCOUNTS_SCHEMA,
+        "#[dbkit(table = \"users_v2\")]",
+        "#[dbkit(table = \"users\")]",
+    );
+    project.edit(
+        ACCOUNTS_SCHEMA,
+        "    pub email: String,\n    pub email_v2: Option<String>,",
+        "    pub email_old: String,\n    pub email: Option<String>,",
+    );
+    project.edit(BILLING_SCHEMA, "\"users.id\"", "\"users_old.id\"");
+    // Without renames it is ambiguous, and the suggestion pairs nothing a
+    // rename would name.
+    let ambiguous = project.generate(&[], 2);
+    assert!(
+        ambiguous
+            .stderr
+            .contains("renamed, or dropped and created?"),
+        "{}",
+        ambiguous.stderr
+    );
+    project.generate(
+        &[
+            "--rename",
+            "users=users_old",
+            "--rename",
+            "users_v2=users",
+            "--rename",
+            "users_v2.email=users.email_old",
+            "--rename",
+            "users_v2.email_v2=users.email",
+            "--name",
+            "chain",
+        ],
+        0,
+    );
+    let sql = project.read("migrations/V3__chain.sql");
+    assert!(
+        !sql.contains("DROP") && !sql.contains("CREATE") && !sql.contains("ADD"),
+        "{sql}"
+    );
+    let position = |text: &str| sql.find(text).unwrap_or_else(|| panic!("{text} in {sql}"));
+    assert!(
+        position("RENAME TO \"users_old\"") < position("\"users_v2\" RENAME TO \"users\""),
+        "{sql}"
+    );
+    assert!(
+        position("RENAME COLUMN \"email\" TO \"email_old\"")
+            < position("RENAME COLUMN \"email_v2\" TO \"email\""),
+        "{sql}"
+    );
+}
+
+#[test]
+fn a_partly_declared_chain_suggests_only_the_undeclared_rename() {
+    // users → users_old is declared; that users_v2 became users is not.
+    let project = with_users_v2();
+    project.edit(
+        ACCOUNTS_SCHEMA,
+        "#[dbkit(table = \"users\")]",
+        "#[dbkit(table = \"users_old\", renamed_from = \"users\")]",
+    );
+    project.edit(
+        ACCOUNTS_SCHEMA,
+        "#[dbkit(table = \"users_v2\")]",
+        "#[dbkit(table = \"users\")]",
+    );
+    let run = project.generate(&[], 2);
+    assert!(
+        run.stderr
+            .contains("`public.users_v2` disappeared and `public.users` appeared"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("`#[dbkit(renamed_from = \"users_v2\")]` to the struct, or pass `--rename users_v2=users`"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("users_old"), "{}", run.stderr);
+}
+
+#[test]
+fn a_swap_declared_by_hints_is_written_with_a_warning_to_remove_them() {
+    let project = with_users_v2();
+    project.edit(
+        ACCOUNTS_SCHEMA,
+        "#[dbkit(table = \"users\")]",
+        "#[dbkit(table = \"users_v2\", renamed_from = \"users\")]",
+    );
+    project.edit(
+        ACCOUNTS_SCHEMA,
+        "#[dbkit(table = \"users_v2\")]\npub struct UserV2",
+        "#[dbkit(table = \"users\", renamed_from = \"users_v2\")]\npub struct UserV2",
+    );
+    project.edit(BILLING_SCHEMA, "\"users.id\"", "\"users_v2.id\"");
+    let run = project.generate(&["--name", "swap"], 0);
+    assert!(
+        run.stderr
+            .contains("declare a cycle of renames (users → users_v2 → users)")
+            || run
+                .stderr
+                .contains("declare a cycle of renames (users_v2 → users → users_v2)"),
+        "{}",
+        run.stderr
+    );
+    let sql = project.read("migrations/V3__swap.sql");
+    assert!(sql.contains("_dbkit_tmp\";"), "{sql}");
+    assert!(!sql.contains("DROP") && !sql.contains("CREATE"), "{sql}");
+}
+
+#[test]
+fn an_enum_renamed_in_the_code_is_renamed_in_place() {
+    let project = multi_crate_with_first_migration();
+    project.edit(
+        "crates/kinds/src/lib.rs",
+        "#[dbkit(name = \"plan\")]",
+        "#[dbkit(name = \"tier\", renamed_from = \"plan\")]",
+    );
+    project.generate(&["--name", "rename_plan"], 0);
+    let sql = project.read("migrations/V2__rename_plan.sql");
+    assert_eq!(
+        statements_of(&sql),
+        ["ALTER TYPE \"public\".\"plan\" RENAME TO \"tier\";"],
+        "{sql}"
+    );
+    project.generate(&["--check"], 0);
 }
 
 #[test]

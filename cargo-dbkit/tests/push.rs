@@ -452,3 +452,66 @@ fn narrowing_a_varchar_refuses_values_that_do_not_fit_instead_of_cutting_them() 
     assert_eq!(file(), file_before);
     assert_eq!(codes(), short_codes);
 }
+
+#[test]
+fn a_chain_of_renames_keeps_every_value_where_the_code_says() {
+    let project = replay_project();
+    let database = migrated_database("push_chain");
+    execute(&database, ROWS);
+    // In app.users, name becomes nickname and bio takes the name `name`;
+    // posts becomes posts_archive and a new posts table takes its name.
+    project.edit_schema(
+        "    pub name: Option<String>,\n",
+        "    #[dbkit(renamed_from = \"name\")]\n    pub nickname: Option<String>,\n",
+    );
+    project.edit_schema(
+        "    /// What members say about themselves.\n    pub bio: Option<String>,\n",
+        "    #[dbkit(renamed_from = \"bio\")]\n    pub name: Option<String>,\n",
+    );
+    project.edit_schema(
+        "#[dbkit(table = \"posts\")]",
+        "#[dbkit(table = \"posts_archive\", renamed_from = \"posts\")]",
+    );
+    project.edit_schema(
+        "/// What members write.",
+        "/// New posts.\n#[derive(Table)]\n#[dbkit(table = \"posts\")]\npub struct NewPost {\n    #[dbkit(primary_key)]\n    pub id: i64,\n    pub body: String,\n}\n\n/// What members write.",
+    );
+    let url = url_with_password(&database);
+    let dry_run = project.push(&url, &["--dry-run"], 0);
+    let position = |text: &str| {
+        dry_run
+            .stdout
+            .find(text)
+            .unwrap_or_else(|| panic!("{text} in {}", dry_run.stdout))
+    };
+    assert!(
+        position("RENAME COLUMN \"name\" TO \"nickname\"")
+            < position("RENAME COLUMN \"bio\" TO \"name\""),
+        "{}",
+        dry_run.stdout
+    );
+    assert!(
+        position("\"posts\" RENAME TO \"posts_archive\"")
+            < position("CREATE TABLE \"public\".\"posts\""),
+        "{}",
+        dry_run.stdout
+    );
+    assert!(!dry_run.stdout.contains("DROP"), "{}", dry_run.stdout);
+
+    project.push(&url, &[], 0);
+    assert_eq!(
+        texts(
+            &database,
+            "SELECT email || ' ' || coalesce(nickname, '-') || ' ' || coalesce(name, '-') FROM app.users ORDER BY id"
+        ),
+        ["ada@acme.test Ada first", "bob@globex.test - second"]
+    );
+    assert_eq!(
+        texts(&database, "SELECT title FROM posts_archive ORDER BY id"),
+        ["Hello", "Draft"]
+    );
+    assert_eq!(texts(&database, "SELECT count(*)::text FROM posts"), ["0"]);
+    // The hints left in the code change nothing on the next push.
+    let again = project.push(&url, &[], 0);
+    assert!(again.stderr.contains("nothing to push"), "{}", again.stderr);
+}

@@ -162,6 +162,250 @@ async fn enum_labels_renamed_with_rename_recreate_the_type() {
     check_round_trip_both_ways(a, b).await;
 }
 
+/// A's schema on a fresh database with `rows` inserted, migrated to B as
+/// `generate` would; returns the database and the migration's SQL, after
+/// checking that the database is B and that each query of `unchanged`
+/// reads the same before and after.
+async fn migrated_with_rows(
+    a: &str,
+    rows: &str,
+    b: &str,
+    unchanged: &[&str],
+) -> (TestDatabase, String) {
+    let first = schema_from_valid_rust(a);
+    let second = schema_from_valid_rust(b);
+    let database = TestDatabase::create("renames").await.expect("database");
+    let create = migration_between(&Schema::default(), &first).expect("first migration");
+    database
+        .apply(&create)
+        .await
+        .expect("apply the first migration");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(rows.to_string()))
+        .execute(&database.pool)
+        .await
+        .expect("insert rows");
+    let mut before = Vec::new();
+    for query in unchanged {
+        before.push(texts(&database, query).await);
+    }
+    let migration = migration_between(&stored_as_snapshot(&first).expect("snapshot"), &second)
+        .expect("second migration");
+    database
+        .apply(&migration)
+        .await
+        .unwrap_or_else(|error| panic!("{error}\n{}", migration.sql));
+    for (query, before) in unchanged.iter().zip(before) {
+        assert_eq!(
+            texts(&database, query).await,
+            before,
+            "{query}\n{}",
+            migration.sql
+        );
+    }
+    let introspected = database.introspect().await.expect("introspect");
+    let found = dbkit_tests::differences(&second, &introspected, false);
+    assert!(
+        found.is_empty(),
+        "{}{}",
+        dbkit_core::compare::format_differences(&found),
+        migration.sql
+    );
+    (database, migration.sql)
+}
+
+async fn texts(database: &TestDatabase, sql: &str) -> Vec<String> {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
+        .fetch_all(&database.pool)
+        .await
+        .unwrap_or_else(|error| panic!("{sql}: {error}"))
+}
+
+#[tokio::test]
+async fn enums_renamed_and_moved_keep_every_value_and_rewrite_no_table() {
+    let a = r#"
+        #[derive(PgEnum)]
+        #[dbkit(name = "user_role")]
+        pub enum Role { Staff, Admin }
+
+        #[derive(PgEnum)]
+        #[dbkit(schema = "app")]
+        pub enum Mood { Happy, Sad }
+
+        #[derive(Table)]
+        pub struct Users {
+            #[dbkit(primary_key)]
+            pub id: i64,
+            #[dbkit(default = "'staff'")]
+            pub role: Role,
+            pub roles: Vec<Role>,
+            pub mood: Option<Mood>,
+        }
+    "#;
+    let b = r#"
+        #[derive(PgEnum)]
+        #[dbkit(name = "role", renamed_from = "user_role")]
+        pub enum Role { Staff, Admin }
+
+        #[derive(PgEnum)]
+        #[dbkit(schema = "public", renamed_from = "app.mood")]
+        pub enum Mood { Happy, Sad }
+
+        #[derive(Table)]
+        pub struct Users {
+            #[dbkit(primary_key)]
+            pub id: i64,
+            #[dbkit(default = "'staff'")]
+            pub role: Role,
+            pub roles: Vec<Role>,
+            pub mood: Option<Mood>,
+        }
+    "#;
+    let rows = "INSERT INTO users (id, role, roles, mood) VALUES \
+                (1, 'admin', '{staff,admin}', 'sad'), (2, DEFAULT, '{}', NULL);";
+    let file = "SELECT relfilenode::text FROM pg_class WHERE oid = 'public.users'::regclass";
+    let values = "SELECT id || ' ' || role::text || ' ' || roles::text || ' ' || coalesce(mood::text, '-') FROM users ORDER BY id";
+    let (database, sql) = migrated_with_rows(a, rows, b, &[file, values]).await;
+    assert!(
+        !sql.contains("ALTER COLUMN") && !sql.contains("CREATE TYPE") && !sql.contains("DROP TYPE"),
+        "no column is converted:\n{sql}"
+    );
+    assert!(
+        sql.contains("ALTER TYPE \"public\".\"user_role\" RENAME TO \"role\";")
+            && sql.contains("ALTER TYPE \"app\".\"mood\" SET SCHEMA \"public\";"),
+        "{sql}"
+    );
+    assert_eq!(
+        texts(
+            &database,
+            "SELECT format_type(atttypid, atttypmod) FROM pg_attribute \
+             WHERE attrelid = 'public.users'::regclass AND attnum > 0 ORDER BY attnum"
+        )
+        .await,
+        ["bigint", "role", "role[]", "mood"]
+    );
+    database.drop_now().await.expect("drop the database");
+}
+
+#[tokio::test]
+async fn enums_swapping_names_keep_every_value() {
+    let a = r#"
+        #[derive(PgEnum)]
+        pub enum Color { Red, Green }
+
+        #[derive(PgEnum)]
+        pub enum Shade { Light, Dark }
+
+        #[derive(Table)]
+        pub struct Paint {
+            #[dbkit(primary_key)]
+            pub id: i64,
+            pub color: Color,
+            pub shade: Shade,
+        }
+    "#;
+    let b = r#"
+        #[derive(PgEnum)]
+        #[dbkit(name = "shade", renamed_from = "color")]
+        pub enum Color { Red, Green }
+
+        #[derive(PgEnum)]
+        #[dbkit(name = "color", renamed_from = "shade")]
+        pub enum Shade { Light, Dark }
+
+        #[derive(Table)]
+        pub struct Paint {
+            #[dbkit(primary_key)]
+            pub id: i64,
+            pub color: Color,
+            pub shade: Shade,
+        }
+    "#;
+    let rows = "INSERT INTO paint VALUES (1, 'red', 'dark'), (2, 'green', 'light');";
+    let file = "SELECT relfilenode::text FROM pg_class WHERE oid = 'paint'::regclass";
+    let values = "SELECT color::text || ' ' || shade::text FROM paint ORDER BY id";
+    let (database, sql) = migrated_with_rows(a, rows, b, &[file, values]).await;
+    assert!(!sql.contains("ALTER COLUMN"), "{sql}");
+    assert_eq!(
+        texts(
+            &database,
+            "SELECT pg_typeof(color)::text || ' ' || pg_typeof(shade)::text FROM paint LIMIT 1"
+        )
+        .await,
+        ["shade color"]
+    );
+    database.drop_now().await.expect("drop the database");
+}
+
+#[tokio::test]
+async fn rows_survive_chains_and_swaps_of_tables_and_columns() {
+    let a = r#"
+        #[derive(Table)]
+        pub struct Users {
+            #[dbkit(primary_key)]
+            pub id: i64,
+            pub email: String,
+            pub email_v2: Option<String>,
+        }
+
+        #[derive(Table)]
+        pub struct UsersV2 {
+            #[dbkit(primary_key)]
+            pub id: i64,
+            pub first: String,
+            pub last: String,
+        }
+    "#;
+    // users → users_old while users_v2 → users; in users_old, email →
+    // email_old while email_v2 → email; in users, first and last swap.
+    let b = r#"
+        #[derive(Table)]
+        #[dbkit(renamed_from = "users")]
+        pub struct UsersOld {
+            #[dbkit(primary_key)]
+            pub id: i64,
+            #[dbkit(renamed_from = "email")]
+            pub email_old: String,
+            #[dbkit(renamed_from = "email_v2")]
+            pub email: Option<String>,
+        }
+
+        #[derive(Table)]
+        #[dbkit(table = "users", renamed_from = "users_v2")]
+        pub struct Users {
+            #[dbkit(primary_key)]
+            pub id: i64,
+            #[dbkit(renamed_from = "last")]
+            pub first: String,
+            #[dbkit(renamed_from = "first")]
+            pub last: String,
+        }
+    "#;
+    let rows = "INSERT INTO users VALUES (1, 'old@example.com', 'new@example.com');
+                INSERT INTO users_v2 VALUES (7, 'Ada', 'Lovelace');";
+    let (database, sql) = migrated_with_rows(a, rows, b, &[]).await;
+    assert!(
+        !sql.contains("DROP") && !sql.contains("ADD") && !sql.contains("CREATE"),
+        "{sql}"
+    );
+    assert_eq!(
+        texts(
+            &database,
+            "SELECT id || ' ' || email_old || ' ' || email FROM users_old"
+        )
+        .await,
+        ["1 old@example.com new@example.com"]
+    );
+    assert_eq!(
+        texts(
+            &database,
+            "SELECT id || ' ' || first || ' ' || last FROM users"
+        )
+        .await,
+        ["7 Lovelace Ada"]
+    );
+    database.drop_now().await.expect("drop the database");
+}
+
 // ---------------------------------------------------------------------------
 // Tables
 
