@@ -163,8 +163,9 @@ pub struct GenerateArgs {
     /// Write an empty migration for hand-written SQL (data fixes), even without changes
     #[arg(long)]
     pub custom: bool,
-    /// Treat a disappeared table or column as renamed: `old=new` for a table
-    /// (`schema.old=new` outside `public`), `table.old=new` for a column
+    /// Treat a disappeared table, column or enum as renamed: `old=new` for a
+    /// table or enum (`schema.old=new` outside `public`), `table.old=new` for a
+    /// column
     #[arg(long, value_name = "OLD=NEW")]
     pub rename: Vec<String>,
     /// Settle a branch conflict: delete MIGRATION (default: the newer of the
@@ -470,7 +471,7 @@ pub struct PushArgs {
     /// Apply destructive steps without asking
     #[arg(long)]
     pub force: bool,
-    /// Treat a disappeared table or column as renamed (as in generate)
+    /// Treat a disappeared table, column or enum as renamed (as in generate)
     #[arg(long, value_name = "OLD=NEW")]
     pub rename: Vec<String>,
 }
