@@ -3,12 +3,21 @@
 //! rule, `passes.sql` and each `passes_<case>.sql` none), the findings of
 //! each `fires` file as insta snapshots, the repository's own
 //! migrations, configuration, silencing, positions, and no panic on any text.
+//!
+//! A rule's fixtures are applied to the schema its `schema_before.txt`
+//! describes, when it has one (the snapshot `check` and `generate` give
+//! the lint), and to an unknown schema otherwise.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use dbkit_core::lint::{LintConfig, LintFinding, RULES, Severity, lint_migration};
+use dbkit_core::lint::{
+    LintConfig, LintFinding, RULES, Severity, lint_migration, lint_migration_with_schema,
+};
+use dbkit_core::model::{BaseType, Column, ColumnType, QualifiedName, Schema, Table};
+use dbkit_core::types::parse_sql_type;
 use proptest::prelude::*;
 
 fn fixtures_dir() -> PathBuf {
@@ -69,6 +78,75 @@ fn lint(sql: &str) -> Vec<LintFinding> {
     lint_migration(sql, &LintConfig::default())
 }
 
+/// The schema `tests/lint/<rule>/schema_before.txt` describes: one column
+/// per line, `<schema>.<table> <column> <type>` (`#` starts a comment).
+fn schema_before(rule: &str) -> Option<Schema> {
+    let text = fs::read_to_string(fixtures_dir().join(rule).join("schema_before.txt")).ok()?;
+    let mut schema = Schema::default();
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut words = line.splitn(3, ' ');
+        let (Some(table), Some(column), Some(ty)) = (words.next(), words.next(), words.next())
+        else {
+            panic!(
+                "schema_before.txt of {rule}: `{line}` is not `<schema>.<table> <column> <type>`"
+            );
+        };
+        let (table_schema, table_name) = table.split_once('.').expect("a qualified table");
+        let name = QualifiedName::new(table_schema, table_name);
+        let ty = match ty.strip_prefix('"') {
+            Some(quoted) => {
+                let (enum_schema, enum_name) = quoted
+                    .trim_end_matches('"')
+                    .split_once("\".\"")
+                    .expect("an enum as \"schema\".\"name\"");
+                ColumnType {
+                    base: BaseType::Enum(QualifiedName::new(enum_schema, enum_name)),
+                    array_dims: 0,
+                }
+            }
+            None => parse_sql_type(ty),
+        };
+        let column = Column {
+            name: column.to_string(),
+            ty,
+            nullable: true,
+            default: None,
+            identity: None,
+            serial: false,
+            generated: None,
+            comment: None,
+            renamed_from: None,
+            source: None,
+        };
+        match schema.tables.iter_mut().find(|found| found.name == name) {
+            Some(found) => found.columns.push(column),
+            None => schema.tables.push(Table {
+                name,
+                columns: vec![column],
+                primary_key: None,
+                foreign_keys: Vec::new(),
+                uniques: Vec::new(),
+                checks: Vec::new(),
+                indexes: Vec::new(),
+                comment: None,
+                renamed_from: None,
+                source: None,
+            }),
+        }
+    }
+    Some(schema)
+}
+
+/// A fixture of `rule` linted as `check` lints it: on the rule's schema
+/// before, if it describes one.
+fn lint_fixture(rule: &str, sql: &str, config: &LintConfig) -> Vec<LintFinding> {
+    let schema = schema_before(rule);
+    lint_migration_with_schema(sql, config, || schema.map(Cow::Owned))
+}
+
 fn rules_of(findings: &[LintFinding]) -> Vec<&'static str> {
     findings.iter().map(|finding| finding.rule).collect()
 }
@@ -106,7 +184,7 @@ fn every_fires_fixture_fires_its_rule() {
     for rule in RULES {
         for (snapshot, path) in fixtures(rule.id, "fires") {
             let sql = read(&path);
-            let findings = lint(&sql);
+            let findings = lint_fixture(rule.id, &sql, &LintConfig::default());
             assert!(
                 findings.iter().any(|finding| finding.rule == rule.id),
                 "{} gives no `{}` finding:\n{}",
@@ -125,7 +203,7 @@ fn every_fires_fixture_fires_its_rule() {
 fn no_passes_fixture_fires_its_rule() {
     for rule in RULES {
         for (_, path) in fixtures(rule.id, "passes") {
-            let findings = lint(&read(&path));
+            let findings = lint_fixture(rule.id, &read(&path), &LintConfig::default());
             let own: Vec<&LintFinding> = findings
                 .iter()
                 .filter(|finding| finding.rule == rule.id)
@@ -147,7 +225,7 @@ fn a_rule_set_off_in_configuration_reports_nothing() {
         let config = LintConfig::from_metadata(&serde_json::json!({ rule.id: "off" }))
             .expect("a valid configuration");
         for (_, path) in fixtures(rule.id, "fires") {
-            let findings = lint_migration(&read(&path), &config);
+            let findings = lint_fixture(rule.id, &read(&path), &config);
             assert!(
                 !rules_of(&findings).contains(&rule.id),
                 "`{}` is off but reported:\n{}",
@@ -263,6 +341,7 @@ fn findings_point_at_their_line_and_column_among_comments_and_blank_lines() {
         found,
         [
             ("create-index-non-concurrently", 9, 1),
+            ("require-statement-timeout", 9, 1),
             ("drop-index-non-concurrently", 9, 63),
             ("setting-not-null", 13, 18),
             ("dropping-column", 15, 17),
@@ -307,6 +386,7 @@ fn one_unparsable_statement_hides_nothing_in_the_others() {
         [
             ("unparsed-statement", 2),
             ("unparsed-statement", 3),
+            ("require-statement-timeout", 4),
             ("setting-not-null", 4)
         ],
         "{}",
@@ -334,6 +414,7 @@ fn actions_sqlparser_cannot_read_are_checked_with_the_others_of_their_statement(
             .collect::<Vec<_>>(),
         [
             ("require-lock-timeout", 1, 1),
+            ("require-statement-timeout", 1, 1),
             ("setting-not-null", 3, 11),
             ("dropping-column", 5, 17),
         ],
@@ -430,7 +511,11 @@ fn unquoted_names_fold_to_lowercase_when_matching_new_tables() {
     let findings = lint(sql);
     assert_eq!(
         rules_of(&findings),
-        ["create-index-non-concurrently", "require-lock-timeout"],
+        [
+            "create-index-non-concurrently",
+            "require-lock-timeout",
+            "require-statement-timeout"
+        ],
         "a quoted \"Widgets\" is another table:\n{}",
         render(&findings)
     );

@@ -1,7 +1,9 @@
 //! The lint reads every statement dbkit writes: the migrations rendered
 //! for random pairs of schemas, from nothing to a schema and from a schema
-//! to nothing, linted as `cargo dbkit generate` lints what it writes, give
-//! no `unparsed-statement` finding.
+//! to nothing, linted as `cargo dbkit generate` lints what it writes (on
+//! the schema before them), give no `unparsed-statement` finding, and the
+//! lint knows the old type of every column whose type they change, through
+//! the renames they make.
 //!
 //! The strategies are compiled into this test from `src/arbitrary.rs`, as
 //! in `properties.rs`. They seldom change a column's identity, serial or
@@ -16,11 +18,14 @@ mod arbitrary;
 
 use arbitrary::{arbitrary_schema, arbitrary_schema_pair};
 use dbkit_core::diff::{Change, DiffOptions, diff};
-use dbkit_core::lint::{LintConfig, UNPARSED_STATEMENT, lint_migration};
+use dbkit_core::lint::{
+    CHANGING_COLUMN_TYPE, LintConfig, UNPARSED_STATEMENT, lint_migration_with_schema,
+};
 use dbkit_core::model::{BaseType, ColumnType, Identity, QualifiedName, Schema};
 use dbkit_core::render::render_migration;
 use dbkit_core::sql_split::split_sql_statements;
 use proptest::prelude::*;
+use std::borrow::Cow;
 
 /// The migration `generate` writes from `old` to `new`. `generate` asks
 /// about a table or column that disappeared while another appeared; the
@@ -35,24 +40,30 @@ fn rendered_migration(old: &Schema, new: &Schema) -> Result<String, TestCaseErro
     Ok(render_migration(&changes).sql)
 }
 
-/// Fails with each unparsed statement, its message and the whole file.
-fn assert_every_statement_parses(sql: &str) -> Result<(), TestCaseError> {
-    let unparsed: Vec<String> = lint_migration(sql, &LintConfig::default())
-        .into_iter()
-        .filter(|finding| finding.rule == UNPARSED_STATEMENT)
-        .map(|finding| {
-            let statement = split_sql_statements(sql)
-                .into_iter()
-                .rfind(|statement| statement.line <= finding.line as usize)
-                .map_or("", |statement| statement.text);
-            format!(
-                "line {}: {}\n{}",
-                finding.line,
-                finding.message,
-                statement.trim()
-            )
-        })
-        .collect();
+/// Fails with each unparsed statement, and each column type change whose
+/// old type the lint does not know, with its message and the whole file.
+fn assert_every_statement_parses(sql: &str, before: &Schema) -> Result<(), TestCaseError> {
+    let unparsed: Vec<String> =
+        lint_migration_with_schema(sql, &LintConfig::default(), || Some(Cow::Borrowed(before)))
+            .into_iter()
+            .filter(|finding| {
+                finding.rule == UNPARSED_STATEMENT
+                    || (finding.rule == CHANGING_COLUMN_TYPE
+                        && finding.message.contains("does not know"))
+            })
+            .map(|finding| {
+                let statement = split_sql_statements(sql)
+                    .into_iter()
+                    .rfind(|statement| statement.line <= finding.line as usize)
+                    .map_or("", |statement| statement.text);
+                format!(
+                    "line {}: {}\n{}",
+                    finding.line,
+                    finding.message,
+                    statement.trim()
+                )
+            })
+            .collect();
     prop_assert!(
         unparsed.is_empty(),
         "the lint cannot read dbkit's own SQL:\n\n{}\n\nin the migration:\n{sql}",
@@ -70,7 +81,7 @@ proptest! {
 
     #[test]
     fn every_statement_of_a_rendered_migration_parses((old, new) in arbitrary_schema_pair()) {
-        assert_every_statement_parses(&rendered_migration(&old, &new)?)?;
+        assert_every_statement_parses(&rendered_migration(&old, &new)?, &old)?;
     }
 }
 
@@ -80,8 +91,8 @@ proptest! {
     #[test]
     fn every_statement_creating_or_dropping_a_schema_parses(schema in arbitrary_schema()) {
         let empty = Schema::default();
-        assert_every_statement_parses(&rendered_migration(&empty, &schema)?)?;
-        assert_every_statement_parses(&rendered_migration(&schema, &empty)?)?;
+        assert_every_statement_parses(&rendered_migration(&empty, &schema)?, &empty)?;
+        assert_every_statement_parses(&rendered_migration(&schema, &empty)?, &schema)?;
     }
 }
 
@@ -127,7 +138,7 @@ fn every_statement_of_the_rarest_column_changes_parses() {
     ]);
     for change in changes {
         let sql = render_migration(std::slice::from_ref(&change)).sql;
-        if let Err(error) = assert_every_statement_parses(&sql) {
+        if let Err(error) = assert_every_statement_parses(&sql, &Schema::default()) {
             panic!("{change:?}: {error}");
         }
     }

@@ -1,6 +1,6 @@
-//! `ALTER TABLE` actions that dbkit writes and sqlparser cannot read:
-//! `SET SCHEMA`, and `ALTER COLUMN … DROP EXPRESSION`, `DROP IDENTITY`
-//! and `SET GENERATED`; and `ALTER TYPE … SET SCHEMA`.
+//! `ALTER TABLE` actions that sqlparser cannot read: `SET SCHEMA`,
+//! `SET TABLESPACE`, and `ALTER COLUMN … DROP EXPRESSION`, `DROP
+//! IDENTITY` and `SET GENERATED`; and `ALTER TYPE … SET SCHEMA`.
 //!
 //! A statement sqlparser refuses is read again here, with sqlparser's own
 //! parser driven by hand over the same tokens: these actions are
@@ -35,6 +35,8 @@ pub(crate) struct UnsupportedAction {
 pub(crate) enum UnsupportedActionKind {
     /// `SET SCHEMA schema`: the table moves to another schema.
     SetSchema { schema: Ident },
+    /// `SET TABLESPACE tablespace [NOWAIT]`: the table is copied there.
+    SetTablespace { tablespace: Ident },
     /// `ALTER [COLUMN] column DROP EXPRESSION [IF EXISTS]` (PostgreSQL
     /// 13+): a generated column becomes a plain one, its values kept.
     DropExpression { column: Ident },
@@ -94,6 +96,10 @@ fn parse_action(parser: &mut Parser<'_>, alter: &mut AlterTable) -> Result<(), P
         Some(UnsupportedActionKind::SetSchema {
             schema: parser.parse_identifier()?,
         })
+    } else if parser.parse_keywords(&[Keyword::SET, Keyword::TABLESPACE]) {
+        let tablespace = parser.parse_identifier()?;
+        let _ = parser.parse_keyword(Keyword::NOWAIT);
+        Some(UnsupportedActionKind::SetTablespace { tablespace })
     } else {
         parse_column_action(parser)?
     };

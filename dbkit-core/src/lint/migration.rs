@@ -1,23 +1,29 @@
 //! `lint_migration`: one file's statements through every rule.
 
+use std::borrow::Cow;
+
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
+use sqlparser::tokenizer::TokenWithSpan;
 
 use super::allow::{Allow, collect_allows};
 use super::alter_table::{read_alter_table, read_alter_type_set_schema};
 use super::checks::{
     FileState, StatementContext, check_alter_type_set_schema, check_statement,
-    check_unsupported_alter_table,
+    check_unsupported_alter_table, check_unsupported_statement,
 };
 use super::config::LintConfig;
 use super::findings::{Findings, LintFinding, RawFinding};
 use super::rules::{IDENTIFIER_TOO_LONG, Severity, TRANSACTION_STATEMENT, UNPARSED_STATEMENT};
+use super::schema_before::SchemaBefore;
 use super::source::{
     MAX_IDENTIFIER_BYTES, Origin, Position, is_code, is_do_block, long_identifiers,
-    split_error_location, starts_with_alter_table, starts_with_alter_type,
+    split_error_location, starts_with_alter_table, starts_with_alter_type, starts_with_words,
     take_drop_index_concurrently, tokenize, truncated_identifier,
 };
+use super::unsupported::{is_read_by_tokens, read_statement};
 use crate::diff::quote_identifier;
+use crate::model::Schema;
 use crate::render::NO_TRANSACTION_MARKER;
 use crate::sql_split::split_sql_statements;
 use crate::transaction_control::{TransactionControl, transaction_control};
@@ -25,12 +31,28 @@ use crate::transaction_control::{TransactionControl, transaction_control};
 /// The findings of the migration `sql` under `config`, sorted by line and
 /// column. Findings whose rule is `Off`, or that a `-- dbkit:allow(…)`
 /// comment silences, are left out. Never panics, whatever the text.
+///
+/// The schema the migration is applied to is not known: a rule that needs
+/// it (the old type of a column whose type changes) assumes the worst.
+/// [`lint_migration_with_schema`] is the same lint told that schema.
 pub fn lint_migration(sql: &str, config: &LintConfig) -> Vec<LintFinding> {
+    lint_migration_with_schema(sql, config, || None)
+}
+
+/// [`lint_migration`] for a migration applied to the schema
+/// `schema_before` returns (a snapshot's), asked for only when a rule
+/// needs it, so that a caller may read it from a file at that moment.
+/// `None` is a schema the caller does not know.
+pub fn lint_migration_with_schema<'a>(
+    sql: &str,
+    config: &LintConfig,
+    schema_before: impl FnOnce() -> Option<Cow<'a, Schema>> + 'a,
+) -> Vec<LintFinding> {
     let no_transaction = sql
         .lines()
         .next()
         .is_some_and(|line| line.trim_end() == NO_TRANSACTION_MARKER);
-    let mut state = FileState::new(no_transaction);
+    let mut state = FileState::new(no_transaction, SchemaBefore::new(schema_before));
     let mut findings = Findings::default();
     let mut allows = Vec::new();
     let mut long_names: Vec<String> = Vec::new();
@@ -64,55 +86,94 @@ pub fn lint_migration(sql: &str, config: &LintConfig) -> Vec<LintFinding> {
                 start.line,
             ));
         }
-        if !no_transaction && let Some(control) = transaction_control(statement.text) {
-            findings.push(transaction_statement(control, start));
+        state.begin_statement();
+        if let Some(control) = transaction_control(statement.text) {
+            if no_transaction {
+                state.transaction_control(control, start, &mut findings);
+            } else {
+                findings.push(transaction_statement(control, start));
+            }
             continue;
         }
         if is_do_block(&tokens) {
             continue;
         }
         let drop_index_concurrently = take_drop_index_concurrently(&mut tokens);
-        // Kept to be read again when sqlparser refuses an ALTER TABLE or
-        // ALTER TYPE.
-        let alter_table_tokens = starts_with_alter_table(&tokens).then(|| tokens.clone());
-        let alter_type_tokens = starts_with_alter_type(&tokens).then(|| tokens.clone());
-        let parsed = Parser::new(&PostgreSqlDialect {})
-            .with_tokens_with_locations(tokens)
-            .parse_statements();
         let context = StatementContext {
             origin,
             start,
             drop_index_concurrently,
         };
-        match parsed {
-            Ok(statements) => {
-                for parsed in &statements {
-                    check_statement(parsed, &context, &mut state, &mut findings);
-                }
-            }
-            Err(error) => {
-                if let Some(alter) = alter_table_tokens.as_deref().and_then(read_alter_table) {
-                    check_unsupported_alter_table(&alter, &context, &mut state, &mut findings);
-                    continue;
-                }
-                let moved_type = alter_type_tokens
-                    .as_deref()
-                    .and_then(read_alter_type_set_schema);
-                if let Some((name, schema)) = moved_type {
-                    check_alter_type_set_schema(&name, &schema, &mut state);
-                    continue;
-                }
-                let message = error.to_string();
-                let message = message
-                    .strip_prefix("sql parser error: ")
-                    .unwrap_or(&message);
-                let (text, location) = split_error_location(message);
-                let at = location.and_then(|location| origin.position(location));
-                findings.push(unparsed(start, text, at));
+        let findings_before = findings.raw.len();
+        check_tokens(tokens, &context, &mut state, &mut findings);
+        state.end_statement(&context, &mut findings, findings_before);
+    }
+    state.end_of_file(&mut findings);
+    finish(findings, &allows, config)
+}
+
+/// Reads one statement's tokens, with sqlparser or the lint's own
+/// readers, and runs the rules over it; a statement neither reads is an
+/// `unparsed-statement`.
+fn check_tokens(
+    tokens: Vec<TokenWithSpan>,
+    context: &StatementContext,
+    state: &mut FileState<'_>,
+    findings: &mut Findings,
+) {
+    let unparsed_here = |findings: &mut Findings, message: &str, at: Option<Position>| {
+        findings.push(unparsed(context.start, message, at));
+    };
+    if is_read_by_tokens(&tokens) {
+        match read_statement(&tokens) {
+            Some(statement) => check_unsupported_statement(&statement, context, state, findings),
+            None => unparsed_here(
+                findings,
+                "the lint's reader of this statement does not know its form",
+                None,
+            ),
+        }
+        return;
+    }
+    // Kept to be read again when sqlparser refuses the statement.
+    let retry_tokens = (starts_with_alter_table(&tokens)
+        || starts_with_alter_type(&tokens)
+        || starts_with_words(&tokens, &["alter", "index"])
+        || starts_with_words(&tokens, &["drop", "database"]))
+    .then(|| tokens.clone());
+    let parsed = Parser::new(&PostgreSqlDialect {})
+        .with_tokens_with_locations(tokens)
+        .parse_statements();
+    match parsed {
+        Ok(statements) => {
+            for parsed in &statements {
+                check_statement(parsed, context, state, findings);
             }
         }
+        Err(error) => {
+            if let Some(retry) = retry_tokens.as_deref() {
+                if let Some(alter) = read_alter_table(retry) {
+                    check_unsupported_alter_table(&alter, context, state, findings);
+                    return;
+                }
+                if let Some((name, schema)) = read_alter_type_set_schema(retry) {
+                    check_alter_type_set_schema(&name, &schema, state);
+                    return;
+                }
+                if let Some(statement) = read_statement(retry) {
+                    check_unsupported_statement(&statement, context, state, findings);
+                    return;
+                }
+            }
+            let message = error.to_string();
+            let message = message
+                .strip_prefix("sql parser error: ")
+                .unwrap_or(&message);
+            let (text, location) = split_error_location(message);
+            let at = location.and_then(|location| context.origin.position(location));
+            unparsed_here(findings, text, at);
+        }
     }
-    finish(findings, &allows, config)
 }
 
 /// Applies the configuration and the allow comments, then sorts.

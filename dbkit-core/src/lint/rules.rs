@@ -106,6 +106,29 @@ pub const ENUM_VALUE_WITHOUT_POSITION: &str = "enum-value-without-position";
 pub const IDENTIFIER_TOO_LONG: &str = "identifier-too-long";
 /// No `SET lock_timeout` before the first statement that takes a heavy lock.
 pub const REQUIRE_LOCK_TIMEOUT: &str = "require-lock-timeout";
+/// No `SET statement_timeout` before the first statement that holds a
+/// heavy lock while it reads or rewrites a table.
+pub const REQUIRE_STATEMENT_TIMEOUT: &str = "require-statement-timeout";
+/// `VALIDATE CONSTRAINT` in the transaction that added the constraint
+/// `NOT VALID`.
+pub const VALIDATING_CONSTRAINT_IN_SAME_TRANSACTION: &str =
+    "validating-constraint-in-same-transaction";
+/// `ADD … EXCLUDE` on an existing table.
+pub const ADDING_EXCLUSION_CONSTRAINT: &str = "adding-exclusion-constraint";
+/// `SET TABLESPACE` of an existing table or index.
+pub const SETTING_TABLESPACE: &str = "setting-tablespace";
+/// `SET LOGGED` or `SET UNLOGGED` of an existing table.
+pub const CHANGING_TABLE_PERSISTENCE: &str = "changing-table-persistence";
+/// `REINDEX` without `CONCURRENTLY`.
+pub const REINDEX_NON_CONCURRENTLY: &str = "reindex-non-concurrently";
+/// `UPDATE` of every row of an existing table in one statement.
+pub const UPDATING_WHOLE_TABLE: &str = "updating-whole-table";
+/// `DROP DATABASE`.
+pub const DROPPING_DATABASE: &str = "dropping-database";
+/// `ALTER INDEX … RENAME TO` of an existing index.
+pub const RENAMING_INDEX: &str = "renaming-index";
+/// `ALTER TYPE … RENAME VALUE` of an existing enum.
+pub const RENAMING_ENUM_VALUE: &str = "renaming-enum-value";
 /// A statement the parser could not read.
 pub const UNPARSED_STATEMENT: &str = "unparsed-statement";
 /// A `-- dbkit:allow(…)` comment naming no rule of the lint.
@@ -159,9 +182,39 @@ pub const RULES: &[Rule] = &[
         summary: "ALTER COLUMN … TYPE rewrites the table under an ACCESS EXCLUSIVE lock unless the change only widens the type",
     },
     Rule {
+        id: VALIDATING_CONSTRAINT_IN_SAME_TRANSACTION,
+        default_severity: Severity::Error,
+        summary: "VALIDATE CONSTRAINT in the transaction that added the constraint NOT VALID scans the table while that transaction still holds the lock ADD CONSTRAINT took",
+    },
+    Rule {
+        id: ADDING_EXCLUSION_CONSTRAINT,
+        default_severity: Severity::Error,
+        summary: "an EXCLUDE constraint added to an existing table builds its index and checks every row under an ACCESS EXCLUSIVE lock",
+    },
+    Rule {
         id: ADDING_VOLATILE_DEFAULT,
         default_severity: Severity::Error,
         summary: "ADD COLUMN with a volatile default, a serial type, an identity or a stored generated expression rewrites the table under an ACCESS EXCLUSIVE lock",
+    },
+    Rule {
+        id: SETTING_TABLESPACE,
+        default_severity: Severity::Error,
+        summary: "SET TABLESPACE copies a table or index to another tablespace under an ACCESS EXCLUSIVE lock",
+    },
+    Rule {
+        id: CHANGING_TABLE_PERSISTENCE,
+        default_severity: Severity::Error,
+        summary: "SET LOGGED or SET UNLOGGED rewrites the table under an ACCESS EXCLUSIVE lock",
+    },
+    Rule {
+        id: REINDEX_NON_CONCURRENTLY,
+        default_severity: Severity::Error,
+        summary: "REINDEX without CONCURRENTLY blocks writes to the table, and queries that use the index, while it rebuilds",
+    },
+    Rule {
+        id: DROPPING_DATABASE,
+        default_severity: Severity::Error,
+        summary: "DROP DATABASE in a migration deletes a whole database",
     },
     Rule {
         id: DROPPING_TABLE,
@@ -189,6 +242,21 @@ pub const RULES: &[Rule] = &[
         summary: "renaming a column breaks running code that still uses the old name",
     },
     Rule {
+        id: RENAMING_INDEX,
+        default_severity: Severity::Warning,
+        summary: "renaming an index breaks what names it: query hints, maintenance jobs, later migrations",
+    },
+    Rule {
+        id: RENAMING_ENUM_VALUE,
+        default_severity: Severity::Warning,
+        summary: "renaming an enum value breaks running code that still writes or compares the old label",
+    },
+    Rule {
+        id: UPDATING_WHOLE_TABLE,
+        default_severity: Severity::Warning,
+        summary: "an UPDATE of every row of an existing table in one statement holds all their row locks until the migration commits",
+    },
+    Rule {
         id: ENUM_VALUE_WITHOUT_POSITION,
         default_severity: Severity::Warning,
         summary: "ALTER TYPE … ADD VALUE without BEFORE or AFTER puts the value after every existing one in the enum's sort order",
@@ -202,6 +270,11 @@ pub const RULES: &[Rule] = &[
         id: REQUIRE_LOCK_TIMEOUT,
         default_severity: Severity::Warning,
         summary: "a migration that takes a heavy lock on an existing object sets no lock_timeout first",
+    },
+    Rule {
+        id: REQUIRE_STATEMENT_TIMEOUT,
+        default_severity: Severity::Warning,
+        summary: "a migration that holds a heavy lock while it reads or rewrites a table sets no statement_timeout first",
     },
     Rule {
         id: UNPARSED_STATEMENT,

@@ -160,6 +160,18 @@ fn starts_with_alter(tokens: &[TokenWithSpan], object: Keyword) -> bool {
     code.next() == Some(Some(Keyword::ALTER)) && code.next() == Some(Some(object))
 }
 
+/// Whether the statement's code starts with the unquoted words `words`
+/// (lowercase), in any case.
+pub(crate) fn starts_with_words(tokens: &[TokenWithSpan], words: &[&str]) -> bool {
+    let mut code = tokens.iter().filter(|token| is_code(token));
+    words.iter().all(|expected| {
+        code.next().is_some_and(|token| {
+            matches!(&token.token, Token::Word(word)
+                if word.quote_style.is_none() && word.value.eq_ignore_ascii_case(expected))
+        })
+    })
+}
+
 /// An identifier of the statement longer than PostgreSQL keeps.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct LongIdentifier {

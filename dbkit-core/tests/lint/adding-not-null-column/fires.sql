@@ -1,3 +1,4 @@
 SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '5min';
 
 ALTER TABLE "public"."users" ADD COLUMN "locale" text NOT NULL;

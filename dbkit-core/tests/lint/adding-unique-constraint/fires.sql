@@ -1,4 +1,5 @@
 SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '5min';
 
 ALTER TABLE "public"."users" ADD CONSTRAINT "users_email_key" UNIQUE ("email");
 

@@ -1,4 +1,5 @@
 SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '5min';
 
 ALTER TABLE "public"."orders" ADD CONSTRAINT "orders_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "public"."users" ("id");
 

@@ -1,0 +1,1 @@
+REINDEX INDEX CONCURRENTLY "public"."users_email_idx";

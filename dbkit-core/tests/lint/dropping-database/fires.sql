@@ -1,0 +1,3 @@
+DROP DATABASE "shop_staging";
+
+DROP DATABASE IF EXISTS shop_old WITH (FORCE);

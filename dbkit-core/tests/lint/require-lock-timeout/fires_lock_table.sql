@@ -1,0 +1,1 @@
+LOCK TABLE "public"."users" IN SHARE ROW EXCLUSIVE MODE;

@@ -1,0 +1,3 @@
+-- dbkit:no-transaction
+SET statement_timeout = '10min';
+VACUUM FULL "public"."events";

@@ -1,0 +1,3 @@
+-- dbkit:no-transaction
+BEGIN;
+CREATE TABLE "public"."audit_log" ("id" bigint NOT NULL);
