@@ -32,20 +32,14 @@
 //! two sides of a conflict.
 
 use super::{Finding, FindingKind};
-use crate::discovery::Workspace;
 use crate::migrations_folder::{
     BRANCH_CONFLICT_NOTE, BranchConflict, DUPLICATE_VERSION_HELP, FolderListing, ListedFile,
-    MigrationsFolderError, list_migrations_folder,
+    MigrationsFolderError,
 };
 use dbkit_core::snapshot::{Snapshot, migration_file_name};
 
-/// Every integrity finding of the workspace's migrations folder.
-pub fn check_folder(workspace: &Workspace) -> Vec<Finding> {
-    let listing = list_migrations_folder(&workspace.migrations_directory, &workspace.root);
-    check_listing(&listing)
-}
-
-/// The findings of a folder as listed.
+/// The findings of the migrations folder as listed (`check` lists it once
+/// for these and for the lint).
 pub fn check_listing(listing: &FolderListing) -> Vec<Finding> {
     let conflicts = listing.branch_conflicts();
     let mut findings: Vec<Finding> = listing.problems.iter().map(listing_problem).collect();

@@ -8,15 +8,24 @@
 //! which changes its checksum, and `migrate` rightly refuses a changed
 //! applied migration; a team adopting the lint marks where it starts
 //! instead.
+//!
+//! Each migration is linted against the schema before it: the snapshot
+//! its own snapshot names as parent, else the newest snapshot of an older
+//! migration (a hand-written file without one), else an empty schema for
+//! the first. That is where the lint reads a column's old type.
 
 use super::report::render_findings;
 use super::{Finding, FindingKind};
 use crate::diagnostics::{Diagnostic, Severity, SourceTexts, render_diagnostics};
-use crate::discovery::{Workspace, display_path};
+use crate::discovery::Workspace;
 use crate::errors::CliError;
+use crate::migrations_folder::{FolderListing, ListedFile, SNAPSHOT_DIRECTORY};
 use crate::terminal::Output;
-use dbkit_core::lint::{LintConfig, LintFinding, lint_migration};
-use dbkit_core::snapshot::parse_migration_file_name;
+use dbkit_core::lint::{LintConfig, LintFinding, lint_migration_with_schema};
+use dbkit_core::model::Schema;
+use dbkit_core::snapshot::Snapshot;
+use std::borrow::Cow;
+use std::path::Path;
 
 /// The key of `[workspace.metadata.dbkit.lint]` that is not a rule.
 const SINCE_KEY: &str = "since";
@@ -56,39 +65,69 @@ impl LintSettings {
     }
 }
 
-/// Lints every migration file from `since` on; returns the findings and the
-/// texts of the files they point into. Files the lint cannot read or name
-/// are left to the integrity check, which reports them.
-pub fn lint_folder(workspace: &Workspace) -> Result<(Vec<Finding>, SourceTexts), CliError> {
+/// Lints every migration file of `listing` from `since` on, each against
+/// the schema before it; returns the findings and the texts of the files
+/// they point into. Files the lint cannot read are left to the integrity
+/// check, which reports them.
+pub fn lint_folder(
+    workspace: &Workspace,
+    listing: &FolderListing,
+) -> Result<(Vec<Finding>, SourceTexts), CliError> {
     let settings = LintSettings::from_workspace(workspace)
         .map_err(|diagnostic| CliError::Diagnostics(vec![*diagnostic]))?;
     let mut findings = Vec::new();
     let mut sources = SourceTexts::new();
-    let Ok(entries) = std::fs::read_dir(&workspace.migrations_directory) else {
-        return Ok((findings, sources));
-    };
-    let mut files: Vec<_> = entries
-        .filter_map(Result::ok)
-        .filter_map(|entry| {
-            let name = entry.file_name().to_str()?.to_string();
-            let (version, _) = parse_migration_file_name(&name)?;
-            (version >= settings.since).then(|| (version, name, entry.path()))
-        })
-        .collect();
-    files.sort();
-    for (_, _, path) in files {
-        let Ok(text) = std::fs::read_to_string(&path) else {
+    for file in listing
+        .sql_files
+        .iter()
+        .filter(|file| file.version >= settings.since)
+    {
+        let Ok(text) = std::fs::read_to_string(&file.path) else {
             continue;
         };
-        let display = display_path(&workspace.root, &path);
+        let before = schema_before(listing, file);
         findings.extend(
-            lint_migration(&text, &settings.config)
+            lint_migration_with_schema(&text, &settings.config, || before.map(Cow::Borrowed))
                 .into_iter()
-                .map(|finding| to_finding(finding, &display)),
+                .map(|finding| to_finding(finding, &file.display_path)),
         );
-        sources.insert(display, text);
+        sources.insert(file.display_path.clone(), text);
     }
     Ok((findings, sources))
+}
+
+/// The schema a migration of the folder is applied to (see the module
+/// documentation); `None` when the snapshots do not tell.
+fn schema_before<'a>(listing: &'a FolderListing, file: &ListedFile) -> Option<&'a Schema> {
+    let readable = || {
+        listing
+            .snapshots
+            .iter()
+            .filter_map(|listed| Some((listed, listed.snapshot()?)))
+    };
+    if let Some(own) = listing
+        .snapshot_of(file)
+        .and_then(|listed| listed.snapshot())
+    {
+        return match &own.parent {
+            None => Some(empty_schema()),
+            Some(parent) => readable()
+                .find(|(_, snapshot)| snapshot.id == *parent)
+                .map(|(_, snapshot)| &snapshot.schema),
+        };
+    }
+    readable()
+        .rev()
+        .find(|(listed, _)| {
+            listed.file.version < file.version && listing.has_sql_file(&listed.file)
+        })
+        .map(|(_, snapshot)| &snapshot.schema)
+        .or_else(|| (file.version <= 1).then(empty_schema))
+}
+
+fn empty_schema() -> &'static Schema {
+    static EMPTY: std::sync::OnceLock<Schema> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(Schema::default)
 }
 
 /// A lint finding of the file shown as `file`.
@@ -110,13 +149,16 @@ pub fn to_finding(finding: LintFinding, file: &str) -> Finding {
     }
 }
 
-/// Prints the lint findings of the migration `generate` just wrote. They
-/// do not fail `generate`: the file is there to be reviewed and edited,
-/// and `cargo dbkit check` is where they fail a build.
+/// Prints the lint findings of the migration `generate` just wrote, linted
+/// against the schema of `previous_snapshot` (read only if a rule needs
+/// it; `None` before the first migration, an empty schema). They do not
+/// fail `generate`: the file is there to be reviewed and edited, and
+/// `cargo dbkit check` is where they fail a build.
 pub fn print_new_migration_findings(
     workspace: &Workspace,
     sql: &str,
     display_path: &str,
+    previous_snapshot: Option<&Path>,
     output: Output,
 ) {
     let settings = match LintSettings::from_workspace(workspace) {
@@ -132,10 +174,18 @@ pub fn print_new_migration_findings(
             LintSettings::default()
         }
     };
-    let findings: Vec<Diagnostic> = lint_migration(sql, &settings.config)
-        .into_iter()
-        .map(|finding| to_finding(finding, display_path).to_diagnostic())
-        .collect();
+    let schema_before = || match previous_snapshot {
+        None => Some(Cow::Owned(Schema::default())),
+        Some(path) => std::fs::read_to_string(path)
+            .ok()
+            .and_then(|text| Snapshot::from_json(&text).ok())
+            .map(|snapshot| Cow::Owned(snapshot.schema)),
+    };
+    let findings: Vec<Diagnostic> =
+        lint_migration_with_schema(sql, &settings.config, schema_before)
+            .into_iter()
+            .map(|finding| to_finding(finding, display_path).to_diagnostic())
+            .collect();
     if findings.is_empty() {
         return;
     }
@@ -147,4 +197,14 @@ pub fn print_new_migration_findings(
          `-- dbkit:allow(<rule>)` on the line above the statement.",
         findings.len()
     ));
+}
+
+/// The snapshot file of the migration `V<version>__<name>.sql`.
+pub fn snapshot_path(workspace: &Workspace, version: u64, name: &str) -> std::path::PathBuf {
+    workspace
+        .migrations_directory
+        .join(SNAPSHOT_DIRECTORY)
+        .join(dbkit_core::snapshot::snapshot_file_name(
+            &dbkit_core::snapshot::migration_file_name(version, name),
+        ))
 }

@@ -7,6 +7,7 @@ use crate::check::{drift, integrity, lint, replay};
 use crate::cli::{CheckArgs, DatabaseOptions, GlobalOptions};
 use crate::discovery::{display_path, load_workspace};
 use crate::errors::{CliError, EXIT_OK, Outcome};
+use crate::migrations_folder::list_migrations_folder;
 use crate::terminal::Output;
 
 /// Runs every part asked for, prints the findings, and ends with a finding
@@ -17,8 +18,10 @@ pub fn run_check(
     output: Output,
 ) -> Result<Outcome, CliError> {
     let workspace = load_workspace(global.manifest_path.as_deref())?;
-    let mut findings = integrity::check_folder(&workspace);
-    let (lint_findings, mut sources) = lint::lint_folder(&workspace)?;
+    let listing = list_migrations_folder(&workspace.migrations_directory, &workspace.root);
+    let mut findings = integrity::check_listing(&listing);
+    let (lint_findings, mut sources) = lint::lint_folder(&workspace, &listing)?;
+    drop(listing);
     findings.extend(lint_findings);
     if arguments.replay {
         findings.extend(replay::replay(&workspace, output)?);

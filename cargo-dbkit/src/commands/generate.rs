@@ -471,6 +471,9 @@ fn write_next_migration(
         .latest_snapshot()
         .map(|(_, snapshot)| snapshot.id.clone());
     let snapshot_text = schema.snapshot_text(version, &sql_file_name, parent.as_deref());
+    let previous_snapshot = folder
+        .latest_snapshot()
+        .map(|(entry, _)| crate::check::lint::snapshot_path(workspace, entry.version, &entry.name));
     let files = NewMigrationFiles {
         sql_path: workspace.migrations_directory.join(&sql_file_name),
         sql_text: sql,
@@ -482,14 +485,23 @@ fn write_next_migration(
     };
     write_migration_atomically(&files, &workspace.root)?;
     remove_orphan_snapshots(folder);
-    report_written(workspace, &files, statement_count, warnings, output);
+    report_written(
+        workspace,
+        &files,
+        previous_snapshot.as_deref(),
+        statement_count,
+        warnings,
+        output,
+    );
     Ok(Outcome::Success)
 }
 
-/// Says what was written, then shows the lint's findings on it.
+/// Says what was written, then shows the lint's findings on it, linted
+/// against the schema of `previous_snapshot`, the snapshot it follows.
 fn report_written(
     workspace: &Workspace,
     files: &NewMigrationFiles,
+    previous_snapshot: Option<&std::path::Path>,
     statement_count: usize,
     warnings: &[String],
     output: Output,
@@ -511,6 +523,7 @@ fn report_written(
         workspace,
         &files.sql_text,
         &sql_display,
+        previous_snapshot,
         output,
     );
 }
@@ -735,7 +748,17 @@ fn run_rebase(
                     moved.sql_display_path
                 ));
             }
-            report_written(&workspace, files, *statement_count, warnings, output);
+            let previous_snapshot = folder.latest_snapshot().map(|(entry, _)| {
+                crate::check::lint::snapshot_path(&workspace, entry.version, &entry.name)
+            });
+            report_written(
+                &workspace,
+                files,
+                previous_snapshot.as_deref(),
+                *statement_count,
+                warnings,
+                output,
+            );
         }
         None => {
             output.status("Rebased", &format!("{moved_stem} onto {tip_stem}"));
