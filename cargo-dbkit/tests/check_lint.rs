@@ -2,9 +2,11 @@
 //! fixture workspace whose second migration is written by hand, each
 //! output format, the settings in Cargo.toml, silencing comments, and the
 //! findings `generate` prints for the migration it just wrote. (The rules
-//! themselves are tested one by one in `dbkit-core/tests/lint.rs`.)
+//! themselves are tested one by one in `dbkit-core/tests/lint.rs`; their
+//! claims about PostgreSQL are checked on a server in `lint_claims`.)
 
 mod common;
+mod lint_claims;
 
 use common::*;
 
@@ -22,7 +24,7 @@ fn project_with_unsafe_index() -> Project {
     project.write(
         HAND_WRITTEN,
         "-- Speeds up the search by name.\n\
-         SET lock_timeout = '5s';\n\
+         SET lock_timeout = '5s'; SET statement_timeout = '5min';\n\
          CREATE INDEX \"users_name_idx\" ON \"public\".\"users\" (\"name\");\n",
     );
     project
@@ -176,5 +178,47 @@ fn a_clean_folder_passes() {
     assert!(
         run.stderr.contains("Checked migrations/: no findings"),
         "{run:#?}"
+    );
+}
+
+#[test]
+fn a_type_change_is_judged_from_the_snapshot_before_its_migration() {
+    let project = copy_fixture("multi_crate");
+    assert_eq!(project.run(&["generate", "--name", "initial"]).code, 0);
+    // text to varchar(100) checks every value: a rewrite.
+    project.edit(
+        ACCOUNTS_SCHEMA,
+        "    pub name: Option<String>,",
+        "    #[dbkit(sql_type = \"varchar(100)\")]\n    pub name: Option<String>,",
+    );
+    let run = project.run(&["generate", "--name", "limit_names", "--color", "never"]);
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert!(
+        run.stderr.contains("[changing-column-type]") && run.stderr.contains("from text"),
+        "{run:#?}"
+    );
+    // varchar(100) to varchar(200) only widens: the snapshot of V2 says
+    // what the column was, and neither generate nor check report it.
+    project.edit(ACCOUNTS_SCHEMA, "varchar(100)", "varchar(200)");
+    let run = project.run(&["generate", "--name", "widen_names", "--color", "never"]);
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert!(
+        run.stderr.contains("V3__widen_names.sql")
+            && !run.stderr.contains("[changing-column-type]"),
+        "{run:#?}"
+    );
+    let check = project.run(&["check", "--format", "json"]);
+    let document: serde_json::Value = serde_json::from_str(&check.stdout).expect("JSON on stdout");
+    let type_changes: Vec<&str> = document["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|finding| finding["rule"] == "changing-column-type")
+        .map(|finding| finding["file"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        type_changes,
+        ["migrations/V2__limit_names.sql"],
+        "{document:#}"
     );
 }
