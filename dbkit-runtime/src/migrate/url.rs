@@ -159,6 +159,11 @@ fn url_authority_start(text: &str) -> Option<usize> {
         .find(|character: char| !is_scheme_character(character))
         .unwrap_or(rest.len());
     let starts_with_letter = rest.starts_with(|character: char| character.is_ascii_alphabetic());
+    if rest.starts_with("://") {
+        // No driver takes a URL without a scheme, but its user info is
+        // still a password to hide wherever it shows.
+        return Some(start + "://".len());
+    }
     (starts_with_letter && rest[scheme_length..].starts_with("://"))
         .then_some(start + scheme_length + "://".len())
 }
@@ -327,9 +332,8 @@ fn urls_in_text(text: &str) -> Vec<Range<usize>> {
                 character.is_whitespace() || matches!(character, '"' | '\'' | '`' | '<' | '>')
             })
             .map_or(text.len(), |offset| separator + offset);
-        if let Some(scheme_start) = scheme_start {
-            urls.push(scheme_start..end);
-        }
+        // Without a scheme, the URL is read from its `://`.
+        urls.push(scheme_start.unwrap_or(separator)..end);
         // A URL inside this one (`postgres://db/x?next=postgres://…`) is
         // read too.
         search_from = separator + "://".len();
