@@ -17,7 +17,7 @@ use super::findings::{Findings, LintFinding, RawFinding};
 use super::rules::{IDENTIFIER_TOO_LONG, Severity, TRANSACTION_STATEMENT, UNPARSED_STATEMENT};
 use super::schema_before::SchemaBefore;
 use super::source::{
-    MAX_IDENTIFIER_BYTES, Origin, Position, is_code, is_do_block, long_identifiers,
+    MAX_IDENTIFIER_BYTES, Origins, Position, is_code, is_do_block, long_identifiers,
     split_error_location, starts_with_alter_table, starts_with_alter_type, starts_with_words,
     take_drop_index_concurrently, tokenize, truncated_identifier,
 };
@@ -56,8 +56,9 @@ pub fn lint_migration_with_schema<'a>(
     let mut findings = Findings::default();
     let mut allows = Vec::new();
     let mut long_names: Vec<String> = Vec::new();
+    let mut origins = Origins::new(sql);
     for statement in split_sql_statements(sql) {
-        let origin = Origin::of(sql, &statement);
+        let origin = origins.of(&statement);
         let fallback_start = Position {
             line: u32::try_from(statement.line).unwrap_or(u32::MAX),
             column: 1,

@@ -28,25 +28,53 @@ pub(crate) struct Origin {
     start: Position,
 }
 
-impl Origin {
-    /// The origin of `statement`, a slice of `sql`.
-    pub fn of(sql: &str, statement: &SqlStatement<'_>) -> Origin {
+/// Finds the [`Origin`] of each statement of a file in turn, counting the
+/// lines between one statement and the next only: the lines of a 2 MB
+/// file are counted once, not once per statement.
+#[derive(Debug)]
+pub(crate) struct Origins<'a> {
+    sql: &'a str,
+    /// Where the previous statement's text starts, and its line.
+    offset: usize,
+    line: usize,
+}
+
+impl<'a> Origins<'a> {
+    pub fn new(sql: &'a str) -> Origins<'a> {
+        Origins {
+            sql,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The origin of `statement`, a slice of the file that starts at or
+    /// after the previous one asked for.
+    pub fn of(&mut self, statement: &SqlStatement<'_>) -> Origin {
+        let sql = self.sql;
         let offset = (statement.text.as_ptr() as usize)
             .checked_sub(sql.as_ptr() as usize)
             .filter(|offset| *offset <= sql.len() && sql.is_char_boundary(*offset))
             .unwrap_or(0);
+        if offset < self.offset {
+            self.offset = 0;
+            self.line = 1;
+        }
+        self.line += sql[self.offset..offset].matches('\n').count();
+        self.offset = offset;
         let before = &sql[..offset];
-        let line = 1 + before.matches('\n').count();
         let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
         let column = 1 + before[line_start..].chars().count();
         Origin {
             start: Position {
-                line: saturate(line),
+                line: saturate(self.line),
                 column: saturate(column),
             },
         }
     }
+}
 
+impl Origin {
     /// The file position of a location in the statement's text, or `None`
     /// for the empty location sqlparser gives nodes it has no span for.
     pub fn position(&self, location: Location) -> Option<Position> {
