@@ -475,18 +475,11 @@ pub(crate) fn check_statement(
             ..
         } => state.schemas.push(Name::of(name).name),
         Statement::CreateTrigger(trigger) => {
-            let table = Name::of(&trigger.table_name);
-            if !state.table_is_new(&table) {
-                locks.push(HeavyLock {
-                    statement: format!(
-                        "CREATE TRIGGER {} ON {}",
-                        quote_identifier(&Name::of(&trigger.name).name),
-                        table.quoted()
-                    ),
-                    lock: "SHARE ROW EXCLUSIVE",
-                    object: table.quoted(),
-                });
-            }
+            locks.extend(create_trigger_lock(
+                &Name::of(&trigger.name).name,
+                &trigger.table_name,
+                state,
+            ));
         }
         Statement::DropTrigger(trigger) => {
             if let Some(table) = trigger.table_name.as_ref().map(Name::of)
@@ -601,8 +594,6 @@ pub(crate) fn check_statement(
     }
 }
 
-/// Runs the rules over an `ALTER TABLE` statement that only the lint's
-/// own reader reads (see [`super::alter_table`]).
 /// `ALTER TYPE … SET SCHEMA`, which sqlparser does not read: a type created
 /// in the file stays new under its new schema. Like `ALTER TYPE … RENAME
 /// TO`, it reports nothing: it locks the type, which queries do not take.
@@ -620,6 +611,8 @@ pub(crate) fn check_alter_type_set_schema(
     }
 }
 
+/// Runs the rules over an `ALTER TABLE` statement that only the lint's
+/// own reader reads (see [`super::alter_table`]).
 pub(crate) fn check_unsupported_alter_table(
     alter: &AlterTable,
     context: &StatementContext,
@@ -1011,6 +1004,20 @@ fn check_drop(
     }
 }
 
+/// `CREATE TRIGGER` on an existing table takes SHARE ROW EXCLUSIVE on it.
+fn create_trigger_lock(name: &str, table: &ObjectName, state: &FileState<'_>) -> Option<HeavyLock> {
+    let table = Name::of(table);
+    (!state.table_is_new(&table)).then(|| HeavyLock {
+        statement: format!(
+            "CREATE TRIGGER {} ON {}",
+            quote_identifier(name),
+            table.quoted()
+        ),
+        lock: "SHARE ROW EXCLUSIVE",
+        object: table.quoted(),
+    })
+}
+
 fn dropping_database(name: &Name, position: Position, context: &StatementContext) -> RawFinding {
     RawFinding {
         rule: DROPPING_DATABASE,
@@ -1308,6 +1315,9 @@ pub(crate) fn check_unsupported_statement(
         }
         UnsupportedStatement::DropDatabase { name } => {
             findings.push(dropping_database(&Name::of(name), context.start, context));
+        }
+        UnsupportedStatement::CreateTrigger { name, table } => {
+            locks.extend(create_trigger_lock(&identifier_value(name), table, state));
         }
     }
     if let Some(lock) = locks.first() {

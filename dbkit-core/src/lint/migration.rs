@@ -21,7 +21,7 @@ use super::source::{
     split_error_location, starts_with_alter_table, starts_with_alter_type, starts_with_words,
     take_drop_index_concurrently, tokenize, truncated_identifier,
 };
-use super::unsupported::{is_read_by_tokens, read_statement};
+use super::unsupported::{is_create_trigger, is_read_by_tokens, read_statement};
 use crate::diff::quote_identifier;
 use crate::model::Schema;
 use crate::render::NO_TRANSACTION_MARKER;
@@ -140,7 +140,8 @@ fn check_tokens(
     let retry_tokens = (starts_with_alter_table(&tokens)
         || starts_with_alter_type(&tokens)
         || starts_with_words(&tokens, &["alter", "index"])
-        || starts_with_words(&tokens, &["drop", "database"]))
+        || starts_with_words(&tokens, &["drop", "database"])
+        || is_create_trigger(&tokens))
     .then(|| tokens.clone());
     let parsed = Parser::new(&PostgreSqlDialect {})
         .with_tokens_with_locations(tokens)

@@ -2,8 +2,9 @@
 //! dialect's form), read from its tokens by sqlparser's own parser driven
 //! by hand: `REINDEX`, `CLUSTER` and `VACUUM` (read here whatever
 //! sqlparser says, since its `VACUUM` is Redshift's), and, when sqlparser
-//! refuses them, `ALTER INDEX … RENAME TO` / `SET TABLESPACE` and `DROP
-//! DATABASE … WITH (FORCE)`. Only what the rules need is kept.
+//! refuses them, `ALTER INDEX … RENAME TO` / `SET TABLESPACE`, `DROP
+//! DATABASE … WITH (FORCE)` and `CREATE TRIGGER` (up to its table). Only
+//! what the rules need is kept.
 
 use sqlparser::ast::{Ident, ObjectName};
 use sqlparser::dialect::PostgreSqlDialect;
@@ -34,6 +35,10 @@ pub(crate) enum UnsupportedStatement {
     SetIndexTablespace { name: ObjectName, tablespace: Ident },
     /// `DROP DATABASE [IF EXISTS] name [[WITH] (options)]`.
     DropDatabase { name: ObjectName },
+    /// `CREATE [OR REPLACE] [CONSTRAINT] TRIGGER name … ON table …`, read
+    /// up to its table (sqlparser refuses string arguments to the
+    /// trigger's function, as `tsvector_update_trigger` takes).
+    CreateTrigger { name: Ident, table: ObjectName },
 }
 
 /// What `REINDEX` rebuilds.
@@ -78,6 +83,8 @@ pub(crate) fn read_statement(tokens: &[TokenWithSpan]) -> Option<UnsupportedStat
         read_vacuum(&mut reader)?
     } else if reader.take_words(&["alter", "index"]) {
         read_alter_index(&mut reader)?
+    } else if is_create_trigger(tokens) {
+        return read_create_trigger(&mut reader);
     } else if reader.take_words(&["drop", "database"]) {
         reader.take_words(&["if", "exists"]);
         let name = reader.parser.parse_object_name(false).ok()?;
@@ -90,6 +97,35 @@ pub(crate) fn read_statement(tokens: &[TokenWithSpan]) -> Option<UnsupportedStat
         return None;
     };
     reader.at_end().then_some(statement)
+}
+
+/// Whether the statement starts `CREATE [OR REPLACE] [CONSTRAINT] TRIGGER`.
+pub(crate) fn is_create_trigger(tokens: &[TokenWithSpan]) -> bool {
+    [
+        &["create", "trigger"][..],
+        &["create", "or", "replace", "trigger"],
+        &["create", "constraint", "trigger"],
+        &["create", "or", "replace", "constraint", "trigger"],
+    ]
+    .iter()
+    .any(|words| starts_with_words(tokens, words))
+}
+
+fn read_create_trigger(reader: &mut Reader<'_>) -> Option<UnsupportedStatement> {
+    reader.take_word("create");
+    reader.take_words(&["or", "replace"]);
+    reader.take_word("constraint");
+    reader.take_word("trigger");
+    let name = reader.parser.parse_identifier().ok()?;
+    while !reader.take_word("on") {
+        if reader.is_token(0, &Token::LParen) {
+            reader.skip_parenthesized()?;
+        } else if reader.parser.next_token().token == Token::EOF {
+            return None;
+        }
+    }
+    let table = reader.parser.parse_object_name(false).ok()?;
+    Some(UnsupportedStatement::CreateTrigger { name, table })
 }
 
 fn read_reindex(reader: &mut Reader<'_>) -> Option<UnsupportedStatement> {
@@ -381,6 +417,15 @@ mod tests {
             read("DROP DATABASE IF EXISTS shop WITH (FORCE)"),
             Some(UnsupportedStatement::DropDatabase { .. })
         ));
+        assert_eq!(
+            read(
+                "CREATE TRIGGER t BEFORE UPDATE OF a, b ON public.film FOR EACH ROW EXECUTE FUNCTION tsvector_update_trigger('fulltext', 'pg_catalog.english', 'title')"
+            ),
+            Some(UnsupportedStatement::CreateTrigger {
+                name: Ident::new("t"),
+                table: ObjectName::from(vec![Ident::new("public"), Ident::new("film")]),
+            })
+        );
         assert_eq!(read("ALTER INDEX a ALTER COLUMN 1 SET STATISTICS 5"), None);
         assert_eq!(read("REINDEX TABLE users extra"), None);
         assert_eq!(read("SELECT 1"), None);
