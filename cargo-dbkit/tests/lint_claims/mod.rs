@@ -805,3 +805,65 @@ fn the_statements_said_to_rewrite_or_copy_a_table_do() {
     execute(&database, "DROP TABLE users, orders, bookings");
     tablespace_statement(format!("DROP TABLESPACE {tablespace}"));
 }
+
+/// Runs `sql` on a session of its own and returns PostgreSQL's error code,
+/// if it fails.
+fn error_code(database: &TestDb, sql: &str) -> Option<String> {
+    runtime().block_on(async {
+        let client = connect(database).await;
+        client
+            .batch_execute(sql)
+            .await
+            .err()
+            .and_then(|error| error.code().map(|code| code.code().to_string()))
+    })
+}
+
+#[test]
+fn what_the_new_rules_say_postgresql_refuses_it_refuses() {
+    let database = empty_database("lint_refusals");
+    execute(&database, LOCK_SETUP);
+    // dropping-database: not inside a transaction (25001).
+    assert_eq!(
+        error_code(
+            &database,
+            "BEGIN; DROP DATABASE IF EXISTS lint_claims_nothing"
+        ),
+        Some("25001".to_string())
+    );
+    // adding-exclusion-constraint: no NOT VALID (0A000, feature not supported).
+    assert_eq!(
+        error_code(
+            &database,
+            "ALTER TABLE bookings ADD CONSTRAINT bookings_no_overlap EXCLUDE USING gist (during WITH &&) NOT VALID"
+        ),
+        Some("0A000".to_string())
+    );
+    // renaming-enum-value: the old label is refused once renamed (22P02).
+    execute(
+        &database,
+        "CREATE TYPE lint_status AS ENUM ('shipped'); ALTER TYPE lint_status RENAME VALUE 'shipped' TO 'dispatched'",
+    );
+    assert_eq!(
+        error_code(&database, "SELECT 'shipped'::lint_status"),
+        Some("22P02".to_string())
+    );
+    // updating-whole-table: each row written stays locked until the
+    // transaction ends, so another writer of any row waits (55P03 under
+    // a lock timeout).
+    runtime().block_on(async {
+        let migration = connect(&database).await;
+        let writer = connect(&database).await;
+        migration
+            .batch_execute("BEGIN; UPDATE users SET note = 'backfilled' WHERE note IS NULL")
+            .await
+            .expect("backfill");
+        let blocked = writer
+            .batch_execute("SET lock_timeout = '200ms'; UPDATE users SET email = 'x' WHERE id = 42")
+            .await
+            .err()
+            .and_then(|error| error.code().map(|code| code.code().to_string()));
+        assert_eq!(blocked, Some("55P03".to_string()));
+        migration.batch_execute("ROLLBACK").await.expect("rollback");
+    });
+}
