@@ -382,3 +382,23 @@ fn a_column_rename_on_the_command_line_follows_the_table_hint() {
         })
     );
 }
+
+#[test]
+fn a_column_rename_on_the_command_line_ignores_leftover_table_hints() {
+    // accounts' hint (from users) was applied long ago; users is a table
+    // of its own again: `users.email=login` names users' column.
+    let mut old_users = plain("users");
+    old_users.columns.push(column("email", builtin("text")));
+    let old = schema(&[], vec![], vec![plain("accounts"), old_users]);
+    let mut users = plain("users");
+    users.columns.push(column("login", builtin("text")));
+    let new = schema(&[], vec![], vec![hinted(plain("accounts"), "users"), users]);
+    assert_eq!(
+        parse_rename_argument("users.email=login", &old, &new),
+        Ok(Rename::Column {
+            table: name("users"),
+            from: "email".into(),
+            to: "login".into(),
+        })
+    );
+}

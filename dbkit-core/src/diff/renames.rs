@@ -427,6 +427,53 @@ fn suggested_pairing<N: Ord + Clone>(
     Some((from.clone(), to.clone()))
 }
 
+/// How the tables of two canonical schemas match, and the names any
+/// asserted rename names (applied or not).
+struct TableMatch<'a> {
+    tables: NameMatch<&'a QualifiedName>,
+    claimed_old: BTreeSet<&'a QualifiedName>,
+    claimed_new: BTreeSet<&'a QualifiedName>,
+}
+
+fn match_tables<'a>(old: &'a Schema, new: &'a Schema, options: &DiffOptions) -> TableMatch<'a> {
+    let mut claimed_old: BTreeSet<&QualifiedName> = BTreeSet::new();
+    let mut claimed_new: BTreeSet<&QualifiedName> = BTreeSet::new();
+    let mut candidates: Vec<(&QualifiedName, &QualifiedName, Origin)> = Vec::new();
+    for rename in &options.renames {
+        if let Rename::Table { from, to } = rename
+            && let (Some(from), Some(to)) = (lookup::table(old, from), lookup::table(new, to))
+        {
+            claimed_old.insert(&from.name);
+            claimed_new.insert(&to.name);
+            candidates.push((&from.name, &to.name, Origin::Explicit));
+        }
+    }
+    for table in &new.tables {
+        let Some(hint) = &table.renamed_from else {
+            continue;
+        };
+        claimed_new.insert(&table.name);
+        if let Some(from) = lookup::table(old, &resolve_table_hint(hint, &table.name, old)) {
+            claimed_old.insert(&from.name);
+            candidates.push((&from.name, &table.name, Origin::Hint));
+        }
+    }
+    let old_names: Vec<&QualifiedName> = old.tables.iter().map(|table| &table.name).collect();
+    let new_names: Vec<&QualifiedName> = new.tables.iter().map(|table| &table.name).collect();
+    let tables = match_names(
+        &old_names,
+        &new_names,
+        |name| lookup::table(old, name).is_some(),
+        |name| lookup::table(new, name).is_some(),
+        &candidates,
+    );
+    TableMatch {
+        tables,
+        claimed_old,
+        claimed_new,
+    }
+}
+
 /// Everything settled about renames between two canonical schemas.
 #[derive(Debug, Default)]
 pub(crate) struct Settled {
@@ -470,31 +517,11 @@ pub(crate) fn settle_renames(old: &Schema, new: &Schema, options: &DiffOptions) 
     // Tables.
     let in_old = |name: &QualifiedName| lookup::table(old, name).is_some();
     let in_new = |name: &QualifiedName| lookup::table(new, name).is_some();
-    let mut claimed_old: BTreeSet<&QualifiedName> = BTreeSet::new();
-    let mut claimed_new: BTreeSet<&QualifiedName> = BTreeSet::new();
-    let mut candidates: Vec<(&QualifiedName, &QualifiedName, Origin)> = Vec::new();
-    for rename in &options.renames {
-        if let Rename::Table { from, to } = rename
-            && let (Some(from), Some(to)) = (lookup::table(old, from), lookup::table(new, to))
-        {
-            claimed_old.insert(&from.name);
-            claimed_new.insert(&to.name);
-            candidates.push((&from.name, &to.name, Origin::Explicit));
-        }
-    }
-    for table in &new.tables {
-        let Some(hint) = &table.renamed_from else {
-            continue;
-        };
-        claimed_new.insert(&table.name);
-        if let Some(from) = lookup::table(old, &resolve_table_hint(hint, &table.name, old)) {
-            claimed_old.insert(&from.name);
-            candidates.push((&from.name, &table.name, Origin::Hint));
-        }
-    }
-    let old_names: Vec<&QualifiedName> = old.tables.iter().map(|table| &table.name).collect();
-    let new_names: Vec<&QualifiedName> = new.tables.iter().map(|table| &table.name).collect();
-    let tables = match_names(&old_names, &new_names, in_old, in_new, &candidates);
+    let TableMatch {
+        tables,
+        claimed_old,
+        claimed_new,
+    } = match_tables(old, new, options);
     let schemas: BTreeSet<&String> = tables
         .unmatched_old
         .iter()
@@ -856,21 +883,20 @@ fn find_named<'a>(
     }
 }
 
-/// The name a table of `old` has in `new`: that of the table whose
-/// `renamed_from` hint points at it, else the same.
+/// The name a table of `old` has in `new`, as the differ matches tables
+/// through the code's hints (leftover ones ignored).
 fn new_name_of_table(
     old_name: &QualifiedName,
     old: &Schema,
     new: &Schema,
 ) -> Option<QualifiedName> {
-    let renamed = new.tables.iter().find(|table| {
-        table
-            .renamed_from
-            .as_deref()
-            .is_some_and(|hint| &resolve_table_hint(hint, &table.name, old) == old_name)
-    });
-    match renamed {
-        Some(table) => Some(table.name.clone()),
-        None => new.table(old_name).map(|_| old_name.clone()),
+    let old = super::plan::canonical(old);
+    let new = super::plan::canonical(new);
+    let matched = match_tables(&old, &new, &DiffOptions::default()).tables;
+    if let Some(renamed) = matched.new_name_of(old_name) {
+        return Some(renamed.clone());
     }
+    // A table whose name a rename takes has no counterpart.
+    let displaced = matched.accepted.iter().any(|(_, to, _)| *to == old_name);
+    (!displaced && lookup::table(&new, old_name).is_some()).then(|| old_name.clone())
 }
