@@ -1561,7 +1561,7 @@ fn build_unchecked_schema(choices: &mut Choices) -> Schema {
             name: pick_qualified(choices),
             values,
             comment: pick_optional(choices, NAMES),
-            renamed_from: None,
+            renamed_from: pick_optional(choices, &["a", "b", "app.a", "nowhere.z", "A b"]),
             source: None,
         });
     }
