@@ -452,6 +452,61 @@ fn a_partly_declared_chain_suggests_only_the_undeclared_rename() {
     assert!(!run.stderr.contains("users_old"), "{}", run.stderr);
 }
 
+/// On a terminal, the question about a partly declared chain offers only
+/// the table the declared rename leaves free, and the answer completes it.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_partly_declared_chain_is_completed_on_a_terminal() {
+    let project = with_users_v2();
+    project.edit(
+        ACCOUNTS_SCHEMA,
+        "#[dbkit(table = \"users\")]",
+        "#[dbkit(table = \"users_old\", renamed_from = \"users\")]",
+    );
+    project.edit(
+        ACCOUNTS_SCHEMA,
+        "#[dbkit(table = \"users_v2\")]",
+        "#[dbkit(table = \"users\")]",
+    );
+    project.edit(BILLING_SCHEMA, "\"users.id\"", "\"users_old.id\"");
+    let command_line = format!(
+        "'{}' dbkit generate --name chain --manifest-path '{}'",
+        env!("CARGO_BIN_EXE_cargo-dbkit"),
+        project.root.join("Cargo.toml").display()
+    );
+    let mut child = Command::new("script")
+        .args(["-qec", &command_line, "/dev/null"])
+        .current_dir(&project.root)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("`script` (util-linux) runs the binary on a pseudo-terminal");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    if let Some(stdin) = child.stdin.as_mut() {
+        std::io::Write::write_all(stdin, b"1\n").expect("answer");
+    }
+    let output = child.wait_with_output().expect("script finishes");
+    let transcript = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        transcript.contains("table `public.users_v2` is gone from the code. Was it renamed?"),
+        "{transcript}"
+    );
+    assert!(
+        !transcript.contains("renamed to `public.users_old`"),
+        "{transcript}"
+    );
+    let sql = project.read("migrations/V3__chain.sql");
+    assert_eq!(
+        statements_of(&sql)[..2],
+        [
+            "ALTER TABLE \"public\".\"users\" RENAME TO \"users_old\";",
+            "ALTER TABLE \"public\".\"users_v2\" RENAME TO \"users\";",
+        ],
+        "{sql}"
+    );
+    assert!(!sql.contains("DROP") && !sql.contains("CREATE"), "{sql}");
+}
+
 #[test]
 fn a_swap_declared_by_hints_is_written_with_a_warning_to_remove_them() {
     let project = with_users_v2();
