@@ -324,6 +324,11 @@ impl<N: Ord + Copy> NameMatch<N> {
 
     /// The cycles of accepted renames that only hints assert.
     fn hinted_cycles(&self) -> Vec<Vec<(N, N)>> {
+        let next: BTreeMap<N, (N, Origin)> = self
+            .accepted
+            .iter()
+            .map(|&(from, to, origin)| (from, (to, origin)))
+            .collect();
         let mut cycles = Vec::new();
         let mut seen: BTreeSet<N> = BTreeSet::new();
         for &(start, _, _) in &self.accepted {
@@ -334,16 +339,14 @@ impl<N: Ord + Copy> NameMatch<N> {
             let mut only_hints = true;
             let mut current = start;
             let closed = loop {
-                let Some(&(from, to, origin)) =
-                    self.accepted.iter().find(|(from, _, _)| *from == current)
-                else {
+                let Some(&(to, origin)) = next.get(&current) else {
                     break false;
                 };
-                if !seen.insert(from) {
-                    break from == start;
+                if !seen.insert(current) {
+                    break current == start;
                 }
                 only_hints &= origin == Origin::Hint;
-                cycle.push((from, to));
+                cycle.push((current, to));
                 current = to;
             };
             if closed && only_hints {
@@ -365,11 +368,12 @@ fn match_names<N: Ord + Copy>(
     candidates: &[(N, N, Origin)],
 ) -> NameMatch<N> {
     let mut accepted: Vec<(N, N, Origin)> = Vec::new();
+    let mut taken_from: BTreeSet<N> = BTreeSet::new();
+    let mut taken_to: BTreeSet<N> = BTreeSet::new();
     for &(from, to, origin) in candidates {
-        let taken = accepted
-            .iter()
-            .any(|(other_from, other_to, _)| *other_from == from || *other_to == to);
-        if from != to && !taken {
+        if from != to && !taken_from.contains(&from) && !taken_to.contains(&to) {
+            taken_from.insert(from);
+            taken_to.insert(to);
             accepted.push((from, to, origin));
         }
     }
@@ -377,17 +381,21 @@ fn match_names<N: Ord + Copy>(
     // old name is still a name of the new schema and whose last new name
     // was already one of the old says nothing. Under their own names, all
     // its objects match.
+    let next: BTreeMap<N, (N, Origin)> = accepted
+        .iter()
+        .map(|&(from, to, origin)| (from, (to, origin)))
+        .collect();
     let mut leftover: BTreeSet<N> = BTreeSet::new();
     for &(head, _, _) in &accepted {
-        if accepted.iter().any(|(_, to, _)| *to == head) {
+        if taken_to.contains(&head) {
             continue;
         }
         let mut chain = Vec::new();
         let mut tail = head;
         let mut only_hints = true;
-        while let Some(&(from, to, origin)) = accepted.iter().find(|(from, _, _)| *from == tail) {
+        while let Some(&(to, origin)) = next.get(&tail) {
             only_hints &= origin == Origin::Hint;
-            chain.push(from);
+            chain.push(tail);
             tail = to;
         }
         if only_hints && in_new(head) && in_old(tail) {
