@@ -123,16 +123,7 @@ pub fn run_pull(
 
     // Everything is checked: write the modules, then the migration, then
     // record it; a failure of a later step removes what the earlier wrote.
-    let written = write_file_set(&planned, &stale).map_err(|error| {
-        single(
-            Diagnostic::error(format!(
-                "could not write {}",
-                display_path(&workspace.root, &error.path)
-            ))
-            .with_note(error.source.to_string())
-            .with_note("nothing was written"),
-        )
-    })?;
+    let written = write_modules(&workspace, &planned, &stale)?;
     let migration_files = baseline_files(&workspace, &baseline);
     if let Err(error) = write_migration_atomically(&migration_files, &workspace.root) {
         written.remove_created();
@@ -257,16 +248,7 @@ fn pull_from_migrations(
         &newest_file,
         None,
     );
-    let written = write_file_set(&planned, &stale).map_err(|error| {
-        single(
-            Diagnostic::error(format!(
-                "could not write {}",
-                display_path(&workspace.root, &error.path)
-            ))
-            .with_note(error.source.to_string())
-            .with_note("nothing was written"),
-        )
-    })?;
+    let written = write_modules(&workspace, &planned, &stale)?;
     if let Err(error) = write_snapshot_atomically(&snapshot_path, &snapshot_text) {
         written.remove_created();
         return Err(single(
@@ -304,6 +286,25 @@ fn pull_from_migrations(
         ));
     }
     Ok(Outcome::Success)
+}
+
+/// Writes the module files as one set (see `write_file_set`); on failure
+/// nothing is left written.
+fn write_modules(
+    workspace: &Workspace,
+    planned: &[PlannedFile],
+    stale: &[PathBuf],
+) -> Result<crate::pull::write::WrittenSet, CliError> {
+    write_file_set(planned, stale).map_err(|error| {
+        single(
+            Diagnostic::error(format!(
+                "could not write {}",
+                display_path(&workspace.root, &error.path)
+            ))
+            .with_note(error.source.to_string())
+            .with_note("nothing was written"),
+        )
+    })
 }
 
 /// Writes `text` to a temporary file beside `path`, then renames it there.
