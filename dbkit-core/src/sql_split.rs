@@ -21,6 +21,19 @@ pub struct SqlStatement<'a> {
     pub line: usize,
 }
 
+impl<'a> SqlStatement<'a> {
+    /// The statement's code: its text past the blanks and comments before it.
+    pub fn code(&self) -> &'a str {
+        code_of(self.text)
+    }
+}
+
+/// `text` past the blanks and comments (`--`, nested `/* */`) at its start;
+/// empty when it holds nothing else.
+pub fn code_of(text: &str) -> &str {
+    code_start(text).map_or("", |start| &text[start..])
+}
+
 /// The statements of `sql`, each with its `;`, split where a `;` ends a
 /// statement for psql: not inside a string (`'...'`, `E'...'` with
 /// backslash escapes), a quoted identifier, a dollar-quoted body (`$$`,

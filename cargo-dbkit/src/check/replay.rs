@@ -286,15 +286,7 @@ pub(crate) fn expect_created_schemas<'a>(
 /// The schema a `CREATE SCHEMA [IF NOT EXISTS] name` statement creates, as
 /// PostgreSQL names it (a bare name folded to lower case).
 fn created_schema(statement: &str) -> Option<String> {
-    let mut rest = statement;
-    loop {
-        rest = rest.trim_start();
-        if let Some(comment) = rest.strip_prefix("--") {
-            rest = comment.find('\n').map_or("", |end| &comment[end..]);
-        } else {
-            break;
-        }
-    }
+    let rest = dbkit_core::sql_split::code_of(statement);
     let mut words = rest.split_whitespace();
     let keyword = |word: Option<&str>, expected: &str| {
         word.is_some_and(|word| word.eq_ignore_ascii_case(expected))

@@ -284,12 +284,7 @@ pub fn with_carried_objects(sql: &str, carried: &[CarriedObject]) -> String {
     }
     block.push('\n');
     let insert_at = dbkit_core::sql_split::sql_statements(sql)
-        .find(|statement| {
-            let code = statement
-                .text
-                .trim_start_matches(|c: char| c.is_whitespace());
-            !code_of(code).starts_with("CREATE SCHEMA")
-        })
+        .find(|statement| !statement.code().starts_with("CREATE SCHEMA"))
         .map_or(sql.len(), |statement| {
             // The statement's text starts at its leading comments: insert
             // before them, at the start of the statement's first line.
@@ -302,17 +297,6 @@ pub fn with_carried_objects(sql: &str, carried: &[CarriedObject]) -> String {
     result.push_str(&sql[insert_at..]);
     result.push_str(&tail);
     result
-}
-
-/// `text` past its leading `--` comment lines.
-fn code_of(text: &str) -> &str {
-    let mut rest = text;
-    while rest.starts_with("--") {
-        rest = rest
-            .find('\n')
-            .map_or("", |end| rest[end + 1..].trim_start());
-    }
-    rest
 }
 
 #[cfg(test)]
