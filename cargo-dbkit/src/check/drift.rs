@@ -33,7 +33,7 @@ use crate::diagnostics::Diagnostic;
 use crate::discovery::Workspace;
 use crate::errors::CliError;
 use crate::introspect::{
-    introspect_read_only, read_only_connect_options, remove_migration_history,
+    INTROSPECTION_CONNECTIONS, introspect, read_only_connect_options, remove_migration_history,
 };
 use crate::migration_context::{MigrationContext, connect_timeout_diagnostic, migration_label};
 use crate::migrations_folder::MigrationsFolder;
@@ -90,15 +90,22 @@ pub fn drift(
         }
     };
     let introspected = context.runtime.block_on(async {
-        let schema = introspect_read_only(url, APPLICATION_NAME, context.connect_timeout).await?;
+        // One read-only pool for the schema and the options it cannot hold.
         let options =
             read_only_connect_options(url, APPLICATION_NAME).map_err(SessionError::Failed)?;
-        let pool = connect_pool(options, 1, context.connect_timeout).await?;
+        let pool =
+            connect_pool(options, INTROSPECTION_CONNECTIONS, context.connect_timeout).await?;
+        let schema = introspect(&pool, None)
+            .await
+            .map_err(|error| error.to_string());
         let uncompared = find_uncompared_options(&pool)
             .await
-            .map_err(|error| SessionError::Failed(error.to_string()));
+            .map_err(|error| error.to_string());
         pool.close().await;
-        Ok::<_, SessionError>((schema, uncompared?))
+        Ok::<_, SessionError>((
+            schema.map_err(SessionError::Failed)?,
+            uncompared.map_err(SessionError::Failed)?,
+        ))
     });
     drop(spinner);
     let (mut actual, uncompared) = introspected.map_err(|error| match error {
