@@ -381,8 +381,8 @@ pub struct CheckArgs {
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     pub connect_timeout: Option<Duration>,
     /// How to print the findings
-    #[arg(long, value_enum, default_value_t = crate::check::report::Format::Human, value_name = "FORMAT")]
-    pub format: crate::check::report::Format,
+    #[arg(long, value_enum, default_value_t = crate::commands::check::report::Format::Human, value_name = "FORMAT")]
+    pub format: crate::commands::check::report::Format,
 }
 
 const PULL_LONG_ABOUT: &str = "\

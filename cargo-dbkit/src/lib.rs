@@ -1,27 +1,30 @@
 //! Library behind `cargo dbkit`: argument parsing, workspace discovery, the
 //! migrations folder and the commands. `main.rs` only calls [`run`].
+//!
+//! The modules are private to the crate: `commands/` holds one folder or
+//! file per subcommand, `workspace/` the schema code and the migrations
+//! folder, `database/` the database a command talks to, `output/` what it
+//! prints. Besides [`run`], the only public items are the few steps of
+//! `pull`, `push` and `check` that the workspace's integration tests
+//! (`dbkit-tests`, this crate's `tests/`) drive without the binary,
+//! re-exported here. The introspector is the crate `dbkit-introspect`.
 
-pub mod backup;
-pub mod cache;
-pub mod check;
-pub mod cli;
-pub mod commands;
-pub mod database_session;
-pub mod database_url;
-pub mod diagnostics;
-pub mod discovery;
-pub mod dotenv;
-pub mod errors;
-pub mod generate_inputs;
-pub mod introspect;
-pub mod migration_context;
-pub mod migrations_folder;
-pub mod pull;
-pub mod redact;
-pub mod renames;
-pub mod schema_glob;
-pub mod schema_loading;
-pub mod terminal;
+mod cli;
+mod commands;
+mod database;
+mod output;
+mod workspace;
+
+// `pull`: the schema modules written for a database's schema.
+pub use commands::pull::unsupported::{UnsupportedObject, find_unsupported_objects};
+pub use commands::pull::{ModuleFiles, PulledFile, module_files, without_empty_schemas};
+// `push`: the changes from a live schema to the code, and the
+// transactions they are applied in.
+pub use commands::push::plan::{Transaction, transactions};
+pub use commands::push::{push_changes, without_migration_history};
+// `check --database-url`: the read-only sessions drift reads through.
+pub use commands::check::drift::read_only_url;
+pub use database::session::read_only_connect_options;
 
 use clap::Parser;
 use std::ffi::OsString;
@@ -35,16 +38,16 @@ pub fn run(arguments: impl IntoIterator<Item = OsString>) -> ExitCode {
         Err(error) => {
             let _ = error.print();
             return ExitCode::from(if error.use_stderr() {
-                errors::EXIT_ERROR
+                output::errors::EXIT_ERROR
             } else {
-                errors::EXIT_OK
+                output::errors::EXIT_OK
             });
         }
     };
     let cli::Cli::Dbkit(arguments) = cli;
-    terminal::configure_color(arguments.global.color);
+    output::terminal::configure_color(arguments.global.color);
     install_logging(arguments.global.verbose);
-    let output = terminal::Output {
+    let output = output::terminal::Output {
         quiet: arguments.global.quiet,
         verbose: arguments.global.verbose,
     };
@@ -55,9 +58,12 @@ pub fn run(arguments: impl IntoIterator<Item = OsString>) -> ExitCode {
             let (diagnostics, sources) = error.into_diagnostics();
             let diagnostics: Vec<_> = diagnostics
                 .into_iter()
-                .map(redact::hide_passwords_in_diagnostic)
+                .map(output::redact::hide_passwords_in_diagnostic)
                 .collect();
-            output.rendered(&diagnostics::render_diagnostics(&diagnostics, &sources));
+            output.rendered(&output::diagnostics::render_diagnostics(
+                &diagnostics,
+                &sources,
+            ));
             ExitCode::from(exit_code)
         }
     }
@@ -66,7 +72,7 @@ pub fn run(arguments: impl IntoIterator<Item = OsString>) -> ExitCode {
 /// Logs go to stderr through tracing; `DBKIT_LOG` is an env-filter
 /// (`DBKIT_LOG=debug`, `DBKIT_LOG=cargo_dbkit=trace`); without it `-v` shows
 /// dbkit's info logs and `-vv` its debug logs. Every line passes through
-/// [`redact::hide_passwords`].
+/// [`output::redact::hide_passwords`].
 fn install_logging(verbose: u8) {
     use tracing_subscriber::EnvFilter;
     let filter = match std::env::var("DBKIT_LOG") {
@@ -81,7 +87,7 @@ fn install_logging(verbose: u8) {
     };
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(redact::RedactingStderr)
+        .with_writer(output::redact::RedactingStderr)
         .with_ansi(true)
         .with_target(true)
         .without_time()

@@ -198,7 +198,7 @@ fn the_check_sessions_refuse_writes() {
     runtime().block_on(async {
         // The engine's connection (`status`).
         let (client, connection) = tokio_postgres::connect(
-            cargo_dbkit::check::drift::read_only_url(&url.as_str().into()).connection_string(),
+            cargo_dbkit::read_only_url(&url.as_str().into()).connection_string(),
             tokio_postgres::NoTls,
         )
         .await
@@ -214,13 +214,11 @@ fn the_check_sessions_refuse_writes() {
             "{error}"
         );
         // The introspector's.
-        let options = cargo_dbkit::introspect::read_only_connect_options(
-            &url.as_str().into(),
-            "cargo dbkit check",
-        )
-        .expect("options");
+        let options =
+            cargo_dbkit::read_only_connect_options(&url.as_str().into(), "cargo dbkit check")
+                .expect("options");
         let pool = sqlx::postgres::PgPoolOptions::new()
-            .max_connections(cargo_dbkit::introspect::INTROSPECTION_CONNECTIONS)
+            .max_connections(dbkit_introspect::INTROSPECTION_CONNECTIONS)
             .connect_with(options)
             .await
             .expect("connect");

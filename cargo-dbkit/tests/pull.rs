@@ -34,7 +34,7 @@ fn fixture_sql(name: &str) -> String {
 /// The database's schema as the introspector reads it, without the history table.
 fn schema_of(database: &TestDb) -> dbkit_core::model::Schema {
     let mut schema = introspected(database);
-    cargo_dbkit::introspect::remove_migration_history(&mut schema);
+    dbkit_introspect::remove_migration_history(&mut schema);
     schema
 }
 
@@ -439,7 +439,7 @@ fn partitions_are_named_and_their_indexes_are_not() {
             let pool = dbkit_runtime::sqlx::PgPool::connect(database.url())
                 .await
                 .expect("connect");
-            cargo_dbkit::pull::unsupported::find_unsupported_objects(&pool)
+            cargo_dbkit::find_unsupported_objects(&pool)
                 .await
                 .expect("query")
         })

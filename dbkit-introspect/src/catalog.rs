@@ -268,7 +268,7 @@ type IndexRow = (
 /// into the model, canonicalised (sorted) like a declared schema.
 ///
 /// After the list of schemas, the five other queries run on up to three
-/// connections of `pool` at once (as many as it allows; see [`lanes`]).
+/// connections of `pool` at once (as many as it allows; see `lanes`).
 pub async fn introspect(
     pool: &PgPool,
     schemas: Option<&[String]>,

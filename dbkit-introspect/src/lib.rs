@@ -32,12 +32,7 @@ mod catalog;
 
 pub use catalog::{IntrospectError, introspect};
 
-use crate::database_session::{SessionError, connect_pool};
 use dbkit_core::model::Schema;
-use dbkit_runtime::migrate::DatabaseUrl;
-use sqlx::postgres::PgConnectOptions;
-use std::str::FromStr;
-use std::time::Duration;
 
 /// The table in which the migration engine records what it applied
 /// (refinery's name, which dbkit keeps).
@@ -54,38 +49,4 @@ pub fn remove_migration_history(schema: &mut Schema) {
     schema
         .tables
         .retain(|table| table.name.name != MIGRATION_HISTORY_TABLE);
-}
-
-/// Reads the schema of the database at `url` in sessions whose
-/// transactions are all read-only (`default_transaction_read_only = on`),
-/// named `application_name` in `pg_stat_activity`, each connected within
-/// `connect_timeout`: what `check --database-url` and `push` read before
-/// deciding anything. The error is the time limit, or sqlx's or the
-/// introspector's message, for the caller to phrase.
-pub async fn introspect_read_only(
-    url: &DatabaseUrl,
-    application_name: &str,
-    connect_timeout: Duration,
-) -> Result<Schema, SessionError> {
-    let options = read_only_connect_options(url, application_name).map_err(SessionError::Failed)?;
-    let pool = connect_pool(options, INTROSPECTION_CONNECTIONS, connect_timeout).await?;
-    let schema = introspect(&pool, None)
-        .await
-        .map_err(|error| SessionError::Failed(error.to_string()));
-    pool.close().await;
-    schema
-}
-
-/// sqlx's options for `url`, with every transaction read-only.
-pub fn read_only_connect_options(
-    url: &DatabaseUrl,
-    application_name: &str,
-) -> Result<PgConnectOptions, String> {
-    PgConnectOptions::from_str(url.connection_string())
-        .map(|options| {
-            options
-                .options([("default_transaction_read_only", "on")])
-                .application_name(application_name)
-        })
-        .map_err(|error| error.to_string())
 }

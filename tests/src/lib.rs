@@ -5,7 +5,7 @@
 pub mod builders;
 pub mod source;
 
-use cargo_dbkit::introspect::introspect;
+use dbkit_introspect::introspect;
 use dbkit_core::compare::{Difference, canonical_schema, format_differences, schema_differences};
 use dbkit_core::diff::{DiffOptions, diff};
 use dbkit_core::model::Schema;

@@ -147,7 +147,7 @@ async fn introspection_is_limited_to_the_schemas_asked_for() {
         .execute(&database.pool)
         .await
         .expect("create tables");
-    let only_app = cargo_dbkit::introspect::introspect(&database.pool, Some(&["app".to_string()]))
+    let only_app = dbkit_introspect::introspect(&database.pool, Some(&["app".to_string()]))
         .await
         .expect("introspect");
     let names: Vec<String> = only_app.tables.iter().map(|t| t.name.to_string()).collect();
@@ -270,7 +270,7 @@ async fn keys_keep_their_order_across_schemas_and_many_indexes_are_read() {
 
     // Asked for `public` only, the foreign key still names the columns it
     // references in the schema left out.
-    let only_public = cargo_dbkit::introspect::introspect(&database.pool, Some(&["public".into()]))
+    let only_public = dbkit_introspect::introspect(&database.pool, Some(&["public".into()]))
         .await
         .expect("introspect public");
     assert_eq!(only_public.tables.len(), 1);

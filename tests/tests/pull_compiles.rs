@@ -11,7 +11,7 @@
 //! the workspace's `Cargo.lock` is copied into the crate so those are the
 //! versions already downloaded.
 
-use cargo_dbkit::pull::{ModuleFiles, module_files, without_empty_schemas};
+use cargo_dbkit::{ModuleFiles, module_files, without_empty_schemas};
 use dbkit_core::arbitrary::arbitrary_schema;
 use dbkit_tests::proptest_config;
 use proptest::strategy::{Strategy, ValueTree};

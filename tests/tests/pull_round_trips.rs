@@ -6,7 +6,7 @@
 //! schema as the first, empty schemas aside, or, when the generator
 //! reported something the DSL cannot say, the schema the code declares.
 
-use cargo_dbkit::pull::{module_files, without_empty_schemas};
+use cargo_dbkit::{module_files, without_empty_schemas};
 use dbkit_core::arbitrary::arbitrary_schema;
 use dbkit_core::codegen::{CodegenOptions, Unexpressed, generate_modules};
 use dbkit_core::compare::{format_differences, schema_differences};

@@ -4,8 +4,7 @@
 //! changes), and a push from one random schema to another must leave a
 //! database that equals the second and has nothing more to push.
 
-use cargo_dbkit::commands::push::plan::transactions;
-use cargo_dbkit::commands::push::{push_changes, without_migration_history};
+use cargo_dbkit::{push_changes, transactions, without_migration_history};
 use dbkit_core::arbitrary::{arbitrary_schema, arbitrary_schema_pair};
 use dbkit_core::compare::format_differences;
 use dbkit_core::model::Schema;

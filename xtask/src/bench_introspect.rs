@@ -1,5 +1,5 @@
 //! `cargo xtask bench-introspect`: how long the introspector
-//! (`cargo_dbkit::introspect::introspect`, what `pull`, `push` and `check
+//! (`dbkit_introspect::introspect`, what `pull`, `push` and `check
 //! --replay`/`--database-url` call) takes to read a database of 1,000
 //! realistic tables.
 //!
@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use crate::measure::{load_average, milliseconds, percentile};
 use anyhow::{Context, Result, bail};
-use cargo_dbkit::introspect::introspect;
+use dbkit_introspect::introspect;
 use dbkit_core::model::{IndexKey, Schema};
 use dbkit_runtime::sqlx;
 use dbkit_runtime::sqlx::postgres::PgPoolOptions;

@@ -6,11 +6,12 @@
 //! `--lock-wait` bounds the wait for the lock, `--backup` dumps the
 //! database under the lock before the first migration.
 
-use crate::backup::{BackupError, dump_database};
 use crate::cli::{GlobalOptions, MigrateArgs};
-use crate::errors::{CliError, Outcome};
-use crate::migration_context::{MigrationContext, count, format_duration, stem};
-use crate::terminal::{DelayedSpinner, Output, start_spinner};
+use crate::database::backup::{BackupError, dump_database};
+use crate::database::target::MigrationContext;
+use crate::output::errors::{CliError, Outcome};
+use crate::output::format::{count, format_duration, stem};
+use crate::output::terminal::{DelayedSpinner, Output, start_spinner};
 use anstyle::{AnsiColor, Effects, Style};
 use dbkit_runtime::migrate::{
     DatabaseUrl, HistoryRow, HookError, MigrateError, MigrateEvent, Migration,

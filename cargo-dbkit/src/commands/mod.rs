@@ -1,15 +1,18 @@
-//! The subcommands of `cargo dbkit`, one file each.
+//! The subcommands of `cargo dbkit`: one folder each for those made of
+//! several parts (`check`, `generate`, `pull`, `push`), one file each for
+//! the others; and [`renames`], which `generate` and `push` share.
 
-pub mod check;
-pub mod generate;
-pub mod migrate;
-pub mod pull;
-pub mod push;
-pub mod status;
+pub(crate) mod check;
+mod generate;
+mod migrate;
+pub(crate) mod pull;
+pub(crate) mod push;
+mod renames;
+mod status;
 
 use crate::cli::{Command, GlobalOptions};
-use crate::errors::{CliError, Outcome};
-use crate::terminal::Output;
+use crate::output::errors::{CliError, Outcome};
+use crate::output::terminal::Output;
 
 /// Runs one subcommand.
 pub fn run_command(

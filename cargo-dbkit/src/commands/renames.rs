@@ -6,10 +6,10 @@
 //! renames that only `renamed_from` hints declare, which every run applies
 //! again until the hints are removed.
 
-use crate::diagnostics::{Diagnostic, SourceSpan};
-use crate::errors::CliError;
-use crate::schema_loading::CodeSchema;
-use crate::terminal::{Output, ask_choice, is_interactive};
+use crate::output::diagnostics::{Diagnostic, SourceSpan};
+use crate::output::errors::CliError;
+use crate::output::terminal::{Output, ask_choice, is_interactive};
+use crate::workspace::schema_loading::CodeSchema;
 use dbkit_core::diff::{
     Ambiguity, Change, DiffOptions, Rename, matched_renames, parse_rename_argument,
 };

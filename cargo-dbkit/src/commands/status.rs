@@ -4,9 +4,10 @@
 //! not applied and unchanged.
 
 use crate::cli::{GlobalOptions, StatusArgs};
-use crate::diagnostics::render_help_line;
-use crate::errors::{CliError, Outcome};
-use crate::migration_context::{MigrationContext, migration_label};
+use crate::database::target::MigrationContext;
+use crate::output::diagnostics::render_help_line;
+use crate::output::errors::{CliError, Outcome};
+use crate::output::format::migration_label;
 use anstyle::{AnsiColor, Effects, Style};
 use dbkit_runtime::migrate::{DatabaseUrl, MigrationState, Status};
 use std::fmt::Write as _;
@@ -16,7 +17,7 @@ use std::io::Write as _;
 pub fn run_status(
     global: &GlobalOptions,
     arguments: &StatusArgs,
-    output: crate::terminal::Output,
+    output: crate::output::terminal::Output,
 ) -> Result<Outcome, CliError> {
     let context = MigrationContext::open(global, &arguments.database, output)?;
     let status = context

@@ -12,8 +12,8 @@
 //! `DBKIT_PG_DUMP` names the pg_dump to run (default: `pg_dump` on `PATH`),
 //! for a machine whose default one is older than the server.
 
-use crate::diagnostics::Diagnostic;
-use crate::redact::hide_passwords_of;
+use crate::output::diagnostics::Diagnostic;
+use crate::output::redact::hide_passwords_of;
 use dbkit_runtime::migrate::DatabaseUrl;
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;

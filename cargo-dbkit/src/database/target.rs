@@ -2,21 +2,17 @@
 //! which shows itself with its password hidden ([`DatabaseTarget`], for all
 //! of them), a runtime for the futures, and for `migrate` and `status` the
 //! migrations folder read through dbkit-runtime's engine (the one the
-//! binaries run) and engine errors turned into diagnostics.
+//! binaries run) ([`MigrationContext`]).
 
 use crate::cli::{DatabaseOptions, GlobalOptions};
-use crate::database_url::{
-    DATABASE_URL_VARIABLE, ResolvedDatabaseUrl, UrlSource, resolve_database_url,
-};
-use crate::diagnostics::{Diagnostic, SourceSpan, SourceTexts};
-use crate::discovery::{Workspace, display_path, load_workspace};
-use crate::errors::CliError;
-use crate::terminal::Output;
+use crate::database::engine_errors::migrate_error;
+use crate::database::url::{DATABASE_URL_VARIABLE, ResolvedDatabaseUrl, resolve_database_url};
+use crate::output::diagnostics::{Diagnostic, SourceTexts};
+use crate::output::errors::CliError;
+use crate::output::terminal::Output;
+use crate::workspace::discovery::{Workspace, display_path, load_workspace};
 use dbkit_runtime::RunOptions;
-use dbkit_runtime::migrate::{
-    DatabaseUrl, LockHolder, MigrateError, Migration, MigrationStatus, Migrations,
-    connect_timeout_for, format_time_limit,
-};
+use dbkit_runtime::migrate::{MigrateError, Migration, Migrations, connect_timeout_for};
 use std::path::Path;
 use std::time::Duration;
 
@@ -129,15 +125,6 @@ impl MigrationContext {
             (_, other) => other,
         }
     }
-
-    /// Where the URL came from, for a note: `from .env.test`.
-    pub fn url_origin(&self) -> String {
-        match &self.database.source {
-            UrlSource::Argument => "from --database-url".to_string(),
-            UrlSource::Environment => format!("from the environment's {DATABASE_URL_VARIABLE}"),
-            UrlSource::File(path) => format!("from {}", path.display()),
-        }
-    }
 }
 
 /// The workspace and the database a command works on.
@@ -210,186 +197,5 @@ fn warn_about_misnamed_files(directory: &Path, folder_display: &str, output: Out
         output.warning(&format!(
             "`{folder_display}{name}` is not named `V<version>__<name>.sql` and is never applied"
         ));
-    }
-}
-
-/// An engine error as a diagnostic: a failed statement points at its file
-/// and line in the folder; the engine's `= help:` and `= note:` lines become
-/// the diagnostic's. The engine's errors show no password (its URL is a
-/// `DatabaseUrl`, the driver's messages are redacted).
-pub fn migrate_error(error: MigrateError, folder_display: &str) -> CliError {
-    let diagnostic = match &error {
-        MigrateError::StatementFailed {
-            file,
-            line,
-            code,
-            message,
-            detail,
-            hint,
-            no_transaction,
-        } => {
-            let mut diagnostic = Diagnostic::error(format!(
-                "migration `{file}` failed: {message} (SQLSTATE {code})"
-            ))
-            .with_span(SourceSpan {
-                file: format!("{folder_display}{file}"),
-                line: *line,
-                column: 0,
-                length: 0,
-                label: None,
-            });
-            if let Some(detail) = detail {
-                diagnostic = diagnostic.with_note(format!("detail: {detail}"));
-            }
-            diagnostic = diagnostic.with_note(if *no_transaction {
-                "this migration runs outside a transaction: the statements before this one stay applied"
-            } else {
-                "this migration was rolled back; the ones before it stay applied"
-            });
-            if let Some(hint) = hint {
-                diagnostic = diagnostic.with_help(hint.clone());
-            }
-            diagnostic
-        }
-        MigrateError::TransactionStatement {
-            file,
-            line,
-            statement,
-        } => Diagnostic::error(format!(
-            "migration `{file}` controls its own transaction: `{statement}` at line {line}"
-        ))
-        .with_span(SourceSpan {
-            file: format!("{folder_display}{file}"),
-            line: *line,
-            column: 0,
-            length: 0,
-            label: None,
-        })
-        .with_note(format!(
-            "dbkit runs the migration in one transaction with its history row; `{statement}` would end or nest it, and a later failure would leave part of the migration applied and not recorded"
-        ))
-        .with_note("nothing was applied: every pending migration is checked first")
-        .with_help(format!(
-            "remove the `{statement}`, or make `-- dbkit:no-transaction` the migration's first line to run it outside a transaction, statement by statement"
-        )),
-        MigrateError::ConnectTimeout { url, timeout } => {
-            connect_timeout_diagnostic(url, *timeout)
-        }
-        MigrateError::LockTimeout { waited, holder } => {
-            lock_timeout_diagnostic(*waited, holder.as_ref())
-        }
-        MigrateError::ChangedAfterApply { file, .. }
-        | MigrateError::OutOfOrder { file, .. }
-        | MigrateError::InvalidFile { file, .. } => diagnostic_from_engine_text(&error.to_string())
-            .in_file(format!("{folder_display}{file}")),
-        other => diagnostic_from_engine_text(&other.to_string()),
-    };
-    CliError::Diagnostics(vec![diagnostic])
-}
-
-/// The server accepted the connection to `url` (shown with its password
-/// hidden) but did not complete it within `timeout`: the engine's sessions
-/// and the sqlx ones of push, pull and check say it alike.
-pub fn connect_timeout_diagnostic(url: &DatabaseUrl, timeout: Duration) -> Diagnostic {
-    Diagnostic::error(format!(
-        "cannot connect to {url}: the server did not answer within {}",
-        format_time_limit(timeout)
-    ))
-    .with_help(
-        "check that the host and port are those of a PostgreSQL server that is up and not overloaded, and that no firewall or proxy holds the connection",
-    )
-    .with_help("--connect-timeout SECONDS (or `connect_timeout` in the URL) waits longer")
-}
-
-/// Another session still held the migration lock after `--lock-wait`.
-fn lock_timeout_diagnostic(waited: Duration, holder: Option<&LockHolder>) -> Diagnostic {
-    let waited = format_time_limit(waited);
-    let Some(holder) = holder else {
-        return Diagnostic::error(format!(
-            "the migration lock is still held after waiting {waited}"
-        ))
-        .with_help("another migration run holds it: let it finish and run again, or wait longer with a larger --lock-wait");
-    };
-    Diagnostic::error(format!(
-        "the migration lock is still held after waiting {waited}, by {holder}"
-    ))
-    .with_note("that session is another migration run, or holds dbkit's advisory lock itself")
-    .with_help("let it finish and run again, or wait longer with a larger --lock-wait (without it, migrate waits as long as it takes)")
-    .with_help(format!(
-        "if that session is stuck, `SELECT pg_terminate_backend({})` ends it",
-        holder.pid
-    ))
-}
-
-/// Splits the engine's `message\n  = help: …\n  = note: …` text.
-fn diagnostic_from_engine_text(text: &str) -> Diagnostic {
-    let mut lines = text.lines();
-    let mut diagnostic = Diagnostic::error(lines.next().unwrap_or("migration failed"));
-    for line in lines {
-        let line = line.trim_start();
-        if let Some(help) = line.strip_prefix("= help: ") {
-            diagnostic = diagnostic.with_help(help);
-        } else if let Some(note) = line.strip_prefix("= note: ") {
-            diagnostic = diagnostic.with_note(note);
-        } else {
-            diagnostic = diagnostic.with_note(line.trim_start_matches("= "));
-        }
-    }
-    diagnostic
-}
-
-/// `12 ms` below a second, `1.3 s` above.
-pub fn format_duration(duration: Duration) -> String {
-    if duration < Duration::from_secs(1) {
-        format!("{} ms", duration.as_millis())
-    } else {
-        format!("{:.1} s", duration.as_secs_f64())
-    }
-}
-
-/// `V3__add_x` of `V3__add_x.sql`.
-pub fn stem(migration: &Migration) -> &str {
-    migration
-        .file_name
-        .strip_suffix(".sql")
-        .unwrap_or(&migration.file_name)
-}
-
-/// `1 migration`, `2 migrations`.
-pub fn count(number: usize, one: &str, many: &str) -> String {
-    format!("{number} {}", if number == 1 { one } else { many })
-}
-
-/// `V3__add_x`, from the file or, for an unknown migration, the history.
-pub fn migration_label(migration: &MigrationStatus) -> String {
-    match &migration.file_name {
-        Some(file_name) => file_name
-            .strip_suffix(".sql")
-            .unwrap_or(file_name)
-            .to_string(),
-        None => format!("V{}__{}", migration.version, migration.name),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn engine_text_becomes_message_help_and_notes() {
-        let diagnostic = diagnostic_from_engine_text(
-            "migration `V1__a.sql` was changed after it was applied\n  = help: restore it",
-        );
-        assert_eq!(
-            diagnostic.message,
-            "migration `V1__a.sql` was changed after it was applied"
-        );
-        assert_eq!(diagnostic.help, ["restore it"]);
-    }
-
-    #[test]
-    fn durations_read_well() {
-        assert_eq!(format_duration(Duration::from_millis(12)), "12 ms");
-        assert_eq!(format_duration(Duration::from_millis(1250)), "1.2 s");
     }
 }

@@ -7,8 +7,8 @@
 //! database a shell happened to export), while the implicit `.env` does not
 //! override the environment, as dotenvy and sqlx-cli behave.
 
-use crate::diagnostics::{Diagnostic, SourceSpan};
-use crate::dotenv::{DotenvError, dotenv_value, parse_dotenv};
+use crate::database::dotenv::{DotenvError, dotenv_value, parse_dotenv};
+use crate::output::diagnostics::{Diagnostic, SourceSpan};
 use dbkit_runtime::migrate::DatabaseUrl;
 use std::path::{Path, PathBuf};
 

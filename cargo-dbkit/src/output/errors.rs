@@ -6,9 +6,9 @@
 //! | 1 | a finding: `generate --check` found the code and the migrations disagreeing |
 //! | 2 | an error: bad schema code, a broken migrations folder, a failed write, bad arguments |
 
-use crate::diagnostics::{Diagnostic, SourceTexts};
-use crate::discovery::DiscoveryError;
-use crate::migrations_folder::{MigrationsFolderError, WriteMigrationError};
+use crate::output::diagnostics::{Diagnostic, SourceTexts};
+use crate::workspace::discovery::DiscoveryError;
+use crate::workspace::migrations_folder::{MigrationsFolderError, WriteMigrationError};
 
 /// Success.
 pub const EXIT_OK: u8 = 0;

@@ -7,7 +7,7 @@
 //! short password garbles nothing. The lines of a user's file that a
 //! diagnostic shows are left as written.
 
-use crate::diagnostics::Diagnostic;
+use crate::output::diagnostics::Diagnostic;
 use std::borrow::Cow;
 use std::io::Write;
 

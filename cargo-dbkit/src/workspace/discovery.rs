@@ -7,8 +7,8 @@
 //! crate that has dbkit-runtime only as a dev-dependency. A member that does
 //! not depend on dbkit-runtime is never read at all.
 
-use crate::diagnostics::Diagnostic;
-use crate::schema_glob::{Glob, GlobError};
+use crate::output::diagnostics::Diagnostic;
+use crate::workspace::schema_glob::{Glob, GlobError};
 use cargo_metadata::{DependencyKind, Metadata, MetadataCommand, Package, TargetKind};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -25,8 +25,6 @@ pub struct Workspace {
     pub root: PathBuf,
     /// The members that depend on dbkit-runtime, sorted by name.
     pub schema_crates: Vec<SchemaCrate>,
-    /// Members that do not depend on dbkit-runtime (never read).
-    pub other_member_names: Vec<String>,
     /// `schema = [...]`; empty means every file of the schema crates.
     pub schema_globs: Vec<Glob>,
     /// Absolute path of the migrations folder.
@@ -117,23 +115,18 @@ pub fn workspace_from_metadata(metadata: &Metadata) -> Result<Workspace, Discove
     let root = metadata.workspace_root.clone().into_std_path_buf();
     let manifest_display = "Cargo.toml".to_string();
     let settings = read_settings(&metadata.workspace_metadata, &manifest_display)?;
-    let mut schema_crates = Vec::new();
-    let mut other_member_names = Vec::new();
-    for package in metadata.workspace_packages() {
-        if depends_on_runtime(package) {
-            schema_crates.push(schema_crate(package));
-        } else {
-            other_member_names.push(package.name.to_string());
-        }
-    }
+    let mut schema_crates: Vec<SchemaCrate> = metadata
+        .workspace_packages()
+        .into_iter()
+        .filter(|package| depends_on_runtime(package))
+        .map(schema_crate)
+        .collect();
     schema_crates.sort_by(|a, b| a.name.cmp(&b.name));
-    other_member_names.sort();
     let migrations_directory = root.join(&settings.migrations);
     let target_directory = metadata.target_directory.clone().into_std_path_buf();
     Ok(Workspace {
         root,
         schema_crates,
-        other_member_names,
         schema_globs: settings.schema_globs,
         migrations_directory,
         target_directory,
@@ -444,7 +437,6 @@ mod tests {
             .map(|c| c.name.as_str())
             .collect();
         assert_eq!(names, ["plain", "renamed"]);
-        assert_eq!(workspace.other_member_names, ["only_dev", "other"]);
         assert_eq!(
             workspace.schema_crates[1].source_directories,
             [PathBuf::from("/w/renamed/src")]

@@ -19,8 +19,8 @@
 //! next `generate` replaces. That is why no Ctrl-C handler is installed: the
 //! default action (terminate) cannot leave a state that readers accept.
 
-use crate::cache::ContentHash;
-use crate::diagnostics::Diagnostic;
+use crate::output::diagnostics::Diagnostic;
+use crate::workspace::cache::ContentHash;
 use dbkit_core::model::Schema;
 use dbkit_core::snapshot::{self, Snapshot};
 use std::io::Write;
@@ -420,7 +420,7 @@ impl FolderListing {
 /// Lists and reads the whole folder without changing anything in it; never
 /// stops at a problem (a missing folder is an empty one).
 pub fn list_migrations_folder(directory: &Path, workspace_root: &Path) -> FolderListing {
-    let display = |path: &Path| crate::discovery::display_path(workspace_root, path);
+    let display = |path: &Path| crate::workspace::discovery::display_path(workspace_root, path);
     let mut listing = FolderListing::default();
     let snapshot_directory = directory.join(SNAPSHOT_DIRECTORY);
     for refused in dbkit_migrations_folder::refused_links(directory) {
@@ -483,15 +483,6 @@ pub fn list_migrations_folder(directory: &Path, workspace_root: &Path) -> Folder
         .snapshots
         .sort_by_key(|snapshot| order(&snapshot.file));
     listing
-}
-
-/// Reads the folder (a missing folder is an empty one). Leftover temporary
-/// files of an interrupted run are removed on the way.
-pub fn read_migrations_folder(
-    directory: &Path,
-    workspace_root: &Path,
-) -> Result<MigrationsFolder, Vec<MigrationsFolderError>> {
-    scan_migrations_folder(directory, workspace_root).finish()
 }
 
 /// The folder as read, before the leftover temporary files it found are
@@ -713,7 +704,7 @@ pub fn write_migration_atomically(
     files: &NewMigrationFiles,
     workspace_root: &Path,
 ) -> Result<(), WriteMigrationError> {
-    let display = |path: &Path| crate::discovery::display_path(workspace_root, path);
+    let display = |path: &Path| crate::workspace::discovery::display_path(workspace_root, path);
     let io_error = |path: &Path| {
         let path = display(path);
         move |source| WriteMigrationError::Io { path, source }
@@ -759,7 +750,7 @@ pub fn replace_migration_atomically(
     files: &NewMigrationFiles,
     workspace_root: &Path,
 ) -> Result<(), WriteMigrationError> {
-    let display = |path: &Path| crate::discovery::display_path(workspace_root, path);
+    let display = |path: &Path| crate::workspace::discovery::display_path(workspace_root, path);
     let io_error = |path: &Path| {
         let path = display(path);
         move |source| WriteMigrationError::Io { path, source }
@@ -793,7 +784,7 @@ fn write_temporary_files(
     let write = |path: &Path, text: &str| {
         write_temporary_file(&parent_directory(path), text).map_err(|source| {
             WriteMigrationError::Io {
-                path: crate::discovery::display_path(workspace_root, path),
+                path: crate::workspace::discovery::display_path(workspace_root, path),
                 source,
             }
         })
@@ -831,6 +822,15 @@ pub fn remove_orphan_snapshots(folder: &MigrationsFolder) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Reads the folder as `generate` does, leftover temporary files
+    /// removed.
+    fn read_migrations_folder(
+        directory: &Path,
+        workspace_root: &Path,
+    ) -> Result<MigrationsFolder, Vec<MigrationsFolderError>> {
+        scan_migrations_folder(directory, workspace_root).finish()
+    }
 
     #[test]
     fn sanitizes_names() {

@@ -5,17 +5,17 @@
 //! assembling the results ([`assemble_code_schema`]) are separate steps, so
 //! that files can be read and parsed before `cargo metadata` has confirmed
 //! them, and so that a run that can tell from the files' hashes alone that
-//! nothing changed parses nothing (see `generate_inputs`). A file whose
+//! nothing changed parses nothing (see `commands/generate/prefetch.rs`). A file whose
 //! display path and bytes have a [`ParseCache`] entry is not parsed again.
 //! Only the texts of files with errors are kept; a diagnostic found later
 //! (by the resolver, or an ambiguous rename) reads the files it points into
 //! again ([`CodeSchema::source_texts`]).
 
-use crate::cache::ContentHash;
-use crate::cache::parse::ParseCache;
-use crate::diagnostics::{Diagnostic, Note, SourceSpan, SourceTexts};
-use crate::discovery::SourceFile;
-use crate::errors::CliError;
+use crate::output::diagnostics::{Diagnostic, Note, SourceSpan, SourceTexts};
+use crate::output::errors::CliError;
+use crate::workspace::cache::ContentHash;
+use crate::workspace::cache::parse::ParseCache;
+use crate::workspace::discovery::SourceFile;
 use dbkit_core::model::{Schema, SourceLocation};
 use dbkit_core::parse::{Declaration, SchemaError};
 use std::collections::HashSet;
@@ -503,7 +503,7 @@ mod tests {
             Ok(_) => panic!("the files were accepted"),
             Err(error) => {
                 let (diagnostics, sources) = error.into_diagnostics();
-                anstream::adapter::strip_str(&crate::diagnostics::render_diagnostics(
+                anstream::adapter::strip_str(&crate::output::diagnostics::render_diagnostics(
                     &diagnostics,
                     &sources,
                 ))

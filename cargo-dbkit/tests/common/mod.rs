@@ -376,7 +376,7 @@ pub fn texts(database: &TestDb, sql: &str) -> Vec<String> {
 /// The database's schema as the introspector reads it.
 pub fn introspected(database: &TestDb) -> dbkit_core::model::Schema {
     runtime().block_on(async {
-        cargo_dbkit::introspect::introspect(database.pool(), None)
+        dbkit_introspect::introspect(database.pool(), None)
             .await
             .expect("introspect")
     })

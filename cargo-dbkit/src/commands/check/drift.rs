@@ -28,21 +28,22 @@ use super::replay::{
 };
 use super::{Finding, FindingKind};
 use crate::cli::{DatabaseOptions, GlobalOptions};
-use crate::database_session::{SessionError, connect_pool};
-use crate::diagnostics::Diagnostic;
-use crate::discovery::Workspace;
-use crate::errors::CliError;
-use crate::introspect::{
-    INTROSPECTION_CONNECTIONS, introspect, read_only_connect_options, remove_migration_history,
-};
-use crate::migration_context::{MigrationContext, connect_timeout_diagnostic, migration_label};
-use crate::migrations_folder::MigrationsFolder;
-use crate::pull::unsupported::find_uncompared_options;
-use crate::redact::hide_passwords_of;
-use crate::terminal::{Output, start_spinner};
+use crate::commands::pull::unsupported::find_uncompared_options;
+use crate::database::engine_errors::connect_timeout_diagnostic;
+use crate::database::session::read_only_connect_options;
+use crate::database::session::{SessionError, connect_pool};
+use crate::database::target::MigrationContext;
+use crate::output::diagnostics::Diagnostic;
+use crate::output::errors::CliError;
+use crate::output::format::migration_label;
+use crate::output::redact::hide_passwords_of;
+use crate::output::terminal::{Output, start_spinner};
+use crate::workspace::discovery::Workspace;
+use crate::workspace::migrations_folder::MigrationsFolder;
 use dbkit_core::compare::schema_differences;
 use dbkit_core::model::Schema;
 use dbkit_core::snapshot::{SNAPSHOT_FOLDER, snapshot_file_name};
+use dbkit_introspect::{INTROSPECTION_CONNECTIONS, introspect, remove_migration_history};
 use dbkit_runtime::migrate::{DatabaseUrl, MigrationState, Status};
 
 /// An object added, missing or changed outside the migrations.

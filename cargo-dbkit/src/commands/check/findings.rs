@@ -1,6 +1,6 @@
 //! One thing `check` found, whichever part found it.
 
-use crate::diagnostics::{Diagnostic, Severity, SourceSpan};
+use crate::output::diagnostics::{Diagnostic, Severity, SourceSpan};
 
 /// Which part of `check` found it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]

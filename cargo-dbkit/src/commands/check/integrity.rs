@@ -32,7 +32,7 @@
 //! two sides of a conflict.
 
 use super::{Finding, FindingKind};
-use crate::migrations_folder::{
+use crate::workspace::migrations_folder::{
     BRANCH_CONFLICT_NOTE, BranchConflict, DUPLICATE_VERSION_HELP, FolderListing, ListedFile,
     MigrationsFolderError,
 };

@@ -16,11 +16,11 @@
 
 use super::report::render_findings;
 use super::{Finding, FindingKind};
-use crate::diagnostics::{Diagnostic, Severity, SourceTexts, render_diagnostics};
-use crate::discovery::Workspace;
-use crate::errors::CliError;
-use crate::migrations_folder::{FolderListing, ListedFile, SNAPSHOT_DIRECTORY};
-use crate::terminal::Output;
+use crate::output::diagnostics::{Diagnostic, Severity, SourceTexts, render_diagnostics};
+use crate::output::errors::CliError;
+use crate::output::terminal::Output;
+use crate::workspace::discovery::Workspace;
+use crate::workspace::migrations_folder::{FolderListing, ListedFile, SNAPSHOT_DIRECTORY};
 use dbkit_core::lint::{LintConfig, LintFinding, lint_migration_with_schema};
 use dbkit_core::model::Schema;
 use dbkit_core::snapshot::Snapshot;

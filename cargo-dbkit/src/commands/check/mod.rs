@@ -1,14 +1,42 @@
-//! `cargo dbkit check`: the folder's integrity and the SQL lint always; the
-//! replay on a disposable server with `--replay`; drift of a live database
-//! with `--database-url` (or `--env-file`).
+//! `cargo dbkit check`: what a reviewer checks by hand before a migration
+//! reaches production, as one command that CI runs on every pull request:
+//! the folder's integrity and the SQL lint always; the replay on a
+//! disposable server with `--replay`; drift of a live database with
+//! `--database-url` (or `--env-file`).
+//!
+//! Each part produces [`Finding`]s and knows nothing of how they are shown:
+//!
+//! - [`integrity`]: the migrations folder on its own (versions, gaps,
+//!   duplicates, the snapshot chain, two migrations generated from the same
+//!   parent on two branches);
+//! - [`lint`] (the rules live in `dbkit-core`): each migration's SQL, parsed, against rules
+//!   about locks and running code;
+//! - [`replay`]: every migration applied from scratch on a disposable
+//!   PostgreSQL, introspected and compared with the latest snapshot;
+//! - [`drift`]: a live database compared with the snapshot of what it has
+//!   applied, read-only.
+//!
+//! [`report`] prints them (rustc-like text, JSON, or GitHub Actions
+//! annotations) and decides the exit status: 1 when any finding is an error.
 
-use crate::check::report::{Summary, print_findings, sort_findings};
-use crate::check::{drift, integrity, lint, replay};
+pub(crate) mod drift;
+pub(crate) mod findings;
+pub(crate) mod integrity;
+pub(crate) mod lint;
+pub(crate) mod replay;
+pub(crate) mod report;
+
+pub(crate) use findings::{Finding, FindingKind};
+
 use crate::cli::{CheckArgs, DatabaseOptions, GlobalOptions};
-use crate::discovery::{display_path, load_workspace};
-use crate::errors::{CliError, EXIT_OK, Outcome};
-use crate::migrations_folder::list_migrations_folder;
-use crate::terminal::Output;
+use crate::output::errors::{CliError, EXIT_OK, Outcome};
+use crate::output::terminal::Output;
+use crate::workspace::discovery::Workspace;
+use crate::workspace::discovery::{display_path, load_workspace};
+use crate::workspace::migrations_folder::{
+    MigrationsFolder, list_migrations_folder, scan_migrations_folder,
+};
+use report::{Summary, print_findings, sort_findings};
 
 /// Runs every part asked for, prints the findings, and ends with a finding
 /// (exit 1) when any of them is an error.
@@ -56,4 +84,12 @@ pub fn run_check(
     } else {
         Outcome::Finding
     })
+}
+
+/// The folder with its snapshots, read without changing anything in it:
+/// `check` leaves even an interrupted run's temporary files where they are.
+fn read_folder(workspace: &Workspace) -> Result<MigrationsFolder, CliError> {
+    scan_migrations_folder(&workspace.migrations_directory, &workspace.root)
+        .without_cleanup()
+        .map_err(CliError::MigrationsFolder)
 }

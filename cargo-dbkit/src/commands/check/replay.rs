@@ -36,21 +36,21 @@
 
 use super::read_folder;
 use super::{Finding, FindingKind};
-use crate::database_url::{ResolvedDatabaseUrl, UrlSource};
-use crate::diagnostics::Diagnostic;
-use crate::discovery::{Workspace, display_path};
-use crate::errors::CliError;
-use crate::introspect::{introspect, remove_migration_history};
-use crate::migration_context::{
-    MigrationContext, count, format_duration, migrate_error, start_runtime, stem,
-};
-use crate::migrations_folder::MigrationsFolder;
-use crate::redact::hide_passwords_of;
-use crate::terminal::{DelayedSpinner, Output, start_spinner};
+use crate::database::engine_errors::migrate_error;
+use crate::database::target::{MigrationContext, start_runtime};
+use crate::database::url::{ResolvedDatabaseUrl, UrlSource};
+use crate::output::diagnostics::Diagnostic;
+use crate::output::errors::CliError;
+use crate::output::format::{count, format_duration, stem};
+use crate::output::redact::hide_passwords_of;
+use crate::output::terminal::{DelayedSpinner, Output, start_spinner};
+use crate::workspace::discovery::{Workspace, display_path};
+use crate::workspace::migrations_folder::MigrationsFolder;
 use dbkit_core::compare::{Difference, DifferenceChange, canonical_schema, schema_differences};
 use dbkit_core::model::{Schema, Table};
 use dbkit_core::snapshot::{SNAPSHOT_FOLDER, Snapshot, snapshot_file_name};
 use dbkit_core::sql_split::split_sql_statements;
+use dbkit_introspect::{introspect, remove_migration_history};
 use dbkit_runtime::migrate::{
     DatabaseUrl, MigrateEvent, Migration, Migrations, RunOptions, connect_timeout_for,
 };

@@ -10,10 +10,10 @@
 //! - `github`: only the workflow commands, whatever the environment.
 
 use super::{Finding, FindingKind};
-use crate::diagnostics::{Diagnostic, Severity, SourceTexts, render_diagnostic};
-use crate::errors::{EXIT_FINDING, EXIT_OK};
-use crate::redact::{hide_passwords, hide_passwords_in_diagnostic};
-use crate::terminal::Output;
+use crate::output::diagnostics::{Diagnostic, Severity, SourceTexts, render_diagnostic};
+use crate::output::errors::{EXIT_FINDING, EXIT_OK};
+use crate::output::redact::{hide_passwords, hide_passwords_in_diagnostic};
+use crate::output::terminal::Output;
 use std::io::Write as _;
 
 /// `check --format`.

@@ -22,8 +22,8 @@
 //! checked against, to leave them unparsed when the run is likely to need
 //! no parsing.
 
-use super::{ContentHash, build_stamp, write_atomically};
-use crate::schema_loading::FileResult;
+use crate::workspace::cache::{CACHE_DIRECTORY, ContentHash, build_stamp, write_atomically};
+use crate::workspace::schema_loading::FileResult;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -181,7 +181,7 @@ pub fn remember_no_change(target_directory: &Path, key: &RunKey) {
         build: build.to_string(),
         runs,
     };
-    let directory = target_directory.join(super::CACHE_DIRECTORY);
+    let directory = target_directory.join(CACHE_DIRECTORY);
     let written = serde_json::to_vec(&stored)
         .map_err(std::io::Error::other)
         .and_then(|bytes| write_atomically(&directory, FILE_NAME, &bytes));
@@ -191,9 +191,7 @@ pub fn remember_no_change(target_directory: &Path, key: &RunKey) {
 }
 
 fn file_path(target_directory: &Path) -> PathBuf {
-    target_directory
-        .join(super::CACHE_DIRECTORY)
-        .join(FILE_NAME)
+    target_directory.join(CACHE_DIRECTORY).join(FILE_NAME)
 }
 
 fn read_stored_runs(path: &Path) -> Option<StoredRuns> {
@@ -206,7 +204,7 @@ fn read_stored_runs(path: &Path) -> Option<StoredRuns> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::discovery::SourceFile;
+    use crate::workspace::discovery::SourceFile;
 
     fn read(display_path: &str, text: &str) -> FileResult {
         FileResult::Read {

@@ -15,12 +15,14 @@
 //! is missing, unreadable or of another workspace means no prefetching, never
 //! a different outcome.
 
-use crate::cache::no_change::{CodeKey, NoChangeQuery, NoChangeRuns, RunKey};
-use crate::cache::parse::ParseCache;
-use crate::discovery::{SourceFile, Workspace};
-use crate::errors::CliError;
-use crate::migrations_folder::{MigrationsFolder, MigrationsFolderScan, scan_migrations_folder};
-use crate::schema_loading::{
+use super::no_change::{CodeKey, NoChangeQuery, NoChangeRuns, RunKey};
+use crate::output::errors::CliError;
+use crate::workspace::cache::parse::ParseCache;
+use crate::workspace::discovery::{SourceFile, Workspace};
+use crate::workspace::migrations_folder::{
+    MigrationsFolder, MigrationsFolderScan, scan_migrations_folder,
+};
+use crate::workspace::schema_loading::{
     CodeSchema, FileResult, assemble_code_schema, parse_in_parallel, read_in_parallel,
 };
 use serde::{Deserialize, Serialize};
@@ -76,7 +78,7 @@ struct Prefetched {
 #[derive(Debug)]
 pub enum LoadedCode {
     /// A run with the very same inputs found no changes (see
-    /// [`crate::cache::no_change`]): nothing was parsed.
+    /// [`super::no_change`]): nothing was parsed.
     KnownUnchanged,
     /// The code's schema, and the key to remember if it has no changes.
     Schema {
@@ -306,7 +308,7 @@ fn remember_input_list(list: &InputList) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cache::no_change::NoChangeQuery;
+    use crate::commands::generate::no_change::NoChangeQuery;
 
     fn table_source(name: &str) -> String {
         format!(
@@ -326,7 +328,6 @@ mod tests {
         Workspace {
             root: root.to_path_buf(),
             schema_crates: Vec::new(),
-            other_member_names: Vec::new(),
             schema_globs: Vec::new(),
             migrations_directory: root.join("migrations"),
             target_directory: root.join("target"),
@@ -464,7 +465,10 @@ mod tests {
         let remember = |loaded: LoadedCode| match loaded {
             LoadedCode::Schema {
                 run_key: Some(key), ..
-            } => crate::cache::no_change::remember_no_change(&workspace.target_directory, &key),
+            } => crate::commands::generate::no_change::remember_no_change(
+                &workspace.target_directory,
+                &key,
+            ),
             other => panic!("expected the schema and a key: {other:?}"),
         };
         let is_known = |query: &NoChangeQuery| {

@@ -1,42 +1,14 @@
-//! `cargo dbkit pull`'s parts: from a live database to schema modules and a
-//! baseline migration that the database records as applied.
-//!
-//! The command (`commands/pull.rs`) runs these steps, and writes nothing
-//! before every check has passed:
-//!
-//! 1. the database is introspected (`introspect`) and searched for what the
-//!    DSL cannot declare ([`unsupported`]), which is named in warnings;
-//! 2. [`module_files`] turns the schema into Rust modules with
-//!    `dbkit_core::codegen` (each file headed by a `//!` line naming
-//!    `cargo dbkit pull`, which is how a later run tells its own files from
-//!    a person's), formatted by rustfmt when it is installed;
-//! 3. the folder `--out` names is checked ([`out_dir`]): inside a crate that
-//!    depends on dbkit-runtime, kept by the `schema` globs, no file of
-//!    someone else's in the way;
-//! 4. the workspace's schema code as it will be, the new files read from
-//!    memory, is parsed and resolved exactly as `generate` does
-//!    ([`code_schema_with`]) and must equal the database, compared in
-//!    canonical form: otherwise the baseline would claim a schema the
-//!    database does not have, and pull stops;
-//! 5. the baseline ([`baseline_of`]) is what `generate` would write for that
-//!    code on an empty migrations folder: the differ from an empty schema,
-//!    rendered, and its snapshot printed by the same writer, so
-//!    `generate --check` agrees right after;
-//! 6. the modules are written as one set ([`write`]), then the migration
-//!    with `generate`'s atomic writer, and the database records the
-//!    baseline as applied through the runtime's engine
-//!    (`Migrations::mark_applied`, refinery's checksum of the file as
-//!    written). If that fails, the files just created are removed again.
+//! What pull generates from the database's schema: the schema modules
+//! ([`module_files`], by `dbkit_core::codegen`, formatted by rustfmt), the
+//! workspace's code read with them from memory ([`code_schema_with`]), and
+//! the baseline migration for that code ([`baseline_of`]).
 
-pub mod out_dir;
-pub mod prerequisites;
-pub mod unsupported;
-pub mod write;
-
-use crate::cache::ContentHash;
-use crate::discovery::SourceFile;
-use crate::errors::CliError;
-use crate::schema_loading::{CodeSchema, FileResult, assemble_code_schema, read_in_parallel};
+use crate::output::errors::CliError;
+use crate::workspace::cache::ContentHash;
+use crate::workspace::discovery::SourceFile;
+use crate::workspace::schema_loading::{
+    CodeSchema, FileResult, assemble_code_schema, read_in_parallel,
+};
 use dbkit_core::diff::{DiffOptions, diff};
 use dbkit_core::model::Schema;
 use dbkit_core::render::render_migration;
@@ -107,7 +79,7 @@ pub fn module_files(
 }
 
 fn with_pull_header(source: String) -> String {
-    if out_dir::written_by_pull(&source) {
+    if super::out_dir::written_by_pull(&source) {
         source
     } else if source.trim_start().starts_with("//!") {
         // Its own module documentation follows pull's header.

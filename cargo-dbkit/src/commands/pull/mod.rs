@@ -1,47 +1,75 @@
 //! `cargo dbkit pull`: adopts an existing database. Its schema becomes Rust
 //! schema modules in `--out DIR`, plus a baseline migration `V1__baseline`
-//! that the database records as applied. The steps and why they are in
-//! this order are in the `pull` module's documentation; this file reads
-//! the arguments, prints, and turns each refusal into a diagnostic (exit
-//! status 2, nothing written).
+//! that the database records as applied. This file reads the arguments,
+//! prints, and turns each refusal into a diagnostic (exit status 2, nothing
+//! written).
+//!
+//! The steps, in this order, and nothing is written before every check has
+//! passed:
+//!
+//! 1. the database is introspected (`dbkit_introspect`) and searched for what the
+//!    DSL cannot declare ([`unsupported`]), which is named in warnings;
+//! 2. [`module_files`] turns the schema into Rust modules with
+//!    `dbkit_core::codegen` (each file headed by a `//!` line naming
+//!    `cargo dbkit pull`, which is how a later run tells its own files from
+//!    a person's), formatted by rustfmt when it is installed;
+//! 3. the folder `--out` names is checked ([`out_dir`]): inside a crate that
+//!    depends on dbkit-runtime, kept by the `schema` globs, no file of
+//!    someone else's in the way;
+//! 4. the workspace's schema code as it will be, the new files read from
+//!    memory, is parsed and resolved exactly as `generate` does
+//!    ([`code_schema_with`]) and must equal the database, compared in
+//!    canonical form: otherwise the baseline would claim a schema the
+//!    database does not have, and pull stops;
+//! 5. the baseline ([`baseline_of`]) is what `generate` would write for that
+//!    code on an empty migrations folder: the differ from an empty schema,
+//!    rendered, and its snapshot printed by the same writer, so
+//!    `generate --check` agrees right after;
+//! 6. the modules are written as one set ([`write`](mod@write)), then the migration
+//!    with `generate`'s atomic writer, and the database records the
+//!    baseline as applied through the runtime's engine
+//!    (`Migrations::mark_applied`, refinery's checksum of the file as
+//!    written). If that fails, the files just created are removed again.
+
+mod generated;
+mod out_dir;
+mod prerequisites;
+pub(crate) mod unsupported;
+mod write;
+
+pub use generated::{ModuleFiles, PulledFile, module_files, without_empty_schemas};
 
 use crate::cli::{GlobalOptions, PullArgs};
-use crate::database_session::{SessionError, connect_pool};
-use crate::diagnostics::Diagnostic;
-use crate::discovery::{SourceFile, Workspace, display_path, schema_source_files};
-use crate::errors::{CliError, Outcome};
-use crate::introspect::{introspect, remove_migration_history};
-use crate::migration_context::{
-    DatabaseTarget, connect_timeout_diagnostic, migrate_error, start_runtime,
-};
-use crate::migrations_folder::{
+use crate::database::engine_errors::{connect_timeout_diagnostic, migrate_error};
+use crate::database::session::{SessionError, connect_pool};
+use crate::database::target::{DatabaseTarget, start_runtime};
+use crate::output::diagnostics::Diagnostic;
+use crate::output::errors::{CliError, Outcome};
+use crate::output::redact::hide_passwords_of;
+use crate::output::terminal::{Output, start_spinner};
+use crate::workspace::discovery::{SourceFile, Workspace, display_path, schema_source_files};
+use crate::workspace::migrations_folder::{
     NewMigrationFiles, SNAPSHOT_DIRECTORY, list_migrations_folder, write_migration_atomically,
 };
-use crate::pull::out_dir::{
-    OutputFolder, declares_module, existing_files, locate_output_folder, outside_schema_globs,
-};
-use crate::pull::prerequisites::{
-    CarriedObject, find_domain_base_types, find_prerequisites, with_carried_objects,
-};
-use crate::pull::unsupported::{
-    UnsupportedObject, find_uncompared_options, find_unsupported_objects,
-};
-use crate::pull::write::{PlannedFile, write_file_set};
-use crate::pull::{
-    Baseline, ModuleFiles, RustfmtError, baseline_of, code_schema_with, format_with_rustfmt,
-    module_files, without_empty_schemas,
-};
-use crate::redact::hide_passwords_of;
-use crate::terminal::{Output, start_spinner};
 use dbkit_core::compare::schema_differences;
 use dbkit_core::model::Schema;
 use dbkit_core::snapshot;
+use dbkit_introspect::{introspect, remove_migration_history};
 use dbkit_runtime::RunOptions;
 use dbkit_runtime::migrate::{DatabaseUrl, MigrationState, Migrations};
+use generated::{Baseline, RustfmtError, baseline_of, code_schema_with, format_with_rustfmt};
+use out_dir::{
+    OutputFolder, declares_module, existing_files, locate_output_folder, outside_schema_globs,
+};
+use prerequisites::{
+    CarriedObject, find_domain_base_types, find_prerequisites, with_carried_objects,
+};
 use sqlx::postgres::PgConnectOptions;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
+use unsupported::{UnsupportedObject, find_uncompared_options, find_unsupported_objects};
+use write::{PlannedFile, write_file_set};
 
 /// The `application_name` of pull's sessions.
 const APPLICATION_NAME: &str = "cargo dbkit pull";
@@ -159,7 +187,7 @@ fn pull_from_migrations(
     arguments: &PullArgs,
     output: Output,
 ) -> Result<Outcome, CliError> {
-    let workspace = crate::discovery::load_workspace(global.manifest_path.as_deref())?;
+    let workspace = crate::workspace::discovery::load_workspace(global.manifest_path.as_deref())?;
     let mut folder_display = display_path(&workspace.root, &workspace.migrations_directory);
     folder_display.push('/');
     let listing = list_migrations_folder(&workspace.migrations_directory, &workspace.root);
@@ -294,7 +322,7 @@ fn write_modules(
     workspace: &Workspace,
     planned: &[PlannedFile],
     stale: &[PathBuf],
-) -> Result<crate::pull::write::WrittenSet, CliError> {
+) -> Result<write::WrittenSet, CliError> {
     write_file_set(planned, stale).map_err(|error| {
         single(
             Diagnostic::error(format!(
@@ -312,7 +340,7 @@ fn write_snapshot_atomically(path: &Path, text: &str) -> std::io::Result<()> {
     let directory = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(directory)?;
     let mut temporary = tempfile::Builder::new()
-        .prefix(crate::migrations_folder::TEMPORARY_FILE_PREFIX)
+        .prefix(crate::workspace::migrations_folder::TEMPORARY_FILE_PREFIX)
         .tempfile_in(directory)?;
     std::io::Write::write_all(&mut temporary, text.as_bytes())?;
     temporary.as_file().sync_all()?;
@@ -329,7 +357,7 @@ struct PlannedCode {
     planned: Vec<PlannedFile>,
     /// The earlier pull's files this one does not write.
     stale: Vec<PathBuf>,
-    code: crate::schema_loading::CodeSchema,
+    code: crate::workspace::schema_loading::CodeSchema,
     /// What the generator said it could not express.
     differences: Vec<String>,
 }
@@ -441,7 +469,7 @@ async fn read_database(
         .application_name(APPLICATION_NAME);
     let pool = connect_pool(
         options,
-        crate::introspect::INTROSPECTION_CONNECTIONS,
+        dbkit_introspect::INTROSPECTION_CONNECTIONS,
         connect_timeout,
     )
     .await
@@ -509,7 +537,7 @@ fn refuse_database_with_history(
 /// The module files with their paths, formatted by rustfmt when it can.
 fn plan_module_files(
     folder: &OutputFolder,
-    files: Vec<crate::pull::PulledFile>,
+    files: Vec<generated::PulledFile>,
     output: Output,
 ) -> Result<Vec<PlannedFile>, CliError> {
     let working_directory = nearest_existing(&folder.directory);

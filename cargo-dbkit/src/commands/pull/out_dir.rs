@@ -9,8 +9,8 @@
 //! declare it), whether the `schema` globs of `[workspace.metadata.dbkit]`
 //! keep the new files, and whether the crate declares the module yet.
 
-use crate::diagnostics::Diagnostic;
-use crate::discovery::{SchemaCrate, Workspace, display_path};
+use crate::output::diagnostics::Diagnostic;
+use crate::workspace::discovery::{SchemaCrate, Workspace, display_path};
 use std::path::{Component, Path, PathBuf};
 
 /// What a file's `//!` header says when `pull` wrote it.

@@ -4,7 +4,7 @@
 //! disk, a folder that cannot be created) leaves the folder as it was. The
 //! renames, within one folder, do not fail short of the folder vanishing.
 
-use crate::migrations_folder::TEMPORARY_FILE_PREFIX;
+use crate::workspace::migrations_folder::TEMPORARY_FILE_PREFIX;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 

@@ -4,9 +4,9 @@
 //! each transaction `BEGIN` … `COMMIT` with a `ROLLBACK` on the first
 //! failure, which is reported with its statement and SQLSTATE.
 
-use crate::database_session::{SessionError, connect_session};
-use crate::introspect::{MIGRATION_HISTORY_TABLE, introspect_read_only, remove_migration_history};
+use crate::database::session::{SessionError, connect_session, introspect_read_only};
 use dbkit_core::model::Schema;
+use dbkit_introspect::{MIGRATION_HISTORY_TABLE, remove_migration_history};
 use dbkit_runtime::migrate::DatabaseUrl;
 use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgDatabaseError};

@@ -36,20 +36,22 @@ pub mod plan;
 
 pub use database::without_migration_history;
 
-use crate::cache::parse::ParseCache;
 use crate::cli::{GlobalOptions, PushArgs};
 use crate::commands::generate::describe_change;
-use crate::database_session::SessionError;
-use crate::diagnostics::{Diagnostic, SourceSpan, SourceTexts, render_diagnostic};
-use crate::discovery::schema_source_files;
-use crate::errors::{CliError, Outcome};
-use crate::migration_context::{
-    DatabaseTarget, connect_timeout_diagnostic, count, format_duration, start_runtime,
+use crate::commands::renames::{
+    RenameSource, parse_renames, settle_renames, warn_about_hinted_cycles,
 };
-use crate::redact::hide_passwords_of;
-use crate::renames::{RenameSource, parse_renames, settle_renames, warn_about_hinted_cycles};
-use crate::schema_loading::load_code_schema;
-use crate::terminal::{Output, is_interactive, start_spinner};
+use crate::database::engine_errors::connect_timeout_diagnostic;
+use crate::database::session::SessionError;
+use crate::database::target::{DatabaseTarget, start_runtime};
+use crate::output::diagnostics::{Diagnostic, SourceSpan, SourceTexts, render_diagnostic};
+use crate::output::errors::{CliError, Outcome};
+use crate::output::format::{count, format_duration};
+use crate::output::redact::hide_passwords_of;
+use crate::output::terminal::{Output, is_interactive, start_spinner};
+use crate::workspace::cache::parse::ParseCache;
+use crate::workspace::discovery::schema_source_files;
+use crate::workspace::schema_loading::load_code_schema;
 use database::{ApplyError, StatementFailure, apply_transactions, read_live_schema};
 use dbkit_core::diff::{Ambiguity, Change, DiffOptions, Rename, diff_owned};
 use dbkit_core::model::Schema;
@@ -347,7 +349,7 @@ fn statement_error(
 struct Progress {
     output: Output,
     bar: Option<indicatif::ProgressBar>,
-    spinner: Option<crate::terminal::DelayedSpinner>,
+    spinner: Option<crate::output::terminal::DelayedSpinner>,
 }
 
 impl Progress {

@@ -1,7 +1,8 @@
-//! What `generate` keeps in `<target>/dbkit/` between runs to do less work
-//! the next time: the declarations of each schema file it parsed
-//! ([`parse`]), and the inputs of the last runs that found no changes
-//! ([`no_change`]).
+//! What dbkit keeps in `<target>/dbkit/` between runs to do less work the
+//! next time: the declarations of each schema file it parsed ([`parse`],
+//! used wherever schema code is read), and the inputs of the last runs of
+//! `generate` that found no changes (`commands/generate/no_change.rs`). The
+//! content hashes, build stamp and atomic writes both rest on are here.
 //!
 //! **Invariant:** a cache only ever saves work, it never changes an
 //! outcome. Every entry is keyed by everything its content depends on —
@@ -13,8 +14,7 @@
 //! writing the same entry write the same bytes. Deleting the folder is
 //! always safe.
 
-pub mod no_change;
-pub mod parse;
+pub(crate) mod parse;
 
 use std::hash::{DefaultHasher, Hasher};
 use std::io::Write;
