@@ -255,22 +255,7 @@ impl Change {
                 old_values,
                 new_values,
                 ..
-            } => {
-                let removed: Vec<String> = old_values
-                    .iter()
-                    .filter(|value| !new_values.contains(value))
-                    .map(|value| quote_literal(value))
-                    .collect();
-                if removed.is_empty() {
-                    None
-                } else {
-                    Some(format!(
-                        "removes {} from enum type {}: rows that hold a removed label make the migration fail",
-                        removed.join(", "),
-                        quote_qualified(name)
-                    ))
-                }
-            }
+            } => removed_labels_warning(name, old_values, new_values, "migration"),
             Change::DropTable { name } => Some(format!(
                 "drops table {}{}: its data is lost",
                 quote_qualified(name),
@@ -320,6 +305,31 @@ impl Change {
     pub fn is_destructive(&self) -> bool {
         self.destructive_warning().is_some()
     }
+}
+
+/// What recreating enum type `name` with `new_values` does to rows that
+/// hold a label it drops (`removes 'b' from enum type "public"."mood": rows
+/// that hold a removed label make the migration fail`), or `None` when it
+/// keeps every label. `applied_by` names what fails (`migration`, `push`).
+/// Not escaped.
+pub fn removed_labels_warning(
+    name: &QualifiedName,
+    old_values: &[String],
+    new_values: &[String],
+    applied_by: &str,
+) -> Option<String> {
+    let removed: Vec<String> = old_values
+        .iter()
+        .filter(|value| !new_values.contains(value))
+        .map(|value| quote_literal(value))
+        .collect();
+    (!removed.is_empty()).then(|| {
+        format!(
+            "removes {} from enum type {}: rows that hold a removed label make the {applied_by} fail",
+            removed.join(", "),
+            quote_qualified(name)
+        )
+    })
 }
 
 /// ` (formerly "users", whose name a rename takes)` for the placeholder

@@ -8,6 +8,7 @@
 
 mod apply;
 mod change;
+mod describe;
 pub(crate) mod lookup;
 mod plan;
 mod renames;
@@ -16,7 +17,10 @@ pub(crate) mod temporary;
 /// The quoting rules, re-exported where the changes that use them live.
 pub use crate::sql_text::{quote_column, quote_identifier, quote_literal, quote_qualified};
 pub use apply::{apply_change, apply_changes};
-pub use change::{Change, EnumColumnUse, EnumValuePosition, is_lossless_type_change};
+pub use change::{
+    Change, EnumColumnUse, EnumValuePosition, is_lossless_type_change, removed_labels_warning,
+};
+pub use describe::describe_change;
 pub use plan::{diff, diff_owned};
 pub use renames::{
     Ambiguity, DiffOptions, MatchedRenames, Rename, matched_renames, parse_rename_argument,

@@ -37,7 +37,6 @@ pub mod plan;
 pub use database::without_migration_history;
 
 use crate::cli::{GlobalOptions, PushArgs};
-use crate::commands::generate::describe_change;
 use crate::commands::renames::{
     RenameSource, parse_renames, settle_renames, warn_about_hinted_cycles,
 };
@@ -53,7 +52,7 @@ use crate::workspace::cache::parse::ParseCache;
 use crate::workspace::discovery::schema_source_files;
 use crate::workspace::schema_loading::load_code_schema;
 use database::{ApplyError, StatementFailure, apply_transactions, read_live_schema};
-use dbkit_core::diff::{Ambiguity, Change, DiffOptions, Rename, diff_owned};
+use dbkit_core::diff::{Ambiguity, Change, DiffOptions, Rename, describe_change, diff_owned};
 use dbkit_core::model::Schema;
 use dbkit_core::sql_text::line_comment;
 use std::io::{BufRead, IsTerminal, Write};

@@ -25,8 +25,7 @@
 
 use dbkit_core::compare::canonical_schema;
 use dbkit_core::diff::{
-    Change, DiffOptions, Rename, is_lossless_type_change, matched_renames, quote_literal,
-    quote_qualified,
+    Change, DiffOptions, Rename, is_lossless_type_change, matched_renames, removed_labels_warning,
 };
 use dbkit_core::model::{Schema, Table};
 use dbkit_core::naming::truncate_identifier;
@@ -249,20 +248,8 @@ pub fn data_loss(change: &Change) -> Option<String> {
             old_values,
             new_values,
             ..
-        } => {
-            let removed: Vec<String> = old_values
-                .iter()
-                .filter(|value| !new_values.contains(value))
-                .map(|value| quote_literal(value))
-                .collect();
-            (!removed.is_empty()).then(|| {
-                escape_control_characters(&format!(
-                    "removes {} from enum type {}: rows that hold a removed label make the push fail",
-                    removed.join(", "),
-                    quote_qualified(name)
-                ))
-            })
-        }
+        } => removed_labels_warning(name, old_values, new_values, "push")
+            .map(|warning| escape_control_characters(&warning)),
         Change::AlterColumnType { from, to, .. } if !is_lossless_type_change(from, to) => {
             change.destructive_warning()
         }
