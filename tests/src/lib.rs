@@ -5,12 +5,12 @@
 pub mod builders;
 pub mod source;
 
-use dbkit_introspect::introspect;
 use dbkit_core::compare::{Difference, canonical_schema, format_differences, schema_differences};
 use dbkit_core::diff::{DiffOptions, diff};
 use dbkit_core::model::Schema;
 use dbkit_core::render::{RenderedMigration, render_migration};
 use dbkit_core::snapshot::Snapshot;
+use dbkit_introspect::introspect;
 use dbkit_runtime::Migrations;
 use dbkit_runtime::testing::TestDb;
 use sqlx::PgPool;

@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 
 use crate::measure::{load_average, milliseconds, percentile};
 use anyhow::{Context, Result, bail};
-use dbkit_introspect::introspect;
 use dbkit_core::model::{IndexKey, Schema};
+use dbkit_introspect::introspect;
 use dbkit_runtime::sqlx;
 use dbkit_runtime::sqlx::postgres::PgPoolOptions;
 use dbkit_runtime::testing::{TestDb, no_migrations};
