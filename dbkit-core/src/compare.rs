@@ -1814,19 +1814,8 @@ mod tests {
     fn sample_table() -> Table {
         use crate::model::{Identity, QualifiedName};
         let column = |name: &str, ty: &str| Column {
-            name: name.to_string(),
-            ty: ColumnType {
-                base: BaseType::Builtin(ty.to_string()),
-                array_dims: 0,
-            },
-            nullable: true,
-            default: None,
-            identity: None,
-            serial: false,
-            generated: None,
-            comment: None,
             renamed_from: Some("old".to_string()),
-            source: None,
+            ..Column::new(name, ColumnType::builtin(ty)).with_nullable(true)
         };
         let mut id = column("id", "int8");
         id.identity = Some(Identity::Always);
@@ -1834,37 +1823,24 @@ mod tests {
         age.default = Some("0".to_string());
         age.comment = Some(String::new());
         Table {
-            name: QualifiedName::new("public", "users"),
-            columns: vec![id, age, column("email", "varchar(320)")],
-            primary_key: Some(PrimaryKey {
-                name: "users_pkey".to_string(),
-                columns: vec!["id".to_string()],
-            }),
-            foreign_keys: Vec::new(),
-            uniques: Vec::new(),
-            checks: vec![Check {
-                name: "users_age_check".to_string(),
-                expr: "age >= 0".to_string(),
-            }],
+            checks: vec![Check::new("users_age_check", "age >= 0")],
             indexes: vec![
-                Index {
-                    name: "users_lower_email_idx".to_string(),
-                    key: IndexKey::Expression("lower(email)".to_string()),
-                    unique: true,
-                    method: "BTREE".to_string(),
-                    predicate: Some("email IS NOT NULL".to_string()),
-                },
-                Index {
-                    name: "users_email_idx".to_string(),
-                    key: IndexKey::Expression("\"email\"".to_string()),
-                    unique: false,
-                    method: String::new(),
-                    predicate: None,
-                },
+                Index::new(
+                    "users_lower_email_idx",
+                    IndexKey::Expression("lower(email)".to_string()),
+                )
+                .with_unique(true)
+                .with_method("BTREE")
+                .with_predicate(Some("email IS NOT NULL".to_string())),
+                Index::new(
+                    "users_email_idx",
+                    IndexKey::Expression("\"email\"".to_string()),
+                )
+                .with_method(""),
             ],
-            comment: None,
-            renamed_from: None,
-            source: None,
+            ..Table::new(QualifiedName::new("public", "users"))
+                .with_columns(vec![id, age, column("email", "varchar(320)")])
+                .with_primary_key(PrimaryKey::new("users_pkey", vec!["id".to_string()]))
         }
     }
 
@@ -1879,20 +1855,11 @@ mod tests {
         for column in &mut printed.columns {
             column.renamed_from = None;
         }
-        printed.columns[0].ty = ColumnType {
-            base: BaseType::Builtin("bigint".to_string()),
-            array_dims: 0,
-        };
+        printed.columns[0].ty = ColumnType::builtin("bigint");
         printed.columns[0].nullable = false;
-        printed.columns[1].ty = ColumnType {
-            base: BaseType::Builtin("integer".to_string()),
-            array_dims: 0,
-        };
+        printed.columns[1].ty = ColumnType::builtin("integer");
         printed.columns[1].comment = None;
-        printed.columns[2].ty = ColumnType {
-            base: BaseType::Builtin("character varying(320)".to_string()),
-            array_dims: 0,
-        };
+        printed.columns[2].ty = ColumnType::builtin("character varying(320)");
         printed.checks[0].expr = "(age >= 0)".to_string();
         printed.indexes[0].method = "btree".to_string();
         printed.indexes[0].predicate = Some("(email IS NOT NULL)".to_string());

@@ -84,6 +84,18 @@ pub struct Enum {
     pub source: Option<SourceLocation>,
 }
 
+impl Enum {
+    pub fn new(name: QualifiedName, values: Vec<String>) -> Self {
+        Enum {
+            name,
+            values,
+            comment: None,
+            renamed_from: None,
+            source: None,
+        }
+    }
+}
+
 /// A table with its columns, constraints and indexes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Table {
@@ -116,6 +128,35 @@ pub struct Table {
 }
 
 impl Table {
+    /// A table with no columns, constraints, indexes or comment; fill the
+    /// rest with `Table { columns, ..Table::new(name) }` or the `with_…`
+    /// methods, so that a new field does not touch every caller.
+    pub fn new(name: QualifiedName) -> Self {
+        Table {
+            name,
+            columns: Vec::new(),
+            primary_key: None,
+            foreign_keys: Vec::new(),
+            uniques: Vec::new(),
+            checks: Vec::new(),
+            indexes: Vec::new(),
+            comment: None,
+            renamed_from: None,
+            source: None,
+        }
+    }
+
+    pub fn with_columns(self, columns: Vec<Column>) -> Self {
+        Table { columns, ..self }
+    }
+
+    pub fn with_primary_key(self, primary_key: PrimaryKey) -> Self {
+        Table {
+            primary_key: Some(primary_key),
+            ..self
+        }
+    }
+
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
     }
@@ -149,6 +190,36 @@ pub struct Column {
     pub source: Option<SourceLocation>,
 }
 
+impl Column {
+    /// A `NOT NULL` column with no default, identity, generation or
+    /// comment (a Rust field that is not an `Option`).
+    pub fn new(name: impl Into<String>, ty: ColumnType) -> Self {
+        Column {
+            name: name.into(),
+            ty,
+            nullable: false,
+            default: None,
+            identity: None,
+            serial: false,
+            generated: None,
+            comment: None,
+            renamed_from: None,
+            source: None,
+        }
+    }
+
+    pub fn with_nullable(self, nullable: bool) -> Self {
+        Column { nullable, ..self }
+    }
+
+    pub fn with_default(self, expression: impl Into<String>) -> Self {
+        Column {
+            default: Some(expression.into()),
+            ..self
+        }
+    }
+}
+
 /// The type of a column.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ColumnType {
@@ -157,6 +228,29 @@ pub struct ColumnType {
     /// than that, and `format_type` prints one `[]` whatever was declared.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub array_dims: u8,
+}
+
+impl ColumnType {
+    /// A scalar of a type spelled as given (callers pass `format_type`'s
+    /// spelling, see [`crate::types::canonical_type`]).
+    pub fn builtin(sql: impl Into<String>) -> Self {
+        ColumnType {
+            base: BaseType::Builtin(sql.into()),
+            array_dims: 0,
+        }
+    }
+
+    /// A scalar of an enum type.
+    pub fn enumeration(name: QualifiedName) -> Self {
+        ColumnType {
+            base: BaseType::Enum(name),
+            array_dims: 0,
+        }
+    }
+
+    pub fn with_array_dims(self, array_dims: u8) -> Self {
+        ColumnType { array_dims, ..self }
+    }
 }
 
 fn is_zero(n: &u8) -> bool {
@@ -190,6 +284,15 @@ pub struct PrimaryKey {
     pub columns: Vec<String>,
 }
 
+impl PrimaryKey {
+    pub fn new(name: impl Into<String>, columns: Vec<String>) -> Self {
+        PrimaryKey {
+            name: name.into(),
+            columns,
+        }
+    }
+}
+
 /// A foreign key constraint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ForeignKey {
@@ -205,6 +308,34 @@ pub struct ForeignKey {
     /// reference.
     #[serde(skip)]
     pub source: Option<SourceLocation>,
+}
+
+impl ForeignKey {
+    /// A foreign key with `NO ACTION` on delete and on update.
+    pub fn new(
+        name: impl Into<String>,
+        columns: Vec<String>,
+        references: QualifiedName,
+        referenced_columns: Vec<String>,
+    ) -> Self {
+        ForeignKey {
+            name: name.into(),
+            columns,
+            references,
+            referenced_columns,
+            on_delete: ForeignKeyAction::NoAction,
+            on_update: ForeignKeyAction::NoAction,
+            source: None,
+        }
+    }
+
+    pub fn with_actions(self, on_delete: ForeignKeyAction, on_update: ForeignKeyAction) -> Self {
+        ForeignKey {
+            on_delete,
+            on_update,
+            ..self
+        }
+    }
 }
 
 /// `ON DELETE` / `ON UPDATE` actions.
@@ -239,11 +370,29 @@ pub struct Unique {
     pub columns: Vec<String>,
 }
 
+impl Unique {
+    pub fn new(name: impl Into<String>, columns: Vec<String>) -> Self {
+        Unique {
+            name: name.into(),
+            columns,
+        }
+    }
+}
+
 /// A check constraint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Check {
     pub name: String,
     pub expr: String,
+}
+
+impl Check {
+    pub fn new(name: impl Into<String>, expr: impl Into<String>) -> Self {
+        Check {
+            name: name.into(),
+            expr: expr.into(),
+        }
+    }
 }
 
 /// An index (not backing a constraint).
@@ -258,6 +407,34 @@ pub struct Index {
     /// Partial index predicate.
     #[serde(default, rename = "where", skip_serializing_if = "Option::is_none")]
     pub predicate: Option<String>,
+}
+
+impl Index {
+    /// A non-unique, non-partial `btree` index.
+    pub fn new(name: impl Into<String>, key: IndexKey) -> Self {
+        Index {
+            name: name.into(),
+            key,
+            unique: false,
+            method: "btree".to_string(),
+            predicate: None,
+        }
+    }
+
+    pub fn with_unique(self, unique: bool) -> Self {
+        Index { unique, ..self }
+    }
+
+    pub fn with_method(self, method: impl Into<String>) -> Self {
+        Index {
+            method: method.into(),
+            ..self
+        }
+    }
+
+    pub fn with_predicate(self, predicate: Option<String>) -> Self {
+        Index { predicate, ..self }
+    }
 }
 
 /// What an index is built on.

@@ -140,11 +140,10 @@ pub fn resolve_schema(declarations: Vec<Declaration>) -> Result<Schema, Vec<Sche
             schema.schemas.push(enum_declaration.name.schema.clone());
         }
         schema.enums.push(Enum {
-            name: enum_declaration.name,
-            values: enum_declaration.values,
             comment: enum_declaration.comment,
             renamed_from: enum_declaration.renamed_from,
             source: Some(enum_declaration.place.location),
+            ..Enum::new(enum_declaration.name, enum_declaration.values)
         });
     }
     let resolved = tables
@@ -175,8 +174,6 @@ fn build_table(
         .into_iter()
         .zip(types)
         .map(|(column, ty)| Column {
-            name: column.name,
-            ty,
             nullable: column.nullable,
             default: column.default,
             identity: column.identity,
@@ -185,6 +182,7 @@ fn build_table(
             comment: column.comment,
             renamed_from: column.renamed_from,
             source: Some(column.place.location),
+            ..Column::new(column.name, ty)
         })
         .collect();
     let foreign_keys = table
@@ -192,17 +190,17 @@ fn build_table(
         .into_iter()
         .zip(targets)
         .map(|(foreign_key, references)| ForeignKey {
-            name: foreign_key.name,
-            columns: foreign_key.columns,
-            references,
-            referenced_columns: foreign_key.target.columns,
-            on_delete: foreign_key.on_delete,
-            on_update: foreign_key.on_update,
             source: Some(foreign_key.place.location),
+            ..ForeignKey::new(
+                foreign_key.name,
+                foreign_key.columns,
+                references,
+                foreign_key.target.columns,
+            )
+            .with_actions(foreign_key.on_delete, foreign_key.on_update)
         })
         .collect();
     Table {
-        name: table.name,
         columns,
         primary_key: table.primary_key,
         foreign_keys,
@@ -212,6 +210,7 @@ fn build_table(
         comment: table.comment,
         renamed_from: table.renamed_from,
         source: Some(table.place.location),
+        ..Table::new(table.name)
     }
 }
 
@@ -249,10 +248,9 @@ impl Context<'_> {
                     [] => {
                         return Err(Box::new(unmapped_type_error(&column.type_place, rust_name)));
                     }
-                    [only] => ColumnType {
-                        base: BaseType::Enum(only.name.clone()),
-                        array_dims: *array_dims,
-                    },
+                    [only] => {
+                        ColumnType::enumeration(only.name.clone()).with_array_dims(*array_dims)
+                    }
                     several @ [first, ..] => {
                         let names: Vec<String> =
                             several.iter().map(|e| format!("`{}`", e.name)).collect();
@@ -301,10 +299,7 @@ impl Context<'_> {
         let found = candidates
             .into_iter()
             .find_map(|name| self.enums_by_name.get(&name))?;
-        Some(ColumnType {
-            base: BaseType::Enum(found.name.clone()),
-            array_dims: ty.array_dims,
-        })
+        Some(ColumnType::enumeration(found.name.clone()).with_array_dims(ty.array_dims))
     }
 
     /// The table a foreign key points at, checked.

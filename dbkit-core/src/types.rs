@@ -84,10 +84,9 @@ fn map_non_optional(ty: &syn::Type) -> RustTypeMapping<'_> {
             return builtin("bytea");
         }
         return match map_non_optional(inner_of_option(inner)) {
-            RustTypeMapping::Builtin(element) => RustTypeMapping::Builtin(ColumnType {
-                base: element.base,
-                array_dims: 1,
-            }),
+            RustTypeMapping::Builtin(element) => {
+                RustTypeMapping::Builtin(element.with_array_dims(1))
+            }
             RustTypeMapping::EnumCandidate { name, ty, .. } => RustTypeMapping::EnumCandidate {
                 name,
                 array_dims: 1,
@@ -134,10 +133,7 @@ fn map_non_optional(ty: &syn::Type) -> RustTypeMapping<'_> {
 }
 
 fn scalar(sql: &str) -> ColumnType {
-    ColumnType {
-        base: BaseType::Builtin(sql.to_string()),
-        array_dims: 0,
-    }
+    ColumnType::builtin(sql)
 }
 
 /// Primitive types that no `PgEnum` can be and the table does not map.
@@ -243,10 +239,7 @@ pub fn is_integer_type(ty: &ColumnType) -> bool {
 /// whether it ends in `[]` (see [`canonical_type`]).
 pub fn parse_sql_type(sql: &str) -> ColumnType {
     let (base, array_dims) = canonical_base_and_dims(sql);
-    ColumnType {
-        base: BaseType::Builtin(base),
-        array_dims,
-    }
+    ColumnType::builtin(base).with_array_dims(array_dims)
 }
 
 /// A type without its type modifier: `character varying(40)` →

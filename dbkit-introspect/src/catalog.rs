@@ -446,26 +446,15 @@ fn table_entry<'a>(
 
 fn enum_from_row((schema, name, values, comment): EnumRow) -> Enum {
     Enum {
-        name: QualifiedName::new(schema, name),
-        values,
         comment,
-        renamed_from: None,
-        source: None,
+        ..Enum::new(QualifiedName::new(schema, name), values)
     }
 }
 
 fn table_from_row((oid, schema, name, comment): TableRow) -> (i64, Table) {
     let table = Table {
-        name: QualifiedName::new(schema, name),
-        columns: Vec::new(),
-        primary_key: None,
-        foreign_keys: Vec::new(),
-        uniques: Vec::new(),
-        checks: Vec::new(),
-        indexes: Vec::new(),
         comment,
-        renamed_from: None,
-        source: None,
+        ..Table::new(QualifiedName::new(schema, name))
     };
     (oid, table)
 }
@@ -517,20 +506,18 @@ fn column_from_row(row: ColumnRow) -> Result<Column, IntrospectError> {
     } else {
         (default, None)
     };
+    let ty = ColumnType {
+        base,
+        array_dims: u8::from(is_array),
+    };
     Ok(Column {
-        name,
-        ty: ColumnType {
-            base,
-            array_dims: u8::from(is_array),
-        },
         nullable: !not_null,
         default,
         identity,
         serial,
         generated,
         comment,
-        renamed_from: None,
-        source: None,
+        ..Column::new(name, ty)
     })
 }
 
@@ -558,12 +545,11 @@ fn add_constraint(table: &mut Table, row: ConstraintRow) -> Result<(), Introspec
         check_expression,
     ) = row;
     match kind.as_str() {
-        "p" => table.primary_key = Some(PrimaryKey { name, columns }),
-        "u" => table.uniques.push(Unique { name, columns }),
-        "c" => table.checks.push(Check {
-            name,
-            expr: check_expression.unwrap_or_default(),
-        }),
+        "p" => table.primary_key = Some(PrimaryKey::new(name, columns)),
+        "u" => table.uniques.push(Unique::new(name, columns)),
+        "c" => table
+            .checks
+            .push(Check::new(name, check_expression.unwrap_or_default())),
         "f" => {
             let (Some(schema), Some(referenced)) = (referenced_schema, referenced_table) else {
                 return Err(IntrospectError::UnexpectedCatalog {
@@ -573,15 +559,18 @@ fn add_constraint(table: &mut Table, row: ConstraintRow) -> Result<(), Introspec
                     ),
                 });
             };
-            table.foreign_keys.push(ForeignKey {
-                name,
-                columns,
-                references: QualifiedName::new(schema, referenced),
-                referenced_columns,
-                on_delete: foreign_key_action(&on_delete),
-                on_update: foreign_key_action(&on_update),
-                source: None,
-            });
+            table.foreign_keys.push(
+                ForeignKey::new(
+                    name,
+                    columns,
+                    QualifiedName::new(schema, referenced),
+                    referenced_columns,
+                )
+                .with_actions(
+                    foreign_key_action(&on_delete),
+                    foreign_key_action(&on_update),
+                ),
+            );
         }
         other => {
             return Err(IntrospectError::UnexpectedCatalog {
@@ -598,11 +587,8 @@ fn index_from_row(row: IndexRow) -> Index {
         Some(key_texts) => IndexKey::Expression(key_texts.join(", ")),
         None => IndexKey::Columns(columns),
     };
-    Index {
-        name,
-        key,
-        unique,
-        method,
-        predicate,
-    }
+    Index::new(name, key)
+        .with_unique(unique)
+        .with_method(method)
+        .with_predicate(predicate)
 }

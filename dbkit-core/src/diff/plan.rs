@@ -819,16 +819,11 @@ fn strip_column(column: &Column) -> Column {
 /// comments.
 fn table_for_create(table: &Table) -> Table {
     Table {
-        name: table.name.clone(),
         columns: table.columns.iter().map(strip_column).collect(),
         primary_key: table.primary_key.clone(),
-        foreign_keys: Vec::new(),
         uniques: table.uniques.clone(),
         checks: table.checks.clone(),
-        indexes: Vec::new(),
-        comment: None,
-        renamed_from: None,
-        source: None,
+        ..Table::new(table.name.clone())
     }
 }
 

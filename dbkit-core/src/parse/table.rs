@@ -559,15 +559,15 @@ pub(crate) fn parse_table(
             taken.insert(name.clone());
             name
         };
-    let primary_key = primary_key_columns.map(|columns| PrimaryKey {
-        name: choose(&primary_key_name, None, "pkey"),
-        columns,
-    });
+    let primary_key = primary_key_columns
+        .map(|columns| PrimaryKey::new(choose(&primary_key_name, None, "pkey"), columns));
     let uniques: Vec<Unique> = uniques
         .into_iter()
-        .map(|(columns, name)| Unique {
-            name: choose(&name, Some(naming::columns_name_part(&columns)), "key"),
-            columns,
+        .map(|(columns, name)| {
+            Unique::new(
+                choose(&name, Some(naming::columns_name_part(&columns)), "key"),
+                columns,
+            )
         })
         .collect();
     let foreign_keys: Vec<ForeignKeyDeclaration> = foreign_keys
@@ -592,22 +592,16 @@ pub(crate) fn parse_table(
                 IndexKey::Columns(columns) => naming::columns_name_part(columns),
                 IndexKey::Expression(expression) => naming::expression_name_part(expression),
             };
-            Index {
-                name: choose(&index.name, Some(middle), "idx"),
-                key: index.key,
-                unique: index.unique,
-                method: index.method,
-                predicate: index.predicate,
-            }
+            Index::new(choose(&index.name, Some(middle), "idx"), index.key)
+                .with_unique(index.unique)
+                .with_method(index.method)
+                .with_predicate(index.predicate)
         })
         .collect();
     let checks: Vec<Check> = struct_attributes
         .checks
         .iter()
-        .map(|(name, expr)| Check {
-            name: name.value.clone(),
-            expr: expr.clone(),
-        })
+        .map(|(name, expr)| Check::new(name.value.clone(), expr.clone()))
         .collect();
     let comment = doc_comment(&input.attrs).unwrap_or_else(|diagnostic| {
         diagnostics.push(diagnostic);

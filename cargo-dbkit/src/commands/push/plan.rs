@@ -301,38 +301,18 @@ mod tests {
 
     fn column(name: &str, ty: &str, nullable: bool, default: Option<&str>) -> Column {
         Column {
-            name: name.to_string(),
-            ty: ColumnType {
-                base: BaseType::Builtin(ty.to_string()),
-                array_dims: 0,
-            },
-            nullable,
             default: default.map(str::to_string),
-            identity: None,
-            serial: false,
-            generated: None,
-            comment: None,
-            renamed_from: None,
-            source: None,
+            ..Column::new(name, ColumnType::builtin(ty)).with_nullable(nullable)
         }
     }
 
     fn table(name: &str, columns: Vec<Column>) -> Table {
-        Table {
-            name: QualifiedName::new("public", name),
-            columns,
-            primary_key: Some(PrimaryKey {
-                name: format!("{name}_pkey"),
-                columns: vec!["id".to_string()],
-            }),
-            foreign_keys: Vec::new(),
-            uniques: Vec::new(),
-            checks: Vec::new(),
-            indexes: Vec::new(),
-            comment: None,
-            renamed_from: None,
-            source: None,
-        }
+        Table::new(QualifiedName::new("public", name))
+            .with_columns(columns)
+            .with_primary_key(PrimaryKey::new(
+                format!("{name}_pkey"),
+                vec!["id".to_string()],
+            ))
     }
 
     fn schema(tables: Vec<Table>) -> Schema {
@@ -360,17 +340,17 @@ mod tests {
                 column("age", "int4", true, Some("-1")),
             ],
         );
-        code_table.checks.push(Check {
-            name: "users_age_check".to_string(),
-            expr: "age >= 0".to_string(),
-        });
-        code_table.indexes.push(Index {
-            name: "users_lower_name_idx".to_string(),
-            key: IndexKey::Expression("lower(name)".to_string()),
-            unique: false,
-            method: String::new(),
-            predicate: Some("age > 0".to_string()),
-        });
+        code_table
+            .checks
+            .push(Check::new("users_age_check", "age >= 0"));
+        code_table.indexes.push(
+            Index::new(
+                "users_lower_name_idx",
+                IndexKey::Expression("lower(name)".to_string()),
+            )
+            .with_method("")
+            .with_predicate(Some("age > 0".to_string())),
+        );
         let mut live_table = table(
             "users",
             vec![
@@ -384,17 +364,17 @@ mod tests {
                 column("age", "integer", true, Some("'-1'::integer")),
             ],
         );
-        live_table.checks.push(Check {
-            name: "users_age_check".to_string(),
-            expr: "CHECK ((age >= 0))".replace("CHECK ", ""),
-        });
-        live_table.indexes.push(Index {
-            name: "users_lower_name_idx".to_string(),
-            key: IndexKey::Expression("lower((name)::text)".to_string()),
-            unique: false,
-            method: "btree".to_string(),
-            predicate: Some("(age > 0)".to_string()),
-        });
+        live_table.checks.push(Check::new(
+            "users_age_check",
+            "CHECK ((age >= 0))".replace("CHECK ", ""),
+        ));
+        live_table.indexes.push(
+            Index::new(
+                "users_lower_name_idx",
+                IndexKey::Expression("lower((name)::text)".to_string()),
+            )
+            .with_predicate(Some("(age > 0)".to_string())),
+        );
         let changes = push_changes(&schema(vec![live_table]), &schema(vec![code_table]));
         assert_eq!(changes, Vec::new());
     }
@@ -464,10 +444,7 @@ mod tests {
     #[test]
     fn drops_and_narrowing_lose_data_while_not_null_only_fails() {
         let users = QualifiedName::new("public", "users");
-        let ty = |name: &str| ColumnType {
-            base: BaseType::Builtin(name.to_string()),
-            array_dims: 0,
-        };
+        let ty = ColumnType::builtin;
         assert!(
             data_loss(&Change::DropColumn {
                 table: users.clone(),
@@ -523,20 +500,11 @@ mod tests {
         if let Some(column) = live.tables.first_mut().and_then(|t| t.columns.get_mut(1)) {
             column.default = None;
         }
-        code.enums.push(Enum {
-            name: mood.clone(),
-            values: vec!["happy".to_string(), "sad".to_string()],
-            comment: None,
-            renamed_from: None,
-            source: None,
-        });
-        live.enums.push(Enum {
-            name: mood,
-            values: vec!["happy".to_string()],
-            comment: None,
-            renamed_from: None,
-            source: None,
-        });
+        code.enums.push(Enum::new(
+            mood.clone(),
+            vec!["happy".to_string(), "sad".to_string()],
+        ));
+        live.enums.push(Enum::new(mood, vec!["happy".to_string()]));
         let changes = push_changes(&live, &code);
         assert!(changes.iter().any(|change| matches!(
             change,
