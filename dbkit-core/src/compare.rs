@@ -17,7 +17,8 @@
 //!   `LIKE` as `~~`, `IN (…)` as `= ANY (ARRAY[…])`, `BETWEEN` as two
 //!   comparisons and nested `AND`/`OR` flattened. Text that does not parse
 //!   is compared with its whitespace and case outside quotes normalised;
-//! - types are spelled the `format_type` way (`int` → `integer`,
+//! - types are spelled the `format_type` way by the one table of
+//!   spellings, [`crate::types::canonical_type`] (`int` → `integer`,
 //!   `timestamptz` → `timestamp with time zone`, `numeric(10, 2)` →
 //!   `numeric(10,2)`);
 //! - columns that PostgreSQL makes `NOT NULL` (primary key, identity and
@@ -32,6 +33,7 @@
 //! after that normalisation.
 
 use crate::model::{BaseType, Column, ColumnType, Enum, Index, IndexKey, Schema, Table};
+use crate::types::canonical_type;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
@@ -146,71 +148,17 @@ fn canonicalize_index(index: &mut Index) {
     }
 }
 
-/// The type with its base spelled the `format_type` way.
+/// The type with its base spelled the `format_type` way, by the one
+/// table of spellings, [`crate::types::canonical_type`].
 pub fn canonical_column_type(ty: &ColumnType) -> ColumnType {
     let base = match &ty.base {
-        BaseType::Builtin(name) => BaseType::Builtin(canonical_type_name(name)),
+        BaseType::Builtin(name) => BaseType::Builtin(canonical_type(name)),
         BaseType::Enum(name) => BaseType::Enum(name.clone()),
     };
     ColumnType {
         base,
         array_dims: ty.array_dims,
     }
-}
-
-/// A PostgreSQL type name as `format_type` prints it: `int4` → `integer`,
-/// `varchar(320)` → `character varying(320)`, `timestamptz(3)` →
-/// `timestamp(3) with time zone`, `numeric(10, 2)` → `numeric(10,2)`.
-/// Names it does not know are lowercased with their spacing normalised.
-pub fn canonical_type_name(name: &str) -> String {
-    let collapsed = name
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase();
-    let (stem, arguments) = match collapsed.find('(') {
-        Some(open) => {
-            let close = collapsed.rfind(')').unwrap_or(collapsed.len());
-            let inner = collapsed.get(open + 1..close).unwrap_or("");
-            let arguments: Vec<String> = inner
-                .split(',')
-                .map(|part| part.trim().to_string())
-                .collect();
-            let rest = collapsed.get(close + 1..).unwrap_or("").trim().to_string();
-            let stem = format!("{} {}", collapsed.get(..open).unwrap_or("").trim(), rest);
-            (stem.trim().to_string(), Some(arguments.join(",")))
-        }
-        None => (collapsed.clone(), None),
-    };
-    let modifier = arguments
-        .map(|arguments| format!("({arguments})"))
-        .unwrap_or_default();
-    let spelled = match stem.as_str() {
-        "int" | "int4" | "integer" => "integer",
-        "int2" | "smallint" => "smallint",
-        "int8" | "bigint" => "bigint",
-        "bool" | "boolean" => "boolean",
-        "float4" | "real" => "real",
-        "float8" | "double precision" | "float" => "double precision",
-        "decimal" | "numeric" => "numeric",
-        "varchar" | "character varying" => "character varying",
-        "char" | "character" | "bpchar" => "character",
-        "text" => "text",
-        "timestamptz" | "timestamp with time zone" => {
-            return format!("timestamp{modifier} with time zone");
-        }
-        "timestamp" | "timestamp without time zone" => {
-            return format!("timestamp{modifier} without time zone");
-        }
-        "timetz" | "time with time zone" => return format!("time{modifier} with time zone"),
-        "time" | "time without time zone" => return format!("time{modifier} without time zone"),
-        "varbit" | "bit varying" => "bit varying",
-        _ => return format!("{stem}{modifier}"),
-    };
-    if spelled == "character" && modifier.is_empty() {
-        return "character(1)".to_string();
-    }
-    format!("{spelled}{modifier}")
 }
 
 /// The canonical text of a SQL expression (see the module documentation).
@@ -1804,9 +1752,37 @@ mod tests {
         ];
         for (written, expected) in cases {
             assert_eq!(
-                canonical_type_name(written),
-                expected,
+                canonical_column_type(&ColumnType::builtin(written)),
+                ColumnType::builtin(expected),
                 "canonical spelling of `{written}`"
+            );
+        }
+    }
+
+    /// The comparison once had a table of spellings of its own that read
+    /// `float(10)` as `double precision(10)`; PostgreSQL 15 makes
+    /// `float(1)` to `float(24)` a `real`, and `float` and `float(25)` to
+    /// `float(53)` a `double precision`, as the generator always did.
+    #[test]
+    fn float_precisions_compare_as_the_generator_spells_them() {
+        for (written, expected) in [
+            ("float", "double precision"),
+            ("float(1)", "real"),
+            ("float(10)", "real"),
+            ("float(24)", "real"),
+            ("float(25)", "double precision"),
+            ("float(53)", "double precision"),
+        ] {
+            let declared = ColumnType::builtin(written);
+            assert_eq!(
+                canonical_column_type(&declared),
+                ColumnType::builtin(expected),
+                "comparison's spelling of `{written}`"
+            );
+            assert_eq!(
+                canonical_column_type(&declared),
+                canonical_column_type(&crate::types::parse_sql_type(written)),
+                "the comparison and the generator agree on `{written}`"
             );
         }
     }
