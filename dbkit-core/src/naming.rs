@@ -6,7 +6,9 @@
 //! created by dbkit introspect the same and a later `--check` sees no
 //! difference.
 
-/// The longest identifier PostgreSQL keeps, in bytes (`NAMEDATALEN - 1`).
+/// The longest identifier PostgreSQL keeps, in bytes (`NAMEDATALEN - 1`):
+/// the one definition of the limit for the parser, the generator, the
+/// differ's temporary names, the lint and the CLI.
 pub const MAX_IDENTIFIER_BYTES: usize = 63;
 
 /// `BlogPost` → `blog_post`, `HTTPRequest` → `http_request`, `InReview` →
@@ -62,10 +64,11 @@ pub fn clip_to_bytes(text: &str, limit: usize) -> &str {
     text.get(..end).unwrap_or("")
 }
 
-/// An identifier as PostgreSQL stores it: cut to 63 bytes on a character
-/// boundary.
-pub fn truncate_identifier(name: &str) -> String {
-    clip_to_bytes(name, MAX_IDENTIFIER_BYTES).to_string()
+/// An identifier as PostgreSQL stores it: its first
+/// [`MAX_IDENTIFIER_BYTES`] bytes, cut on a character boundary
+/// (`truncate_identifier` in PostgreSQL's scanner).
+pub fn truncate_identifier(name: &str) -> &str {
+    clip_to_bytes(name, MAX_IDENTIFIER_BYTES)
 }
 
 /// PostgreSQL's `makeObjectName(name1, name2, label)`: `name1_name2_label`

@@ -17,13 +17,14 @@ use super::findings::{Findings, LintFinding, RawFinding};
 use super::rules::{IDENTIFIER_TOO_LONG, Severity, TRANSACTION_STATEMENT, UNPARSED_STATEMENT};
 use super::schema_before::SchemaBefore;
 use super::source::{
-    MAX_IDENTIFIER_BYTES, Origins, Position, is_code, is_do_block, long_identifiers,
-    split_error_location, starts_with_alter_table, starts_with_alter_type, starts_with_words,
-    take_drop_index_concurrently, tokenize, truncated_identifier,
+    Origins, Position, is_code, is_do_block, long_identifiers, split_error_location,
+    starts_with_alter_table, starts_with_alter_type, starts_with_words,
+    take_drop_index_concurrently, tokenize,
 };
 use super::unsupported::{is_create_trigger, is_read_by_tokens, read_statement};
 use crate::diff::quote_identifier;
 use crate::model::Schema;
+use crate::naming::{MAX_IDENTIFIER_BYTES, truncate_identifier};
 use crate::render::NO_TRANSACTION_MARKER;
 use crate::sql_split::split_sql_statements;
 use crate::transaction_control::{TransactionControl, transaction_control};
@@ -233,7 +234,7 @@ fn transaction_statement(control: TransactionControl, start: Position) -> RawFin
 }
 
 fn identifier_too_long(name: &str, position: Position, statement_line: u32) -> RawFinding {
-    let kept = truncated_identifier(name);
+    let kept = truncate_identifier(name);
     RawFinding {
         rule: IDENTIFIER_TOO_LONG,
         position,

@@ -9,10 +9,8 @@ use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer, Whitespace};
 
+use crate::naming::MAX_IDENTIFIER_BYTES;
 use crate::sql_split::SqlStatement;
-
-/// PostgreSQL keeps the first `NAMEDATALEN - 1` bytes of an identifier.
-pub(crate) const MAX_IDENTIFIER_BYTES: usize = 63;
 
 /// A place in the migration file, both 1-based; columns count characters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -220,16 +218,6 @@ pub(crate) fn long_identifiers(tokens: &[TokenWithSpan]) -> Vec<LongIdentifier> 
             _ => None,
         })
         .collect()
-}
-
-/// What PostgreSQL keeps of a long identifier: its first 63 bytes, cut at a
-/// character boundary as PostgreSQL does.
-pub(crate) fn truncated_identifier(name: &str) -> &str {
-    let mut end = MAX_IDENTIFIER_BYTES.min(name.len());
-    while !name.is_char_boundary(end) {
-        end -= 1;
-    }
-    &name[..end]
 }
 
 /// Splits a parser error's text into its message and the location its

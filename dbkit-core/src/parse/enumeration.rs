@@ -135,7 +135,10 @@ pub(crate) fn parse_enum(
         }
         if label.len() > naming::MAX_IDENTIFIER_BYTES {
             diagnostics.push(
-                Diagnostic::new(span, format!("the enum label `{label}` is longer than 63 bytes"))
+                Diagnostic::new(span, format!(
+                    "the enum label `{label}` is longer than {} bytes",
+                    naming::MAX_IDENTIFIER_BYTES
+                ))
                     .with_help("PostgreSQL refuses longer labels; choose a shorter one with `rename = \"...\"`"),
             );
             continue;

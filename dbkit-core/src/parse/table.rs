@@ -692,11 +692,14 @@ pub(crate) fn check_identifier(
         diagnostics.push(
             Diagnostic::new(
                 span,
-                format!("the {what} `{value}` is longer than 63 bytes"),
+                format!(
+                    "the {what} `{value}` is longer than {} bytes",
+                    naming::MAX_IDENTIFIER_BYTES
+                ),
             )
             .with_help(format!(
                 "PostgreSQL would cut it to `{}`; choose a shorter name",
-                naming::clip_to_bytes(value, naming::MAX_IDENTIFIER_BYTES)
+                naming::truncate_identifier(value)
             )),
         );
     }

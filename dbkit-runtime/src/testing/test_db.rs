@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use dbkit_core::naming::MAX_IDENTIFIER_BYTES;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 use tokio::sync::OnceCell;
@@ -465,7 +466,7 @@ fn database_name(test_name: Option<&str>) -> String {
             }
         })
         .collect();
-    let room = 63 - "dbkit_t_".len() - suffix.len();
+    let room = MAX_IDENTIFIER_BYTES - "dbkit_t_".len() - suffix.len();
     if test.len() > room {
         test = test[test.len() - room..].to_string();
     }
@@ -507,7 +508,7 @@ mod tests {
         let name = database_name(Some("module::inserts_a_user"));
         assert!(name.starts_with("dbkit_t_inserts_a_user_"), "{name}");
         let long = database_name(Some(&"x".repeat(200)));
-        assert!(long.len() <= 63, "{long}");
+        assert!(long.len() <= MAX_IDENTIFIER_BYTES, "{long}");
         assert!(database_name(None).starts_with("dbkit_t_"));
         assert_ne!(database_name(None), database_name(None));
     }

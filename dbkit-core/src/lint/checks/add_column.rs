@@ -16,7 +16,7 @@ use crate::lint::rules::{
     ADDING_NOT_NULL_COLUMN, ADDING_UNIQUE_CONSTRAINT, ADDING_VOLATILE_DEFAULT,
     CONSTRAINT_MISSING_NOT_VALID,
 };
-use crate::lint::source::truncated_identifier;
+use crate::naming::truncate_identifier;
 use crate::render::NO_TRANSACTION_MARKER;
 
 /// Column types that are a sequence's `nextval()` default in disguise.
@@ -147,7 +147,7 @@ pub(super) fn check_add_column(
         match &option.option {
             ColumnOption::ForeignKey(foreign_key) => {
                 let referenced = Name::of(&foreign_key.foreign_table);
-                let constraint = quote_identifier(truncated_identifier(&format!(
+                let constraint = quote_identifier(truncate_identifier(&format!(
                     "{}_{}_fkey",
                     table.name,
                     identifier_value(&column.name)
@@ -184,7 +184,7 @@ pub(super) fn check_add_column(
                 );
             }
             ColumnOption::Check(check) => {
-                let constraint = quote_identifier(truncated_identifier(&format!(
+                let constraint = quote_identifier(truncate_identifier(&format!(
                     "{}_{}_check",
                     table.name,
                     identifier_value(&column.name)
@@ -211,7 +211,7 @@ pub(super) fn check_add_column(
                 } else {
                     "UNIQUE"
                 };
-                let index = quote_identifier(truncated_identifier(&format!(
+                let index = quote_identifier(truncate_identifier(&format!(
                     "{}_{}_key",
                     table.name,
                     identifier_value(&column.name)

@@ -28,8 +28,8 @@ use crate::lint::rules::{
     DROPPING_TABLE, ENUM_VALUE_WITHOUT_POSITION, RENAMING_COLUMN, RENAMING_ENUM_VALUE,
     RENAMING_TABLE, SETTING_NOT_NULL, VALIDATING_CONSTRAINT_IN_SAME_TRANSACTION,
 };
-use crate::lint::source::truncated_identifier;
 use crate::lint::type_change::spell_type;
+use crate::naming::truncate_identifier;
 use crate::render::NO_TRANSACTION_MARKER;
 use add_column::{check_add_column, plain_type};
 use column_type::ColumnTypeChange;
@@ -931,7 +931,7 @@ fn check_alter_table_operation(
             let column = quoted(column_name);
             match op {
                 AlterColumnOperation::SetNotNull => {
-                    let check = quote_identifier(truncated_identifier(&format!(
+                    let check = quote_identifier(truncate_identifier(&format!(
                         "{}_{}_not_null",
                         table.name,
                         identifier_value(column_name)
