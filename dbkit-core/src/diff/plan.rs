@@ -1635,154 +1635,133 @@ fn alter_column(
     }
 }
 
+/// The items of `current` that no item of `new` matches (to drop) and the
+/// items of `new` that no item of `current` matches (to add), each in its
+/// list's order; `same` says whether two items are the same object.
+fn unmatched<'a, T>(
+    current: &'a [T],
+    new: &'a [T],
+    same: impl Fn(&T, &T) -> bool,
+) -> (Vec<&'a T>, Vec<&'a T>) {
+    let dropped = current
+        .iter()
+        .filter(|item| !new.iter().any(|other| same(other, item)))
+        .collect();
+    let added = new
+        .iter()
+        .filter(|item| !current.iter().any(|other| same(other, item)))
+        .collect();
+    (dropped, added)
+}
+
+/// Pushes, for each table of the new schema that the current one holds,
+/// the changes `reconcile(current, new)` returns.
+fn reconcile_tables(
+    planner: &mut Planner<'_>,
+    reconcile: impl Fn(&QualifiedName, &Table, &Table) -> Vec<Change>,
+) {
+    let new = planner.new;
+    let mut current_tables = TableCursor::default();
+    for new_table in &new.tables {
+        let name = &new_table.name;
+        let Some(current) = current_tables.table(&planner.current.tables, name) else {
+            continue;
+        };
+        let changes = reconcile(name, current, new_table);
+        planner.push_all(changes);
+    }
+}
+
 /// Adds what `target` has and `current` lacks (and, as a safety net, drops
 /// what the earlier phases left behind).
 fn add_keys_and_checks(planner: &mut Planner<'_>) {
-    let new = planner.new;
-    let mut current_tables = TableCursor::default();
-    for new_table in &new.tables {
-        let name = &new_table.name;
-        let Some(current) = current_tables.table(&planner.current.tables, name) else {
-            continue;
-        };
+    reconcile_tables(planner, |name, current, new_table| {
+        let (dropped_keys, added_keys) = unmatched(
+            current.primary_key.as_slice(),
+            new_table.primary_key.as_slice(),
+            |a, b| a.name == b.name && same_columns_definition(&a.columns, &b.columns),
+        );
+        let (dropped_uniques, added_uniques) =
+            unmatched(&current.uniques, &new_table.uniques, |a, b| {
+                a.name == b.name && a.columns == b.columns
+            });
+        let (dropped_checks, added_checks) =
+            unmatched(&current.checks, &new_table.checks, |a, b| a == b);
         let mut changes = Vec::new();
-        let same_key = |a: &Option<crate::model::PrimaryKey>,
-                        b: &Option<crate::model::PrimaryKey>| match (a, b) {
-            (Some(a), Some(b)) => {
-                a.name == b.name && same_columns_definition(&a.columns, &b.columns)
-            }
-            (None, None) => true,
-            _ => false,
-        };
-        if !same_key(&current.primary_key, &new_table.primary_key) {
-            if let Some(primary_key) = &current.primary_key {
-                changes.push(Change::DropPrimaryKey {
+        changes.extend(
+            dropped_keys
+                .into_iter()
+                .map(|primary_key| Change::DropPrimaryKey {
                     table: name.clone(),
                     name: primary_key.name.clone(),
-                });
-            }
-            if let Some(primary_key) = &new_table.primary_key {
-                changes.push(Change::AddPrimaryKey {
+                }),
+        );
+        changes.extend(
+            added_keys
+                .into_iter()
+                .map(|primary_key| Change::AddPrimaryKey {
                     table: name.clone(),
                     primary_key: primary_key.clone(),
-                });
-            }
-        }
-        for unique in &current.uniques {
-            let wanted = new_table
-                .uniques
-                .iter()
-                .any(|other| other.name == unique.name && other.columns == unique.columns);
-            if !wanted {
-                changes.push(Change::DropUnique {
+                }),
+        );
+        changes.extend(
+            dropped_uniques
+                .into_iter()
+                .map(|unique| Change::DropUnique {
                     table: name.clone(),
                     name: unique.name.clone(),
-                });
-            }
-        }
-        for check in &current.checks {
-            let wanted = new_table.checks.iter().any(|other| other == check);
-            if !wanted {
-                changes.push(Change::DropCheck {
-                    table: name.clone(),
-                    name: check.name.clone(),
-                });
-            }
-        }
-        for unique in &new_table.uniques {
-            let present = current
-                .uniques
-                .iter()
-                .any(|other| other.name == unique.name && other.columns == unique.columns);
-            if !present {
-                changes.push(Change::AddUnique {
-                    table: name.clone(),
-                    unique: unique.clone(),
-                });
-            }
-        }
-        for check in &new_table.checks {
-            if !current.checks.contains(check) {
-                changes.push(Change::AddCheck {
-                    table: name.clone(),
-                    check: check.clone(),
-                });
-            }
-        }
-        planner.push_all(changes);
-    }
+                }),
+        );
+        changes.extend(dropped_checks.into_iter().map(|check| Change::DropCheck {
+            table: name.clone(),
+            name: check.name.clone(),
+        }));
+        changes.extend(added_uniques.into_iter().map(|unique| Change::AddUnique {
+            table: name.clone(),
+            unique: unique.clone(),
+        }));
+        changes.extend(added_checks.into_iter().map(|check| Change::AddCheck {
+            table: name.clone(),
+            check: check.clone(),
+        }));
+        changes
+    });
 }
 
 fn create_indexes(planner: &mut Planner<'_>) {
-    let new = planner.new;
-    let mut current_tables = TableCursor::default();
-    for new_table in &new.tables {
-        let name = &new_table.name;
-        let Some(current) = current_tables.table(&planner.current.tables, name) else {
-            continue;
-        };
-        let mut changes = Vec::new();
-        for index in &current.indexes {
-            let wanted = new_table
-                .indexes
-                .iter()
-                .any(|other| other.name == index.name && same_index_definition(other, index));
-            if !wanted {
-                changes.push(Change::DropIndex {
-                    table: name.clone(),
-                    name: index.name.clone(),
-                });
-            }
-        }
-        for index in &new_table.indexes {
-            let present = current
-                .indexes
-                .iter()
-                .any(|other| other.name == index.name && same_index_definition(other, index));
-            if !present {
-                changes.push(Change::CreateIndex {
-                    table: name.clone(),
-                    index: index.clone(),
-                });
-            }
-        }
-        planner.push_all(changes);
-    }
+    reconcile_tables(planner, |name, current, new_table| {
+        let (dropped, added) = unmatched(&current.indexes, &new_table.indexes, |a, b| {
+            a.name == b.name && same_index_definition(a, b)
+        });
+        let drops = dropped.into_iter().map(|index| Change::DropIndex {
+            table: name.clone(),
+            name: index.name.clone(),
+        });
+        let creates = added.into_iter().map(|index| Change::CreateIndex {
+            table: name.clone(),
+            index: index.clone(),
+        });
+        drops.chain(creates).collect()
+    });
 }
 
 fn add_foreign_keys(planner: &mut Planner<'_>) {
-    let new = planner.new;
-    let mut current_tables = TableCursor::default();
-    for new_table in &new.tables {
-        let name = &new_table.name;
-        let Some(current) = current_tables.table(&planner.current.tables, name) else {
-            continue;
-        };
-        let mut changes = Vec::new();
-        for foreign_key in &current.foreign_keys {
-            let wanted = new_table.foreign_keys.iter().any(|other| {
-                other.name == foreign_key.name && same_foreign_key_definition(other, foreign_key)
+    reconcile_tables(planner, |name, current, new_table| {
+        let (dropped, added) = unmatched(&current.foreign_keys, &new_table.foreign_keys, |a, b| {
+            a.name == b.name && same_foreign_key_definition(a, b)
+        });
+        let drops = dropped
+            .into_iter()
+            .map(|foreign_key| Change::DropForeignKey {
+                table: name.clone(),
+                name: foreign_key.name.clone(),
             });
-            if !wanted {
-                changes.push(Change::DropForeignKey {
-                    table: name.clone(),
-                    name: foreign_key.name.clone(),
-                });
-            }
-        }
-        for foreign_key in &new_table.foreign_keys {
-            let present = current.foreign_keys.iter().any(|other| {
-                other.name == foreign_key.name && same_foreign_key_definition(other, foreign_key)
-            });
-            if !present {
-                changes.push(Change::AddForeignKey {
-                    table: name.clone(),
-                    foreign_key: strip_foreign_key(foreign_key),
-                });
-            }
-        }
-        planner.push_all(changes);
-    }
+        let adds = added.into_iter().map(|foreign_key| Change::AddForeignKey {
+            table: name.clone(),
+            foreign_key: strip_foreign_key(foreign_key),
+        });
+        drops.chain(adds).collect()
+    });
 }
 
 fn set_comments(planner: &mut Planner<'_>) {
