@@ -31,7 +31,7 @@ pub use declaration::{
 pub use diagnostic::{Diagnostic, SchemaError, diagnostics_to_compile_errors};
 pub use enumeration::parse_enum_derive;
 pub use source_file::{item_is_test_only, parse_source_file};
-pub use suggestion::{closest_match, edit_distance};
+pub use suggestion::closest_match;
 pub use table::parse_table_derive;
 
 #[cfg(test)]

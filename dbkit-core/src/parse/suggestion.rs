@@ -1,37 +1,9 @@
-//! "Did you mean …?": the closest known word to a misspelt one, by Levenshtein distance.
+//! "Did you mean …?": the closest known word to a misspelt one, by edit
+//! distance: strsim's optimal string alignment, Levenshtein's insertions,
+//! deletions and substitutions plus swaps of two neighbouring characters
+//! (`tabel` → `table` is one edit), counted in characters.
 
-/// The edit distance between two strings, in characters: Levenshtein's
-/// insertions, deletions and substitutions, plus swaps of two neighbouring
-/// characters (`tabel` → `table` is one edit), computed one row at a time.
-pub fn edit_distance(left: &str, right: &str) -> usize {
-    let left_characters: Vec<char> = left.chars().collect();
-    let right_characters: Vec<char> = right.chars().collect();
-    let width = right_characters.len() + 1;
-    let mut before_previous: Vec<usize> = vec![0; width];
-    let mut previous: Vec<usize> = (0..width).collect();
-    let mut current = vec![0; width];
-    for (left_index, left_character) in left_characters.iter().enumerate() {
-        current[0] = left_index + 1;
-        for (right_index, right_character) in right_characters.iter().enumerate() {
-            let substitution =
-                previous[right_index] + usize::from(left_character != right_character);
-            let deletion = previous[right_index + 1] + 1;
-            let insertion = current[right_index] + 1;
-            let mut best = substitution.min(deletion).min(insertion);
-            if left_index > 0
-                && right_index > 0
-                && left_characters.get(left_index - 1) == Some(right_character)
-                && right_characters.get(right_index - 1) == Some(left_character)
-            {
-                best = best.min(before_previous[right_index - 1] + 1);
-            }
-            current[right_index + 1] = best;
-        }
-        std::mem::swap(&mut before_previous, &mut previous);
-        std::mem::swap(&mut previous, &mut current);
-    }
-    previous[right_characters.len()]
-}
+use strsim::osa_distance;
 
 /// The candidate closest to `word`, if it is close enough to be a likely
 /// typo: at most a third of the word's length away (at least one edit), or
@@ -50,7 +22,7 @@ pub fn closest_match<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> 
     let limit = (word.chars().count() / 3).max(1);
     candidates
         .iter()
-        .map(|candidate| (edit_distance(&word.to_lowercase(), candidate), *candidate))
+        .map(|candidate| (osa_distance(&word.to_lowercase(), candidate), *candidate))
         .filter(|(distance, _)| *distance <= limit)
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, candidate)| candidate)
@@ -80,7 +52,7 @@ mod tests {
             ("ca", "abc", 3),
             ("é", "e", 1),
         ] {
-            assert_eq!(edit_distance(left, right), expected, "{left} / {right}");
+            assert_eq!(osa_distance(left, right), expected, "{left} / {right}");
         }
     }
 
