@@ -1655,7 +1655,7 @@ fn unmatched<'a, T>(
 }
 
 /// Pushes, for each table of the new schema that the current one holds,
-/// the changes `reconcile(current, new)` returns.
+/// the changes `reconcile(name, current, new)` returns.
 fn reconcile_tables(
     planner: &mut Planner<'_>,
     reconcile: impl Fn(&QualifiedName, &Table, &Table) -> Vec<Change>,
