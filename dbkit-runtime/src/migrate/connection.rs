@@ -4,7 +4,7 @@
 //! limit while its holder is named.
 
 use super::error::MigrateError;
-use super::url::{DatabaseUrl, redact_connection_strings};
+use super::database_url::{DatabaseUrl, redact_connection_strings};
 use std::fmt;
 use std::time::{Duration, Instant};
 use tokio_postgres::{Client, Config, NoTls};

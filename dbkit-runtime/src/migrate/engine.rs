@@ -15,7 +15,7 @@ use super::error::MigrateError;
 use super::history::{HistoryRow, create_history_table, read_history, record, record_statement};
 use super::migration::Migration;
 use super::source::Migrations;
-use super::url::DatabaseUrl;
+use super::database_url::DatabaseUrl;
 use dbkit_core::sql_split::sql_statements;
 use std::fmt;
 use std::future::Future;

@@ -1,7 +1,7 @@
 //! `MigrateError`: why migrations could not be read, checked or applied.
 
 use super::connection::{LockHolder, format_time_limit};
-use super::url::DatabaseUrl;
+use super::database_url::DatabaseUrl;
 use std::time::Duration;
 
 /// What went wrong applying migrations. Messages read after "failed to

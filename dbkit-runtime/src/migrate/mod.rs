@@ -13,7 +13,7 @@ mod error;
 mod history;
 mod migration;
 mod source;
-mod url;
+mod database_url;
 
 pub use check::{MigrationState, MigrationStatus, Status};
 pub use connection::{
@@ -28,4 +28,4 @@ pub use error::MigrateError;
 pub use history::{HISTORY_TABLE, HistoryRow};
 pub use migration::Migration;
 pub use source::Migrations;
-pub use url::{DatabaseUrl, redact_connection_strings};
+pub use database_url::{DatabaseUrl, redact_connection_strings};
