@@ -7,6 +7,7 @@
 //! each step polls the server for the state it needs, with a generous bound
 //! that only turns a hang into a failure.
 
+use dbkit_runtime::migrate::MIGRATION_LOCK_KEY;
 use dbkit_tests::TestDatabase;
 use sqlx::{Connection, PgConnection, PgPool};
 use std::os::unix::process::ExitStatusExt;
@@ -20,27 +21,11 @@ const POLL_LIMIT: Duration = Duration::from_secs(120);
 /// How long the fixture processes may take to finish.
 const RUN_LIMIT: Duration = Duration::from_secs(180);
 
-/// The engine's advisory lock key: FNV-1a of `dbkit:refinery_schema_history`.
-/// Replicas of two dbkit versions exclude each other only if both use this
-/// key, so it must never change.
-const ENGINE_LOCK_KEY: i64 = fnv1a_64(b"dbkit:refinery_schema_history") as i64;
-
 /// The signal that ends a process without letting it run any code.
 const SIGKILL: i32 = 9;
 
 /// The advisory lock the `gated` fixture's second migration waits for.
 const GATE_LOCK_KEY: i64 = 4242;
-
-const fn fnv1a_64(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut index = 0;
-    while index < bytes.len() {
-        hash ^= bytes[index] as u64;
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-        index += 1;
-    }
-    hash
-}
 
 /// The fixture binary applying `folder` to `url`; killed if dropped while
 /// running, so that a failing test leaves no process behind.
@@ -134,7 +119,7 @@ async fn eight_processes_migrating_one_database_apply_each_migration_once() {
         .expect("database");
     // Holding the engine's lock until all eight are connected and polling
     // for it makes them contend, however slowly the machine starts them.
-    let mut holder = session_lock(&database.url, ENGINE_LOCK_KEY).await;
+    let mut holder = session_lock(&database.url, MIGRATION_LOCK_KEY).await;
     let children: Vec<Child> = (0..8)
         .map(|_| spawn_fixture("counted", &database.url))
         .collect();
@@ -147,7 +132,7 @@ async fn eight_processes_migrating_one_database_apply_each_migration_once() {
         |rows| rows == [8],
     )
     .await;
-    session_unlock(&mut holder, ENGINE_LOCK_KEY).await;
+    session_unlock(&mut holder, MIGRATION_LOCK_KEY).await;
 
     let mut applied_lines = Vec::new();
     for child in children {

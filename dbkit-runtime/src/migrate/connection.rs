@@ -263,8 +263,16 @@ async fn single_value(
 
 #[cfg(test)]
 mod tests {
-    use super::{DEFAULT_CONNECT_TIMEOUT, DatabaseUrl, format_time_limit};
+    use super::{DEFAULT_CONNECT_TIMEOUT, DatabaseUrl, MIGRATION_LOCK_KEY, format_time_limit};
     use std::time::Duration;
+
+    /// Replicas of two dbkit versions exclude each other only if both take
+    /// the same lock: the key must never change.
+    #[test]
+    fn the_migration_lock_key_never_changes() {
+        assert_eq!(MIGRATION_LOCK_KEY, -8_493_085_327_065_225_126);
+        assert_eq!(MIGRATION_LOCK_KEY as u64, 0x8a22_7fe4_b131_e85a);
+    }
 
     fn connect_timeout_for(url: &str, requested: Option<Duration>) -> Duration {
         super::connect_timeout_for(&DatabaseUrl::from(url), requested)
