@@ -3,8 +3,8 @@
 //! driver's errors as text; and the advisory lock, waited for within a
 //! limit while its holder is named.
 
-use super::error::MigrateError;
 use super::database_url::{DatabaseUrl, redact_connection_strings};
+use super::error::MigrateError;
 use std::fmt;
 use std::time::{Duration, Instant};
 use tokio_postgres::{Client, Config, NoTls};

@@ -11,11 +11,11 @@ use super::connection::{
     DEFAULT_APPLICATION_NAME, LockHolder, LockWait, connect, database_error, error_text,
     release_lock, take_lock,
 };
+use super::database_url::DatabaseUrl;
 use super::error::MigrateError;
 use super::history::{HistoryRow, create_history_table, read_history, record, record_statement};
 use super::migration::Migration;
 use super::source::Migrations;
-use super::database_url::DatabaseUrl;
 use dbkit_core::sql_split::sql_statements;
 use std::fmt;
 use std::future::Future;

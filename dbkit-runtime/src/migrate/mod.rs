@@ -8,24 +8,24 @@
 
 mod check;
 mod connection;
+mod database_url;
 mod engine;
 mod error;
 mod history;
 mod migration;
 mod source;
-mod database_url;
 
 pub use check::{MigrationState, MigrationStatus, Status};
 pub use connection::{
     DEFAULT_APPLICATION_NAME, DEFAULT_CONNECT_TIMEOUT, LockHolder, MIGRATION_LOCK_KEY,
     connect_timeout_for, format_time_limit,
 };
+pub use database_url::{DatabaseUrl, redact_connection_strings};
 pub use engine::{
     AppliedMigration, DEFAULT_LOCK_REPORT_INTERVAL, HookError, HookFuture, MigrateEvent, Report,
     RunOptions,
 };
-pub use error::MigrateError;
+pub use error::{ErrorLocation, MigrateError};
 pub use history::{HISTORY_TABLE, HistoryRow};
 pub use migration::Migration;
 pub use source::Migrations;
-pub use database_url::{DatabaseUrl, redact_connection_strings};
