@@ -56,7 +56,7 @@ pub fn run(arguments: impl IntoIterator<Item = OsString>) -> ExitCode {
         Ok(outcome) => ExitCode::from(outcome.exit_code()),
         Err(error) => {
             let exit_code = error.exit_code();
-            let (diagnostics, sources) = error.into_diagnostics();
+            let (diagnostics, sources) = error.into_diagnostics_and_sources();
             let diagnostics: Vec<_> = diagnostics
                 .into_iter()
                 .map(output::redact::hide_passwords_in_diagnostic)

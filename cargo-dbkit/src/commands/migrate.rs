@@ -71,7 +71,7 @@ pub fn run_migrate(
         .block_on(context.migrations.run_with(url, options));
     let report = result.map_err(|error| match error {
         MigrateError::BeforeApplying { source } => match source.downcast::<BackupError>() {
-            Ok(backup) => CliError::Diagnostics(vec![backup.to_diagnostic()]),
+            Ok(backup) => CliError::from_error(*backup),
             Err(source) => context.engine_error(MigrateError::BeforeApplying { source }),
         },
         other => context.engine_error(other),

@@ -56,7 +56,7 @@ impl MigrationContext {
                         Diagnostic::error(format!(
                             "cannot read the migrations folder {folder_display}"
                         ))
-                        .with_note(error.to_string())
+                        .with_note(error.message())
                         .with_help(
                             "`cargo dbkit generate` writes the first migration; \
                              `[workspace.metadata.dbkit] migrations` in the root Cargo.toml moves the folder",
@@ -87,11 +87,7 @@ impl MigrationContext {
     /// An engine error as [`migrate_error`] phrases it; a failed statement
     /// also shows its line of the migration file, as rustc shows code.
     pub fn engine_error(&self, error: MigrateError) -> CliError {
-        let failed_file = match &error {
-            MigrateError::StatementFailed { file, .. }
-            | MigrateError::TransactionStatement { file, .. } => Some(file.clone()),
-            _ => None,
-        };
+        let failed_file = error.location().map(|location| location.file.to_string());
         match (failed_file, migrate_error(error, &self.folder_display)) {
             (Some(file), CliError::Diagnostics(diagnostics)) => {
                 let sql = self.migrations.migrations().ok().and_then(|migrations| {
@@ -156,7 +152,7 @@ impl DatabaseTarget {
             environment_url,
             &workspace.root,
         )
-        .map_err(|error| CliError::Diagnostics(vec![error.to_diagnostic()]))?;
+        .map_err(CliError::from_error)?;
         let connect_timeout = connect_timeout_for(&database.url, options.connect_timeout);
         tracing::debug!(url = %database.url, source = ?database.source, ?connect_timeout, "database");
         Ok(DatabaseTarget {

@@ -502,7 +502,7 @@ mod tests {
         match load_code_schema(files, cache) {
             Ok(_) => panic!("the files were accepted"),
             Err(error) => {
-                let (diagnostics, sources) = error.into_diagnostics();
+                let (diagnostics, sources) = error.into_diagnostics_and_sources();
                 anstream::adapter::strip_str(&crate::output::diagnostics::render_diagnostics(
                     &diagnostics,
                     &sources,
