@@ -117,7 +117,7 @@ pub(crate) async fn connect(url: &str) -> Result<PgConnection, TestDbError> {
     PgConnection::connect(url)
         .await
         .map_err(|error| TestDbError::Connect {
-            url: crate::migrate::DatabaseUrl::new(url).to_string(),
+            url: crate::migrate::DatabaseUrl::new(url),
             detail: error.to_string(),
         })
 }
@@ -380,10 +380,12 @@ pub(crate) async fn drop_database(admin: &sqlx::PgPool, name: &str) -> Result<()
 pub(crate) async fn acquire(
     admin: &sqlx::PgPool,
 ) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>, TestDbError> {
-    admin.acquire().await.map_err(|error| TestDbError::Connect {
-        url: "the server's admin database".to_string(),
-        detail: error.to_string(),
-    })
+    admin
+        .acquire()
+        .await
+        .map_err(|error| TestDbError::AdminConnection {
+            detail: error.to_string(),
+        })
 }
 
 #[cfg(test)]

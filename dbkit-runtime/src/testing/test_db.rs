@@ -53,7 +53,10 @@ pub enum TestDbError {
     Fixture { name: String, detail: String },
     /// No connection to the server.
     #[error("cannot connect to {url}: {detail}")]
-    Connect { url: String, detail: String },
+    Connect { url: DatabaseUrl, detail: String },
+    /// No connection of the pool kept open on the server's admin database.
+    #[error("cannot connect to the server's admin database: {detail}")]
+    AdminConnection { detail: String },
     /// A statement on the server failed.
     #[error("`{statement}` failed: {detail}")]
     Sql { statement: String, detail: String },
@@ -73,7 +76,7 @@ pub struct TestDb {
 
 struct Inner {
     name: String,
-    url: String,
+    url: DatabaseUrl,
     pool: PgPool,
     server: &'static Server,
     keep: AtomicBool,
@@ -84,7 +87,7 @@ impl fmt::Debug for TestDb {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TestDb")
             .field("name", &self.inner.name)
-            .field("url", &DatabaseUrl::new(self.inner.url.as_str()))
+            .field("url", &self.inner.url)
             .finish()
     }
 }
@@ -121,7 +124,7 @@ impl TestDb {
     /// The database's URL (superuser, password included when the server
     /// has one).
     pub fn url(&self) -> &str {
-        &self.inner.url
+        self.inner.url.connection_string()
     }
 
     /// The database's name.
@@ -165,12 +168,13 @@ impl TestDbBuilder {
             .map_err(|error| TestDbError::Runtime {
                 detail: error.to_string(),
             })??;
+        let url = DatabaseUrl::new(url);
         let connected = PgPoolOptions::new()
             .max_connections(5)
-            .connect(&url)
+            .connect(url.connection_string())
             .await
             .map_err(|error| TestDbError::Connect {
-                url: DatabaseUrl::new(url.as_str()).to_string(),
+                url: url.clone(),
                 detail: error.to_string(),
             });
         let pool = match connected {
@@ -223,9 +227,9 @@ impl Drop for Inner {
             // run and the only way in; a server of the user's keeps its
             // password hidden, as everywhere else.
             let url = if self.server.is_disposable() {
-                self.url.clone()
+                self.url.connection_string()
             } else {
-                DatabaseUrl::new(self.url.as_str()).to_string()
+                self.url.redacted()
             };
             eprintln!(
                 "dbkit: kept database{test}: {} at {url}{server_note}",
@@ -324,7 +328,7 @@ async fn process_server() -> Result<&'static ProcessServer, TestDbError> {
                 .connect(&server.admin_url)
                 .await
                 .map_err(|error| TestDbError::Connect {
-                    url: DatabaseUrl::new(server.admin_url.as_str()).to_string(),
+                    url: DatabaseUrl::new(server.admin_url.as_str()),
                     detail: error.to_string(),
                 })?;
             Ok(ProcessServer {
