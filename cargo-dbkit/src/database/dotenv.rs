@@ -1,13 +1,29 @@
-//! A reader of `.env` files, the format dotenvy and docker compose read:
-//! `KEY=VALUE` lines, `# comments`, an optional `export ` prefix, values in
-//! single quotes (literal) or double quotes (with `\n`, `\t`, `\"`, `\\`
-//! escapes; both may span lines). Values are taken as written: `$VAR` is
-//! not expanded. A UTF-8 byte-order mark at the start of the file, which
-//! some Windows editors write, is skipped.
+//! `.env` files, read by dotenvy: the crate, and so the rules, with which
+//! sqlx's macros read the same file, so that one file cannot give `cargo
+//! dbkit` one `DATABASE_URL` and the app's queries another.
+//!
+//! dotenvy's rules: `KEY=VALUE` lines, `# comments`, an optional `export `
+//! prefix; an unquoted value ends at a blank (text after the blank is an
+//! error, a `#` after it a comment), and `\` in it escapes the next
+//! character; a `'single-quoted'` value is taken as written; a
+//! `"double-quoted"` value knows the escapes `\n`, `\\`, `\'`, `\"`, `\$`
+//! and `\ ` (any other is an error); quoted values may span lines.
+//! `$VAR` (letters and digits only) and `${VAR}` are expanded in unquoted
+//! and double-quoted values, from the environment first, then from the keys
+//! earlier in the file (an unknown variable is empty): write a `$` of a
+//! password as `\$`, or single-quote the value. A UTF-8 byte-order mark at the start of the file,
+//! which some Windows editors write, is skipped, and a last line without a
+//! newline is read as if it had one.
 //!
 //! An error names the line and, when the line has one, the key, but never
 //! shows the line's text: a value may be a password, and a line that does
-//! not parse may be a value with its key missing.
+//! not parse may be a value with its key missing. dotenvy's own error holds
+//! the line's text and no line number, so the line is counted here (each
+//! physical line is handed to dotenvy on its own) and what is wrong with it
+//! is told from its shape.
+
+use std::cell::Cell;
+use std::io::Read;
 
 /// The byte-order mark some editors put at the start of a UTF-8 file.
 const BYTE_ORDER_MARK: char = '\u{feff}';
@@ -48,80 +64,142 @@ pub enum DotenvProblem {
     UnclosedQuote { key: String, quote: char },
     #[error("the value of `{key}` goes on after its closing quote")]
     TextAfterClosingQuote { key: String },
+    #[error(
+        "the value of `{key}` has a blank followed by more text, or a `\\` escape other than `\\n`, `\\\\`, `\\'`, `\\\"`, `\\$` and `\\ `, or a `${{` never closed by `}}`"
+    )]
+    InvalidValue { key: String },
 }
 
 /// The entries of a `.env` file's text, in order (a later entry for a key
 /// wins when looked up with [`dotenv_value`]).
 pub fn parse_dotenv(text: &str) -> Result<Vec<DotenvEntry>, DotenvError> {
     let text = text.strip_prefix(BYTE_ORDER_MARK).unwrap_or(text);
-    let lines: Vec<&str> = text.lines().collect();
-    let mut entries = Vec::new();
-    let mut index = 0;
-    while index < lines.len() {
-        let line_number = index + 1;
-        let line = lines[index].trim();
-        index += 1;
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let error = |problem: DotenvProblem| DotenvError {
-            line: line_number,
-            problem,
+    // dotenvy 0.15 refuses a last line that ends in a blank and no newline.
+    let with_newline;
+    let text = if text.is_empty() || text.ends_with('\n') {
+        text
+    } else {
+        with_newline = format!("{text}\n");
+        &with_newline
+    };
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let lines_read = Cell::new(0);
+    let mut entries = dotenvy::from_read_iter(LineByLine {
+        lines: &lines,
+        lines_read: &lines_read,
+        offset: 0,
+    });
+    let mut parsed = Vec::new();
+    loop {
+        let before = lines_read.get();
+        let Some(item) = entries.next() else {
+            return Ok(parsed);
         };
-        let line = line
-            .strip_prefix("export")
-            .filter(|rest| rest.starts_with([' ', '\t']))
-            .map_or(line, str::trim_start);
-        let Some((key, rest)) = line.split_once('=') else {
-            return Err(error(DotenvProblem::NoEquals));
-        };
-        let key = key.trim_end();
-        if key.contains(BYTE_ORDER_MARK) {
-            return Err(error(DotenvProblem::ByteOrderMarkInKey));
-        }
-        if !is_key(key) {
-            return Err(error(DotenvProblem::NotAVariableName));
-        }
-        let rest = rest.trim_start();
-        let value = match rest.chars().next() {
-            Some(quote @ ('\'' | '"')) => {
-                // The quoted value may go on over the next lines.
-                let mut quoted = rest[1..].to_string();
-                loop {
-                    if let Some((value, after)) = split_at_closing_quote(&quoted, quote) {
-                        let after = after.trim_start();
-                        if !after.is_empty() && !after.starts_with('#') {
-                            return Err(error(DotenvProblem::TextAfterClosingQuote {
-                                key: key.to_string(),
-                            }));
-                        }
-                        break value;
-                    }
-                    let Some(next) = lines.get(index) else {
-                        return Err(error(DotenvProblem::UnclosedQuote {
-                            key: key.to_string(),
-                            quote,
-                        }));
-                    };
-                    quoted.push('\n');
-                    quoted.push_str(next);
-                    index += 1;
-                }
+        // The lines dotenvy read for this item: blank lines and comments,
+        // then the entry's own.
+        let start = (before..lines_read.get())
+            .find(|&index| {
+                let line = lines[index].trim();
+                !line.is_empty() && !line.starts_with('#')
+            })
+            .unwrap_or(before);
+        match item {
+            Ok((key, value)) => parsed.push(DotenvEntry {
+                key,
+                value,
+                line: start + 1,
+            }),
+            Err(error) => {
+                let never_closed = lines_read.get() == lines.len()
+                    && matches!(&error, dotenvy::Error::LineParse(line, at) if *at == line.len());
+                return Err(DotenvError {
+                    line: start + 1,
+                    problem: problem_of(lines.get(start).copied().unwrap_or(""), never_closed),
+                });
             }
-            _ => unquoted_value(rest),
-        };
-        entries.push(DotenvEntry {
-            key: key.to_string(),
-            value,
-            line: line_number,
-        });
+        }
     }
-    Ok(entries)
 }
 
 /// The value of the last entry for `key`.
 pub fn dotenv_value<'a>(entries: &'a [DotenvEntry], key: &str) -> Option<&'a DotenvEntry> {
     entries.iter().rev().find(|entry| entry.key == key)
+}
+
+/// Hands dotenvy one physical line at a time, so that `lines_read` tells
+/// how far it has read: its reader asks for more only when it has used up
+/// the line it holds.
+struct LineByLine<'a> {
+    lines: &'a [&'a str],
+    lines_read: &'a Cell<usize>,
+    /// How much of the current line was handed out already.
+    offset: usize,
+}
+
+impl Read for LineByLine<'_> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let Some(line) = self.lines.get(self.lines_read.get()) else {
+            return Ok(0);
+        };
+        let rest = &line.as_bytes()[self.offset..];
+        let length = rest.len().min(buffer.len());
+        buffer[..length].copy_from_slice(&rest[..length]);
+        self.offset += length;
+        if self.offset == line.len() {
+            self.offset = 0;
+            self.lines_read.set(self.lines_read.get() + 1);
+        }
+        Ok(length)
+    }
+}
+
+/// What is wrong with the entry that starts on `line`, which dotenvy
+/// refused; `never_closed` when the file ended inside its quotes.
+fn problem_of(line: &str, never_closed: bool) -> DotenvProblem {
+    let line = line.trim();
+    let line = line
+        .strip_prefix("export")
+        .filter(|rest| rest.starts_with([' ', '\t']))
+        .map_or(line, str::trim_start);
+    let Some((key, value)) = line.split_once('=') else {
+        return DotenvProblem::NoEquals;
+    };
+    let key = key.trim_end();
+    if key.contains(BYTE_ORDER_MARK) {
+        return DotenvProblem::ByteOrderMarkInKey;
+    }
+    if !is_key(key) {
+        return DotenvProblem::NotAVariableName;
+    }
+    let key = key.to_string();
+    let value = value.trim_start();
+    if never_closed && let Some(quote) = value.chars().find(|c| matches!(c, '\'' | '"')) {
+        return DotenvProblem::UnclosedQuote { key, quote };
+    }
+    if let Some(quote @ ('\'' | '"')) = value.chars().next()
+        && let Some(closing) = closing_quote(&value[1..], quote)
+    {
+        let after = value[1 + closing + 1..].trim_start();
+        if !after.is_empty() && !after.starts_with('#') {
+            return DotenvProblem::TextAfterClosingQuote { key };
+        }
+    }
+    DotenvProblem::InvalidValue { key }
+}
+
+/// Where the quote that closes a value opened by `quote` is in `text` (a
+/// `\` escapes a `"` in double quotes).
+fn closing_quote(text: &str, quote: char) -> Option<usize> {
+    let mut characters = text.char_indices();
+    while let Some((position, character)) = characters.next() {
+        if character == quote {
+            return Some(position);
+        }
+        if quote == '"' && character == '\\' {
+            characters.next();
+        }
+    }
+    None
 }
 
 fn is_key(key: &str) -> bool {
@@ -131,49 +209,6 @@ fn is_key(key: &str) -> bool {
         .is_some_and(|first| first.is_ascii_alphabetic() || first == '_')
         && characters
             .all(|character| character.is_ascii_alphanumeric() || matches!(character, '_' | '.'))
-}
-
-/// An unquoted value ends at a ` #` comment; surrounding blanks are dropped.
-fn unquoted_value(text: &str) -> String {
-    let mut end = text.len();
-    let mut previous_blank = true;
-    for (position, character) in text.char_indices() {
-        if character == '#' && previous_blank {
-            end = position;
-            break;
-        }
-        previous_blank = character.is_whitespace();
-    }
-    text[..end].trim().to_string()
-}
-
-/// The value inside the quotes (escapes applied for `"`) and the text after
-/// the closing quote, or `None` when `text` has no closing quote yet.
-fn split_at_closing_quote(text: &str, quote: char) -> Option<(String, &str)> {
-    let mut value = String::new();
-    let mut characters = text.char_indices();
-    while let Some((position, character)) = characters.next() {
-        if character == quote {
-            return Some((value, &text[position + 1..]));
-        }
-        if quote == '"' && character == '\\' {
-            match characters.next() {
-                Some((_, 'n')) => value.push('\n'),
-                Some((_, 't')) => value.push('\t'),
-                Some((_, 'r')) => value.push('\r'),
-                Some((_, escaped)) => {
-                    if !matches!(escaped, '"' | '\\' | '$') {
-                        value.push('\\');
-                    }
-                    value.push(escaped);
-                }
-                None => value.push('\\'),
-            }
-        } else {
-            value.push(character);
-        }
-    }
-    None
 }
 
 #[cfg(test)]
@@ -232,6 +267,55 @@ mod tests {
             &[("KEY", "first\nsecond"), ("NEXT", "1")],
         );
         check("P='p=a#s'", &[("P", "p=a#s")]);
+    }
+
+    #[test]
+    fn values_follow_dotenvy() {
+        // Expanded from the environment first, then from earlier keys;
+        // never in single quotes nor after `\`.
+        check(
+            "Xq1=x\nB=\"$Xq1-${Xq1}\"\nC='$Xq1'\nD=\\$Xq1\nE=${DBKIT_SURELY_UNSET}.\n",
+            &[
+                ("Xq1", "x"),
+                ("B", "x-x"),
+                ("C", "$Xq1"),
+                ("D", "$Xq1"),
+                ("E", "."),
+            ],
+        );
+        check(
+            "A=a\\ b\nB=x \nC=y ",
+            &[("A", "a b"), ("B", "x"), ("C", "y")],
+        );
+        check_error(
+            "A=1\nB=a b\n",
+            2,
+            DotenvProblem::InvalidValue {
+                key: "B".to_string(),
+            },
+        );
+        check_error(
+            "A=\"\\t\"",
+            1,
+            DotenvProblem::InvalidValue {
+                key: "A".to_string(),
+            },
+        );
+    }
+
+    #[test]
+    fn entries_and_errors_name_the_line_they_start_on() {
+        let entries = parse_dotenv("# a\n\nA=\"one\ntwo\"\n\n  # b\nB=2\n").unwrap_or_default();
+        let lines: Vec<(&str, usize)> = entries
+            .iter()
+            .map(|entry| (entry.key.as_str(), entry.line))
+            .collect();
+        assert_eq!(lines, [("A", 3), ("B", 7)]);
+        check_error(
+            "A=\"one\ntwo\"\n# c\nnot a pair\n",
+            4,
+            DotenvProblem::NoEquals,
+        );
     }
 
     #[test]
