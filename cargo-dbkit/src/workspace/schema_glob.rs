@@ -1,6 +1,6 @@
-//! The small glob matcher behind `[workspace.metadata.dbkit] schema = [...]`:
-//! `*` and `?` within one path segment, `**` for any number of segments,
-//! `[abc]` / `[a-z]` / `[!a]` character classes. Paths use `/`.
+//! The globs of `[workspace.metadata.dbkit] schema = [...]`, matched by the
+//! glob crate: `*` and `?` within one path segment, `**` for any number of
+//! segments, `[abc]` / `[a-z]` / `[!a]` character classes. Paths use `/`.
 
 /// A pattern that is not a valid glob.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -14,26 +14,16 @@ pub struct GlobError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Glob {
     pattern: String,
-    segments: Vec<Segment>,
+    compiled: glob::Pattern,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Segment {
-    /// `**`
-    AnyDepth,
-    Pattern(Vec<Token>),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Token {
-    Literal(char),
-    AnyCharacter,
-    AnySequence,
-    Class {
-        negated: bool,
-        ranges: Vec<(char, char)>,
-    },
-}
+/// `*`, `?` and classes stay within a segment; a leading `.` is matched by
+/// them like any other character.
+const MATCH_OPTIONS: glob::MatchOptions = glob::MatchOptions {
+    case_sensitive: true,
+    require_literal_separator: true,
+    require_literal_leading_dot: false,
+};
 
 impl Glob {
     /// Compiles a pattern such as `crates/*/src/**/*_schema.rs`.
@@ -51,24 +41,18 @@ impl Glob {
                 "patterns are relative to the workspace root; remove the leading `/`",
             ));
         }
-        let mut segments = Vec::new();
-        for part in trimmed.split('/').filter(|part| !part.is_empty()) {
-            if part == "**" {
-                if segments.last() != Some(&Segment::AnyDepth) {
-                    segments.push(Segment::AnyDepth);
-                }
-                continue;
-            }
-            if part.contains("**") {
-                return Err(error(
-                    "`**` must be a whole path segment, as in `src/**/*.rs`",
-                ));
-            }
-            segments.push(Segment::Pattern(compile_segment(part).map_err(error)?));
+        if trimmed
+            .split('/')
+            .any(|part| part.contains("**") && part != "**")
+        {
+            return Err(error(
+                "`**` must be a whole path segment, as in `src/**/*.rs`",
+            ));
         }
+        let compiled = glob::Pattern::new(trimmed).map_err(|problem| error(problem.msg))?;
         Ok(Glob {
             pattern: pattern.to_string(),
-            segments,
+            compiled,
         })
     }
 
@@ -78,108 +62,7 @@ impl Glob {
 
     /// Whether a `/`-separated path relative to the workspace root matches.
     pub fn matches(&self, relative_path: &str) -> bool {
-        let parts: Vec<&str> = relative_path
-            .split('/')
-            .filter(|p| !p.is_empty() && *p != ".")
-            .collect();
-        match_segments(&self.segments, &parts)
-    }
-}
-
-fn compile_segment(part: &str) -> Result<Vec<Token>, &'static str> {
-    let mut tokens = Vec::new();
-    let mut characters = part.chars().peekable();
-    while let Some(character) = characters.next() {
-        match character {
-            '*' => {
-                if tokens.last() != Some(&Token::AnySequence) {
-                    tokens.push(Token::AnySequence);
-                }
-            }
-            '?' => tokens.push(Token::AnyCharacter),
-            '[' => {
-                let negated = matches!(characters.peek(), Some('!') | Some('^'));
-                if negated {
-                    characters.next();
-                }
-                let mut ranges = Vec::new();
-                let mut closed = false;
-                let mut first = true;
-                while let Some(member) = characters.next() {
-                    if member == ']' && !first {
-                        closed = true;
-                        break;
-                    }
-                    first = false;
-                    if characters.peek() == Some(&'-') {
-                        characters.next();
-                        match characters.next() {
-                            Some(']') => {
-                                ranges.push((member, member));
-                                ranges.push(('-', '-'));
-                                closed = true;
-                                break;
-                            }
-                            Some(upper) => ranges.push((member, upper)),
-                            None => return Err("unclosed `[` character class"),
-                        }
-                    } else {
-                        ranges.push((member, member));
-                    }
-                }
-                if !closed {
-                    return Err("unclosed `[` character class");
-                }
-                tokens.push(Token::Class { negated, ranges });
-            }
-            other => tokens.push(Token::Literal(other)),
-        }
-    }
-    Ok(tokens)
-}
-
-fn match_segments(segments: &[Segment], parts: &[&str]) -> bool {
-    match segments.split_first() {
-        None => parts.is_empty(),
-        Some((Segment::AnyDepth, rest)) => {
-            (0..=parts.len()).any(|skip| match_segments(rest, &parts[skip..]))
-        }
-        Some((Segment::Pattern(tokens), rest)) => match parts.split_first() {
-            Some((part, remaining_parts)) => {
-                let characters: Vec<char> = part.chars().collect();
-                match_tokens(tokens, &characters) && match_segments(rest, remaining_parts)
-            }
-            None => false,
-        },
-    }
-}
-
-fn match_tokens(tokens: &[Token], characters: &[char]) -> bool {
-    match tokens.split_first() {
-        None => characters.is_empty(),
-        Some((Token::AnySequence, rest)) => {
-            (0..=characters.len()).any(|skip| match_tokens(rest, &characters[skip..]))
-        }
-        Some((token, rest)) => match characters.split_first() {
-            Some((character, remaining)) => {
-                token_matches(token, *character) && match_tokens(rest, remaining)
-            }
-            None => false,
-        },
-    }
-}
-
-fn token_matches(token: &Token, character: char) -> bool {
-    match token {
-        Token::Literal(literal) => *literal == character,
-        Token::AnyCharacter => true,
-        Token::AnySequence => true,
-        Token::Class { negated, ranges } => {
-            let inside = ranges
-                .iter()
-                .any(|(low, high)| (*low..=*high).contains(&character));
-            inside != *negated
-        }
+        self.compiled.matches_with(relative_path, MATCH_OPTIONS)
     }
 }
 
