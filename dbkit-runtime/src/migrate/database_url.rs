@@ -14,6 +14,14 @@
 //! `@` before the path, query or fragment), whatever either would take for
 //! the password is hidden; a key=value string that does not parse is hidden
 //! from the parameter that breaks it to its end.
+//!
+//! This is the one place the rule is written: `cargo dbkit`'s log writer
+//! and its diagnostics call [`redact_connection_strings`] too. It is
+//! hand-written because the parsers at hand (the `url` crate,
+//! tokio-postgres's `Config`) read a connection string to connect with:
+//! they say what the password is, not where it is written, they disagree on
+//! where the user info ends, and they refuse the broken strings whose
+//! secrets must be hidden all the same.
 
 use std::borrow::Cow;
 use std::fmt;
