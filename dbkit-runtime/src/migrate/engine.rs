@@ -4,7 +4,7 @@
 //! applied. The binary at start-up and `cargo dbkit migrate` both come
 //! through here.
 
-use super::check::{
+use super::status::{
     FutureMigrations, Plan, Status, classify, pending_migrations, refuse_transaction_statements,
 };
 use super::connection::{

@@ -6,7 +6,7 @@
 // hint by value; errors end a run, so their size costs nothing that matters.
 #![allow(clippy::result_large_err)]
 
-mod check;
+mod status;
 mod connection;
 mod database_url;
 mod engine;
@@ -15,7 +15,7 @@ mod history;
 mod migration;
 mod source;
 
-pub use check::{MigrationState, MigrationStatus, Status};
+pub use status::{MigrationState, MigrationStatus, Status};
 pub use connection::{
     DEFAULT_APPLICATION_NAME, DEFAULT_CONNECT_TIMEOUT, LockHolder, MIGRATION_LOCK_KEY,
     connect_timeout_for, format_time_limit,
