@@ -21,5 +21,5 @@ pub mod sql_text;
 pub mod transaction_control;
 pub mod types;
 
-#[cfg(feature = "proptest")]
-pub mod arbitrary;
+#[cfg(feature = "test-support")]
+pub mod test_support;

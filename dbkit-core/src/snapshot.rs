@@ -815,11 +815,11 @@ mod tests {
         }
     }
 
-    #[cfg(feature = "proptest")]
+    #[cfg(feature = "test-support")]
     proptest::proptest! {
         #[test]
         fn random_schemas_are_printed_as_their_sorted_value(
-            schema in crate::arbitrary::arbitrary_unchecked_schema()
+            schema in crate::test_support::strategies::arbitrary_unchecked_schema()
         ) {
             let mut schema = schema;
             schema.canonicalize();

@@ -8,7 +8,7 @@
 //! left for a line is 100 characters on a struct or variant attribute, 99
 //! on a field attribute and for an entry inside a broken list (one column
 //! is kept for its comma). These rules are checked against rustfmt by the
-//! tests in `tests/codegen.rs`.
+//! tests in `tests/it/codegen.rs`.
 
 /// One entry of `#[dbkit(...)]`.
 #[derive(Debug, Clone, PartialEq, Eq)]

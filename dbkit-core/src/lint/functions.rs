@@ -5,7 +5,7 @@
 //!
 //! A function in neither list is taken to be volatile: a user's function
 //! is unless it was declared otherwise, and the lint cannot see a
-//! declaration made by an earlier migration. `cargo-dbkit/tests/lint_claims` checks both
+//! declaration made by an earlier migration. `cargo-dbkit/tests/it/lint_claims.rs` checks both
 //! lists against `pg_proc` on a real server.
 
 /// Built-in functions (in `pg_catalog`) with no `VOLATILE` form, that a

@@ -129,7 +129,7 @@
 //! by their keywords and the others by sqlparser's action parser (see
 //! `alter_table`); likewise `ALTER TYPE … SET SCHEMA`, which moves an enum,
 //! so that nothing dbkit writes is an `unparsed-statement`
-//! (`tests/lint_rendered.rs` checks it over random schemas). `REINDEX`,
+//! (`tests/it/lint_rendered.rs` checks it over random schemas). `REINDEX`,
 //! `CLUSTER` and `VACUUM`, and, when sqlparser refuses them, `ALTER INDEX
 //! … RENAME TO`/`SET TABLESPACE` and `DROP DATABASE … WITH (FORCE)`, are
 //! read the same way (see `unsupported`).

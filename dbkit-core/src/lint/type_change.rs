@@ -29,7 +29,7 @@
 //! Every other conversion of the types below calls a function on each
 //! value and rewrites the table. A type the lint does not know (an enum,
 //! a domain, an extension's type, `interval` with fields) gives
-//! [`TypeChangeRewrite::Unknown`]. `cargo-dbkit/tests/lint_claims` checks this table
+//! [`TypeChangeRewrite::Unknown`]. `cargo-dbkit/tests/it/lint_claims.rs` checks this table
 //! against a real server for every pair of the types it decides about.
 
 use crate::types::canonical_type;

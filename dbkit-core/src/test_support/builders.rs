@@ -1,7 +1,9 @@
-//! Small builders for schema models, so that the hand-written round trips
-//! read like the schemas they describe.
+//! Small builders for schema models, so that tests read like the schemas
+//! they describe: free functions for the parts (`table`, `column`,
+//! `primary_key`, `index`, …) and chainable edits (`.nullable()`,
+//! `.default(…)`, `.primary_key(…)`, …) for what is added to them.
 
-use dbkit_core::model::{
+use crate::model::{
     BaseType, Check, Column, ColumnType, Enum, ForeignKey, ForeignKeyAction, Identity, Index,
     IndexKey, PrimaryKey, QualifiedName, Schema, Table, Unique,
 };
@@ -107,7 +109,7 @@ impl ColumnExt for Column {
     }
 }
 
-fn strings(items: &[&str]) -> Vec<String> {
+pub fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|item| item.to_string()).collect()
 }
 
@@ -211,7 +213,7 @@ impl TableExt for Table {
 }
 
 /// A btree index on columns.
-pub fn index_on(index_name: &str, columns: &[&str]) -> Index {
+pub fn index(index_name: &str, columns: &[&str]) -> Index {
     Index {
         name: index_name.to_string(),
         key: IndexKey::Columns(strings(columns)),
@@ -222,10 +224,10 @@ pub fn index_on(index_name: &str, columns: &[&str]) -> Index {
 }
 
 /// A btree index on an expression.
-pub fn index_on_expression(index_name: &str, expression: &str) -> Index {
+pub fn expression_index(index_name: &str, expression: &str) -> Index {
     Index {
         key: IndexKey::Expression(expression.to_string()),
-        ..index_on(index_name, &[])
+        ..index(index_name, &[])
     }
 }
 
@@ -257,7 +259,7 @@ impl IndexExt for Index {
     }
 }
 
-pub fn enum_of(qualified: &str, values: &[&str]) -> Enum {
+pub fn enum_named(qualified: &str, values: &[&str]) -> Enum {
     Enum {
         name: name(qualified),
         values: strings(values),
@@ -270,26 +272,70 @@ pub fn enum_of(qualified: &str, values: &[&str]) -> Enum {
 pub fn commented_enum(qualified: &str, values: &[&str], comment: &str) -> Enum {
     Enum {
         comment: Some(comment.to_string()),
-        ..enum_of(qualified, values)
+        ..enum_named(qualified, values)
     }
 }
 
-/// A schema of `enums` and `tables`; the non-public schemas they live in
-/// are listed.
-pub fn schema(enums: Vec<Enum>, tables: Vec<Table>) -> Schema {
-    let mut schemas: Vec<String> = tables
-        .iter()
-        .map(|table| table.name.schema.clone())
-        .chain(enums.iter().map(|e| e.name.schema.clone()))
-        .filter(|schema| schema != "public")
-        .collect();
-    schemas.sort();
-    schemas.dedup();
+/// A schema of `schemas` (the non-public ones), `enums` and `tables`,
+/// canonicalized.
+pub fn schema(schemas: &[&str], enums: Vec<Enum>, tables: Vec<Table>) -> Schema {
     let mut schema = Schema {
-        schemas,
+        schemas: strings(schemas),
         enums,
         tables,
     };
     schema.canonicalize();
     schema
+}
+
+/// A primary key named `key_name`, for a table literal's `primary_key`.
+pub fn primary_key(key_name: &str, columns: &[&str]) -> Option<PrimaryKey> {
+    Some(PrimaryKey {
+        name: key_name.to_string(),
+        columns: strings(columns),
+    })
+}
+
+pub fn unique(unique_name: &str, columns: &[&str]) -> Unique {
+    Unique {
+        name: unique_name.to_string(),
+        columns: strings(columns),
+    }
+}
+
+pub fn check_constraint(check_name: &str, expression: &str) -> Check {
+    Check {
+        name: check_name.to_string(),
+        expr: expression.to_string(),
+    }
+}
+
+/// A foreign key with `NO ACTION` on delete and on update.
+pub fn foreign_key(
+    key_name: &str,
+    columns: &[&str],
+    references: &str,
+    referenced_columns: &[&str],
+) -> ForeignKey {
+    ForeignKey {
+        name: key_name.to_string(),
+        columns: strings(columns),
+        references: name(references),
+        referenced_columns: strings(referenced_columns),
+        on_delete: ForeignKeyAction::NoAction,
+        on_update: ForeignKeyAction::NoAction,
+        source: None,
+    }
+}
+
+/// `users (id bigint identity primary key, email text)`.
+pub fn users_table() -> Table {
+    table(
+        "users",
+        vec![
+            column("id", builtin("bigint")).identity(Identity::ByDefault),
+            column("email", builtin("text")),
+        ],
+    )
+    .primary_key(&["id"])
 }

@@ -1,26 +1,16 @@
 //! Schema modules written by `codegen` read back, through the DSL's parser and resolver, as the
 //! schema they were written from; their text is checked against snapshot files and against rustfmt.
-//!
-//! The strategies are compiled into this test from `src/arbitrary.rs`, as in
-//! `tests/properties.rs`.
 
-mod common;
-
-use dbkit_core::{diff, model};
-
-#[path = "../src/arbitrary.rs"]
-#[allow(dead_code)]
-mod arbitrary;
-
-use arbitrary::arbitrary_schema;
-use common::*;
 use dbkit_core::codegen::{
     CodegenOptions, GeneratedModules, Unexpressed, generate_modules, simplify_default,
 };
 use dbkit_core::compare::{canonical_schema, format_differences, schema_differences};
+use dbkit_core::model;
 use dbkit_core::model::{ForeignKeyAction, Identity, Index, Schema, Table};
 use dbkit_core::parse::parse_source_file;
 use dbkit_core::resolve::resolve_schema;
+use dbkit_core::test_support::builders::*;
+use dbkit_core::test_support::strategies::arbitrary_schema;
 use proptest::prelude::*;
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -285,8 +275,8 @@ fn shop() -> Schema {
             table(
                 "catalog.categories",
                 vec![
-                    identity(column("id", builtin("integer")), Identity::ByDefault),
-                    nullable(column("parent_id", builtin("integer"))),
+                    column("id", builtin("integer")).identity(Identity::ByDefault),
+                    column("parent_id", builtin("integer")).nullable(),
                     column("slug", builtin("text")),
                     column("name", builtin("text")),
                 ],
@@ -324,26 +314,19 @@ fn shop() -> Schema {
         ..table(
             "catalog.products",
             vec![
-                identity(column("id", builtin("bigint")), Identity::Always),
+                column("id", builtin("bigint")).identity(Identity::Always),
                 column("category_id", builtin("integer")),
-                commented(
-                    column("sku", builtin("character varying(64)")),
-                    "Stock keeping unit, printed on the label.",
-                ),
+                column("sku", builtin("character varying(64)"))
+                    .comment("Stock keeping unit, printed on the label."),
                 column("name", builtin("text")),
-                nullable(column("description", builtin("text"))),
+                column("description", builtin("text")).nullable(),
                 column("price", builtin("numeric(10,2)")),
-                with_default(
-                    column("status", enum_type("catalog.product_status")),
-                    "'draft'::catalog.product_status",
-                ),
-                with_default(column("tags", array_of(builtin("text"))), "'{}'::text[]"),
-                with_default(column("attributes", builtin("jsonb")), "'{}'::jsonb"),
-                nullable(column("search", builtin("tsvector"))),
-                with_default(
-                    column("updated_at", builtin("timestamp with time zone")),
-                    "now()",
-                ),
+                column("status", enum_type("catalog.product_status"))
+                    .default("'draft'::catalog.product_status"),
+                column("tags", array_of(builtin("text"))).default("'{}'::text[]"),
+                column("attributes", builtin("jsonb")).default("'{}'::jsonb"),
+                column("search", builtin("tsvector")).nullable(),
+                column("updated_at", builtin("timestamp with time zone")).default("now()"),
             ],
         )
     };
@@ -364,19 +347,16 @@ fn shop() -> Schema {
             table(
                 "users",
                 vec![
-                    identity(column("id", builtin("bigint")), Identity::ByDefault),
-                    commented(column("email", builtin("text")), "Login address."),
-                    nullable(column("name", builtin("text"))),
-                    with_default(column("country", builtin("character(3)")), "'USA'::bpchar"),
-                    nullable(column("last_ip", builtin("inet"))),
-                    nullable(column("allowed_network", builtin("cidr"))),
-                    with_default(column("role", builtin("text")), "'member'::text"),
-                    with_default(column("credit", builtin("integer")), "'-1'::integer"),
-                    with_default(
-                        column("created_at", builtin("timestamp with time zone")),
-                        "now()",
-                    ),
-                    nullable(column("deleted_at", builtin("timestamp with time zone"))),
+                    column("id", builtin("bigint")).identity(Identity::ByDefault),
+                    column("email", builtin("text")).comment("Login address."),
+                    column("name", builtin("text")).nullable(),
+                    column("country", builtin("character(3)")).default("'USA'::bpchar"),
+                    column("last_ip", builtin("inet")).nullable(),
+                    column("allowed_network", builtin("cidr")).nullable(),
+                    column("role", builtin("text")).default("'member'::text"),
+                    column("credit", builtin("integer")).default("'-1'::integer"),
+                    column("created_at", builtin("timestamp with time zone")).default("now()"),
+                    column("deleted_at", builtin("timestamp with time zone")).nullable(),
                 ],
             ),
             "People who can sign in.",
@@ -402,19 +382,13 @@ fn shop() -> Schema {
         ..table(
             "orders",
             vec![
-                with_default(column("id", builtin("uuid")), "gen_random_uuid()"),
+                column("id", builtin("uuid")).default("gen_random_uuid()"),
                 column("user_id", builtin("bigint")),
-                with_default(
-                    column("status", enum_type("order_status")),
-                    "'pending'::order_status",
-                ),
+                column("status", enum_type("order_status")).default("'pending'::order_status"),
                 column("total", builtin("numeric(12,2)")),
-                with_default(
-                    column("placed_at", builtin("timestamp with time zone")),
-                    "now()",
-                ),
-                nullable(column("placed_on", builtin("date"))),
-                nullable(column("note", builtin("text"))),
+                column("placed_at", builtin("timestamp with time zone")).default("now()"),
+                column("placed_on", builtin("date")).nullable(),
+                column("note", builtin("text")).nullable(),
             ],
         )
     };
@@ -447,12 +421,10 @@ fn shop() -> Schema {
                 column("order_id", builtin("uuid")),
                 column("line_number", builtin("smallint")),
                 column("product_id", builtin("bigint")),
-                with_default(column("quantity", builtin("integer")), "1"),
+                column("quantity", builtin("integer")).default("1"),
                 column("unit_price", builtin("numeric(10,2)")),
-                generated(
-                    column("line_total", builtin("numeric")),
-                    "((quantity)::numeric * unit_price)",
-                ),
+                column("line_total", builtin("numeric"))
+                    .generated("((quantity)::numeric * unit_price)"),
             ],
         )
     };
@@ -471,15 +443,15 @@ fn shop() -> Schema {
         ..table(
             "shipments",
             vec![
-                serial(column("id", builtin("integer"))),
+                column("id", builtin("integer")).serial(),
                 column("order_id", builtin("uuid")),
                 column("line_number", builtin("smallint")),
                 column("type", builtin("text")),
                 column("carrier", builtin("text")),
                 column("Tracking Code", builtin("character varying(40)")),
-                nullable(column("shipped_at", builtin("timestamp without time zone"))),
-                nullable(column("label", builtin("bytea"))),
-                nullable(column("events", array_of(builtin("jsonb")))),
+                column("shipped_at", builtin("timestamp without time zone")).nullable(),
+                column("label", builtin("bytea")).nullable(),
+                column("events", array_of(builtin("jsonb"))).nullable(),
             ],
         )
     };
@@ -575,18 +547,17 @@ fn awkward() -> Schema {
             column("user_name", builtin("text")),
             column("1st", builtin("text")),
             column("self_", builtin("text")),
-            nullable(column("day", enum_type("date"))),
-            nullable(column("days", array_of(enum_type("date")))),
-            nullable(column("gone", enum_type("app.nothing"))),
-            nullable(identity(column("label", builtin("text")), Identity::Always)),
-            nullable(column(&long, builtin("text"))),
-            with_default(
-                column("padded", builtin("text")),
-                &format!("'{}'::text", "x".repeat(120)),
-            ),
-            nullable(column("span", builtin("tstzrange"))),
-            nullable(column("spans", array_of(builtin("int4range")))),
-            nullable(column("\u{202e}odd\"name", builtin("money"))),
+            column("day", enum_type("date")).nullable(),
+            column("days", array_of(enum_type("date"))).nullable(),
+            column("gone", enum_type("app.nothing")).nullable(),
+            column("label", builtin("text"))
+                .identity(Identity::Always)
+                .nullable(),
+            column(&long, builtin("text")).nullable(),
+            column("padded", builtin("text")).default(&format!("'{}'::text", "x".repeat(120))),
+            column("span", builtin("tstzrange")).nullable(),
+            column("spans", array_of(builtin("int4range"))).nullable(),
+            column("\u{202e}odd\"name", builtin("money")).nullable(),
         ],
     );
     keywords.primary_key = primary_key("Order_pkey", &["self"]);
@@ -620,7 +591,7 @@ fn awkward() -> Schema {
             "app.order",
             vec![
                 column("code", builtin("text")),
-                nullable(column("mood", builtin("mood"))),
+                column("mood", builtin("mood")).nullable(),
             ],
         )
     };

@@ -5,18 +5,10 @@
 //! lint knows the old type of every column whose type they change, through
 //! the renames they make.
 //!
-//! The strategies are compiled into this test from `src/arbitrary.rs`, as
-//! in `properties.rs`. They seldom change a column's identity, serial or
+//! The random schemas seldom change a column's identity, serial or
 //! generated expression (about one migration in a few thousand), so those
 //! changes are also rendered one by one.
 
-use dbkit_core::{diff, model};
-
-#[path = "../src/arbitrary.rs"]
-#[allow(dead_code)]
-mod arbitrary;
-
-use arbitrary::{arbitrary_schema, arbitrary_schema_pair};
 use dbkit_core::diff::{Change, DiffOptions, diff};
 use dbkit_core::lint::{
     CHANGING_COLUMN_TYPE, LintConfig, UNPARSED_STATEMENT, lint_migration_with_schema,
@@ -24,6 +16,7 @@ use dbkit_core::lint::{
 use dbkit_core::model::{BaseType, ColumnType, Identity, QualifiedName, Schema};
 use dbkit_core::render::render_migration;
 use dbkit_core::sql_split::split_sql_statements;
+use dbkit_core::test_support::strategies::{arbitrary_schema, arbitrary_schema_pair};
 use proptest::prelude::*;
 use std::borrow::Cow;
 

@@ -1,24 +1,14 @@
 //! Properties of the differ, the renderer and snapshots over random schemas.
-//!
-//! The strategies are compiled into this test from `src/arbitrary.rs`
-//! (rather than through the `proptest` feature, which `cargo test -p
-//! dbkit-core` does not enable); `crate::model` resolves through the import
-//! below.
 
-use dbkit_core::{diff, model};
-
-#[path = "../src/arbitrary.rs"]
-#[allow(dead_code)]
-mod arbitrary;
-
-use arbitrary::{
-    RenameShuffle, arbitrary_rename_shuffle, arbitrary_schema, arbitrary_schema_pair,
-    arbitrary_unchecked_schema, arbitrary_unchecked_schema_pair,
-};
 use dbkit_core::diff::{Change, DiffOptions, apply_changes, diff, matched_renames};
+use dbkit_core::model;
 use dbkit_core::model::{BaseType, Schema};
 use dbkit_core::render::{NO_TRANSACTION_MARKER, render_migration};
 use dbkit_core::snapshot::Snapshot;
+use dbkit_core::test_support::strategies::{
+    RenameShuffle, arbitrary_rename_shuffle, arbitrary_schema, arbitrary_schema_pair,
+    arbitrary_unchecked_schema, arbitrary_unchecked_schema_pair,
+};
 use proptest::prelude::*;
 
 fn drop_and_create() -> DiffOptions {

@@ -1,12 +1,10 @@
 //! `--rename OLD=NEW` arguments and ambiguity messages.
 
-mod common;
-
-use common::*;
 use dbkit_core::diff::{
     Ambiguity, DiffOptions, Rename, diff, matched_renames, parse_rename_argument,
 };
 use dbkit_core::model::Schema;
+use dbkit_core::test_support::builders::*;
 
 fn schemas() -> (Schema, Schema) {
     let mut old_users = users_table();

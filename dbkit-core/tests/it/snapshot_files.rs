@@ -1,12 +1,10 @@
 //! Snapshot JSON and migration file names.
 
-mod common;
-
-use common::*;
 use dbkit_core::snapshot::{
     Snapshot, SnapshotError, compute_snapshot_id, migration_file_name, parse_migration_file_name,
     snapshot_file_name,
 };
+use dbkit_core::test_support::builders::*;
 
 fn keys_are_sorted(value: &serde_json::Value) -> bool {
     match value {

@@ -1,12 +1,10 @@
 //! The SQL the differ and renderer produce for representative changes,
-//! checked against the snapshot files under `tests/snapshots`.
+//! checked against the snapshot files under `tests/it/snapshots`.
 
-mod common;
-
-use common::*;
 use dbkit_core::diff::{DiffOptions, Rename, apply_changes, diff};
 use dbkit_core::model::{self, ForeignKeyAction, Identity, Schema};
 use dbkit_core::render::render_migration;
+use dbkit_core::test_support::builders::*;
 
 /// The migration from `old` to `new`, with its suggested name and flags,
 /// after checking that the changes turn `old` into `new` in the model.
@@ -76,24 +74,17 @@ fn create_table_with_every_feature() {
     let mut orders = table(
         "shop.Order",
         vec![
-            serial(column("id", builtin("integer"))),
+            column("id", builtin("integer")).serial(),
             column("user id", builtin("bigint")),
-            with_default(column("status", enum_type("shop.order state")), "'draft'"),
-            commented(
-                column("total", builtin("numeric(10,2)")),
-                "In cents, it's exact.",
-            ),
-            nullable(column("note", builtin("text"))),
-            generated(
-                nullable(column("note_lower", builtin("text"))),
-                "lower(\"note\")",
-            ),
-            with_default(column("tags", array_of(builtin("text"))), "'{}'"),
-            with_default(
-                column("created_at", builtin("timestamp with time zone")),
-                "now()",
-            ),
-            with_default(column("data", builtin("jsonb")), "'{}'::jsonb"),
+            column("status", enum_type("shop.order state")).default("'draft'"),
+            column("total", builtin("numeric(10,2)")).comment("In cents, it's exact."),
+            column("note", builtin("text")).nullable(),
+            column("note_lower", builtin("text"))
+                .nullable()
+                .generated("lower(\"note\")"),
+            column("tags", array_of(builtin("text"))).default("'{}'"),
+            column("created_at", builtin("timestamp with time zone")).default("now()"),
+            column("data", builtin("jsonb")).default("'{}'::jsonb"),
         ],
     );
     orders.primary_key = primary_key("Order_pkey", &["id"]);
@@ -144,7 +135,7 @@ fn tables_referencing_each_other_are_created_before_their_foreign_keys() {
     let mut users = users_table();
     users
         .columns
-        .push(nullable(column("last_order_id", builtin("bigint"))));
+        .push(column("last_order_id", builtin("bigint")).nullable());
     users.foreign_keys = vec![foreign_key(
         "users_last_order_id_fkey",
         &["last_order_id"],
@@ -162,17 +153,16 @@ fn add_drop_and_rename_columns() {
     old_users.columns.push(column("full_name", builtin("text")));
     let old = schema(&[], vec![], vec![old_users]);
     let mut new_users = users_table();
-    new_users.columns.push(renamed_column(
-        column("display_name", builtin("text")),
-        "full_name",
-    ));
     new_users
         .columns
-        .push(nullable(column("nickname", builtin("text"))));
+        .push(column("display_name", builtin("text")).renamed_from("full_name"));
+    new_users
+        .columns
+        .push(column("nickname", builtin("text")).nullable());
     new_users.columns.push(column("score", builtin("integer")));
     new_users
         .columns
-        .push(with_default(column("active", builtin("boolean")), "true"));
+        .push(column("active", builtin("boolean")).default("true"));
     let new = schema(&[], vec![], vec![new_users]);
     insta::assert_snapshot!(check(&old, &new));
 }
@@ -183,7 +173,7 @@ fn add_one_column() {
     let mut users = users_table();
     users
         .columns
-        .push(nullable(column("nickname", builtin("text"))));
+        .push(column("nickname", builtin("text")).nullable());
     insta::assert_snapshot!(check(&old, &schema(&[], vec![], vec![users])));
 }
 
@@ -221,28 +211,23 @@ fn type_nullability_and_default_changes() {
         "users",
         vec![
             column("id", builtin("integer")),
-            with_default(column("score", builtin("integer")), "0"),
+            column("score", builtin("integer")).default("0"),
             column("bio", builtin("character varying(40)")),
-            nullable(column("ratio", builtin("double precision"))),
+            column("ratio", builtin("double precision")).nullable(),
             column("nickname", builtin("text")),
-            with_default(
-                column("created_at", builtin("timestamp without time zone")),
-                "now()",
-            ),
+            column("created_at", builtin("timestamp without time zone")).default("now()"),
         ],
     );
     let new_users = table(
         "users",
         vec![
             column("id", builtin("bigint")),
-            with_default(column("score", builtin("numeric")), "0"),
+            column("score", builtin("numeric")).default("0"),
             column("bio", builtin("text")),
             column("ratio", builtin("real")),
-            nullable(column("nickname", builtin("text"))),
-            with_default(
-                column("created_at", builtin("timestamp without time zone")),
-                "CURRENT_TIMESTAMP",
-            ),
+            column("nickname", builtin("text")).nullable(),
+            column("created_at", builtin("timestamp without time zone"))
+                .default("CURRENT_TIMESTAMP"),
         ],
     );
     let old = schema(&[], vec![], vec![old_users]);
@@ -256,19 +241,19 @@ fn identity_and_serial_changes() {
         "users",
         vec![
             column("a", builtin("bigint")),
-            identity(column("b", builtin("bigint")), Identity::ByDefault),
-            identity(column("c", builtin("integer")), Identity::Always),
-            nullable(column("d", builtin("integer"))),
-            serial(column("e", builtin("bigint"))),
+            column("b", builtin("bigint")).identity(Identity::ByDefault),
+            column("c", builtin("integer")).identity(Identity::Always),
+            column("d", builtin("integer")).nullable(),
+            column("e", builtin("bigint")).serial(),
         ],
     );
     let new_users = table(
         "users",
         vec![
-            identity(column("a", builtin("bigint")), Identity::Always),
-            identity(column("b", builtin("bigint")), Identity::Always),
+            column("a", builtin("bigint")).identity(Identity::Always),
+            column("b", builtin("bigint")).identity(Identity::Always),
             column("c", builtin("integer")),
-            serial(column("d", builtin("integer"))),
+            column("d", builtin("integer")).serial(),
             column("e", builtin("bigint")),
         ],
     );
@@ -284,8 +269,8 @@ fn generated_column_changes() {
         vec![
             column("email", builtin("text")),
             column("n", builtin("integer")),
-            generated(column("email_lower", builtin("text")), "lower(email)"),
-            generated(column("n_plus", builtin("integer")), "n + 1"),
+            column("email_lower", builtin("text")).generated("lower(email)"),
+            column("n_plus", builtin("integer")).generated("n + 1"),
             column("kept", builtin("integer")),
         ],
     );
@@ -294,9 +279,9 @@ fn generated_column_changes() {
         vec![
             column("email", builtin("text")),
             column("n", builtin("integer")),
-            generated(column("email_lower", builtin("text")), "upper(email)"),
+            column("email_lower", builtin("text")).generated("upper(email)"),
             column("n_plus", builtin("integer")),
-            generated(column("kept", builtin("integer")), "n * 2"),
+            column("kept", builtin("integer")).generated("n * 2"),
         ],
     );
     let old = schema(&[], vec![], vec![old_users]);
@@ -374,7 +359,7 @@ fn index_changes() {
             column("id", builtin("bigint")),
             column("kind", builtin("text")),
             column("payload", builtin("jsonb")),
-            nullable(column("deleted_at", builtin("timestamp with time zone"))),
+            column("deleted_at", builtin("timestamp with time zone")).nullable(),
         ],
     );
     let mut old_events = base.clone();
@@ -405,7 +390,7 @@ fn enum_created_with_a_column_using_it() {
     let mut users = users_table();
     users
         .columns
-        .push(with_default(column("mood", enum_type("mood")), "'ok'"));
+        .push(column("mood", enum_type("mood")).default("'ok'"));
     let new = schema(
         &[],
         vec![enum_named("mood", &["sad", "ok", "happy"])],
@@ -433,11 +418,11 @@ fn enum_value_added_and_used_needs_no_transaction() {
     let mut old_users = users_table();
     old_users
         .columns
-        .push(with_default(column("mood", enum_type("mood")), "'sad'"));
+        .push(column("mood", enum_type("mood")).default("'sad'"));
     let mut new_users = users_table();
     new_users
         .columns
-        .push(with_default(column("mood", enum_type("mood")), "'ok'"));
+        .push(column("mood", enum_type("mood")).default("'ok'"));
     let old = schema(
         &[],
         vec![enum_named("mood", &["sad", "happy"])],
@@ -456,14 +441,14 @@ fn enum_value_removed_recreates_the_type() {
     let mut old_users = users_table();
     old_users
         .columns
-        .push(with_default(column("mood", enum_type("mood")), "'sad'"));
+        .push(column("mood", enum_type("mood")).default("'sad'"));
     old_users
         .columns
         .push(column("moods", array_of(enum_type("mood"))));
     let mut new_users = users_table();
     new_users
         .columns
-        .push(with_default(column("mood", enum_type("mood")), "'happy'"));
+        .push(column("mood", enum_type("mood")).default("'happy'"));
     new_users
         .columns
         .push(column("moods", array_of(enum_type("mood"))));
@@ -557,13 +542,13 @@ fn table_rename_without_hint_is_ambiguous() {
 fn comments_set_changed_and_removed() {
     let mut old_users = users_table();
     old_users.comment = Some("People.".to_string());
-    old_users.columns[1] = commented(column("email", builtin("text")), "Login.");
+    old_users.columns[1] = column("email", builtin("text")).comment("Login.");
     let mut old_mood = enum_named("mood", &["ok"]);
     old_mood.comment = Some("How one feels.".to_string());
     let old = schema(&[], vec![old_mood], vec![old_users]);
     let mut new_users = users_table();
     new_users.comment = Some("People who sign in; they're users.".to_string());
-    new_users.columns[0] = commented(new_users.columns[0].clone(), "Surrogate key.");
+    new_users.columns[0] = new_users.columns[0].clone().comment("Surrogate key.");
     let new = schema(&[], vec![enum_named("mood", &["ok"])], vec![new_users]);
     insta::assert_snapshot!(check(&old, &new));
 }
@@ -656,12 +641,11 @@ fn a_newline_in_an_added_label_cannot_end_the_no_transaction_comment() {
     let mut old_users = users_table();
     old_users
         .columns
-        .push(with_default(column("mood", enum_type("mood")), "'sad'"));
+        .push(column("mood", enum_type("mood")).default("'sad'"));
     let mut new_users = users_table();
-    new_users.columns.push(with_default(
-        column("mood", enum_type("mood")),
-        &format!("'{label}'"),
-    ));
+    new_users
+        .columns
+        .push(column("mood", enum_type("mood")).default(&format!("'{label}'")));
     let old = schema(&[], vec![enum_named("mood", &["sad"])], vec![old_users]);
     let new = schema(
         &[],
@@ -714,7 +698,7 @@ fn a_dollar_quote_tag_in_a_name_cannot_end_the_drop_serial_block() {
     let old = schema(
         &[],
         vec![],
-        vec![table(name, vec![serial(column("id", builtin("integer")))])],
+        vec![table(name, vec![column("id", builtin("integer")).serial()])],
     );
     let new = schema(
         &[],
@@ -775,7 +759,11 @@ fn narrowing_a_type_casts_without_its_modifier() {
 fn keyed_table(qualified: &str, columns: &[&str]) -> model::Table {
     let table_name = name(qualified).name;
     let mut all = vec![column("id", builtin("bigint"))];
-    all.extend(columns.iter().map(|c| nullable(column(c, builtin("text")))));
+    all.extend(
+        columns
+            .iter()
+            .map(|c| column(c, builtin("text")).nullable()),
+    );
     model::Table {
         primary_key: primary_key(&format!("{table_name}_pkey"), &["id"]),
         ..table(qualified, all)
@@ -1002,7 +990,7 @@ fn table_with_role(role_type: &str) -> model::Table {
             "users",
             vec![
                 column("id", builtin("bigint")),
-                with_default(column("role", enum_type(role_type)), "'staff'"),
+                column("role", enum_type(role_type)).default("'staff'"),
             ],
         )
     }
@@ -1043,7 +1031,9 @@ fn an_enum_renamed_and_moved_keeps_its_columns() {
 #[test]
 fn enums_swapping_names_keep_their_columns() {
     let mut users = table_with_role("a");
-    users.columns.push(nullable(column("mood", enum_type("b"))));
+    users
+        .columns
+        .push(column("mood", enum_type("b")).nullable());
     let old = schema(
         &[],
         vec![
@@ -1055,7 +1045,7 @@ fn enums_swapping_names_keep_their_columns() {
     let mut new_users = table_with_role("b");
     new_users
         .columns
-        .push(nullable(column("mood", enum_type("a"))));
+        .push(column("mood", enum_type("a")).nullable());
     let new = schema(
         &[],
         vec![
