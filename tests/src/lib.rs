@@ -2,7 +2,6 @@
 //! test server (`TestDb`), applying rendered migrations, and the round trip
 //! code schema → SQL → database → introspection.
 
-pub mod builders;
 pub mod source;
 
 use dbkit_core::compare::{Difference, canonical_schema, format_differences, schema_differences};

@@ -5,8 +5,8 @@
 use dbkit_core::model::ForeignKeyAction::{Cascade, NoAction, SetNull};
 use dbkit_core::model::Identity::{Always, ByDefault};
 use dbkit_core::model::IndexKey;
+use dbkit_core::test_support::builders::*;
 use dbkit_tests::TestDatabase;
-use dbkit_tests::builders::*;
 
 #[tokio::test]
 async fn a_schema_written_by_hand_introspects_as_the_declared_model() {
@@ -49,6 +49,7 @@ async fn a_schema_written_by_hand_introspects_as_the_declared_model() {
     .expect("create the schema by hand");
     let introspected = database.introspect().await.expect("introspect");
     let expected = schema(
+        &["app"],
         vec![commented_enum(
             "app.role",
             &["member", "admin", "it's"],
@@ -91,9 +92,9 @@ async fn a_schema_written_by_hand_introspects_as_the_declared_model() {
             )
             .unique("users_org_email_key", &["org_id", "email"])
             .check("users_age_check", "age >= 0")
-            .index(index_on_expression("users_lower_email_idx", "lower(email)"))
+            .index(expression_index("users_lower_email_idx", "lower(email)"))
             .index(
-                index_on("users_org_live_idx", &["org_id", "created_at"])
+                index("users_org_live_idx", &["org_id", "created_at"])
                     .unique()
                     .predicate("age IS NOT NULL"),
             )
@@ -114,8 +115,8 @@ async fn a_schema_written_by_hand_introspects_as_the_declared_model() {
                 SetNull,
                 NoAction,
             )
-            .index(index_on("sessions_data_idx", &["data"]).method("gin"))
-            .index(index_on("sessions_token_idx", &["token"]).method("hash")),
+            .index(index("sessions_data_idx", &["data"]).method("gin"))
+            .index(index("sessions_token_idx", &["token"]).method("hash")),
         ],
     );
     let found = dbkit_tests::differences(&expected, &introspected, true);
@@ -175,7 +176,8 @@ async fn a_thousand_tables_introspect_as_declared() {
         .expect("create tables");
     let introspected = database.introspect().await.expect("introspect");
     let expected = schema(
-        vec![enum_of("mood", &["a", "b"])],
+        &[],
+        vec![enum_named("mood", &["a", "b"])],
         (0..1000)
             .map(|n| {
                 let table_name = format!("t{n}");
@@ -202,7 +204,7 @@ async fn a_thousand_tables_introspect_as_declared() {
                     NoAction,
                 )
                 .check(&format!("{table_name}_check"), "parent <> id")
-                .index(index_on_expression(
+                .index(expression_index(
                     &format!("{table_name}_lower_name_idx"),
                     "lower(name)",
                 ))

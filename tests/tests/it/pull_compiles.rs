@@ -5,14 +5,14 @@
 //! database is needed: pull's code generation runs on the schema value.
 //!
 //! The nested `cargo check` builds in the target directory of
-//! `cargo-dbkit/tests/pull.rs` (`pull-fixtures` under `CARGO_TARGET_TMPDIR`,
+//! `cargo-dbkit/tests/it/pull.rs` (`pull-fixtures` under `CARGO_TARGET_TMPDIR`,
 //! which is the workspace's `target/tmp` for every package), kept between
 //! runs, so dbkit-runtime and its dependencies are compiled once for both;
 //! the workspace's `Cargo.lock` is copied into the crate so those are the
 //! versions already downloaded.
 
 use cargo_dbkit::{ModuleFiles, module_files, without_empty_schemas};
-use dbkit_core::arbitrary::arbitrary_schema;
+use dbkit_core::test_support::strategies::arbitrary_schema;
 use dbkit_tests::proptest_config;
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::TestRunner;

@@ -7,12 +7,12 @@
 //! reported something the DSL cannot say, the schema the code declares.
 
 use cargo_dbkit::{module_files, without_empty_schemas};
-use dbkit_core::arbitrary::arbitrary_schema;
 use dbkit_core::codegen::{CodegenOptions, Unexpressed, generate_modules};
 use dbkit_core::compare::{format_differences, schema_differences};
 use dbkit_core::model::Schema;
 use dbkit_core::parse::parse_source_file;
 use dbkit_core::resolve::resolve_schema;
+use dbkit_core::test_support::strategies::arbitrary_schema;
 use dbkit_tests::{TestDatabase, database_holding, migration_between, proptest_config, runtime};
 use proptest::prelude::*;
 

@@ -5,10 +5,10 @@
 //! database that equals the second and has nothing more to push.
 
 use cargo_dbkit::{push_changes, transactions, without_migration_history};
-use dbkit_core::arbitrary::{arbitrary_schema, arbitrary_schema_pair};
 use dbkit_core::compare::format_differences;
 use dbkit_core::model::Schema;
 use dbkit_core::render::render_migration;
+use dbkit_core::test_support::strategies::{arbitrary_schema, arbitrary_schema_pair};
 use dbkit_tests::{TestDatabase, database_holding, differences, proptest_config, runtime};
 use proptest::prelude::*;
 

@@ -3,10 +3,12 @@
 //! names (chains, swaps, cycles) must also leave every row and value where
 //! the renames say.
 
-use dbkit_core::arbitrary::{RenameShuffle, arbitrary_rename_shuffle, arbitrary_schema_pair};
 use dbkit_core::diff::{DiffOptions, diff, quote_identifier, quote_literal, quote_qualified};
 use dbkit_core::model::QualifiedName;
 use dbkit_core::render::render_migration;
+use dbkit_core::test_support::strategies::{
+    RenameShuffle, arbitrary_rename_shuffle, arbitrary_schema_pair,
+};
 use dbkit_tests::{
     canonical_ignoring_column_order, database_holding, differences, round_trip, stored_as_snapshot,
 };
