@@ -227,23 +227,9 @@ proptest! {
     }
 }
 
-fn commented_table(table: Table, comment: &str) -> Table {
-    Table {
-        comment: Some(comment.to_string()),
-        ..table
-    }
-}
-
 fn on_delete(mut key: model::ForeignKey, action: ForeignKeyAction) -> model::ForeignKey {
     key.on_delete = action;
     key
-}
-
-fn partial(index: Index, predicate: &str) -> Index {
-    Index {
-        predicate: Some(predicate.to_string()),
-        ..index
-    }
 }
 
 /// A shop as `pull` would read it from PostgreSQL: defaults, checks and
@@ -271,18 +257,16 @@ fn shop() -> Schema {
             ),
             ForeignKeyAction::SetNull,
         )],
-        ..commented_table(
-            table(
-                "catalog.categories",
-                vec![
-                    column("id", builtin("integer")).identity(Identity::ByDefault),
-                    column("parent_id", builtin("integer")).nullable(),
-                    column("slug", builtin("text")),
-                    column("name", builtin("text")),
-                ],
-            ),
-            "A tree of categories (`Shoes` → `Running shoes`).",
+        ..table(
+            "catalog.categories",
+            vec![
+                column("id", builtin("integer")).identity(Identity::ByDefault),
+                column("parent_id", builtin("integer")).nullable(),
+                column("slug", builtin("text")),
+                column("name", builtin("text")),
+            ],
         )
+        .comment("A tree of categories (`Shoes` → `Running shoes`).")
     };
     let products = Table {
         primary_key: primary_key("products_pkey", &["id"]),
@@ -336,31 +320,27 @@ fn shop() -> Schema {
         indexes: vec![
             Index {
                 unique: true,
-                ..partial(
-                    expression_index("users_active_email_idx", "lower(email)"),
-                    "(deleted_at IS NULL)",
-                )
+                ..expression_index("users_active_email_idx", "lower(email)")
+                    .predicate("(deleted_at IS NULL)")
             },
             index("users_created_at_idx", &["created_at"]),
         ],
-        ..commented_table(
-            table(
-                "users",
-                vec![
-                    column("id", builtin("bigint")).identity(Identity::ByDefault),
-                    column("email", builtin("text")).comment("Login address."),
-                    column("name", builtin("text")).nullable(),
-                    column("country", builtin("character(3)")).default("'USA'::bpchar"),
-                    column("last_ip", builtin("inet")).nullable(),
-                    column("allowed_network", builtin("cidr")).nullable(),
-                    column("role", builtin("text")).default("'member'::text"),
-                    column("credit", builtin("integer")).default("'-1'::integer"),
-                    column("created_at", builtin("timestamp with time zone")).default("now()"),
-                    column("deleted_at", builtin("timestamp with time zone")).nullable(),
-                ],
-            ),
-            "People who can sign in.",
+        ..table(
+            "users",
+            vec![
+                column("id", builtin("bigint")).identity(Identity::ByDefault),
+                column("email", builtin("text")).comment("Login address."),
+                column("name", builtin("text")).nullable(),
+                column("country", builtin("character(3)")).default("'USA'::bpchar"),
+                column("last_ip", builtin("inet")).nullable(),
+                column("allowed_network", builtin("cidr")).nullable(),
+                column("role", builtin("text")).default("'member'::text"),
+                column("credit", builtin("integer")).default("'-1'::integer"),
+                column("created_at", builtin("timestamp with time zone")).default("now()"),
+                column("deleted_at", builtin("timestamp with time zone")).nullable(),
+            ],
         )
+        .comment("People who can sign in.")
     };
     let orders = Table {
         primary_key: primary_key("orders_pkey", &["id"]),
@@ -374,10 +354,8 @@ fn shop() -> Schema {
         )],
         indexes: vec![
             index("orders_user_id_placed_at_idx", &["user_id", "placed_at"]),
-            partial(
-                index("orders_open_idx", &["placed_at"]),
-                "(status = ANY (ARRAY['pending'::order_status, 'paid'::order_status]))",
-            ),
+            index("orders_open_idx", &["placed_at"])
+                .predicate("(status = ANY (ARRAY['pending'::order_status, 'paid'::order_status]))"),
         ],
         ..table(
             "orders",

@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 use dbkit_core::lint::{
     LintConfig, LintFinding, RULES, Severity, lint_migration, lint_migration_with_schema,
 };
-use dbkit_core::model::{BaseType, Column, ColumnType, QualifiedName, Schema, Table};
+use dbkit_core::model::Schema;
+use dbkit_core::test_support::builders::{self, ColumnExt, enum_type, name};
 use dbkit_core::types::parse_sql_type;
 use proptest::prelude::*;
 
@@ -94,47 +95,25 @@ fn schema_before(rule: &str) -> Option<Schema> {
                 "schema_before.txt of {rule}: `{line}` is not `<schema>.<table> <column> <type>`"
             );
         };
-        let (table_schema, table_name) = table.split_once('.').expect("a qualified table");
-        let name = QualifiedName::new(table_schema, table_name);
+        assert!(table.contains('.'), "a qualified table: {table}");
         let ty = match ty.strip_prefix('"') {
             Some(quoted) => {
                 let (enum_schema, enum_name) = quoted
                     .trim_end_matches('"')
                     .split_once("\".\"")
                     .expect("an enum as \"schema\".\"name\"");
-                ColumnType {
-                    base: BaseType::Enum(QualifiedName::new(enum_schema, enum_name)),
-                    array_dims: 0,
-                }
+                enum_type(&format!("{enum_schema}.{enum_name}"))
             }
             None => parse_sql_type(ty),
         };
-        let column = Column {
-            name: column.to_string(),
-            ty,
-            nullable: true,
-            default: None,
-            identity: None,
-            serial: false,
-            generated: None,
-            comment: None,
-            renamed_from: None,
-            source: None,
-        };
-        match schema.tables.iter_mut().find(|found| found.name == name) {
+        let column = builders::column(column, ty).nullable();
+        match schema
+            .tables
+            .iter_mut()
+            .find(|found| found.name == name(table))
+        {
             Some(found) => found.columns.push(column),
-            None => schema.tables.push(Table {
-                name,
-                columns: vec![column],
-                primary_key: None,
-                foreign_keys: Vec::new(),
-                uniques: Vec::new(),
-                checks: Vec::new(),
-                indexes: Vec::new(),
-                comment: None,
-                renamed_from: None,
-                source: None,
-            }),
+            None => schema.tables.push(builders::table(table, vec![column])),
         }
     }
     Some(schema)
