@@ -7,9 +7,7 @@
 //! must be reported naming the object, and the database must be exactly as
 //! it was after the check (which only reads).
 
-mod common;
-
-use common::{
+use crate::common::{
     Project, Run, assert_no_password, copy_package_fixture, empty_database, execute, fingerprint,
     migrated_database, runtime,
 };

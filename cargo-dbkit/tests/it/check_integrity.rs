@@ -4,9 +4,9 @@
 //! the files are merged, renamed or edited as a merge or a person would.
 //! No snapshot id is ever written by hand.
 
-mod common;
-
-use common::{Run, binary_command, copy_directory, finish, list_files, rewrite_runtime_paths};
+use crate::common::{
+    Run, binary_command, copy_directory, finish, list_files, rewrite_runtime_paths,
+};
 use std::path::{Path, PathBuf};
 
 const SCHEMA: &str = "app/src/shop_schema.rs";

@@ -2,13 +2,10 @@
 //! fixture workspace whose second migration is written by hand, each
 //! output format, the settings in Cargo.toml, silencing comments, and the
 //! findings `generate` prints for the migration it just wrote. (The rules
-//! themselves are tested one by one in `dbkit-core/tests/lint.rs`; their
+//! themselves are tested one by one in `dbkit-core/tests/it/lint.rs`; their
 //! claims about PostgreSQL are checked on a server in `lint_claims`.)
 
-mod common;
-mod lint_claims;
-
-use common::*;
+use crate::common::*;
 
 const ACCOUNTS_SCHEMA: &str = "crates/accounts/src/account_schema.rs";
 const HAND_WRITTEN: &str = "migrations/V2__index_user_names.sql";

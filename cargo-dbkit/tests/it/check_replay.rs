@@ -8,9 +8,7 @@
 //! directory and checks that the registry goes there and that the server is
 //! stopped afterwards.
 
-mod common;
-
-use common::{Run, copy_directory, finish, rewrite_runtime_paths, runtime};
+use crate::common::{Run, copy_directory, finish, rewrite_runtime_paths, runtime};
 use dbkit_core::snapshot::Snapshot;
 use dbkit_runtime::testing::{TestDb, no_migrations};
 use std::path::{Path, PathBuf};
@@ -71,7 +69,7 @@ fn test_target_directory() -> PathBuf {
 
 fn command(project: &Project, arguments: &[&str]) -> Command {
     let mut command =
-        common::binary_command(&project.root.join("Cargo.toml"), &project.root, arguments);
+        crate::common::binary_command(&project.root.join("Cargo.toml"), &project.root, arguments);
     command
         .env_remove("DATABASE_URL")
         .env("CARGO_TARGET_DIR", test_target_directory());

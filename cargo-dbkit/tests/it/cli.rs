@@ -1,9 +1,7 @@
 //! Drives the real `cargo-dbkit` binary over temporary copies of the fixture
 //! workspaces in `tests/fixtures/` (and over this repository itself).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::path::Path;
 use std::process::Command;
 

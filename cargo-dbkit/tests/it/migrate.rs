@@ -1,9 +1,7 @@
 //! `cargo dbkit migrate` and `status` end to end: the real binary over a
 //! temporary workspace, against a real PostgreSQL started by the tests.
 
-mod common;
-
-use common::runtime;
+use crate::common::runtime;
 use dbkit_runtime::migrate::MIGRATION_LOCK_KEY;
 use dbkit_runtime::testing::{LocalServer, TestDb, no_migrations};
 use std::path::{Path, PathBuf};
@@ -811,7 +809,7 @@ const HOSTILE_TABLE: &str = "#[derive(Table)]\n#[dbkit(table = \"x\\nDROP TABLE 
 
 /// `cargo dbkit migrate --database-url <url>` in a fixture copy, asserting
 /// the exit code.
-fn migrate_project(project: &common::Project, url: &str, code: i32) -> common::Run {
+fn migrate_project(project: &crate::common::Project, url: &str, code: i32) -> crate::common::Run {
     let run = project.run(&["migrate", "--database-url", url]);
     assert_eq!(run.code, code, "exit code of migrate\n{run:#?}");
     run
@@ -839,10 +837,10 @@ fn setting_of_a_new_session(url: &str, setting: &str) -> String {
 
 #[test]
 fn a_newline_in_a_dropped_tables_name_cannot_run_as_sql() {
-    let project = common::copy_package_fixture("replay");
+    let project = crate::common::copy_package_fixture("replay");
     let database = fresh_database("cli_hostile_table_name");
     let url = database.url().to_string();
-    common::execute(
+    crate::common::execute(
         &database,
         "CREATE TABLE victim (id int); INSERT INTO victim VALUES (1);",
     );
@@ -855,18 +853,18 @@ fn a_newline_in_a_dropped_tables_name_cannot_run_as_sql() {
     assert_eq!(checked.code, 0, "{checked:#?}");
     migrate_project(&project, &url, 0);
     assert_eq!(
-        common::texts(
+        crate::common::texts(
             &database,
             "SELECT coalesce(to_regclass('victim')::text, 'dropped')"
         ),
         ["victim"]
     );
     assert_eq!(
-        common::texts(&database, "SELECT id::text FROM victim"),
+        crate::common::texts(&database, "SELECT id::text FROM victim"),
         ["1"]
     );
     assert_eq!(
-        common::texts(
+        crate::common::texts(
             &database,
             "SELECT count(*)::text FROM pg_class WHERE relname = E'x\\nDROP TABLE victim; --'"
         ),
@@ -889,10 +887,10 @@ fn a_newline_in_a_dropped_tables_name_cannot_run_as_sql() {
 
 #[test]
 fn a_backslash_in_a_doc_comment_cannot_end_its_literal_when_strings_are_not_standard() {
-    let project = common::copy_package_fixture("replay");
+    let project = crate::common::copy_package_fixture("replay");
     let database = fresh_database("cli_nonstandard_strings");
     let url = database.url().to_string();
-    common::execute(
+    crate::common::execute(
         &database,
         &format!(
             "ALTER DATABASE {} SET standard_conforming_strings = off; CREATE TABLE victim2 (id int);",
@@ -911,21 +909,21 @@ fn a_backslash_in_a_doc_comment_cannot_end_its_literal_when_strings_are_not_stan
     project.write("migrations/V4__it's_a\\name.sql", "SELECT 1;\n");
     migrate_project(&project, &url, 0);
     assert_eq!(
-        common::texts(
+        crate::common::texts(
             &database,
             "SELECT coalesce(to_regclass('victim2')::text, 'dropped')"
         ),
         ["victim2"]
     );
     assert_eq!(
-        common::texts(
+        crate::common::texts(
             &database,
             "SELECT obj_description('public.orgs'::regclass, 'pg_class')"
         ),
         [comment]
     );
     assert_eq!(
-        common::texts(
+        crate::common::texts(
             &database,
             "SELECT name FROM refinery_schema_history ORDER BY version"
         ),
@@ -940,7 +938,7 @@ fn a_backslash_in_a_doc_comment_cannot_end_its_literal_when_strings_are_not_stan
 
 #[test]
 fn narrowing_a_varchar_refuses_values_that_do_not_fit_instead_of_cutting_them() {
-    let project = common::copy_package_fixture("replay");
+    let project = crate::common::copy_package_fixture("replay");
     let database = fresh_database("cli_narrowing");
     let url = database.url().to_string();
     project.edit(
@@ -950,13 +948,13 @@ fn narrowing_a_varchar_refuses_values_that_do_not_fit_instead_of_cutting_them() 
     );
     project.generate(&["--name", "create_codes"], 0);
     migrate_project(&project, &url, 0);
-    common::execute(
+    crate::common::execute(
         &database,
         "INSERT INTO codes SELECT i, 'code-' || lpad(i::text, 10, '0') FROM generate_series(1, 1000) i",
     );
-    let codes = || common::texts(&database, "SELECT code::text FROM codes ORDER BY id");
+    let codes = || crate::common::texts(&database, "SELECT code::text FROM codes ORDER BY id");
     let code_type = || {
-        common::texts(
+        crate::common::texts(
             &database,
             "SELECT format_type(atttypid, atttypmod) FROM pg_attribute \
              WHERE attrelid = 'codes'::regclass AND attname = 'code'",
@@ -984,7 +982,7 @@ fn narrowing_a_varchar_refuses_values_that_do_not_fit_instead_of_cutting_them() 
         project.read("migrations/V4__narrow_codes.sql")
     );
 
-    common::execute(&database, "UPDATE codes SET code = 'c-' || id");
+    crate::common::execute(&database, "UPDATE codes SET code = 'c-' || id");
     let short_codes = codes();
     migrate_project(&project, &url, 0);
     assert_eq!(history(&url), [1, 2, 3, 4]);
@@ -1016,8 +1014,8 @@ fn the_help_says_a_password_in_database_url_is_visible_in_ps() {
 /// How long a run that should end soon may take before the test fails.
 const OUTER_BOUND: std::time::Duration = std::time::Duration::from_secs(120);
 
-impl From<common::Run> for Run {
-    fn from(run: common::Run) -> Run {
+impl From<crate::common::Run> for Run {
+    fn from(run: crate::common::Run) -> Run {
         Run {
             code: run.code,
             stdout: run.stdout,
@@ -1045,9 +1043,9 @@ fn silent_server() -> u16 {
 fn every_command_that_connects_gives_up_on_a_server_that_never_answers() {
     let port = silent_server();
     let url = format!("postgres://app:hunter2silent@127.0.0.1:{port}/app");
-    let project = common::copy_package_fixture("replay");
-    let pull_project = common::copy_fixture("pull/workspace");
-    let commands: [(&common::Project, &[&str]); 8] = [
+    let project = crate::common::copy_package_fixture("replay");
+    let pull_project = crate::common::copy_fixture("pull/workspace");
+    let commands: [(&crate::common::Project, &[&str]); 8] = [
         (&project, &["migrate"]),
         (&project, &["migrate", "--dry-run"]),
         (&project, &["migrate", "--backup", "backups"]),
@@ -1058,12 +1056,15 @@ fn every_command_that_connects_gives_up_on_a_server_that_never_answers() {
         (&pull_project, &["pull", "--out", "crates/app/src/schema"]),
     ];
     for (project, arguments) in commands {
-        let mut command =
-            common::binary_command(&project.root.join("Cargo.toml"), &project.root, arguments);
+        let mut command = crate::common::binary_command(
+            &project.root.join("Cargo.toml"),
+            &project.root,
+            arguments,
+        );
         command
             .env_remove("DATABASE_URL")
             .args(["--database-url", &url, "--connect-timeout", "1"]);
-        let run: Run = common::finish_within(&mut command, OUTER_BOUND).into();
+        let run: Run = crate::common::finish_within(&mut command, OUTER_BOUND).into();
         assert_eq!(run.code, 2, "{arguments:?}\n{run:#?}");
         for expected in [
             "the server did not answer within 1 s",
@@ -1089,12 +1090,15 @@ fn every_command_that_connects_gives_up_on_a_server_that_never_answers() {
         (&key_value, &[&["status"][..], &["check"]]),
     ] {
         for arguments in commands {
-            let mut command =
-                common::binary_command(&project.root.join("Cargo.toml"), &project.root, arguments);
+            let mut command = crate::common::binary_command(
+                &project.root.join("Cargo.toml"),
+                &project.root,
+                arguments,
+            );
             command
                 .env_remove("DATABASE_URL")
                 .args(["--database-url", url]);
-            let run: Run = common::finish_within(&mut command, OUTER_BOUND).into();
+            let run: Run = crate::common::finish_within(&mut command, OUTER_BOUND).into();
             assert_eq!(run.code, 2, "{arguments:?}\n{run:#?}");
             assert!(
                 run.stderr.contains("the server did not answer within 2 s"),
@@ -1153,7 +1157,7 @@ fn migrate_names_who_holds_the_lock_and_gives_up_after_lock_wait() {
     let (blocker, pid) = hold_migration_lock(&url, "blocker");
 
     let mut command = workspace.command(&["migrate", "--lock-wait", "2", "--database-url", &url]);
-    let run: Run = common::finish_within(&mut command, OUTER_BOUND).into();
+    let run: Run = crate::common::finish_within(&mut command, OUTER_BOUND).into();
     assert_eq!(run.code, 2, "{run:#?}");
     for expected in [
         format!(
@@ -1169,8 +1173,9 @@ fn migrate_names_who_holds_the_lock_and_gives_up_after_lock_wait() {
 
     // Without --lock-wait the run waits as long as it takes, and proceeds
     // once the lock is released.
-    let waiting = common::start(&mut workspace.command(&["migrate", "--database-url", &url]));
-    common::wait_until("the run to wait for the lock", || {
+    let waiting =
+        crate::common::start(&mut workspace.command(&["migrate", "--database-url", &url]));
+    crate::common::wait_until("the run to wait for the lock", || {
         query_i64s(
             &url,
             "SELECT count(*) FROM pg_stat_activity \
@@ -1206,15 +1211,15 @@ fn backups_are_taken_under_the_migration_lock_by_the_one_run_that_migrates() {
     make_executable(&workspace.path("pg_dump_logging"));
     let pg_dump = workspace.path("pg_dump_logging").display().to_string();
     let (blocker, pid) = hold_migration_lock(&url, "blocker");
-    let runs: Vec<common::Running> = (0..2)
+    let runs: Vec<crate::common::Running> = (0..2)
         .map(|_| {
             let mut command =
                 workspace.command(&["migrate", "--backup", "backups", "--database-url", &url]);
             command.env("DBKIT_PG_DUMP", &pg_dump);
-            common::start(&mut command)
+            crate::common::start(&mut command)
         })
         .collect();
-    common::wait_until("both runs to connect", || other_sessions(&url, pid) >= 2);
+    crate::common::wait_until("both runs to connect", || other_sessions(&url, pid) >= 2);
     // Give a run that dumps before taking the lock the time to show it.
     std::thread::sleep(std::time::Duration::from_millis(500));
     assert!(

@@ -11,9 +11,7 @@
 //! dbkit-runtime and its dependencies; the workspace's `Cargo.lock` is
 //! copied into the fixture so those are the versions already downloaded.
 
-mod common;
-
-use common::{
+use crate::common::{
     Project, Run, copy_fixture, empty_database, execute, history_rows, introspected,
     repository_root,
 };
@@ -69,7 +67,7 @@ fn cargo_check(project: &Project) {
 /// line with its name.
 fn pulled_code(project: &Project) -> String {
     let mut files = Vec::new();
-    common::list_files(&project.path(OUT), "", &mut files);
+    crate::common::list_files(&project.path(OUT), "", &mut files);
     files.sort();
     files
         .iter()
@@ -434,7 +432,7 @@ fn partitions_are_named_and_their_indexes_are_not() {
          CREATE TABLE payment_2022 PARTITION OF payment FOR VALUES FROM ('2022-01-01') TO ('2023-01-01');\n\
          CREATE INDEX payment_paid_on ON payment (paid_on DESC);",
     );
-    let objects: Vec<String> = common::runtime()
+    let objects: Vec<String> = crate::common::runtime()
         .block_on(async {
             let pool = dbkit_runtime::sqlx::PgPool::connect(database.url())
                 .await
@@ -472,12 +470,12 @@ fn refused(name: &str, prepare: impl FnOnce(&Project), out: &str) -> Run {
     let project = copy_fixture(FIXTURE);
     prepare(&project);
     let mut before = Vec::new();
-    common::list_files(&project.root, "", &mut before);
+    crate::common::list_files(&project.root, "", &mut before);
     before.sort();
     let run = pull(&project, database.url(), out);
     assert_eq!(run.code, 2, "{run:#?}");
     let mut after = Vec::new();
-    common::list_files(&project.root, "", &mut after);
+    crate::common::list_files(&project.root, "", &mut after);
     after.sort();
     assert_eq!(
         before, after,
@@ -599,7 +597,7 @@ fn without_rustfmt_the_modules_are_written_unformatted() {
     let database = empty_database("pull_no_rustfmt");
     execute(&database, &fixture_sql("blog"));
     let project = copy_fixture(FIXTURE);
-    let mut command = common::binary_command(
+    let mut command = crate::common::binary_command(
         &project.root.join("Cargo.toml"),
         &project.root,
         &["pull", "--database-url", database.url(), "--out", OUT],
@@ -607,7 +605,7 @@ fn without_rustfmt_the_modules_are_written_unformatted() {
     command
         .env_remove("DATABASE_URL")
         .env("RUSTFMT", "/nonexistent/rustfmt");
-    let run = common::finish(&mut command);
+    let run = crate::common::finish(&mut command);
     assert_eq!(run.code, 0, "{run:#?}");
     assert!(
         run.stderr.contains("warning: rustfmt is not installed"),

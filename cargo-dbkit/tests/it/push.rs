@@ -4,9 +4,7 @@
 //! migrations applied. Every run's output is checked for the password of
 //! the URL, which carries one even where the server does not ask for it.
 
-mod common;
-
-use common::{
+use crate::common::{
     Project, Run, copy_package_fixture, empty_database, execute, fingerprint, finish, introspected,
     migrated_database, texts,
 };
@@ -26,7 +24,7 @@ fn replay_project() -> Project {
 impl Project {
     fn run_in(manifest: &Path, arguments: &[&str], url: &str) -> Run {
         let directory = manifest.parent().expect("manifest folder");
-        let mut command = common::binary_command(manifest, directory, arguments);
+        let mut command = crate::common::binary_command(manifest, directory, arguments);
         command
             .env_remove("DATABASE_URL")
             .arg("--database-url")
@@ -67,7 +65,7 @@ impl Project {
 
 /// No secret of `url`, nor the password it may have been given, is in the output.
 fn assert_no_password(run: &Run, url: &str) {
-    common::assert_no_password(run, url);
+    crate::common::assert_no_password(run, url);
     assert!(
         !run.stdout.contains(PASSWORD) && !run.stderr.contains(PASSWORD),
         "the password appears in the output\n{run:#?}"
@@ -78,7 +76,7 @@ fn assert_no_password(run: &Run, url: &str) {
 /// connection ignore it).
 fn url_with_password(database: &TestDb) -> String {
     let url = database.url();
-    if common::password_of(url).is_some() {
+    if crate::common::password_of(url).is_some() {
         return url.to_string();
     }
     match url.split_once("://").and_then(|(scheme, rest)| {
@@ -168,7 +166,7 @@ fn a_database_migrated_from_the_same_code_has_nothing_to_push() {
 fn the_repositorys_example_migrated_has_nothing_to_push() {
     let database = empty_database("push_shop");
     let url = url_with_password(&database);
-    let manifest = common::repository_root().join("Cargo.toml");
+    let manifest = crate::common::repository_root().join("Cargo.toml");
     let migrate = Project::run_in(&manifest, &["migrate"], &url);
     assert_eq!(migrate.code, 0, "{migrate:#?}");
     let before = fingerprint(&database);
