@@ -12,7 +12,8 @@ use dbkit_core::lint::{
     CHANGING_COLUMN_TYPE, LintConfig, LintFinding, NON_VOLATILE_FUNCTIONS, NON_VOLATILE_SQL_FORMS,
     VOLATILE_FUNCTIONS, lint_migration, lint_migration_with_schema,
 };
-use dbkit_core::model::{BaseType, Column, ColumnType, QualifiedName, Schema, Table};
+use dbkit_core::model::{Column, Schema};
+use dbkit_core::test_support::builders::{ColumnExt, array_of, builtin, column, schema, table};
 use dbkit_runtime::testing::TestDb;
 
 /// The types whose every pair the type-change test tries: each family the
@@ -135,45 +136,20 @@ END $$;
 "#;
 
 fn column_of_type(name: &str, format_type: &str) -> Column {
-    let (base, array_dims) = match format_type.strip_suffix("[]") {
-        Some(element) => (element, 1),
-        None => (format_type, 0),
+    let ty = match format_type.strip_suffix("[]") {
+        Some(element) => array_of(builtin(element)),
+        None => builtin(format_type),
     };
-    Column {
-        name: name.to_string(),
-        ty: ColumnType {
-            base: BaseType::Builtin(base.to_string()),
-            array_dims,
-        },
-        nullable: true,
-        default: None,
-        identity: None,
-        serial: false,
-        generated: None,
-        comment: None,
-        renamed_from: None,
-        source: None,
-    }
+    column(name, ty).nullable()
 }
 
 /// A schema of one table, `public.probe`, with one column `c`.
 fn probe_schema(format_type: &str) -> Schema {
-    Schema {
-        schemas: Vec::new(),
-        enums: Vec::new(),
-        tables: vec![Table {
-            name: QualifiedName::new("public", "probe"),
-            columns: vec![column_of_type("c", format_type)],
-            primary_key: None,
-            foreign_keys: Vec::new(),
-            uniques: Vec::new(),
-            checks: Vec::new(),
-            indexes: Vec::new(),
-            comment: None,
-            renamed_from: None,
-            source: None,
-        }],
-    }
+    schema(
+        &[],
+        Vec::new(),
+        vec![table("probe", vec![column_of_type("c", format_type)])],
+    )
 }
 
 /// Runs the matrix of [`TYPE_CHANGE_PROBE`] for the types matching
