@@ -240,7 +240,8 @@ fn a_server_outlives_the_process_that_started_it() {
     let output = Command::new(std::env::current_exe().expect("test binary"))
         .args([
             "--exact",
-            "start_a_server_in_a_child_process",
+            // Its name in the one test binary: module, then function.
+            "docker_server::start_a_server_in_a_child_process",
             "--nocapture",
         ])
         .env(CHILD_RUN_ID, &options.run_id)

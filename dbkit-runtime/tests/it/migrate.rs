@@ -7,11 +7,12 @@ use dbkit_runtime::{MigrateError, MigrateEvent, Migrations, RunOptions};
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
-static BASIC: Migrations = dbkit_runtime::embed_migrations!("tests/fixtures/basic");
-static TAMPERED: Migrations = dbkit_runtime::embed_migrations!("tests/fixtures/tampered");
-static DELETED: Migrations = dbkit_runtime::embed_migrations!("tests/fixtures/deleted");
-static OUT_OF_ORDER: Migrations = dbkit_runtime::embed_migrations!("tests/fixtures/out_of_order");
-static FAILING: Migrations = dbkit_runtime::embed_migrations!("tests/fixtures/failing");
+static BASIC: Migrations = dbkit_runtime::embed_migrations!("tests/it/fixtures/basic");
+static TAMPERED: Migrations = dbkit_runtime::embed_migrations!("tests/it/fixtures/tampered");
+static DELETED: Migrations = dbkit_runtime::embed_migrations!("tests/it/fixtures/deleted");
+static OUT_OF_ORDER: Migrations =
+    dbkit_runtime::embed_migrations!("tests/it/fixtures/out_of_order");
+static FAILING: Migrations = dbkit_runtime::embed_migrations!("tests/it/fixtures/failing");
 
 /// No migrations: a template that is an empty database.
 static NO_MIGRATIONS: LazyLock<Migrations> =
@@ -248,7 +249,7 @@ async fn the_shop_migrations_apply() {
 
 fn fixture_folder(name: &str) -> Migrations {
     Migrations::from_directory(format!(
-        "{}/tests/fixtures/{name}",
+        "{}/tests/it/fixtures/{name}",
         env!("CARGO_MANIFEST_DIR")
     ))
     .expect("fixture folder")

@@ -12,7 +12,7 @@ use dbkit_runtime::sqlx::{self, Connection, PgConnection};
 use dbkit_runtime::{Migrations, TestDb};
 
 static MIGRATIONS: Migrations =
-    dbkit_runtime::embed_migrations!("tests/fixtures/attribute_migrations");
+    dbkit_runtime::embed_migrations!("tests/it/fixtures/attribute_migrations");
 
 async fn count(db: &TestDb, sql: &'static str) -> i64 {
     sqlx::query_scalar(sql)

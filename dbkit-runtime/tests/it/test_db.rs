@@ -20,7 +20,7 @@ use dbkit_runtime::Migrations;
 use dbkit_runtime::sqlx;
 use dbkit_runtime::testing::{LocalServer, TestDb};
 
-static MIGRATIONS: Migrations = dbkit_runtime::embed_migrations!("tests/fixtures/testdb");
+static MIGRATIONS: Migrations = dbkit_runtime::embed_migrations!("tests/it/fixtures/testdb");
 
 async fn count(db: &TestDb, sql: &str) -> i64 {
     sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
@@ -109,7 +109,11 @@ async fn suite_a_passing_tests_database_is_gone_afterwards() {
 #[tokio::test]
 async fn suite_a_failed_test_keeps_its_database_and_prints_its_name_and_url() {
     let output = run_child(
-        &["--exact", "child_fails_holding_a_database", "--nocapture"],
+        &[
+            "--exact",
+            &in_this_module("child_fails_holding_a_database"),
+            "--nocapture",
+        ],
         &[("DBKIT_TEST_CHILD", "fail")],
     );
     assert!(!output.status.success(), "the child test fails");
@@ -167,7 +171,11 @@ fn without_any_provider_the_error_lists_the_three_ways() {
         return;
     }
     let output = Command::new(std::env::current_exe().expect("test binary"))
-        .args(["--exact", "child_finds_no_provider", "--nocapture"])
+        .args([
+            "--exact",
+            &in_this_module("child_finds_no_provider"),
+            "--nocapture",
+        ])
         .env("DBKIT_TEST_CHILD", "no-provider")
         .env_remove("DBKIT_TEST_PROVIDER")
         .env_remove("DBKIT_TEST_DATABASE_URL")
@@ -208,7 +216,7 @@ fn an_explicitly_requested_provider_that_is_not_usable_fails_without_falling_bac
     let output = Command::new(std::env::current_exe().expect("test binary"))
         .args([
             "--exact",
-            "child_requests_an_unusable_docker",
+            &in_this_module("child_requests_an_unusable_docker"),
             "--nocapture",
         ])
         .env("CARGO_TARGET_DIR", target.path())
@@ -254,6 +262,15 @@ fn assert_child_checked_the_error(output: &Output) {
     assert!(stdout.contains("child checked the error"), "{stdout}");
 }
 
+/// The name by which the test binary knows the test `name` of this module
+/// (`test_db::name`): what `--exact` and a filter of a child run match.
+fn in_this_module(name: &str) -> String {
+    let module = module_path!()
+        .split_once("::")
+        .map_or(module_path!(), |(_, module)| module);
+    format!("{module}::{name}")
+}
+
 /// Runs this test binary with `arguments`, on the environment's provider.
 fn run_child(arguments: &[&str], environment: &[(&str, &str)]) -> Output {
     let mut command = Command::new(std::env::current_exe().expect("test binary"));
@@ -271,7 +288,7 @@ fn url_provider_passes_the_suite() {
     }
     let server = LocalServer::start().expect("a local server for the url provider");
     let output = run_child(
-        &["suite_", "--test-threads", "2"],
+        &[&in_this_module("suite_"), "--test-threads", "2"],
         &[
             ("DBKIT_TEST_CHILD", "suite"),
             ("DBKIT_TEST_PROVIDER", "url"),
@@ -415,7 +432,10 @@ fn fifty_tests_share_one_server_and_one_template(environment: &[(&str, &str)]) {
                                     .iter()
                                     .map(|(key, value)| (key.as_str(), value.as_str()))
                                     .collect();
-                                run_child(&["--exact", &name, "--nocapture"], &environment)
+                                run_child(
+                                    &["--exact", &in_this_module(&name), "--nocapture"],
+                                    &environment,
+                                )
                             })
                         })
                         .collect();
@@ -427,7 +447,12 @@ fn fifty_tests_share_one_server_and_one_template(environment: &[(&str, &str)]) {
                 .collect()
         } else {
             vec![run_child(
-                &["child_fifty_", "--nocapture", "--test-threads", "2"],
+                &[
+                    &in_this_module("child_fifty_"),
+                    "--nocapture",
+                    "--test-threads",
+                    "2",
+                ],
                 &child_environment,
             )]
         };
@@ -501,7 +526,7 @@ fn a_registry_deleted_under_its_keeper_still_stops_the_server() {
     let target = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("target directory");
     let target_path = target.path().to_string_lossy().into_owned();
     let output = run_child(
-        &["--exact", "child_fifty_00", "--nocapture"],
+        &["--exact", &in_this_module("child_fifty_00"), "--nocapture"],
         &[
             ("DBKIT_TEST_CHILD", "fifty"),
             ("CARGO_TARGET_DIR", &target_path),
