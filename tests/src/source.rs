@@ -34,12 +34,21 @@ pub fn schema_from_valid_rust(source: &str) -> Schema {
 /// checks the database is B (see [`round_trip`]); panics with the
 /// differences object by object and the SQL that ran.
 pub async fn check_round_trip(source_a: &str, source_b: &str) {
-    let first = schema_from_valid_rust(source_a);
-    let second = schema_from_valid_rust(source_b);
-    match round_trip(&first, &second).await {
-        Ok(trip) => trip.database.drop_now().await.expect("drop the database"),
-        Err(report) => panic!("{report}"),
+    if let Err(report) = source_round_trip(source_a, source_b).await {
+        panic!("{report}");
     }
+}
+
+/// [`check_round_trip`] that returns its report (or why a source does not
+/// read, with the source) instead of panicking.
+pub async fn source_round_trip(source_a: &str, source_b: &str) -> Result<(), String> {
+    let read = |source: &str| {
+        schema_from_rust(source).map_err(|report| format!("{report}\n--- source ---\n{source}"))
+    };
+    let first = read(source_a)?;
+    let second = read(source_b)?;
+    let trip = round_trip(&first, &second).await?;
+    trip.database.drop_now().await
 }
 
 /// [`check_round_trip`] from A to B, then from B back to A.
