@@ -70,7 +70,7 @@ fn history(url: &str) -> Vec<i64> {
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../dbkit-runtime/tests/fixtures")
+        .join("../dbkit-runtime/tests/it/fixtures")
         .join(name)
 }
 
