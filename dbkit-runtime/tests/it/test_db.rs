@@ -66,15 +66,18 @@ async fn suite_a_test_sees_every_migration_applied() {
 
 #[tokio::test]
 async fn suite_fixtures_are_applied_after_the_migrations() {
+    // A name that fits whole in 63 bytes whatever the process id and the
+    // number of databases this process made before (all the runtime's
+    // tests share one process).
     let db = TestDb::builder(&MIGRATIONS)
-        .test_name("suite_fixtures_are_applied_after_the_migrations")
+        .test_name("fixtures_are_applied_after_the_migrations")
         .fixture("users", include_str!("fixtures/testdb_fixtures/users.sql"))
         .build()
         .await
         .expect("test database");
     assert!(
         db.name()
-            .starts_with("dbkit_t_suite_fixtures_are_applied_after_the_migrations_"),
+            .starts_with("dbkit_t_fixtures_are_applied_after_the_migrations_"),
         "{}",
         db.name()
     );
