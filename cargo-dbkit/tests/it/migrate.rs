@@ -54,6 +54,34 @@ fn query_i64s(url: &str, sql: &str) -> Vec<i64> {
     })
 }
 
+/// Waits until a `cargo dbkit migrate` session of this database has found
+/// the migration lock held and asked who holds it: the run tries the lock,
+/// looks up its holder at once when it is taken, then tries again every
+/// 100 ms. Its session's last query shows either the look-up (a query of
+/// `pg_locks`) or, once past it, a second attempt (another start time of
+/// `pg_try_advisory_lock`). Seeing the session connected is not enough: a
+/// lock released before its first attempt is never waited for.
+fn wait_until_the_run_has_found_the_lock_held(url: &str) {
+    let mut attempts = std::collections::BTreeSet::new();
+    crate::common::wait_until("the run to find the lock held", || {
+        let last_queries = query_i64s(
+            url,
+            "SELECT CASE WHEN query LIKE '%pg_locks%' THEN -1 \
+             ELSE (extract(epoch FROM query_start) * 1000000)::bigint END \
+             FROM pg_stat_activity \
+             WHERE datname = current_database() AND application_name = 'cargo dbkit migrate' \
+             AND (query LIKE '%pg_locks%' OR query LIKE '%pg_try_advisory_lock%')",
+        );
+        for started in last_queries {
+            if started == -1 {
+                return true;
+            }
+            attempts.insert(started);
+        }
+        attempts.len() >= 2
+    });
+}
+
 fn history(url: &str) -> Vec<i64> {
     let exists = query_i64s(
         url,
@@ -1175,13 +1203,7 @@ fn migrate_names_who_holds_the_lock_and_gives_up_after_lock_wait() {
     // once the lock is released.
     let waiting =
         crate::common::start(&mut workspace.command(&["migrate", "--database-url", &url]));
-    crate::common::wait_until("the run to wait for the lock", || {
-        query_i64s(
-            &url,
-            "SELECT count(*) FROM pg_stat_activity \
-             WHERE datname = current_database() AND application_name = 'cargo dbkit migrate'",
-        ) == [1]
-    });
+    wait_until_the_run_has_found_the_lock_held(&url);
     release_migration_lock(&blocker);
     let run: Run = waiting.finish_within(OUTER_BOUND).into();
     assert_eq!(run.code, 0, "{run:#?}");

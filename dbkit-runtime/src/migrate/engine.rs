@@ -4,9 +4,6 @@
 //! applied. The binary at start-up and `cargo dbkit migrate` both come
 //! through here.
 
-use super::status::{
-    FutureMigrations, Plan, Status, classify, pending_migrations, refuse_transaction_statements,
-};
 use super::connection::{
     DEFAULT_APPLICATION_NAME, LockHolder, LockWait, connect, database_error, error_text,
     release_lock, take_lock,
@@ -16,6 +13,9 @@ use super::error::MigrateError;
 use super::history::{HistoryRow, create_history_table, read_history, record, record_statement};
 use super::migration::Migration;
 use super::source::Migrations;
+use super::status::{
+    FutureMigrations, Plan, Status, classify, pending_migrations, refuse_transaction_statements,
+};
 use dbkit_core::sql_split::sql_statements;
 use std::fmt;
 use std::future::Future;

@@ -6,7 +6,6 @@
 // hint by value; errors end a run, so their size costs nothing that matters.
 #![allow(clippy::result_large_err)]
 
-mod status;
 mod connection;
 mod database_url;
 mod engine;
@@ -14,8 +13,8 @@ mod error;
 mod history;
 mod migration;
 mod source;
+mod status;
 
-pub use status::{MigrationState, MigrationStatus, Status};
 pub use connection::{
     DEFAULT_APPLICATION_NAME, DEFAULT_CONNECT_TIMEOUT, LockHolder, MIGRATION_LOCK_KEY,
     connect_timeout_for, format_time_limit,
@@ -29,3 +28,4 @@ pub use error::{ErrorLocation, MigrateError};
 pub use history::{HISTORY_TABLE, HistoryRow};
 pub use migration::Migration;
 pub use source::Migrations;
+pub use status::{MigrationState, MigrationStatus, Status};

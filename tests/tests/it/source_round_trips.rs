@@ -17,7 +17,6 @@ use dbkit_core::model::{BaseType, Schema};
 use dbkit_tests::source::{EMPTY, check_round_trip, schema_from_valid_rust, source_round_trip};
 use dbkit_tests::{TestDatabase, migration_between, round_trip, stored_as_snapshot};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 /// The source `path` of `tests/fixtures/round_trips/checked/`.
 macro_rules! source {
@@ -25,9 +24,6 @@ macro_rules! source {
         include_str!(concat!("../../fixtures/round_trips/checked/", $path))
     };
 }
-
-/// How many cases run at once, each on a database of its own.
-const CASES_AT_ONCE: usize = 4;
 
 /// `tests/fixtures/round_trips/<kind>`.
 fn cases_directory(kind: &str) -> PathBuf {
@@ -76,32 +72,23 @@ fn cases(kind: &str) -> Vec<Case> {
 }
 
 /// Runs every case of `kind` from before to after (and back when
-/// `both_ways`), a few at once, and fails with the report of every case
-/// that did not round-trip.
+/// `both_ways`), one after the other, and fails with the report of every
+/// case that did not round-trip. One at a time: a test's runtime has one
+/// thread, and a case dropping its database synchronously would stall the
+/// connections of the cases running beside it until their pools time out.
 async fn check_cases(kind: &'static str, both_ways: bool) {
-    let permits = Arc::new(tokio::sync::Semaphore::new(CASES_AT_ONCE));
-    let mut running = tokio::task::JoinSet::new();
-    for case in cases(kind) {
-        let permits = Arc::clone(&permits);
-        running.spawn(async move {
-            let _permit = permits.acquire_owned().await.expect("a permit");
-            let mut outcome = source_round_trip(&case.before, &case.after).await;
-            if both_ways && outcome.is_ok() {
-                outcome = source_round_trip(&case.after, &case.before)
-                    .await
-                    .map_err(|report| format!("back from after.rs to before.rs:\n{report}"));
-            }
-            (case.name, outcome)
-        });
-    }
     let mut failures = Vec::new();
-    while let Some(finished) = running.join_next().await {
-        let (name, outcome) = finished.expect("a case's task");
+    for case in cases(kind) {
+        let mut outcome = source_round_trip(&case.before, &case.after).await;
+        if both_ways && outcome.is_ok() {
+            outcome = source_round_trip(&case.after, &case.before)
+                .await
+                .map_err(|report| format!("back from after.rs to before.rs:\n{report}"));
+        }
         if let Err(report) = outcome {
-            failures.push(format!("--- {kind}/{name} ---\n{report}"));
+            failures.push(format!("--- {kind}/{} ---\n{report}", case.name));
         }
     }
-    failures.sort();
     assert!(
         failures.is_empty(),
         "{} cases failed:\n{}",
