@@ -31,13 +31,6 @@ pub fn migrate_error(error: MigrateError, folder_display: &str) -> CliError {
 /// URL is a `DatabaseUrl`, the driver's messages are redacted).
 impl IntoDiagnostics for MigrateError {
     fn into_diagnostics(self) -> Vec<Diagnostic> {
-        let at_line = |file: &str, line: usize| SourceSpan {
-            file: file.to_string(),
-            line,
-            column: 0,
-            length: 0,
-            label: None,
-        };
         let diagnostic = match &self {
             MigrateError::StatementFailed {
                 file,
@@ -51,7 +44,7 @@ impl IntoDiagnostics for MigrateError {
                 let mut diagnostic = Diagnostic::error(format!(
                     "migration `{file}` failed: {message} (SQLSTATE {code})"
                 ))
-                .with_span(at_line(file, *line));
+                .with_span(SourceSpan::line(file.as_str(), *line));
                 if let Some(detail) = detail {
                     diagnostic = diagnostic.with_note(format!("detail: {detail}"));
                 }
@@ -72,7 +65,7 @@ impl IntoDiagnostics for MigrateError {
             } => Diagnostic::error(format!(
                 "migration `{file}` controls its own transaction: `{statement}` at line {line}"
             ))
-            .with_span(at_line(file, *line))
+            .with_span(SourceSpan::line(file.as_str(), *line))
             .with_note(format!(
                 "dbkit runs the migration in one transaction with its history row; `{statement}` would end or nest it, and a later failure would leave part of the migration applied and not recorded"
             ))

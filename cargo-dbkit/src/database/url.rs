@@ -75,13 +75,7 @@ impl DatabaseUrlError {
                 path.display(),
                 error.problem
             ))
-            .with_span(SourceSpan {
-                file: path.display().to_string(),
-                line: error.line,
-                column: 0,
-                length: 0,
-                label: None,
-            })
+            .with_span(SourceSpan::line(path.display().to_string(), error.line))
             .with_note("the line is not shown: it may hold a password")
             .with_help(
                 "write `KEY=VALUE`, `export KEY=VALUE` or a `# comment`; quote values with blanks",

@@ -26,6 +26,19 @@ pub struct SourceSpan {
     pub label: Option<String>,
 }
 
+impl SourceSpan {
+    /// A whole line of `file` (`line` 0: the file alone), nothing underlined.
+    pub fn line(file: impl Into<String>, line: usize) -> SourceSpan {
+        SourceSpan {
+            file: file.into(),
+            line,
+            column: 0,
+            length: 0,
+            label: None,
+        }
+    }
+}
+
 /// A note pointing at another place (`first declared here`) or a plain note.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Note {
@@ -63,13 +76,7 @@ impl Diagnostic {
 
     /// Points at a whole file (no line).
     pub fn in_file(mut self, file: impl Into<String>) -> Diagnostic {
-        self.span = Some(SourceSpan {
-            file: file.into(),
-            line: 0,
-            column: 0,
-            length: 0,
-            label: None,
-        });
+        self.span = Some(SourceSpan::line(file, 0));
         self
     }
 
