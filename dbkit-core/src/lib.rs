@@ -18,6 +18,7 @@ pub mod resolve;
 pub mod snapshot;
 pub mod sql_split;
 pub mod sql_text;
+pub mod sql_tokens;
 pub mod transaction_control;
 pub mod types;
 

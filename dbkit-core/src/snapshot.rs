@@ -256,10 +256,16 @@ fn schema_json_at_depth(schema: &Schema, depth: usize) -> String {
     json.open_object();
     json.key("enums");
     json.array(&schema.enums, write_enum);
+    json.optional_array("extensions", &schema.extensions);
+    json.optional_array("functions", &schema.functions);
+    json.optional_array("objects", &schema.objects);
+    json.optional_array("policies", &schema.policies);
     json.key("schemas");
     json.array(&schema.schemas, |json, name| json.string(name));
     json.key("tables");
     json.array(&schema.tables, write_table);
+    json.optional_array("triggers", &schema.triggers);
+    json.optional_array("views", &schema.views);
     json.close_object();
     json.finish()
 }
@@ -509,6 +515,36 @@ impl PrettyJson {
     fn strings(&mut self, items: &[String]) {
         self.array(items, |json, item| json.string(item));
     }
+
+    /// `key` and `items` printed by serde, when there are items: for the
+    /// model's less common parts, whose speed does not matter. serde_json's
+    /// maps are sorted, so the keys come out in order.
+    fn optional_array<T: serde::Serialize>(&mut self, key: &str, items: &[T]) {
+        if items.is_empty() {
+            return;
+        }
+        self.key(key);
+        self.serialized(items);
+    }
+
+    /// `value` as serde_json's pretty printer writes it at this depth.
+    fn serialized<T: serde::Serialize + ?Sized>(&mut self, value: &T) {
+        let Ok(value) = serde_json::to_value(value) else {
+            return;
+        };
+        let Ok(text) = serde_json::to_string_pretty(&value) else {
+            return;
+        };
+        let indent = "  ".repeat(self.depth);
+        for (index, line) in text.lines().enumerate() {
+            if index > 0 {
+                self.text.push(b'\n');
+                self.text.extend_from_slice(indent.as_bytes());
+            }
+            self.text.extend_from_slice(line.as_bytes());
+        }
+        self.empty = false;
+    }
 }
 
 const FNV_OFFSET_BASIS_128: u128 = 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d;
@@ -632,6 +668,7 @@ mod tests {
                 renamed_from: None,
                 source: None,
             }],
+            ..Schema::default()
         }
     }
 
@@ -717,6 +754,56 @@ mod tests {
             values: Vec::new(),
             comment: Some("no values".to_string()),
             renamed_from: None,
+            source: None,
+        });
+        let orders = QualifiedName::new("app", "orders");
+        schema
+            .extensions
+            .push(crate::model::Extension::new("citext"));
+        schema.views.push(crate::model::View {
+            materialized: true,
+            columns: vec![crate::model::ViewColumn {
+                name: "n".to_string(),
+                ty: ColumnType::builtin("bigint"),
+            }],
+            comment: Some("counted".to_string()),
+            ..crate::model::View::new(
+                QualifiedName::new("app", "order_count"),
+                "select count(*) as n from app.orders",
+            )
+        });
+        schema.functions.push(crate::model::Function {
+            name: QualifiedName::new("app", "touch"),
+            procedure: false,
+            arguments: vec![crate::model::Argument {
+                name: Some("x".to_string()),
+                ty: "integer".to_string(),
+            }],
+            returns: Some("trigger".to_string()),
+            language: "plpgsql".to_string(),
+            body: "begin return new; end".to_string(),
+            comment: None,
+            source: None,
+        });
+        schema.triggers.push(crate::model::Trigger {
+            name: "orders_touch".to_string(),
+            table: orders.clone(),
+            definition: "CREATE TRIGGER orders_touch BEFORE UPDATE ON app.orders FOR EACH ROW EXECUTE FUNCTION app.touch(1)".to_string(),
+            function: QualifiedName::new("app", "touch"),
+        });
+        schema.policies.push(crate::model::Policy {
+            name: "mine".to_string(),
+            table: orders,
+            using: Some("true".to_string()),
+            with_check: None,
+        });
+        schema.objects.push(crate::model::SqlObject {
+            kind: "aggregate".to_string(),
+            identity: "app.total(integer)".to_string(),
+            definition: "CREATE AGGREGATE app.total(integer) (sfunc = int4pl, stype = integer)"
+                .to_string(),
+            drop: None,
+            depends_on: Vec::new(),
             source: None,
         });
         schema.canonicalize();

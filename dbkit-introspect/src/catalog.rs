@@ -320,6 +320,7 @@ pub async fn introspect(
             .collect(),
         enums: rows.enums.into_iter().map(enum_from_row).collect(),
         tables: tables.into_values().collect(),
+        ..Schema::default()
     };
     schema.canonicalize();
     Ok(schema)

@@ -603,6 +603,7 @@ mod tests {
             schemas: Vec::new(),
             enums: Vec::new(),
             tables: vec![sample_table()],
+            ..Schema::default()
         };
         let mut printed = sample_table();
         for column in &mut printed.columns {
@@ -622,6 +623,7 @@ mod tests {
             schemas: Vec::new(),
             enums: Vec::new(),
             tables: vec![printed],
+            ..Schema::default()
         };
         assert_eq!(canonical_schema(&declared), canonical_schema(&introspected));
         assert_eq!(schema_differences(&declared, &introspected), Vec::new());
@@ -633,6 +635,7 @@ mod tests {
             schemas: vec!["app".to_string()],
             enums: Vec::new(),
             tables: vec![sample_table()],
+            ..Schema::default()
         };
         let mut changed = sample_table();
         changed.columns[1].default = Some("1".to_string());
@@ -642,6 +645,7 @@ mod tests {
             schemas: Vec::new(),
             enums: Vec::new(),
             tables: vec![changed],
+            ..Schema::default()
         };
         let lines: Vec<String> = schema_differences(&declared, &actual)
             .iter()

@@ -40,6 +40,18 @@ enum TableOrder {
 
 fn apply(schema: &mut Schema, change: &Change, order: TableOrder) {
     match change {
+        Change::CreateExtension { extension } => {
+            schema
+                .extensions
+                .retain(|existing| existing.name != extension.name);
+            schema.extensions.push(extension.clone());
+            schema.extensions.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        Change::DropExtension { name } => schema.extensions.retain(|e| &e.name != name),
+        Change::CreateObject { object } | Change::ReplaceObject { new: object, .. } => {
+            schema.insert_sql_object(object.clone())
+        }
+        Change::DropObject { object } => schema.remove_sql_object(&object.key()),
         Change::CreateSchema { name } => {
             if !schema.schemas.contains(name) {
                 schema.schemas.push(name.clone());

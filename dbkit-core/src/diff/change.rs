@@ -2,8 +2,8 @@
 
 use super::temporary::stem_of_temporary;
 use crate::model::{
-    BaseType, Check, Column, ColumnType, Enum, ForeignKey, Identity, Index, PrimaryKey,
-    QualifiedName, Table, Unique,
+    BaseType, Check, Column, ColumnType, Enum, Extension, ForeignKey, Identity, Index, PrimaryKey,
+    QualifiedName, SchemaObject, Table, Unique,
 };
 use crate::sql_text::{
     escape_control_characters, quote_column, quote_identifier, quote_literal, quote_qualified,
@@ -228,6 +228,30 @@ pub enum Change {
         from: String,
         to: String,
     },
+
+    /// `CREATE EXTENSION IF NOT EXISTS`, before anything that may use it.
+    CreateExtension {
+        extension: Extension,
+    },
+    DropExtension {
+        name: String,
+    },
+
+    /// Creates an object defined by SQL: a view, function, trigger, policy
+    /// or generic object (see `diff/objects.rs` for the order).
+    CreateObject {
+        object: SchemaObject,
+    },
+    /// Drops one; `object` is what it was.
+    DropObject {
+        object: SchemaObject,
+    },
+    /// Changes one in place (`CREATE OR REPLACE`, `ALTER`), keeping what
+    /// depends on it: the key stays, the definition changes.
+    ReplaceObject {
+        old: SchemaObject,
+        new: SchemaObject,
+    },
 }
 
 impl Change {
@@ -296,6 +320,16 @@ impl Change {
             Change::SetNotNull { table, column } => Some(format!(
                 "sets NOT NULL on column {}: fails if it holds NULLs",
                 quote_column(table, column)
+            )),
+            Change::DropObject {
+                object: SchemaObject::View(view),
+            } if view.materialized => Some(format!(
+                "drops materialized view {}: its rows are computed again when it is created",
+                quote_qualified(&view.name)
+            )),
+            Change::DropExtension { name } => Some(format!(
+                "drops extension {}: its types, functions and data go with it",
+                quote_identifier(name)
             )),
             _ => None,
         }

@@ -17,6 +17,11 @@ pub fn describe_change(change: &Change) -> String {
 /// What a step does, unescaped.
 fn describe_step(change: &Change) -> String {
     match change {
+        Change::CreateExtension { extension } => format!("create extension \"{}\"", extension.name),
+        Change::DropExtension { name } => format!("drop extension \"{name}\""),
+        Change::CreateObject { object } => format!("create {}", object.key()),
+        Change::DropObject { object } => format!("drop {}", object.key()),
+        Change::ReplaceObject { new, .. } => format!("replace {}", new.key()),
         Change::CreateSchema { name } => format!("create schema \"{name}\""),
         Change::DropSchema { name } => format!("drop schema \"{name}\""),
         Change::CreateEnum { enum_type } => {

@@ -160,6 +160,20 @@ pub(crate) fn is_canonical(schema: &Schema) -> bool {
     schema.schemas.is_sorted_by(|a, b| a < b)
         && schema.enums.is_sorted_by(|a, b| a.name <= b.name)
         && schema.tables.is_sorted_by(|a, b| a.name <= b.name)
+        && schema.extensions.is_sorted_by(|a, b| a.name <= b.name)
+        && schema.views.is_sorted_by(|a, b| a.name <= b.name)
+        && schema
+            .functions
+            .is_sorted_by(|a, b| (&a.name, a.signature_types()) <= (&b.name, b.signature_types()))
+        && schema
+            .triggers
+            .is_sorted_by(|a, b| (&a.table, &a.name) <= (&b.table, &b.name))
+        && schema
+            .policies
+            .is_sorted_by(|a, b| (&a.table, &a.name) <= (&b.table, &b.name))
+        && schema
+            .objects
+            .is_sorted_by(|a, b| (&a.kind, &a.identity) <= (&b.kind, &b.identity))
         && schema.tables.iter().all(|table| {
             table.foreign_keys.is_sorted_by(|a, b| a.name <= b.name)
                 && table.uniques.is_sorted_by(|a, b| a.name <= b.name)

@@ -10,6 +10,7 @@ mod apply;
 mod change;
 mod describe;
 pub(crate) mod lookup;
+mod objects;
 mod plan;
 mod renames;
 pub(crate) mod temporary;

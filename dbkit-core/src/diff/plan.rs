@@ -4,7 +4,11 @@
 //! The differ keeps the schema the steps so far produce (`current`) and
 //! emits each step against it, in these phases:
 //!
-//! 1. create schemas;
+//! 1. create schemas, then extensions; drop the objects defined by SQL
+//!    (views, functions, triggers, policies, generic objects) that go, that
+//!    change and cannot be replaced in place, or that depend on what the
+//!    tables' steps disturb (the `objects` module decides which and orders
+//!    them, dependents first);
 //! 2. rename and move enums, then create enums, add enum labels (`ADD VALUE
 //!    … BEFORE/AFTER`);
 //! 3. drop the foreign keys that change, whose table or columns go, whose
@@ -16,18 +20,22 @@
 //!    column conversions need the constraints over them gone);
 //! 6. rename and move tables, then rename the constraints and indexes whose
 //!    definition is unchanged but whose name is not;
-//! 7. create tables, with columns, primary key, unique and check
+//! 7. create the functions that tables' expressions may call and that use
+//!    no table or view; create tables, with columns, primary key, unique and check
 //!    constraints;
 //! 8. per table: rename columns, alter columns, add columns (a generated
 //!    column whose expression changes is dropped and added here);
 //! 9. add primary keys, unique and check constraints;
 //! 10. create indexes (before foreign keys: a unique index can be the key a
 //!     foreign key references);
-//! 11. add foreign keys, once every referenced table and key exists;
+//! 11. add foreign keys, once every referenced table and key exists; then
+//!     create and replace the objects defined by SQL, each after what it
+//!     uses;
 //! 12. set comments on enums, tables and columns;
 //! 13. drop columns;
 //! 14. drop tables, referencing tables before the tables they reference;
-//! 15. drop enums, then schemas.
+//! 15. drop the functions old tables' expressions used, then extensions,
+//!     enums and schemas.
 //!
 //! **Renames that reuse names.** The renames of one kind (enums, tables,
 //! the columns of a table, constraints and indexes) are meant to happen at
@@ -47,6 +55,7 @@
 use super::apply::{apply_change_to_sorted, column_uses_enum};
 use super::change::{Change, EnumColumnUse, EnumValuePosition};
 use super::lookup::{self, NameMap, NameSet, TableCursor, is_canonical};
+use super::objects::plan_objects;
 use super::renames::{Ambiguity, DiffOptions, Renames, match_renames};
 use super::temporary::{ON_THE_WAY, names_in_schema, temporary_name};
 use crate::model::{
@@ -222,7 +231,10 @@ fn plan_changes(old: Schema, new: &Schema, renames: &Renames) -> Vec<Change> {
         renames,
         changes: Vec::new(),
     };
+    let objects = plan_objects(&planner.current, new, renames, &analysis.recreated_enums);
     create_schemas(&mut planner);
+    planner.push_all(objects.extensions_created);
+    planner.push_all(objects.drops);
     rename_enums(&mut planner);
     create_and_extend_enums(&mut planner, &analysis);
     drop_changed_items(&mut planner, &analysis, true);
@@ -230,14 +242,18 @@ fn plan_changes(old: Schema, new: &Schema, renames: &Renames) -> Vec<Change> {
     drop_displaced_tables(&mut planner, &analysis);
     recreate_enums(&mut planner, &analysis);
     rename_tables_and_items(&mut planner, &analysis);
+    planner.push_all(objects.early_creates);
     create_tables(&mut planner);
     alter_tables(&mut planner, &analysis);
     add_keys_and_checks(&mut planner);
     create_indexes(&mut planner);
     add_foreign_keys(&mut planner);
+    planner.push_all(objects.creates);
     set_comments(&mut planner);
     drop_columns(&mut planner);
     drop_tables(&mut planner, &analysis);
+    planner.push_all(objects.late_drops);
+    planner.push_all(objects.extensions_dropped);
     drop_enums_and_schemas(&mut planner);
     planner.changes
 }

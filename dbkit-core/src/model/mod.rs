@@ -6,6 +6,13 @@
 //! ones whose order is meaningful (columns of a table, values of an enum,
 //! columns of a key or index).
 
+mod objects;
+
+pub use objects::{
+    Argument, Extension, Function, ObjectKey, Policy, SchemaObject, SqlObject, Trigger, View,
+    ViewColumn,
+};
+
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -65,6 +72,24 @@ pub struct Schema {
     /// Sorted by qualified name.
     #[serde(default)]
     pub tables: Vec<Table>,
+    /// Sorted by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extensions: Vec<Extension>,
+    /// Views and materialized views, sorted by qualified name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub views: Vec<View>,
+    /// Functions and procedures, sorted by name and argument types.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub functions: Vec<Function>,
+    /// Sorted by table, then name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub triggers: Vec<Trigger>,
+    /// Sorted by table, then name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub policies: Vec<Policy>,
+    /// Generic SQL objects, sorted by kind, then identity.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub objects: Vec<SqlObject>,
 }
 
 /// `CREATE TYPE … AS ENUM`.
@@ -454,6 +479,16 @@ impl Schema {
         self.schemas.dedup();
         self.enums.sort_by(|a, b| a.name.cmp(&b.name));
         self.tables.sort_by(|a, b| a.name.cmp(&b.name));
+        self.extensions.sort_by(|a, b| a.name.cmp(&b.name));
+        self.views.sort_by(|a, b| a.name.cmp(&b.name));
+        self.functions
+            .sort_by_cached_key(|function| (function.name.clone(), function.signature_types()));
+        self.triggers
+            .sort_by(|a, b| (&a.table, &a.name).cmp(&(&b.table, &b.name)));
+        self.policies
+            .sort_by(|a, b| (&a.table, &a.name).cmp(&(&b.table, &b.name)));
+        self.objects
+            .sort_by(|a, b| (&a.kind, &a.identity).cmp(&(&b.kind, &b.identity)));
         for table in &mut self.tables {
             table.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
             table.uniques.sort_by(|a, b| a.name.cmp(&b.name));
@@ -469,4 +504,64 @@ impl Schema {
     pub fn enum_type(&self, name: &QualifiedName) -> Option<&Enum> {
         self.enums.iter().find(|e| &e.name == name)
     }
+
+    /// Every object defined by SQL (views, functions, triggers, policies,
+    /// generic objects), each kind in its canonical order.
+    pub fn sql_objects(&self) -> impl Iterator<Item = SchemaObject> + '_ {
+        let views = self.views.iter().cloned().map(SchemaObject::View);
+        let functions = self.functions.iter().cloned().map(SchemaObject::Function);
+        let triggers = self.triggers.iter().cloned().map(SchemaObject::Trigger);
+        let policies = self.policies.iter().cloned().map(SchemaObject::Policy);
+        let objects = self.objects.iter().cloned().map(SchemaObject::Generic);
+        views
+            .chain(functions)
+            .chain(triggers)
+            .chain(policies)
+            .chain(objects)
+    }
+
+    /// Adds `object`, replacing the one with its key, keeping the order.
+    pub fn insert_sql_object(&mut self, object: SchemaObject) {
+        self.remove_sql_object(&object.key());
+        match object {
+            SchemaObject::View(view) => insert_sorted(&mut self.views, view, |v| v.name.clone()),
+            SchemaObject::Function(function) => insert_sorted(&mut self.functions, function, |f| {
+                (f.name.clone(), f.signature_types())
+            }),
+            SchemaObject::Trigger(trigger) => insert_sorted(&mut self.triggers, trigger, |t| {
+                (t.table.clone(), t.name.clone())
+            }),
+            SchemaObject::Policy(policy) => insert_sorted(&mut self.policies, policy, |p| {
+                (p.table.clone(), p.name.clone())
+            }),
+            SchemaObject::Generic(object) => insert_sorted(&mut self.objects, object, |o| {
+                (o.kind.clone(), o.identity.clone())
+            }),
+        }
+    }
+
+    /// Removes the object `key` names, if there is one.
+    pub fn remove_sql_object(&mut self, key: &ObjectKey) {
+        match key {
+            ObjectKey::View(name) => self.views.retain(|view| &view.name != name),
+            ObjectKey::Function(name, types) => self
+                .functions
+                .retain(|function| &function.name != name || &function.signature_types() != types),
+            ObjectKey::Trigger { table, name } => self
+                .triggers
+                .retain(|trigger| &trigger.table != table || &trigger.name != name),
+            ObjectKey::Policy { table, name } => self
+                .policies
+                .retain(|policy| &policy.table != table || &policy.name != name),
+            ObjectKey::Generic { kind, identity } => self
+                .objects
+                .retain(|object| &object.kind != kind || &object.identity != identity),
+        }
+    }
+}
+
+fn insert_sorted<T, K: Ord>(items: &mut Vec<T>, item: T, key: impl Fn(&T) -> K) {
+    let item_key = key(&item);
+    let index = items.partition_point(|existing| key(existing) < item_key);
+    items.insert(index, item);
 }

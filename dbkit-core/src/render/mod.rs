@@ -14,6 +14,8 @@
 //! has not committed yet). The differ puts label additions first and
 //! everything else keeps migrations transactional.
 
+mod objects;
+
 use crate::diff::temporary::stem_of_temporary;
 use crate::diff::{Change, EnumColumnUse, EnumValuePosition};
 use crate::model::{
@@ -342,6 +344,11 @@ pub fn render_statements(change: &Change) -> Vec<String> {
             quote_qualified(&QualifiedName::new(table.schema.clone(), from.clone())),
             quote_identifier(to)
         )],
+        Change::CreateExtension { extension } => objects::create_extension(extension),
+        Change::DropExtension { name } => objects::drop_extension(name),
+        Change::CreateObject { object } => objects::create_object(object),
+        Change::DropObject { object } => objects::drop_object(object),
+        Change::ReplaceObject { old, new } => objects::replace_object(old, new),
     }
 }
 
@@ -811,9 +818,28 @@ fn headline<'a>(change: &'a Change, created_or_dropped: &[&QualifiedName]) -> Op
             line(4, "comment_on", &table.name, String::new())
         }
         Change::SetEnumComment { name, .. } => line(4, "comment_on", &name.name, String::new()),
+        Change::CreateObject { object } | Change::ReplaceObject { new: object, .. } => {
+            line(3, "create", &object_headline_name(object), String::new())
+        }
+        Change::DropObject { object } => {
+            line(3, "drop", &object_headline_name(object), String::new())
+        }
+        Change::CreateExtension { extension } => {
+            line(5, "create_extension", &extension.name, String::new())
+        }
         Change::CreateSchema { name } => line(5, "create_schema", name, String::new()),
         Change::DropSchema { name } => line(5, "drop_schema", name, String::new()),
         _ => None,
+    }
+}
+
+/// The name an object goes by in a migration's name.
+fn object_headline_name(object: &crate::model::SchemaObject) -> String {
+    use crate::model::ObjectKey;
+    match object.key() {
+        ObjectKey::View(name) | ObjectKey::Function(name, _) => name.name,
+        ObjectKey::Trigger { name, .. } | ObjectKey::Policy { name, .. } => name,
+        ObjectKey::Generic { kind, .. } => kind,
     }
 }
 

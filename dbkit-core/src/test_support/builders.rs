@@ -283,6 +283,7 @@ pub fn schema(schemas: &[&str], enums: Vec<Enum>, tables: Vec<Table>) -> Schema 
         schemas: strings(schemas),
         enums,
         tables,
+        ..Schema::default()
     };
     schema.canonicalize();
     schema

@@ -242,6 +242,7 @@ pub fn data_loss(change: &Change) -> Option<String> {
             generated: false, ..
         }
         | Change::DropEnum { .. }
+        | Change::DropExtension { .. }
         | Change::DropSchema { .. } => change.destructive_warning(),
         Change::RecreateEnum {
             name,
@@ -320,6 +321,7 @@ mod tests {
             schemas: Vec::new(),
             enums: Vec::new(),
             tables,
+            ..Schema::default()
         };
         schema.canonicalize();
         schema

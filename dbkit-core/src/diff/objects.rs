@@ -1,0 +1,581 @@
+//! Objects defined by SQL text (views, functions, triggers, policies,
+//! generic objects) and extensions: which of them a migration creates,
+//! replaces and drops, and in what order around the tables' steps.
+//!
+//! **Identity and change.** An object is known by its key
+//! ([`ObjectKey`]); it changes when its definition does, compared token by
+//! token ([`crate::sql_tokens::normalize_sql`]): layout, comments and the
+//! case of unquoted words are no change, anything else is. A changed object
+//! is replaced in place where PostgreSQL can (`CREATE OR REPLACE` of a view
+//! that only appends columns, of a function whose signature, argument names
+//! and result stay), and dropped and created again otherwise.
+//!
+//! **Dependencies** are found by name: an object depends on every table,
+//! view, function, type and object whose name it mentions
+//! ([`crate::sql_tokens::mentioned_names`]), besides the table a trigger or
+//! policy is on. Mentions are an over-approximation (a column or keyword
+//! with a table's name counts), which costs at most a view recreated for
+//! nothing; missing a dependency would cost a failed migration.
+//!
+//! **Around the tables.** PostgreSQL refuses to drop or retype a column a
+//! view uses, and to drop a function a trigger calls, so before the
+//! tables' steps every object is dropped that goes, that changes and
+//! cannot be replaced, or that depends on something that does: a table
+//! dropped or renamed, a column dropped, renamed or retyped, an enum
+//! recreated or renamed, another object dropped. Dependents go first. After
+//! the tables' steps (and their keys and foreign keys) the objects are
+//! created and replaced, each after what it depends on. Functions that use
+//! no table or view and that tables' defaults, checks or index expressions
+//! may call are created before the tables instead; objects such a table
+//! expression uses are dropped after the tables' steps.
+//!
+//! **Extensions** are created first, before schemas' contents, and dropped
+//! last.
+
+use super::change::Change;
+use super::renames::Renames;
+use crate::model::{
+    BaseType, Extension, IndexKey, ObjectKey, QualifiedName, Schema, SchemaObject, Table,
+};
+use crate::sql_tokens::{mentioned_names, normalize_sql};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What the planner emits for objects, phase by phase.
+#[derive(Debug, Default)]
+pub(super) struct ObjectSteps {
+    /// `CREATE EXTENSION`, first.
+    pub extensions_created: Vec<Change>,
+    /// Before the tables' steps, dependents first.
+    pub drops: Vec<Change>,
+    /// Before the tables are created: functions table expressions use.
+    pub early_creates: Vec<Change>,
+    /// After the tables' steps, in dependency order.
+    pub creates: Vec<Change>,
+    /// After the tables are dropped: objects old table expressions used.
+    pub late_drops: Vec<Change>,
+    /// `DROP EXTENSION`, last.
+    pub extensions_dropped: Vec<Change>,
+}
+
+/// The steps for the objects and extensions of `old` and `new`.
+pub(super) fn plan_objects(
+    old: &Schema,
+    new: &Schema,
+    renames: &Renames,
+    recreated_enums: &BTreeSet<QualifiedName>,
+) -> ObjectSteps {
+    let mut steps = ObjectSteps::default();
+    plan_extensions(old, new, &mut steps);
+
+    let old_objects: BTreeMap<ObjectKey, SchemaObject> =
+        old.sql_objects().map(|o| (o.key(), o)).collect();
+    let new_objects: BTreeMap<ObjectKey, SchemaObject> =
+        new.sql_objects().map(|o| (o.key(), o)).collect();
+    if old_objects.is_empty() && new_objects.is_empty() {
+        return steps;
+    }
+
+    // What the tables' steps disturb, by every name an object may use.
+    let mut disturbed: BTreeSet<String> = disturbed_names(old, new, renames);
+    for name in recreated_enums {
+        disturbed.insert(name.name.clone());
+    }
+    for (from, to) in &renames.enums {
+        if from != to {
+            disturbed.insert(from.name.clone());
+        }
+    }
+
+    let mut dropped: BTreeSet<ObjectKey> = BTreeSet::new();
+    let mut replaced: BTreeSet<ObjectKey> = BTreeSet::new();
+    for (key, old_object) in &old_objects {
+        match new_objects.get(key) {
+            None => {
+                dropped.insert(key.clone());
+            }
+            Some(new_object) if !same_definition(old_object, new_object) => {
+                if replaceable(old_object, new_object) {
+                    replaced.insert(key.clone());
+                } else {
+                    dropped.insert(key.clone());
+                }
+            }
+            Some(_) => {}
+        }
+    }
+
+    // Dependents of anything disturbed or dropped go too, transitively.
+    let uses: BTreeMap<&ObjectKey, BTreeSet<String>> = old_objects
+        .iter()
+        .map(|(k, o)| (k, object_uses(o)))
+        .collect();
+    loop {
+        let mut gone = disturbed.clone();
+        gone.extend(dropped.iter().map(key_name));
+        let more: Vec<ObjectKey> = old_objects
+            .keys()
+            .filter(|key| !dropped.contains(*key))
+            .filter(|key| uses[key].iter().any(|name| gone.contains(name)))
+            .cloned()
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        for key in more {
+            replaced.remove(&key);
+            dropped.insert(key);
+        }
+    }
+
+    // Objects that table expressions and types use: created before the
+    // tables, dropped after them.
+    let used_by_old_tables = table_expression_names(old);
+    let used_by_new_tables = table_expression_names(new);
+
+    let drop_order = dependency_order(&old_objects, &dropped);
+    for key in drop_order.into_iter().rev() {
+        let object = old_objects[&key].clone();
+        let change = Change::DropObject { object };
+        if is_function(&key)
+            && used_by_old_tables.contains(&key_name(&key))
+            && !new_objects.contains_key(&key)
+        {
+            steps.late_drops.push(change);
+        } else {
+            steps.drops.push(change);
+        }
+    }
+
+    let created: BTreeSet<ObjectKey> = new_objects
+        .keys()
+        .filter(|key| !old_objects.contains_key(*key) || dropped.contains(*key))
+        .cloned()
+        .collect();
+    let mut wanted = created.clone();
+    wanted.extend(replaced.iter().cloned());
+    let relation_names = relation_names(new);
+    for key in dependency_order(&new_objects, &wanted) {
+        let object = new_objects[&key].clone();
+        let change = if replaced.contains(&key) {
+            Change::ReplaceObject {
+                old: old_objects[&key].clone(),
+                new: object,
+            }
+        } else {
+            Change::CreateObject { object }
+        };
+        let early = is_function(&key)
+            && used_by_new_tables.contains(&key_name(&key))
+            && object_uses(&new_objects[&key])
+                .iter()
+                .all(|name| !relation_names.contains(name));
+        if early {
+            steps.early_creates.push(change);
+        } else {
+            steps.creates.push(change);
+        }
+    }
+    steps
+}
+
+fn plan_extensions(old: &Schema, new: &Schema, steps: &mut ObjectSteps) {
+    let old_names: BTreeMap<&str, &Extension> = old
+        .extensions
+        .iter()
+        .map(|e| (e.name.as_str(), e))
+        .collect();
+    let new_names: BTreeMap<&str, &Extension> = new
+        .extensions
+        .iter()
+        .map(|e| (e.name.as_str(), e))
+        .collect();
+    for (name, extension) in &new_names {
+        if !old_names.contains_key(name) {
+            steps.extensions_created.push(Change::CreateExtension {
+                extension: (*extension).clone(),
+            });
+        }
+    }
+    for name in old_names.keys() {
+        if !new_names.contains_key(name) {
+            steps.extensions_dropped.push(Change::DropExtension {
+                name: (*name).to_string(),
+            });
+        }
+    }
+}
+
+/// Whether two objects with one key have the same definition: equal once
+/// their SQL text is normalised and where they were declared is forgotten.
+pub(crate) fn same_definition(a: &SchemaObject, b: &SchemaObject) -> bool {
+    comparable(a) == comparable(b)
+}
+
+fn comparable(object: &SchemaObject) -> SchemaObject {
+    let mut object = object.clone();
+    match &mut object {
+        SchemaObject::View(view) => {
+            view.source = None;
+            view.query = normalize_sql(&view.query);
+        }
+        SchemaObject::Function(function) => {
+            function.source = None;
+            function.body = normalize_sql(&function.body);
+            function.language = function.language.to_lowercase();
+        }
+        SchemaObject::Trigger(trigger) => trigger.definition = normalize_sql(&trigger.definition),
+        SchemaObject::Policy(policy) => {
+            policy.using = policy.using.as_deref().map(normalize_sql);
+            policy.with_check = policy.with_check.as_deref().map(normalize_sql);
+        }
+        SchemaObject::Generic(object) => {
+            object.source = None;
+            object.definition = normalize_sql(&object.definition);
+            object.drop = object.drop.as_deref().map(normalize_sql);
+            object.depends_on.sort();
+        }
+    }
+    object
+}
+
+/// Whether PostgreSQL can turn `old` into `new` in place.
+fn replaceable(old: &SchemaObject, new: &SchemaObject) -> bool {
+    match (old, new) {
+        // CREATE OR REPLACE VIEW keeps the columns it had, by name and
+        // type and in order, and may append others.
+        (SchemaObject::View(old), SchemaObject::View(new)) => {
+            !old.materialized
+                && !new.materialized
+                && !old.columns.is_empty()
+                && new.columns.starts_with(&old.columns)
+        }
+        // CREATE OR REPLACE FUNCTION keeps the signature (the key), the
+        // result type and the names of the arguments.
+        (SchemaObject::Function(old), SchemaObject::Function(new)) => {
+            old.procedure == new.procedure
+                && old.returns == new.returns
+                && old.arguments == new.arguments
+        }
+        _ => false,
+    }
+}
+
+/// The names an object uses (see the module documentation).
+fn object_uses(object: &SchemaObject) -> BTreeSet<String> {
+    match object {
+        SchemaObject::View(view) => mentioned_names(&view.query),
+        SchemaObject::Function(function) => {
+            let mut names = mentioned_names(&function.body);
+            for argument in &function.arguments {
+                names.extend(mentioned_names(&argument.ty));
+            }
+            if let Some(returns) = &function.returns {
+                names.extend(mentioned_names(returns));
+            }
+            names
+        }
+        SchemaObject::Trigger(trigger) => {
+            let mut names = mentioned_names(&trigger.definition);
+            names.insert(trigger.table.name.clone());
+            names.insert(trigger.function.name.clone());
+            names
+        }
+        SchemaObject::Policy(policy) => {
+            let mut names = BTreeSet::from([policy.table.name.clone()]);
+            for text in policy.using.iter().chain(&policy.with_check) {
+                names.extend(mentioned_names(text));
+            }
+            names
+        }
+        SchemaObject::Generic(object) => {
+            let mut names = mentioned_names(&object.definition);
+            for dependency in &object.depends_on {
+                names.extend(mentioned_names(dependency));
+            }
+            names
+        }
+    }
+}
+
+/// The name other objects use for the object `key` names.
+fn key_name(key: &ObjectKey) -> String {
+    match key {
+        ObjectKey::View(name) | ObjectKey::Function(name, _) => name.name.clone(),
+        ObjectKey::Trigger { name, .. } | ObjectKey::Policy { name, .. } => name.clone(),
+        ObjectKey::Generic { identity, .. } => generic_name(identity),
+    }
+}
+
+/// `public.group_concat(text)` → `group_concat`.
+fn generic_name(identity: &str) -> String {
+    let before_arguments = identity.split('(').next().unwrap_or(identity);
+    let last = before_arguments
+        .rsplit('.')
+        .next()
+        .unwrap_or(before_arguments);
+    let last = last.trim();
+    match last.strip_prefix('"').and_then(|l| l.strip_suffix('"')) {
+        Some(quoted) => quoted.replace("\"\"", "\""),
+        None => last.to_lowercase(),
+    }
+}
+
+fn is_function(key: &ObjectKey) -> bool {
+    matches!(key, ObjectKey::Function(..))
+}
+
+/// `keys` of `objects` ordered so that each comes after the others of
+/// `keys` it uses; cycles (which PostgreSQL would refuse too) are broken by
+/// key order.
+fn dependency_order(
+    objects: &BTreeMap<ObjectKey, SchemaObject>,
+    keys: &BTreeSet<ObjectKey>,
+) -> Vec<ObjectKey> {
+    let names: BTreeMap<&ObjectKey, String> = keys.iter().map(|k| (k, key_name(k))).collect();
+    let uses: BTreeMap<&ObjectKey, BTreeSet<String>> =
+        keys.iter().map(|k| (k, object_uses(&objects[k]))).collect();
+    // Kinds that never use the others' names (a view does not use a
+    // trigger) still come after them when mentioned; a trigger or policy
+    // comes after the functions it names.
+    let depends = |a: &ObjectKey, b: &ObjectKey| -> bool {
+        a != b
+            && !matches!(b, ObjectKey::Trigger { .. } | ObjectKey::Policy { .. })
+            && uses[a].contains(&names[b])
+    };
+    let mut ordered: Vec<ObjectKey> = Vec::with_capacity(keys.len());
+    let mut placed: BTreeSet<&ObjectKey> = BTreeSet::new();
+    let mut visiting: BTreeSet<&ObjectKey> = BTreeSet::new();
+    fn visit<'k>(
+        key: &'k ObjectKey,
+        keys: &'k BTreeSet<ObjectKey>,
+        depends: &dyn Fn(&ObjectKey, &ObjectKey) -> bool,
+        placed: &mut BTreeSet<&'k ObjectKey>,
+        visiting: &mut BTreeSet<&'k ObjectKey>,
+        ordered: &mut Vec<ObjectKey>,
+    ) {
+        if placed.contains(key) || !visiting.insert(key) {
+            return;
+        }
+        for other in keys {
+            if depends(key, other) {
+                visit(other, keys, depends, placed, visiting, ordered);
+            }
+        }
+        visiting.remove(key);
+        placed.insert(key);
+        ordered.push(key.clone());
+    }
+    for key in keys {
+        visit(
+            key,
+            keys,
+            &depends,
+            &mut placed,
+            &mut visiting,
+            &mut ordered,
+        );
+    }
+    ordered
+}
+
+/// Names of old tables and their parts that the tables' steps disturb: the
+/// table's name when it is dropped, renamed or moved, or when one of its
+/// columns is dropped, renamed, retyped or regenerated.
+fn disturbed_names(old: &Schema, new: &Schema, renames: &Renames) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for old_table in &old.tables {
+        let new_name = renames.new_table_name(&old_table.name);
+        let Some(new_table) = new.tables.iter().find(|t| t.name == new_name) else {
+            names.insert(old_table.name.name.clone());
+            continue;
+        };
+        if new_name != old_table.name || columns_disturbed(old_table, new_table, renames) {
+            names.insert(old_table.name.name.clone());
+        }
+    }
+    names
+}
+
+fn columns_disturbed(old: &Table, new: &Table, renames: &Renames) -> bool {
+    let column_renames: BTreeMap<&str, &str> = renames
+        .columns
+        .get(&new.name)
+        .map(|pairs| {
+            pairs
+                .iter()
+                .map(|(from, to)| (from.as_str(), to.as_str()))
+                .collect()
+        })
+        .unwrap_or_default();
+    old.columns.iter().any(|old_column| {
+        if column_renames.contains_key(old_column.name.as_str()) {
+            return true;
+        }
+        match new.column(&old_column.name) {
+            None => true,
+            Some(new_column) => {
+                new_column.ty != old_column.ty || new_column.generated != old_column.generated
+            }
+        }
+    })
+}
+
+/// Names of tables and views, which an early function must not use.
+fn relation_names(schema: &Schema) -> BTreeSet<String> {
+    schema
+        .tables
+        .iter()
+        .map(|t| t.name.name.clone())
+        .chain(schema.views.iter().map(|v| v.name.name.clone()))
+        .collect()
+}
+
+/// Every name the tables' own expressions and types mention: defaults,
+/// generated columns, checks, index keys and predicates, column types.
+fn table_expression_names(schema: &Schema) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for table in &schema.tables {
+        for column in &table.columns {
+            for text in column.default.iter().chain(&column.generated) {
+                names.extend(mentioned_names(text));
+            }
+            if let BaseType::Builtin(ty) = &column.ty.base {
+                names.extend(mentioned_names(ty));
+            }
+        }
+        for check in &table.checks {
+            names.extend(mentioned_names(&check.expr));
+        }
+        for index in &table.indexes {
+            if let IndexKey::Expression(expression) = &index.key {
+                names.extend(mentioned_names(expression));
+            }
+            if let Some(predicate) = &index.predicate {
+                names.extend(mentioned_names(predicate));
+            }
+        }
+    }
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::{DiffOptions, diff};
+    use crate::model::{Column, ColumnType, Function, Trigger, View, ViewColumn};
+    use crate::render::render_migration;
+
+    fn users(email_type: &str) -> Table {
+        Table::new(QualifiedName::new("public", "users")).with_columns(vec![
+            Column::new("id", ColumnType::builtin("bigint")),
+            Column::new("email", ColumnType::builtin(email_type)),
+        ])
+    }
+
+    fn view(name: &str, query: &str) -> View {
+        View {
+            columns: vec![ViewColumn {
+                name: "email".into(),
+                ty: ColumnType::builtin("text"),
+            }],
+            ..View::new(QualifiedName::new("public", name), query)
+        }
+    }
+
+    fn sql(old: &Schema, new: &Schema) -> String {
+        let changes = diff(old, new, &DiffOptions::default()).expect("no ambiguity");
+        render_migration(&changes).sql
+    }
+
+    #[test]
+    fn a_view_on_a_view_on_a_retyped_column_is_dropped_before_and_created_after_in_order() {
+        let mut old = Schema {
+            tables: vec![users("text")],
+            views: vec![
+                view("emails", "select email from users"),
+                view(
+                    "short_emails",
+                    "select email from emails where length(email) < 9",
+                ),
+            ],
+            ..Schema::default()
+        };
+        old.canonicalize();
+        let mut new = old.clone();
+        new.tables = vec![users("character varying(320)")];
+        let sql = sql(&old, &new);
+        let at = |needle: &str| {
+            sql.find(needle)
+                .unwrap_or_else(|| panic!("{needle}:\n{sql}"))
+        };
+        assert!(
+            at("DROP VIEW \"public\".\"short_emails\"") < at("DROP VIEW \"public\".\"emails\"")
+        );
+        assert!(at("DROP VIEW \"public\".\"emails\"") < at("ALTER TABLE"));
+        assert!(at("ALTER TABLE") < at("CREATE VIEW \"public\".\"emails\""));
+        assert!(
+            at("CREATE VIEW \"public\".\"emails\"") < at("CREATE VIEW \"public\".\"short_emails\"")
+        );
+    }
+
+    #[test]
+    fn a_reformatted_query_is_no_change_and_an_appended_column_replaces_in_place() {
+        let old = Schema {
+            tables: vec![users("text")],
+            views: vec![view("emails", "select email from users")],
+            ..Schema::default()
+        };
+        let mut reformatted = old.clone();
+        reformatted.views[0].query = "SELECT\n  email\nFROM users -- all".into();
+        assert_eq!(sql(&old, &reformatted), "");
+
+        let mut appended = old.clone();
+        appended.views[0].query = "select email, id from users".into();
+        appended.views[0].columns.push(ViewColumn {
+            name: "id".into(),
+            ty: ColumnType::builtin("bigint"),
+        });
+        let sql = sql(&old, &appended);
+        assert!(sql.starts_with("CREATE OR REPLACE VIEW"), "{sql}");
+        assert!(!sql.contains("DROP"), "{sql}");
+    }
+
+    #[test]
+    fn a_trigger_goes_and_comes_back_with_its_functions_new_signature() {
+        let function = |arguments: Vec<crate::model::Argument>| Function {
+            name: QualifiedName::new("public", "touch"),
+            procedure: false,
+            arguments,
+            returns: Some("trigger".into()),
+            language: "plpgsql".into(),
+            body: "begin return new; end".into(),
+            comment: None,
+            source: None,
+        };
+        let trigger = Trigger {
+            name: "users_touch".into(),
+            table: QualifiedName::new("public", "users"),
+            definition: "CREATE TRIGGER users_touch BEFORE UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION public.touch()".into(),
+            function: QualifiedName::new("public", "touch"),
+        };
+        let old = Schema {
+            tables: vec![users("text")],
+            functions: vec![function(vec![])],
+            triggers: vec![trigger.clone()],
+            ..Schema::default()
+        };
+        let mut new = old.clone();
+        new.functions = vec![function(vec![crate::model::Argument {
+            name: None,
+            ty: "text".into(),
+        }])];
+        new.triggers[0].definition = trigger.definition.replace("touch()", "touch('x')");
+        let sql = sql(&old, &new);
+        let at = |needle: &str| {
+            sql.find(needle)
+                .unwrap_or_else(|| panic!("{needle}:\n{sql}"))
+        };
+        assert!(at("DROP TRIGGER") < at("DROP FUNCTION \"public\".\"touch\"()"));
+        assert!(at("CREATE FUNCTION \"public\".\"touch\"(text)") < at("CREATE TRIGGER"));
+    }
+}

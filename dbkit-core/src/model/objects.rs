@@ -1,0 +1,239 @@
+//! Objects defined by SQL text that depend on tables and on each other:
+//! views, functions and procedures, triggers, policies, and the generic SQL
+//! object that carries every other kind PostgreSQL has.
+//!
+//! Each kind has its struct here (or in a file of its own beside this one)
+//! and one variant in [`SchemaObject`], which is what the differ orders by
+//! dependency (`diff/objects.rs`) and the renderer writes
+//! (`render/objects.rs`). An object is known by its [`ObjectKey`]; two
+//! objects with the same key and the same definition are the same object.
+
+use super::{ColumnType, QualifiedName, SourceLocation};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// `CREATE EXTENSION`: created first, before anything that may use it, and
+/// never written into the schema code as the types and functions it owns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Extension {
+    pub name: String,
+    /// `WITH SCHEMA`: where its objects go (`None`: the first schema of
+    /// the search path, as PostgreSQL does).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    #[serde(skip)]
+    pub source: Option<SourceLocation>,
+}
+
+impl Extension {
+    pub fn new(name: impl Into<String>) -> Self {
+        Extension {
+            name: name.into(),
+            schema: None,
+            source: None,
+        }
+    }
+}
+
+/// A view or a materialized view: a struct that is also its row type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct View {
+    pub name: QualifiedName,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub materialized: bool,
+    /// The struct's fields: the columns the query must produce, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<ViewColumn>,
+    /// The `SELECT`, as written.
+    pub query: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    #[serde(skip)]
+    pub source: Option<SourceLocation>,
+}
+
+impl View {
+    pub fn new(name: QualifiedName, query: impl Into<String>) -> Self {
+        View {
+            name,
+            materialized: false,
+            columns: Vec::new(),
+            query: query.into(),
+            comment: None,
+            source: None,
+        }
+    }
+}
+
+/// A column of a view's row type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViewColumn {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: ColumnType,
+}
+
+/// A function or a procedure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Function {
+    pub name: QualifiedName,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub procedure: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub arguments: Vec<Argument>,
+    /// `RETURNS …` as PostgreSQL prints it (`integer`, `trigger`,
+    /// `SETOF users`, `TABLE(id bigint)`); `None` for a procedure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub returns: Option<String>,
+    pub language: String,
+    /// The body between the dollar quotes, as written.
+    pub body: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    #[serde(skip)]
+    pub source: Option<SourceLocation>,
+}
+
+/// An argument of a function or procedure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Argument {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The type as PostgreSQL prints it.
+    #[serde(rename = "type")]
+    pub ty: String,
+}
+
+impl Function {
+    /// The types of the arguments that tell overloads apart, as
+    /// `DROP FUNCTION name(types)` takes them.
+    pub fn signature_types(&self) -> Vec<String> {
+        self.arguments.iter().map(|a| a.ty.clone()).collect()
+    }
+}
+
+/// A trigger on a table (or an `INSTEAD OF` trigger on a view).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trigger {
+    pub name: String,
+    pub table: QualifiedName,
+    /// `CREATE TRIGGER …` as written or as `pg_get_triggerdef` prints it.
+    pub definition: String,
+    /// The trigger function.
+    pub function: QualifiedName,
+}
+
+/// A row-level security policy on a table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    pub name: String,
+    pub table: QualifiedName,
+    /// `USING`, `WITH CHECK` and the rest, as SQL text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub using: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub with_check: Option<String>,
+}
+
+/// Any other object a schema holds (an aggregate, an operator, a cast, a
+/// collation, a rule, a statistics object, a foreign table…): carried
+/// through generate, pull, push and check as its definition, compared as
+/// text (whitespace, comments and case outside quotes aside).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SqlObject {
+    /// What PostgreSQL calls the kind (`aggregate`, `cast`, `rule`, …), as
+    /// `pg_identify_object` prints it.
+    pub kind: String,
+    /// Its identity as `pg_identify_object` prints it
+    /// (`public.group_concat(text)`, `(text AS public.email)`).
+    pub identity: String,
+    /// The statements that create it.
+    pub definition: String,
+    /// The statement that drops it; `DROP <KIND> <identity>` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drop: Option<String>,
+    /// Names of what it uses (tables, views, functions, types, other
+    /// generic objects' identities), so that it is created after them and
+    /// dropped before them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
+    #[serde(skip)]
+    pub source: Option<SourceLocation>,
+}
+
+/// What tells one object defined by SQL from another of its kind.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ObjectKey {
+    View(QualifiedName),
+    /// A function or procedure, with the types of its arguments.
+    Function(QualifiedName, Vec<String>),
+    Trigger {
+        table: QualifiedName,
+        name: String,
+    },
+    Policy {
+        table: QualifiedName,
+        name: String,
+    },
+    Generic {
+        kind: String,
+        identity: String,
+    },
+}
+
+impl fmt::Display for ObjectKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ObjectKey::View(name) => write!(f, "view {name}"),
+            ObjectKey::Function(name, types) => write!(f, "function {name}({})", types.join(", ")),
+            ObjectKey::Trigger { table, name } => write!(f, "trigger {name} on {table}"),
+            ObjectKey::Policy { table, name } => write!(f, "policy {name} on {table}"),
+            ObjectKey::Generic { kind, identity } => write!(f, "{kind} {identity}"),
+        }
+    }
+}
+
+/// One object defined by SQL, of any kind: what the differ orders and the
+/// renderer writes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SchemaObject {
+    View(View),
+    Function(Function),
+    Trigger(Trigger),
+    Policy(Policy),
+    Generic(SqlObject),
+}
+
+impl SchemaObject {
+    pub fn key(&self) -> ObjectKey {
+        match self {
+            SchemaObject::View(view) => ObjectKey::View(view.name.clone()),
+            SchemaObject::Function(function) => {
+                ObjectKey::Function(function.name.clone(), function.signature_types())
+            }
+            SchemaObject::Trigger(trigger) => ObjectKey::Trigger {
+                table: trigger.table.clone(),
+                name: trigger.name.clone(),
+            },
+            SchemaObject::Policy(policy) => ObjectKey::Policy {
+                table: policy.table.clone(),
+                name: policy.name.clone(),
+            },
+            SchemaObject::Generic(object) => ObjectKey::Generic {
+                kind: object.kind.clone(),
+                identity: object.identity.clone(),
+            },
+        }
+    }
+
+    /// Where the object was declared in Rust source, when it was.
+    pub fn source(&self) -> Option<&SourceLocation> {
+        match self {
+            SchemaObject::View(view) => view.source.as_ref(),
+            SchemaObject::Function(function) => function.source.as_ref(),
+            SchemaObject::Trigger(_) | SchemaObject::Policy(_) => None,
+            SchemaObject::Generic(object) => object.source.as_ref(),
+        }
+    }
+}
