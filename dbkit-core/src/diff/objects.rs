@@ -75,10 +75,32 @@ pub(super) fn plan_objects(
         return steps;
     }
 
-    // What the tables' steps disturb, by every name an object may use.
+    // What the tables' steps disturb, by every name an object may use. A
+    // recreated enum converts every column of its type, which PostgreSQL
+    // refuses while a view uses the column, so those tables count too.
     let mut disturbed: BTreeSet<String> = disturbed_names(old, new, renames);
     for name in recreated_enums {
         disturbed.insert(name.name.clone());
+    }
+    // Recreated enums by their old names too (an enum may be renamed and
+    // recreated in one migration).
+    let recreated_old_names: BTreeSet<&QualifiedName> = recreated_enums
+        .iter()
+        .map(|name| {
+            renames
+                .enums
+                .iter()
+                .find(|(_, to)| to == name)
+                .map_or(name, |(from, _)| from)
+        })
+        .collect();
+    for table in &old.tables {
+        let uses_recreated_enum = table.columns.iter().any(|column| {
+            matches!(&column.ty.base, BaseType::Enum(name) if recreated_old_names.contains(name))
+        });
+        if uses_recreated_enum {
+            disturbed.insert(table.name.name.clone());
+        }
     }
     for (from, to) in &renames.enums {
         if from != to {
@@ -516,6 +538,35 @@ mod tests {
         assert!(
             at("CREATE VIEW \"public\".\"emails\"") < at("CREATE VIEW \"public\".\"short_emails\"")
         );
+    }
+
+    #[test]
+    fn a_view_over_a_column_of_a_recreated_enum_is_dropped_before_the_conversion() {
+        use crate::model::Enum;
+        let mood = QualifiedName::new("public", "mood");
+        let table =
+            Table::new(QualifiedName::new("public", "people")).with_columns(vec![Column::new(
+                "feeling",
+                ColumnType::enumeration(mood.clone()),
+            )]);
+        let old = Schema {
+            enums: vec![Enum::new(mood.clone(), vec!["happy".into(), "sad".into()])],
+            tables: vec![table],
+            views: vec![View::new(
+                QualifiedName::new("public", "feelings"),
+                "select feeling from people",
+            )],
+            ..Schema::default()
+        };
+        let mut new = old.clone();
+        new.enums[0].values = vec!["sad".into(), "happy".into()];
+        let sql = sql(&old, &new);
+        let at = |needle: &str| {
+            sql.find(needle)
+                .unwrap_or_else(|| panic!("{needle}:\n{sql}"))
+        };
+        assert!(at("DROP VIEW") < at("ALTER TABLE"));
+        assert!(at("ALTER TABLE") < at("CREATE VIEW"));
     }
 
     #[test]
