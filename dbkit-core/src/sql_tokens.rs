@@ -49,7 +49,8 @@ fn tokens(text: &str) -> Vec<Token<'_>> {
             at += end;
         } else if byte == b'"' {
             let end = quoted_length(rest, b'"', false);
-            let inner = &text[at + 1..at + end.saturating_sub(1).max(1)];
+            let closed = end >= 2 && rest[end - 1] == b'"';
+            let inner = &text[at + 1..at + if closed { end - 1 } else { end }];
             tokens.push(Token::QuotedIdentifier(inner.replace("\"\"", "\"")));
             at += end;
         } else if byte == b'$' && dollar_tag_length(rest).is_some() {
@@ -67,7 +68,11 @@ fn tokens(text: &str) -> Vec<Token<'_>> {
                     at = bytes.len();
                 }
             }
-        } else if byte.is_ascii_alphabetic() || byte == b'_' || byte >= 0x80 {
+        } else if (byte.is_ascii_alphabetic() || byte == b'_' || byte >= 0x80)
+            && word_length(text, at) > 0
+        {
+            // A character outside ASCII that is no letter (`—`, `→`) is no
+            // word: it falls through to the last branch, one symbol.
             let length = word_length(text, at);
             tokens.push(Token::Word(text[at..at + length].to_lowercase()));
             at += length;
@@ -271,10 +276,23 @@ mod tests {
     }
 
     #[test]
-    fn unterminated_text_never_panics() {
-        for text in ["'abc", "\"abc", "$a$ abc", "/* abc", "e'\\", "$", "-", "é'"] {
+    fn unterminated_text_and_symbols_outside_ascii_never_panic_nor_hang() {
+        for text in [
+            "'abc", "\"abc", "$a$ abc", "/* abc", "e'\\", "$", "-", "é'", "a — b", "→", "x→y",
+        ] {
             let _ = normalize_sql(text);
             let _ = mentioned_names(text);
+        }
+    }
+
+    proptest::proptest! {
+        /// Any text, SQL-like or not, is read to its end: the lexer always
+        /// moves on, and layout never matters.
+        #[test]
+        fn any_text_is_read_to_its_end(text in "(\\PC|[ \n'\"$\\-/*])*") {
+            let normalized = normalize_sql(&text);
+            let _ = mentioned_names(&text);
+            proptest::prop_assert_eq!(normalize_sql(&format!(" \n {text}")), normalized);
         }
     }
 }
