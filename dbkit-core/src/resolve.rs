@@ -15,16 +15,20 @@
 //!   table sharing one (PostgreSQL gives every table a type of its name),
 //!   are errors naming both places.
 //!
+//! - two `Extension`s with one name, or two `SqlObject`s with one kind and
+//!   identity, are errors naming both places.
+//!
 //! Declarations are considered in source order (file, line, column), so the
 //! result and the errors do not depend on the order files were parsed in.
 
 use crate::model::{
-    BaseType, Column, ColumnType, Enum, ForeignKey, IndexKey, QualifiedName, Schema,
-    SourceLocation, Table,
+    BaseType, Column, ColumnType, Enum, Extension, ForeignKey, IndexKey, QualifiedName, Schema,
+    SourceLocation, SqlObject, Table,
 };
 use crate::parse::{
-    ColumnDeclaration, Declaration, DeclaredType, EnumDeclaration, ForeignKeyDeclaration,
-    SchemaError, SourcePlace, TableDeclaration, closest_match,
+    ColumnDeclaration, Declaration, DeclaredType, EnumDeclaration, ExtensionDeclaration,
+    ForeignKeyDeclaration, SchemaError, SourcePlace, SqlObjectDeclaration, TableDeclaration,
+    closest_match,
 };
 use std::collections::HashMap;
 
@@ -37,12 +41,17 @@ pub fn resolve_schema(declarations: Vec<Declaration>) -> Result<Schema, Vec<Sche
     let mut errors = Vec::new();
     let mut tables: Vec<TableDeclaration> = Vec::new();
     let mut enums: Vec<EnumDeclaration> = Vec::new();
+    let mut extensions: Vec<ExtensionDeclaration> = Vec::new();
+    let mut objects: Vec<SqlObjectDeclaration> = Vec::new();
     for declaration in declarations {
         match declaration {
             Declaration::Table(table) => tables.push(table),
             Declaration::Enum(enum_declaration) => enums.push(enum_declaration),
+            Declaration::Extension(extension) => extensions.push(extension),
+            Declaration::SqlObject(object) => objects.push(object),
         }
     }
+    let (extensions, objects) = resolve_sql_objects(extensions, objects, &mut errors);
 
     let mut enum_kept = vec![false; enums.len()];
     let mut table_kept = vec![false; tables.len()];
@@ -159,6 +168,8 @@ pub fn resolve_schema(declarations: Vec<Declaration>) -> Result<Schema, Vec<Sche
         }
         schema.tables.push(build_table(table, types, targets));
     }
+    schema.extensions = extensions;
+    schema.objects = objects;
     schema.canonicalize();
     Ok(schema)
 }
@@ -425,4 +436,65 @@ fn is_unique_key(table: &TableDeclaration, columns: &[String]) -> bool {
                 && index.predicate.is_none()
                 && matches!(&index.key, IndexKey::Columns(key) if same_set(key))
         })
+}
+
+/// The extensions and generic objects, each declared once (the first of
+/// two with one key is kept, the second is an error).
+fn resolve_sql_objects(
+    extensions: Vec<ExtensionDeclaration>,
+    objects: Vec<SqlObjectDeclaration>,
+    errors: &mut Vec<SchemaError>,
+) -> (Vec<Extension>, Vec<SqlObject>) {
+    let mut extension_places: HashMap<String, SourcePlace> = HashMap::new();
+    let mut resolved_extensions = Vec::new();
+    for declaration in extensions {
+        if let Some(first) = extension_places.get(&declaration.name) {
+            errors.push(
+                SchemaError::at(
+                    &declaration.place,
+                    format!("the extension `{}` is declared twice", declaration.name),
+                )
+                .with_label("declared again here")
+                .with_related(first.location.clone(), "first declared here")
+                .with_help("remove one of the two declarations"),
+            );
+            continue;
+        }
+        extension_places.insert(declaration.name.clone(), declaration.place.clone());
+        resolved_extensions.push(Extension {
+            schema: declaration.schema,
+            source: Some(declaration.place.location),
+            ..Extension::new(declaration.name)
+        });
+    }
+    let mut object_places: HashMap<(String, String), SourcePlace> = HashMap::new();
+    let mut resolved_objects = Vec::new();
+    for declaration in objects {
+        let key = (declaration.kind.clone(), declaration.identity.clone());
+        if let Some(first) = object_places.get(&key) {
+            errors.push(
+                SchemaError::at(
+                    &declaration.place,
+                    format!(
+                        "the {} `{}` is declared twice",
+                        declaration.kind, declaration.identity
+                    ),
+                )
+                .with_label("declared again here")
+                .with_related(first.location.clone(), "first declared here")
+                .with_help("remove one of the two declarations"),
+            );
+            continue;
+        }
+        object_places.insert(key, declaration.place.clone());
+        resolved_objects.push(SqlObject {
+            kind: declaration.kind,
+            identity: declaration.identity,
+            definition: declaration.definition,
+            drop: declaration.drop,
+            depends_on: declaration.depends_on,
+            source: Some(declaration.place.location),
+        });
+    }
+    (resolved_extensions, resolved_objects)
 }

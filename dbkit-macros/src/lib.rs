@@ -1,4 +1,5 @@
 //! The macros of dbkit: `#[derive(Table)]`, `#[derive(PgEnum)]`,
+//! `#[derive(Extension)]`, `#[derive(SqlObject)]`,
 //! `embed_migrations!` and `#[test]` (the runtime's test attribute).
 //!
 //! A thin layer over `dbkit_core::parse`: every decision to accept or reject
@@ -10,6 +11,7 @@
 mod embed_migrations;
 mod pg_enum;
 mod runtime_path;
+mod sql_object;
 mod table;
 mod test_attribute;
 
@@ -84,4 +86,40 @@ pub fn derive_table(input: TokenStream) -> TokenStream {
 pub fn derive_pg_enum(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     pg_enum::expand_pg_enum(&input).into()
+}
+
+/// Asks for a PostgreSQL extension: a struct without fields.
+///
+/// ```text
+/// #[derive(dbkit_runtime::Extension)]
+/// #[dbkit(name = "citext")]
+/// pub struct Citext;
+/// ```
+///
+/// Implements `dbkit_runtime::Extension` (its name).
+#[proc_macro_derive(Extension, attributes(dbkit))]
+pub fn derive_extension(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    sql_object::expand_extension(&input).into()
+}
+
+/// Declares any other object by its SQL (an aggregate, an operator, a
+/// cast, a rule…): a struct without fields.
+///
+/// ```text
+/// #[derive(dbkit_runtime::SqlObject)]
+/// #[dbkit(
+///     kind = "aggregate",
+///     identity = "public.group_concat(text)",
+///     definition = "CREATE AGGREGATE public.group_concat(text) (SFUNC = public._group_concat, STYPE = text)",
+///     depends_on("public._group_concat(text,text)"),
+/// )]
+/// pub struct GroupConcat;
+/// ```
+///
+/// Implements `dbkit_runtime::SqlObject` (its kind and identity).
+#[proc_macro_derive(SqlObject, attributes(dbkit))]
+pub fn derive_sql_object(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    sql_object::expand_sql_object(&input).into()
 }

@@ -1,11 +1,12 @@
 //! The runtime crate of dbkit: what an application depends on.
 //!
-//! Schema items derive [`Table`] and [`PgEnum`] (the derives and the traits
+//! Schema items derive [`Table`], [`PgEnum`], [`Extension`] and
+//! [`SqlObject`] (the derives and the traits
 //! share their names, as serde's do); `cargo dbkit` reads the same items
 //! from source to write migrations. [`sqlx`] is re-exported so that an
 //! app's sqlx types are the ones dbkit uses.
 
-pub use dbkit_macros::{PgEnum, Table};
+pub use dbkit_macros::{Extension, PgEnum, SqlObject, Table};
 pub use migrate::{DatabaseUrl, MigrateError, MigrateEvent, Migrations, Report, RunOptions};
 
 pub mod migrate;
@@ -122,6 +123,20 @@ pub trait PgEnum {
     const NAME: &'static str;
     /// The labels, in declaration order.
     const VALUES: &'static [&'static str];
+}
+
+/// A PostgreSQL extension asked for with `#[derive(Extension)]`.
+pub trait Extension {
+    /// The extension's name.
+    const NAME: &'static str;
+}
+
+/// An object defined by its SQL, declared with `#[derive(SqlObject)]`.
+pub trait SqlObject {
+    /// What PostgreSQL calls its kind (`aggregate`, `cast`, …).
+    const KIND: &'static str;
+    /// Its identity as `pg_identify_object` prints it.
+    const IDENTITY: &'static str;
 }
 
 #[cfg(feature = "testing")]

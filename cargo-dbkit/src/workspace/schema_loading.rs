@@ -98,10 +98,9 @@ pub struct FileErrors {
     text: String,
 }
 
-/// Whether a file can hold schema items at all: a schema item derives `Table`
-/// or `PgEnum`, so a file that mentions neither is not handed to syn.
+/// Whether a file can hold schema items at all (the parser's own test).
 pub fn may_declare_schema_items(text: &str) -> bool {
-    text.contains("Table") || text.contains("PgEnum")
+    dbkit_core::parse::may_declare_schema_items(text)
 }
 
 /// Reads, parses and resolves the files, with the parse cache when given.

@@ -1,4 +1,4 @@
-//! What one `#[derive(Table)]` or `#[derive(PgEnum)]` item declares, before the workspace is resolved.
+//! What one `#[derive(Table)]`, `PgEnum`, `Extension` or `SqlObject` item declares, before the workspace is resolved.
 //!
 //! Declarations hold no spans, only [`SourcePlace`]s, so they are `Send` and
 //! can be parsed on several threads. Everything one item can decide on its
@@ -30,6 +30,8 @@ pub struct SourcePlace {
 pub enum Declaration {
     Table(TableDeclaration),
     Enum(EnumDeclaration),
+    Extension(ExtensionDeclaration),
+    SqlObject(SqlObjectDeclaration),
 }
 
 impl Declaration {
@@ -38,6 +40,8 @@ impl Declaration {
         match self {
             Declaration::Table(table) => &table.rust_name,
             Declaration::Enum(enum_declaration) => &enum_declaration.rust_name,
+            Declaration::Extension(extension) => &extension.rust_name,
+            Declaration::SqlObject(object) => &object.rust_name,
         }
     }
 
@@ -46,6 +50,8 @@ impl Declaration {
         match self {
             Declaration::Table(table) => &table.place,
             Declaration::Enum(enum_declaration) => &enum_declaration.place,
+            Declaration::Extension(extension) => &extension.place,
+            Declaration::SqlObject(object) => &object.place,
         }
     }
 }
@@ -156,5 +162,36 @@ pub struct EnumDeclaration {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
     /// The enum's name in the source.
+    pub place: SourcePlace,
+}
+
+/// A `#[derive(Extension)]` struct.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtensionDeclaration {
+    pub rust_name: String,
+    /// The extension's name (`citext`, `uuid-ossp`).
+    pub name: String,
+    /// `schema = "..."`: `WITH SCHEMA`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// The struct's name in the source.
+    pub place: SourcePlace,
+}
+
+/// A `#[derive(SqlObject)]` struct.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SqlObjectDeclaration {
+    pub rust_name: String,
+    /// `kind = "aggregate"`, lowercase.
+    pub kind: String,
+    /// `identity = "public.group_concat(text)"`.
+    pub identity: String,
+    /// `definition = "CREATE …"`.
+    pub definition: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drop: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
+    /// The struct's name in the source.
     pub place: SourcePlace,
 }

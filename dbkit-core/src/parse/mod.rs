@@ -3,11 +3,13 @@
 //! Two entry points read the same items with the same code, so the compiler
 //! and `cargo dbkit` accept and reject exactly the same input:
 //!
-//! - [`parse_table_derive`] and [`parse_enum_derive`] take the
+//! - [`parse_table_derive`], [`parse_enum_derive`], [`parse_extension_derive`]
+//!   and [`parse_sql_object_derive`] take the
 //!   `syn::DeriveInput` a derive macro receives and report problems as
 //!   [`Diagnostic`]s on spans, which the macros turn into `compile_error!`s;
 //! - [`parse_source_file`] takes the text of a `.rs` file, finds every item
-//!   that derives `Table` or `PgEnum` (outside `#[cfg(test)]`), runs the same
+//!   that derives `Table`, `PgEnum`, `Extension` or `SqlObject` (outside
+//!   `#[cfg(test)]`), runs the same
 //!   functions on it and reports problems as [`SchemaError`]s with file, line
 //!   and column.
 //!
@@ -19,18 +21,22 @@ mod attribute;
 mod declaration;
 mod diagnostic;
 mod enumeration;
+mod extension;
 mod source_file;
+mod sql_object;
 mod suggestion;
 mod table;
 
 pub(crate) use attribute::doc_text;
 pub use declaration::{
-    ColumnDeclaration, Declaration, DeclaredType, EnumDeclaration, ForeignKeyDeclaration,
-    ReferenceTarget, SourcePlace, TableDeclaration,
+    ColumnDeclaration, Declaration, DeclaredType, EnumDeclaration, ExtensionDeclaration,
+    ForeignKeyDeclaration, ReferenceTarget, SourcePlace, SqlObjectDeclaration, TableDeclaration,
 };
 pub use diagnostic::{Diagnostic, SchemaError, diagnostics_to_compile_errors};
 pub use enumeration::parse_enum_derive;
-pub use source_file::{item_is_test_only, parse_source_file};
+pub use extension::parse_extension_derive;
+pub use source_file::{item_is_test_only, may_declare_schema_items, parse_source_file};
+pub use sql_object::parse_sql_object_derive;
 pub use suggestion::closest_match;
 pub use table::parse_table_derive;
 

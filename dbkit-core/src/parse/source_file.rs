@@ -1,8 +1,11 @@
-//! `cargo dbkit`'s entry point: every `Table` and `PgEnum` item of one source file.
+//! `cargo dbkit`'s entry point: every schema item (`Table`, `PgEnum`,
+//! `Extension`, `SqlObject`) of one source file.
 
 use super::declaration::Declaration;
 use super::diagnostic::{Diagnostic, SchemaError, place_of_span};
 use super::enumeration::parse_enum;
+use super::extension::parse_extension;
+use super::sql_object::parse_sql_object;
 use super::table::parse_table;
 
 /// Which derive an item asks for.
@@ -10,6 +13,8 @@ use super::table::parse_table;
 enum DerivedSchemaItem {
     Table,
     PgEnum,
+    Extension,
+    SqlObject,
 }
 
 /// The schema declarations of one `.rs` file.
@@ -21,7 +26,7 @@ enum DerivedSchemaItem {
 /// skipped, as are items inside function bodies and out-of-line modules
 /// (those are files of their own).
 ///
-/// A file whose text contains neither `Table` nor `PgEnum` cannot declare
+/// A file whose text mentions none of the derives cannot declare
 /// anything, so it is answered with `Ok(vec![])` without being parsed (not
 /// even checked to be valid Rust): that keeps large workspaces fast.
 ///
@@ -37,7 +42,7 @@ pub fn parse_source_file(
     text: &str,
     display_path: &str,
 ) -> Result<Vec<Declaration>, Vec<SchemaError>> {
-    if !text.contains("Table") && !text.contains("PgEnum") {
+    if !may_declare_schema_items(text) {
         return Ok(Vec::new());
     }
     let file = match syn::parse_file(text) {
@@ -53,6 +58,15 @@ pub fn parse_source_file(
         errors.sort_by_key(|error| (error.location.line, error.location.column));
         Err(errors)
     }
+}
+
+/// Whether a file can hold schema items at all: one derives `Table`,
+/// `PgEnum`, `Extension` or `SqlObject`, so a file that mentions none of
+/// them is not handed to syn.
+pub fn may_declare_schema_items(text: &str) -> bool {
+    ["Table", "PgEnum", "Extension", "SqlObject"]
+        .iter()
+        .any(|derive| text.contains(derive))
 }
 
 fn unparsable_file_error(error: &syn::Error, display_path: &str) -> SchemaError {
@@ -138,6 +152,12 @@ fn parse_derived(
         let outcome = match kind {
             DerivedSchemaItem::Table => parse_table(&input, display_path).map(Declaration::Table),
             DerivedSchemaItem::PgEnum => parse_enum(&input, display_path).map(Declaration::Enum),
+            DerivedSchemaItem::Extension => {
+                parse_extension(&input, display_path).map(Declaration::Extension)
+            }
+            DerivedSchemaItem::SqlObject => {
+                parse_sql_object(&input, display_path).map(Declaration::SqlObject)
+            }
         };
         match outcome {
             Ok(declaration) => declarations.push(declaration),
@@ -168,6 +188,8 @@ fn derived_schema_items(attributes: &[syn::Attribute]) -> Vec<DerivedSchemaItem>
             let kind = match path.segments.last() {
                 Some(segment) if segment.ident == "Table" => DerivedSchemaItem::Table,
                 Some(segment) if segment.ident == "PgEnum" => DerivedSchemaItem::PgEnum,
+                Some(segment) if segment.ident == "Extension" => DerivedSchemaItem::Extension,
+                Some(segment) if segment.ident == "SqlObject" => DerivedSchemaItem::SqlObject,
                 _ => continue,
             };
             if !derived.contains(&kind) {

@@ -196,6 +196,8 @@ fn for_each_location(
                 }
             }
             Declaration::Enum(enumeration) => change(&mut enumeration.place.location),
+            Declaration::Extension(extension) => change(&mut extension.place.location),
+            Declaration::SqlObject(object) => change(&mut object.place.location),
         }
     }
 }
