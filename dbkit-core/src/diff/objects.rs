@@ -24,9 +24,10 @@
 //! dropped or renamed, a column dropped, renamed or retyped, an enum
 //! recreated or renamed, another object dropped. Dependents go first. After
 //! the tables' steps (and their keys and foreign keys) the objects are
-//! created and replaced, each after what it depends on. Functions that use
-//! no table or view and that tables' defaults, checks or index expressions
-//! may call are created before the tables instead; objects such a table
+//! created and replaced, each after what it depends on. Functions and
+//! generic objects (a domain, a sequence) that use no table or view and
+//! that tables' column types, defaults, checks or index expressions may
+//! use are created before the tables instead; objects such a table
 //! expression uses are dropped after the tables' steps.
 //!
 //! **Extensions** are created first, before schemas' contents, and dropped
@@ -158,7 +159,7 @@ pub(super) fn plan_objects(
     for key in drop_order.into_iter().rev() {
         let object = old_objects[&key].clone();
         let change = Change::DropObject { object };
-        if is_function(&key)
+        if may_precede_tables(&key)
             && used_by_old_tables.contains(&key_name(&key))
             && !new_objects.contains_key(&key)
         {
@@ -186,7 +187,7 @@ pub(super) fn plan_objects(
         } else {
             Change::CreateObject { object }
         };
-        let early = is_function(&key)
+        let early = may_precede_tables(&key)
             && used_by_new_tables.contains(&key_name(&key))
             && object_uses(&new_objects[&key])
                 .iter()
@@ -311,12 +312,20 @@ fn object_uses(object: &SchemaObject) -> BTreeSet<String> {
         }
         SchemaObject::Generic(object) => {
             let mut names = mentioned_names(&object.definition);
+            // Its own name, which its definition mentions, is no use.
+            names.remove(&generic_name(&object.identity));
             for dependency in &object.depends_on {
                 names.extend(mentioned_names(dependency));
             }
             names
         }
     }
+}
+
+/// A generic object of a table (a constraint, a trigger, a rule: its
+/// identity is `name on table`), which no other object uses by name.
+fn is_part_of_a_table(key: &ObjectKey) -> bool {
+    matches!(key, ObjectKey::Generic { identity, .. } if identity.contains(" on "))
 }
 
 /// The name other objects use for the object `key` names.
@@ -328,9 +337,11 @@ fn key_name(key: &ObjectKey) -> String {
     }
 }
 
-/// `public.group_concat(text)` → `group_concat`.
+/// `public.group_concat(text)` → `group_concat`; an object of a table
+/// (`users_pkey on public.users`, a trigger, a rule) by its own name.
 fn generic_name(identity: &str) -> String {
-    let before_arguments = identity.split('(').next().unwrap_or(identity);
+    let own = identity.split(" on ").next().unwrap_or(identity);
+    let before_arguments = own.split('(').next().unwrap_or(own);
     let last = before_arguments
         .rsplit('.')
         .next()
@@ -342,8 +353,10 @@ fn generic_name(identity: &str) -> String {
     }
 }
 
-fn is_function(key: &ObjectKey) -> bool {
-    matches!(key, ObjectKey::Function(..))
+/// Kinds a table's column type or expression may use: functions, and
+/// generic objects (a domain, a sequence, a collation, a type).
+fn may_precede_tables(key: &ObjectKey) -> bool {
+    matches!(key, ObjectKey::Function(..) | ObjectKey::Generic { .. })
 }
 
 /// `keys` of `objects` ordered so that each comes after the others of
@@ -362,6 +375,7 @@ fn dependency_order(
     let depends = |a: &ObjectKey, b: &ObjectKey| -> bool {
         a != b
             && !matches!(b, ObjectKey::Trigger { .. } | ObjectKey::Policy { .. })
+            && !is_part_of_a_table(b)
             && uses[a].contains(&names[b])
     };
     let mut ordered: Vec<ObjectKey> = Vec::with_capacity(keys.len());
