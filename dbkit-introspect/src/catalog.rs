@@ -313,6 +313,7 @@ pub async fn introspect(
             .push(index);
     }
 
+    let schema_names_read = schema_names.clone();
     let mut schema = Schema {
         schemas: schema_names
             .into_iter()
@@ -322,6 +323,7 @@ pub async fn introspect(
         tables: tables.into_values().collect(),
         ..Schema::default()
     };
+    crate::objects::read_objects(pool, &schema_names_read, &mut schema).await?;
     schema.canonicalize();
     Ok(schema)
 }

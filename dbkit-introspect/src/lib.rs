@@ -29,8 +29,10 @@
 //! run in a read-only session too.
 
 mod catalog;
+mod objects;
 
 pub use catalog::{IntrospectError, introspect};
+pub use objects::TYPED_KINDS;
 
 use dbkit_core::model::Schema;
 

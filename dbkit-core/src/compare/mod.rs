@@ -26,6 +26,9 @@
 //!   default, empty comments are no comment, index methods are lowercase
 //!   (`btree` when none is given) and an expression index whose keys are
 //!   all plain columns is a column index;
+//! - an extension in `public` has no schema; a generic object is its kind,
+//!   identity and definition, compared with whitespace, comments and the
+//!   case of unquoted words normalised;
 //! - hints and source locations are cleared and the schema list holds every
 //!   schema but `public` that holds something or was declared.
 //!
@@ -36,7 +39,7 @@ mod expression;
 
 pub use expression::normalize_expression;
 
-use crate::model::{BaseType, Column, ColumnType, Enum, Index, IndexKey, Schema, Table};
+use crate::model::{BaseType, Column, ColumnType, Enum, Index, IndexKey, Schema, SqlObject, Table};
 use crate::types::canonical_type;
 use expression::{KeyList, canonical_key_list};
 use std::collections::{BTreeMap, BTreeSet};
@@ -67,8 +70,27 @@ pub fn canonical_schema(schema: &Schema) -> Schema {
     for table in &mut canonical.tables {
         canonicalize_table(table);
     }
+    for extension in &mut canonical.extensions {
+        extension.source = None;
+        if extension.schema.as_deref() == Some("public") {
+            extension.schema = None;
+        }
+    }
+    for object in &mut canonical.objects {
+        canonicalize_sql_object(object);
+    }
     canonical.canonicalize();
     canonical
+}
+
+/// A generic object is its kind, identity and definition (compared token
+/// by token); how it is dropped and the names it says it uses are for the
+/// differ, and a database knows neither.
+fn canonicalize_sql_object(object: &mut SqlObject) {
+    object.source = None;
+    object.drop = None;
+    object.depends_on.clear();
+    object.definition = crate::sql_tokens::normalize_sql(&object.definition);
 }
 
 fn canonical_comment(comment: &mut Option<String>) {
@@ -284,6 +306,52 @@ pub fn schema_differences(expected: &Schema, actual: &Schema) -> Vec<Difference>
             .map(|t| (t.name.to_string(), t))
             .collect(),
         |differences, _, expected, actual| compare_tables(differences, expected, actual),
+    );
+    compare_named(
+        &mut differences,
+        "extension",
+        &expected
+            .extensions
+            .iter()
+            .map(|e| (e.name.clone(), e))
+            .collect(),
+        &actual
+            .extensions
+            .iter()
+            .map(|e| (e.name.clone(), e))
+            .collect(),
+        |differences, object, expected, actual| {
+            compare_field(
+                differences,
+                object,
+                "schema",
+                &expected.schema,
+                &actual.schema,
+            );
+        },
+    );
+    compare_named(
+        &mut differences,
+        "object",
+        &expected
+            .objects
+            .iter()
+            .map(|o| (format!("{} {}", o.kind, o.identity), o))
+            .collect(),
+        &actual
+            .objects
+            .iter()
+            .map(|o| (format!("{} {}", o.kind, o.identity), o))
+            .collect(),
+        |differences, object, expected, actual| {
+            compare_field(
+                differences,
+                object,
+                "definition",
+                &expected.definition,
+                &actual.definition,
+            );
+        },
     );
     differences
 }
