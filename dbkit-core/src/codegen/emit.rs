@@ -61,6 +61,11 @@ pub(crate) fn generate(schema: &Schema, options: &CodegenOptions) -> GeneratedMo
             source,
         });
     }
+    let taken: Vec<String> = files.iter().map(|file| file.module_name.clone()).collect();
+    if let Some(file) = super::sql_objects::sql_objects_file(schema, &taken) {
+        files.push(file);
+        files.sort_by(|a, b| a.module_name.cmp(&b.module_name));
+    }
     let mut mod_rs = String::from(
         "//! Schema modules written by `cargo dbkit pull` from the database; they may be edited freely.\n",
     );

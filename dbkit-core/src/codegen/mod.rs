@@ -38,6 +38,10 @@
 //! (`String` when nothing fits better). Defaults are simplified by
 //! [`simplify_default`].
 //!
+//! **Extensions and generic objects** go into one more file,
+//! `sql_objects.rs`: a `#[derive(Extension)]` or `#[derive(SqlObject)]`
+//! unit struct each, the definition as PostgreSQL printed it.
+//!
 //! What the DSL cannot say is left out (or changed) and listed in
 //! [`GeneratedModules::unexpressed`], for the caller to report.
 //!
@@ -51,6 +55,7 @@ mod emit;
 mod grouping;
 mod identifiers;
 mod layout;
+mod sql_objects;
 mod unexpressed;
 
 pub use defaults::simplify_default;

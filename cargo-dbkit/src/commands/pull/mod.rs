@@ -31,6 +31,7 @@
 //!    (`Migrations::mark_applied`, refinery's checksum of the file as
 //!    written). If that fails, the files just created are removed again.
 
+mod covered;
 mod generated;
 mod out_dir;
 mod prerequisites;
@@ -486,14 +487,15 @@ async fn read_database(
     let mut unsupported = find_unsupported_objects(&pool)
         .await
         .map_err(|error| read_error(error.to_string()))?;
+    let mut carried = find_prerequisites(&pool)
+        .await
+        .map_err(|error| read_error(error.to_string()))?;
+    covered::leave_out_declared(&mut unsupported, &mut carried);
     unsupported.extend(
         find_uncompared_options(&pool)
             .await
             .map_err(|error| read_error(error.to_string()))?,
     );
-    let carried = find_prerequisites(&pool)
-        .await
-        .map_err(|error| read_error(error.to_string()))?;
     let domain_bases = find_domain_base_types(&pool)
         .await
         .map_err(|error| read_error(error.to_string()))?;
