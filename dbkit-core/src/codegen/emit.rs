@@ -83,7 +83,7 @@ pub(crate) fn generate(schema: &Schema, options: &CodegenOptions) -> GeneratedMo
 }
 
 fn report_empty_schemas(context: &mut Context<'_>) {
-    let used: BTreeSet<&str> = context
+    let mut used: BTreeSet<&str> = context
         .schema
         .tables
         .iter()
@@ -96,6 +96,8 @@ fn report_empty_schemas(context: &mut Context<'_>) {
                 .map(|enum_type| enum_type.name.schema.as_str()),
         )
         .collect();
+    // A schema of extensions or generic objects is declared through them.
+    used.extend(super::sql_objects::schemas_used(context.schema));
     let empty: BTreeSet<&String> = context
         .schema
         .schemas

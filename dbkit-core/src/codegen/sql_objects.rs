@@ -101,6 +101,18 @@ fn write_object(out: &mut String, object: &SqlObject, names: &mut NameAllocator)
     out.push_str(&format!("pub struct {rust_name};\n"));
 }
 
+/// The schemas the extensions and generic objects are in: an extension's
+/// `WITH SCHEMA`, the first part of an identity.
+pub(super) fn schemas_used(schema: &Schema) -> impl Iterator<Item = &str> {
+    let extensions = schema.extensions.iter().filter_map(|e| e.schema.as_deref());
+    let objects = schema.objects.iter().filter_map(|object| {
+        let own = object.identity.split(" on ").last().unwrap_or(&object.identity);
+        let before = own.split('(').next().unwrap_or(own);
+        before.split_once('.').map(|(namespace, _)| namespace.trim_matches('"'))
+    });
+    extensions.chain(objects)
+}
+
 /// The name in an identity: `public.group_concat(text)` → `group_concat`,
 /// `users_touch on public.users` → `users_touch`.
 fn identity_name(identity: &str) -> &str {
