@@ -41,4 +41,6 @@ pub use suggestion::closest_match;
 pub use table::parse_table_derive;
 
 #[cfg(test)]
+mod sql_object_tests;
+#[cfg(test)]
 mod tests;

@@ -38,7 +38,11 @@ pub(crate) fn parse_sql_object(
     let mut diagnostics = Vec::new();
     check_marker_struct(input, "SqlObject", &mut diagnostics)?;
     let (items, attribute_diagnostics) = dbkit_attribute_items(&input.attrs);
-    diagnostics.extend(attribute_diagnostics);
+    if !attribute_diagnostics.is_empty() {
+        // What a malformed attribute held is unknown: no "needs" errors.
+        diagnostics.extend(attribute_diagnostics);
+        return Err(diagnostics);
+    }
     let mut kind = None;
     let mut identity = None;
     let mut definition = None;

@@ -70,6 +70,11 @@ pub(crate) fn check_statement(
             }
             state.tables.push(table);
         }
+        // A materialized view made by the migration is as new as a table
+        // it creates: an index on it locks nobody out.
+        Statement::CreateView(view) if view.materialized => {
+            state.tables.push(Name::of(&view.name));
+        }
         Statement::CreateIndex(index) => {
             check_create_index(index, context, state, findings, &mut locks)
         }
