@@ -168,7 +168,11 @@ fn assert_no_drift(project: &Project, database: &TestDb) {
 fn public_schema_round_trips(name: &str, sql: &str) -> Project {
     let ((project, run), original) = round_trip_of(name, sql);
     for word in ["left out", "carried"] {
-        assert!(!run.stderr.contains(word), "pull of {name}:\n{}", run.stderr);
+        assert!(
+            !run.stderr.contains(word),
+            "pull of {name}:\n{}",
+            run.stderr
+        );
     }
     let fresh = empty_database(&format!("pull_{name}_dumped"));
     let migrate = project.run_without_environment_url(&["migrate", "--database-url", fresh.url()]);

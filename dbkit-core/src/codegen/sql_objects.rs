@@ -106,9 +106,15 @@ fn write_object(out: &mut String, object: &SqlObject, names: &mut NameAllocator)
 pub(super) fn schemas_used(schema: &Schema) -> impl Iterator<Item = &str> {
     let extensions = schema.extensions.iter().filter_map(|e| e.schema.as_deref());
     let objects = schema.objects.iter().filter_map(|object| {
-        let own = object.identity.split(" on ").last().unwrap_or(&object.identity);
+        let own = object
+            .identity
+            .split(" on ")
+            .last()
+            .unwrap_or(&object.identity);
         let before = own.split('(').next().unwrap_or(own);
-        before.split_once('.').map(|(namespace, _)| namespace.trim_matches('"'))
+        before
+            .split_once('.')
+            .map(|(namespace, _)| namespace.trim_matches('"'))
     });
     extensions.chain(objects)
 }

@@ -82,7 +82,10 @@ fn extensions_and_objects_are_declared() {
         objects,
         vec![
             ("aggregate", "public.concat_all(pg_catalog.text)"),
-            ("function", "public.concat_step(pg_catalog.text,pg_catalog.text)"),
+            (
+                "function",
+                "public.concat_step(pg_catalog.text,pg_catalog.text)"
+            ),
         ]
     );
     assert_eq!(
@@ -93,12 +96,26 @@ fn extensions_and_objects_are_declared() {
 
 #[test]
 fn the_migration_creates_extensions_first_and_an_aggregate_after_its_function() {
-    let changes = diff(&Schema::default(), &schema(GROUP_CONCAT), &DiffOptions::default())
-        .unwrap_or_else(|e| panic!("{e:?}"));
-    insta::assert_snapshot!("created_extensions_and_objects", render_migration(&changes).sql);
-    let changes = diff(&schema(GROUP_CONCAT), &Schema::default(), &DiffOptions::default())
-        .unwrap_or_else(|e| panic!("{e:?}"));
-    insta::assert_snapshot!("dropped_extensions_and_objects", render_migration(&changes).sql);
+    let changes = diff(
+        &Schema::default(),
+        &schema(GROUP_CONCAT),
+        &DiffOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    insta::assert_snapshot!(
+        "created_extensions_and_objects",
+        render_migration(&changes).sql
+    );
+    let changes = diff(
+        &schema(GROUP_CONCAT),
+        &Schema::default(),
+        &DiffOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    insta::assert_snapshot!(
+        "dropped_extensions_and_objects",
+        render_migration(&changes).sql
+    );
 }
 
 #[test]
