@@ -31,6 +31,9 @@ use crate::parse::{
     closest_match,
 };
 use std::collections::HashMap;
+use user_types::{NamedType, UserTypeDeclarations};
+
+mod user_types;
 
 /// The schema the declarations make up, or every error found, sorted by
 /// location.
@@ -43,6 +46,7 @@ pub fn resolve_schema(declarations: Vec<Declaration>) -> Result<Schema, Vec<Sche
     let mut enums: Vec<EnumDeclaration> = Vec::new();
     let mut extensions: Vec<ExtensionDeclaration> = Vec::new();
     let mut objects: Vec<SqlObjectDeclaration> = Vec::new();
+    let mut user_type_declarations = UserTypeDeclarations::default();
     for declaration in declarations {
         match declaration {
             Declaration::Table(table) => tables.push(table),
@@ -52,6 +56,11 @@ pub fn resolve_schema(declarations: Vec<Declaration>) -> Result<Schema, Vec<Sche
         }
     }
     let (extensions, objects) = resolve_sql_objects(extensions, objects, &mut errors);
+            other => user_type_declarations.push(other),
+        }
+    }
+    let type_kept: user_types::Kept;
+    let composite_attribute_types: Vec<Vec<ColumnType>>;
 
     let mut enum_kept = vec![false; enums.len()];
     let mut table_kept = vec![false; tables.len()];
@@ -97,20 +106,44 @@ pub fn resolve_schema(declarations: Vec<Declaration>) -> Result<Schema, Vec<Sche
             tables_by_name.insert(table.name.clone(), table);
             table_kept[index] = true;
         }
-        let mut enums_by_rust_name: HashMap<&str, Vec<&EnumDeclaration>> = HashMap::new();
-        for (enum_declaration, kept) in enums.iter().zip(&enum_kept) {
-            if *kept {
-                enums_by_rust_name
-                    .entry(enum_declaration.rust_name.as_str())
-                    .or_default()
-                    .push(enum_declaration);
-            }
+        let mut named_types: Vec<(&str, NamedType)> = enums
+            .iter()
+            .zip(&enum_kept)
+            .filter(|(_, kept)| **kept)
+            .map(|(enum_declaration, _)| {
+                (
+                    enum_declaration.rust_name.as_str(),
+                    NamedType {
+                        name: enum_declaration.name.clone(),
+                        base: BaseType::Enum(enum_declaration.name.clone()),
+                        place: enum_declaration.place.location.clone(),
+                    },
+                )
+            })
+            .collect();
+        type_kept = user_types::check_names(
+            &user_type_declarations,
+            &enums_by_name,
+            &tables_by_name,
+            &mut errors,
+        );
+        named_types.extend(user_types::named_types(&user_type_declarations, &type_kept));
+        let mut types_by_rust_name: HashMap<&str, Vec<NamedType>> = HashMap::new();
+        let mut types_by_sql_name: HashMap<QualifiedName, BaseType> = HashMap::new();
+        for (rust_name, named_type) in named_types {
+            types_by_sql_name.insert(named_type.name.clone(), named_type.base.clone());
+            types_by_rust_name
+                .entry(rust_name)
+                .or_default()
+                .push(named_type);
         }
         let context = Context {
             tables_by_name: &tables_by_name,
-            enums_by_name: &enums_by_name,
-            enums_by_rust_name,
+            types_by_rust_name,
+            types_by_sql_name,
         };
+        composite_attribute_types =
+            user_types::resolve_attribute_types(&context, &user_type_declarations, &type_kept, &mut errors);
         for (table, kept) in tables.iter().zip(&table_kept) {
             if !*kept {
                 column_types.push(Vec::new());
@@ -170,6 +203,12 @@ pub fn resolve_schema(declarations: Vec<Declaration>) -> Result<Schema, Vec<Sche
     }
     schema.extensions = extensions;
     schema.objects = objects;
+    user_types::build(
+        &mut schema,
+        user_type_declarations,
+        &type_kept,
+        composite_attribute_types,
+    );
     schema.canonicalize();
     Ok(schema)
 }
@@ -232,8 +271,10 @@ fn location_key(location: &SourceLocation) -> (&str, usize, usize) {
 /// Everything the workspace declares, by the names fields use.
 struct Context<'a> {
     tables_by_name: &'a HashMap<QualifiedName, &'a TableDeclaration>,
-    enums_by_name: &'a HashMap<QualifiedName, &'a EnumDeclaration>,
-    enums_by_rust_name: HashMap<&'a str, Vec<&'a EnumDeclaration>>,
+    /// Enums, domains and composite types by their Rust names.
+    types_by_rust_name: HashMap<&'a str, Vec<NamedType>>,
+    /// The same by their SQL names.
+    types_by_sql_name: HashMap<QualifiedName, BaseType>,
 }
 
 impl Context<'_> {
@@ -242,34 +283,54 @@ impl Context<'_> {
         table: &TableDeclaration,
         column: &ColumnDeclaration,
     ) -> Result<ColumnType, Box<SchemaError>> {
-        let ty = match &column.ty {
+        self.resolve_declared_type(&table.name.schema, &column.ty, &column.type_place)
+    }
+
+    /// The type of a column or of a composite type's attribute declared in
+    /// `schema`.
+    fn resolve_declared_type(
+        &self,
+        schema: &str,
+        declared: &DeclaredType,
+        type_place: &SourcePlace,
+    ) -> Result<ColumnType, Box<SchemaError>> {
+        let ty = match declared {
             DeclaredType::Mapped(ty) => ty.clone(),
             DeclaredType::SqlType(ty) => self
-                .enum_named_by_sql_type(table, ty)
+                .type_named_by_sql_type(schema, ty)
                 .unwrap_or_else(|| ty.clone()),
             DeclaredType::EnumCandidate {
                 rust_name,
                 array_dims,
             } => {
                 let candidates = self
-                    .enums_by_rust_name
+                    .types_by_rust_name
                     .get(rust_name.as_str())
                     .map_or(&[][..], Vec::as_slice);
                 match candidates {
                     [] => {
-                        return Err(Box::new(unmapped_type_error(&column.type_place, rust_name)));
+                        return Err(Box::new(unmapped_type_error(type_place, rust_name)));
                     }
-                    [only] => {
-                        ColumnType::enumeration(only.name.clone()).with_array_dims(*array_dims)
-                    }
+                    [only] => ColumnType {
+                        base: only.base.clone(),
+                        array_dims: *array_dims,
+                    },
                     several @ [first, ..] => {
                         let names: Vec<String> =
                             several.iter().map(|e| format!("`{}`", e.name)).collect();
+                        let what = if several
+                            .iter()
+                            .all(|candidate| matches!(candidate.base, BaseType::Enum(_)))
+                        {
+                            "enum"
+                        } else {
+                            "type"
+                        };
                         let mut error = SchemaError::at(
-                            &column.type_place,
-                            format!("ambiguous enum name `{rust_name}`"),
+                            type_place,
+                            format!("ambiguous {what} name `{rust_name}`"),
                         )
-                        .with_label(format!("{} enums are called `{rust_name}`", several.len()))
+                        .with_label(format!("{} {what}s are called `{rust_name}`", several.len()))
                         .with_help(format!(
                             "say which one with `sql_type`, e.g. `sql_type = \"{}\"` (one of {})",
                             qualified_sql_name(&first.name),
@@ -277,7 +338,7 @@ impl Context<'_> {
                         ));
                         for candidate in several {
                             error = error.with_related(
-                                candidate.place.location.clone(),
+                                candidate.place.clone(),
                                 format!("`{rust_name}` is declared here as `{}`", candidate.name),
                             );
                         }
@@ -290,27 +351,26 @@ impl Context<'_> {
     }
 
     /// `sql_type = "post_status"` (or `"blog.post_status"`, `"post_status[]"`)
-    /// naming a declared enum: in the given schema, else the table's, else
-    /// `public`.
-    fn enum_named_by_sql_type(
-        &self,
-        table: &TableDeclaration,
-        ty: &ColumnType,
-    ) -> Option<ColumnType> {
+    /// naming a declared enum, domain or composite type: in the given
+    /// schema, else the declaring item's, else `public`.
+    fn type_named_by_sql_type(&self, schema: &str, ty: &ColumnType) -> Option<ColumnType> {
         let BaseType::Builtin(text) = &ty.base else {
             return None;
         };
         let candidates = match text.split_once('.') {
             Some((schema, name)) => vec![QualifiedName::new(schema, name)],
             None => vec![
-                QualifiedName::new(table.name.schema.clone(), text.clone()),
+                QualifiedName::new(schema, text.clone()),
                 QualifiedName::new("public", text.clone()),
             ],
         };
         let found = candidates
             .into_iter()
-            .find_map(|name| self.enums_by_name.get(&name))?;
-        Some(ColumnType::enumeration(found.name.clone()).with_array_dims(ty.array_dims))
+            .find_map(|name| self.types_by_sql_name.get(&name))?;
+        Some(ColumnType {
+            base: found.clone(),
+            array_dims: ty.array_dims,
+        })
     }
 
     /// The table a foreign key points at, checked.
@@ -407,8 +467,8 @@ fn unmapped_type_error(place: &SourcePlace, rust_name: &str) -> SchemaError {
         place,
         format!("the type `{rust_name}` has no PostgreSQL mapping"),
     )
-    .with_label("not a mapped type nor a `PgEnum` of the workspace")
-    .with_help("add `sql_type = \"...\"` or derive `PgEnum` for it")
+    .with_label("not a mapped type nor a `PgEnum`, `Domain` or `CompositeType` of the workspace")
+    .with_help("add `sql_type = \"...\"` or derive `PgEnum`, `Domain` or `CompositeType` for it")
 }
 
 /// `public.users` is written `users`.

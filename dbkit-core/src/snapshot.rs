@@ -7,8 +7,10 @@
 //! two snapshots with one parent.
 
 use crate::diff::lookup::is_canonical;
+mod user_types;
+
 use crate::model::{
-    BaseType, Column, Enum, ForeignKey, ForeignKeyAction, Identity, Index, IndexKey, QualifiedName,
+    BaseType, Column, ColumnType, Enum, ForeignKey, ForeignKeyAction, Identity, Index, IndexKey, QualifiedName,
     Schema, Table,
 };
 use serde::{Deserialize, Serialize};
@@ -254,6 +256,7 @@ fn canonical(schema: &Schema) -> Cow<'_, Schema> {
 fn schema_json_at_depth(schema: &Schema, depth: usize) -> String {
     let mut json = PrettyJson::at_depth(depth);
     json.open_object();
+    user_types::write_composite_types_and_domains(&mut json, schema);
     json.key("enums");
     json.array(&schema.enums, write_enum);
     json.optional_array("extensions", &schema.extensions);
@@ -262,6 +265,7 @@ fn schema_json_at_depth(schema: &Schema, depth: usize) -> String {
     json.optional_array("policies", &schema.policies);
     json.key("schemas");
     json.array(&schema.schemas, |json, name| json.string(name));
+    user_types::write_sequences(&mut json, schema);
     json.key("tables");
     json.array(&schema.tables, write_table);
     json.optional_array("triggers", &schema.triggers);
@@ -347,21 +351,33 @@ fn write_column(json: &mut PrettyJson, column: &Column) {
         json.raw("true");
     }
     json.key("type");
+    write_column_type(json, &column.ty);
+    json.close_object();
+}
+
+fn write_column_type(json: &mut PrettyJson, ty: &ColumnType) {
     json.open_object();
-    if column.ty.array_dims != 0 {
+    if ty.array_dims != 0 {
         json.key("array_dims");
-        json.raw(&column.ty.array_dims.to_string());
+        json.raw(&ty.array_dims.to_string());
     }
     json.key("base");
     json.open_object();
-    match &column.ty.base {
+    match &ty.base {
         BaseType::Builtin(name) => json.string_field("builtin", name),
         BaseType::Enum(name) => {
             json.key("enum");
             write_qualified_name(json, name);
         }
+        BaseType::Domain(name) => {
+            json.key("domain");
+            write_qualified_name(json, name);
+        }
+        BaseType::Composite(name) => {
+            json.key("composite");
+            write_qualified_name(json, name);
+        }
     }
-    json.close_object();
     json.close_object();
     json.close_object();
 }
@@ -629,7 +645,9 @@ pub fn parse_migration_file_name(name: &str) -> Option<(u64, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Check, ColumnType, PrimaryKey, Unique};
+    use crate::model::{
+        Check, CompositeAttribute, CompositeType, Domain, PrimaryKey, Sequence, Unique,
+    };
 
     fn schema() -> Schema {
         let column = |name: &str, comment: Option<&str>| Column {
@@ -806,6 +824,54 @@ mod tests {
             depends_on: Vec::new(),
             source: None,
         });
+        schema.sequences = vec![
+            Sequence::new(QualifiedName::new("app", "numbers")),
+            Sequence {
+                cycle: true,
+                cache: 20,
+                ..Sequence::with_defaults(
+                    QualifiedName::new("public", "down"),
+                    "smallint",
+                    -2,
+                    None,
+                    None,
+                    None,
+                )
+            },
+        ];
+        schema.domains = vec![
+            Domain::new(QualifiedName::new("public", "plain"), ColumnType::builtin("integer")),
+            Domain {
+                not_null: true,
+                default: Some("'a@b'".to_string()),
+                checks: vec![Check::new("email_check", "VALUE ~ '@'")],
+                collation: Some("C".to_string()),
+                ..Domain::new(
+                    QualifiedName::new("app", "email"),
+                    ColumnType::builtin("text").with_array_dims(1),
+                )
+            },
+        ];
+        schema.composite_types = vec![CompositeType::new(
+            QualifiedName::new("app", "address"),
+            vec![
+                CompositeAttribute::new("street", ColumnType::builtin("text")),
+                CompositeAttribute::new(
+                    "kind",
+                    ColumnType {
+                        base: BaseType::Domain(QualifiedName::new("app", "email")),
+                        array_dims: 0,
+                    },
+                ),
+                CompositeAttribute::new(
+                    "parts",
+                    ColumnType {
+                        base: BaseType::Composite(QualifiedName::new("app", "other")),
+                        array_dims: 1,
+                    },
+                ),
+            ],
+        )];
         schema.canonicalize();
         schema
     }

@@ -20,7 +20,7 @@ pub enum IntrospectError {
     UnexpectedCatalog { detail: String },
 }
 
-fn query_error(what: &'static str) -> impl FnOnce(sqlx::Error) -> IntrospectError {
+pub(crate) fn query_error(what: &'static str) -> impl FnOnce(sqlx::Error) -> IntrospectError {
     move |source| IntrospectError::Query { what, source }
 }
 
@@ -90,8 +90,10 @@ SELECT a.attrelid::int8,
        a.attnum::int4,
        a.attname::text,
        (t.typcategory = 'A' AND t.typelem <> 0) AS is_array,
-       CASE WHEN base.typtype <> 'e' THEN format_type(base.oid, a.atttypmod) END,
-       (base.typtype = 'e') AS is_enum,
+       CASE WHEN NOT (base.typtype IN ('e', 'd') OR base_class.relkind = 'c')
+            THEN format_type(base.oid, a.atttypmod) END,
+       CASE WHEN base.typtype IN ('e', 'd') THEN base.typtype::text
+            WHEN base_class.relkind = 'c' THEN 'c' ELSE '' END AS type_kind,
        base_namespace.nspname::text,
        base.typname::text,
        a.attnotnull,
@@ -107,6 +109,7 @@ JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 JOIN pg_catalog.pg_type base
   ON base.oid = CASE WHEN t.typcategory = 'A' AND t.typelem <> 0 THEN t.typelem ELSE t.oid END
 JOIN pg_catalog.pg_namespace base_namespace ON base_namespace.oid = base.typnamespace
+LEFT JOIN pg_catalog.pg_class base_class ON base_class.oid = base.typrelid
 LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 LEFT JOIN pg_catalog.pg_description description
   ON description.objoid = a.attrelid AND description.classoid = 'pg_catalog.pg_class'::regclass
@@ -232,7 +235,7 @@ type ColumnRow = (
     String,
     bool,
     Option<String>,
-    bool,
+    String,
     String,
     String,
     bool,
@@ -314,6 +317,8 @@ pub async fn introspect(
     }
 
     let schema_names_read = schema_names.clone();
+    // Few rows and cheap queries, read once the others are done.
+    let user_types = crate::user_types::read_user_types(pool, &schema_names).await?;
     let mut schema = Schema {
         schemas: schema_names
             .into_iter()
@@ -321,7 +326,9 @@ pub async fn introspect(
             .collect(),
         enums: rows.enums.into_iter().map(enum_from_row).collect(),
         tables: tables.into_values().collect(),
-        ..Schema::default()
+        sequences: user_types.sequences,
+        domains: user_types.domains,
+        composite_types: user_types.composite_types,
     };
     crate::objects::read_objects(pool, &schema_names_read, &mut schema).await?;
     schema.canonicalize();
@@ -469,7 +476,7 @@ fn column_from_row(row: ColumnRow) -> Result<Column, IntrospectError> {
         name,
         is_array,
         formatted_type,
-        is_enum,
+        type_kind,
         type_schema,
         type_name,
         not_null,
@@ -479,14 +486,10 @@ fn column_from_row(row: ColumnRow) -> Result<Column, IntrospectError> {
         comment,
         owns_sequence,
     ) = row;
-    let base = match formatted_type {
-        _ if is_enum => BaseType::Enum(QualifiedName::new(type_schema, type_name)),
-        Some(formatted_type) => BaseType::Builtin(formatted_type),
-        None => {
-            return Err(IntrospectError::UnexpectedCatalog {
-                detail: format!("a column `{name}` of a type that format_type does not describe"),
-            });
-        }
+    let Some(base) = base_type(formatted_type, &type_kind, type_schema, type_name) else {
+        return Err(IntrospectError::UnexpectedCatalog {
+            detail: format!("a column `{name}` of a type that format_type does not describe"),
+        });
     };
     let identity = match identity.as_str() {
         "a" => Some(Identity::Always),
@@ -522,6 +525,24 @@ fn column_from_row(row: ColumnRow) -> Result<Column, IntrospectError> {
         comment,
         ..Column::new(name, ty)
     })
+}
+
+/// The element type of a column or attribute: an enum (`e`), a domain
+/// (`d`) or a composite type (`c`) by its name, anything else by
+/// `format_type`'s spelling.
+pub(crate) fn base_type(
+    formatted_type: Option<String>,
+    type_kind: &str,
+    type_schema: String,
+    type_name: String,
+) -> Option<BaseType> {
+    let name = || QualifiedName::new(type_schema, type_name);
+    match type_kind {
+        "e" => Some(BaseType::Enum(name())),
+        "d" => Some(BaseType::Domain(name())),
+        "c" => Some(BaseType::Composite(name())),
+        _ => formatted_type.map(BaseType::Builtin),
+    }
 }
 
 fn foreign_key_action(code: &str) -> ForeignKeyAction {

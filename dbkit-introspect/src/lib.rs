@@ -22,9 +22,11 @@
 //! serial, generated expression), primary keys, foreign keys with their
 //! actions, unique and check constraints, indexes (unique, partial, on
 //! expressions, by access method) and the comments on enums, tables and
-//! columns; then the extensions and, as generic SQL objects (`objects.rs`),
-//! every other object of the user's schemas whose definition the catalog
-//! prints. Objects that belong to an extension are left out, and so is
+//! columns, sequences no column owns, domains and composite types (read
+//! by `user_types`, after the others); then the extensions and, as generic
+//! SQL objects (`objects.rs`), every other object of the user's schemas
+//! whose definition the catalog prints. Objects that belong to an extension
+//! are left out, and so is
 //! nothing else: the migration engine's own history table is a table like
 //! any other, which [`remove_migration_history`] takes out for callers that
 //! compare a database with its migrations. The queries only read, so they
@@ -32,6 +34,7 @@
 
 mod catalog;
 mod objects;
+mod user_types;
 
 pub use catalog::{IntrospectError, introspect};
 pub use objects::TYPED_KINDS;

@@ -1,5 +1,5 @@
 //! The macros of dbkit: `#[derive(Table)]`, `#[derive(PgEnum)]`,
-//! `#[derive(Extension)]`, `#[derive(SqlObject)]`,
+//! `#[derive(Sequence)]`, `#[derive(Domain)]`, `#[derive(CompositeType)]`,
 //! `embed_migrations!` and `#[test]` (the runtime's test attribute).
 //!
 //! A thin layer over `dbkit_core::parse`: every decision to accept or reject
@@ -14,6 +14,7 @@ mod runtime_path;
 mod sql_object;
 mod table;
 mod test_attribute;
+mod user_types;
 
 use proc_macro::TokenStream;
 
@@ -49,8 +50,9 @@ pub fn test(attribute: TokenStream, item: TokenStream) -> TokenStream {
 /// and help `cargo dbkit` prints.
 ///
 /// A field type outside the DSL's mapping table must be a
-/// `#[derive(PgEnum)]` enum: the derive asserts that it implements
-/// `dbkit_runtime::PgEnum`, so any other type is a compile error on the
+/// `#[derive(PgEnum)]` enum, a `#[derive(Domain)]` newtype or a
+/// `#[derive(CompositeType)]` struct: the derive asserts that it implements
+/// `dbkit_runtime::PgType`, so any other type is a compile error on the
 /// field's type.
 ///
 /// What only the whole workspace shows cannot be checked here, and is
@@ -122,4 +124,56 @@ pub fn derive_extension(input: TokenStream) -> TokenStream {
 pub fn derive_sql_object(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     sql_object::expand_sql_object(&input).into()
+}
+
+/// Declares a sequence that no column owns: a unit struct.
+///
+/// ```text
+/// #[derive(dbkit_runtime::Sequence)]
+/// #[dbkit(name = "order_numbers", start = 1000, increment = 1, cache = 1, as = "bigint")]
+/// pub struct OrderNumbers;
+/// ```
+///
+/// Implements `dbkit_runtime::Sequence` (schema and name).
+#[proc_macro_derive(Sequence, attributes(dbkit))]
+pub fn derive_sequence(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    user_types::expand_sequence(&input).into()
+}
+
+/// Declares a domain: a newtype whose one field is a value of the base
+/// type.
+///
+/// ```text
+/// #[derive(dbkit_runtime::Domain)]
+/// #[dbkit(name = "email", check(name = "email_check", expr = "VALUE ~ '@'"))]
+/// pub struct Email(pub String);
+/// ```
+///
+/// Implements `dbkit_runtime::PgType`, so a `Table` field of the newtype's
+/// type is a column of the domain.
+#[proc_macro_derive(Domain, attributes(dbkit))]
+pub fn derive_domain(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    user_types::expand_domain(&input).into()
+}
+
+/// Declares a composite type: a struct with named fields, one per
+/// attribute, mapped like a table's columns.
+///
+/// ```text
+/// #[derive(dbkit_runtime::CompositeType)]
+/// #[dbkit(name = "address")]
+/// pub struct Address {
+///     pub street: String,
+///     pub zip: Option<String>,
+/// }
+/// ```
+///
+/// Implements `dbkit_runtime::PgType`, so a `Table` field of the struct's
+/// type is a column of the composite type.
+#[proc_macro_derive(CompositeType, attributes(dbkit))]
+pub fn derive_composite_type(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    user_types::expand_composite(&input).into()
 }

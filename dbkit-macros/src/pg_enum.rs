@@ -30,6 +30,12 @@ pub(crate) fn expand_pg_enum(input: &syn::DeriveInput) -> TokenStream {
         }
 
         #[automatically_derived]
+        impl #runtime::PgType for #ident {
+            const SCHEMA: &'static str = #schema;
+            const NAME: &'static str = #name;
+        }
+
+        #[automatically_derived]
         impl #sqlx::Type<#sqlx::Postgres> for #ident {
             fn type_info() -> #sqlx::postgres::PgTypeInfo {
                 #sqlx::postgres::PgTypeInfo::with_name(#sql_name)

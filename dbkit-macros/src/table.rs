@@ -1,4 +1,4 @@
-//! The expansion of `#[derive(Table)]`: the `Table` implementation and the compile-time checks of enum-typed fields.
+//! The expansion of `#[derive(Table)]`: the `Table` implementation and the compile-time checks of fields of declared types.
 
 use crate::runtime_path::runtime_path;
 use dbkit_core::parse::{DeclaredType, diagnostics_to_compile_errors, parse_table_derive};
@@ -17,29 +17,13 @@ pub(crate) fn expand_table(input: &syn::DeriveInput) -> TokenStream {
     let schema = &table.name.schema;
     let name = &table.name.name;
     let columns = table.columns.iter().map(|column| &column.name);
-    let enum_assertions = table
-        .columns
-        .iter()
-        .filter(|column| matches!(column.ty, DeclaredType::EnumCandidate { .. }))
-        .filter_map(|column| enum_candidate_type(input, &column.field_name))
-        .map(|ty| {
-            quote_spanned! {ty.span()=>
-                let _ = assert_pg_enum::<#ty>;
-            }
-        })
-        .collect::<Vec<_>>();
-    // A field type outside the mapping table must be a `PgEnum`: a bound on
-    // the field's own type, so the error points at it.
-    let enum_checks = if enum_assertions.is_empty() {
-        TokenStream::new()
-    } else {
-        quote! {
-            const _: () = {
-                fn assert_pg_enum<T: #runtime::PgEnum + ?::core::marker::Sized>() {}
-                #(#enum_assertions)*
-            };
-        }
-    };
+    let checks = declared_type_assertions(
+        input,
+        table
+            .columns
+            .iter()
+            .map(|column| (&column.ty, column.field_name.as_str())),
+    );
     quote! {
         #[automatically_derived]
         impl #runtime::Table for #ident {
@@ -48,7 +32,35 @@ pub(crate) fn expand_table(input: &syn::DeriveInput) -> TokenStream {
             const COLUMNS: &'static [&'static str] = &[#(#columns),*];
         }
 
-        #enum_checks
+        #checks
+    }
+}
+
+/// A field type outside the mapping table must be a declared type (a
+/// `PgEnum`, `Domain` or `CompositeType`): a bound on the field's own type
+/// for each such field, by its field name, so the error points at it.
+pub(crate) fn declared_type_assertions<'a>(
+    input: &syn::DeriveInput,
+    fields: impl Iterator<Item = (&'a DeclaredType, &'a str)>,
+) -> TokenStream {
+    let runtime = runtime_path();
+    let assertions = fields
+        .filter(|(ty, _)| matches!(ty, DeclaredType::EnumCandidate { .. }))
+        .filter_map(|(_, field_name)| enum_candidate_type(input, field_name))
+        .map(|ty| {
+            quote_spanned! {ty.span()=>
+                let _ = assert_pg_type::<#ty>;
+            }
+        })
+        .collect::<Vec<_>>();
+    if assertions.is_empty() {
+        return TokenStream::new();
+    }
+    quote! {
+        const _: () = {
+            fn assert_pg_type<T: #runtime::PgType + ?::core::marker::Sized>() {}
+            #(#assertions)*
+        };
     }
 }
 

@@ -1,12 +1,12 @@
 //! The runtime crate of dbkit: what an application depends on.
 //!
-//! Schema items derive [`Table`], [`PgEnum`], [`Extension`] and
-//! [`SqlObject`] (the derives and the traits
-//! share their names, as serde's do); `cargo dbkit` reads the same items
+//! Schema items derive [`Table`], [`PgEnum`], [`Sequence`], `Domain`,
+//! `CompositeType`, [`Extension`] and [`SqlObject`] (the derives and the traits share their names, as
+//! serde's do; a domain and a composite type implement [`PgType`]); `cargo dbkit` reads the same items
 //! from source to write migrations. [`sqlx`] is re-exported so that an
 //! app's sqlx types are the ones dbkit uses.
 
-pub use dbkit_macros::{Extension, PgEnum, SqlObject, Table};
+pub use dbkit_macros::{CompositeType, Domain, Extension, PgEnum, Sequence, SqlObject, Table};
 pub use migrate::{DatabaseUrl, MigrateError, MigrateEvent, Migrations, Report, RunOptions};
 
 pub mod migrate;
@@ -106,16 +106,33 @@ pub trait Table {
     const COLUMNS: &'static [&'static str];
 }
 
-/// A PostgreSQL enum type declared with `#[derive(PgEnum)]`.
+/// A type the schema declares: a `#[derive(PgEnum)]` enum, a
+/// `#[derive(Domain)]` newtype or a `#[derive(CompositeType)]` struct.
 ///
-/// A field of a `Table` whose type is not in the DSL's mapping table must
-/// implement this trait, which is how the compiler reports an unmappable
-/// field type.
+/// A field of a `Table` (or of a `CompositeType`) whose type is not in the
+/// DSL's mapping table must implement this trait, which is how the compiler
+/// reports an unmappable field type.
 #[diagnostic::on_unimplemented(
     message = "the type `{Self}` has no PostgreSQL mapping",
-    label = "not a mapped type nor a `PgEnum`",
-    note = "add `sql_type = \"...\"` or derive `PgEnum` for it"
+    label = "not a mapped type nor a `PgEnum`, `Domain` or `CompositeType`",
+    note = "add `sql_type = \"...\"` or derive `PgEnum`, `Domain` or `CompositeType` for it"
 )]
+pub trait PgType {
+    /// The PostgreSQL schema (`public` unless `#[dbkit(schema = "...")]`).
+    const SCHEMA: &'static str;
+    /// The type's name.
+    const NAME: &'static str;
+}
+
+/// A sequence no column owns, declared with `#[derive(Sequence)]`.
+pub trait Sequence {
+    /// The PostgreSQL schema (`public` unless `#[dbkit(schema = "...")]`).
+    const SCHEMA: &'static str;
+    /// The sequence's name.
+    const NAME: &'static str;
+}
+
+/// A PostgreSQL enum type declared with `#[derive(PgEnum)]`.
 pub trait PgEnum {
     /// The PostgreSQL schema (`public` unless `#[dbkit(schema = "...")]`).
     const SCHEMA: &'static str;

@@ -98,9 +98,10 @@ pub struct FileErrors {
     text: String,
 }
 
-/// Whether a file can hold schema items at all (the parser's own test).
+/// Whether a file can hold schema items at all: a schema item derives one
+/// of the schema derives, so a file that mentions none is not handed to syn.
 pub fn may_declare_schema_items(text: &str) -> bool {
-    dbkit_core::parse::may_declare_schema_items(text)
+    dbkit_core::parse::mentions_a_schema_derive(text)
 }
 
 /// Reads, parses and resolves the files, with the parse cache when given.

@@ -22,6 +22,8 @@ use crate::naming;
 use crate::types::{is_integer_type, parse_sql_type};
 use std::collections::{BTreeMap, BTreeSet};
 
+mod type_code;
+
 const PUBLIC: &str = "public";
 
 /// An enum as it is written: its Rust name and its variants with labels.
@@ -37,6 +39,8 @@ struct Context<'a> {
     schema: &'a Schema,
     type_relatives: &'a BTreeMap<String, String>,
     enums: BTreeMap<QualifiedName, WrittenEnum>,
+    /// Where each domain, composite type and sequence is written.
+    user_types: BTreeMap<QualifiedName, EnumPlace>,
     table_names: BTreeMap<QualifiedName, String>,
     unexpressed: Vec<Unexpressed>,
 }
@@ -47,6 +51,7 @@ pub(crate) fn generate(schema: &Schema, options: &CodegenOptions) -> GeneratedMo
         schema,
         type_relatives: &options.type_relatives,
         enums: BTreeMap::new(),
+        user_types: BTreeMap::new(),
         table_names: BTreeMap::new(),
         unexpressed: Vec::new(),
     };
@@ -94,6 +99,27 @@ fn report_empty_schemas(context: &mut Context<'_>) {
                 .enums
                 .iter()
                 .map(|enum_type| enum_type.name.schema.as_str()),
+        )
+        .chain(
+            context
+                .schema
+                .sequences
+                .iter()
+                .map(|sequence| sequence.name.schema.as_str()),
+        )
+        .chain(
+            context
+                .schema
+                .domains
+                .iter()
+                .map(|domain| domain.name.schema.as_str()),
+        )
+        .chain(
+            context
+                .schema
+                .composite_types
+                .iter()
+                .map(|composite| composite.name.schema.as_str()),
         )
         .collect();
     // A schema of extensions or generic objects is declared through them.
@@ -168,6 +194,7 @@ fn name_types(context: &mut Context<'_>, plans: &[FilePlan]) {
         let rust_name = allocator.allocate(&type_name_candidates(&table.name, "Table"), "");
         context.table_names.insert(table.name.clone(), rust_name);
     }
+    type_code::name_user_types(context, plans, &mut allocator);
 }
 
 /// `Users`, then `AppUsers` for a table of schema `app`.
@@ -207,6 +234,12 @@ fn write_file(context: &mut Context<'_>, plan: &FilePlan) -> String {
             derives.push("Table");
         }
     }
+    items.extend(type_code::write_user_types(
+        context,
+        plan,
+        &mut imports,
+        &mut derives,
+    ));
     let mut out = format!(
         "//! Written by `cargo dbkit pull` from database schema `{}`; it may be edited freely.\n",
         doc_text(&plan.schema)
@@ -614,11 +647,15 @@ fn write_field(
     let nullable = column.nullable && !in_primary_key && identity.is_none() && !serial;
 
     let enums = &context.enums;
+    let user_types = &context.user_types;
     let enum_place = |name: &QualifiedName| {
-        enums.get(name).map(|written| EnumPlace {
-            module: written.module.clone(),
-            rust_name: written.rust_name.clone(),
-        })
+        enums
+            .get(name)
+            .map(|written| EnumPlace {
+                module: written.module.clone(),
+                rust_name: written.rust_name.clone(),
+            })
+            .or_else(|| user_types.get(name).cloned())
     };
     let names_enum = |text: &str| {
         let BaseType::Builtin(canonical) = parse_sql_type(text).base else {
@@ -631,7 +668,9 @@ fn write_field(
                 QualifiedName::new(PUBLIC, canonical.clone()),
             ],
         };
-        candidates.iter().any(|name| enums.contains_key(name))
+        candidates
+            .iter()
+            .any(|name| enums.contains_key(name) || user_types.contains_key(name))
     };
     let mut problem = None;
     let FieldType {

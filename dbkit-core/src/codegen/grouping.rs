@@ -48,12 +48,35 @@ pub(crate) fn plan_files(schema: &Schema, options: &CodegenOptions) -> Vec<FileP
             .1
             .push(index);
     }
+    // Sequences, domains and composite types go into their schema's file.
+    let user_type_schemas: BTreeSet<&str> = schema
+        .sequences
+        .iter()
+        .map(|sequence| sequence.name.schema.as_str())
+        .chain(schema.domains.iter().map(|domain| domain.name.schema.as_str()))
+        .chain(
+            schema
+                .composite_types
+                .iter()
+                .map(|composite| composite.name.schema.as_str()),
+        )
+        .collect();
+    for name in &user_type_schemas {
+        by_schema.entry(name).or_default();
+    }
     let mut modules = NameAllocator::with_reserved(&["mod"]);
     let mut plans = Vec::new();
-    let public = match by_schema.remove(PUBLIC) {
+    let mut public = match by_schema.remove(PUBLIC) {
         Some((tables, enums)) => plan_public(schema, tables, enums, options),
         None => Vec::new(),
     };
+    if user_type_schemas.contains(PUBLIC)
+        && public
+            .iter()
+            .all(|(kind, _, _)| matches!(kind, FileKind::Group { .. }))
+    {
+        public.insert(0, (FileKind::Ungrouped, Vec::new(), Vec::new()));
+    }
     // Names: `public`'s own file first, then the schemas, then the groups.
     let (groups, whole): (Vec<_>, Vec<_>) = public
         .into_iter()

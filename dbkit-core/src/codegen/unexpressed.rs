@@ -6,7 +6,8 @@ use std::fmt;
 /// One thing the generated modules leave out or change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Unexpressed {
-    /// A schema that holds no table and no enum: the DSL names a schema
+    /// A schema that holds no table, enum, sequence, domain or composite
+    /// type: the DSL names a schema
     /// only through the items in it.
     EmptySchema { schema: String },
     /// A foreign key left out: `references` names tables and columns
@@ -45,6 +46,9 @@ pub enum Unexpressed {
         table: QualifiedName,
         column: String,
     },
+    /// The base type of a domain or the type of a composite type's
+    /// attribute that reads back differently (`object` names it).
+    TypeOf { object: String, reason: String },
 }
 
 impl fmt::Display for Unexpressed {
@@ -86,6 +90,7 @@ impl fmt::Display for Unexpressed {
                 f,
                 "`identity`/`serial` of column `{column}` of `{table}` is left out: the column is not an integer"
             ),
+            Unexpressed::TypeOf { object, reason } => write!(f, "the type of {object} {reason}"),
         }
     }
 }

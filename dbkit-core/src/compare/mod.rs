@@ -36,6 +36,7 @@
 //! after that normalisation.
 
 mod expression;
+mod user_types;
 
 pub use expression::normalize_expression;
 
@@ -62,6 +63,7 @@ pub fn canonical_schema(schema: &Schema) -> Schema {
             .iter()
             .map(|enum_type| enum_type.name.schema.clone()),
     );
+    schema_names.extend(user_types::schema_names(&canonical));
     schema_names.remove("public");
     canonical.schemas = schema_names.into_iter().collect();
     for enum_type in &mut canonical.enums {
@@ -79,6 +81,7 @@ pub fn canonical_schema(schema: &Schema) -> Schema {
     for object in &mut canonical.objects {
         canonicalize_sql_object(object);
     }
+    user_types::canonicalize(&mut canonical);
     canonical.canonicalize();
     canonical
 }
@@ -163,7 +166,7 @@ fn canonicalize_index(index: &mut Index) {
 pub fn canonical_column_type(ty: &ColumnType) -> ColumnType {
     let base = match &ty.base {
         BaseType::Builtin(name) => BaseType::Builtin(canonical_type(name)),
-        BaseType::Enum(name) => BaseType::Enum(name.clone()),
+        other => other.clone(),
     };
     ColumnType {
         base,
@@ -179,7 +182,8 @@ pub fn canonical_column_type(ty: &ColumnType) -> ColumnType {
 pub struct Difference {
     /// What kind of object: `schema`, `enum`, `table`, `column`,
     /// `primary key`, `foreign key`, `unique constraint`,
-    /// `check constraint` or `index`.
+    /// `check constraint`, `index`, `sequence`, `domain` or
+    /// `composite type`.
     pub kind: &'static str,
     /// Its qualified name: `public.users`, `public.users.email` for a
     /// column, `public.users_email_key` for a constraint or an index.
@@ -353,6 +357,7 @@ pub fn schema_differences(expected: &Schema, actual: &Schema) -> Vec<Difference>
             );
         },
     );
+    user_types::differences(&expected, &actual, &mut differences);
     differences
 }
 

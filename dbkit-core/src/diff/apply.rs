@@ -6,6 +6,7 @@
 
 use super::change::{Change, EnumValuePosition};
 use super::lookup::sorted_table_index;
+use super::user_types::{apply_composite_change, apply_domain_change, apply_sequence_change};
 use crate::model::{BaseType, Column, IndexKey, QualifiedName, Schema, Table};
 
 /// The schema left by running `changes` on `schema`, canonicalised.
@@ -52,6 +53,9 @@ fn apply(schema: &mut Schema, change: &Change, order: TableOrder) {
             schema.insert_sql_object(object.clone())
         }
         Change::DropObject { object } => schema.remove_sql_object(&object.key()),
+        Change::Sequence(change) => apply_sequence_change(schema, change),
+        Change::Domain(change) => apply_domain_change(schema, change),
+        Change::Composite(change) => apply_composite_change(schema, change),
         Change::CreateSchema { name } => {
             if !schema.schemas.contains(name) {
                 schema.schemas.push(name.clone());

@@ -1,6 +1,10 @@
 //! The operations a migration is made of, and which of them can lose data.
 
 use super::temporary::stem_of_temporary;
+use super::user_types::{
+    CompositeChange, DomainChange, SequenceChange, composite_warning, domain_warning,
+    sequence_warning,
+};
 use crate::model::{
     BaseType, Check, Column, ColumnType, Enum, Extension, ForeignKey, Identity, Index, PrimaryKey,
     QualifiedName, SchemaObject, Table, Unique,
@@ -252,6 +256,10 @@ pub enum Change {
         old: SchemaObject,
         new: SchemaObject,
     },
+    /// A sequence no column owns.
+    Sequence(SequenceChange),
+    Domain(DomainChange),
+    Composite(CompositeChange),
 }
 
 impl Change {
@@ -331,6 +339,9 @@ impl Change {
                 "drops extension {}: its types, functions and data go with it",
                 quote_identifier(name)
             )),
+            Change::Sequence(change) => sequence_warning(change),
+            Change::Domain(change) => domain_warning(change),
+            Change::Composite(change) => composite_warning(change),
             _ => None,
         }
     }
@@ -423,7 +434,9 @@ fn varchar_length(ty: &str) -> Option<u64> {
 fn describe_type(ty: &ColumnType) -> String {
     let base = match &ty.base {
         BaseType::Builtin(name) => name.clone(),
-        BaseType::Enum(name) => quote_qualified(name),
+        BaseType::Enum(name) | BaseType::Domain(name) | BaseType::Composite(name) => {
+            quote_qualified(name)
+        }
     };
     format!("{base}{}", "[]".repeat(usize::from(ty.array_dims)))
 }

@@ -1,6 +1,9 @@
 //! A step of a migration in words, for the lines the CLI prints about it.
 
 use super::Change;
+use super::user_types::{
+    describe_composite_change, describe_domain_change, describe_sequence_change,
+};
 use crate::sql_text::{escape_control_characters, quote_column, quote_qualified};
 
 /// One line that says what a step does (`add column "public"."users"."age"`),
@@ -22,6 +25,9 @@ fn describe_step(change: &Change) -> String {
         Change::CreateObject { object } => format!("create {}", object.key()),
         Change::DropObject { object } => format!("drop {}", object.key()),
         Change::ReplaceObject { new, .. } => format!("replace {}", new.key()),
+        Change::Sequence(change) => describe_sequence_change(change),
+        Change::Domain(change) => describe_domain_change(change),
+        Change::Composite(change) => describe_composite_change(change),
         Change::CreateSchema { name } => format!("create schema \"{name}\""),
         Change::DropSchema { name } => format!("drop schema \"{name}\""),
         Change::CreateEnum { enum_type } => {

@@ -14,6 +14,7 @@ mod objects;
 mod plan;
 mod renames;
 pub(crate) mod temporary;
+mod user_types;
 
 /// The quoting rules, re-exported where the changes that use them live.
 pub use crate::sql_text::{quote_column, quote_identifier, quote_literal, quote_qualified};
@@ -23,6 +24,7 @@ pub use change::{
 };
 pub use describe::describe_change;
 pub use plan::{diff, diff_owned};
+pub use user_types::{CompositeChange, DomainChange, DomainColumnUse, SequenceChange};
 pub use renames::{
     Ambiguity, DiffOptions, MatchedRenames, Rename, matched_renames, parse_rename_argument,
 };

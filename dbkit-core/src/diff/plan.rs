@@ -10,7 +10,9 @@
 //!    tables' steps disturb (the `objects` module decides which and orders
 //!    them, dependents first);
 //! 2. rename and move enums, then create enums, add enum labels (`ADD VALUE
-//!    … BEFORE/AFTER`);
+//!    … BEFORE/AFTER`); then create and change sequences, domains (a
+//!    domain whose base type changes is recreated, its columns converted)
+//!    and composite types (`type_phases`);
 //! 3. drop the foreign keys that change, whose table or columns go, whose
 //!    columns change type, or whose referenced key is dropped; also those
 //!    that tie dropped tables in a cycle, and those onto displaced tables;
@@ -34,8 +36,9 @@
 //! 12. set comments on enums, tables and columns;
 //! 13. drop columns;
 //! 14. drop tables, referencing tables before the tables they reference;
-//! 15. drop the functions old tables' expressions used, then extensions,
-//!     enums and schemas.
+//! 15. drop composite types, domains and sequences (`type_phases`), then
+//!     the functions old tables' expressions used, then extensions, enums
+//!     and schemas.
 //!
 //! **Renames that reuse names.** The renames of one kind (enums, tables,
 //! the columns of a table, constraints and indexes) are meant to happen at
@@ -63,6 +66,8 @@ use crate::model::{
 };
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
+
+mod type_phases;
 
 /// PostgreSQL truncates identifiers longer than this many bytes.
 const IDENTIFIER_MAX_BYTES: usize = 63;
@@ -237,6 +242,7 @@ fn plan_changes(old: Schema, new: &Schema, renames: &Renames) -> Vec<Change> {
     planner.push_all(objects.drops);
     rename_enums(&mut planner);
     create_and_extend_enums(&mut planner, &analysis);
+    type_phases::create_and_alter_types(&mut planner);
     drop_changed_items(&mut planner, &analysis, true);
     drop_changed_items(&mut planner, &analysis, false);
     drop_displaced_tables(&mut planner, &analysis);
@@ -252,6 +258,7 @@ fn plan_changes(old: Schema, new: &Schema, renames: &Renames) -> Vec<Change> {
     set_comments(&mut planner);
     drop_columns(&mut planner);
     drop_tables(&mut planner, &analysis);
+    type_phases::drop_types(&mut planner);
     planner.push_all(objects.late_drops);
     planner.push_all(objects.extensions_dropped);
     drop_enums_and_schemas(&mut planner);

@@ -21,13 +21,24 @@ pub(crate) const ON_THE_WAY: &str = "_dbkit_tmp";
 pub(crate) const DISPLACED: &str = "_dbkit_old";
 
 /// Every name used in the PostgreSQL schema `pg_schema` by the schemas
-/// given: tables, enums, and the indexes and constraints of its tables.
+/// given: tables, enums, sequences, domains, composite types, and the indexes and constraints of its tables.
 pub(crate) fn names_in_schema(schemas: &[&Schema], pg_schema: &str) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
     for schema in schemas {
         for enum_type in &schema.enums {
             if enum_type.name.schema == pg_schema {
                 names.insert(enum_type.name.name.clone());
+            }
+        }
+        let other_names = schema
+            .sequences
+            .iter()
+            .map(|sequence| &sequence.name)
+            .chain(schema.domains.iter().map(|domain| &domain.name))
+            .chain(schema.composite_types.iter().map(|composite| &composite.name));
+        for name in other_names {
+            if name.schema == pg_schema {
+                names.insert(name.name.clone());
             }
         }
         for table in &schema.tables {

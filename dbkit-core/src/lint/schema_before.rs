@@ -43,7 +43,9 @@ impl<'a> SchemaBefore<'a> {
         let column = table.column(column)?;
         let base = match &column.ty.base {
             BaseType::Builtin(name) => name.clone(),
-            BaseType::Enum(name) => quote_qualified(name),
+            BaseType::Enum(name) | BaseType::Domain(name) | BaseType::Composite(name) => {
+                quote_qualified(name)
+            }
         };
         Some(format!(
             "{base}{}",

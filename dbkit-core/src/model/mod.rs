@@ -13,6 +13,12 @@ pub use objects::{
     ViewColumn,
 };
 
+mod user_types;
+
+pub use user_types::{
+    CompositeAttribute, CompositeType, Domain, Sequence, sequence_type_range,
+};
+
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -90,6 +96,15 @@ pub struct Schema {
     /// Generic SQL objects, sorted by kind, then identity.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub objects: Vec<SqlObject>,
+    /// Sequences no column owns, sorted by qualified name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sequences: Vec<Sequence>,
+    /// Sorted by qualified name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub domains: Vec<Domain>,
+    /// Sorted by qualified name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub composite_types: Vec<CompositeType>,
 }
 
 /// `CREATE TYPE … AS ENUM`.
@@ -292,6 +307,21 @@ pub enum BaseType {
     Builtin(String),
     /// An enum declared with `#[derive(PgEnum)]` in the workspace.
     Enum(QualifiedName),
+    /// A domain declared with `#[derive(Domain)]`.
+    Domain(QualifiedName),
+    /// A composite type declared with `#[derive(CompositeType)]`.
+    Composite(QualifiedName),
+}
+
+impl BaseType {
+    /// The name of the type the schema declares (an enum, a domain or a
+    /// composite type), which SQL writes quoted; `None` for a built-in one.
+    pub fn declared_name(&self) -> Option<&QualifiedName> {
+        match self {
+            BaseType::Builtin(_) => None,
+            BaseType::Enum(name) | BaseType::Domain(name) | BaseType::Composite(name) => Some(name),
+        }
+    }
 }
 
 /// `GENERATED { BY DEFAULT | ALWAYS } AS IDENTITY`.
@@ -489,6 +519,12 @@ impl Schema {
             .sort_by(|a, b| (&a.table, &a.name).cmp(&(&b.table, &b.name)));
         self.objects
             .sort_by(|a, b| (&a.kind, &a.identity).cmp(&(&b.kind, &b.identity)));
+        self.sequences.sort_by(|a, b| a.name.cmp(&b.name));
+        self.domains.sort_by(|a, b| a.name.cmp(&b.name));
+        for domain in &mut self.domains {
+            domain.checks.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        self.composite_types.sort_by(|a, b| a.name.cmp(&b.name));
         for table in &mut self.tables {
             table.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
             table.uniques.sort_by(|a, b| a.name.cmp(&b.name));

@@ -15,6 +15,7 @@ use crate::model::{
     Check, ColumnType, ForeignKeyAction, Identity, Index, PrimaryKey, QualifiedName,
     SourceLocation, Unique,
 };
+use super::type_declaration::{CompositeTypeDeclaration, DomainDeclaration, SequenceDeclaration};
 use serde::{Deserialize, Serialize};
 
 /// A place in a source file and how many characters to underline there.
@@ -32,6 +33,9 @@ pub enum Declaration {
     Enum(EnumDeclaration),
     Extension(ExtensionDeclaration),
     SqlObject(SqlObjectDeclaration),
+    Sequence(SequenceDeclaration),
+    Domain(DomainDeclaration),
+    CompositeType(CompositeTypeDeclaration),
 }
 
 impl Declaration {
@@ -42,6 +46,9 @@ impl Declaration {
             Declaration::Enum(enum_declaration) => &enum_declaration.rust_name,
             Declaration::Extension(extension) => &extension.rust_name,
             Declaration::SqlObject(object) => &object.rust_name,
+            Declaration::Sequence(sequence) => &sequence.rust_name,
+            Declaration::Domain(domain) => &domain.rust_name,
+            Declaration::CompositeType(composite) => &composite.rust_name,
         }
     }
 
@@ -52,6 +59,9 @@ impl Declaration {
             Declaration::Enum(enum_declaration) => &enum_declaration.place,
             Declaration::Extension(extension) => &extension.place,
             Declaration::SqlObject(object) => &object.place,
+            Declaration::Sequence(sequence) => &sequence.place,
+            Declaration::Domain(domain) => &domain.place,
+            Declaration::CompositeType(composite) => &composite.place,
         }
     }
 }
@@ -119,8 +129,8 @@ pub enum DeclaredType {
     /// `PgEnum` of the workspace by its SQL name (`post_status` or
     /// `blog.post_status`).
     SqlType(ColumnType),
-    /// A Rust type outside the mapping table: it must be a `PgEnum` of the
-    /// workspace with this Rust name.
+    /// A Rust type outside the mapping table: it must be a `PgEnum`, a
+    /// `Domain` or a `CompositeType` of the workspace with this Rust name.
     EnumCandidate { rust_name: String, array_dims: u8 },
 }
 

@@ -1,11 +1,15 @@
 //! `cargo dbkit`'s entry point: every schema item (`Table`, `PgEnum`,
-//! `Extension`, `SqlObject`) of one source file.
+//! `Sequence`, `Domain`, `CompositeType`, `Extension`, `SqlObject`) of one
+//! source file.
 
 use super::declaration::Declaration;
 use super::diagnostic::{Diagnostic, SchemaError, place_of_span};
+use super::composite::parse_composite;
+use super::domain::parse_domain;
 use super::enumeration::parse_enum;
 use super::extension::parse_extension;
 use super::sql_object::parse_sql_object;
+use super::sequence::parse_sequence;
 use super::table::parse_table;
 
 /// Which derive an item asks for.
@@ -15,18 +19,33 @@ enum DerivedSchemaItem {
     PgEnum,
     Extension,
     SqlObject,
+    Sequence,
+    Domain,
+    CompositeType,
 }
+
+/// The derive names `cargo dbkit` reads, each by the last segment of its
+/// path; a file that mentions none of them declares nothing.
+const SCHEMA_DERIVES: &[(&str, DerivedSchemaItem)] = &[
+    ("Table", DerivedSchemaItem::Table),
+    ("PgEnum", DerivedSchemaItem::PgEnum),
+    ("Sequence", DerivedSchemaItem::Sequence),
+    ("Domain", DerivedSchemaItem::Domain),
+    ("CompositeType", DerivedSchemaItem::CompositeType),
+    ("Extension", DerivedSchemaItem::Extension),
+    ("SqlObject", DerivedSchemaItem::SqlObject),
+];
 
 /// The schema declarations of one `.rs` file.
 ///
 /// Finds every struct and enum whose `#[derive(...)]` list holds a path
-/// ending in `Table` or `PgEnum`, at the top level or in inline modules
+/// ending in one of [`SCHEMA_DERIVES`], at the top level or in inline modules
 /// (`mod x { ... }`), and parses it exactly as the derive macros do. Items
 /// and inline modules under `#[cfg(test)]` or `#[cfg(all(test, ...))]` are
 /// skipped, as are items inside function bodies and out-of-line modules
 /// (those are files of their own).
 ///
-/// A file whose text mentions none of the derives cannot declare
+/// A file whose text mentions none of them cannot declare
 /// anything, so it is answered with `Ok(vec![])` without being parsed (not
 /// even checked to be valid Rust): that keeps large workspaces fast.
 ///
@@ -42,7 +61,7 @@ pub fn parse_source_file(
     text: &str,
     display_path: &str,
 ) -> Result<Vec<Declaration>, Vec<SchemaError>> {
-    if !may_declare_schema_items(text) {
+    if !mentions_a_schema_derive(text) {
         return Ok(Vec::new());
     }
     let file = match syn::parse_file(text) {
@@ -60,13 +79,10 @@ pub fn parse_source_file(
     }
 }
 
-/// Whether a file can hold schema items at all: one derives `Table`,
-/// `PgEnum`, `Extension` or `SqlObject`, so a file that mentions none of
-/// them is not handed to syn.
-pub fn may_declare_schema_items(text: &str) -> bool {
-    ["Table", "PgEnum", "Extension", "SqlObject"]
-        .iter()
-        .any(|derive| text.contains(derive))
+/// Whether `text` mentions the name of a schema derive at all: a file that
+/// does not cannot declare anything.
+pub fn mentions_a_schema_derive(text: &str) -> bool {
+    SCHEMA_DERIVES.iter().any(|(name, _)| text.contains(name))
 }
 
 fn unparsable_file_error(error: &syn::Error, display_path: &str) -> SchemaError {
@@ -158,6 +174,13 @@ fn parse_derived(
             DerivedSchemaItem::SqlObject => {
                 parse_sql_object(&input, display_path).map(Declaration::SqlObject)
             }
+            DerivedSchemaItem::Sequence => {
+                parse_sequence(&input, display_path).map(Declaration::Sequence)
+            }
+            DerivedSchemaItem::Domain => parse_domain(&input, display_path).map(Declaration::Domain),
+            DerivedSchemaItem::CompositeType => {
+                parse_composite(&input, display_path).map(Declaration::CompositeType)
+            }
         };
         match outcome {
             Ok(declaration) => declarations.push(declaration),
@@ -185,12 +208,13 @@ fn derived_schema_items(attributes: &[syn::Attribute]) -> Vec<DerivedSchemaItem>
             continue;
         };
         for path in paths {
-            let kind = match path.segments.last() {
-                Some(segment) if segment.ident == "Table" => DerivedSchemaItem::Table,
-                Some(segment) if segment.ident == "PgEnum" => DerivedSchemaItem::PgEnum,
-                Some(segment) if segment.ident == "Extension" => DerivedSchemaItem::Extension,
-                Some(segment) if segment.ident == "SqlObject" => DerivedSchemaItem::SqlObject,
-                _ => continue,
+            let Some(kind) = path.segments.last().and_then(|segment| {
+                SCHEMA_DERIVES
+                    .iter()
+                    .find(|(name, _)| segment.ident == name)
+                    .map(|(_, kind)| *kind)
+            }) else {
+                continue;
             };
             if !derived.contains(&kind) {
                 derived.push(kind);

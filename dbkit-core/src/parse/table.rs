@@ -1252,7 +1252,9 @@ fn parse_field(
                         if column_type.array_dims > 0 { "[]" } else { "" }
                     )
                 }
-                crate::model::BaseType::Enum(name) => name.to_string(),
+                crate::model::BaseType::Enum(name)
+                | crate::model::BaseType::Domain(name)
+                | crate::model::BaseType::Composite(name) => name.to_string(),
             }
         }
         DeclaredType::EnumCandidate { rust_name, .. } => format!("an enum (`{rust_name}`)"),

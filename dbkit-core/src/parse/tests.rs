@@ -74,6 +74,8 @@ fn render_type(ty: &ColumnType) -> String {
     let base = match &ty.base {
         BaseType::Builtin(name) => name.clone(),
         BaseType::Enum(name) => format!("enum {name}"),
+        BaseType::Domain(name) => format!("domain {name}"),
+        BaseType::Composite(name) => format!("composite {name}"),
     };
     if ty.array_dims > 0 {
         format!("{base}[]")
@@ -1134,8 +1136,8 @@ fn type_without_mapping_nor_enum() {
         "pub struct Money(pub i64);\n#[derive(Table)]\npub struct Payment {\n    pub amount: Money,\n}\n",
         r#"
 src/a.rs:4:17+5: the type `Money` has no PostgreSQL mapping
-  label: not a mapped type nor a `PgEnum` of the workspace
-  help: add `sql_type = "..."` or derive `PgEnum` for it
+  label: not a mapped type nor a `PgEnum`, `Domain` or `CompositeType` of the workspace
+  help: add `sql_type = "..."` or derive `PgEnum`, `Domain` or `CompositeType` for it
 "#,
     );
 }

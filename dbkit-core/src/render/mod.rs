@@ -17,15 +17,17 @@
 mod objects;
 
 use crate::diff::temporary::stem_of_temporary;
-use crate::diff::{Change, EnumColumnUse, EnumValuePosition};
+use crate::diff::{Change, DomainChange, EnumColumnUse, EnumValuePosition};
 use crate::model::{
-    BaseType, Check, Column, ColumnType, ForeignKey, ForeignKeyAction, Identity, Index, IndexKey,
+    BaseType, Check, Column, ColumnType, Domain, ForeignKey, ForeignKeyAction, Identity, Index, IndexKey,
     PrimaryKey, QualifiedName, Table, Unique,
 };
 use crate::sql_text::{
     dollar_quote, line_comment, quote_column, quote_identifier, quote_literal, quote_qualified,
 };
 use crate::types::type_without_modifier;
+
+mod type_statements;
 
 /// The first line of a migration that must run outside a transaction.
 pub const NO_TRANSACTION_MARKER: &str = "-- dbkit:no-transaction";
@@ -143,8 +145,22 @@ fn change_expressions(change: &Change) -> Vec<&str> {
             .iter()
             .filter_map(|column| column.restored_default.as_deref())
             .collect(),
+        Change::Domain(DomainChange::Create(domain) | DomainChange::Recreate { to: domain, .. }) => {
+            domain_expressions(domain)
+        }
+        Change::Domain(DomainChange::SetDefault { default, .. }) => vec![default.as_str()],
+        Change::Domain(DomainChange::AddCheck { check, .. }) => vec![check.expr.as_str()],
         _ => Vec::new(),
     }
+}
+
+fn domain_expressions(domain: &Domain) -> Vec<&str> {
+    domain
+        .default
+        .iter()
+        .map(String::as_str)
+        .chain(domain.checks.iter().map(|check| check.expr.as_str()))
+        .collect()
 }
 
 fn column_expressions(column: &Column) -> Vec<&str> {
@@ -159,6 +175,9 @@ fn column_expressions(column: &Column) -> Vec<&str> {
 /// The SQL statements of one change, each ending with `;`.
 pub fn render_statements(change: &Change) -> Vec<String> {
     match change {
+        Change::Sequence(change) => type_statements::render_sequence_change(change),
+        Change::Domain(change) => type_statements::render_domain_change(change),
+        Change::Composite(change) => type_statements::render_composite_change(change),
         Change::CreateSchema { name } => vec![format!("CREATE SCHEMA {};", quote_identifier(name))],
         Change::DropSchema { name } => vec![format!("DROP SCHEMA {};", quote_identifier(name))],
         Change::CreateEnum { enum_type } => {
@@ -378,11 +397,13 @@ fn identity_keywords(identity: Identity) -> &'static str {
 }
 
 /// A column type: the canonical spelling of a built-in type, or the quoted
-/// name of an enum, with `[]` for an array.
+/// name of an enum, a domain or a composite type, with `[]` for an array.
 pub fn render_type(ty: &ColumnType) -> String {
     let base = match &ty.base {
         BaseType::Builtin(name) => name.clone(),
-        BaseType::Enum(name) => quote_qualified(name),
+        BaseType::Enum(name) | BaseType::Domain(name) | BaseType::Composite(name) => {
+            quote_qualified(name)
+        }
     };
     format!("{base}{}", "[]".repeat(usize::from(ty.array_dims)))
 }
@@ -417,8 +438,8 @@ fn render_conversion(column: &str, from: &ColumnType, to: &ColumnType) -> Option
     if type_without_modifier(&render_type(from)) == target {
         return None;
     }
-    let involves_enum =
-        matches!(from.base, BaseType::Enum(_)) || matches!(to.base, BaseType::Enum(_));
+    let through_text = |ty: &ColumnType| matches!(ty.base, BaseType::Enum(_) | BaseType::Composite(_));
+    let involves_enum = through_text(from) || through_text(to);
     let column = quote_identifier(column);
     if involves_enum {
         let text = format!("text{}", "[]".repeat(usize::from(from.array_dims)));
@@ -829,6 +850,10 @@ fn headline<'a>(change: &'a Change, created_or_dropped: &[&QualifiedName]) -> Op
         }
         Change::CreateSchema { name } => line(5, "create_schema", name, String::new()),
         Change::DropSchema { name } => line(5, "drop_schema", name, String::new()),
+        Change::Sequence(_) | Change::Domain(_) | Change::Composite(_) => {
+            let (rank, verb, object) = type_statements::headline_parts(change)?;
+            line(rank, verb, shown(object), String::new())
+        }
         _ => None,
     }
 }

@@ -8,8 +8,9 @@
 //! [`arbitrary_schema`] and [`arbitrary_schema_pair`] give only schemas
 //! PostgreSQL accepts, with their migrations applicable to empty tables:
 //! names that need quoting, enums, every column feature, keys, checks,
-//! foreign keys onto existing keys of the same types, every index kind and
-//! comments. [`arbitrary_unchecked_schema_pair`] gives anything at all
+//! foreign keys onto existing keys of the same types, every index kind,
+//! comments, and sequences, domains and composite types (of
+//! `user_types`). [`arbitrary_unchecked_schema_pair`] gives anything at all
 //! (dangling references, duplicate names, hints pointing nowhere), as a
 //! hand-edited snapshot could.
 
@@ -20,6 +21,8 @@ use crate::model::{
 use proptest::collection::vec;
 use proptest::prelude::{Strategy, any};
 use std::collections::BTreeSet;
+
+mod user_types;
 
 const SCHEMA_CHOICES: usize = 400;
 const EDIT_CHOICES: usize = 300;
@@ -219,6 +222,7 @@ fn is_keyable(ty: &ColumnType) -> bool {
     }
     match &ty.base {
         BaseType::Enum(_) => true,
+        BaseType::Domain(_) | BaseType::Composite(_) => false,
         BaseType::Builtin(name) => matches!(
             name.as_str(),
             "integer"
@@ -278,6 +282,7 @@ fn default_for(ty: &ColumnType, enums: &[Enum], choices: &mut Choices) -> Option
             "time without time zone" => "'12:00:00'::time without time zone".to_string(),
             _ => return None,
         },
+        BaseType::Domain(_) | BaseType::Composite(_) => return None,
     };
     Some(default)
 }
@@ -353,6 +358,7 @@ fn build_schema(choices: &mut Choices) -> Schema {
         }
     }
     randomize_comments(&mut schema, choices);
+    user_types::add_random_user_types(&mut schema, choices);
     schema.canonicalize();
     schema
 }
@@ -809,7 +815,7 @@ fn edit_schema(old: &Schema, choices: &mut Choices) -> Schema {
     let mut new = old.clone();
     let edits = 1 + choices.below(5);
     for _ in 0..edits {
-        match choices.below(15) {
+        match choices.below(16) {
             0 => {
                 if let Some(name) = add_random_table(&mut new, choices, &[old])
                     && choices.chance(40)
@@ -865,6 +871,7 @@ fn edit_schema(old: &Schema, choices: &mut Choices) -> Schema {
                 new = commented;
             }
             14 => rename_random_enum(old, &mut new, choices),
+            15 => user_types::edit_random_user_type(&mut new, choices),
             _ => {
                 if let Some(table) = pick_table(&new, choices) {
                     drop_primary_key(&mut new, &table);

@@ -1,9 +1,9 @@
 //! What the tables `pull` keeps need from the database that the schema DSL
 //! cannot declare: the extensions that provide their column types, operator
-//! classes and default functions; the sequences their defaults call when no
-//! column owns them (pagila's `nextval('actor_actor_id_seq')`); the domains
-//! their columns are declared with; and the functions of the database's own
-//! that their defaults and checks call.
+//! classes and default functions, and the functions of the database's own
+//! that their defaults and checks call. (The sequences their defaults call
+//! when no column owns them, pagila's `nextval('actor_actor_id_seq')`, and
+//! the domains their columns are declared with are code, like the tables.)
 //!
 //! A baseline without them fails on an empty database (42P01, 42704,
 //! 42883), and a later `generate --custom` migration cannot help, because
@@ -12,17 +12,16 @@
 //! marked as carried: dbkit neither compares nor changes them afterwards.
 //!
 //! One query reads them all, in the order they must be created: schemas,
-//! extensions, sequences, functions (with `check_function_bodies` off, as
-//! pg_dump does, so a function's body may name a table created later), then
-//! domains (a domain over another after it).
+//! extensions, then functions (with `check_function_bodies` off, as
+//! pg_dump does, so a function's body may name a table created later).
 
 use sqlx::PgPool;
 
 /// One object carried into the baseline unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct CarriedObject {
-    /// `schema`, `extension`, `sequence`, `function` or `domain` (created
-    /// before the tables), or `index` (after them).
+    /// `schema`, `extension` or `function` (created before the tables), or
+    /// `index` (after them).
     pub kind: String,
     /// Its name as `UnsupportedObject` names it (`public.year`).
     pub object: String,
@@ -95,16 +94,6 @@ needed_extension AS (
     JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
     WHERE e.extname <> 'plpgsql'
 ),
-needed_sequence AS (
-    SELECT c.oid, c.relnamespace, c.relname
-    FROM reference r
-    JOIN pg_catalog.pg_class c ON r.refclassid = 'pg_catalog.pg_class'::regclass AND c.oid = r.refobjid
-    WHERE c.relkind = 'S'
-      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
-                      WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid
-                        AND d.refclassid = 'pg_catalog.pg_class'::regclass
-                        AND d.deptype IN ('a', 'i', 'e'))
-),
 needed_function AS (
     SELECT p.oid, p.pronamespace
     FROM reference r
@@ -118,9 +107,7 @@ needed_function AS (
 ),
 carried_namespace AS (
     SELECT extnamespace AS oid FROM needed_extension
-    UNION SELECT relnamespace FROM needed_sequence
     UNION SELECT pronamespace FROM needed_function
-    UNION SELECT typnamespace FROM needed_domain
 )
 SELECT kind, object, statement FROM (
     SELECT 0 AS rank, n.nspname::text AS sort, 'schema' AS kind, format('%I', n.nspname) AS object,
@@ -132,42 +119,12 @@ SELECT kind, object, statement FROM (
            format('CREATE EXTENSION IF NOT EXISTS %I WITH SCHEMA %I;', e.extname, n.nspname)
     FROM needed_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
     UNION ALL
-    SELECT 2, format('%I.%I', n.nspname, s.relname), 'sequence', format('%I.%I', n.nspname, s.relname),
-           format('CREATE SEQUENCE %I.%I AS %s INCREMENT BY %s MINVALUE %s MAXVALUE %s START WITH %s CACHE %s%s;',
-                  n.nspname, s.relname, pg_catalog.format_type(q.seqtypid, NULL), q.seqincrement,
-                  q.seqmin, q.seqmax, q.seqstart, q.seqcache,
-                  CASE WHEN q.seqcycle THEN ' CYCLE' ELSE '' END)
-    FROM needed_sequence s
-    JOIN pg_catalog.pg_namespace n ON n.oid = s.relnamespace
-    JOIN pg_catalog.pg_sequence q ON q.seqrelid = s.oid
-    UNION ALL
     SELECT 3, f.oid::text, 'function',
            format('%I.%I(%s)', n.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid)),
            rtrim(pg_catalog.pg_get_functiondef(p.oid), E'\n') || ';'
     FROM needed_function f
     JOIN pg_catalog.pg_proc p ON p.oid = f.oid
     JOIN pg_catalog.pg_namespace n ON n.oid = f.pronamespace
-    UNION ALL
-    SELECT 4, lpad(t.oid::text, 10, '0'), 'domain', format('%I.%I', n.nspname, t.typname),
-           format('CREATE DOMAIN %I.%I AS %s%s%s%s%s;',
-                  n.nspname, t.typname, pg_catalog.format_type(t.typbasetype, t.typtypmod),
-                  CASE WHEN t.typcollation <> 0 AND t.typcollation <> bt.typcollation
-                       THEN (SELECT format(' COLLATE %I.%I', cn.nspname, co.collname)
-                             FROM pg_catalog.pg_collation co
-                             JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
-                             WHERE co.oid = t.typcollation)
-                       ELSE '' END,
-                  CASE WHEN t.typdefault IS NOT NULL THEN ' DEFAULT ' || t.typdefault ELSE '' END,
-                  CASE WHEN t.typnotnull THEN ' NOT NULL' ELSE '' END,
-                  coalesce((SELECT string_agg(format(' CONSTRAINT %I %s', con.conname,
-                                                     pg_catalog.pg_get_constraintdef(con.oid)),
-                                              '' ORDER BY con.conname)
-                            FROM pg_catalog.pg_constraint con
-                            WHERE con.contypid = t.oid AND con.contype = 'c'), ''))
-    FROM needed_domain d
-    JOIN pg_catalog.pg_type t ON t.oid = d.oid
-    JOIN pg_catalog.pg_type bt ON bt.oid = t.typbasetype
-    JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
     UNION ALL
     -- Indexes the introspector does not read (see its query), created
     -- after the tables.

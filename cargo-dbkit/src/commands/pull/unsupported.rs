@@ -10,6 +10,9 @@
 //! introspector (`DROP EXTENSION` owns them), but the extension itself is
 //! named.
 //!
+//! Sequences no column owns, domains and composite types are declared by
+//! the DSL (the introspector reads them), so they are not among these.
+//!
 //! One query, a `UNION ALL` of one branch per kind, read in one round
 //! trip; every branch only reads the catalog, so it runs in a read-only
 //! session too.
@@ -19,7 +22,7 @@ use sqlx::PgPool;
 /// One object the DSL cannot express.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, sqlx::FromRow)]
 pub struct UnsupportedObject {
-    /// What it is: `view`, `trigger`, `function`, `sequence`, …
+    /// What it is: `view`, `trigger`, `function`, `range type`, …
     pub kind: String,
     /// Its qualified name, quoted where PostgreSQL would need it
     /// (`public.active_users`, `audit on public.orders`).
@@ -60,14 +63,6 @@ SELECT CASE relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
                     ELSE 'foreign table' END AS kind,
        qualified AS object, NULL::text AS detail
 FROM user_class WHERE relkind IN ('v', 'm', 'f')
-UNION ALL
-SELECT 'sequence', qualified, 'not owned by a column (no serial or identity column uses it)'
-FROM user_class c
-WHERE relkind = 'S'
-  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
-                  WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid
-                    AND d.refclassid = 'pg_catalog.pg_class'::regclass
-                    AND d.deptype IN ('a', 'i'))
 UNION ALL
 SELECT 'partitioned table', qualified,
        'declared as a plain table: its partition key (' || pg_catalog.pg_get_partkeydef(oid) || ') and partitions are left out'
@@ -117,13 +112,9 @@ WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                   WHERE d.classid = 'pg_catalog.pg_proc'::regclass
                     AND d.objid = p.oid AND d.deptype = 'e')
 UNION ALL
-SELECT CASE t.typtype WHEN 'd' THEN 'domain' WHEN 'r' THEN 'range type'
-                      ELSE 'composite type' END,
-       format('%I.%I', n.nspname, t.typname), NULL
+SELECT 'range type', format('%I.%I', n.nspname, t.typname), NULL
 FROM pg_catalog.pg_type t JOIN user_namespace n ON n.oid = t.typnamespace
-WHERE (t.typtype IN ('d', 'r')
-       OR (t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_catalog.pg_class c
-                                       WHERE c.oid = t.typrelid AND c.relkind = 'c')))
+WHERE t.typtype = 'r'
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                   WHERE d.classid = 'pg_catalog.pg_type'::regclass
                     AND d.objid = t.oid AND d.deptype = 'e')

@@ -25,12 +25,15 @@
 
 use dbkit_core::compare::canonical_schema;
 use dbkit_core::diff::{
-    Change, DiffOptions, Rename, is_lossless_type_change, matched_renames, removed_labels_warning,
+    Change, CompositeChange, DiffOptions, DomainChange, Rename, SequenceChange,
+    is_lossless_type_change, matched_renames, removed_labels_warning,
 };
 use dbkit_core::model::{Schema, Table};
 use dbkit_core::naming::truncate_identifier;
 use dbkit_core::render::render_statements;
 use dbkit_core::sql_text::escape_control_characters;
+
+mod align_types;
 
 /// `live` with every item that is canonically equal to its counterpart in
 /// `code` spelled as the code spells it (see the module documentation).
@@ -88,6 +91,7 @@ pub fn align_to_code(live: &Schema, code: &Schema, renames: &[Rename]) -> Schema
             column_renames,
         );
     }
+    align_types::align_user_types(&mut aligned, code, &canonical_live, &canonical_code);
     aligned
 }
 
@@ -229,8 +233,9 @@ fn align_table(
 }
 
 /// Why a step loses data, or `None`: drops of tables, columns that hold
-/// data, enum types, enum labels and schemas, and type changes that are not
-/// widening; one line, its control characters escaped, like
+/// data, enum types, enum labels, schemas, sequences (their values),
+/// domains, composite types and their attributes, and type changes that
+/// are not widening; one line, its control characters escaped, like
 /// [`Change::destructive_warning`]. These need a yes (or `--force`). Other steps `generate` warns
 /// about (a new `NOT NULL` column without a default, `SET NOT NULL`) can
 /// only fail, and a failure rolls the push back, so they are listed but not
@@ -243,7 +248,12 @@ pub fn data_loss(change: &Change) -> Option<String> {
         }
         | Change::DropEnum { .. }
         | Change::DropExtension { .. }
-        | Change::DropSchema { .. } => change.destructive_warning(),
+        | Change::DropSchema { .. }
+        | Change::Sequence(SequenceChange::Drop(_))
+        | Change::Domain(DomainChange::Drop(_))
+        | Change::Composite(CompositeChange::Drop(_) | CompositeChange::DropAttribute { .. }) => {
+            change.destructive_warning()
+        }
         Change::RecreateEnum {
             name,
             old_values,
@@ -318,8 +328,6 @@ mod tests {
 
     fn schema(tables: Vec<Table>) -> Schema {
         let mut schema = Schema {
-            schemas: Vec::new(),
-            enums: Vec::new(),
             tables,
             ..Schema::default()
         };

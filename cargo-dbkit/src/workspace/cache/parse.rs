@@ -198,6 +198,14 @@ fn for_each_location(
             Declaration::Enum(enumeration) => change(&mut enumeration.place.location),
             Declaration::Extension(extension) => change(&mut extension.place.location),
             Declaration::SqlObject(object) => change(&mut object.place.location),
+            Declaration::Sequence(sequence) => change(&mut sequence.place.location),
+            Declaration::Domain(domain) => change(&mut domain.place.location),
+            Declaration::CompositeType(composite) => {
+                change(&mut composite.place.location);
+                for attribute in &mut composite.attributes {
+                    change(&mut attribute.type_place.location);
+                }
+            }
         }
     }
 }
