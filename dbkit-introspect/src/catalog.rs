@@ -90,7 +90,7 @@ SELECT a.attrelid::int8,
        a.attnum::int4,
        a.attname::text,
        (t.typcategory = 'A' AND t.typelem <> 0) AS is_array,
-       CASE WHEN NOT (base.typtype IN ('e', 'd') OR base_class.relkind = 'c')
+       CASE WHEN NOT (base.typtype IN ('e', 'd') OR coalesce(base_class.relkind = 'c', false))
             THEN format_type(base.oid, a.atttypmod) END,
        CASE WHEN base.typtype IN ('e', 'd') THEN base.typtype::text
             WHEN base_class.relkind = 'c' THEN 'c' ELSE '' END AS type_kind,

@@ -62,7 +62,7 @@ SELECT n.nspname::text,
        t.typname::text,
        a.attname::text,
        (at.typcategory = 'A' AND at.typelem <> 0) AS is_array,
-       CASE WHEN NOT (base.typtype IN ('e', 'd') OR base_class.relkind = 'c')
+       CASE WHEN NOT (base.typtype IN ('e', 'd') OR coalesce(base_class.relkind = 'c', false))
             THEN format_type(base.oid, a.atttypmod) END,
        CASE WHEN base.typtype IN ('e', 'd') THEN base.typtype::text
             WHEN base_class.relkind = 'c' THEN 'c' ELSE '' END,
