@@ -251,6 +251,34 @@ async fn rows_survive_chains_and_swaps_of_tables_and_columns() {
 }
 
 // ---------------------------------------------------------------------------
+// Domains
+
+#[tokio::test]
+async fn a_domain_used_by_a_column_whose_check_changes_keeps_its_rows() {
+    let a = source!("a_domain_used_by_a_column_whose_check_changes_keeps_its_rows/before.rs");
+    let b = source!("a_domain_used_by_a_column_whose_check_changes_keeps_its_rows/after.rs");
+    let rows = "INSERT INTO customers VALUES (1, 'ada@example.com'), (2, 'grace@navy.mil');";
+    let file = "SELECT relfilenode::text FROM pg_class WHERE oid = 'customers'::regclass";
+    let values = "SELECT id || ' ' || email FROM customers ORDER BY id";
+    let (database, sql) = migrated_with_rows(a, rows, b, &[file, values]).await;
+    assert!(
+        sql.contains("ALTER DOMAIN \"public\".\"email\" DROP CONSTRAINT \"email_check\";")
+            && sql.contains("ALTER DOMAIN \"public\".\"email\" ADD CONSTRAINT \"email_check\" CHECK (VALUE ~ '^[^@]+@[^@]+$');")
+            && !sql.contains("ALTER TABLE"),
+        "{sql}"
+    );
+    let second = schema_from_valid_rust(b);
+    let again = migration_between(&stored_as_snapshot(&second).expect("snapshot"), &second)
+        .expect("a migration right after");
+    assert_eq!(again.sql, "", "generate right after finds changes");
+    let refused = sqlx::raw_sql("INSERT INTO customers VALUES (3, 'a@b@c')")
+        .execute(&database.pool)
+        .await;
+    assert!(refused.is_err(), "the new check holds");
+    database.drop_now().await.expect("drop the database");
+}
+
+// ---------------------------------------------------------------------------
 // Tables
 
 #[tokio::test]
@@ -485,8 +513,11 @@ async fn every_rust_type_of_the_mapping_table_has_its_format_type_spelling() {
 fn spelling(ty: &dbkit_core::model::ColumnType) -> String {
     let base = match &ty.base {
         BaseType::Builtin(name) => name.clone(),
-        BaseType::Enum(name) if name.schema == "public" => name.name.clone(),
-        BaseType::Enum(name) => name.to_string(),
+        other => match other.declared_name() {
+            Some(name) if name.schema == "public" => name.name.clone(),
+            Some(name) => name.to_string(),
+            None => String::new(),
+        },
     };
     format!("{base}{}", "[]".repeat(usize::from(ty.array_dims)))
 }
