@@ -21,7 +21,9 @@ use super::source::{
     starts_with_alter_table, starts_with_alter_type, starts_with_words,
     take_drop_index_concurrently, tokenize,
 };
-use super::unsupported::{is_create_trigger, is_read_by_tokens, read_statement};
+use super::unsupported::{
+    is_create_trigger, is_read_by_tokens, is_type_definition, read_statement,
+};
 use crate::diff::quote_identifier;
 use crate::model::Schema;
 use crate::naming::{MAX_IDENTIFIER_BYTES, truncate_identifier};
@@ -142,7 +144,8 @@ fn check_tokens(
         || starts_with_alter_type(&tokens)
         || starts_with_words(&tokens, &["alter", "index"])
         || starts_with_words(&tokens, &["drop", "database"])
-        || is_create_trigger(&tokens))
+        || is_create_trigger(&tokens)
+        || is_type_definition(&tokens))
     .then(|| tokens.clone());
     let parsed = Parser::new(&PostgreSqlDialect {})
         .with_tokens_with_locations(tokens)
@@ -165,6 +168,9 @@ fn check_tokens(
                 }
                 if let Some(statement) = read_statement(retry) {
                     check_unsupported_statement(&statement, context, state, findings);
+                    return;
+                }
+                if is_type_definition(retry) {
                     return;
                 }
             }
