@@ -83,6 +83,15 @@ fn without_sources(schema: &Schema) -> Schema {
             key.source = None;
         }
     }
+    for sequence in &mut schema.sequences {
+        sequence.source = None;
+    }
+    for domain in &mut schema.domains {
+        domain.source = None;
+    }
+    for composite in &mut schema.composite_types {
+        composite.source = None;
+    }
     schema
 }
 

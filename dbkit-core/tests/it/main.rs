@@ -14,3 +14,4 @@ mod renames;
 mod snapshot_files;
 mod split_corpus;
 mod sql;
+mod sql_user_types;
