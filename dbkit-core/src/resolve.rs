@@ -142,8 +142,12 @@ pub fn resolve_schema(declarations: Vec<Declaration>) -> Result<Schema, Vec<Sche
             types_by_rust_name,
             types_by_sql_name,
         };
-        composite_attribute_types =
-            user_types::resolve_attribute_types(&context, &user_type_declarations, &type_kept, &mut errors);
+        composite_attribute_types = user_types::resolve_attribute_types(
+            &context,
+            &user_type_declarations,
+            &type_kept,
+            &mut errors,
+        );
         for (table, kept) in tables.iter().zip(&table_kept) {
             if !*kept {
                 column_types.push(Vec::new());
@@ -330,7 +334,10 @@ impl Context<'_> {
                             type_place,
                             format!("ambiguous {what} name `{rust_name}`"),
                         )
-                        .with_label(format!("{} {what}s are called `{rust_name}`", several.len()))
+                        .with_label(format!(
+                            "{} {what}s are called `{rust_name}`",
+                            several.len()
+                        ))
                         .with_help(format!(
                             "say which one with `sql_type`, e.g. `sql_type = \"{}\"` (one of {})",
                             qualified_sql_name(&first.name),

@@ -10,8 +10,8 @@ use crate::diff::lookup::is_canonical;
 mod user_types;
 
 use crate::model::{
-    BaseType, Column, ColumnType, Enum, ForeignKey, ForeignKeyAction, Identity, Index, IndexKey, QualifiedName,
-    Schema, Table,
+    BaseType, Column, ColumnType, Enum, ForeignKey, ForeignKeyAction, Identity, Index, IndexKey,
+    QualifiedName, Schema, Table,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -840,7 +840,10 @@ mod tests {
             },
         ];
         schema.domains = vec![
-            Domain::new(QualifiedName::new("public", "plain"), ColumnType::builtin("integer")),
+            Domain::new(
+                QualifiedName::new("public", "plain"),
+                ColumnType::builtin("integer"),
+            ),
             Domain {
                 not_null: true,
                 default: Some("'a@b'".to_string()),

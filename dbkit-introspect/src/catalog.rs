@@ -329,6 +329,7 @@ pub async fn introspect(
         sequences: user_types.sequences,
         domains: user_types.domains,
         composite_types: user_types.composite_types,
+        ..Schema::default()
     };
     crate::objects::read_objects(pool, &schema_names_read, &mut schema).await?;
     schema.canonicalize();

@@ -179,9 +179,7 @@ fn domain_from_row(
 /// `CHECK ((VALUE ~ '@'::text))` → `(VALUE ~ '@'::text)`.
 fn check_expression(definition: &str) -> String {
     let definition = definition.trim();
-    let definition = definition
-        .strip_suffix(" NOT VALID")
-        .unwrap_or(definition);
+    let definition = definition.strip_suffix(" NOT VALID").unwrap_or(definition);
     definition
         .strip_prefix("CHECK (")
         .and_then(|rest| rest.strip_suffix(')'))

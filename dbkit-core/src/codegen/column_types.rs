@@ -94,24 +94,26 @@ pub(crate) fn field_type(
 ) -> FieldType {
     let mut imports = BTreeSet::new();
     let (element, sql_type) = match &ty.base {
-        BaseType::Enum(name) | BaseType::Domain(name) | BaseType::Composite(name) => match enums(name) {
-            Some(place) if place.module == module => (place.rust_name, None),
-            Some(place) => (
-                format!("super::{}::{}", place.module, place.rust_name),
-                None,
-            ),
-            None => {
-                *problem = Some(format!(
-                    "is the type `{name}`, which the files do not declare; it is written as `sql_type` and reads back as a type of that name"
-                ));
-                let written = if name.schema == "public" {
-                    name.name.clone()
-                } else {
-                    name.to_string()
-                };
-                ("String".to_string(), Some(written))
+        BaseType::Enum(name) | BaseType::Domain(name) | BaseType::Composite(name) => {
+            match enums(name) {
+                Some(place) if place.module == module => (place.rust_name, None),
+                Some(place) => (
+                    format!("super::{}::{}", place.module, place.rust_name),
+                    None,
+                ),
+                None => {
+                    *problem = Some(format!(
+                        "is the type `{name}`, which the files do not declare; it is written as `sql_type` and reads back as a type of that name"
+                    ));
+                    let written = if name.schema == "public" {
+                        name.name.clone()
+                    } else {
+                        name.to_string()
+                    };
+                    ("String".to_string(), Some(written))
+                }
             }
-        },
+        }
         BaseType::Builtin(base) => {
             let canonical = canonical_type(base);
             match mapped_rust_type(&canonical) {

@@ -70,11 +70,13 @@ fn cast_is_column_type(cast: &str, column_type: &ColumnType) -> bool {
             cast_base == canonical_type(base)
                 || cast_base == canonical_type(&type_without_modifier(base))
         }
-        BaseType::Enum(name) | BaseType::Domain(name) | BaseType::Composite(name) => match identifier_path(cast_base).as_deref() {
-            Some([single]) => *single == name.name,
-            Some([schema, single]) => *schema == name.schema && *single == name.name,
-            _ => false,
-        },
+        BaseType::Enum(name) | BaseType::Domain(name) | BaseType::Composite(name) => {
+            match identifier_path(cast_base).as_deref() {
+                Some([single]) => *single == name.name,
+                Some([schema, single]) => *schema == name.schema && *single == name.name,
+                _ => false,
+            }
+        }
     }
 }
 

@@ -53,7 +53,12 @@ pub(crate) fn plan_files(schema: &Schema, options: &CodegenOptions) -> Vec<FileP
         .sequences
         .iter()
         .map(|sequence| sequence.name.schema.as_str())
-        .chain(schema.domains.iter().map(|domain| domain.name.schema.as_str()))
+        .chain(
+            schema
+                .domains
+                .iter()
+                .map(|domain| domain.name.schema.as_str()),
+        )
         .chain(
             schema
                 .composite_types

@@ -3,8 +3,7 @@
 //! `format_type` spelling) and their differences, field by field.
 
 use super::{
-    Difference, Object, canonical_column_type, compare_field, compare_named,
-    normalize_expression,
+    Difference, Object, canonical_column_type, compare_field, compare_named, normalize_expression,
 };
 use crate::model::{CompositeType, Domain, Schema, Sequence};
 
@@ -37,7 +36,12 @@ pub(super) fn schema_names(schema: &Schema) -> impl Iterator<Item = String> + '_
         .iter()
         .map(|sequence| &sequence.name)
         .chain(schema.domains.iter().map(|domain| &domain.name))
-        .chain(schema.composite_types.iter().map(|composite| &composite.name))
+        .chain(
+            schema
+                .composite_types
+                .iter()
+                .map(|composite| &composite.name),
+        )
         .map(|name| name.schema.clone())
 }
 
@@ -76,9 +80,27 @@ pub(super) fn differences(expected: &Schema, actual: &Schema, differences: &mut 
             .collect(),
         |differences, object, expected: &&Domain, actual: &&Domain| {
             compare_field(differences, object, "type", &expected.ty, &actual.ty);
-            compare_field(differences, object, "not null", &expected.not_null, &actual.not_null);
-            compare_field(differences, object, "default", &expected.default, &actual.default);
-            compare_field(differences, object, "checks", &expected.checks, &actual.checks);
+            compare_field(
+                differences,
+                object,
+                "not null",
+                &expected.not_null,
+                &actual.not_null,
+            );
+            compare_field(
+                differences,
+                object,
+                "default",
+                &expected.default,
+                &actual.default,
+            );
+            compare_field(
+                differences,
+                object,
+                "checks",
+                &expected.checks,
+                &actual.checks,
+            );
             compare_field(
                 differences,
                 object,
@@ -119,11 +141,35 @@ fn compare_sequences(
     expected: &Sequence,
     actual: &Sequence,
 ) {
-    compare_field(differences, object, "type", &expected.data_type, &actual.data_type);
+    compare_field(
+        differences,
+        object,
+        "type",
+        &expected.data_type,
+        &actual.data_type,
+    );
     compare_field(differences, object, "start", &expected.start, &actual.start);
-    compare_field(differences, object, "increment", &expected.increment, &actual.increment);
-    compare_field(differences, object, "min value", &expected.min_value, &actual.min_value);
-    compare_field(differences, object, "max value", &expected.max_value, &actual.max_value);
+    compare_field(
+        differences,
+        object,
+        "increment",
+        &expected.increment,
+        &actual.increment,
+    );
+    compare_field(
+        differences,
+        object,
+        "min value",
+        &expected.min_value,
+        &actual.min_value,
+    );
+    compare_field(
+        differences,
+        object,
+        "max value",
+        &expected.max_value,
+        &actual.max_value,
+    );
     compare_field(differences, object, "cycle", &expected.cycle, &actual.cycle);
     compare_field(differences, object, "cache", &expected.cache, &actual.cache);
 }

@@ -24,7 +24,7 @@ pub use change::{
 };
 pub use describe::describe_change;
 pub use plan::{diff, diff_owned};
-pub use user_types::{CompositeChange, DomainChange, DomainColumnUse, SequenceChange};
 pub use renames::{
     Ambiguity, DiffOptions, MatchedRenames, Rename, matched_renames, parse_rename_argument,
 };
+pub use user_types::{CompositeChange, DomainChange, DomainColumnUse, SequenceChange};

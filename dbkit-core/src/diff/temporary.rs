@@ -35,7 +35,12 @@ pub(crate) fn names_in_schema(schemas: &[&Schema], pg_schema: &str) -> BTreeSet<
             .iter()
             .map(|sequence| &sequence.name)
             .chain(schema.domains.iter().map(|domain| &domain.name))
-            .chain(schema.composite_types.iter().map(|composite| &composite.name));
+            .chain(
+                schema
+                    .composite_types
+                    .iter()
+                    .map(|composite| &composite.name),
+            );
         for name in other_names {
             if name.schema == pg_schema {
                 names.insert(name.name.clone());

@@ -21,7 +21,10 @@ pub enum SequenceChange {
     Drop(QualifiedName),
     /// `ALTER SEQUENCE` with the options that differ; `RESTART` is never
     /// written, so the sequence goes on from the value it has reached.
-    Alter { from: Sequence, to: Sequence },
+    Alter {
+        from: Sequence,
+        to: Sequence,
+    },
 }
 
 /// A column converted to the new domain when a domain is recreated.
@@ -38,13 +41,28 @@ pub struct DomainColumnUse {
 pub enum DomainChange {
     Create(Domain),
     Drop(QualifiedName),
-    SetDefault { name: QualifiedName, default: String },
-    DropDefault { name: QualifiedName },
-    SetNotNull { name: QualifiedName },
-    DropNotNull { name: QualifiedName },
+    SetDefault {
+        name: QualifiedName,
+        default: String,
+    },
+    DropDefault {
+        name: QualifiedName,
+    },
+    SetNotNull {
+        name: QualifiedName,
+    },
+    DropNotNull {
+        name: QualifiedName,
+    },
     /// `ADD CONSTRAINT … CHECK`, which checks every value stored.
-    AddCheck { name: QualifiedName, check: Check },
-    DropCheck { name: QualifiedName, check: String },
+    AddCheck {
+        name: QualifiedName,
+        check: Check,
+    },
+    DropCheck {
+        name: QualifiedName,
+        check: String,
+    },
     /// The base type or the collation changes, which `ALTER DOMAIN` cannot
     /// do: the old domain is renamed to `temporary_name`, the new one
     /// created, every column of the old one converted (through the new
@@ -82,7 +100,9 @@ pub enum CompositeChange {
 pub(super) fn apply_sequence_change(schema: &mut Schema, change: &SequenceChange) {
     match change {
         SequenceChange::Create(sequence) => {
-            schema.sequences.retain(|existing| existing.name != sequence.name);
+            schema
+                .sequences
+                .retain(|existing| existing.name != sequence.name);
             schema.sequences.push(sequence.clone());
             schema.sequences.sort_by(|a, b| a.name.cmp(&b.name));
         }
@@ -99,7 +119,9 @@ pub(super) fn apply_sequence_change(schema: &mut Schema, change: &SequenceChange
 pub(super) fn apply_domain_change(schema: &mut Schema, change: &DomainChange) {
     match change {
         DomainChange::Create(domain) => {
-            schema.domains.retain(|existing| existing.name != domain.name);
+            schema
+                .domains
+                .retain(|existing| existing.name != domain.name);
             schema.domains.push(domain.clone());
             schema.domains.sort_by(|a, b| a.name.cmp(&b.name));
         }
@@ -131,7 +153,10 @@ pub(super) fn apply_domain_change(schema: &mut Schema, change: &DomainChange) {
         }
         DomainChange::AddCheck { name, check } => {
             if let Some(domain) = domain_mut(schema, name)
-                && !domain.checks.iter().any(|existing| existing.name == check.name)
+                && !domain
+                    .checks
+                    .iter()
+                    .any(|existing| existing.name == check.name)
             {
                 domain.checks.push(check.clone());
                 domain.checks.sort_by(|a, b| a.name.cmp(&b.name));
@@ -146,7 +171,10 @@ pub(super) fn apply_domain_change(schema: &mut Schema, change: &DomainChange) {
 }
 
 fn domain_mut<'a>(schema: &'a mut Schema, name: &QualifiedName) -> Option<&'a mut Domain> {
-    schema.domains.iter_mut().find(|domain| &domain.name == name)
+    schema
+        .domains
+        .iter_mut()
+        .find(|domain| &domain.name == name)
 }
 
 /// Applies a composite type step to the model.
@@ -164,7 +192,10 @@ pub(super) fn apply_composite_change(schema: &mut Schema, change: &CompositeChan
             .retain(|existing| &existing.name != name),
         CompositeChange::AddAttribute { name, attribute } => {
             if let Some(composite) = composite_mut(schema, name)
-                && !composite.attributes.iter().any(|a| a.name == attribute.name)
+                && !composite
+                    .attributes
+                    .iter()
+                    .any(|a| a.name == attribute.name)
             {
                 composite.attributes.push(attribute.clone());
             }
@@ -175,10 +206,16 @@ pub(super) fn apply_composite_change(schema: &mut Schema, change: &CompositeChan
             }
         }
         CompositeChange::AlterAttributeType {
-            name, attribute, to, ..
+            name,
+            attribute,
+            to,
+            ..
         } => {
             if let Some(composite) = composite_mut(schema, name)
-                && let Some(existing) = composite.attributes.iter_mut().find(|a| &a.name == attribute)
+                && let Some(existing) = composite
+                    .attributes
+                    .iter_mut()
+                    .find(|a| &a.name == attribute)
             {
                 existing.ty = to.clone();
             }
@@ -186,7 +223,10 @@ pub(super) fn apply_composite_change(schema: &mut Schema, change: &CompositeChan
     }
 }
 
-fn composite_mut<'a>(schema: &'a mut Schema, name: &QualifiedName) -> Option<&'a mut CompositeType> {
+fn composite_mut<'a>(
+    schema: &'a mut Schema,
+    name: &QualifiedName,
+) -> Option<&'a mut CompositeType> {
     schema
         .composite_types
         .iter_mut()
@@ -229,7 +269,10 @@ pub(super) fn describe_domain_change(change: &DomainChange) -> String {
             quote_qualified(name)
         ),
         DomainChange::Recreate { to, .. } => {
-            format!("recreate domain {} with its new type", quote_qualified(&to.name))
+            format!(
+                "recreate domain {} with its new type",
+                quote_qualified(&to.name)
+            )
         }
     }
 }

@@ -106,7 +106,8 @@ pub(crate) fn read_statement(tokens: &[TokenWithSpan]) -> Option<UnsupportedStat
 /// about, so they are taken as read.
 pub(crate) fn is_type_definition(tokens: &[TokenWithSpan]) -> bool {
     let on_domain_or_sequence = ["create", "alter", "drop"].iter().any(|verb| {
-        starts_with_words(tokens, &[verb, "domain"]) || starts_with_words(tokens, &[verb, "sequence"])
+        starts_with_words(tokens, &[verb, "domain"])
+            || starts_with_words(tokens, &[verb, "sequence"])
     });
     on_domain_or_sequence
         || (starts_with_words(tokens, &["alter", "type"])

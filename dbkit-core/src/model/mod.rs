@@ -15,9 +15,7 @@ pub use objects::{
 
 mod user_types;
 
-pub use user_types::{
-    CompositeAttribute, CompositeType, Domain, Sequence, sequence_type_range,
-};
+pub use user_types::{CompositeAttribute, CompositeType, Domain, Sequence, sequence_type_range};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

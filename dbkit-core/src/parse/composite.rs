@@ -45,7 +45,9 @@ pub(crate) fn parse_composite(
                     input.ident.span(),
                     "`CompositeType` can only be derived for a struct with named fields",
                 )
-                .with_help("write `pub struct Address { pub street: String }`: one field per attribute"),
+                .with_help(
+                    "write `pub struct Address { pub street: String }`: one field per attribute",
+                ),
             ]);
         }
     };
@@ -71,9 +73,12 @@ pub(crate) fn parse_composite(
             .find(|(other, _)| other.name == attribute.name)
         {
             diagnostics.push(
-                Diagnostic::new(span, format!("two fields are the attribute `{}`", attribute.name))
-                    .with_help("give one of them another name with `#[dbkit(rename = \"...\")]`")
-                    .with_related(*first, "the other one"),
+                Diagnostic::new(
+                    span,
+                    format!("two fields are the attribute `{}`", attribute.name),
+                )
+                .with_help("give one of them another name with `#[dbkit(rename = \"...\")]`")
+                .with_related(*first, "the other one"),
             );
             continue;
         }
@@ -81,9 +86,12 @@ pub(crate) fn parse_composite(
     }
     if attributes.is_empty() && diagnostics.is_empty() {
         diagnostics.push(
-            Diagnostic::new(input.ident.span(), "a `CompositeType` needs at least one field")
-                .with_label("no fields")
-                .with_help("add a field for each attribute of the type"),
+            Diagnostic::new(
+                input.ident.span(),
+                "a `CompositeType` needs at least one field",
+            )
+            .with_label("no fields")
+            .with_help("add a field for each attribute of the type"),
         );
     }
     if !diagnostics.is_empty() {
@@ -213,7 +221,9 @@ fn read_field_attribute(
                 .with_label("not a dbkit composite type field attribute");
             Err(match closest_match(other, COMPOSITE_FIELD_ATTRIBUTES) {
                 Some(suggestion) => diagnostic.with_help(format!("did you mean `{suggestion}`?")),
-                None => diagnostic.with_help("a field of a `CompositeType` takes `rename`, `sql_type` and `skip`"),
+                None => diagnostic.with_help(
+                    "a field of a `CompositeType` takes `rename`, `sql_type` and `skip`",
+                ),
             })
         }
     }

@@ -11,11 +11,11 @@
 //! form leaves out empty and absent values, is no stable format and is
 //! never stored in a snapshot.
 
+use super::type_declaration::{CompositeTypeDeclaration, DomainDeclaration, SequenceDeclaration};
 use crate::model::{
     Check, ColumnType, ForeignKeyAction, Identity, Index, PrimaryKey, QualifiedName,
     SourceLocation, Unique,
 };
-use super::type_declaration::{CompositeTypeDeclaration, DomainDeclaration, SequenceDeclaration};
 use serde::{Deserialize, Serialize};
 
 /// A place in a source file and how many characters to underline there.

@@ -39,15 +39,24 @@ pub(crate) fn parse_domain(
     };
     let Some(field) = field else {
         return Err(vec![
-            Diagnostic::new(input.ident.span(), "`Domain` can only be derived for a newtype")
-                .with_help(format!(
-                    "write `pub struct {}(pub String);`: one field, the value of the base type",
-                    input.ident
-                )),
+            Diagnostic::new(
+                input.ident.span(),
+                "`Domain` can only be derived for a newtype",
+            )
+            .with_help(format!(
+                "write `pub struct {}(pub String);`: one field, the value of the base type",
+                input.ident
+            )),
         ]);
     };
     reject_generics(input, "Domain", &mut diagnostics);
-    let items = known_items(&input.attrs, DOMAIN_ATTRIBUTES, &["check"], "Domain", &mut diagnostics);
+    let items = known_items(
+        &input.attrs,
+        DOMAIN_ATTRIBUTES,
+        &["check"],
+        "Domain",
+        &mut diagnostics,
+    );
     let name = qualified_name(&items, &input.ident, "domain name", &mut diagnostics);
     let ty = match optional_string(&items, "sql_type", &mut diagnostics) {
         Some((value, span)) => {

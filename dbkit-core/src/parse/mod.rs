@@ -34,19 +34,19 @@ mod type_declaration;
 mod type_item;
 
 pub(crate) use attribute::doc_text;
+pub use composite::parse_composite_derive;
 pub use declaration::{
     ColumnDeclaration, Declaration, DeclaredType, EnumDeclaration, ExtensionDeclaration,
     ForeignKeyDeclaration, ReferenceTarget, SourcePlace, SqlObjectDeclaration, TableDeclaration,
 };
-pub use composite::parse_composite_derive;
 pub use diagnostic::{Diagnostic, SchemaError, diagnostics_to_compile_errors};
 pub use domain::parse_domain_derive;
 pub use enumeration::parse_enum_derive;
 pub use extension::parse_extension_derive;
 pub use sql_object::parse_sql_object_derive;
+pub use sequence::parse_sequence_derive;
 pub use source_file::{item_is_test_only, mentions_a_schema_derive, parse_source_file};
 pub use suggestion::closest_match;
-pub use sequence::parse_sequence_derive;
 pub use table::parse_table_derive;
 pub use type_declaration::{
     AttributeDeclaration, CompositeTypeDeclaration, DomainDeclaration, SequenceDeclaration,

@@ -49,11 +49,14 @@ pub(crate) fn parse_sequence(
         syn::Data::Struct(data) if matches!(data.fields, syn::Fields::Unit) => {}
         _ => {
             return Err(vec![
-                Diagnostic::new(input.ident.span(), "`Sequence` can only be derived for a unit struct")
-                    .with_help(format!(
-                        "write `pub struct {};`: a sequence has no fields",
-                        input.ident
-                    )),
+                Diagnostic::new(
+                    input.ident.span(),
+                    "`Sequence` can only be derived for a unit struct",
+                )
+                .with_help(format!(
+                    "write `pub struct {};`: a sequence has no fields",
+                    input.ident
+                )),
             ]);
         }
     }
@@ -73,8 +76,11 @@ pub(crate) fn parse_sequence(
                 let diagnostic = Diagnostic::new(span, format!("`{value}` is not a sequence type"))
                     .with_label("not smallint, integer or bigint");
                 diagnostics.push(match closest_match(&value, SEQUENCE_TYPES) {
-                    Some(suggestion) => diagnostic.with_help(format!("did you mean `{suggestion}`?")),
-                    None => diagnostic.with_help("a sequence counts in `smallint`, `integer` or `bigint`"),
+                    Some(suggestion) => {
+                        diagnostic.with_help(format!("did you mean `{suggestion}`?"))
+                    }
+                    None => diagnostic
+                        .with_help("a sequence counts in `smallint`, `integer` or `bigint`"),
                 });
                 "bigint".to_string()
             }
@@ -122,8 +128,13 @@ pub(crate) fn parse_sequence(
             && !(type_min..=type_max).contains(&value)
         {
             diagnostics.push(
-                Diagnostic::new(span, format!("`{what}` {value} is out of the range of `{data_type}`"))
-                    .with_help(format!("write a value between {type_min} and {type_max}, or a wider `as`")),
+                Diagnostic::new(
+                    span,
+                    format!("`{what}` {value} is out of the range of `{data_type}`"),
+                )
+                .with_help(format!(
+                    "write a value between {type_min} and {type_max}, or a wider `as`"
+                )),
             );
         }
     }
@@ -139,7 +150,9 @@ pub(crate) fn parse_sequence(
                     sequence.min_value, sequence.max_value
                 ),
             )
-            .with_help("give the sequence room to count: a lower `min_value` or a higher `max_value`"),
+            .with_help(
+                "give the sequence room to count: a lower `min_value` or a higher `max_value`",
+            ),
         );
     } else if !(sequence.min_value..=sequence.max_value).contains(&sequence.start) {
         let span = start

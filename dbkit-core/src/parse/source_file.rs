@@ -2,9 +2,9 @@
 //! `Sequence`, `Domain`, `CompositeType`, `Extension`, `SqlObject`) of one
 //! source file.
 
+use super::composite::parse_composite;
 use super::declaration::Declaration;
 use super::diagnostic::{Diagnostic, SchemaError, place_of_span};
-use super::composite::parse_composite;
 use super::domain::parse_domain;
 use super::enumeration::parse_enum;
 use super::extension::parse_extension;
@@ -177,7 +177,9 @@ fn parse_derived(
             DerivedSchemaItem::Sequence => {
                 parse_sequence(&input, display_path).map(Declaration::Sequence)
             }
-            DerivedSchemaItem::Domain => parse_domain(&input, display_path).map(Declaration::Domain),
+            DerivedSchemaItem::Domain => {
+                parse_domain(&input, display_path).map(Declaration::Domain)
+            }
             DerivedSchemaItem::CompositeType => {
                 parse_composite(&input, display_path).map(Declaration::CompositeType)
             }

@@ -2,7 +2,9 @@
 //! reading of their `#[dbkit(...)]` lists (unknown attributes with a
 //! did-you-mean, repeated ones), of `name` and `schema`, and of integers.
 
-use super::attribute::{AttributeItem, AttributeValue, dbkit_attribute_items, string_literal_value};
+use super::attribute::{
+    AttributeItem, AttributeValue, dbkit_attribute_items, string_literal_value,
+};
 use super::diagnostic::Diagnostic;
 use super::suggestion::closest_match;
 use super::table::{check_identifier, token_range};
@@ -34,10 +36,7 @@ pub(crate) fn known_items(
                 .with_label(format!("not a `{derive}` attribute"));
             diagnostics.push(match closest_match(&item.name, known) {
                 Some(suggestion) => diagnostic.with_help(format!("did you mean `{suggestion}`?")),
-                None => diagnostic.with_help(format!(
-                    "a `{derive}` takes: {}",
-                    known.join(", ")
-                )),
+                None => diagnostic.with_help(format!("a `{derive}` takes: {}", known.join(", "))),
             });
             continue;
         }
@@ -126,8 +125,12 @@ pub(crate) fn reject_generics(
     if !input.generics.params.is_empty() {
         let (start, end) = token_range(&input.generics, input.ident.span());
         diagnostics.push(
-            Diagnostic::spanning(start, end, format!("a `{derive}` cannot have generic parameters"))
-                .with_help("remove the generic parameters: the PostgreSQL type is one type"),
+            Diagnostic::spanning(
+                start,
+                end,
+                format!("a `{derive}` cannot have generic parameters"),
+            )
+            .with_help("remove the generic parameters: the PostgreSQL type is one type"),
         );
     }
 }
@@ -136,13 +139,15 @@ pub(crate) fn reject_generics(
 pub(crate) fn expect_integer(item: &AttributeItem) -> Result<(i64, Span), Diagnostic> {
     let name = &item.name;
     let invalid = |written: &str| {
-        item.value_diagnostic(format!("expected an integer for `{name}`, found `{written}`"))
-            .with_label("expected an integer")
-            .with_help(format!(
-                "write a whole number between {} and {}: `{name} = 100`",
-                i64::MIN,
-                i64::MAX
-            ))
+        item.value_diagnostic(format!(
+            "expected an integer for `{name}`, found `{written}`"
+        ))
+        .with_label("expected an integer")
+        .with_help(format!(
+            "write a whole number between {} and {}: `{name} = 100`",
+            i64::MIN,
+            i64::MAX
+        ))
     };
     let (text, span) = match &item.value {
         AttributeValue::Literal(literal) => match string_literal_value(literal) {

@@ -105,7 +105,9 @@ fn a_sequence_that_postgresql_would_refuse_is_an_error_on_its_value() {
          2:32: `cache` must be at least 1, not 0 (write `cache = 1` (no cache) or more)"
     );
     assert_eq!(
-        errors("#[derive(Sequence)]\n#[dbkit(as = \"smallint\", max_value = 40000)]\npub struct S;"),
+        errors(
+            "#[derive(Sequence)]\n#[dbkit(as = \"smallint\", max_value = 40000)]\npub struct S;"
+        ),
         "2:38: `max_value` 40000 is out of the range of `smallint` (write a value between -32768 and 32767, or a wider `as`)"
     );
     assert_eq!(
@@ -117,7 +119,9 @@ fn a_sequence_that_postgresql_would_refuse_is_an_error_on_its_value() {
         "2:17: `start` (0) is outside `min_value` (1) to `max_value` (9223372036854775807) (start at a value between the bounds)"
     );
     assert_eq!(
-        errors("#[derive(Sequence)]\n#[dbkit(as = \"bigin\", strat = 5, start = \"x\")]\npub struct S;"),
+        errors(
+            "#[derive(Sequence)]\n#[dbkit(as = \"bigin\", strat = 5, start = \"x\")]\npub struct S;"
+        ),
         "2:14: `bigin` is not a sequence type (did you mean `bigint`?)\n\
          2:23: unknown attribute `strat` (did you mean `start`?)\n\
          2:42: expected an integer for `start`, found `x` (write a whole number between -9223372036854775808 and 9223372036854775807: `start = 100`)"
@@ -166,7 +170,9 @@ fn a_domain_is_a_newtype_over_its_base_type_and_its_fields_are_columns() {
 #[test]
 fn a_domain_that_cannot_be_read_is_an_error_with_a_suggestion() {
     assert_eq!(
-        errors("#[derive(Domain)]\n#[dbkit(not_nul, chek(expr = \"VALUE > 0\"))]\npub struct Year(pub i32);"),
+        errors(
+            "#[derive(Domain)]\n#[dbkit(not_nul, chek(expr = \"VALUE > 0\"))]\npub struct Year(pub i32);"
+        ),
         "2:9: unknown attribute `not_nul` (did you mean `not_null`?)\n\
          2:18: unknown attribute `chek` (did you mean `check`?)"
     );
@@ -179,11 +185,15 @@ fn a_domain_that_cannot_be_read_is_an_error_with_a_suggestion() {
         "2:12: `Domain` can only be derived for a newtype (write `pub struct Pair(pub String);`: one field, the value of the base type)"
     );
     assert_eq!(
-        errors("#[derive(Domain)]\n#[dbkit(check(expr = \"VALUE > 0\"), check(expr = \"VALUE < 9\"))]\npub struct Year(pub i32);"),
+        errors(
+            "#[derive(Domain)]\n#[dbkit(check(expr = \"VALUE > 0\"), check(expr = \"VALUE < 9\"))]\npub struct Year(pub i32);"
+        ),
         "2:36: two checks are called `year_check` (give each check of the domain its own `name`)"
     );
     assert_eq!(
-        errors("#[derive(Domain)]\n#[dbkit(check(name = \"c\", exp = \"VALUE > 0\"))]\npub struct Year(pub i32);"),
+        errors(
+            "#[derive(Domain)]\n#[dbkit(check(name = \"c\", exp = \"VALUE > 0\"))]\npub struct Year(pub i32);"
+        ),
         "2:27: unknown argument `exp` of `check` (did you mean `expr`?)"
     );
 }
@@ -222,7 +232,9 @@ fn a_composite_type_maps_its_fields_like_columns() {
 #[test]
 fn a_composite_type_that_cannot_be_read_is_an_error_with_a_suggestion() {
     assert_eq!(
-        errors("#[derive(CompositeType)]\npub struct A { #[dbkit(renam = \"b\")] pub a: i32, pub c: u32 }"),
+        errors(
+            "#[derive(CompositeType)]\npub struct A { #[dbkit(renam = \"b\")] pub a: i32, pub c: u32 }"
+        ),
         "2:24: unknown attribute `renam` (did you mean `rename`?)\n\
          2:57: the type `u32` has no PostgreSQL mapping (add `sql_type = \"...\"` to the field with the PostgreSQL type of the attribute)"
     );
@@ -235,7 +247,9 @@ fn a_composite_type_that_cannot_be_read_is_an_error_with_a_suggestion() {
         "2:23: the type `Missing` has no PostgreSQL mapping (add `sql_type = \"...\"` or derive `PgEnum`, `Domain` or `CompositeType` for it)"
     );
     assert_eq!(
-        errors("#[derive(CompositeType)]\npub struct A { pub a: i32, #[dbkit(rename = \"a\")] pub b: i32 }"),
+        errors(
+            "#[derive(CompositeType)]\npub struct A { pub a: i32, #[dbkit(rename = \"a\")] pub b: i32 }"
+        ),
         "2:55: two fields are the attribute `a` (give one of them another name with `#[dbkit(rename = \"...\")]`)"
     );
 }
@@ -243,17 +257,23 @@ fn a_composite_type_that_cannot_be_read_is_an_error_with_a_suggestion() {
 #[test]
 fn names_shared_with_tables_enums_and_each_other_are_errors_naming_both() {
     assert_eq!(
-        errors("#[derive(Table)]\npub struct Users { pub id: i64 }\n#[derive(Sequence)]\npub struct Users;"),
+        errors(
+            "#[derive(Table)]\npub struct Users { pub id: i64 }\n#[derive(Sequence)]\npub struct Users;"
+        ),
         "4:12: the name `public.users` is taken by a table (PostgreSQL keeps tables, sequences and types in one namespace per schema: give one of them another `name` or `schema`)"
     );
     assert_eq!(
-        errors("#[derive(PgEnum)]\npub enum Mood { A }\n#[derive(Domain)]\npub struct Mood(pub String);"),
+        errors(
+            "#[derive(PgEnum)]\npub enum Mood { A }\n#[derive(Domain)]\npub struct Mood(pub String);"
+        ),
         "4:12: the name `public.mood` is taken by an enum (PostgreSQL keeps tables, sequences and types in one namespace per schema: give one of them another `name` or `schema`)"
     );
     // A sequence and a domain may share a name: one is a relation, the
     // other a type.
     assert!(
-        outcome("#[derive(Sequence)]\npub struct Code;\n#[derive(Domain)]\npub struct Code(pub String);")
-            .is_ok()
+        outcome(
+            "#[derive(Sequence)]\npub struct Code;\n#[derive(Domain)]\npub struct Code(pub String);"
+        )
+        .is_ok()
     );
 }

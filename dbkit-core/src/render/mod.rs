@@ -19,8 +19,8 @@ mod objects;
 use crate::diff::temporary::stem_of_temporary;
 use crate::diff::{Change, DomainChange, EnumColumnUse, EnumValuePosition};
 use crate::model::{
-    BaseType, Check, Column, ColumnType, Domain, ForeignKey, ForeignKeyAction, Identity, Index, IndexKey,
-    PrimaryKey, QualifiedName, Table, Unique,
+    BaseType, Check, Column, ColumnType, Domain, ForeignKey, ForeignKeyAction, Identity, Index,
+    IndexKey, PrimaryKey, QualifiedName, Table, Unique,
 };
 use crate::sql_text::{
     dollar_quote, line_comment, quote_column, quote_identifier, quote_literal, quote_qualified,
@@ -145,9 +145,9 @@ fn change_expressions(change: &Change) -> Vec<&str> {
             .iter()
             .filter_map(|column| column.restored_default.as_deref())
             .collect(),
-        Change::Domain(DomainChange::Create(domain) | DomainChange::Recreate { to: domain, .. }) => {
-            domain_expressions(domain)
-        }
+        Change::Domain(
+            DomainChange::Create(domain) | DomainChange::Recreate { to: domain, .. },
+        ) => domain_expressions(domain),
         Change::Domain(DomainChange::SetDefault { default, .. }) => vec![default.as_str()],
         Change::Domain(DomainChange::AddCheck { check, .. }) => vec![check.expr.as_str()],
         _ => Vec::new(),
@@ -438,7 +438,8 @@ fn render_conversion(column: &str, from: &ColumnType, to: &ColumnType) -> Option
     if type_without_modifier(&render_type(from)) == target {
         return None;
     }
-    let through_text = |ty: &ColumnType| matches!(ty.base, BaseType::Enum(_) | BaseType::Composite(_));
+    let through_text =
+        |ty: &ColumnType| matches!(ty.base, BaseType::Enum(_) | BaseType::Composite(_));
     let involves_enum = through_text(from) || through_text(to);
     let column = quote_identifier(column);
     if involves_enum {

@@ -23,7 +23,11 @@ pub(super) fn render_sequence_change(change: &SequenceChange) -> Vec<String> {
             sequence.max_value,
             sequence.start,
             sequence.cache,
-            if sequence.cycle { " CYCLE" } else { " NO CYCLE" }
+            if sequence.cycle {
+                " CYCLE"
+            } else {
+                " NO CYCLE"
+            }
         )],
         SequenceChange::Drop(name) => vec![format!("DROP SEQUENCE {};", quote_qualified(name))],
         SequenceChange::Alter { from, to } => {

@@ -76,7 +76,10 @@ pub(super) fn check_names(
         owners.push((
             enum_declaration.name.clone(),
             "an enum",
-            Takes { type_name: true, relation_name: false },
+            Takes {
+                type_name: true,
+                relation_name: false,
+            },
             enum_declaration.place.location.clone(),
         ));
     }
@@ -84,23 +87,49 @@ pub(super) fn check_names(
         owners.push((
             table.name.clone(),
             "a table",
-            Takes { type_name: true, relation_name: true },
+            Takes {
+                type_name: true,
+                relation_name: true,
+            },
             table.place.location.clone(),
         ));
     }
     // Each new declaration with what it takes, in source order.
     let mut new: Vec<(usize, usize, &QualifiedName, &str, Takes, &SourcePlace)> = Vec::new();
     for (index, sequence) in declarations.sequences.iter().enumerate() {
-        let takes = Takes { type_name: false, relation_name: true };
-        new.push((0, index, &sequence.name, "a sequence", takes, &sequence.place));
+        let takes = Takes {
+            type_name: false,
+            relation_name: true,
+        };
+        new.push((
+            0,
+            index,
+            &sequence.name,
+            "a sequence",
+            takes,
+            &sequence.place,
+        ));
     }
     for (index, domain) in declarations.domains.iter().enumerate() {
-        let takes = Takes { type_name: true, relation_name: false };
+        let takes = Takes {
+            type_name: true,
+            relation_name: false,
+        };
         new.push((1, index, &domain.name, "a domain", takes, &domain.place));
     }
     for (index, composite) in declarations.composites.iter().enumerate() {
-        let takes = Takes { type_name: true, relation_name: true };
-        new.push((2, index, &composite.name, "a composite type", takes, &composite.place));
+        let takes = Takes {
+            type_name: true,
+            relation_name: true,
+        };
+        new.push((
+            2,
+            index,
+            &composite.name,
+            "a composite type",
+            takes,
+            &composite.place,
+        ));
     }
     new.sort_by(|a, b| location_key(&a.5.location).cmp(&location_key(&b.5.location)));
     let mut kept = Kept {

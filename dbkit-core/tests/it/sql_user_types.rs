@@ -8,8 +8,8 @@ use dbkit_core::render::render_migration;
 use dbkit_core::resolve::resolve_schema;
 
 fn schema(source: &str) -> Schema {
-    let declarations = parse_source_file(source, "src/schema.rs")
-        .unwrap_or_else(|errors| panic!("{errors:?}"));
+    let declarations =
+        parse_source_file(source, "src/schema.rs").unwrap_or_else(|errors| panic!("{errors:?}"));
     resolve_schema(declarations).unwrap_or_else(|errors| panic!("{errors:?}"))
 }
 

@@ -99,3 +99,83 @@ proptest! {
         }
     }
 }
+
+/// A database with a sequence no column owns (which a default calls), a
+/// domain and a composite type is pulled as code that declares all three,
+/// with nothing reported as left out, and a baseline from that code makes
+/// the same database.
+#[test]
+fn sequences_domains_and_composite_types_are_pulled_as_code() {
+    let source = r#"
+#[derive(Sequence)]
+#[dbkit(name = "order_numbers", start = 1000, increment = 10, cache = 5, as = "integer")]
+pub struct OrderNumbers;
+
+#[derive(Domain)]
+#[dbkit(name = "email", not_null, default = "'nobody@example.com'", check(name = "email_check", expr = "VALUE ~ '@'"), collate = "C")]
+pub struct Email(pub String);
+
+#[derive(CompositeType)]
+#[dbkit(schema = "geo")]
+pub struct Address {
+    pub street: String,
+    pub email: Option<Email>,
+    #[dbkit(sql_type = "varchar(10)[]")]
+    pub zips: Vec<String>,
+}
+
+#[derive(Table)]
+pub struct Orders {
+    #[dbkit(primary_key, default = "nextval('order_numbers')")]
+    pub number: i32,
+    pub contact: Email,
+    pub ship_to: Option<Vec<Address>>,
+}
+"#;
+    let declared = dbkit_tests::source::schema_from_valid_rust(source);
+    let outcome: Result<(), String> = runtime().block_on(async {
+        let (database, _) = database_holding("pull_types", &declared).await?;
+        let pulled = database.introspect().await?;
+        let differences = schema_differences(&declared, &pulled);
+        if !differences.is_empty() {
+            return Err(format!(
+                "introspected:\n{}",
+                format_differences(&differences)
+            ));
+        }
+        let unsupported = cargo_dbkit::find_unsupported_objects(&database.pool)
+            .await
+            .map_err(|error| error.to_string())?;
+        if !unsupported.is_empty() {
+            return Err(format!("reported as left out: {unsupported:?}"));
+        }
+        let unexpressed = generate_modules(&pulled, &CodegenOptions::default()).unexpressed;
+        if !unexpressed.is_empty() {
+            return Err(format!("reported as inexpressible: {unexpressed:?}"));
+        }
+        let (code, listing) = pulled_code_schema(&pulled)?;
+        for item in [
+            "pub struct OrderNumbers;",
+            "pub struct Email(pub String);",
+            "pub struct Address {",
+            "pub contact: Email,",
+            "pub ship_to: Option<Vec<super::geo::Address>>,",
+        ] {
+            if !listing.contains(item) {
+                return Err(format!("`{item}` is not in the pulled code:\n{listing}"));
+            }
+        }
+        let differences = schema_differences(&declared, &code);
+        if !differences.is_empty() {
+            return Err(format!(
+                "the pulled code differs:\n{}{listing}",
+                format_differences(&differences)
+            ));
+        }
+        pull_round_trip(&declared).await?;
+        database.drop_now().await
+    });
+    if let Err(report) = outcome {
+        panic!("{report}");
+    }
+}

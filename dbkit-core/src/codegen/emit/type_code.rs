@@ -87,7 +87,11 @@ pub(super) fn write_user_types(
             derives.push(name);
         }
     };
-    for domain in schema.domains.iter().filter(|d| d.name.schema == plan.schema) {
+    for domain in schema
+        .domains
+        .iter()
+        .filter(|d| d.name.schema == plan.schema)
+    {
         if let Some(item) = write_domain(context, domain, &plan.module_name, imports) {
             items.push(item);
             derive("Domain", derives);
@@ -103,7 +107,11 @@ pub(super) fn write_user_types(
             derive("CompositeType", derives);
         }
     }
-    for sequence in schema.sequences.iter().filter(|s| s.name.schema == plan.schema) {
+    for sequence in schema
+        .sequences
+        .iter()
+        .filter(|s| s.name.schema == plan.schema)
+    {
         if let Some(item) = write_sequence(context, sequence) {
             items.push(item);
             derive("Sequence", derives);
@@ -168,7 +176,7 @@ fn write_domain(
 ) -> Option<String> {
     let rust_name = context.user_types.get(&domain.name)?.rust_name.clone();
     let mut attributes = name_attributes(&rust_name, &domain.name);
-    let (rust, sql_type) = written_type(context, &domain.ty, module, imports, || {
+    let (rust, sql_type) = written_type(context, &domain.ty, module, imports, false, || {
         format!("domain `{}`", domain.name)
     });
     if let Some(sql_type) = sql_type {
@@ -216,8 +224,11 @@ fn write_composite(
     let mut fields = NameAllocator::with_reserved(&[]);
     for attribute in &composite.attributes {
         let field = fields.allocate(&[snake_case_identifier(&attribute.name, "field")], "_");
-        let (rust, sql_type) = written_type(context, &attribute.ty, module, imports, || {
-            format!("attribute `{}` of composite type `{}`", attribute.name, composite.name)
+        let (rust, sql_type) = written_type(context, &attribute.ty, module, imports, true, || {
+            format!(
+                "attribute `{}` of composite type `{}`",
+                attribute.name, composite.name
+            )
         });
         let mut metas = Vec::new();
         if field.trim_start_matches("r#") != attribute.name {
@@ -237,12 +248,15 @@ fn write_composite(
 
 /// The Rust type (and `sql_type`) of a domain's base type or an
 /// attribute's type, as a column's is written; a type that does not read
-/// back is reported.
+/// back is reported. `resolved`: the parser resolves a `sql_type` that
+/// names a declared type (an attribute's does, a domain's base type does
+/// not: a domain over another keeps its name as written).
 fn written_type(
     context: &mut Context<'_>,
     ty: &ColumnType,
     module: &str,
     imports: &mut BTreeSet<Import>,
+    resolved: bool,
     object: impl Fn() -> String,
 ) -> (String, Option<String>) {
     let enums = &context.enums;
@@ -261,7 +275,7 @@ fn written_type(
             Some((schema, name)) => QualifiedName::new(schema, name),
             None => QualifiedName::new(PUBLIC, text),
         };
-        enums.contains_key(&name) || user_types.contains_key(&name)
+        resolved && (enums.contains_key(&name) || user_types.contains_key(&name))
     };
     let mut problem = None;
     let FieldType {

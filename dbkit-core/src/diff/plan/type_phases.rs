@@ -34,7 +34,7 @@ pub(super) fn create_and_alter_types(planner: &mut Planner<'_>) {
             Some(_) => {}
         }
     }
-    for domain in &new.domains {
+    for domain in domains_in_dependency_order(&new.domains) {
         let target = Domain {
             source: None,
             ..domain.clone()
@@ -76,11 +76,16 @@ pub(super) fn drop_types(planner: &mut Planner<'_>) {
     for composite in dropped.into_iter().rev() {
         planner.push(Change::Composite(CompositeChange::Drop(composite.name)));
     }
-    let domains: Vec<QualifiedName> = planner
+    let dropped: Vec<Domain> = planner
         .current
         .domains
         .iter()
         .filter(|domain| planner.new.domain(&domain.name).is_none())
+        .cloned()
+        .collect();
+    let domains: Vec<QualifiedName> = domains_in_dependency_order(&dropped)
+        .into_iter()
+        .rev()
         .map(|domain| domain.name.clone())
         .collect();
     for name in domains {
@@ -239,13 +244,40 @@ fn composites_in_dependency_order(composites: &[CompositeType]) -> Vec<&Composit
     let mut pending: Vec<&CompositeType> = composites.iter().collect();
     while !pending.is_empty() {
         let ready = pending.iter().position(|composite| {
-            composite.attributes.iter().all(|attribute| match &attribute.ty.base {
-                BaseType::Composite(used) => {
-                    used == &composite.name
-                        || !pending.iter().any(|other| &other.name == used)
-                }
-                _ => true,
-            })
+            composite
+                .attributes
+                .iter()
+                .all(|attribute| match &attribute.ty.base {
+                    BaseType::Composite(used) => {
+                        used == &composite.name || !pending.iter().any(|other| &other.name == used)
+                    }
+                    _ => true,
+                })
+        });
+        ordered.push(pending.remove(ready.unwrap_or(0)));
+    }
+    ordered
+}
+
+/// `domains` with each after the domain of the list it is declared over
+/// (a domain over a domain names it in its base type, as `format_type`
+/// spells it: `positive_int`, or `app.positive_int` outside the search
+/// path).
+fn domains_in_dependency_order(domains: &[Domain]) -> Vec<&Domain> {
+    let over = |domain: &Domain, other: &Domain| match &domain.ty.base {
+        BaseType::Builtin(base) => {
+            *base == other.name.name
+                || *base == format!("{}.{}", other.name.schema, other.name.name)
+        }
+        _ => false,
+    };
+    let mut ordered: Vec<&Domain> = Vec::with_capacity(domains.len());
+    let mut pending: Vec<&Domain> = domains.iter().collect();
+    while !pending.is_empty() {
+        let ready = pending.iter().position(|domain| {
+            !pending
+                .iter()
+                .any(|other| other.name != domain.name && over(domain, other))
         });
         ordered.push(pending.remove(ready.unwrap_or(0)));
     }

@@ -62,8 +62,11 @@ pub(super) fn edit_random_user_type(new: &mut Schema, choices: &mut Choices) {
                     if composite.attributes.len() > 1 && choices.chance(50) {
                         composite.attributes.pop();
                     } else {
-                        let taken: BTreeSet<String> =
-                            composite.attributes.iter().map(|a| a.name.clone()).collect();
+                        let taken: BTreeSet<String> = composite
+                            .attributes
+                            .iter()
+                            .map(|a| a.name.clone())
+                            .collect();
                         if let Some(name) = choices.pick_fresh(ATTRIBUTE_NAMES, &taken) {
                             composite
                                 .attributes
@@ -118,8 +121,12 @@ fn fresh_name(
 }
 
 fn add_random_sequence(schema: &mut Schema, choices: &mut Choices) {
-    let Some(name) = fresh_name(schema, SEQUENCE_NAMES, |n| schema.sequence(n).is_some(), choices)
-    else {
+    let Some(name) = fresh_name(
+        schema,
+        SEQUENCE_NAMES,
+        |n| schema.sequence(n).is_some(),
+        choices,
+    ) else {
         return;
     };
     let data_type = *choices
@@ -149,8 +156,12 @@ fn random_sequence(name: QualifiedName, data_type: &str, choices: &mut Choices) 
 }
 
 fn add_random_domain(schema: &mut Schema, choices: &mut Choices) {
-    let Some(name) = fresh_name(schema, DOMAIN_NAMES, |n| schema.domain(n).is_some(), choices)
-    else {
+    let Some(name) = fresh_name(
+        schema,
+        DOMAIN_NAMES,
+        |n| schema.domain(n).is_some(),
+        choices,
+    ) else {
         return;
     };
     let ty = match choices.below(3) {
