@@ -68,8 +68,8 @@ pub enum DomainChange {
     /// created, every column of the old one converted (through the new
     /// base type) and the old one dropped.
     Recreate {
-        from: Domain,
-        to: Domain,
+        from: Box<Domain>,
+        to: Box<Domain>,
         temporary_name: QualifiedName,
         columns: Vec<DomainColumnUse>,
     },
@@ -128,7 +128,7 @@ pub(super) fn apply_domain_change(schema: &mut Schema, change: &DomainChange) {
         DomainChange::Drop(name) => schema.domains.retain(|existing| &existing.name != name),
         DomainChange::Recreate { to, .. } => {
             if let Some(domain) = domain_mut(schema, &to.name) {
-                *domain = to.clone();
+                *domain = Domain::clone(to);
             }
         }
         DomainChange::SetDefault { name, default } => {

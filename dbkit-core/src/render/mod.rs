@@ -145,9 +145,8 @@ fn change_expressions(change: &Change) -> Vec<&str> {
             .iter()
             .filter_map(|column| column.restored_default.as_deref())
             .collect(),
-        Change::Domain(
-            DomainChange::Create(domain) | DomainChange::Recreate { to: domain, .. },
-        ) => domain_expressions(domain),
+        Change::Domain(DomainChange::Create(domain)) => domain_expressions(domain),
+        Change::Domain(DomainChange::Recreate { to, .. }) => domain_expressions(to),
         Change::Domain(DomainChange::SetDefault { default, .. }) => vec![default.as_str()],
         Change::Domain(DomainChange::AddCheck { check, .. }) => vec![check.expr.as_str()],
         _ => Vec::new(),

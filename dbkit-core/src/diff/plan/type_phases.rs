@@ -157,8 +157,8 @@ fn recreate_domain(planner: &mut Planner<'_>, old: Domain, new: Domain) {
     }
     let temporary_name = temporary_type_name(planner, &old.name);
     planner.push(Change::Domain(DomainChange::Recreate {
-        from: old,
-        to: new,
+        from: Box::new(old),
+        to: Box::new(new),
         temporary_name,
         columns,
     }));
