@@ -17,7 +17,9 @@ mod workspace;
 
 // `pull`: the schema modules written for a database's schema, and the
 // objects it holds that the DSL cannot declare.
-pub use commands::pull::unsupported::{UnsupportedObject, find_unsupported_objects};
+pub use commands::pull::unsupported::{
+    UnsupportedObject, find_uncompared_options, find_unsupported_objects,
+};
 pub use commands::pull::{ModuleFiles, PulledFile, module_files, without_empty_schemas};
 // `push`: the changes from a live schema to the code, and the
 // transactions they are applied in.

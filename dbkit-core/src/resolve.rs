@@ -233,6 +233,7 @@ fn build_table(
             identity: column.identity,
             serial: column.serial,
             generated: column.generated,
+            collation: column.collation,
             comment: column.comment,
             renamed_from: column.renamed_from,
             source: Some(column.place.location),
@@ -252,6 +253,8 @@ fn build_table(
                 foreign_key.target.columns,
             )
             .with_actions(foreign_key.on_delete, foreign_key.on_update)
+            .with_deferrable(foreign_key.deferrable)
+            .with_not_valid(foreign_key.not_valid)
         })
         .collect();
     Table {
@@ -261,6 +264,8 @@ fn build_table(
         uniques: table.uniques,
         checks: table.checks,
         indexes: table.indexes,
+        exclusions: table.exclusions,
+        storage_parameters: table.storage_parameters,
         comment: table.comment,
         renamed_from: table.renamed_from,
         source: Some(table.place.location),

@@ -10,8 +10,8 @@ use crate::diff::lookup::is_canonical;
 mod user_types;
 
 use crate::model::{
-    BaseType, Column, ColumnType, Enum, ForeignKey, ForeignKeyAction, Identity, Index, IndexKey,
-    QualifiedName, Schema, Table,
+    BaseType, Column, ColumnType, Deferral, Enum, Exclusion, ForeignKey, ForeignKeyAction, Identity, Index,
+    IndexKey, KeyOptions, NullsOrder, QualifiedName, Schema, Table,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -292,12 +292,17 @@ fn write_table(json: &mut PrettyJson, table: &Table) {
             json.open_object();
             json.string_field("expr", &check.expr);
             json.string_field("name", &check.name);
+            json.true_field("not_valid", check.not_valid);
             json.close_object();
         });
     }
     json.key("columns");
     json.array(&table.columns, write_column);
     json.optional_string_field("comment", table.comment.as_deref());
+    if !table.exclusions.is_empty() {
+        json.key("exclusions");
+        json.array(&table.exclusions, write_exclusion);
+    }
     if !table.foreign_keys.is_empty() {
         json.key("foreign_keys");
         json.array(&table.foreign_keys, write_foreign_key);
@@ -313,15 +318,18 @@ fn write_table(json: &mut PrettyJson, table: &Table) {
         json.open_object();
         json.key("columns");
         json.strings(&primary_key.columns);
+        json.deferral_field(primary_key.deferrable);
         json.string_field("name", &primary_key.name);
         json.close_object();
     }
+    json.strings_field("storage_parameters", &table.storage_parameters);
     if !table.uniques.is_empty() {
         json.key("uniques");
         json.array(&table.uniques, |json, unique| {
             json.open_object();
             json.key("columns");
             json.strings(&unique.columns);
+            json.deferral_field(unique.deferrable);
             json.string_field("name", &unique.name);
             json.close_object();
         });
@@ -331,6 +339,7 @@ fn write_table(json: &mut PrettyJson, table: &Table) {
 
 fn write_column(json: &mut PrettyJson, column: &Column) {
     json.open_object();
+    json.optional_string_field("collation", column.collation.as_deref());
     json.optional_string_field("comment", column.comment.as_deref());
     json.optional_string_field("default", column.default.as_deref());
     json.optional_string_field("generated", column.generated.as_deref());
@@ -393,7 +402,9 @@ fn write_foreign_key(json: &mut PrettyJson, foreign_key: &ForeignKey) {
     json.open_object();
     json.key("columns");
     json.strings(&foreign_key.columns);
+    json.deferral_field(foreign_key.deferrable);
     json.string_field("name", &foreign_key.name);
+    json.true_field("not_valid", foreign_key.not_valid);
     json.string_field("on_delete", action(foreign_key.on_delete));
     json.string_field("on_update", action(foreign_key.on_update));
     json.key("referenced_columns");
@@ -405,6 +416,7 @@ fn write_foreign_key(json: &mut PrettyJson, foreign_key: &ForeignKey) {
 
 fn write_index(json: &mut PrettyJson, index: &Index) {
     json.open_object();
+    json.strings_field("include", &index.include);
     json.key("key");
     json.open_object();
     match &index.key {
@@ -415,13 +427,45 @@ fn write_index(json: &mut PrettyJson, index: &Index) {
         IndexKey::Expression(expression) => json.string_field("expression", expression),
     }
     json.close_object();
+    if !index.key_options.is_empty() {
+        json.key("key_options");
+        json.array(&index.key_options, write_key_options);
+    }
     json.string_field("method", &index.method);
     json.string_field("name", &index.name);
+    json.strings_field("storage_parameters", &index.storage_parameters);
     if index.unique {
         json.key("unique");
         json.raw("true");
     }
     json.optional_string_field("where", index.predicate.as_deref());
+    json.close_object();
+}
+
+fn write_key_options(json: &mut PrettyJson, options: &KeyOptions) {
+    json.open_object();
+    json.optional_string_field("collation", options.collation.as_deref());
+    json.true_field("descending", options.descending);
+    if let Some(nulls) = options.nulls {
+        json.string_field(
+            "nulls",
+            match nulls {
+                NullsOrder::First => "first",
+                NullsOrder::Last => "last",
+            },
+        );
+    }
+    json.optional_string_field("opclass", options.opclass.as_deref());
+    json.close_object();
+}
+
+fn write_exclusion(json: &mut PrettyJson, exclusion: &Exclusion) {
+    json.open_object();
+    json.deferral_field(exclusion.deferrable);
+    json.string_field("elements", &exclusion.elements);
+    json.string_field("method", &exclusion.method);
+    json.string_field("name", &exclusion.name);
+    json.optional_string_field("where", exclusion.predicate.as_deref());
     json.close_object();
 }
 
@@ -516,6 +560,29 @@ impl PrettyJson {
     fn optional_string_field(&mut self, key: &str, value: Option<&str>) {
         if let Some(value) = value {
             self.string_field(key, value);
+        }
+    }
+
+    /// `"key": true` when set; nothing for `false`, the default.
+    fn true_field(&mut self, key: &str, value: bool) {
+        if value {
+            self.key(key);
+            self.raw("true");
+        }
+    }
+
+    /// `"deferrable": "…"` unless it is the default.
+    fn deferral_field(&mut self, deferral: Deferral) {
+        if !deferral.is_not_deferrable() {
+            self.string_field("deferrable", deferral.name());
+        }
+    }
+
+    /// A list of strings, left out when empty.
+    fn strings_field(&mut self, key: &str, items: &[String]) {
+        if !items.is_empty() {
+            self.key(key);
+            self.strings(items);
         }
     }
 
@@ -651,6 +718,7 @@ mod tests {
 
     fn schema() -> Schema {
         let column = |name: &str, comment: Option<&str>| Column {
+            collation: None,
             name: name.to_string(),
             ty: ColumnType {
                 base: BaseType::Builtin("text".to_string()),
@@ -675,16 +743,9 @@ mod tests {
                 source: None,
             }],
             tables: vec![Table {
-                name: QualifiedName::new("public", "users"),
                 columns: vec![column("name", Some("line\nbreak")), column("ünïcode", None)],
-                primary_key: None,
-                foreign_keys: Vec::new(),
-                uniques: Vec::new(),
-                checks: Vec::new(),
-                indexes: Vec::new(),
                 comment: Some("tab\there".to_string()),
-                renamed_from: None,
-                source: None,
+                ..Table::new(QualifiedName::new("public", "users"))
             }],
             ..Schema::default()
         }
@@ -718,10 +779,17 @@ mod tests {
         moods.generated = Some("ARRAY['happy'::app.mood]".to_string());
         moods.comment = Some("control \u{1} and \\ backslash".to_string());
         table.columns = vec![identity, always, serial, moods];
-        table.primary_key = Some(PrimaryKey {
-            name: "orders_pkey".to_string(),
-            columns: vec!["id".to_string()],
-        });
+        table.primary_key = Some(
+            PrimaryKey::new("orders_pkey", vec!["id".to_string()])
+                .with_deferrable(Deferral::Deferred),
+        );
+        table.columns[3].collation = Some("C".to_string());
+        table.storage_parameters = vec!["fillfactor=70".to_string()];
+        table.exclusions = vec![
+            Exclusion::new("orders_number_excl", "gist", "number WITH =")
+                .with_predicate(Some("number > 2".to_string()))
+                .with_deferrable(Deferral::Immediate),
+        ];
         let actions = [
             ForeignKeyAction::NoAction,
             ForeignKeyAction::Restrict,
@@ -739,32 +807,39 @@ mod tests {
                 referenced_columns: vec!["name".to_string()],
                 on_delete: *action,
                 on_update: actions[actions.len() - 1 - index],
+                deferrable: [Deferral::NotDeferrable, Deferral::Immediate, Deferral::Deferred]
+                    [index % 3],
+                not_valid: index % 2 == 1,
                 source: None,
             })
             .collect();
-        table.uniques = vec![Unique {
-            name: "orders_number_key".to_string(),
-            columns: vec!["number".to_string(), "position".to_string()],
-        }];
-        table.checks = vec![Check {
-            name: "orders_number_check".to_string(),
-            expr: "number > 0".to_string(),
-        }];
+        table.uniques = vec![
+            Unique::new(
+                "orders_number_key",
+                vec!["number".to_string(), "position".to_string()],
+            )
+            .with_deferrable(Deferral::Immediate),
+        ];
+        table.checks = vec![Check::new("orders_number_check", "number > 0").with_not_valid(true)];
         table.indexes = vec![
-            Index {
-                name: "orders_lower_idx".to_string(),
-                key: IndexKey::Expression("lower(\"moods\"::text)".to_string()),
-                unique: true,
-                method: "btree".to_string(),
-                predicate: Some("number > 1".to_string()),
-            },
-            Index {
-                name: "orders_moods_idx".to_string(),
-                key: IndexKey::Columns(vec!["moods".to_string()]),
-                unique: false,
-                method: "gin".to_string(),
-                predicate: None,
-            },
+            Index::new(
+                "orders_lower_idx",
+                IndexKey::Expression("lower(\"moods\"::text)".to_string()),
+            )
+            .with_unique(true)
+            .with_predicate(Some("number > 1".to_string())),
+            Index::new("orders_moods_idx", IndexKey::Columns(vec!["moods".to_string()]))
+                .with_method("gin"),
+            Index::new(
+                "orders_number_idx",
+                IndexKey::Columns(vec!["number".to_string(), "position".to_string()]),
+            )
+            .with_key_options(vec![
+                KeyOptions::new(true, Some(NullsOrder::Last), None, Some("C".to_string())),
+                KeyOptions::new(false, Some(NullsOrder::First), Some("int8_ops".to_string()), None),
+            ])
+            .with_include(vec!["id".to_string()])
+            .with_storage_parameters(vec!["deduplicate_items=off".to_string(), "fillfactor=70".to_string()]),
         ];
         schema.tables.push(table);
         schema.enums.push(Enum {

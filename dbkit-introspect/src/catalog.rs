@@ -1,8 +1,9 @@
 //! The catalog queries and how their rows become the schema model.
 
+use crate::options::{ConstraintOptions, IndexKeyOptions, exclusion_from_row, index_key};
 use dbkit_core::model::{
-    BaseType, Check, Column, ColumnType, Enum, ForeignKey, ForeignKeyAction, Identity, Index,
-    IndexKey, PrimaryKey, QualifiedName, Schema, Table, Unique,
+    BaseType, Check, Column, ColumnType, Deferral, Enum, ForeignKey, ForeignKeyAction, Identity,
+    Index, PrimaryKey, QualifiedName, Schema, Table, Unique, sort_storage_parameters,
 };
 use sqlx::{PgConnection, PgPool};
 use std::collections::BTreeMap;
@@ -55,7 +56,9 @@ WHERE n.nspname = ANY($1)
   )
 GROUP BY n.nspname, t.typname, t.oid"#;
 
-/// Ordinary and partitioned tables (not partitions of another table). Here
+/// Ordinary and partitioned tables (not partitions of another table), with
+/// their storage parameters and those of their TOAST table (`toast.…`,
+/// as `WITH` takes them). Here
 /// and below, tables that belong to an extension (`CREATE EXTENSION`
 /// made them, `DROP EXTENSION` removes them) are left out: no migration
 /// declares them.
@@ -63,7 +66,11 @@ const TABLES_QUERY: &str = r#"
 SELECT c.oid::int8,
        n.nspname::text,
        c.relname::text,
-       description.description
+       description.description,
+       coalesce(c.reloptions, '{}')::text[]
+           || ARRAY(SELECT 'toast.' || option
+                    FROM pg_catalog.pg_class toast, unnest(toast.reloptions) AS option
+                    WHERE toast.oid = c.reltoastrelid)
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_description description
@@ -101,7 +108,10 @@ SELECT a.attrelid::int8,
        a.attidentity::text,
        a.attgenerated::text,
        description.description,
-       (owned.refobjid IS NOT NULL) AS owns_sequence
+       (owned.refobjid IS NOT NULL) AS owns_sequence,
+       CASE WHEN a.attcollation <> t.typcollation
+            THEN (SELECT co.collname::text FROM pg_catalog.pg_collation co
+                  WHERE co.oid = a.attcollation) END
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -128,17 +138,21 @@ WHERE a.attnum > 0 AND NOT a.attisdropped
                   WHERE dep.classid = 'pg_catalog.pg_class'::regclass AND dep.objid = c.oid
                     AND dep.deptype = 'e')"#;
 
-/// Primary key, unique, foreign key and check constraints, with their
-/// columns in key order. The key columns' names are found by one join of
-/// all the keys with `pg_attribute`, not by a subquery per constraint.
+/// Primary key, unique, foreign key, check and exclusion constraints, with
+/// their columns in key order. The key columns' names are found by one join
+/// of all the keys with `pg_attribute`, not by a subquery per constraint.
+/// An exclusion constraint is read as its access method, its elements
+/// (each key as `pg_get_indexdef` prints it, `WITH` its operator) and its
+/// predicate.
 const CONSTRAINTS_QUERY: &str = r#"
 WITH con AS (
     SELECT con.oid, con.conrelid, con.conname, con.contype, con.conkey, con.confrelid,
-           con.confkey, con.confdeltype, con.confupdtype, con.conbin
+           con.confkey, con.confdeltype, con.confupdtype, con.conbin, con.condeferrable,
+           con.condeferred, con.convalidated, con.conindid, con.conexclop
     FROM pg_catalog.pg_constraint con
     JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-    WHERE con.contype IN ('p', 'u', 'f', 'c')
+    WHERE con.contype IN ('p', 'u', 'f', 'c', 'x')
       AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1)
       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep
                       WHERE dep.classid = 'pg_catalog.pg_class'::regclass AND dep.objid = c.oid
@@ -166,7 +180,21 @@ SELECT con.conrelid::int8,
        coalesce(referenced_columns.names, '{}'),
        con.confdeltype::text,
        con.confupdtype::text,
-       pg_get_expr(con.conbin, con.conrelid)
+       pg_get_expr(con.conbin, con.conrelid),
+       con.condeferrable,
+       con.condeferred,
+       con.convalidated,
+       CASE WHEN con.contype = 'x' THEN (
+           SELECT am.amname::text FROM pg_catalog.pg_class ic
+           JOIN pg_catalog.pg_am am ON am.oid = ic.relam WHERE ic.oid = con.conindid) END,
+       CASE WHEN con.contype = 'x' THEN (
+           SELECT string_agg(pg_get_indexdef(con.conindid, x.k::int4, true) || ' WITH ' || op.oprname,
+                             ', ' ORDER BY x.k)
+           FROM unnest(con.conexclop) WITH ORDINALITY AS x(operator, k)
+           JOIN pg_catalog.pg_operator op ON op.oid = x.operator) END,
+       CASE WHEN con.contype = 'x' THEN (
+           SELECT pg_get_expr(i.indpred, i.indrelid) FROM pg_catalog.pg_index i
+           WHERE i.indexrelid = con.conindid) END
 FROM con
 LEFT JOIN key_columns ON key_columns.oid = con.oid
 LEFT JOIN referenced_columns ON referenced_columns.oid = con.oid
@@ -174,13 +202,18 @@ LEFT JOIN pg_catalog.pg_class referenced ON referenced.oid = con.confrelid
 LEFT JOIN pg_catalog.pg_namespace referenced_namespace ON referenced_namespace.oid = referenced.relnamespace"#;
 
 /// Indexes that do not back a primary key, unique or exclusion constraint
-/// of their own table, and that the DSL can declare. Key columns only (not `INCLUDE` ones), found by one
+/// of their own table. Key columns (then the `INCLUDE` ones) found by one
 /// join with `pg_attribute`; an index that has an expression is described
 /// by its key texts instead (`pg_get_indexdef`, called for those indexes
-/// only), which the caller joins with commas.
+/// only), which the caller joins with commas. Per key: `DESC` and `NULLS
+/// FIRST` (`indoption`), the operator class when it is not its type's
+/// default (schema-qualified when the search path does not find it), the
+/// collation when it is not the column's (for an expression,
+/// its type's).
 const INDEXES_QUERY: &str = r#"
 WITH idx AS (
-    SELECT i.indexrelid, i.indrelid, i.indisunique, i.indkey, i.indnkeyatts,
+    SELECT i.indexrelid, i.indrelid, i.indisunique, i.indkey, i.indnkeyatts, i.indnatts,
+           i.indoption, i.indclass, i.indcollation,
            (i.indexprs IS NOT NULL) AS has_expressions, i.indpred
     FROM pg_catalog.pg_index i
     JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
@@ -194,15 +227,6 @@ WITH idx AS (
           WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid
             AND con.contype IN ('p', 'u', 'x')
       )
-      -- What the DSL cannot declare (a descending or NULLS FIRST/LAST key,
-      -- INCLUDE columns, an operator class that is not the default) would
-      -- be read as another index: such an index is not read at all, as a
-      -- view is not ("pull" carries it into its baseline unchanged).
-      AND NOT (0 <> ANY (i.indoption::int2[]))
-      AND i.indnatts = i.indnkeyatts
-      AND NOT EXISTS (SELECT 1 FROM unnest(i.indclass::oid[]) AS class(oid)
-                      JOIN pg_catalog.pg_opclass oc ON oc.oid = class.oid
-                      WHERE NOT oc.opcdefault)
 ), key_columns AS (
     SELECT idx.indexrelid, array_agg(a.attname::text ORDER BY k.position) AS names
     FROM idx
@@ -221,14 +245,41 @@ SELECT idx.indrelid::int8,
            FROM generate_series(1, idx.indnkeyatts::int4) AS k
            ORDER BY k
        ) END,
-       pg_get_expr(idx.indpred, idx.indrelid)
+       pg_get_expr(idx.indpred, idx.indrelid),
+       ARRAY(SELECT (idx.indoption[k - 1]::int4 & 1) <> 0
+             FROM generate_series(1, idx.indnkeyatts::int4) AS k ORDER BY k),
+       ARRAY(SELECT (idx.indoption[k - 1]::int4 & 2) <> 0
+             FROM generate_series(1, idx.indnkeyatts::int4) AS k ORDER BY k),
+       ARRAY(SELECT CASE WHEN oc.opcdefault THEN NULL
+                         WHEN pg_catalog.pg_opclass_is_visible(oc.oid) THEN oc.opcname::text
+                         ELSE opclass_namespace.nspname || '.' || oc.opcname END
+             FROM generate_series(1, idx.indnkeyatts::int4) AS k
+             JOIN pg_catalog.pg_opclass oc ON oc.oid = idx.indclass[k - 1]
+             JOIN pg_catalog.pg_namespace opclass_namespace ON opclass_namespace.oid = oc.opcnamespace
+             ORDER BY k),
+       ARRAY(SELECT CASE WHEN idx.indcollation[k - 1] = 0
+                          OR idx.indcollation[k - 1] = coalesce(a.attcollation, key_type.typcollation)
+                         THEN NULL ELSE co.collname::text END
+             FROM generate_series(1, idx.indnkeyatts::int4) AS k
+             LEFT JOIN pg_catalog.pg_attribute a
+               ON idx.indkey[k - 1] <> 0 AND a.attrelid = idx.indrelid AND a.attnum = idx.indkey[k - 1]
+             LEFT JOIN pg_catalog.pg_attribute index_attribute
+               ON index_attribute.attrelid = idx.indexrelid AND index_attribute.attnum = k
+             LEFT JOIN pg_catalog.pg_type key_type ON key_type.oid = index_attribute.atttypid
+             LEFT JOIN pg_catalog.pg_collation co ON co.oid = idx.indcollation[k - 1]
+             ORDER BY k),
+       ARRAY(SELECT a.attname::text
+             FROM generate_series(idx.indnkeyatts::int4 + 1, idx.indnatts::int4) AS k
+             JOIN pg_catalog.pg_attribute a ON a.attrelid = idx.indrelid AND a.attnum = idx.indkey[k - 1]
+             ORDER BY k),
+       coalesce(ic.reloptions, '{}')::text[]
 FROM idx
 JOIN pg_catalog.pg_class ic ON ic.oid = idx.indexrelid
 JOIN pg_catalog.pg_am am ON am.oid = ic.relam
 LEFT JOIN key_columns ON key_columns.indexrelid = idx.indexrelid"#;
 
 type EnumRow = (String, String, Vec<String>, Option<String>);
-type TableRow = (i64, String, String, Option<String>);
+type TableRow = (i64, String, String, Option<String>, Vec<String>);
 type ColumnRow = (
     i64,
     i32,
@@ -244,6 +295,7 @@ type ColumnRow = (
     String,
     Option<String>,
     bool,
+    Option<String>,
 );
 type ConstraintRow = (
     i64,
@@ -256,6 +308,12 @@ type ConstraintRow = (
     String,
     String,
     Option<String>,
+    bool,
+    bool,
+    bool,
+    Option<String>,
+    Option<String>,
+    Option<String>,
 );
 type IndexRow = (
     i64,
@@ -265,6 +323,12 @@ type IndexRow = (
     Vec<String>,
     Option<Vec<String>>,
     Option<String>,
+    Vec<bool>,
+    Vec<bool>,
+    Vec<Option<String>>,
+    Vec<Option<String>>,
+    Vec<String>,
+    Vec<String>,
 );
 
 /// Reads the schemas named in `schemas` (every user schema when `None`)
@@ -462,9 +526,11 @@ fn enum_from_row((schema, name, values, comment): EnumRow) -> Enum {
     }
 }
 
-fn table_from_row((oid, schema, name, comment): TableRow) -> (i64, Table) {
+fn table_from_row((oid, schema, name, comment, mut storage_parameters): TableRow) -> (i64, Table) {
+    sort_storage_parameters(&mut storage_parameters);
     let table = Table {
         comment,
+        storage_parameters,
         ..Table::new(QualifiedName::new(schema, name))
     };
     (oid, table)
@@ -486,6 +552,7 @@ fn column_from_row(row: ColumnRow) -> Result<Column, IntrospectError> {
         generated,
         comment,
         owns_sequence,
+        collation,
     ) = row;
     let Some(base) = base_type(formatted_type, &type_kind, type_schema, type_name) else {
         return Err(IntrospectError::UnexpectedCatalog {
@@ -523,6 +590,7 @@ fn column_from_row(row: ColumnRow) -> Result<Column, IntrospectError> {
         identity,
         serial,
         generated,
+        collation,
         comment,
         ..Column::new(name, ty)
     })
@@ -568,13 +636,36 @@ fn add_constraint(table: &mut Table, row: ConstraintRow) -> Result<(), Introspec
         on_delete,
         on_update,
         check_expression,
+        deferrable,
+        deferred,
+        validated,
+        exclusion_method,
+        exclusion_elements,
+        exclusion_predicate,
     ) = row;
+    let options = ConstraintOptions {
+        deferrable: Deferral::from_catalog(deferrable, deferred),
+        not_valid: !validated,
+    };
     match kind.as_str() {
-        "p" => table.primary_key = Some(PrimaryKey::new(name, columns)),
-        "u" => table.uniques.push(Unique::new(name, columns)),
-        "c" => table
-            .checks
-            .push(Check::new(name, check_expression.unwrap_or_default())),
+        "p" => {
+            table.primary_key =
+                Some(PrimaryKey::new(name, columns).with_deferrable(options.deferrable));
+        }
+        "u" => table
+            .uniques
+            .push(Unique::new(name, columns).with_deferrable(options.deferrable)),
+        "c" => table.checks.push(
+            Check::new(name, check_expression.unwrap_or_default())
+                .with_not_valid(options.not_valid),
+        ),
+        "x" => table.exclusions.push(exclusion_from_row(
+            name,
+            exclusion_method,
+            exclusion_elements,
+            exclusion_predicate,
+            options.deferrable,
+        )),
         "f" => {
             let (Some(schema), Some(referenced)) = (referenced_schema, referenced_table) else {
                 return Err(IntrospectError::UnexpectedCatalog {
@@ -594,7 +685,9 @@ fn add_constraint(table: &mut Table, row: ConstraintRow) -> Result<(), Introspec
                 .with_actions(
                     foreign_key_action(&on_delete),
                     foreign_key_action(&on_update),
-                ),
+                )
+                .with_deferrable(options.deferrable)
+                .with_not_valid(options.not_valid),
             );
         }
         other => {
@@ -607,13 +700,37 @@ fn add_constraint(table: &mut Table, row: ConstraintRow) -> Result<(), Introspec
 }
 
 fn index_from_row(row: IndexRow) -> Index {
-    let (_table_oid, name, unique, method, columns, key_texts, predicate) = row;
-    let key = match key_texts {
-        Some(key_texts) => IndexKey::Expression(key_texts.join(", ")),
-        None => IndexKey::Columns(columns),
-    };
+    let (
+        _table_oid,
+        name,
+        unique,
+        method,
+        columns,
+        key_texts,
+        predicate,
+        descending,
+        nulls_first,
+        opclasses,
+        collations,
+        include,
+        mut storage_parameters,
+    ) = row;
+    let (key, key_options) = index_key(
+        columns,
+        key_texts,
+        IndexKeyOptions {
+            descending,
+            nulls_first,
+            opclasses,
+            collations,
+        },
+    );
+    sort_storage_parameters(&mut storage_parameters);
     Index::new(name, key)
         .with_unique(unique)
         .with_method(method)
         .with_predicate(predicate)
+        .with_key_options(key_options)
+        .with_include(include)
+        .with_storage_parameters(storage_parameters)
 }

@@ -19,9 +19,11 @@
 //!
 //! Every kind of object the DSL declares is read: schemas, enums with their
 //! labels in order, tables, columns (type, nullability, default, identity,
-//! serial, generated expression), primary keys, foreign keys with their
-//! actions, unique and check constraints, indexes (unique, partial, on
-//! expressions, by access method) and the comments on enums, tables and
+//! serial, generated expression, collation), primary keys, foreign keys
+//! with their actions, unique, check and exclusion constraints (deferrable,
+//! `NOT VALID`), indexes (unique, partial, on expressions, by access method,
+//! with their key options, `INCLUDE` columns and storage parameters), the
+//! storage parameters of tables and the comments on enums, tables and
 //! columns, sequences no column owns, domains and composite types (read
 //! by `user_types`, after the others); then the extensions and, as generic
 //! SQL objects (`objects.rs`), every other object of the user's schemas
@@ -35,6 +37,7 @@
 mod catalog;
 mod objects;
 mod user_types;
+mod options;
 
 pub use catalog::{IntrospectError, introspect};
 pub use objects::TYPED_KINDS;

@@ -261,7 +261,6 @@ fn options_the_dsl_cannot_say_are_named_by_pull_and_check() {
         "constraint account_team_fkey on public.account: MATCH FULL is left out",
         "constraint account_backup_team_fkey on public.account: the column list of ON DELETE SET NULL / SET DEFAULT is left out",
         "identity column public.account.id: START WITH 1000 INCREMENT BY 10",
-        "table public.account: storage parameters WITH (fillfactor=70) are left out",
         "index account_team_idx on public.account: its comment is left out",
         "constraint account_email_key on public.account: its comment is left out",
         "sequence public.bill_id_seq: owned by public.invoice.id but not named invoice_id_seq",
@@ -273,6 +272,13 @@ fn options_the_dsl_cannot_say_are_named_by_pull_and_check() {
             run.stderr
         );
     }
+    // Storage parameters are part of the DSL now: pulled, not named.
+    assert!(!run.stderr.contains("storage parameters"), "{}", run.stderr);
+    assert!(
+        pulled_code(&project).contains("with = \"fillfactor=70\""),
+        "{}",
+        pulled_code(&project)
+    );
     let check = project.run_without_environment_url(&[
         "check",
         "--database-url",
@@ -412,11 +418,12 @@ fn chinook_is_adopted_whole() {
     public_schema_round_trips("chinook", &corpus_sql("chinook/chinook-serial.sql"));
 }
 
-/// Extensions (a type, an operator class, a default's function), a
-/// function of the database's own and indexes the table DSL cannot
-/// declare: declared in the code as extensions and generic objects; nested
-/// domains and a sequence no column owns are code, created by the baseline
-/// before the tables; the baseline applies.
+/// Extensions (a type, an operator class, a default's function) and a
+/// function of the database's own: declared in the code as extensions and
+/// generic objects; nested domains and a sequence no column owns are code,
+/// created by the baseline before the tables; the indexes with an
+/// extension's operator class, a descending key and `INCLUDE` columns are
+/// code of their tables; the baseline applies.
 #[test]
 fn what_the_tables_need_from_extensions_domains_and_functions_is_declared() {
     let ((project, run), original) = round_trip_of("extensions", &fixture_sql("extensions"));
@@ -428,9 +435,9 @@ fn what_the_tables_need_from_extensions_domains_and_functions_is_declared() {
         "CREATE SEQUENCE \"public\".\"document_numbers\" AS bigint INCREMENT BY 1",
         "CREATE OR REPLACE FUNCTION public.next_code()",
         "CREATE DOMAIN \"public\".\"small_positive\" AS positive_int",
-        "CREATE INDEX document_body_trgm ON public.document USING gin (body extensions.gin_trgm_ops);",
-        "CREATE INDEX document_number_desc ON public.document USING btree (number DESC);",
-        "INCLUDE (path);",
+        "CREATE INDEX \"document_body_trgm\" ON \"public\".\"document\" USING gin (\"body\" \"extensions\".\"gin_trgm_ops\");",
+        "CREATE INDEX \"document_number_desc\" ON \"public\".\"document\" (\"number\" DESC);",
+        "INCLUDE (\"path\");",
         "CREATE SCHEMA IF NOT EXISTS \"reports\";",
     ] {
         assert!(baseline.contains(statement), "`{statement}` in\n{baseline}");
@@ -449,6 +456,10 @@ fn what_the_tables_need_from_extensions_domains_and_functions_is_declared() {
     for word in ["left out", "carried"] {
         assert!(!run.stderr.contains(word), "{}", run.stderr);
     }
+    assert!(
+        code.contains("opclass = \"extensions.gin_trgm_ops\""),
+        "{code}"
+    );
     assert_no_drift(&project, &original);
 }
 

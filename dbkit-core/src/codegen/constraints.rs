@@ -8,9 +8,11 @@
 //! attributes (in attribute order). [`place_constraints`] starts from
 //! writing every name as a default and replays that naming; each item
 //! whose replayed name is not its real one is given its name explicitly,
-//! and the replay runs again until every name comes out right. Named items
-//! and items over several columns go on the struct; the others go on their
-//! field.
+//! and the replay runs again until every name comes out right. Named items,
+//! items over several columns and items with options (deferrable, `NOT
+//! VALID`, index key options, `INCLUDE`, storage parameters), which only
+//! the struct's attributes can say, go on the struct; the others go on
+//! their field.
 
 use crate::model::{ForeignKey, Index, IndexKey, Table, Unique};
 use crate::naming;
@@ -114,7 +116,12 @@ fn single(columns: &[String]) -> Option<&str> {
 
 fn is_plain_btree(index: &Index) -> bool {
     let method = index.method.trim().to_lowercase();
-    !index.unique && (method.is_empty() || method == "btree") && index.predicate.is_none()
+    !index.unique
+        && (method.is_empty() || method == "btree")
+        && index.predicate.is_none()
+        && index.key_options.iter().all(|options| options.is_default())
+        && index.include.is_empty()
+        && index.storage_parameters.is_empty()
 }
 
 fn lay_out(
@@ -127,7 +134,11 @@ fn lay_out(
         primary_key_on_field: table
             .primary_key
             .as_ref()
-            .is_some_and(|key| !explicit.primary_key && single(&key.columns).is_some()),
+            .is_some_and(|key| {
+                !explicit.primary_key
+                    && single(&key.columns).is_some()
+                    && key.deferrable.is_not_deferrable()
+            }),
         ..Layout::default()
     };
     // (field position or MAX for the struct, item) in the order they are named.
@@ -144,7 +155,8 @@ fn lay_out(
         .iter()
         .enumerate()
         .map(|(index, unique)| {
-            let named = explicit.uniques.get(index).copied().unwrap_or(true);
+            let named = explicit.uniques.get(index).copied().unwrap_or(true)
+                || !unique.deferrable.is_not_deferrable();
             match single(&unique.columns) {
                 Some(column) if !named && used.insert(column) => {
                     (column_position(table, column), index, true)
@@ -159,7 +171,9 @@ fn lay_out(
         .iter()
         .enumerate()
         .map(|(index, key)| {
-            let named = explicit.foreign_keys.get(index).copied().unwrap_or(true);
+            let named = explicit.foreign_keys.get(index).copied().unwrap_or(true)
+                || !key.deferrable.is_not_deferrable()
+                || key.not_valid;
             match single(&key.columns) {
                 Some(column) if !named && used.insert(column) => {
                     (column_position(table, column), index, true)
@@ -220,6 +234,9 @@ fn replay_names(
     }
     for check in &table.checks {
         taken.insert(check.name.clone());
+    }
+    for exclusion in &table.exclusions {
+        taken.insert(exclusion.name.clone());
     }
     for (index, key) in foreign_keys.iter().enumerate() {
         if is_explicit(&explicit.foreign_keys, index) {

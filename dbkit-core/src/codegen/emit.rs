@@ -11,6 +11,9 @@ use super::identifiers::{
 use super::layout::{
     AttributePlace, Meta, comment_as_read_back, doc_text, write_dbkit_attribute, write_doc_comment,
 };
+use super::options::{
+    deferral_words, exclusion_meta, key_columns_meta, not_valid_word, storage_meta,
+};
 use super::unexpressed::Unexpressed;
 use super::{CodegenOptions, GeneratedFile, GeneratedModules};
 use crate::compare::canonical_column_type;
@@ -414,10 +417,14 @@ fn action_text(action: ForeignKeyAction) -> Option<&'static str> {
 /// A column name inside `columns(...)`: bare when it is a plain
 /// identifier, else a string.
 fn column_word(name: &str) -> Meta {
+    Meta::word(column_text(name))
+}
+
+fn column_text(name: &str) -> String {
     if is_plain_snake(name) && !is_keyword(name) {
-        Meta::word(name)
+        name.to_string()
     } else {
-        Meta::word(super::layout::string_literal(name))
+        super::layout::string_literal(name)
     }
 }
 
@@ -450,6 +457,7 @@ fn write_table(
         .map(|key| key.name.as_str())
         .chain(table.uniques.iter().map(|unique| unique.name.as_str()))
         .chain(table.checks.iter().map(|check| check.name.as_str()))
+        .chain(table.exclusions.iter().map(|exclusion| exclusion.name.as_str()))
         .chain(foreign_keys.iter().map(|(key, _)| key.name.as_str()))
         .collect();
     let mut indexes: Vec<&Index> = Vec::new();
@@ -493,6 +501,7 @@ fn write_table(
     if table.name.schema != PUBLIC {
         naming_attributes.push(Meta::text("schema", table.name.schema.clone()));
     }
+    naming_attributes.extend(storage_meta(&table.storage_parameters));
     if !naming_attributes.is_empty() {
         write_dbkit_attribute(&mut out, AttributePlace::Item, &naming_attributes);
     }
@@ -533,22 +542,29 @@ fn struct_attributes(
         items
     };
     if let Some((columns, name)) = placement.struct_primary_key {
-        attributes.push(Meta::List(
-            "primary_key",
-            named(name, vec![columns_meta(columns)]),
-        ));
+        let mut rest = vec![columns_meta(columns)];
+        if let Some(key) = &table.primary_key {
+            rest.extend(deferral_words(key.deferrable));
+        }
+        attributes.push(Meta::List("primary_key", named(name, rest)));
     }
     for (unique, name) in &placement.struct_uniques {
-        attributes.push(Meta::List(
-            "unique",
-            named(*name, vec![columns_meta(&unique.columns)]),
-        ));
+        let mut rest = vec![columns_meta(&unique.columns)];
+        rest.extend(deferral_words(unique.deferrable));
+        attributes.push(Meta::List("unique", named(*name, rest)));
     }
     for (index, name) in &placement.struct_indexes {
         let mut rest = vec![match &index.key {
-            IndexKey::Columns(columns) => columns_meta(columns),
+            IndexKey::Columns(columns) => key_columns_meta(columns, &index.key_options, column_text),
             IndexKey::Expression(expression) => Meta::text("expr", expression.clone()),
         }];
+        if !index.include.is_empty() {
+            rest.push(Meta::List(
+                "include",
+                index.include.iter().map(|c| column_word(c)).collect(),
+            ));
+        }
+        rest.extend(storage_meta(&index.storage_parameters));
         if index.unique {
             rest.push(Meta::word("unique"));
         }
@@ -564,10 +580,13 @@ fn struct_attributes(
     for check in &table.checks {
         attributes.push(Meta::List(
             "check",
-            vec![
+            [
                 Meta::text("name", check.name.clone()),
                 Meta::text("expr", check.expr.clone()),
-            ],
+            ]
+            .into_iter()
+            .chain(not_valid_word(check.not_valid))
+            .collect(),
         ));
     }
     for (key, name) in &placement.struct_foreign_keys {
@@ -585,7 +604,12 @@ fn struct_attributes(
         if let Some(action) = action_text(key.on_update) {
             rest.push(Meta::text("on_update", action));
         }
+        rest.extend(deferral_words(key.deferrable));
+        rest.extend(not_valid_word(key.not_valid));
         attributes.push(Meta::List("foreign_key", named(*name, rest)));
+    }
+    for exclusion in &table.exclusions {
+        attributes.push(exclusion_meta(exclusion));
     }
     attributes
 }
@@ -701,6 +725,9 @@ fn write_field(
     }
     if let Some(sql_type) = sql_type {
         attributes.push(Meta::text("sql_type", sql_type));
+    }
+    if let Some(collation) = &column.collation {
+        attributes.push(Meta::text("collate", collation.clone()));
     }
     if placement.field_primary_key == Some(column.name.as_str()) {
         attributes.push(Meta::word("primary_key"));

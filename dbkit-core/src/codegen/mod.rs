@@ -56,6 +56,7 @@ mod grouping;
 mod identifiers;
 mod layout;
 mod sql_objects;
+mod options;
 mod unexpressed;
 
 pub use defaults::simplify_default;

@@ -29,12 +29,16 @@
 //! - an extension in `public` has no schema; a generic object is its kind,
 //!   identity and definition, compared with whitespace, comments and the
 //!   case of unquoted words normalised;
+//! - storage parameters are sorted by name, operator classes and access
+//!   methods lowercase, and exclusion elements compared element by element
+//!   in the canonical expression form (`compare/exclusion.rs`);
 //! - hints and source locations are cleared and the schema list holds every
 //!   schema but `public` that holds something or was declared.
 //!
 //! [`schema_differences`] lists, object by object, where two schemas differ
 //! after that normalisation.
 
+mod exclusion;
 mod expression;
 mod user_types;
 
@@ -129,6 +133,12 @@ fn canonicalize_table(table: &mut Table) {
     for index in &mut table.indexes {
         canonicalize_index(index);
     }
+    crate::model::sort_storage_parameters(&mut table.storage_parameters);
+    for exclusion in &mut table.exclusions {
+        exclusion.method = exclusion.method.trim().to_lowercase();
+        exclusion.elements = exclusion::canonical_elements(&exclusion.elements);
+        exclusion.predicate = exclusion.predicate.as_deref().map(normalize_expression);
+    }
 }
 
 fn canonicalize_column(column: &mut Column, in_primary_key: bool) {
@@ -153,6 +163,15 @@ fn canonicalize_index(index: &mut Index) {
         index.method.trim().to_lowercase()
     };
     index.predicate = index.predicate.as_deref().map(normalize_expression);
+    crate::model::sort_storage_parameters(&mut index.storage_parameters);
+    let key_options = std::mem::take(&mut index.key_options)
+        .into_iter()
+        .map(|mut options| {
+            options.opclass = options.opclass.map(|opclass| opclass.to_lowercase());
+            options
+        })
+        .collect();
+    index.key_options = crate::model::canonical_key_options(key_options);
     if let IndexKey::Expression(text) = &index.key {
         index.key = match canonical_key_list(text) {
             KeyList::Columns(columns) => IndexKey::Columns(columns),
@@ -512,7 +531,21 @@ fn compare_tables(differences: &mut Vec<Difference>, expected: &Table, actual: &
                 &expected.comment,
                 &actual.comment,
             );
+            compare_field(
+                differences,
+                object,
+                "collation",
+                &expected.collation,
+                &actual.collation,
+            );
         },
+    );
+    compare_field(
+        differences,
+        &object,
+        "storage parameters",
+        &expected.storage_parameters,
+        &actual.storage_parameters,
     );
     let schema = &table.schema;
     compare_named(
@@ -520,7 +553,10 @@ fn compare_tables(differences: &mut Vec<Difference>, expected: &Table, actual: &
         "primary key",
         &by_qualified_name(schema, expected.primary_key.iter(), |key| &key.name),
         &by_qualified_name(schema, actual.primary_key.iter(), |key| &key.name),
-        |d, o, e, a| compare_field(d, o, "columns", &e.columns, &a.columns),
+        |d, o, e, a| {
+            compare_field(d, o, "columns", &e.columns, &a.columns);
+            compare_field(d, o, "deferrable", &e.deferrable, &a.deferrable);
+        },
     );
     compare_named(
         differences,
@@ -539,6 +575,8 @@ fn compare_tables(differences: &mut Vec<Difference>, expected: &Table, actual: &
             );
             compare_field(d, o, "on delete", &e.on_delete, &a.on_delete);
             compare_field(d, o, "on update", &e.on_update, &a.on_update);
+            compare_field(d, o, "deferrable", &e.deferrable, &a.deferrable);
+            compare_field(d, o, "not valid", &e.not_valid, &a.not_valid);
         },
     );
     compare_named(
@@ -546,14 +584,20 @@ fn compare_tables(differences: &mut Vec<Difference>, expected: &Table, actual: &
         "unique constraint",
         &by_qualified_name(schema, &expected.uniques, |unique| &unique.name),
         &by_qualified_name(schema, &actual.uniques, |unique| &unique.name),
-        |d, o, e, a| compare_field(d, o, "columns", &e.columns, &a.columns),
+        |d, o, e, a| {
+            compare_field(d, o, "columns", &e.columns, &a.columns);
+            compare_field(d, o, "deferrable", &e.deferrable, &a.deferrable);
+        },
     );
     compare_named(
         differences,
         "check constraint",
         &by_qualified_name(schema, &expected.checks, |check| &check.name),
         &by_qualified_name(schema, &actual.checks, |check| &check.name),
-        |d, o, e, a| compare_field(d, o, "expression", &e.expr, &a.expr),
+        |d, o, e, a| {
+            compare_field(d, o, "expression", &e.expr, &a.expr);
+            compare_field(d, o, "not valid", &e.not_valid, &a.not_valid);
+        },
     );
     compare_named(
         differences,
@@ -565,6 +609,27 @@ fn compare_tables(differences: &mut Vec<Difference>, expected: &Table, actual: &
             compare_field(d, o, "unique", &e.unique, &a.unique);
             compare_field(d, o, "method", &e.method, &a.method);
             compare_field(d, o, "predicate", &e.predicate, &a.predicate);
+            compare_field(d, o, "key options", &e.key_options, &a.key_options);
+            compare_field(d, o, "include", &e.include, &a.include);
+            compare_field(
+                d,
+                o,
+                "storage parameters",
+                &e.storage_parameters,
+                &a.storage_parameters,
+            );
+        },
+    );
+    compare_named(
+        differences,
+        "exclusion constraint",
+        &by_qualified_name(schema, &expected.exclusions, |exclusion| &exclusion.name),
+        &by_qualified_name(schema, &actual.exclusions, |exclusion| &exclusion.name),
+        |d, o, e, a| {
+            compare_field(d, o, "method", &e.method, &a.method);
+            compare_field(d, o, "elements", &e.elements, &a.elements);
+            compare_field(d, o, "predicate", &e.predicate, &a.predicate);
+            compare_field(d, o, "deferrable", &e.deferrable, &a.deferrable);
         },
     );
 }

@@ -7,7 +7,9 @@
 use super::change::{Change, EnumValuePosition};
 use super::lookup::sorted_table_index;
 use super::user_types::{apply_composite_change, apply_domain_change, apply_sequence_change};
-use crate::model::{BaseType, Column, IndexKey, QualifiedName, Schema, Table};
+use crate::model::{
+    BaseType, Column, IndexKey, QualifiedName, Schema, Table, sort_storage_parameters, storage_parameter_name,
+};
 
 /// The schema left by running `changes` on `schema`, canonicalised.
 pub fn apply_changes(schema: &Schema, changes: &[Change]) -> Schema {
@@ -298,7 +300,84 @@ fn apply(schema: &mut Schema, change: &Change, order: TableOrder) {
                 table.indexes.sort_by(|a, b| a.name.cmp(&b.name));
             }
         }
+        Change::SetTableStorage { table, set, reset } => {
+            if let Some(table) = find_table_mut(schema, order, table) {
+                set_storage(&mut table.storage_parameters, set, reset);
+            }
+        }
+        Change::SetIndexStorage {
+            table,
+            name,
+            set,
+            reset,
+        } => {
+            if let Some(table) = find_table_mut(schema, order, table)
+                && let Some(index) = table.indexes.iter_mut().find(|index| &index.name == name)
+            {
+                set_storage(&mut index.storage_parameters, set, reset);
+            }
+        }
+        Change::AlterColumnCollation {
+            table,
+            column,
+            collation,
+            ..
+        } => {
+            if let Some(column) = find_column_mut(schema, order, table, column) {
+                column.collation = collation.clone();
+            }
+        }
+        Change::AddExclusion { table, exclusion } => {
+            if let Some(table) = find_table_mut(schema, order, table) {
+                table.exclusions.retain(|existing| existing.name != exclusion.name);
+                table.exclusions.push(exclusion.clone());
+                table.exclusions.sort_by(|a, b| a.name.cmp(&b.name));
+            }
+        }
+        Change::DropExclusion { table, name } => {
+            if let Some(table) = find_table_mut(schema, order, table) {
+                table.exclusions.retain(|existing| &existing.name != name);
+            }
+        }
+        Change::ValidateConstraint { table, name } => {
+            if let Some(table) = find_table_mut(schema, order, table) {
+                for foreign_key in &mut table.foreign_keys {
+                    if &foreign_key.name == name {
+                        foreign_key.not_valid = false;
+                    }
+                }
+                for check in &mut table.checks {
+                    if &check.name == name {
+                        check.not_valid = false;
+                    }
+                }
+            }
+        }
+        Change::AlterForeignKeyDeferral {
+            table,
+            name,
+            deferrable,
+        } => {
+            if let Some(table) = find_table_mut(schema, order, table) {
+                for foreign_key in &mut table.foreign_keys {
+                    if &foreign_key.name == name {
+                        foreign_key.deferrable = *deferrable;
+                    }
+                }
+            }
+        }
     }
+}
+
+/// Storage parameters after `SET (set)` and `RESET (reset)`, sorted by name.
+fn set_storage(parameters: &mut Vec<String>, set: &[String], reset: &[String]) {
+    parameters.retain(|parameter| {
+        let name = storage_parameter_name(parameter);
+        !reset.iter().any(|reset| storage_parameter_name(reset) == name)
+            && !set.iter().any(|set| storage_parameter_name(set) == name)
+    });
+    parameters.extend(set.iter().cloned());
+    sort_storage_parameters(parameters);
 }
 
 /// The index of the (first) table named `name`.
@@ -411,6 +490,7 @@ fn rename_column(
         if let IndexKey::Columns(columns) = &mut index.key {
             rename_in(columns, from, to);
         }
+        rename_in(&mut index.include, from, to);
     }
     for table in &mut schema.tables {
         for foreign_key in &mut table.foreign_keys {
@@ -440,9 +520,12 @@ fn drop_column(schema: &mut Schema, order: TableOrder, table_name: &QualifiedNam
     table
         .foreign_keys
         .retain(|foreign_key| !involves(&foreign_key.columns));
-    table.indexes.retain(|index| match &index.key {
-        IndexKey::Columns(columns) => !involves(columns),
-        IndexKey::Expression(_) => true,
+    table.indexes.retain(|index| {
+        !involves(&index.include)
+            && match &index.key {
+                IndexKey::Columns(columns) => !involves(columns),
+                IndexKey::Expression(_) => true,
+            }
     });
 }
 

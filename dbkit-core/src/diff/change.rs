@@ -6,8 +6,8 @@ use super::user_types::{
     sequence_warning,
 };
 use crate::model::{
-    BaseType, Check, Column, ColumnType, Enum, Extension, ForeignKey, Identity, Index, PrimaryKey,
-    QualifiedName, SchemaObject, Table, Unique,
+    BaseType, Check, Column, ColumnType, Deferral, Enum, Exclusion, Extension, ForeignKey,
+    Identity, Index, PrimaryKey, QualifiedName, SchemaObject, Table, Unique,
 };
 use crate::sql_text::{
     escape_control_characters, quote_column, quote_identifier, quote_literal, quote_qualified,
@@ -260,6 +260,50 @@ pub enum Change {
     Sequence(SequenceChange),
     Domain(DomainChange),
     Composite(CompositeChange),
+
+    /// `ALTER TABLE … SET (…)` and `RESET (…)`: storage parameters set
+    /// (`name=value`) and reset (names).
+    SetTableStorage {
+        table: QualifiedName,
+        set: Vec<String>,
+        reset: Vec<String>,
+    },
+    /// `ALTER INDEX … SET (…)` and `RESET (…)`.
+    SetIndexStorage {
+        table: QualifiedName,
+        name: String,
+        set: Vec<String>,
+        reset: Vec<String>,
+    },
+    /// `ALTER COLUMN … TYPE <its type> COLLATE …`: the column's collation
+    /// (`None`: its type's own), with its type unchanged.
+    AlterColumnCollation {
+        table: QualifiedName,
+        column: String,
+        ty: ColumnType,
+        collation: Option<String>,
+    },
+    AddExclusion {
+        table: QualifiedName,
+        exclusion: Exclusion,
+    },
+    DropExclusion {
+        table: QualifiedName,
+        name: String,
+    },
+    /// `VALIDATE CONSTRAINT`: a `NOT VALID` foreign key or check is now
+    /// declared valid.
+    ValidateConstraint {
+        table: QualifiedName,
+        name: String,
+    },
+    /// `ALTER CONSTRAINT … [NOT] DEFERRABLE [INITIALLY …]`, which
+    /// PostgreSQL allows on foreign keys only.
+    AlterForeignKeyDeferral {
+        table: QualifiedName,
+        name: String,
+        deferrable: Deferral,
+    },
 }
 
 impl Change {

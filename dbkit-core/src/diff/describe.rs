@@ -147,6 +147,32 @@ fn describe_step(change: &Change) -> String {
         Change::CreateIndex { index, .. } => format!("create index \"{}\"", index.name),
         Change::DropIndex { name, .. } => format!("drop index \"{name}\""),
         Change::RenameIndex { from, to, .. } => format!("rename index \"{from}\" to \"{to}\""),
+        Change::SetTableStorage { table, .. } => {
+            format!("set the storage parameters of table {}", quote_qualified(table))
+        }
+        Change::SetIndexStorage { name, .. } => {
+            format!("set the storage parameters of index \"{name}\"")
+        }
+        Change::AlterColumnCollation { table, column, .. } => {
+            format!("change the collation of column {}", quote_column(table, column))
+        }
+        Change::AddExclusion { table, exclusion } => format!(
+            "add exclusion constraint \"{}\" on {}",
+            exclusion.name,
+            quote_qualified(table)
+        ),
+        Change::DropExclusion { table, name } => format!(
+            "drop exclusion constraint \"{name}\" on {}",
+            quote_qualified(table)
+        ),
+        Change::ValidateConstraint { table, name } => format!(
+            "validate constraint \"{name}\" on {}",
+            quote_qualified(table)
+        ),
+        Change::AlterForeignKeyDeferral { table, name, .. } => format!(
+            "change when foreign key \"{name}\" on {} is checked",
+            quote_qualified(table)
+        ),
     }
 }
 

@@ -179,5 +179,6 @@ pub(crate) fn is_canonical(schema: &Schema) -> bool {
                 && table.uniques.is_sorted_by(|a, b| a.name <= b.name)
                 && table.checks.is_sorted_by(|a, b| a.name <= b.name)
                 && table.indexes.is_sorted_by(|a, b| a.name <= b.name)
+                && table.exclusions.is_sorted_by(|a, b| a.name <= b.name)
         })
 }

@@ -23,16 +23,23 @@
 //! 6. rename and move tables, then rename the constraints and indexes whose
 //!    definition is unchanged but whose name is not;
 //! 7. create the functions that tables' expressions may call and that use
-//!    no table or view; create tables, with columns, primary key, unique and check
-//!    constraints;
-//! 8. per table: rename columns, alter columns, add columns (a generated
+//!    no table or view; create tables, with columns, primary key, unique and
+//!    check constraints (`NOT VALID` checks wait for 9: `CREATE TABLE`
+//!    validates its checks whatever they say) and storage parameters;
+//! 8. per table: rename columns, alter columns (a collation after the
+//!    type, which a type change resets), add columns (a generated
 //!    column whose expression changes is dropped and added here);
-//! 9. add primary keys, unique and check constraints;
+//! 9. set and reset tables' storage parameters; add primary keys, unique
+//!    and check constraints, validate checks no longer `NOT VALID`; drop
+//!    and add the exclusion constraints that change (after 8, which gives
+//!    their columns their new names and types);
 //! 10. create indexes (before foreign keys: a unique index can be the key a
-//!     foreign key references);
-//! 11. add foreign keys, once every referenced table and key exists; then
-//!     create and replace the objects defined by SQL, each after what it
-//!     uses;
+//!     foreign key references), set and reset the storage parameters of
+//!     kept ones;
+//! 11. add foreign keys, once every referenced table and key exists; alter
+//!     when kept ones are checked (`ALTER CONSTRAINT … DEFERRABLE`) and
+//!     validate those no longer `NOT VALID`; then create and replace the
+//!     objects defined by SQL, each after what it uses;
 //! 12. set comments on enums, tables and columns;
 //! 13. drop columns;
 //! 14. drop tables, referencing tables before the tables they reference;
@@ -62,7 +69,7 @@ use super::objects::plan_objects;
 use super::renames::{Ambiguity, DiffOptions, Renames, match_renames};
 use super::temporary::{ON_THE_WAY, names_in_schema, temporary_name};
 use crate::model::{
-    BaseType, Column, Enum, ForeignKey, Index, IndexKey, QualifiedName, Schema, Table,
+    BaseType, Check, Column, Enum, ForeignKey, Index, IndexKey, QualifiedName, Schema, Table,
 };
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -251,7 +258,9 @@ fn plan_changes(old: Schema, new: &Schema, renames: &Renames) -> Vec<Change> {
     planner.push_all(objects.early_creates);
     create_tables(&mut planner);
     alter_tables(&mut planner, &analysis);
+    set_table_storage(&mut planner);
     add_keys_and_checks(&mut planner);
+    reconcile_exclusions(&mut planner);
     create_indexes(&mut planner);
     add_foreign_keys(&mut planner);
     planner.push_all(objects.creates);
@@ -503,7 +512,7 @@ fn analyse(old: &Schema, new: &Schema, renames: &Renames) -> Analysis {
             &old_keys,
             &new_keys,
             |key| &key.name,
-            |a, b| same_columns_definition(&a.columns, &b.columns),
+            |a, b| same_columns_definition(&a.columns, &b.columns) && a.deferrable == b.deferrable,
             |key| columns_stay(&key.columns),
         );
         let old_uniques: Vec<_> = table.uniques.iter().collect();
@@ -515,7 +524,7 @@ fn analyse(old: &Schema, new: &Schema, renames: &Renames) -> Analysis {
             &old_uniques,
             &new_uniques,
             |unique| &unique.name,
-            |a, b| same_columns_definition(&a.columns, &b.columns),
+            |a, b| same_columns_definition(&a.columns, &b.columns) && a.deferrable == b.deferrable,
             |unique| columns_stay(&unique.columns),
         );
         let old_checks: Vec<_> = table.checks.iter().collect();
@@ -527,7 +536,7 @@ fn analyse(old: &Schema, new: &Schema, renames: &Renames) -> Analysis {
             &old_checks,
             &new_checks,
             |check| &check.name,
-            |a, b| a.expr == b.expr,
+            check_can_become,
             |check| expression_stays(&check.expr),
         );
         let old_indexes: Vec<_> = table.indexes.iter().collect();
@@ -590,7 +599,7 @@ fn analyse(old: &Schema, new: &Schema, renames: &Renames) -> Analysis {
                     &old_keys,
                     &new_keys,
                     |key| &key.name,
-                    same_foreign_key_definition,
+                    foreign_key_can_become,
                     |key| {
                         key.columns
                             .iter()
@@ -693,8 +702,15 @@ fn same_columns_definition(a: &[String], b: &[String]) -> bool {
     a == b
 }
 
+/// Whether two indexes are built the same way; their storage parameters
+/// are set in place (`ALTER INDEX … SET`).
 fn same_index_definition(a: &Index, b: &Index) -> bool {
-    a.key == b.key && a.unique == b.unique && a.method == b.method && a.predicate == b.predicate
+    a.key == b.key
+        && a.unique == b.unique
+        && a.method == b.method
+        && a.predicate == b.predicate
+        && a.key_options == b.key_options
+        && a.include == b.include
 }
 
 fn same_foreign_key_definition(a: &ForeignKey, b: &ForeignKey) -> bool {
@@ -703,6 +719,28 @@ fn same_foreign_key_definition(a: &ForeignKey, b: &ForeignKey) -> bool {
         && a.referenced_columns == b.referenced_columns
         && a.on_delete == b.on_delete
         && a.on_update == b.on_update
+}
+
+/// Whether foreign key `old` becomes `new` in place: when they differ only
+/// in when they are checked (`ALTER CONSTRAINT`) or in `new` being valid
+/// where `old` is not (`VALIDATE CONSTRAINT`). A valid key cannot be made
+/// `NOT VALID` again: it is dropped and added.
+fn foreign_key_can_become(old: &ForeignKey, new: &ForeignKey) -> bool {
+    same_foreign_key_definition(old, new) && (old.not_valid || !new.not_valid)
+}
+
+/// Whether check `old` becomes `new` in place (`VALIDATE CONSTRAINT`), as
+/// for a foreign key.
+fn check_can_become(old: &Check, new: &Check) -> bool {
+    old.expr == new.expr && (old.not_valid || !new.not_valid)
+}
+
+/// The steps that turn constraint `name`, kept, from `NOT VALID` into valid.
+fn validation(table: &QualifiedName, name: &str, old_not_valid: bool, new_not_valid: bool) -> Option<Change> {
+    (old_not_valid && !new_not_valid).then(|| Change::ValidateConstraint {
+        table: table.clone(),
+        name: name.to_string(),
+    })
 }
 
 /// Whether the keys a foreign key relies on (primary key, unique
@@ -840,12 +878,20 @@ fn strip_column(column: &Column) -> Column {
 
 /// The part of a table `CREATE TABLE` makes: no foreign keys, indexes or
 /// comments.
+/// `NOT VALID` checks are added by a later step: PostgreSQL validates the
+/// checks of `CREATE TABLE` whatever they say.
 fn table_for_create(table: &Table) -> Table {
     Table {
         columns: table.columns.iter().map(strip_column).collect(),
         primary_key: table.primary_key.clone(),
         uniques: table.uniques.clone(),
-        checks: table.checks.clone(),
+        checks: table
+            .checks
+            .iter()
+            .filter(|check| !check.not_valid)
+            .cloned()
+            .collect(),
+        storage_parameters: table.storage_parameters.clone(),
         ..Table::new(table.name.clone())
     }
 }
@@ -1612,6 +1658,15 @@ fn alter_column(
             to: target.ty.clone(),
         });
     }
+    // A type change sets the collation to the new type's own.
+    if current.collation != target.collation || (type_changes && target.collation.is_some()) {
+        changes.push(Change::AlterColumnCollation {
+            table: table.clone(),
+            column: column.clone(),
+            ty: target.ty.clone(),
+            collation: target.collation.clone(),
+        });
+    }
     if let Some(target_default) = &target.default
         && default.as_ref() != Some(target_default)
     {
@@ -1705,11 +1760,11 @@ fn add_keys_and_checks(planner: &mut Planner<'_>) {
             |a, b| a.name == b.name && same_columns_definition(&a.columns, &b.columns),
         );
         let (dropped_uniques, added_uniques) =
-            unmatched(&current.uniques, &new_table.uniques, |a, b| {
-                a.name == b.name && a.columns == b.columns
-            });
+            unmatched(&current.uniques, &new_table.uniques, |a, b| a == b);
         let (dropped_checks, added_checks) =
-            unmatched(&current.checks, &new_table.checks, |a, b| a == b);
+            unmatched_one_way(&current.checks, &new_table.checks, |old, new| {
+                old.name == new.name && check_can_become(old, new)
+            });
         let mut changes = Vec::new();
         changes.extend(
             dropped_keys
@@ -1747,7 +1802,88 @@ fn add_keys_and_checks(planner: &mut Planner<'_>) {
             table: name.clone(),
             check: check.clone(),
         }));
+        for check in &new_table.checks {
+            if let Some(old) = current.checks.iter().find(|old| {
+                old.name == check.name && check_can_become(old, check)
+            }) {
+                changes.extend(validation(name, &check.name, old.not_valid, check.not_valid));
+            }
+        }
         changes
+    });
+}
+
+/// [`unmatched`] for a relation `kept(old, new)` that need not be
+/// symmetric: old items no new one keeps, new items no old one becomes.
+fn unmatched_one_way<'a, T>(
+    current: &'a [T],
+    new: &'a [T],
+    kept: impl Fn(&T, &T) -> bool,
+) -> (Vec<&'a T>, Vec<&'a T>) {
+    let dropped = current
+        .iter()
+        .filter(|old| !new.iter().any(|item| kept(old, item)))
+        .collect();
+    let added = new
+        .iter()
+        .filter(|item| !current.iter().any(|old| kept(old, item)))
+        .collect();
+    (dropped, added)
+}
+
+/// Storage parameters of tables the migration keeps: `SET` what is new or
+/// changed, `RESET` what is gone.
+fn set_table_storage(planner: &mut Planner<'_>) {
+    reconcile_tables(planner, |name, current, new_table| {
+        storage_change(&current.storage_parameters, &new_table.storage_parameters)
+            .map(|(set, reset)| Change::SetTableStorage {
+                table: name.clone(),
+                set,
+                reset,
+            })
+            .into_iter()
+            .collect()
+    });
+}
+
+/// The parameters to set and the ones to reset to turn `current` into
+/// `new`, or `None` when they are the same.
+fn storage_change(current: &[String], new: &[String]) -> Option<(Vec<String>, Vec<String>)> {
+    if current == new {
+        return None;
+    }
+    let set: Vec<String> = new
+        .iter()
+        .filter(|parameter| !current.contains(parameter))
+        .cloned()
+        .collect();
+    let reset: Vec<String> = current
+        .iter()
+        .filter(|parameter| {
+            let name = crate::model::storage_parameter_name(parameter);
+            !new.iter()
+                .any(|other| crate::model::storage_parameter_name(other) == name)
+        })
+        .cloned()
+        .collect();
+    Some((set, reset))
+}
+
+/// Exclusion constraints: those that change are dropped and added again
+/// (PostgreSQL cannot alter one), after the columns they are over have
+/// their new names and types.
+fn reconcile_exclusions(planner: &mut Planner<'_>) {
+    reconcile_tables(planner, |name, current, new_table| {
+        let (dropped, added) = unmatched(&current.exclusions, &new_table.exclusions, |a, b| a == b);
+        let drops = dropped.into_iter().map(|exclusion| Change::DropExclusion {
+            table: name.clone(),
+            name: exclusion.name.clone(),
+        });
+        let adds = added.into_iter().map(|exclusion| Change::AddExclusion {
+            table: name.clone(),
+            exclusion: exclusion.clone(),
+        });
+        drops.chain(adds).collect()
     });
 }
 
@@ -1764,15 +1900,51 @@ fn create_indexes(planner: &mut Planner<'_>) {
             table: name.clone(),
             index: index.clone(),
         });
-        drops.chain(creates).collect()
+        let storage = new_table.indexes.iter().filter_map(|index| {
+            let kept = current
+                .indexes
+                .iter()
+                .find(|old| old.name == index.name && same_index_definition(old, index))?;
+            let (set, reset) =
+                storage_change(&kept.storage_parameters, &index.storage_parameters)?;
+            Some(Change::SetIndexStorage {
+                table: name.clone(),
+                name: index.name.clone(),
+                set,
+                reset,
+            })
+        });
+        drops.chain(creates).chain(storage).collect()
     });
 }
 
 fn add_foreign_keys(planner: &mut Planner<'_>) {
     reconcile_tables(planner, |name, current, new_table| {
-        let (dropped, added) = unmatched(&current.foreign_keys, &new_table.foreign_keys, |a, b| {
-            a.name == b.name && same_foreign_key_definition(a, b)
-        });
+        let (dropped, added) =
+            unmatched_one_way(&current.foreign_keys, &new_table.foreign_keys, |old, new| {
+                old.name == new.name && foreign_key_can_become(old, new)
+            });
+        let mut altered = Vec::new();
+        for foreign_key in &new_table.foreign_keys {
+            let Some(old) = current.foreign_keys.iter().find(|old| {
+                old.name == foreign_key.name && foreign_key_can_become(old, foreign_key)
+            }) else {
+                continue;
+            };
+            if old.deferrable != foreign_key.deferrable {
+                altered.push(Change::AlterForeignKeyDeferral {
+                    table: name.clone(),
+                    name: foreign_key.name.clone(),
+                    deferrable: foreign_key.deferrable,
+                });
+            }
+            altered.extend(validation(
+                name,
+                &foreign_key.name,
+                old.not_valid,
+                foreign_key.not_valid,
+            ));
+        }
         let drops = dropped
             .into_iter()
             .map(|foreign_key| Change::DropForeignKey {
@@ -1783,7 +1955,7 @@ fn add_foreign_keys(planner: &mut Planner<'_>) {
             table: name.clone(),
             foreign_key: strip_foreign_key(foreign_key),
         });
-        drops.chain(adds).collect()
+        drops.chain(adds).chain(altered).collect()
     });
 }
 

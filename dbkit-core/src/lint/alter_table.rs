@@ -1,6 +1,7 @@
 //! `ALTER TABLE` actions that sqlparser cannot read: `SET SCHEMA`,
-//! `SET TABLESPACE`, and `ALTER COLUMN … DROP EXPRESSION`, `DROP
-//! IDENTITY` and `SET GENERATED`; and `ALTER TYPE … SET SCHEMA`.
+//! `SET TABLESPACE`, `ALTER CONSTRAINT`, and `ALTER COLUMN … DROP
+//! EXPRESSION`, `DROP IDENTITY`, `SET GENERATED` and `TYPE … COLLATE`;
+//! and `ALTER TYPE … SET SCHEMA`.
 //!
 //! A statement sqlparser refuses is read again here, with sqlparser's own
 //! parser driven by hand over the same tokens: these actions are
@@ -44,6 +45,12 @@ pub(crate) enum UnsupportedActionKind {
     DropIdentity { column: Ident },
     /// `ALTER [COLUMN] column SET GENERATED { ALWAYS | BY DEFAULT }`.
     SetGenerated { column: Ident },
+    /// `ALTER [COLUMN] column [SET DATA] TYPE type COLLATE collation
+    /// [USING expression]`: the column's collation, its indexes rebuilt.
+    SetTypeCollation { column: Ident },
+    /// `ALTER CONSTRAINT name [NOT] DEFERRABLE [INITIALLY …]`: when a
+    /// foreign key is checked, a catalog change.
+    AlterConstraint { name: Ident },
 }
 
 /// Reads `tokens` as one `ALTER TABLE [IF EXISTS] [ONLY] name action, …`
@@ -100,6 +107,15 @@ fn parse_action(parser: &mut Parser<'_>, alter: &mut AlterTable) -> Result<(), P
         let tablespace = parser.parse_identifier()?;
         let _ = parser.parse_keyword(Keyword::NOWAIT);
         Some(UnsupportedActionKind::SetTablespace { tablespace })
+    } else if parser.parse_keywords(&[Keyword::ALTER, Keyword::CONSTRAINT]) {
+        let name = parser.parse_identifier()?;
+        // `[NOT] DEFERRABLE`, `INITIALLY DEFERRED|IMMEDIATE`, `[NO] INHERIT`.
+        while matches!(parser.peek_token_ref().token, Token::Word(_)) {
+            parser.next_token();
+        }
+        Some(UnsupportedActionKind::AlterConstraint { name })
+    } else if let Some(kind) = parse_type_collation(parser)? {
+        Some(kind)
     } else {
         parse_column_action(parser)?
     };
@@ -154,6 +170,56 @@ fn parse_column_action(
             UnsupportedActionKind::SetGenerated { column }
         }
     }))
+}
+
+/// `ALTER [COLUMN] column [SET DATA] TYPE type COLLATE collation [USING
+/// expression]`, looked at before anything is consumed: a type change
+/// without `COLLATE` is left to sqlparser.
+fn parse_type_collation(
+    parser: &mut Parser<'_>,
+) -> Result<Option<UnsupportedActionKind>, ParserError> {
+    if !is_keyword_at(parser, 0, Keyword::ALTER) {
+        return Ok(None);
+    }
+    let column_at = if is_keyword_at(parser, 1, Keyword::COLUMN) {
+        2
+    } else {
+        1
+    };
+    let type_at = if is_word_at(parser, column_at + 1, "set") {
+        column_at + 3
+    } else {
+        column_at + 1
+    };
+    if !is_word_at(parser, type_at, "type") {
+        return Ok(None);
+    }
+    // A `COLLATE` before the action ends.
+    let mut n = type_at + 1;
+    let mut depth = 0usize;
+    loop {
+        match &parser.peek_nth_token_ref(n).token {
+            Token::EOF | Token::SemiColon => return Ok(None),
+            Token::Comma if depth == 0 => return Ok(None),
+            Token::LParen => depth += 1,
+            Token::RParen => depth = depth.saturating_sub(1),
+            _ if depth == 0 && is_keyword_at(parser, n, Keyword::COLLATE) => break,
+            _ => {}
+        }
+        n += 1;
+    }
+    parser.expect_keyword(Keyword::ALTER)?;
+    let _ = parser.parse_keyword(Keyword::COLUMN);
+    let column = parser.parse_identifier()?;
+    let _ = parser.parse_keywords(&[Keyword::SET, Keyword::DATA]);
+    parser.expect_keyword(Keyword::TYPE)?;
+    parser.parse_data_type()?;
+    parser.expect_keyword(Keyword::COLLATE)?;
+    parser.parse_object_name(false)?;
+    if parser.parse_keyword(Keyword::USING) {
+        parser.parse_expr()?;
+    }
+    Ok(Some(UnsupportedActionKind::SetTypeCollation { column }))
 }
 
 /// Whether the `n`th code token ahead is the unquoted `keyword`.

@@ -33,6 +33,9 @@ pub(crate) enum UnsupportedStatement {
     RenameIndex { name: ObjectName, new_name: Ident },
     /// `ALTER INDEX [IF EXISTS] name SET TABLESPACE tablespace`.
     SetIndexTablespace { name: ObjectName, tablespace: Ident },
+    /// `ALTER INDEX [IF EXISTS] name SET (…)` or `RESET (…)`: storage
+    /// parameters, read by the next rebuild.
+    SetIndexStorage { name: ObjectName },
     /// `DROP DATABASE [IF EXISTS] name [[WITH] (options)]`.
     DropDatabase { name: ObjectName },
     /// `CREATE [OR REPLACE] [CONSTRAINT] TRIGGER name … ON table …`, read
@@ -228,6 +231,11 @@ fn read_alter_index(reader: &mut Reader<'_>) -> Option<UnsupportedStatement> {
     if reader.take_words(&["set", "tablespace"]) {
         let tablespace = reader.parser.parse_identifier().ok()?;
         return Some(UnsupportedStatement::SetIndexTablespace { name, tablespace });
+    }
+    if (reader.take_word("set") || reader.take_word("reset")) && reader.is_token(0, &Token::LParen)
+    {
+        reader.skip_parenthesized()?;
+        return Some(UnsupportedStatement::SetIndexStorage { name });
     }
     None
 }
@@ -430,6 +438,18 @@ mod tests {
             read("ALTER INDEX a SET TABLESPACE fast"),
             Some(UnsupportedStatement::SetIndexTablespace { .. })
         ));
+        for statement in [
+            "ALTER INDEX a SET (fillfactor=70)",
+            "ALTER INDEX \"s\".\"a\" RESET (fillfactor, deduplicate_items)",
+        ] {
+            assert!(
+                matches!(
+                    read(statement),
+                    Some(UnsupportedStatement::SetIndexStorage { .. })
+                ),
+                "{statement}"
+            );
+        }
         assert!(matches!(
             read("DROP DATABASE IF EXISTS shop WITH (FORCE)"),
             Some(UnsupportedStatement::DropDatabase { .. })

@@ -20,6 +20,14 @@ pub use user_types::{CompositeAttribute, CompositeType, Domain, Sequence, sequen
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+mod options;
+
+pub use options::{
+    Deferral, Exclusion, KeyOptions, NullsOrder, StorageParameterError, canonical_key_options,
+    parse_storage_parameters, sort_storage_parameters, storage_parameter_name,
+    storage_parameter_names_sql, storage_parameters_sql,
+};
+
 /// A schema-qualified name (`public.users`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct QualifiedName {
@@ -154,6 +162,13 @@ pub struct Table {
     /// Sorted by name.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub indexes: Vec<Index>,
+    /// Exclusion constraints, sorted by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclusions: Vec<Exclusion>,
+    /// `WITH (…)`: `name=value`, sorted by name (see
+    /// [`parse_storage_parameters`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub storage_parameters: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// `#[dbkit(renamed_from = "old")]` on the struct: the table's name (in
@@ -178,6 +193,8 @@ impl Table {
             uniques: Vec::new(),
             checks: Vec::new(),
             indexes: Vec::new(),
+            exclusions: Vec::new(),
+            storage_parameters: Vec::new(),
             comment: None,
             renamed_from: None,
             source: None,
@@ -219,6 +236,9 @@ pub struct Column {
     /// `GENERATED ALWAYS AS (expr) STORED`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generated: Option<String>,
+    /// `COLLATE`, when it is not the type's own collation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// `#[dbkit(renamed_from = "old")]`: a hint for the differ, never stored.
@@ -240,6 +260,7 @@ impl Column {
             identity: None,
             serial: false,
             generated: None,
+            collation: None,
             comment: None,
             renamed_from: None,
             source: None,
@@ -335,6 +356,8 @@ pub enum Identity {
 pub struct PrimaryKey {
     pub name: String,
     pub columns: Vec<String>,
+    #[serde(default, skip_serializing_if = "Deferral::is_not_deferrable")]
+    pub deferrable: Deferral,
 }
 
 impl PrimaryKey {
@@ -342,7 +365,12 @@ impl PrimaryKey {
         PrimaryKey {
             name: name.into(),
             columns,
+            deferrable: Deferral::NotDeferrable,
         }
+    }
+
+    pub fn with_deferrable(self, deferrable: Deferral) -> Self {
+        PrimaryKey { deferrable, ..self }
     }
 }
 
@@ -357,6 +385,12 @@ pub struct ForeignKey {
     pub on_delete: ForeignKeyAction,
     #[serde(default)]
     pub on_update: ForeignKeyAction,
+    #[serde(default, skip_serializing_if = "Deferral::is_not_deferrable")]
+    pub deferrable: Deferral,
+    /// `NOT VALID`: created without checking the rows already there, and
+    /// left unvalidated on purpose.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub not_valid: bool,
     /// Where `references = "…"` was written, for errors about a dangling
     /// reference.
     #[serde(skip)]
@@ -378,8 +412,18 @@ impl ForeignKey {
             referenced_columns,
             on_delete: ForeignKeyAction::NoAction,
             on_update: ForeignKeyAction::NoAction,
+            deferrable: Deferral::NotDeferrable,
+            not_valid: false,
             source: None,
         }
+    }
+
+    pub fn with_deferrable(self, deferrable: Deferral) -> Self {
+        ForeignKey { deferrable, ..self }
+    }
+
+    pub fn with_not_valid(self, not_valid: bool) -> Self {
+        ForeignKey { not_valid, ..self }
     }
 
     pub fn with_actions(self, on_delete: ForeignKeyAction, on_update: ForeignKeyAction) -> Self {
@@ -421,6 +465,8 @@ impl ForeignKeyAction {
 pub struct Unique {
     pub name: String,
     pub columns: Vec<String>,
+    #[serde(default, skip_serializing_if = "Deferral::is_not_deferrable")]
+    pub deferrable: Deferral,
 }
 
 impl Unique {
@@ -428,7 +474,12 @@ impl Unique {
         Unique {
             name: name.into(),
             columns,
+            deferrable: Deferral::NotDeferrable,
         }
+    }
+
+    pub fn with_deferrable(self, deferrable: Deferral) -> Self {
+        Unique { deferrable, ..self }
     }
 }
 
@@ -437,6 +488,10 @@ impl Unique {
 pub struct Check {
     pub name: String,
     pub expr: String,
+    /// `NOT VALID`: created without checking the rows already there, and
+    /// left unvalidated on purpose.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub not_valid: bool,
 }
 
 impl Check {
@@ -444,7 +499,12 @@ impl Check {
         Check {
             name: name.into(),
             expr: expr.into(),
+            not_valid: false,
         }
+    }
+
+    pub fn with_not_valid(self, not_valid: bool) -> Self {
+        Check { not_valid, ..self }
     }
 }
 
@@ -460,6 +520,17 @@ pub struct Index {
     /// Partial index predicate.
     #[serde(default, rename = "where", skip_serializing_if = "Option::is_none")]
     pub predicate: Option<String>,
+    /// Options of the key columns of a column index, one per column, or
+    /// empty when none has one (see [`canonical_key_options`]). An
+    /// expression index carries its options in its text.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub key_options: Vec<KeyOptions>,
+    /// `INCLUDE (…)` columns.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
+    /// `WITH (…)`: `name=value`, sorted by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub storage_parameters: Vec<String>,
 }
 
 impl Index {
@@ -471,6 +542,9 @@ impl Index {
             unique: false,
             method: "btree".to_string(),
             predicate: None,
+            key_options: Vec::new(),
+            include: Vec::new(),
+            storage_parameters: Vec::new(),
         }
     }
 
@@ -487,6 +561,33 @@ impl Index {
 
     pub fn with_predicate(self, predicate: Option<String>) -> Self {
         Index { predicate, ..self }
+    }
+
+    pub fn with_key_options(self, key_options: Vec<KeyOptions>) -> Self {
+        Index {
+            key_options: canonical_key_options(key_options),
+            ..self
+        }
+    }
+
+    pub fn with_include(self, include: Vec<String>) -> Self {
+        Index { include, ..self }
+    }
+
+    pub fn with_storage_parameters(self, storage_parameters: Vec<String>) -> Self {
+        Index {
+            storage_parameters,
+            ..self
+        }
+    }
+
+    /// The options of key column `position` (the default ones when it has
+    /// none).
+    pub fn key_option(&self, position: usize) -> KeyOptions {
+        self.key_options
+            .get(position)
+            .cloned()
+            .unwrap_or_default()
     }
 }
 
@@ -528,6 +629,7 @@ impl Schema {
             table.uniques.sort_by(|a, b| a.name.cmp(&b.name));
             table.checks.sort_by(|a, b| a.name.cmp(&b.name));
             table.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+            table.exclusions.sort_by(|a, b| a.name.cmp(&b.name));
         }
     }
 

@@ -13,8 +13,8 @@
 
 use super::type_declaration::{CompositeTypeDeclaration, DomainDeclaration, SequenceDeclaration};
 use crate::model::{
-    Check, ColumnType, ForeignKeyAction, Identity, Index, PrimaryKey, QualifiedName,
-    SourceLocation, Unique,
+    Check, ColumnType, Deferral, Exclusion, ForeignKeyAction, Identity, Index, PrimaryKey,
+    QualifiedName, SourceLocation, Unique,
 };
 use serde::{Deserialize, Serialize};
 
@@ -89,6 +89,11 @@ pub struct TableDeclaration {
     pub indexes: Vec<Index>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub foreign_keys: Vec<ForeignKeyDeclaration>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclusions: Vec<Exclusion>,
+    /// `with = "…"`, as [`crate::model::Table::storage_parameters`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub storage_parameters: Vec<String>,
     /// The struct's name in the source.
     pub place: SourcePlace,
 }
@@ -110,6 +115,8 @@ pub struct ColumnDeclaration {
     pub serial: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generated: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -143,6 +150,10 @@ pub struct ForeignKeyDeclaration {
     pub target: ReferenceTarget,
     pub on_delete: ForeignKeyAction,
     pub on_update: ForeignKeyAction,
+    #[serde(default, skip_serializing_if = "Deferral::is_not_deferrable")]
+    pub deferrable: Deferral,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub not_valid: bool,
     /// The `references = "..."` value.
     pub place: SourcePlace,
 }

@@ -9,13 +9,16 @@ use super::diagnostic::{Diagnostic, place_of_span};
 use super::source_file::item_is_test_only;
 use super::suggestion::closest_match;
 use crate::model::{
-    Check, ForeignKeyAction, Identity, Index, IndexKey, PrimaryKey, QualifiedName, Unique,
+    Check, Deferral, Exclusion, ForeignKeyAction, Identity, Index, IndexKey, KeyOptions,
+    PrimaryKey, QualifiedName, Unique,
 };
 use crate::naming;
 use crate::types::{self, RustTypeMapping};
 use proc_macro2::Span;
 use quote::ToTokens;
 use std::collections::BTreeSet;
+
+mod options;
 
 /// Attributes a field takes.
 pub(crate) const FIELD_ATTRIBUTES: &[&str] = &[
@@ -32,6 +35,7 @@ pub(crate) const FIELD_ATTRIBUTES: &[&str] = &[
     "generated",
     "column",
     "renamed_from",
+    "collate",
     "skip",
 ];
 
@@ -45,6 +49,8 @@ pub(crate) const STRUCT_ATTRIBUTES: &[&str] = &[
     "index",
     "check",
     "foreign_key",
+    "exclude",
+    "with",
 ];
 
 const FOREIGN_KEY_ACTIONS: &[&str] = &[
@@ -121,6 +127,7 @@ struct FieldAttributes {
     generated: Option<Spanned<String>>,
     column: Option<Spanned<String>>,
     renamed_from: Option<Spanned<String>>,
+    collate: Option<Spanned<String>>,
     skip: Option<Spanned<()>>,
 }
 
@@ -151,6 +158,7 @@ impl FieldAttributes {
         add("generated", range(&self.generated));
         add("column", range(&self.column));
         add("renamed_from", range(&self.renamed_from));
+        add("collate", range(&self.collate));
         given
     }
 }
@@ -159,6 +167,7 @@ impl FieldAttributes {
 struct UniqueSpec {
     columns: Vec<(String, Span)>,
     name: Option<Spanned<String>>,
+    deferrable: Deferral,
 }
 
 /// A struct-level `index(...)`.
@@ -168,6 +177,10 @@ struct IndexSpec {
     unique: bool,
     method: String,
     predicate: Option<String>,
+    /// One per key column of a column index.
+    key_options: Vec<KeyOptions>,
+    include: Vec<(String, Span)>,
+    storage_parameters: Vec<String>,
 }
 
 enum IndexKeySpec {
@@ -183,12 +196,15 @@ struct ForeignKeySpec {
     on_delete: ForeignKeyAction,
     on_update: ForeignKeyAction,
     name: Option<Spanned<String>>,
+    deferrable: Deferral,
+    not_valid: bool,
 }
 
 /// A struct-level `primary_key(...)`.
 struct StructPrimaryKey {
     columns: Vec<(String, Span)>,
     name: Option<Spanned<String>>,
+    deferrable: Deferral,
     span: Span,
 }
 
@@ -199,6 +215,9 @@ struct PendingIndex {
     unique: bool,
     method: String,
     predicate: Option<String>,
+    key_options: Vec<KeyOptions>,
+    include: Vec<String>,
+    storage_parameters: Vec<String>,
 }
 
 /// A foreign key before its default name is chosen.
@@ -208,6 +227,8 @@ struct PendingForeignKey {
     on_delete: ForeignKeyAction,
     on_update: ForeignKeyAction,
     name: Option<Spanned<String>>,
+    deferrable: Deferral,
+    not_valid: bool,
     place: SourcePlace,
 }
 
@@ -220,8 +241,11 @@ struct StructAttributes {
     primary_key: Option<StructPrimaryKey>,
     uniques: Vec<UniqueSpec>,
     indexes: Vec<IndexSpec>,
-    checks: Vec<(Spanned<String>, String)>,
+    /// Name, expression and `not_valid`.
+    checks: Vec<(Spanned<String>, String, bool)>,
     foreign_keys: Vec<ForeignKeySpec>,
+    exclusions: Vec<(Spanned<String>, Exclusion)>,
+    storage_parameters: Option<Vec<String>>,
 }
 
 /// A field that became a column, with what the table-level checks need.
@@ -389,9 +413,11 @@ pub(crate) fn parse_table(
         .collect();
     let mut primary_key_columns: Option<Vec<String>> = None;
     let mut primary_key_name: Option<Spanned<String>> = None;
+    let mut primary_key_deferrable = Deferral::NotDeferrable;
     if let Some(StructPrimaryKey {
         columns,
         name,
+        deferrable,
         span: struct_span,
     }) = &struct_attributes.primary_key
     {
@@ -424,6 +450,7 @@ pub(crate) fn parse_table(
             primary_key_columns = Some(resolved);
         }
         primary_key_name = name.clone();
+        primary_key_deferrable = *deferrable;
     } else if let Some((first, others)) = field_keys.split_first() {
         for other in others {
             if let Some(key) = &other.attributes.primary_key {
@@ -441,13 +468,13 @@ pub(crate) fn parse_table(
     }
 
     // Unique constraints, indexes and foreign keys of fields, then of the struct.
-    let mut uniques: Vec<(Vec<String>, Option<Spanned<String>>)> = Vec::new();
+    let mut uniques: Vec<(Vec<String>, Option<Spanned<String>>, Deferral)> = Vec::new();
     let mut indexes: Vec<PendingIndex> = Vec::new();
     let mut foreign_keys: Vec<PendingForeignKey> = Vec::new();
     for field in &parsed_fields {
         let column = field.column.name.clone();
         if field.attributes.unique.is_some() {
-            uniques.push((vec![column.clone()], None));
+            uniques.push((vec![column.clone()], None, Deferral::NotDeferrable));
         }
         if field.attributes.index.is_some() {
             indexes.push(PendingIndex {
@@ -456,6 +483,9 @@ pub(crate) fn parse_table(
                 unique: false,
                 method: "btree".to_string(),
                 predicate: None,
+                key_options: Vec::new(),
+                include: Vec::new(),
+                storage_parameters: Vec::new(),
             });
         }
         if let Some(references) = &field.attributes.references {
@@ -466,6 +496,8 @@ pub(crate) fn parse_table(
                     on_delete: field.attributes.on_delete.as_ref().map_or(ForeignKeyAction::NoAction, |a| a.value),
                     on_update: field.attributes.on_update.as_ref().map_or(ForeignKeyAction::NoAction, |a| a.value),
                     name: None,
+                    deferrable: Deferral::NotDeferrable,
+                    not_valid: false,
                     place: place_of_span(references.span, references.span, file),
                 }),
                 None => diagnostics.push(
@@ -478,7 +510,7 @@ pub(crate) fn parse_table(
     }
     for unique in &struct_attributes.uniques {
         if let Some(columns) = columns_context.resolve(&unique.columns, &mut diagnostics) {
-            uniques.push((columns, unique.name.clone()));
+            uniques.push((columns, unique.name.clone(), unique.deferrable));
         }
     }
     for index in &struct_attributes.indexes {
@@ -491,12 +523,23 @@ pub(crate) fn parse_table(
             }
             IndexKeySpec::Expression(expression) => IndexKey::Expression(expression.clone()),
         };
+        let include = if index.include.is_empty() {
+            Vec::new()
+        } else {
+            match columns_context.resolve(&index.include, &mut diagnostics) {
+                Some(include) => include,
+                None => continue,
+            }
+        };
         indexes.push(PendingIndex {
             key,
             name: index.name.clone(),
             unique: index.unique,
             method: index.method.clone(),
             predicate: index.predicate.clone(),
+            key_options: index.key_options.clone(),
+            include,
+            storage_parameters: index.storage_parameters.clone(),
         });
     }
     for foreign_key in &struct_attributes.foreign_keys {
@@ -507,6 +550,8 @@ pub(crate) fn parse_table(
                 on_delete: foreign_key.on_delete,
                 on_update: foreign_key.on_update,
                 name: foreign_key.name.clone(),
+                deferrable: foreign_key.deferrable,
+                not_valid: foreign_key.not_valid,
                 place: place_of_span(
                     foreign_key.references.span,
                     foreign_key.references.span,
@@ -520,9 +565,10 @@ pub(crate) fn parse_table(
     let mut taken: BTreeSet<String> = BTreeSet::new();
     let explicit_names = primary_key_name
         .iter()
-        .chain(uniques.iter().filter_map(|(_, name)| name.as_ref()))
+        .chain(uniques.iter().filter_map(|(_, name, _)| name.as_ref()))
         .chain(indexes.iter().filter_map(|index| index.name.as_ref()))
-        .chain(struct_attributes.checks.iter().map(|(name, _)| name))
+        .chain(struct_attributes.checks.iter().map(|(name, _, _)| name))
+        .chain(struct_attributes.exclusions.iter().map(|(name, _)| name))
         .chain(
             foreign_keys
                 .iter()
@@ -559,15 +605,18 @@ pub(crate) fn parse_table(
             taken.insert(name.clone());
             name
         };
-    let primary_key = primary_key_columns
-        .map(|columns| PrimaryKey::new(choose(&primary_key_name, None, "pkey"), columns));
+    let primary_key = primary_key_columns.map(|columns| {
+        PrimaryKey::new(choose(&primary_key_name, None, "pkey"), columns)
+            .with_deferrable(primary_key_deferrable)
+    });
     let uniques: Vec<Unique> = uniques
         .into_iter()
-        .map(|(columns, name)| {
+        .map(|(columns, name, deferrable)| {
             Unique::new(
                 choose(&name, Some(naming::columns_name_part(&columns)), "key"),
                 columns,
             )
+            .with_deferrable(deferrable)
         })
         .collect();
     let foreign_keys: Vec<ForeignKeyDeclaration> = foreign_keys
@@ -582,6 +631,8 @@ pub(crate) fn parse_table(
             target: foreign_key.target,
             on_delete: foreign_key.on_delete,
             on_update: foreign_key.on_update,
+            deferrable: foreign_key.deferrable,
+            not_valid: foreign_key.not_valid,
             place: foreign_key.place,
         })
         .collect();
@@ -596,12 +647,17 @@ pub(crate) fn parse_table(
                 .with_unique(index.unique)
                 .with_method(index.method)
                 .with_predicate(index.predicate)
+                .with_key_options(index.key_options)
+                .with_include(index.include)
+                .with_storage_parameters(index.storage_parameters)
         })
         .collect();
     let checks: Vec<Check> = struct_attributes
         .checks
         .iter()
-        .map(|(name, expr)| Check::new(name.value.clone(), expr.clone()))
+        .map(|(name, expr, not_valid)| {
+            Check::new(name.value.clone(), expr.clone()).with_not_valid(*not_valid)
+        })
         .collect();
     let comment = doc_comment(&input.attrs).unwrap_or_else(|diagnostic| {
         diagnostics.push(diagnostic);
@@ -625,6 +681,12 @@ pub(crate) fn parse_table(
         checks,
         indexes,
         foreign_keys,
+        exclusions: struct_attributes
+            .exclusions
+            .into_iter()
+            .map(|(_, exclusion)| exclusion)
+            .collect(),
+        storage_parameters: struct_attributes.storage_parameters.unwrap_or_default(),
         place: place_of_span(input.ident.span(), input.ident.span(), file),
     })
 }
@@ -762,6 +824,15 @@ fn read_struct_attributes(
             }
             "foreign_key" => read_struct_foreign_key(item, diagnostics)
                 .map(|foreign_key| result.foreign_keys.extend(foreign_key)),
+            "exclude" => options::read_exclusion(item, diagnostics)
+                .map(|exclusion| result.exclusions.extend(exclusion)),
+            "with" => {
+                if !seen.first_time(item, diagnostics) {
+                    continue;
+                }
+                options::read_storage_parameters(item)
+                    .map(|parameters| result.storage_parameters = Some(parameters))
+            }
             name if FIELD_ATTRIBUTES.contains(&name) => Err(item
                 .diagnostic(format!("`{name}` is a field attribute"))
                 .with_label("not a dbkit struct attribute")
@@ -853,12 +924,18 @@ fn read_struct_primary_key(
             .diagnostic("on a struct, `primary_key` needs its columns")
             .with_help("write `#[dbkit(primary_key(columns(a, b)))]`, or put `#[dbkit(primary_key)]` on the key's field"));
     }
-    let entries = list_entries(item, &["columns", "name"], example, diagnostics)?;
+    let entries = list_entries(
+        item,
+        &["columns", "name", "deferrable", "initially_deferred"],
+        example,
+        diagnostics,
+    )?;
     let columns = required_columns(item, &entries, example)?;
     let name = optional_string(&entries, "name")?;
     Ok(Some(StructPrimaryKey {
         columns,
         name,
+        deferrable: options::read_deferral(&entries)?,
         span: item.name_span,
     }))
 }
@@ -875,10 +952,19 @@ fn read_struct_unique(
                 "write `#[dbkit(unique(columns(a, b)))]`, or put `#[dbkit(unique)]` on the field",
             ));
     }
-    let entries = list_entries(item, &["columns", "name"], example, diagnostics)?;
+    let entries = list_entries(
+        item,
+        &["columns", "name", "deferrable", "initially_deferred"],
+        example,
+        diagnostics,
+    )?;
     let columns = required_columns(item, &entries, example)?;
     let name = optional_string(&entries, "name")?;
-    Ok(Some(UniqueSpec { columns, name }))
+    Ok(Some(UniqueSpec {
+        columns,
+        name,
+        deferrable: options::read_deferral(&entries)?,
+    }))
 }
 
 fn read_struct_index(
@@ -895,15 +981,30 @@ fn read_struct_index(
     }
     let entries = list_entries(
         item,
-        &["columns", "expr", "name", "unique", "method", "where"],
+        &[
+            "columns", "expr", "name", "unique", "method", "where", "include", "with",
+        ],
         example,
         diagnostics,
     )?;
+    let mut key_options = Vec::new();
     let key = match (
         find_entry(&entries, "columns"),
         find_entry(&entries, "expr"),
     ) {
-        (Some(columns), None) => IndexKeySpec::Columns(columns.expect_column_names()?),
+        (Some(columns), None) => {
+            let key_columns = options::read_key_columns(columns)?;
+            key_options = key_columns
+                .iter()
+                .map(|column| column.options.clone())
+                .collect();
+            IndexKeySpec::Columns(
+                key_columns
+                    .into_iter()
+                    .map(|column| (column.name, column.span))
+                    .collect(),
+            )
+        }
         (None, Some(expr)) => {
             let (expression, span) = expr.expect_string()?;
             if expression.trim().is_empty() {
@@ -934,24 +1035,16 @@ fn read_struct_index(
         None => false,
     };
     let method = match optional_string(&entries, "method")? {
-        Some(method) => {
-            let lowered = method.value.trim().to_lowercase();
-            if lowered.is_empty()
-                || !lowered
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
-            {
-                return Err(Diagnostic::new(
-                    method.span,
-                    format!("`{}` is not an index method", method.value),
-                )
-                .with_help(
-                    "write an access method name such as `btree`, `hash`, `gin`, `gist` or `brin`",
-                ));
-            }
-            lowered
-        }
+        Some(method) => options::read_access_method(&method.value, method.span)?,
         None => "btree".to_string(),
+    };
+    let include = match find_entry(&entries, "include") {
+        Some(include) => include.expect_column_names()?,
+        None => Vec::new(),
+    };
+    let storage_parameters = match find_entry(&entries, "with") {
+        Some(with) => options::read_storage_parameters(with)?,
+        None => Vec::new(),
     };
     let predicate = match optional_string(&entries, "where")? {
         Some(predicate) => {
@@ -973,15 +1066,18 @@ fn read_struct_index(
         unique,
         method,
         predicate,
+        key_options,
+        include,
+        storage_parameters,
     }))
 }
 
 fn read_struct_check(
     item: &AttributeItem,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Result<Option<(Spanned<String>, String)>, Diagnostic> {
+) -> Result<Option<(Spanned<String>, String, bool)>, Diagnostic> {
     let example = "check(name = \"users_age_check\", expr = \"age >= 0\")";
-    let entries = list_entries(item, &["name", "expr"], example, diagnostics)?;
+    let entries = list_entries(item, &["name", "expr", "not_valid"], example, diagnostics)?;
     let Some(name) = optional_string(&entries, "name")? else {
         return Err(item
             .diagnostic("`check` needs a `name`")
@@ -996,7 +1092,8 @@ fn read_struct_check(
         return Err(Diagnostic::new(expr.span, "the check expression is empty")
             .with_help(format!("write `{example}`")));
     }
-    Ok(Some((name, expr.value)))
+    let not_valid = options::flag(&entries, "not_valid")?;
+    Ok(Some((name, expr.value, not_valid)))
 }
 
 fn read_struct_foreign_key(
@@ -1006,7 +1103,16 @@ fn read_struct_foreign_key(
     let example = "foreign_key(columns(a, b), references = \"table(x, y)\")";
     let entries = list_entries(
         item,
-        &["columns", "references", "on_delete", "on_update", "name"],
+        &[
+            "columns",
+            "references",
+            "on_delete",
+            "on_update",
+            "name",
+            "deferrable",
+            "initially_deferred",
+            "not_valid",
+        ],
         example,
         diagnostics,
     )?;
@@ -1052,6 +1158,8 @@ fn read_struct_foreign_key(
         on_delete,
         on_update,
         name,
+        deferrable: options::read_deferral(&entries)?,
+        not_valid: options::flag(&entries, "not_valid")?,
     }))
 }
 
@@ -1303,6 +1411,7 @@ fn parse_field(
             .generated
             .as_ref()
             .map(|value| value.value.clone()),
+        collation: attributes.collate.as_ref().map(|value| value.value.clone()),
         comment,
         renamed_from: attributes
             .renamed_from
@@ -1516,6 +1625,7 @@ fn read_field_attributes(
             "generated" => string(item).map(|value| result.generated = Some(value)),
             "column" => string(item).map(|value| result.column = Some(value)),
             "renamed_from" => string(item).map(|value| result.renamed_from = Some(value)),
+            "collate" => options::read_field_collation(item).map(|value| result.collate = Some(value)),
             name if STRUCT_ATTRIBUTES.contains(&name) || name == "foreign_key" => Err(item
                 .diagnostic(format!("`{name}` is a struct attribute"))
                 .with_label("not a dbkit field attribute")

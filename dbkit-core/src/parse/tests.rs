@@ -513,7 +513,7 @@ fn unknown_attribute_without_a_close_match_lists_them_all() {
         r#"
 src/a.rs:3:13+10: unknown attribute `frobnicate`
   label: not a dbkit field attribute
-  help: dbkit field attributes are: primary_key, identity, serial, unique, index, references, on_delete, on_update, default, sql_type, generated, column, renamed_from, skip
+  help: dbkit field attributes are: primary_key, identity, serial, unique, index, references, on_delete, on_update, default, sql_type, generated, column, renamed_from, collate, skip
 "#,
     );
 }

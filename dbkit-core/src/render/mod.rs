@@ -19,8 +19,9 @@ mod objects;
 use crate::diff::temporary::stem_of_temporary;
 use crate::diff::{Change, DomainChange, EnumColumnUse, EnumValuePosition};
 use crate::model::{
-    BaseType, Check, Column, ColumnType, Domain, ForeignKey, ForeignKeyAction, Identity, Index,
-    IndexKey, PrimaryKey, QualifiedName, Table, Unique,
+    BaseType, Check, Column, ColumnType, Domain, Exclusion, ForeignKey, ForeignKeyAction, Identity, Index,
+    IndexKey, PrimaryKey, QualifiedName, Table, Unique, storage_parameter_names_sql,
+    storage_parameters_sql,
 };
 use crate::sql_text::{
     dollar_quote, line_comment, quote_column, quote_identifier, quote_literal, quote_qualified,
@@ -149,6 +150,11 @@ fn change_expressions(change: &Change) -> Vec<&str> {
         Change::Domain(DomainChange::Recreate { to, .. }) => domain_expressions(to),
         Change::Domain(DomainChange::SetDefault { default, .. }) => vec![default.as_str()],
         Change::Domain(DomainChange::AddCheck { check, .. }) => vec![check.expr.as_str()],
+        Change::AddExclusion { exclusion, .. } => {
+            let mut expressions = vec![exclusion.elements.as_str()];
+            expressions.extend(exclusion.predicate.as_deref());
+            expressions
+        }
         _ => Vec::new(),
     }
 }
@@ -367,6 +373,93 @@ pub fn render_statements(change: &Change) -> Vec<String> {
         Change::CreateObject { object } => objects::create_object(object),
         Change::DropObject { object } => objects::drop_object(object),
         Change::ReplaceObject { old, new } => objects::replace_object(old, new),
+        Change::SetTableStorage { table, set, reset } => {
+            render_set_storage(&alter_table(table), set, reset)
+        }
+        Change::SetIndexStorage {
+            table,
+            name,
+            set,
+            reset,
+        } => render_set_storage(
+            &format!(
+                "ALTER INDEX {}",
+                quote_qualified(&QualifiedName::new(table.schema.clone(), name.clone()))
+            ),
+            set,
+            reset,
+        ),
+        Change::AlterColumnCollation {
+            table,
+            column,
+            ty,
+            collation,
+        } => vec![format!(
+            "{} TYPE {}{};",
+            alter_column(table, column),
+            render_type(ty),
+            render_collation(collation.as_deref())
+        )],
+        Change::AddExclusion { table, exclusion } => vec![format!(
+            "{} ADD {};",
+            alter_table(table),
+            render_exclusion(exclusion)
+        )],
+        Change::DropExclusion { table, name } => vec![format!(
+            "{} DROP CONSTRAINT {};",
+            alter_table(table),
+            quote_identifier(name)
+        )],
+        Change::ValidateConstraint { table, name } => vec![format!(
+            "{} VALIDATE CONSTRAINT {};",
+            alter_table(table),
+            quote_identifier(name)
+        )],
+        Change::AlterForeignKeyDeferral {
+            table,
+            name,
+            deferrable,
+        } => vec![format!(
+            "{} ALTER CONSTRAINT {}{};",
+            alter_table(table),
+            quote_identifier(name),
+            match deferrable.sql_suffix() {
+                "" => " NOT DEFERRABLE",
+                suffix => suffix,
+            }
+        )],
+    }
+}
+
+/// `SET (…)` then `RESET (…)` on a table or an index, for the parameters
+/// each has.
+fn render_set_storage(target: &str, set: &[String], reset: &[String]) -> Vec<String> {
+    let mut statements = Vec::new();
+    if !set.is_empty() {
+        statements.push(format!("{target} SET {};", storage_parameters_sql(set)));
+    }
+    if !reset.is_empty() {
+        statements.push(format!(
+            "{target} RESET {};",
+            storage_parameter_names_sql(reset)
+        ));
+    }
+    statements
+}
+
+/// ` COLLATE "C"`, or nothing for a type's own collation.
+fn render_collation(collation: Option<&str>) -> String {
+    collation
+        .map(|collation| format!(" COLLATE {}", quote_identifier(collation)))
+        .unwrap_or_default()
+}
+
+/// ` WITH (…)` of a table or an index, or nothing.
+fn render_with(parameters: &[String]) -> String {
+    if parameters.is_empty() {
+        String::new()
+    } else {
+        format!(" WITH {}", storage_parameters_sql(parameters))
     }
 }
 
@@ -457,6 +550,7 @@ pub fn render_column_definition(column: &Column) -> String {
         Some(keyword) => definition.push_str(keyword),
         None => definition.push_str(&render_type(&column.ty)),
     }
+    definition.push_str(&render_collation(column.collation.as_deref()));
     if let Some(expression) = &column.generated {
         definition.push_str(&format!(" GENERATED ALWAYS AS ({expression}) STORED"));
     }
@@ -482,25 +576,44 @@ fn render_column_list(columns: &[String]) -> String {
 
 fn render_primary_key(primary_key: &PrimaryKey) -> String {
     format!(
-        "CONSTRAINT {} PRIMARY KEY ({})",
+        "CONSTRAINT {} PRIMARY KEY ({}){}",
         quote_identifier(&primary_key.name),
-        render_column_list(&primary_key.columns)
+        render_column_list(&primary_key.columns),
+        primary_key.deferrable.sql_suffix()
     )
 }
 
 fn render_unique(unique: &Unique) -> String {
     format!(
-        "CONSTRAINT {} UNIQUE ({})",
+        "CONSTRAINT {} UNIQUE ({}){}",
         quote_identifier(&unique.name),
-        render_column_list(&unique.columns)
+        render_column_list(&unique.columns),
+        unique.deferrable.sql_suffix()
     )
 }
 
 fn render_check(check: &Check) -> String {
     format!(
-        "CONSTRAINT {} CHECK ({})",
+        "CONSTRAINT {} CHECK ({}){}",
         quote_identifier(&check.name),
-        check.expr
+        check.expr,
+        if check.not_valid { " NOT VALID" } else { "" }
+    )
+}
+
+/// `CONSTRAINT … EXCLUDE USING method (elements) [WHERE (…)] [DEFERRABLE …]`.
+fn render_exclusion(exclusion: &Exclusion) -> String {
+    let predicate = exclusion
+        .predicate
+        .as_ref()
+        .map(|predicate| format!(" WHERE ({predicate})"))
+        .unwrap_or_default();
+    format!(
+        "CONSTRAINT {} EXCLUDE USING {} ({}){predicate}{}",
+        quote_identifier(&exclusion.name),
+        render_method(&exclusion.method),
+        exclusion.elements,
+        exclusion.deferrable.sql_suffix()
     )
 }
 
@@ -518,6 +631,10 @@ fn render_foreign_key(foreign_key: &ForeignKey) -> String {
     if foreign_key.on_update != ForeignKeyAction::NoAction {
         text.push_str(&format!(" ON UPDATE {}", foreign_key.on_update.sql()));
     }
+    text.push_str(foreign_key.deferrable.sql_suffix());
+    if foreign_key.not_valid {
+        text.push_str(" NOT VALID");
+    }
     text
 }
 
@@ -528,12 +645,13 @@ pub fn render_create_table(table: &Table) -> String {
     lines.extend(table.uniques.iter().map(render_unique));
     lines.extend(table.checks.iter().map(render_check));
     lines.extend(table.foreign_keys.iter().map(render_foreign_key));
+    let with = render_with(&table.storage_parameters);
     if lines.is_empty() {
-        return format!("CREATE TABLE {} ();", quote_qualified(&table.name));
+        return format!("CREATE TABLE {} (){with};", quote_qualified(&table.name));
     }
     let body: Vec<String> = lines.iter().map(|line| format!("    {line}")).collect();
     format!(
-        "CREATE TABLE {} (\n{}\n);",
+        "CREATE TABLE {} (\n{}\n){with};",
         quote_qualified(&table.name),
         body.join(",\n")
     )
@@ -572,16 +690,33 @@ pub fn render_create_index(table: &QualifiedName, index: &Index) -> String {
         format!(" USING {}", render_method(&index.method))
     };
     let key = match &index.key {
-        IndexKey::Columns(columns) => render_column_list(columns),
+        IndexKey::Columns(columns) => columns
+            .iter()
+            .enumerate()
+            .map(|(position, column)| {
+                format!(
+                    "{}{}",
+                    quote_identifier(column),
+                    index.key_option(position).sql_suffix()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
         IndexKey::Expression(expression) => expression.clone(),
     };
+    let include = if index.include.is_empty() {
+        String::new()
+    } else {
+        format!(" INCLUDE ({})", render_column_list(&index.include))
+    };
+    let with = render_with(&index.storage_parameters);
     let predicate = index
         .predicate
         .as_ref()
         .map(|predicate| format!(" WHERE {predicate}"))
         .unwrap_or_default();
     format!(
-        "CREATE {unique}INDEX {} ON {}{method} ({key}){predicate};",
+        "CREATE {unique}INDEX {} ON {}{method} ({key}){include}{with}{predicate};",
         quote_identifier(&index.name),
         quote_qualified(table)
     )
@@ -794,9 +929,19 @@ fn headline<'a>(change: &'a Change, created_or_dropped: &[&QualifiedName]) -> Op
         | Change::DropIdentity { table, column }
         | Change::AddSerial { table, column, .. }
         | Change::DropSerial { table, column }
-        | Change::DropGeneratedExpression { table, column } => {
+        | Change::DropGeneratedExpression { table, column }
+        | Change::AlterColumnCollation { table, column, .. } => {
             line(1, "alter", column, format!("in_{}", table.name))
         }
+        Change::SetTableStorage { table, .. } if !incidental(table) => {
+            line(3, "set_storage_of", &table.name, String::new())
+        }
+        Change::SetIndexStorage { name, .. } => line(3, "set_storage_of", name, String::new()),
+        Change::AddExclusion { table, exclusion } if !incidental(table) => {
+            line(3, "add", &exclusion.name, format!("to_{}", table.name))
+        }
+        Change::ValidateConstraint { name, .. } => line(3, "validate", name, String::new()),
+        Change::AlterForeignKeyDeferral { name, .. } => line(3, "alter", name, String::new()),
         Change::CreateEnum { enum_type } => line(2, "create", &enum_type.name.name, String::new()),
         Change::DropEnum { name, .. } => line(2, "drop", shown(&name.name), String::new()),
         Change::AddEnumValue { name, value, .. } => {
@@ -829,6 +974,7 @@ fn headline<'a>(change: &'a Change, created_or_dropped: &[&QualifiedName]) -> Op
         | Change::DropCheck { table, name }
         | Change::DropForeignKey { table, name }
         | Change::DropIndex { table, name }
+        | Change::DropExclusion { table, name }
             if !incidental(table) =>
         {
             line(3, "drop", name, String::new())

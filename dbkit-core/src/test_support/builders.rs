@@ -39,18 +39,7 @@ pub fn array_of(ty: ColumnType) -> ColumnType {
 
 /// A NOT NULL column.
 pub fn column(column_name: &str, ty: ColumnType) -> Column {
-    Column {
-        name: column_name.to_string(),
-        ty,
-        nullable: false,
-        default: None,
-        identity: None,
-        serial: false,
-        generated: None,
-        comment: None,
-        renamed_from: None,
-        source: None,
-    }
+    Column::new(column_name, ty)
 }
 
 /// Chainable edits of a column.
@@ -115,18 +104,7 @@ pub fn strings(items: &[&str]) -> Vec<String> {
 
 /// A table with `columns` and nothing else.
 pub fn table(qualified: &str, columns: Vec<Column>) -> Table {
-    Table {
-        name: name(qualified),
-        columns,
-        primary_key: None,
-        foreign_keys: Vec::new(),
-        uniques: Vec::new(),
-        checks: Vec::new(),
-        indexes: Vec::new(),
-        comment: None,
-        renamed_from: None,
-        source: None,
-    }
+    Table::new(name(qualified)).with_columns(columns)
 }
 
 /// Chainable edits of a table; constraint names follow PostgreSQL's
@@ -153,10 +131,7 @@ impl TableExt for Table {
     fn primary_key(self, columns: &[&str]) -> Self {
         let name = format!("{}_pkey", self.name.name);
         Table {
-            primary_key: Some(PrimaryKey {
-                name,
-                columns: strings(columns),
-            }),
+            primary_key: Some(PrimaryKey::new(name, strings(columns))),
             ..self
         }
     }
@@ -169,29 +144,23 @@ impl TableExt for Table {
         on_delete: ForeignKeyAction,
         on_update: ForeignKeyAction,
     ) -> Self {
-        self.foreign_keys.push(ForeignKey {
-            name: constraint.to_string(),
-            columns: strings(columns),
-            references: name(references),
-            referenced_columns: strings(referenced_columns),
-            on_delete,
-            on_update,
-            source: None,
-        });
+        self.foreign_keys.push(
+            ForeignKey::new(
+                constraint,
+                strings(columns),
+                name(references),
+                strings(referenced_columns),
+            )
+            .with_actions(on_delete, on_update),
+        );
         self
     }
     fn unique(mut self, constraint: &str, columns: &[&str]) -> Self {
-        self.uniques.push(Unique {
-            name: constraint.to_string(),
-            columns: strings(columns),
-        });
+        self.uniques.push(Unique::new(constraint, strings(columns)));
         self
     }
     fn check(mut self, constraint: &str, expression: &str) -> Self {
-        self.checks.push(Check {
-            name: constraint.to_string(),
-            expr: expression.to_string(),
-        });
+        self.checks.push(Check::new(constraint, expression));
         self
     }
     fn index(mut self, index: Index) -> Self {
@@ -214,13 +183,7 @@ impl TableExt for Table {
 
 /// A btree index on columns.
 pub fn index(index_name: &str, columns: &[&str]) -> Index {
-    Index {
-        name: index_name.to_string(),
-        key: IndexKey::Columns(strings(columns)),
-        unique: false,
-        method: "btree".to_string(),
-        predicate: None,
-    }
+    Index::new(index_name, IndexKey::Columns(strings(columns)))
 }
 
 /// A btree index on an expression.
@@ -291,24 +254,15 @@ pub fn schema(schemas: &[&str], enums: Vec<Enum>, tables: Vec<Table>) -> Schema 
 
 /// A primary key named `key_name`, for a table literal's `primary_key`.
 pub fn primary_key(key_name: &str, columns: &[&str]) -> Option<PrimaryKey> {
-    Some(PrimaryKey {
-        name: key_name.to_string(),
-        columns: strings(columns),
-    })
+    Some(PrimaryKey::new(key_name, strings(columns)))
 }
 
 pub fn unique(unique_name: &str, columns: &[&str]) -> Unique {
-    Unique {
-        name: unique_name.to_string(),
-        columns: strings(columns),
-    }
+    Unique::new(unique_name, strings(columns))
 }
 
 pub fn check_constraint(check_name: &str, expression: &str) -> Check {
-    Check {
-        name: check_name.to_string(),
-        expr: expression.to_string(),
-    }
+    Check::new(check_name, expression)
 }
 
 /// A foreign key with `NO ACTION` on delete and on update.
@@ -318,15 +272,12 @@ pub fn foreign_key(
     references: &str,
     referenced_columns: &[&str],
 ) -> ForeignKey {
-    ForeignKey {
-        name: key_name.to_string(),
-        columns: strings(columns),
-        references: name(references),
-        referenced_columns: strings(referenced_columns),
-        on_delete: ForeignKeyAction::NoAction,
-        on_update: ForeignKeyAction::NoAction,
-        source: None,
-    }
+    ForeignKey::new(
+        key_name,
+        strings(columns),
+        name(references),
+        strings(referenced_columns),
+    )
 }
 
 /// `users (id bigint identity primary key, email text)`.

@@ -15,8 +15,9 @@
 //! hand-edited snapshot could.
 
 use crate::model::{
-    BaseType, Check, Column, ColumnType, Enum, ForeignKey, ForeignKeyAction, Identity, Index,
-    IndexKey, PrimaryKey, QualifiedName, Schema, Table, Unique,
+    BaseType, Check, Column, ColumnType, Deferral, Enum, Exclusion, ForeignKey, ForeignKeyAction,
+    Identity, Index, IndexKey, KeyOptions, NullsOrder, PrimaryKey, QualifiedName, Schema, Table,
+    Unique, canonical_key_options,
 };
 use proptest::collection::vec;
 use proptest::prelude::{Strategy, any};
@@ -247,6 +248,7 @@ fn plain_column(name: &str, ty: ColumnType) -> Column {
         identity: None,
         serial: false,
         generated: None,
+        collation: None,
         comment: None,
         renamed_from: None,
         source: None,
@@ -304,6 +306,7 @@ fn taken_relation_names(schemas: &[&Schema], schema_name: &str) -> BTreeSet<Stri
             names.extend(table.primary_key.iter().map(|key| key.name.clone()));
             names.extend(table.uniques.iter().map(|unique| unique.name.clone()));
             names.extend(table.indexes.iter().map(|index| index.name.clone()));
+            names.extend(table.exclusions.iter().map(|exclusion| exclusion.name.clone()));
             for column in &table.columns {
                 names.insert(format!("{}_{}_seq", table.name.name, column.name));
             }
@@ -333,7 +336,17 @@ fn constraint_names(table: &Table) -> BTreeSet<String> {
     names.extend(table.uniques.iter().map(|unique| unique.name.clone()));
     names.extend(table.checks.iter().map(|check| check.name.clone()));
     names.extend(table.foreign_keys.iter().map(|key| key.name.clone()));
+    names.extend(table.exclusions.iter().map(|exclusion| exclusion.name.clone()));
     names
+}
+
+/// Now and then deferrable, initially immediate or deferred.
+fn random_deferral(choices: &mut Choices) -> Deferral {
+    match choices.below(10) {
+        0 => Deferral::Immediate,
+        1 => Deferral::Deferred,
+        _ => Deferral::NotDeferrable,
+    }
 }
 
 fn build_schema(choices: &mut Choices) -> Schema {
@@ -425,6 +438,9 @@ fn random_column(schema: &Schema, name: &str, choices: &mut Choices) -> Column {
     if choices.chance(30) {
         column.default = default_for(&column.ty, &schema.enums, choices);
     }
+    if is_text(&column.ty) && choices.chance(10) {
+        column.collation = Some("C".to_string());
+    }
     if is_integer(&column.ty) && column.default.is_none() {
         if choices.chance(20) {
             column.identity = Some(if choices.chance(50) {
@@ -484,18 +500,10 @@ fn add_random_table(
     }
     let name = choices.pick_fresh(TABLE_NAMES, &taken)?;
     let qualified = QualifiedName::new(schema_name, name);
-    let mut table = Table {
-        name: qualified.clone(),
-        columns: Vec::new(),
-        primary_key: None,
-        foreign_keys: Vec::new(),
-        uniques: Vec::new(),
-        checks: Vec::new(),
-        indexes: Vec::new(),
-        comment: None,
-        renamed_from: None,
-        source: None,
-    };
+    let mut table = Table::new(qualified.clone());
+    if choices.chance(10) {
+        table.storage_parameters = vec!["fillfactor=70".to_string()];
+    }
     let column_count = 1 + choices.below(5);
     for _ in 0..column_count {
         let taken: BTreeSet<String> = table
@@ -557,10 +565,10 @@ fn set_random_primary_key(table: &mut Table, choices: &mut Choices) {
         }
     }
     let taken = constraint_names(table);
-    table.primary_key = Some(PrimaryKey {
-        name: fresh_name(&format!("{}_pkey", table.name.name), &taken),
+    table.primary_key = Some(PrimaryKey::new(
+        fresh_name(&format!("{}_pkey", table.name.name), &taken),
         columns,
-    });
+    ));
 }
 
 fn column_set_taken(table: &Table, columns: &[String]) -> bool {
@@ -594,7 +602,7 @@ fn add_random_table_item(
     let mut taken_constraints = constraint_names(table);
     taken_constraints.extend(relation_names.iter().cloned());
     let plain: Vec<&Column> = table.columns.iter().collect();
-    match choices.below(8) {
+    match choices.below(9) {
         0 => {
             let candidates = key_candidates(table);
             if let Some(columns) = pick_column_set(&candidates, choices)
@@ -604,7 +612,9 @@ fn add_random_table_item(
                     &format!("{prefix}_{}_key", columns.join("_")),
                     &taken_constraints,
                 );
-                table.uniques.push(Unique { name, columns });
+                table
+                    .uniques
+                    .push(Unique::new(name, columns).with_deferrable(random_deferral(choices)));
             }
         }
         1 => {
@@ -626,7 +636,28 @@ fn add_random_table_item(
                     &format!("{prefix}_{}_check", column.name),
                     &taken_constraints,
                 );
-                table.checks.push(Check { name, expr });
+                table
+                    .checks
+                    .push(Check::new(name, expr).with_not_valid(choices.chance(20)));
+            }
+        }
+        8 => {
+            let candidates: Vec<&&Column> = plain
+                .iter()
+                .filter(|column| column.generated.is_none() && is_keyable(&column.ty))
+                .collect();
+            if let Some(column) = choices.pick(&candidates) {
+                let name = fresh_name(
+                    &format!("{prefix}_{}_excl", column.name),
+                    &taken_constraints,
+                );
+                let predicate = choices
+                    .chance(30)
+                    .then(|| format!("{} IS NOT NULL", quote(&column.name)));
+                let exclusion = Exclusion::new(name, "btree", format!("{} WITH =", quote(&column.name)))
+                    .with_predicate(predicate)
+                    .with_deferrable(random_deferral(choices));
+                table.exclusions.push(exclusion);
             }
         }
         kind => {
@@ -655,23 +686,19 @@ fn random_index(
             .map(|column| column.name.clone())
             .collect()
     };
-    let mut index = Index {
-        name: String::new(),
-        key: IndexKey::Columns(Vec::new()),
-        unique: false,
-        method: "btree".to_string(),
-        predicate: None,
-    };
+    let mut index = Index::new(String::new(), IndexKey::Columns(Vec::new()));
     match kind {
         2 => {
             let candidates =
                 columns_where(&|column| is_keyable(&column.ty) || column.ty.array_dims > 0);
             index.key = IndexKey::Columns(pick_column_set(&candidates, choices)?);
+            add_random_btree_options(table, &mut index, choices);
         }
         3 => {
             let candidates = columns_where(&|column| is_keyable(&column.ty));
             index.key = IndexKey::Columns(pick_column_set(&candidates, choices)?);
             index.unique = true;
+            add_random_btree_options(table, &mut index, choices);
         }
         4 => {
             let candidates = columns_where(&|column| is_text(&column.ty) || is_integer(&column.ty));
@@ -721,16 +748,66 @@ fn random_index(
     Some(index)
 }
 
+/// Now and then options of a btree index over columns: a direction and
+/// NULLS order per key, `text_pattern_ops` or `COLLATE "C"` on a text key,
+/// an `INCLUDE` column, a fillfactor.
+fn add_random_btree_options(table: &Table, index: &mut Index, choices: &mut Choices) {
+    let IndexKey::Columns(columns) = &index.key else {
+        return;
+    };
+    if choices.chance(30) {
+        let options = columns
+            .iter()
+            .map(|name| {
+                let text = table.column(name).is_some_and(|column| {
+                    builtin_name(&column.ty) == Some("text")
+                });
+                let nulls = match choices.below(3) {
+                    0 => Some(NullsOrder::First),
+                    1 => Some(NullsOrder::Last),
+                    _ => None,
+                };
+                let opclass = (text && choices.chance(30)).then(|| "text_pattern_ops".to_string());
+                let collation = (text && opclass.is_none() && choices.chance(30))
+                    .then(|| "C".to_string());
+                KeyOptions::new(choices.chance(50), nulls, opclass, collation)
+            })
+            .collect();
+        index.key_options = canonical_key_options(options);
+    }
+    if choices.chance(20) {
+        let rest: Vec<&Column> = table
+            .columns
+            .iter()
+            .filter(|column| !columns.contains(&column.name) && column.generated.is_none())
+            .collect();
+        if let Some(column) = choices.pick(&rest) {
+            index.include = vec![column.name.clone()];
+        }
+    }
+    if choices.chance(20) {
+        index.storage_parameters = vec!["fillfactor=80".to_string()];
+    }
+}
+
 /// A foreign key from `table_name` onto a primary key or unique constraint
 /// of any table (itself included), through new columns of the same types.
 fn add_random_foreign_key(schema: &mut Schema, table_name: &QualifiedName, choices: &mut Choices) {
     let mut keys: Vec<(QualifiedName, Vec<String>, Vec<ColumnType>)> = Vec::new();
     for table in &schema.tables {
+        // PostgreSQL refuses a deferrable key as the referenced one.
         let key_sets = table
             .primary_key
             .iter()
+            .filter(|key| key.deferrable.is_not_deferrable())
             .map(|key| key.columns.clone())
-            .chain(table.uniques.iter().map(|unique| unique.columns.clone()));
+            .chain(
+                table
+                    .uniques
+                    .iter()
+                    .filter(|unique| unique.deferrable.is_not_deferrable())
+                    .map(|unique| unique.columns.clone()),
+            );
         for columns in key_sets {
             let types: Option<Vec<ColumnType>> = columns
                 .iter()
@@ -778,15 +855,11 @@ fn add_random_foreign_key(schema: &mut Schema, table_name: &QualifiedName, choic
         &format!("{}_{}_fkey", table.name.name, columns.join("_")),
         &constraint_names(table),
     );
-    table.foreign_keys.push(ForeignKey {
-        name,
-        columns,
-        references: referenced,
-        referenced_columns,
-        on_delete,
-        on_update,
-        source: None,
-    });
+    let foreign_key = ForeignKey::new(name, columns, referenced, referenced_columns)
+        .with_actions(on_delete, on_update)
+        .with_deferrable(random_deferral(choices))
+        .with_not_valid(choices.chance(20));
+    table.foreign_keys.push(foreign_key);
 }
 
 fn random_comment(choices: &mut Choices, percent: u32) -> Option<String> {
@@ -815,7 +888,7 @@ fn edit_schema(old: &Schema, choices: &mut Choices) -> Schema {
     let mut new = old.clone();
     let edits = 1 + choices.below(5);
     for _ in 0..edits {
-        match choices.below(16) {
+        match choices.below(17) {
             0 => {
                 if let Some(name) = add_random_table(&mut new, choices, &[old])
                     && choices.chance(40)
@@ -872,6 +945,7 @@ fn edit_schema(old: &Schema, choices: &mut Choices) -> Schema {
             }
             14 => rename_random_enum(old, &mut new, choices),
             15 => user_types::edit_random_user_type(&mut new, choices),
+            16 => edit_random_options(&mut new, choices),
             _ => {
                 if let Some(table) = pick_table(&new, choices) {
                     drop_primary_key(&mut new, &table);
@@ -1074,11 +1148,19 @@ fn is_column_referenced(schema: &Schema, table: &Table, column: &str) -> bool {
             .columns
             .iter()
             .any(|c| c.generated.as_deref().is_some_and(|g| mentions(g, column)))
+        || table.exclusions.iter().any(|exclusion| {
+            mentions(&exclusion.elements, column)
+                || exclusion
+                    .predicate
+                    .as_deref()
+                    .is_some_and(|p| mentions(p, column))
+        })
         || table.indexes.iter().any(|index| {
-            index
-                .predicate
-                .as_deref()
-                .is_some_and(|p| mentions(p, column))
+            has(&index.include)
+                || index
+                    .predicate
+                    .as_deref()
+                    .is_some_and(|p| mentions(p, column))
                 || match &index.key {
                     IndexKey::Columns(columns) => has(columns),
                     IndexKey::Expression(expression) => mentions(expression, column),
@@ -1165,7 +1247,15 @@ fn drop_column_with_dependents(schema: &mut Schema, table_name: &QualifiedName, 
             IndexKey::Expression(expression) => mentions(expression, column),
         };
         !in_key
+            && !has(&index.include)
             && !index
+                .predicate
+                .as_deref()
+                .is_some_and(|p| mentions(p, column))
+    });
+    table.exclusions.retain(|exclusion| {
+        !mentions(&exclusion.elements, column)
+            && !exclusion
                 .predicate
                 .as_deref()
                 .is_some_and(|p| mentions(p, column))
@@ -1235,6 +1325,13 @@ fn rename_random_column(old: &Schema, new: &mut Schema, choices: &mut Choices) {
             IndexKey::Expression(expression) => rewrite(expression),
         }
         if let Some(predicate) = &mut index.predicate {
+            rewrite(predicate);
+        }
+        rename_in(&mut index.include);
+    }
+    for exclusion in &mut table.exclusions {
+        rewrite(&mut exclusion.elements);
+        if let Some(predicate) = &mut exclusion.predicate {
             rewrite(predicate);
         }
     }
@@ -1325,6 +1422,9 @@ fn alter_random_column(new: &mut Schema, choices: &mut Choices) {
                 let targets = type_change_targets(&column.ty);
                 if let Some(target) = choices.pick(&targets) {
                     column.ty = target.clone();
+                    if !is_text(&column.ty) {
+                        column.collation = None;
+                    }
                     if column.default.is_some() {
                         column.default = default_for(&column.ty, &enums, choices);
                     }
@@ -1366,6 +1466,96 @@ fn alter_random_column(new: &mut Schema, choices: &mut Choices) {
                     Some(format!("{} + 2", expression.trim_end_matches(" + 1")))
                 } else {
                     Some(format!("{} + 1", expression.trim_end_matches(" + 2")))
+                };
+            }
+        }
+    }
+}
+
+/// Changes an option: a table's storage parameters, an index's key
+/// options or fillfactor, a check's or a foreign key's `NOT VALID`, a
+/// foreign key's deferral, a text column's collation.
+fn edit_random_options(new: &mut Schema, choices: &mut Choices) {
+    let Some(table_name) = pick_table(new, choices) else {
+        return;
+    };
+    let unreferenced_text: Vec<String> = new
+        .table(&table_name)
+        .map(|table| {
+            table
+                .columns
+                .iter()
+                .filter(|column| {
+                    is_text(&column.ty)
+                        && column.generated.is_none()
+                        && !is_column_referenced(new, table, &column.name)
+                })
+                .map(|column| column.name.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    let Some(table) = table_mut(new, &table_name) else {
+        return;
+    };
+    match choices.below(5) {
+        0 => {
+            table.storage_parameters = match table.storage_parameters.as_slice() {
+                [] => vec!["fillfactor=70".to_string()],
+                _ if choices.chance(50) => Vec::new(),
+                _ => vec!["autovacuum_enabled=false".to_string(), "fillfactor=60".to_string()],
+            };
+        }
+        1 => {
+            let btree: Vec<usize> = (0..table.indexes.len())
+                .filter(|&position| {
+                    table.indexes[position].method == "btree"
+                        && matches!(table.indexes[position].key, IndexKey::Columns(_))
+                })
+                .collect();
+            if let Some(&position) = choices.pick(&btree) {
+                let index = &mut table.indexes[position];
+                if choices.chance(50) {
+                    index.storage_parameters = if index.storage_parameters.is_empty() {
+                        vec!["fillfactor=90".to_string()]
+                    } else {
+                        Vec::new()
+                    };
+                } else if index.key_options.is_empty() {
+                    let IndexKey::Columns(columns) = &index.key else {
+                        return;
+                    };
+                    let mut options = vec![KeyOptions::default(); columns.len()];
+                    options[0] = KeyOptions::new(true, Some(NullsOrder::Last), None, None);
+                    index.key_options = options;
+                } else {
+                    index.key_options = Vec::new();
+                }
+            }
+        }
+        2 => {
+            if !table.checks.is_empty() {
+                let position = choices.below(table.checks.len());
+                table.checks[position].not_valid = !table.checks[position].not_valid;
+            }
+        }
+        3 => {
+            if !table.foreign_keys.is_empty() {
+                let position = choices.below(table.foreign_keys.len());
+                let foreign_key = &mut table.foreign_keys[position];
+                if choices.chance(50) {
+                    foreign_key.not_valid = !foreign_key.not_valid;
+                } else {
+                    foreign_key.deferrable = random_deferral(choices);
+                }
+            }
+        }
+        _ => {
+            if let Some(name) = choices.pick(&unreferenced_text)
+                && let Some(column) = table.columns.iter_mut().find(|column| &column.name == name)
+            {
+                column.collation = match column.collation {
+                    None => Some("C".to_string()),
+                    Some(_) => None,
                 };
             }
         }
@@ -1575,16 +1765,12 @@ fn build_unchecked_schema(choices: &mut Choices) -> Schema {
     let table_count = choices.below(4);
     for _ in 0..table_count {
         let mut table = Table {
-            name: pick_qualified(choices),
-            columns: Vec::new(),
-            primary_key: None,
-            foreign_keys: Vec::new(),
-            uniques: Vec::new(),
-            checks: Vec::new(),
-            indexes: Vec::new(),
             comment: pick_optional(choices, NAMES),
             renamed_from: pick_optional(choices, &["a", "b", "app.a", "nowhere.z", "A b"]),
-            source: None,
+            storage_parameters: pick_optional(choices, &["fillfactor=70", "a b='c", "x"])
+                .into_iter()
+                .collect(),
+            ..Table::new(pick_qualified(choices))
         };
         let column_count = choices.below(4);
         for _ in 0..column_count {
@@ -1612,52 +1798,78 @@ fn build_unchecked_schema(choices: &mut Choices) -> Schema {
                 },
                 serial: choices.chance(20),
                 generated: pick_optional(choices, EXPRESSIONS),
+                collation: pick_optional(choices, NAMES),
                 comment: pick_optional(choices, NAMES),
                 renamed_from: pick_optional(choices, NAMES),
                 source: None,
             });
         }
         if choices.chance(50) {
-            table.primary_key = Some(PrimaryKey {
-                name: pick_name(choices),
-                columns: pick_names(choices),
-            });
+            table.primary_key = Some(
+                PrimaryKey::new(pick_name(choices), pick_names(choices))
+                    .with_deferrable(random_deferral(choices)),
+            );
         }
         let item_count = choices.below(5);
         for _ in 0..item_count {
-            match choices.below(4) {
-                0 => table.uniques.push(Unique {
-                    name: pick_name(choices),
-                    columns: pick_names(choices),
-                }),
-                1 => table.checks.push(Check {
-                    name: pick_name(choices),
-                    expr: pick_name(choices),
-                }),
-                2 => table.indexes.push(Index {
-                    name: pick_name(choices),
-                    key: if choices.chance(50) {
+            match choices.below(5) {
+                0 => table.uniques.push(
+                    Unique::new(pick_name(choices), pick_names(choices))
+                        .with_deferrable(random_deferral(choices)),
+                ),
+                1 => table.checks.push(
+                    Check::new(pick_name(choices), pick_name(choices))
+                        .with_not_valid(choices.chance(50)),
+                ),
+                2 => {
+                    let key = if choices.chance(50) {
                         IndexKey::Columns(pick_names(choices))
                     } else {
                         IndexKey::Expression(pick_name(choices))
-                    },
-                    unique: choices.chance(50),
-                    method: choices
-                        .pick(&["btree", "gin", "", "Weird Method"])
-                        .copied()
-                        .unwrap_or("btree")
-                        .to_string(),
-                    predicate: pick_optional(choices, EXPRESSIONS),
-                }),
-                _ => table.foreign_keys.push(ForeignKey {
-                    name: pick_name(choices),
-                    columns: pick_names(choices),
-                    references: pick_qualified(choices),
-                    referenced_columns: pick_names(choices),
-                    on_delete: ForeignKeyAction::Cascade,
-                    on_update: ForeignKeyAction::SetNull,
-                    source: None,
-                }),
+                    };
+                    let index = Index::new(pick_name(choices), key)
+                        .with_unique(choices.chance(50))
+                        .with_method(
+                            choices
+                                .pick(&["btree", "gin", "", "Weird Method"])
+                                .copied()
+                                .unwrap_or("btree"),
+                        )
+                        .with_predicate(pick_optional(choices, EXPRESSIONS))
+                        .with_key_options(vec![KeyOptions::new(
+                            choices.chance(50),
+                            Some(NullsOrder::First),
+                            pick_optional(choices, NAMES),
+                            pick_optional(choices, NAMES),
+                        )])
+                        .with_include(pick_names(choices))
+                        .with_storage_parameters(
+                            pick_optional(choices, &["fillfactor=70", "a b='c"])
+                                .into_iter()
+                                .collect(),
+                        );
+                    table.indexes.push(index);
+                }
+                3 => table.exclusions.push(
+                    Exclusion::new(
+                        pick_name(choices),
+                        choices.pick(&["gist", "Weird Method"]).copied().unwrap_or("gist"),
+                        pick_name(choices),
+                    )
+                    .with_predicate(pick_optional(choices, EXPRESSIONS))
+                    .with_deferrable(random_deferral(choices)),
+                ),
+                _ => table.foreign_keys.push(
+                    ForeignKey::new(
+                        pick_name(choices),
+                        pick_names(choices),
+                        pick_qualified(choices),
+                        pick_names(choices),
+                    )
+                    .with_actions(ForeignKeyAction::Cascade, ForeignKeyAction::SetNull)
+                    .with_deferrable(random_deferral(choices))
+                    .with_not_valid(choices.chance(50)),
+                ),
             }
         }
         schema.tables.push(table);
@@ -1717,29 +1929,22 @@ fn shuffled_table(name: &QualifiedName, columns: &[String]) -> Table {
             .map(|column| plain_column(column, builtin("text"))),
     );
     Table {
-        name: name.clone(),
-        primary_key: Some(PrimaryKey {
-            name: format!("{}_pkey", name.name),
-            columns: vec!["id".to_string()],
-        }),
-        foreign_keys: Vec::new(),
-        uniques: Vec::new(),
-        checks: Vec::new(),
+        primary_key: Some(PrimaryKey::new(
+            format!("{}_pkey", name.name),
+            vec!["id".to_string()],
+        )),
         indexes: columns
             .first()
-            .map(|first| Index {
-                name: format!("{}_{first}_idx", name.name),
-                key: IndexKey::Columns(vec![first.clone()]),
-                unique: false,
-                method: "btree".to_string(),
-                predicate: None,
+            .map(|first| {
+                Index::new(
+                    format!("{}_{first}_idx", name.name),
+                    IndexKey::Columns(vec![first.clone()]),
+                )
             })
             .into_iter()
             .collect(),
         columns: all,
-        comment: None,
-        renamed_from: None,
-        source: None,
+        ..Table::new(name.clone())
     }
 }
 

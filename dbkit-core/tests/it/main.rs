@@ -15,3 +15,4 @@ mod snapshot_files;
 mod split_corpus;
 mod sql;
 mod sql_user_types;
+mod table_options_sql;

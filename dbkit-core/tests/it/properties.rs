@@ -301,6 +301,7 @@ impl HostileTexts {
             identity: None,
             serial: false,
             generated: None,
+            collation: self.either().then(|| self.text()),
             comment: Some(self.text()),
             renamed_from: None,
             source: None,
@@ -323,7 +324,7 @@ fn enum_column_type(name: model::QualifiedName, array_dims: u8) -> model::Column
 }
 
 /// The number of kinds [`hostile_changes`] knows.
-const HOSTILE_CHANGE_KINDS: u8 = 36;
+const HOSTILE_CHANGE_KINDS: u8 = 41;
 
 /// The changes of one kind, every name and text in them taken from
 /// `texts`; expressions are built the way a person writes them, with the
@@ -331,7 +332,8 @@ const HOSTILE_CHANGE_KINDS: u8 = 36;
 fn hostile_changes(kind: u8, texts: &mut HostileTexts) -> Vec<Change> {
     use dbkit_core::diff::{EnumColumnUse, EnumValuePosition, quote_identifier, quote_literal};
     use model::{
-        Check, ForeignKey, ForeignKeyAction, Identity, Index, IndexKey, PrimaryKey, Unique,
+        Check, Deferral, Exclusion, ForeignKey, ForeignKeyAction, Identity, Index, IndexKey,
+        KeyOptions, NullsOrder, PrimaryKey, Unique,
     };
     let table = texts.name();
     match kind {
@@ -420,48 +422,34 @@ fn hostile_changes(kind: u8, texts: &mut HostileTexts) -> Vec<Change> {
             let mut serial = texts.column(builtin_type("integer"));
             serial.serial = true;
             let state = texts.column(enum_column_type(enum_name, 1));
-            let check = Check {
-                name: texts.text(),
-                expr: format!(
+            let check = Check::new(
+                texts.text(),
+                format!(
                     "{} <> {}",
                     quote_identifier(&label.name),
                     quote_literal(&texts.text())
                 ),
-            };
+            );
             vec![Change::CreateTable {
                 table: model::Table {
-                    name: table,
-                    primary_key: Some(PrimaryKey {
-                        name: texts.text(),
-                        columns: vec![id.name.clone()],
-                    }),
-                    uniques: vec![Unique {
-                        name: texts.text(),
-                        columns: vec![label.name.clone(), serial.name.clone()],
-                    }],
+                    primary_key: Some(
+                        PrimaryKey::new(texts.text(), vec![id.name.clone()])
+                            .with_deferrable(Deferral::Deferred),
+                    ),
+                    uniques: vec![Unique::new(
+                        texts.text(),
+                        vec![label.name.clone(), serial.name.clone()],
+                    )],
                     checks: vec![check],
                     columns: vec![id, label, lower, serial, state],
-                    foreign_keys: Vec::new(),
-                    indexes: Vec::new(),
                     comment: Some(texts.text()),
-                    renamed_from: None,
-                    source: None,
+                    storage_parameters: vec![format!("{}={}", texts.text(), texts.text())],
+                    ..model::Table::new(table)
                 },
             }]
         }
         9 => vec![Change::CreateTable {
-            table: model::Table {
-                name: table,
-                columns: Vec::new(),
-                primary_key: None,
-                foreign_keys: Vec::new(),
-                uniques: Vec::new(),
-                checks: Vec::new(),
-                indexes: Vec::new(),
-                comment: None,
-                renamed_from: None,
-                source: None,
-            },
+            table: model::Table::new(table),
         }],
         10 => vec![Change::DropTable { name: table }],
         11 => vec![Change::RenameTable {
@@ -550,37 +538,33 @@ fn hostile_changes(kind: u8, texts: &mut HostileTexts) -> Vec<Change> {
         }],
         29 => vec![Change::AddForeignKey {
             table,
-            foreign_key: ForeignKey {
-                name: texts.text(),
-                columns: vec![texts.text()],
-                references: texts.name(),
-                referenced_columns: vec![texts.text()],
-                on_delete: ForeignKeyAction::Cascade,
-                on_update: ForeignKeyAction::SetNull,
-                source: None,
-            },
+            foreign_key: ForeignKey::new(
+                texts.text(),
+                vec![texts.text()],
+                texts.name(),
+                vec![texts.text()],
+            )
+            .with_actions(ForeignKeyAction::Cascade, ForeignKeyAction::SetNull)
+            .with_deferrable(Deferral::Immediate)
+            .with_not_valid(true),
         }],
         30 => vec![
             Change::AddPrimaryKey {
                 table: table.clone(),
-                primary_key: PrimaryKey {
-                    name: texts.text(),
-                    columns: vec![texts.text(), texts.text()],
-                },
+                primary_key: PrimaryKey::new(texts.text(), vec![texts.text(), texts.text()]),
             },
             Change::AddUnique {
                 table: table.clone(),
-                unique: Unique {
-                    name: texts.text(),
-                    columns: vec![texts.text()],
-                },
+                unique: Unique::new(texts.text(), vec![texts.text()])
+                    .with_deferrable(Deferral::Deferred),
             },
             Change::AddCheck {
                 table,
-                check: Check {
-                    name: texts.text(),
-                    expr: format!("{} IS NOT NULL", quote_identifier(&texts.text())),
-                },
+                check: Check::new(
+                    texts.text(),
+                    format!("{} IS NOT NULL", quote_identifier(&texts.text())),
+                )
+                .with_not_valid(true),
             },
         ],
         31 => vec![
@@ -620,27 +604,82 @@ fn hostile_changes(kind: u8, texts: &mut HostileTexts) -> Vec<Change> {
             };
             vec![Change::CreateIndex {
                 table,
-                index: Index {
-                    name: texts.text(),
-                    key,
-                    unique: texts.either(),
-                    method,
-                    predicate: Some(format!(
+                index: Index::new(texts.text(), key)
+                    .with_unique(texts.either())
+                    .with_method(method)
+                    .with_predicate(Some(format!(
                         "{} <> {}",
                         quote_identifier(&column),
                         quote_literal(&texts.text())
-                    )),
-                },
+                    )))
+                    .with_key_options(vec![
+                        KeyOptions::new(true, Some(NullsOrder::Last), Some(texts.text()), Some(texts.text())),
+                        KeyOptions::default(),
+                    ])
+                    .with_include(vec![texts.text()])
+                    .with_storage_parameters(vec![format!("{}={}", texts.text(), texts.text())]),
             }]
         }
         34 => vec![Change::DropIndex {
             table,
             name: texts.text(),
         }],
-        _ => vec![Change::RenameIndex {
+        35 => vec![Change::RenameIndex {
             table,
             from: texts.text(),
             to: texts.text(),
+        }],
+        36 => vec![
+            Change::SetTableStorage {
+                table: table.clone(),
+                set: vec![format!("{}={}", texts.text(), texts.text())],
+                reset: vec![texts.text()],
+            },
+            Change::SetIndexStorage {
+                table,
+                name: texts.text(),
+                set: vec![format!("{}.{}={}", texts.text(), texts.text(), texts.text())],
+                reset: vec![format!("{}={}", texts.text(), texts.text())],
+            },
+        ],
+        37 => vec![Change::AlterColumnCollation {
+            table,
+            column: texts.text(),
+            ty: builtin_type("text"),
+            collation: Some(texts.text()),
+        }],
+        38 => vec![
+            Change::AddExclusion {
+                table: table.clone(),
+                exclusion: Exclusion::new(
+                    texts.text(),
+                    texts.text(),
+                    format!("{} WITH =", quote_identifier(&texts.text())),
+                )
+                .with_predicate(Some(format!(
+                    "{} <> {}",
+                    quote_identifier(&texts.text()),
+                    quote_literal(&texts.text())
+                )))
+                .with_deferrable(Deferral::Immediate),
+            },
+            Change::DropExclusion {
+                table,
+                name: texts.text(),
+            },
+        ],
+        39 => vec![Change::ValidateConstraint {
+            table,
+            name: texts.text(),
+        }],
+        _ => vec![Change::AlterForeignKeyDeferral {
+            table,
+            name: texts.text(),
+            deferrable: if texts.either() {
+                Deferral::NotDeferrable
+            } else {
+                Deferral::Deferred
+            },
         }],
     }
 }

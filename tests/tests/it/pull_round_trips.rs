@@ -6,7 +6,9 @@
 //! schema as the first, empty schemas aside, or, when the generator
 //! reported something the DSL cannot say, the schema the code declares.
 
-use cargo_dbkit::{module_files, without_empty_schemas};
+use cargo_dbkit::{
+    find_uncompared_options, find_unsupported_objects, module_files, without_empty_schemas,
+};
 use dbkit_core::codegen::{CodegenOptions, Unexpressed, generate_modules};
 use dbkit_core::compare::{format_differences, schema_differences};
 use dbkit_core::model::Schema;
@@ -178,4 +180,92 @@ pub struct Orders {
     if let Err(report) = outcome {
         panic!("{report}");
     }
+
+/// A database that holds every option of tables, columns, constraints and
+/// indexes the DSL declares (storage parameters, collations, deferrable and
+/// `NOT VALID` constraints, an exclusion constraint, index key options,
+/// `INCLUDE` columns) is pulled whole: nothing is named as left out, not
+/// compared or carried, the code says all of it, and its baseline makes
+/// the same database again.
+#[test]
+fn a_database_with_every_table_option_is_pulled_whole() {
+    runtime().block_on(async {
+        let original = TestDatabase::create("pull_options").await.expect("a database");
+        sqlx::raw_sql(
+            r#"
+            CREATE TABLE teams (
+                id bigint PRIMARY KEY,
+                code text COLLATE "C" NOT NULL,
+                CONSTRAINT teams_code_key UNIQUE (code) DEFERRABLE INITIALLY DEFERRED
+            ) WITH (fillfactor = 70, autovacuum_enabled = false);
+            CREATE TABLE players (
+                id bigint NOT NULL,
+                team bigint NOT NULL,
+                name text NOT NULL,
+                position integer NOT NULL,
+                during tstzrange,
+                CONSTRAINT players_pkey PRIMARY KEY (id) DEFERRABLE
+            );
+            ALTER TABLE players ADD CONSTRAINT players_team_fkey FOREIGN KEY (team)
+                REFERENCES teams (id) DEFERRABLE INITIALLY DEFERRED NOT VALID;
+            ALTER TABLE players ADD CONSTRAINT players_position_check CHECK (position > 0) NOT VALID;
+            ALTER TABLE players ADD CONSTRAINT players_during_excl
+                EXCLUDE USING gist (during WITH &&) WHERE (position > 1);
+            ALTER TABLE players ADD CONSTRAINT players_name_excl EXCLUDE (lower(name) WITH =)
+                DEFERRABLE INITIALLY DEFERRED;
+            CREATE INDEX players_name_position_idx
+                ON players (name text_pattern_ops DESC NULLS LAST, position NULLS FIRST)
+                INCLUDE (team) WITH (fillfactor = 80);
+            CREATE INDEX players_code_idx ON players (name COLLATE "POSIX");
+            CREATE INDEX players_lower_name_idx ON players (lower(name) COLLATE "C" DESC);
+            "#,
+        )
+        .execute(&original.pool)
+        .await
+        .expect("create the tables");
+
+        let left_out = find_unsupported_objects(&original.pool).await.expect("read");
+        assert!(left_out.is_empty(), "named as left out: {left_out:?}");
+        let not_compared = find_uncompared_options(&original.pool).await.expect("read");
+        assert!(not_compared.is_empty(), "named as not compared: {not_compared:?}");
+
+        let pulled = original.introspect().await.expect("introspect");
+        let unexpressed = generate_modules(&pulled, &CodegenOptions::default()).unexpressed;
+        assert!(unexpressed.is_empty(), "{unexpressed:?}");
+        let (code, listing) = pulled_code_schema(&pulled).unwrap_or_else(|report| panic!("{report}"));
+        for option in [
+            "with = \"autovacuum_enabled=false, fillfactor=70\"",
+            "unique(columns(code), deferrable, initially_deferred)",
+            "collate = \"C\"",
+            "primary_key(columns(id), deferrable)",
+            "not_valid",
+            "exclude(",
+            "name(desc, nulls_last, opclass = \"text_pattern_ops\")",
+            "position(nulls_first)",
+            "include(team)",
+            "collate = \"POSIX\"",
+            "lower(name) COLLATE \\\"C\\\" DESC",
+        ] {
+            assert!(listing.contains(option), "`{option}` in\n{listing}");
+        }
+        let differences = schema_differences(&pulled, &code);
+        assert!(differences.is_empty(), "{}", format_differences(&differences));
+
+        let baseline = migration_between(&Schema::default(), &code).expect("a baseline");
+        let fresh = TestDatabase::create("pull_options_fresh").await.expect("a database");
+        fresh
+            .apply(&baseline)
+            .await
+            .unwrap_or_else(|error| panic!("{error}\n{}", baseline.sql));
+        let recreated = fresh.introspect().await.expect("introspect");
+        let differences = schema_differences(&pulled, &recreated);
+        assert!(
+            differences.is_empty(),
+            "{}--- baseline ---\n{}",
+            format_differences(&differences),
+            baseline.sql
+        );
+        original.drop_now().await.expect("drop");
+        fresh.drop_now().await.expect("drop");
+    });
 }

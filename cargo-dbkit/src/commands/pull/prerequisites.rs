@@ -125,25 +125,6 @@ SELECT kind, object, statement FROM (
     FROM needed_function f
     JOIN pg_catalog.pg_proc p ON p.oid = f.oid
     JOIN pg_catalog.pg_namespace n ON n.oid = f.pronamespace
-    UNION ALL
-    -- Indexes the introspector does not read (see its query), created
-    -- after the tables.
-    SELECT 5, format('%I.%I', n.nspname, ic.relname), 'index',
-           format('%I on %I.%I', ic.relname, n.nspname, c.relname),
-           pg_catalog.pg_get_indexdef(i.indexrelid) || ';'
-    FROM pg_catalog.pg_index i
-    JOIN kept_class k ON k.oid = i.indrelid
-    JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
-    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-    JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-    WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con
-                      WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid
-                        AND con.contype IN ('p', 'u', 'x'))
-      AND (0 <> ANY (i.indoption::int2[])
-           OR i.indnatts > i.indnkeyatts
-           OR EXISTS (SELECT 1 FROM unnest(i.indclass::oid[]) AS class(oid)
-                      JOIN pg_catalog.pg_opclass oc ON oc.oid = class.oid
-                      WHERE NOT oc.opcdefault))
 ) carried
 ORDER BY rank, sort"#;
 

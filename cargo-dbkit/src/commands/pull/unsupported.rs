@@ -122,47 +122,6 @@ UNION ALL
 SELECT 'extension', format('%I', e.extname),
        'version ' || e.extversion || ': the migrations do not create it'
 FROM pg_catalog.pg_extension e WHERE e.extname <> 'plpgsql'
-UNION ALL
-SELECT 'exclusion constraint', format('%I on %s', con.conname, c.qualified),
-       pg_catalog.pg_get_constraintdef(con.oid)
-FROM pg_catalog.pg_constraint con JOIN user_class c ON c.oid = con.conrelid
-WHERE con.contype = 'x'
-UNION ALL
-SELECT 'constraint', format('%I on %s', con.conname, c.qualified),
-       concat_ws(' and ',
-                 CASE WHEN con.condeferrable THEN CASE WHEN con.condeferred
-                      THEN 'DEFERRABLE INITIALLY DEFERRED' ELSE 'DEFERRABLE' END END,
-                 CASE WHEN NOT con.convalidated THEN 'NOT VALID' END)
-       || ' is left out'
-FROM pg_catalog.pg_constraint con JOIN user_class c ON c.oid = con.conrelid
-WHERE con.contype IN ('p', 'u', 'f', 'c') AND (con.condeferrable OR NOT con.convalidated)
-UNION ALL
-SELECT 'index', format('%I on %s', ic.relname, c.qualified),
-       concat_ws(', ',
-                 CASE WHEN 0 <> ANY (i.indoption::int2[]) THEN 'DESC or NULLS FIRST/LAST' END,
-                 CASE WHEN EXISTS (SELECT 1 FROM unnest(i.indclass::oid[]) AS class(oid)
-                                   JOIN pg_catalog.pg_opclass oc ON oc.oid = class.oid
-                                   WHERE NOT oc.opcdefault)
-                      THEN 'an operator class' END,
-                 CASE WHEN i.indnatts > i.indnkeyatts THEN 'INCLUDE columns' END)
-       || ' left out: ' || pg_catalog.pg_get_indexdef(i.indexrelid)
-FROM pg_catalog.pg_index i
-JOIN user_class c ON c.oid = i.indrelid
-JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-WHERE NOT ic.relispartition -- a partition's copy follows from its table's index
-  AND (0 <> ANY (i.indoption::int2[])
-       OR i.indnatts > i.indnkeyatts
-       OR EXISTS (SELECT 1 FROM unnest(i.indclass::oid[]) AS class(oid)
-                  JOIN pg_catalog.pg_opclass oc ON oc.oid = class.oid
-                  WHERE NOT oc.opcdefault))
-UNION ALL
-SELECT 'column', format('%s.%I', c.qualified, a.attname),
-       format('collation %s is left out', co.collname)
-FROM pg_catalog.pg_attribute a
-JOIN user_class c ON c.oid = a.attrelid AND c.relkind IN ('r', 'p')
-JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
-JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
-WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attcollation <> t.typcollation
 ORDER BY 1, 2"#;
 
 /// Options of objects the DSL declares that the DSL itself cannot say: the
@@ -221,9 +180,12 @@ WHERE a.attidentity <> '' AND a.attnum > 0 AND NOT a.attisdropped
   AND (q.seqstart <> 1 OR q.seqincrement <> 1 OR q.seqmin <> 1 OR q.seqcache <> 1 OR q.seqcycle
        OR q.seqmax NOT IN (32767, 2147483647, 9223372036854775807))
 UNION ALL
-SELECT CASE relkind WHEN 'i' THEN 'index' ELSE 'table' END,
-       qualified, format('storage parameters WITH (%s) are left out', array_to_string(reloptions, ', '))
-FROM user_class WHERE relkind IN ('r', 'p', 'i') AND reloptions IS NOT NULL
+SELECT 'index', qualified,
+       format('storage parameters WITH (%s) of the index of a constraint are left out',
+              array_to_string(reloptions, ', '))
+FROM user_class
+WHERE relkind = 'i' AND reloptions IS NOT NULL
+  AND EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con WHERE con.conindid = user_class.oid)
 UNION ALL
 SELECT 'index', format('%I on %s', ic.relname, c.qualified), 'its comment is left out'
 FROM pg_catalog.pg_description dsc

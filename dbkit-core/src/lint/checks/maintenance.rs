@@ -223,6 +223,9 @@ pub(crate) fn check_unsupported_statement(
             }
         }
         UnsupportedStatement::Vacuum { full: false, .. } => {}
+        // A catalog change under SHARE UPDATE EXCLUSIVE: the pages take the
+        // parameters when the index is next rebuilt.
+        UnsupportedStatement::SetIndexStorage { .. } => {}
         UnsupportedStatement::RenameIndex { name, new_name } => {
             check_rename_index(name, new_name, name.span(), context, state, findings);
         }

@@ -653,6 +653,12 @@ fn describe_unsupported_action(kind: &UnsupportedActionKind) -> String {
         UnsupportedActionKind::SetGenerated { column } => {
             format!("ALTER COLUMN {} SET GENERATED", quoted(column))
         }
+        UnsupportedActionKind::SetTypeCollation { column } => {
+            format!("ALTER COLUMN {} TYPE … COLLATE", quoted(column))
+        }
+        UnsupportedActionKind::AlterConstraint { name } => {
+            format!("ALTER CONSTRAINT {}", quoted(name))
+        }
     }
 }
 
