@@ -807,8 +807,11 @@ mod tests {
                 referenced_columns: vec!["name".to_string()],
                 on_delete: *action,
                 on_update: actions[actions.len() - 1 - index],
-                deferrable: [Deferral::NotDeferrable, Deferral::Immediate, Deferral::Deferred]
-                    [index % 3],
+                deferrable: [
+                    Deferral::NotDeferrable,
+                    Deferral::Immediate,
+                    Deferral::Deferred,
+                ][index % 3],
                 not_valid: index % 2 == 1,
                 source: None,
             })
@@ -828,18 +831,29 @@ mod tests {
             )
             .with_unique(true)
             .with_predicate(Some("number > 1".to_string())),
-            Index::new("orders_moods_idx", IndexKey::Columns(vec!["moods".to_string()]))
-                .with_method("gin"),
+            Index::new(
+                "orders_moods_idx",
+                IndexKey::Columns(vec!["moods".to_string()]),
+            )
+            .with_method("gin"),
             Index::new(
                 "orders_number_idx",
                 IndexKey::Columns(vec!["number".to_string(), "position".to_string()]),
             )
             .with_key_options(vec![
                 KeyOptions::new(true, Some(NullsOrder::Last), None, Some("C".to_string())),
-                KeyOptions::new(false, Some(NullsOrder::First), Some("int8_ops".to_string()), None),
+                KeyOptions::new(
+                    false,
+                    Some(NullsOrder::First),
+                    Some("int8_ops".to_string()),
+                    None,
+                ),
             ])
             .with_include(vec!["id".to_string()])
-            .with_storage_parameters(vec!["deduplicate_items=off".to_string(), "fillfactor=70".to_string()]),
+            .with_storage_parameters(vec![
+                "deduplicate_items=off".to_string(),
+                "fillfactor=70".to_string(),
+            ]),
         ];
         schema.tables.push(table);
         schema.enums.push(Enum {

@@ -131,14 +131,11 @@ fn lay_out(
     explicit: &Explicit,
 ) -> Layout {
     let mut layout = Layout {
-        primary_key_on_field: table
-            .primary_key
-            .as_ref()
-            .is_some_and(|key| {
-                !explicit.primary_key
-                    && single(&key.columns).is_some()
-                    && key.deferrable.is_not_deferrable()
-            }),
+        primary_key_on_field: table.primary_key.as_ref().is_some_and(|key| {
+            !explicit.primary_key
+                && single(&key.columns).is_some()
+                && key.deferrable.is_not_deferrable()
+        }),
         ..Layout::default()
     };
     // (field position or MAX for the struct, item) in the order they are named.

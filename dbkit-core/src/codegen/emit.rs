@@ -457,7 +457,12 @@ fn write_table(
         .map(|key| key.name.as_str())
         .chain(table.uniques.iter().map(|unique| unique.name.as_str()))
         .chain(table.checks.iter().map(|check| check.name.as_str()))
-        .chain(table.exclusions.iter().map(|exclusion| exclusion.name.as_str()))
+        .chain(
+            table
+                .exclusions
+                .iter()
+                .map(|exclusion| exclusion.name.as_str()),
+        )
         .chain(foreign_keys.iter().map(|(key, _)| key.name.as_str()))
         .collect();
     let mut indexes: Vec<&Index> = Vec::new();
@@ -555,7 +560,9 @@ fn struct_attributes(
     }
     for (index, name) in &placement.struct_indexes {
         let mut rest = vec![match &index.key {
-            IndexKey::Columns(columns) => key_columns_meta(columns, &index.key_options, column_text),
+            IndexKey::Columns(columns) => {
+                key_columns_meta(columns, &index.key_options, column_text)
+            }
             IndexKey::Expression(expression) => Meta::text("expr", expression.clone()),
         }];
         if !index.include.is_empty() {

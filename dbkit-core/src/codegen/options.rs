@@ -33,7 +33,10 @@ pub(super) fn key_columns_meta(
         .enumerate()
         .map(|(position, column)| {
             let word = column_word(column);
-            let options = key_options.get(position).map(option_texts).unwrap_or_default();
+            let options = key_options
+                .get(position)
+                .map(option_texts)
+                .unwrap_or_default();
             if options.is_empty() {
                 Meta::word(word)
             } else {

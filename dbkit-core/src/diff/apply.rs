@@ -8,7 +8,8 @@ use super::change::{Change, EnumValuePosition};
 use super::lookup::sorted_table_index;
 use super::user_types::{apply_composite_change, apply_domain_change, apply_sequence_change};
 use crate::model::{
-    BaseType, Column, IndexKey, QualifiedName, Schema, Table, sort_storage_parameters, storage_parameter_name,
+    BaseType, Column, IndexKey, QualifiedName, Schema, Table, sort_storage_parameters,
+    storage_parameter_name,
 };
 
 /// The schema left by running `changes` on `schema`, canonicalised.
@@ -329,7 +330,9 @@ fn apply(schema: &mut Schema, change: &Change, order: TableOrder) {
         }
         Change::AddExclusion { table, exclusion } => {
             if let Some(table) = find_table_mut(schema, order, table) {
-                table.exclusions.retain(|existing| existing.name != exclusion.name);
+                table
+                    .exclusions
+                    .retain(|existing| existing.name != exclusion.name);
                 table.exclusions.push(exclusion.clone());
                 table.exclusions.sort_by(|a, b| a.name.cmp(&b.name));
             }
@@ -373,7 +376,9 @@ fn apply(schema: &mut Schema, change: &Change, order: TableOrder) {
 fn set_storage(parameters: &mut Vec<String>, set: &[String], reset: &[String]) {
     parameters.retain(|parameter| {
         let name = storage_parameter_name(parameter);
-        !reset.iter().any(|reset| storage_parameter_name(reset) == name)
+        !reset
+            .iter()
+            .any(|reset| storage_parameter_name(reset) == name)
             && !set.iter().any(|set| storage_parameter_name(set) == name)
     });
     parameters.extend(set.iter().cloned());

@@ -148,13 +148,19 @@ fn describe_step(change: &Change) -> String {
         Change::DropIndex { name, .. } => format!("drop index \"{name}\""),
         Change::RenameIndex { from, to, .. } => format!("rename index \"{from}\" to \"{to}\""),
         Change::SetTableStorage { table, .. } => {
-            format!("set the storage parameters of table {}", quote_qualified(table))
+            format!(
+                "set the storage parameters of table {}",
+                quote_qualified(table)
+            )
         }
         Change::SetIndexStorage { name, .. } => {
             format!("set the storage parameters of index \"{name}\"")
         }
         Change::AlterColumnCollation { table, column, .. } => {
-            format!("change the collation of column {}", quote_column(table, column))
+            format!(
+                "change the collation of column {}",
+                quote_column(table, column)
+            )
         }
         Change::AddExclusion { table, exclusion } => format!(
             "add exclusion constraint \"{}\" on {}",

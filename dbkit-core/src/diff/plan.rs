@@ -736,7 +736,12 @@ fn check_can_become(old: &Check, new: &Check) -> bool {
 }
 
 /// The steps that turn constraint `name`, kept, from `NOT VALID` into valid.
-fn validation(table: &QualifiedName, name: &str, old_not_valid: bool, new_not_valid: bool) -> Option<Change> {
+fn validation(
+    table: &QualifiedName,
+    name: &str,
+    old_not_valid: bool,
+    new_not_valid: bool,
+) -> Option<Change> {
     (old_not_valid && !new_not_valid).then(|| Change::ValidateConstraint {
         table: table.clone(),
         name: name.to_string(),
@@ -1803,10 +1808,17 @@ fn add_keys_and_checks(planner: &mut Planner<'_>) {
             check: check.clone(),
         }));
         for check in &new_table.checks {
-            if let Some(old) = current.checks.iter().find(|old| {
-                old.name == check.name && check_can_become(old, check)
-            }) {
-                changes.extend(validation(name, &check.name, old.not_valid, check.not_valid));
+            if let Some(old) = current
+                .checks
+                .iter()
+                .find(|old| old.name == check.name && check_can_become(old, check))
+            {
+                changes.extend(validation(
+                    name,
+                    &check.name,
+                    old.not_valid,
+                    check.not_valid,
+                ));
             }
         }
         changes
@@ -1905,8 +1917,7 @@ fn create_indexes(planner: &mut Planner<'_>) {
                 .indexes
                 .iter()
                 .find(|old| old.name == index.name && same_index_definition(old, index))?;
-            let (set, reset) =
-                storage_change(&kept.storage_parameters, &index.storage_parameters)?;
+            let (set, reset) = storage_change(&kept.storage_parameters, &index.storage_parameters)?;
             Some(Change::SetIndexStorage {
                 table: name.clone(),
                 name: index.name.clone(),
@@ -1920,10 +1931,11 @@ fn create_indexes(planner: &mut Planner<'_>) {
 
 fn add_foreign_keys(planner: &mut Planner<'_>) {
     reconcile_tables(planner, |name, current, new_table| {
-        let (dropped, added) =
-            unmatched_one_way(&current.foreign_keys, &new_table.foreign_keys, |old, new| {
-                old.name == new.name && foreign_key_can_become(old, new)
-            });
+        let (dropped, added) = unmatched_one_way(
+            &current.foreign_keys,
+            &new_table.foreign_keys,
+            |old, new| old.name == new.name && foreign_key_can_become(old, new),
+        );
         let mut altered = Vec::new();
         for foreign_key in &new_table.foreign_keys {
             let Some(old) = current.foreign_keys.iter().find(|old| {

@@ -584,10 +584,7 @@ impl Index {
     /// The options of key column `position` (the default ones when it has
     /// none).
     pub fn key_option(&self, position: usize) -> KeyOptions {
-        self.key_options
-            .get(position)
-            .cloned()
-            .unwrap_or_default()
+        self.key_options.get(position).cloned().unwrap_or_default()
     }
 }
 

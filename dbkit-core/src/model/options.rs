@@ -17,7 +17,9 @@ use serde::{Deserialize, Serialize};
 
 /// `DEFERRABLE` and `INITIALLY DEFERRED` of a unique, primary key, foreign
 /// key or exclusion constraint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Deferral {
     /// `NOT DEFERRABLE`, PostgreSQL's default.
@@ -243,7 +245,9 @@ pub fn parse_storage_parameters(text: &str) -> Result<Vec<String>, StorageParame
 
 /// The name of a `name=value` storage parameter.
 pub fn storage_parameter_name(parameter: &str) -> &str {
-    parameter.split_once('=').map_or(parameter, |(name, _)| name)
+    parameter
+        .split_once('=')
+        .map_or(parameter, |(name, _)| name)
 }
 
 /// `(fillfactor=70, autovacuum_enabled=off)`, for `WITH`, `SET` and the

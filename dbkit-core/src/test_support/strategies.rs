@@ -306,7 +306,12 @@ fn taken_relation_names(schemas: &[&Schema], schema_name: &str) -> BTreeSet<Stri
             names.extend(table.primary_key.iter().map(|key| key.name.clone()));
             names.extend(table.uniques.iter().map(|unique| unique.name.clone()));
             names.extend(table.indexes.iter().map(|index| index.name.clone()));
-            names.extend(table.exclusions.iter().map(|exclusion| exclusion.name.clone()));
+            names.extend(
+                table
+                    .exclusions
+                    .iter()
+                    .map(|exclusion| exclusion.name.clone()),
+            );
             for column in &table.columns {
                 names.insert(format!("{}_{}_seq", table.name.name, column.name));
             }
@@ -336,7 +341,12 @@ fn constraint_names(table: &Table) -> BTreeSet<String> {
     names.extend(table.uniques.iter().map(|unique| unique.name.clone()));
     names.extend(table.checks.iter().map(|check| check.name.clone()));
     names.extend(table.foreign_keys.iter().map(|key| key.name.clone()));
-    names.extend(table.exclusions.iter().map(|exclusion| exclusion.name.clone()));
+    names.extend(
+        table
+            .exclusions
+            .iter()
+            .map(|exclusion| exclusion.name.clone()),
+    );
     names
 }
 
@@ -654,9 +664,10 @@ fn add_random_table_item(
                 let predicate = choices
                     .chance(30)
                     .then(|| format!("{} IS NOT NULL", quote(&column.name)));
-                let exclusion = Exclusion::new(name, "btree", format!("{} WITH =", quote(&column.name)))
-                    .with_predicate(predicate)
-                    .with_deferrable(random_deferral(choices));
+                let exclusion =
+                    Exclusion::new(name, "btree", format!("{} WITH =", quote(&column.name)))
+                        .with_predicate(predicate)
+                        .with_deferrable(random_deferral(choices));
                 table.exclusions.push(exclusion);
             }
         }
@@ -759,17 +770,17 @@ fn add_random_btree_options(table: &Table, index: &mut Index, choices: &mut Choi
         let options = columns
             .iter()
             .map(|name| {
-                let text = table.column(name).is_some_and(|column| {
-                    builtin_name(&column.ty) == Some("text")
-                });
+                let text = table
+                    .column(name)
+                    .is_some_and(|column| builtin_name(&column.ty) == Some("text"));
                 let nulls = match choices.below(3) {
                     0 => Some(NullsOrder::First),
                     1 => Some(NullsOrder::Last),
                     _ => None,
                 };
                 let opclass = (text && choices.chance(30)).then(|| "text_pattern_ops".to_string());
-                let collation = (text && opclass.is_none() && choices.chance(30))
-                    .then(|| "C".to_string());
+                let collation =
+                    (text && opclass.is_none() && choices.chance(30)).then(|| "C".to_string());
                 KeyOptions::new(choices.chance(50), nulls, opclass, collation)
             })
             .collect();
@@ -1502,7 +1513,10 @@ fn edit_random_options(new: &mut Schema, choices: &mut Choices) {
             table.storage_parameters = match table.storage_parameters.as_slice() {
                 [] => vec!["fillfactor=70".to_string()],
                 _ if choices.chance(50) => Vec::new(),
-                _ => vec!["autovacuum_enabled=false".to_string(), "fillfactor=60".to_string()],
+                _ => vec![
+                    "autovacuum_enabled=false".to_string(),
+                    "fillfactor=60".to_string(),
+                ],
             };
         }
         1 => {
@@ -1853,7 +1867,10 @@ fn build_unchecked_schema(choices: &mut Choices) -> Schema {
                 3 => table.exclusions.push(
                     Exclusion::new(
                         pick_name(choices),
-                        choices.pick(&["gist", "Weird Method"]).copied().unwrap_or("gist"),
+                        choices
+                            .pick(&["gist", "Weird Method"])
+                            .copied()
+                            .unwrap_or("gist"),
                         pick_name(choices),
                     )
                     .with_predicate(pick_optional(choices, EXPRESSIONS))

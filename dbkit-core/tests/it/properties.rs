@@ -613,7 +613,12 @@ fn hostile_changes(kind: u8, texts: &mut HostileTexts) -> Vec<Change> {
                         quote_literal(&texts.text())
                     )))
                     .with_key_options(vec![
-                        KeyOptions::new(true, Some(NullsOrder::Last), Some(texts.text()), Some(texts.text())),
+                        KeyOptions::new(
+                            true,
+                            Some(NullsOrder::Last),
+                            Some(texts.text()),
+                            Some(texts.text()),
+                        ),
                         KeyOptions::default(),
                     ])
                     .with_include(vec![texts.text()])
@@ -638,7 +643,12 @@ fn hostile_changes(kind: u8, texts: &mut HostileTexts) -> Vec<Change> {
             Change::SetIndexStorage {
                 table,
                 name: texts.text(),
-                set: vec![format!("{}.{}={}", texts.text(), texts.text(), texts.text())],
+                set: vec![format!(
+                    "{}.{}={}",
+                    texts.text(),
+                    texts.text(),
+                    texts.text()
+                )],
                 reset: vec![format!("{}={}", texts.text(), texts.text())],
             },
         ],

@@ -24,14 +24,13 @@ fn sql(old: &Schema, new: &Schema) -> String {
     assert_eq!(applied, expected, "the changes do not turn old into new");
     let sql = render_migration(&changes).sql;
     // The lint reads every statement.
-    let unparsed: Vec<String> =
-        lint_migration_with_schema(&sql, &LintConfig::default(), || {
-            Some(std::borrow::Cow::Borrowed(old))
-        })
-        .into_iter()
-        .filter(|finding| finding.rule == UNPARSED_STATEMENT)
-        .map(|finding| format!("line {}: {}", finding.line, finding.message))
-        .collect();
+    let unparsed: Vec<String> = lint_migration_with_schema(&sql, &LintConfig::default(), || {
+        Some(std::borrow::Cow::Borrowed(old))
+    })
+    .into_iter()
+    .filter(|finding| finding.rule == UNPARSED_STATEMENT)
+    .map(|finding| format!("line {}: {}", finding.line, finding.message))
+    .collect();
     assert!(unparsed.is_empty(), "{unparsed:#?}\n{sql}");
     sql
 }
@@ -81,9 +80,13 @@ fn with_every_option() -> Schema {
     players.foreign_keys[0].deferrable = Deferral::Deferred;
     players.foreign_keys[0].not_valid = true;
     players.exclusions.push(
-        Exclusion::new("players_team_position_excl", "btree", "team WITH =, position WITH =")
-            .with_predicate(Some("position > 1".to_string()))
-            .with_deferrable(Deferral::Immediate),
+        Exclusion::new(
+            "players_team_position_excl",
+            "btree",
+            "team WITH =, position WITH =",
+        )
+        .with_predicate(Some("position > 1".to_string()))
+        .with_deferrable(Deferral::Immediate),
     );
     let players = players.index(
         index("players_name_position_idx", &["name", "position"])
@@ -199,7 +202,8 @@ fn exclusion_constraints_added_changed_and_dropped() {
 #[test]
 fn column_collations_set_changed_and_reset() {
     let mut old = players();
-    old.columns.push(column("code", builtin("character varying(20)")));
+    old.columns
+        .push(column("code", builtin("character varying(20)")));
     old.columns.push(column("nickname", builtin("text")));
     old.columns[2].collation = Some("C".to_string());
     old.columns[4].collation = Some("C".to_string());
@@ -209,7 +213,8 @@ fn column_collations_set_changed_and_reset() {
     new.columns.push(column("nickname", builtin("text")));
     new.columns[2].collation = Some("POSIX".to_string());
     new.columns[4].collation = Some("C".to_string());
-    new.columns.push(column("motto", builtin("text")).nullable());
+    new.columns
+        .push(column("motto", builtin("text")).nullable());
     new.columns[6].collation = Some("C".to_string());
     insta::assert_snapshot!(sql(&of(vec![teams(), old]), &of(vec![teams(), new])));
 }

@@ -210,7 +210,7 @@ fn align_table(
         &code.checks,
         (&canonical_live.checks, &canonical_code.checks),
         |check| &check.name,
-        |check| check.expr.clone(),
+        |check| (check.expr.clone(), check.not_valid),
     );
     align_definitions(
         &mut table.indexes,
@@ -219,13 +219,22 @@ fn align_table(
         |index| &index.name,
         |index| {
             (
-                index.key.clone(),
-                index.unique,
-                index.method.clone(),
+                (index.key.clone(), index.unique, index.method.clone()),
                 index.predicate.clone(),
+                index.key_options.clone(),
+                index.include.clone(),
+                index.storage_parameters.clone(),
             )
         },
     );
+    align_definitions(
+        &mut table.exclusions,
+        &code.exclusions,
+        (&canonical_live.exclusions, &canonical_code.exclusions),
+        |exclusion| &exclusion.name,
+        Clone::clone,
+    );
+    table.exclusions.sort_by(|a, b| a.name.cmp(&b.name));
     table.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
     table.uniques.sort_by(|a, b| a.name.cmp(&b.name));
     table.checks.sort_by(|a, b| a.name.cmp(&b.name));

@@ -18,7 +18,14 @@ use crate::parse::suggestion::closest_match;
 use proc_macro2::Span;
 
 /// The options a key column of `index(columns(…))` takes.
-const KEY_OPTIONS: &[&str] = &["asc", "desc", "nulls_first", "nulls_last", "opclass", "collate"];
+const KEY_OPTIONS: &[&str] = &[
+    "asc",
+    "desc",
+    "nulls_first",
+    "nulls_last",
+    "opclass",
+    "collate",
+];
 
 /// The arguments of `exclude(…)`.
 const EXCLUDE_ARGUMENTS: &[&str] = &[
@@ -60,13 +67,18 @@ pub(super) fn read_key_columns(entry: &AttributeItem) -> Result<Vec<KeyColumn>, 
             }),
             _ => Err(item
                 .diagnostic("expected a column name, with its options in parentheses")
-                .with_help("write `columns(a, b(desc, nulls_last), c(opclass = \"text_pattern_ops\"))`")),
+                .with_help(
+                    "write `columns(a, b(desc, nulls_last), c(opclass = \"text_pattern_ops\"))`",
+                )),
         })
         .collect()
 }
 
 /// The options of one key column: `desc, nulls_last, opclass = "…", collate = "…"`.
-fn read_key_options(column: &AttributeItem, options: &[AttributeItem]) -> Result<KeyOptions, Diagnostic> {
+fn read_key_options(
+    column: &AttributeItem,
+    options: &[AttributeItem],
+) -> Result<KeyOptions, Diagnostic> {
     let mut descending: Option<(bool, Span)> = None;
     let mut nulls: Option<(NullsOrder, Span)> = None;
     let mut opclass = None;
@@ -75,7 +87,10 @@ fn read_key_options(column: &AttributeItem, options: &[AttributeItem]) -> Result
         option.expect_named()?;
         let conflict = |first: Span, what: &str| {
             option
-                .diagnostic(format!("`{}` contradicts or repeats an earlier option of `{}`", option.name, column.name))
+                .diagnostic(format!(
+                    "`{}` contradicts or repeats an earlier option of `{}`",
+                    option.name, column.name
+                ))
                 .with_help(format!("give the key's {what} once"))
                 .with_related(first, "given here first")
         };
@@ -115,11 +130,17 @@ fn read_key_options(column: &AttributeItem, options: &[AttributeItem]) -> Result
             }
             _ => {
                 let diagnostic = option
-                    .diagnostic(format!("unknown option `{}` of key column `{}`", option.name, column.name))
+                    .diagnostic(format!(
+                        "unknown option `{}` of key column `{}`",
+                        option.name, column.name
+                    ))
                     .with_label("not an index key option");
                 return Err(match closest_match(&option.name, KEY_OPTIONS) {
-                    Some(suggestion) => diagnostic.with_help(format!("did you mean `{suggestion}`?")),
-                    None => diagnostic.with_help(format!("a key column takes: {}", KEY_OPTIONS.join(", "))),
+                    Some(suggestion) => {
+                        diagnostic.with_help(format!("did you mean `{suggestion}`?"))
+                    }
+                    None => diagnostic
+                        .with_help(format!("a key column takes: {}", KEY_OPTIONS.join(", "))),
                 });
             }
         }
@@ -142,7 +163,9 @@ fn read_operator_class(value: &str, span: Span) -> Result<String, Diagnostic> {
             !part.is_empty()
                 && part.len() <= naming::MAX_IDENTIFIER_BYTES
                 && !part.starts_with(|c: char| c.is_ascii_digit())
-                && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         });
     if !valid {
         return Err(Diagnostic::new(span, format!("`{value}` is not an operator class name"))
@@ -161,7 +184,10 @@ fn read_collation_name(value: &str, span: Span) -> Result<String, Diagnostic> {
     if value.len() > naming::MAX_IDENTIFIER_BYTES {
         return Err(Diagnostic::new(
             span,
-            format!("the collation name `{value}` is longer than {} bytes", naming::MAX_IDENTIFIER_BYTES),
+            format!(
+                "the collation name `{value}` is longer than {} bytes",
+                naming::MAX_IDENTIFIER_BYTES
+            ),
         )
         .with_help("name a collation of the database: `collate = \"C\"`"));
     }
@@ -225,8 +251,11 @@ pub(super) fn read_exclusion(
             .with_help(format!("write `{example}`")));
     };
     if elements.value.trim().is_empty() {
-        return Err(Diagnostic::new(elements.span, "the exclusion's `elements` are empty")
-            .with_help("write each element and its operator: `elements = \"room WITH =, during WITH &&\"`"));
+        return Err(
+            Diagnostic::new(elements.span, "the exclusion's `elements` are empty").with_help(
+                "write each element and its operator: `elements = \"room WITH =, during WITH &&\"`",
+            ),
+        );
     }
     let method = match optional_string(&entries, "using")? {
         Some(method) => read_access_method(&method.value, method.span)?,
@@ -234,8 +263,11 @@ pub(super) fn read_exclusion(
     };
     let predicate = match optional_string(&entries, "where")? {
         Some(predicate) if predicate.value.trim().is_empty() => {
-            return Err(Diagnostic::new(predicate.span, "the exclusion's `where` is empty")
-                .with_help("write the predicate: `where = \"NOT cancelled\"`, or remove `where`"));
+            return Err(
+                Diagnostic::new(predicate.span, "the exclusion's `where` is empty").with_help(
+                    "write the predicate: `where = \"NOT cancelled\"`, or remove `where`",
+                ),
+            );
         }
         Some(predicate) => Some(predicate.value),
         None => None,
@@ -254,8 +286,11 @@ pub(super) fn read_access_method(value: &str, span: Span) -> Result<String, Diag
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_')
     {
-        return Err(Diagnostic::new(span, format!("`{value}` is not an index method"))
-            .with_help("write an access method name such as `btree`, `hash`, `gin`, `gist` or `brin`"));
+        return Err(
+            Diagnostic::new(span, format!("`{value}` is not an index method")).with_help(
+                "write an access method name such as `btree`, `hash`, `gin`, `gist` or `brin`",
+            ),
+        );
     }
     Ok(lowered)
 }
@@ -268,8 +303,8 @@ mod tests {
 
     /// The one table `source` declares.
     fn table(source: &str) -> Table {
-        let declarations = parse_source_file(source, "src/a.rs")
-            .unwrap_or_else(|errors| panic!("{errors:?}"));
+        let declarations =
+            parse_source_file(source, "src/a.rs").unwrap_or_else(|errors| panic!("{errors:?}"));
         let schema = resolve_schema(declarations).unwrap_or_else(|errors| panic!("{errors:?}"));
         schema.tables.into_iter().next().expect("a table")
     }
@@ -309,7 +344,12 @@ mod tests {
             index.key_options,
             [
                 KeyOptions::new(true, Some(NullsOrder::Last), None, None),
-                KeyOptions::new(false, None, Some("text_pattern_ops".into()), Some("C".into())),
+                KeyOptions::new(
+                    false,
+                    None,
+                    Some("text_pattern_ops".into()),
+                    Some("C".into())
+                ),
             ]
         );
         assert_eq!(index.include, ["id"]);
@@ -327,9 +367,14 @@ mod tests {
         let index = table(&source).indexes.remove(0);
         assert_eq!(
             index.key_options,
-            [KeyOptions::default(), KeyOptions::new(true, None, None, None)]
+            [
+                KeyOptions::default(),
+                KeyOptions::new(true, None, None, None)
+            ]
         );
-        let source = format!("#[derive(Table)]\n#[dbkit(index(columns(created_at(asc, nulls_last))))]\n{FIELDS}");
+        let source = format!(
+            "#[derive(Table)]\n#[dbkit(index(columns(created_at(asc, nulls_last))))]\n{FIELDS}"
+        );
         assert!(table(&source).indexes[0].key_options.is_empty());
     }
 
@@ -338,9 +383,16 @@ mod tests {
         let source = "#[derive(Table)]\n#[dbkit(with = \"fillfactor=70\")]\n#[dbkit(primary_key(columns(id), initially_deferred))]\n#[dbkit(unique(columns(email), deferrable))]\n#[dbkit(check(name = \"users_id_check\", expr = \"id > 0\", not_valid))]\n#[dbkit(foreign_key(columns(team), references = \"teams(id)\", deferrable, not_valid))]\n#[dbkit(exclude(name = \"users_team_excl\", using = \"GiST\", elements = \"team WITH =\", where = \"id > 0\", deferrable))]\npub struct Users {\n    pub id: i64,\n    #[dbkit(collate = \"C\")]\n    pub email: String,\n    pub team: i64,\n}\n#[derive(Table)]\npub struct Teams {\n    #[dbkit(primary_key)]\n    pub id: i64,\n}\n";
         let declarations = parse_source_file(source, "src/a.rs").expect("parses");
         let schema = resolve_schema(declarations).expect("resolves");
-        let users = schema.tables.iter().find(|t| t.name.name == "users").expect("users");
+        let users = schema
+            .tables
+            .iter()
+            .find(|t| t.name.name == "users")
+            .expect("users");
         assert_eq!(users.storage_parameters, ["fillfactor=70"]);
-        assert_eq!(users.primary_key.as_ref().map(|key| key.deferrable), Some(Deferral::Deferred));
+        assert_eq!(
+            users.primary_key.as_ref().map(|key| key.deferrable),
+            Some(Deferral::Deferred)
+        );
         assert_eq!(users.uniques[0].deferrable, Deferral::Immediate);
         assert!(users.checks[0].not_valid);
         assert_eq!(users.foreign_keys[0].deferrable, Deferral::Immediate);
@@ -361,12 +413,17 @@ mod tests {
             errors(&source),
             ["src/a.rs:2:29: unknown option `dessc` of key column `email` / did you mean `desc`?"]
         );
-        let source = format!("#[derive(Table)]\n#[dbkit(unique(columns(email), deferable))]\n{FIELDS}");
+        let source =
+            format!("#[derive(Table)]\n#[dbkit(unique(columns(email), deferable))]\n{FIELDS}");
         assert_eq!(
             errors(&source),
-            ["src/a.rs:2:32: unknown argument `deferable` of `unique` / did you mean `deferrable`?"]
+            [
+                "src/a.rs:2:32: unknown argument `deferable` of `unique` / did you mean `deferrable`?"
+            ]
         );
-        let source = format!("#[derive(Table)]\n#[dbkit(exclude(name = \"x\", elements = \"id WITH =\", usin = \"gist\"))]\n{FIELDS}");
+        let source = format!(
+            "#[derive(Table)]\n#[dbkit(exclude(name = \"x\", elements = \"id WITH =\", usin = \"gist\"))]\n{FIELDS}"
+        );
         assert_eq!(
             errors(&source),
             ["src/a.rs:2:53: unknown argument `usin` of `exclude` / did you mean `using`?"]
@@ -408,9 +465,12 @@ mod tests {
             assert_eq!(found.len(), 1, "{found:?}");
             assert!(found[0].starts_with(expected), "{found:?}");
         }
-        let source = format!("#[derive(Table)]\n#[dbkit(exclude(elements = \"id WITH =\"))]\n{FIELDS}");
+        let source =
+            format!("#[derive(Table)]\n#[dbkit(exclude(elements = \"id WITH =\"))]\n{FIELDS}");
         assert!(errors(&source)[0].contains("`exclude` needs a `name`"));
-        let source = format!("#[derive(Table)]\n#[dbkit(check(name = \"c\", expr = \"id > 0\", not_valid = \"yes\"))]\n{FIELDS}");
+        let source = format!(
+            "#[derive(Table)]\n#[dbkit(check(name = \"c\", expr = \"id > 0\", not_valid = \"yes\"))]\n{FIELDS}"
+        );
         assert!(errors(&source)[0].contains("`not_valid` takes no value"));
     }
 }
