@@ -27,13 +27,14 @@ use crate::model::{
 };
 use crate::parse::{
     ColumnDeclaration, Declaration, DeclaredType, EnumDeclaration, ExtensionDeclaration,
-    ForeignKeyDeclaration, SchemaError, SourcePlace, SqlObjectDeclaration, TableDeclaration,
-    closest_match,
+    ForeignKeyDeclaration, SchemaError, SourcePlace, SqlObjectDeclaration, TableDeclaration, ViewDeclaration, closest_match,
 };
 use std::collections::HashMap;
 use user_types::{NamedType, UserTypeDeclarations};
 
 mod user_types;
+
+mod views;
 
 /// The schema the declarations make up, or every error found, sorted by
 /// location.
@@ -47,12 +48,14 @@ pub fn resolve_schema(declarations: Vec<Declaration>) -> Result<Schema, Vec<Sche
     let mut extensions: Vec<ExtensionDeclaration> = Vec::new();
     let mut objects: Vec<SqlObjectDeclaration> = Vec::new();
     let mut user_type_declarations = UserTypeDeclarations::default();
+    let mut views: Vec<ViewDeclaration> = Vec::new();
     for declaration in declarations {
         match declaration {
             Declaration::Table(table) => tables.push(table),
             Declaration::Enum(enum_declaration) => enums.push(enum_declaration),
             Declaration::Extension(extension) => extensions.push(extension),
             Declaration::SqlObject(object) => objects.push(object),
+            Declaration::View(view) => views.push(view),
         }
     }
     let (extensions, objects) = resolve_sql_objects(extensions, objects, &mut errors);
@@ -68,6 +71,7 @@ pub fn resolve_schema(declarations: Vec<Declaration>) -> Result<Schema, Vec<Sche
     // declarations; the model is then built by moving them.
     let mut column_types: Vec<Vec<ColumnType>> = Vec::with_capacity(tables.len());
     let mut foreign_key_targets: Vec<Vec<QualifiedName>> = Vec::with_capacity(tables.len());
+    let view_column_types: Vec<Option<Vec<ColumnType>>>;
     {
         let mut enums_by_name: HashMap<QualifiedName, &EnumDeclaration> = HashMap::new();
         for (index, enum_declaration) in enums.iter().enumerate() {
@@ -171,6 +175,7 @@ pub fn resolve_schema(declarations: Vec<Declaration>) -> Result<Schema, Vec<Sche
             column_types.push(types);
             foreign_key_targets.push(targets);
         }
+        view_column_types = views::resolve_view_types(&views, &context, &mut errors);
     }
     if !errors.is_empty() {
         errors.sort_by(|a, b| location_key(&a.location).cmp(&location_key(&b.location)));
@@ -213,6 +218,14 @@ pub fn resolve_schema(declarations: Vec<Declaration>) -> Result<Schema, Vec<Sche
         &type_kept,
         composite_attribute_types,
     );
+    for (view, types) in views.into_iter().zip(view_column_types) {
+        if let Some(types) = types {
+            if view.name.schema != "public" {
+                schema.schemas.push(view.name.schema.clone());
+            }
+            schema.views.push(views::build_view(view, types));
+        }
+    }
     schema.canonicalize();
     Ok(schema)
 }
@@ -373,6 +386,7 @@ impl Context<'_> {
             Some((schema, name)) => vec![QualifiedName::new(schema, name)],
             None => vec![
                 QualifiedName::new(schema, text.clone()),
+                QualifiedName::new(owner_schema, text.clone()),
                 QualifiedName::new("public", text.clone()),
             ],
         };

@@ -1,5 +1,5 @@
 //! The macros of dbkit: `#[derive(Table)]`, `#[derive(PgEnum)]`,
-//! `#[derive(Sequence)]`, `#[derive(Domain)]`, `#[derive(CompositeType)]`,
+//! `#[derive(View)]`, `#[derive(Sequence)]`, `#[derive(Domain)]`, `#[derive(CompositeType)]`,
 //! `embed_migrations!` and `#[test]` (the runtime's test attribute).
 //!
 //! A thin layer over `dbkit_core::parse`: every decision to accept or reject
@@ -15,6 +15,7 @@ mod sql_object;
 mod table;
 mod test_attribute;
 mod user_types;
+mod view;
 
 use proc_macro::TokenStream;
 
@@ -64,6 +65,28 @@ pub fn test(attribute: TokenStream, item: TokenStream) -> TokenStream {
 pub fn derive_table(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     table::expand_table(&input).into()
+}
+
+/// Declares a view or a materialized view: a struct whose fields are the
+/// columns its query produces.
+///
+/// ```text
+/// #[derive(dbkit_runtime::View)]
+/// #[dbkit(view = "active_users", query = "SELECT id, email FROM users WHERE active")]
+/// pub struct ActiveUser {
+///     pub id: i64,
+///     pub email: String,
+/// }
+/// ```
+///
+/// Implements `dbkit_runtime::View` (schema, name, whether it is
+/// materialized, column names). Whether the query's columns are the
+/// struct's is PostgreSQL's to say: `cargo dbkit check --replay` compares
+/// them.
+#[proc_macro_derive(View, attributes(dbkit))]
+pub fn derive_view(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    view::expand_view(&input).into()
 }
 
 /// Declares a PostgreSQL enum type: a fieldless enum, one variant per label.

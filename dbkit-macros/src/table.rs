@@ -66,7 +66,10 @@ pub(crate) fn declared_type_assertions<'a>(
 
 /// The enum type inside a field's `Option`/`Vec`, for the field named
 /// `field_name`.
-fn enum_candidate_type<'a>(input: &'a syn::DeriveInput, field_name: &str) -> Option<&'a syn::Type> {
+pub(crate) fn enum_candidate_type<'a>(
+    input: &'a syn::DeriveInput,
+    field_name: &str,
+) -> Option<&'a syn::Type> {
     let syn::Data::Struct(data) = &input.data else {
         return None;
     };

@@ -1,12 +1,12 @@
 //! The runtime crate of dbkit: what an application depends on.
 //!
 //! Schema items derive [`Table`], [`PgEnum`], [`Sequence`], `Domain`,
-//! `CompositeType`, [`Extension`] and [`SqlObject`] (the derives and the traits share their names, as
+//! `CompositeType`, [`View`], [`Extension`] and [`SqlObject`] (the derives and the traits share their names, as
 //! serde's do; a domain and a composite type implement [`PgType`]); `cargo dbkit` reads the same items
 //! from source to write migrations. [`sqlx`] is re-exported so that an
 //! app's sqlx types are the ones dbkit uses.
 
-pub use dbkit_macros::{CompositeType, Domain, Extension, PgEnum, Sequence, SqlObject, Table};
+pub use dbkit_macros::{CompositeType, Domain, Extension, PgEnum, Sequence, SqlObject, Table, View};
 pub use migrate::{DatabaseUrl, MigrateError, MigrateEvent, Migrations, Report, RunOptions};
 
 pub mod migrate;
@@ -102,6 +102,19 @@ pub trait Table {
     const SCHEMA: &'static str;
     /// The table's name.
     const NAME: &'static str;
+    /// The column names, in declaration order (skipped fields left out).
+    const COLUMNS: &'static [&'static str];
+}
+
+/// A view or materialized view declared with `#[derive(View)]`: the
+/// struct is its row type.
+pub trait View {
+    /// The PostgreSQL schema (`public` unless `#[dbkit(schema = "...")]`).
+    const SCHEMA: &'static str;
+    /// The view's name.
+    const NAME: &'static str;
+    /// Whether it is a materialized view.
+    const MATERIALIZED: bool;
     /// The column names, in declaration order (skipped fields left out).
     const COLUMNS: &'static [&'static str];
 }

@@ -15,6 +15,7 @@ mod plan;
 mod renames;
 pub(crate) mod temporary;
 mod user_types;
+pub(crate) mod views;
 
 /// The quoting rules, re-exported where the changes that use them live.
 pub use crate::sql_text::{quote_column, quote_identifier, quote_literal, quote_qualified};

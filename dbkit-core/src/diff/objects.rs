@@ -237,10 +237,7 @@ pub(crate) fn same_definition(a: &SchemaObject, b: &SchemaObject) -> bool {
 fn comparable(object: &SchemaObject) -> SchemaObject {
     let mut object = object.clone();
     match &mut object {
-        SchemaObject::View(view) => {
-            view.source = None;
-            view.query = normalize_sql(&view.query);
-        }
+        SchemaObject::View(view) => super::views::comparable(view),
         SchemaObject::Function(function) => {
             function.source = None;
             function.body = normalize_sql(&function.body);
@@ -264,14 +261,7 @@ fn comparable(object: &SchemaObject) -> SchemaObject {
 /// Whether PostgreSQL can turn `old` into `new` in place.
 fn replaceable(old: &SchemaObject, new: &SchemaObject) -> bool {
     match (old, new) {
-        // CREATE OR REPLACE VIEW keeps the columns it had, by name and
-        // type and in order, and may append others.
-        (SchemaObject::View(old), SchemaObject::View(new)) => {
-            !old.materialized
-                && !new.materialized
-                && !old.columns.is_empty()
-                && new.columns.starts_with(&old.columns)
-        }
+        (SchemaObject::View(old), SchemaObject::View(new)) => super::views::replaceable(old, new),
         // CREATE OR REPLACE FUNCTION keeps the signature (the key), the
         // result type and the names of the arguments.
         (SchemaObject::Function(old), SchemaObject::Function(new)) => {

@@ -7,11 +7,12 @@
 //! columns of a key or index).
 
 mod objects;
+mod view;
 
 pub use objects::{
-    Argument, Extension, Function, ObjectKey, Policy, SchemaObject, SqlObject, Trigger, View,
-    ViewColumn,
+    Argument, Extension, Function, ObjectKey, Policy, SchemaObject, SqlObject, Trigger,
 };
+pub use view::{View, ViewColumn};
 
 mod user_types;
 

@@ -8,7 +8,7 @@
 //! (`render/objects.rs`). An object is known by its [`ObjectKey`]; two
 //! objects with the same key and the same definition are the same object.
 
-use super::{ColumnType, QualifiedName, SourceLocation};
+use super::{QualifiedName, SourceLocation, View};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -33,44 +33,6 @@ impl Extension {
             source: None,
         }
     }
-}
-
-/// A view or a materialized view: a struct that is also its row type.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct View {
-    pub name: QualifiedName,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub materialized: bool,
-    /// The struct's fields: the columns the query must produce, in order.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub columns: Vec<ViewColumn>,
-    /// The `SELECT`, as written.
-    pub query: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
-    #[serde(skip)]
-    pub source: Option<SourceLocation>,
-}
-
-impl View {
-    pub fn new(name: QualifiedName, query: impl Into<String>) -> Self {
-        View {
-            name,
-            materialized: false,
-            columns: Vec::new(),
-            query: query.into(),
-            comment: None,
-            source: None,
-        }
-    }
-}
-
-/// A column of a view's row type.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ViewColumn {
-    pub name: String,
-    #[serde(rename = "type")]
-    pub ty: ColumnType,
 }
 
 /// A function or a procedure.

@@ -36,6 +36,7 @@ pub enum Declaration {
     Sequence(SequenceDeclaration),
     Domain(DomainDeclaration),
     CompositeType(CompositeTypeDeclaration),
+    View(ViewDeclaration),
 }
 
 impl Declaration {
@@ -49,6 +50,7 @@ impl Declaration {
             Declaration::Sequence(sequence) => &sequence.rust_name,
             Declaration::Domain(domain) => &domain.rust_name,
             Declaration::CompositeType(composite) => &composite.rust_name,
+            Declaration::View(view) => &view.rust_name,
         }
     }
 
@@ -62,6 +64,7 @@ impl Declaration {
             Declaration::Sequence(sequence) => &sequence.place,
             Declaration::Domain(domain) => &domain.place,
             Declaration::CompositeType(composite) => &composite.place,
+            Declaration::View(view) => &view.place,
         }
     }
 }
@@ -215,4 +218,39 @@ pub struct SqlObjectDeclaration {
     pub depends_on: Vec<String>,
     /// The struct's name in the source.
     pub place: SourcePlace,
+}
+
+/// A `#[derive(View)]` struct: a view or materialized view and its row type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViewDeclaration {
+    /// The struct's name (`CustomerOrders`).
+    pub rust_name: String,
+    pub name: QualifiedName,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub materialized: bool,
+    /// The `query = "..."` value, as written.
+    pub query: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub with_no_data: bool,
+    /// The fields, in declaration order, skipped fields left out.
+    pub columns: Vec<ViewColumnDeclaration>,
+    /// Indexes of a materialized view, named.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indexes: Vec<Index>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// The struct's name in the source.
+    pub place: SourcePlace,
+}
+
+/// A field of a view's row type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViewColumnDeclaration {
+    /// The field's name without `r#`.
+    pub field_name: String,
+    /// The column the query produces for it.
+    pub name: String,
+    pub ty: DeclaredType,
+    /// The field's type, or the `sql_type` value when there is one.
+    pub type_place: SourcePlace,
 }

@@ -32,12 +32,14 @@ mod suggestion;
 mod table;
 mod type_declaration;
 mod type_item;
+mod view;
 
 pub(crate) use attribute::doc_text;
 pub use composite::parse_composite_derive;
 pub use declaration::{
     ColumnDeclaration, Declaration, DeclaredType, EnumDeclaration, ExtensionDeclaration,
     ForeignKeyDeclaration, ReferenceTarget, SourcePlace, SqlObjectDeclaration, TableDeclaration,
+    ViewColumnDeclaration, ViewDeclaration,
 };
 pub use diagnostic::{Diagnostic, SchemaError, diagnostics_to_compile_errors};
 pub use domain::parse_domain_derive;
@@ -51,6 +53,7 @@ pub use table::parse_table_derive;
 pub use type_declaration::{
     AttributeDeclaration, CompositeTypeDeclaration, DomainDeclaration, SequenceDeclaration,
 };
+pub use view::parse_view_derive;
 
 #[cfg(test)]
 mod sql_object_tests;

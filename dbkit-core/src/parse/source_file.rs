@@ -1,5 +1,5 @@
 //! `cargo dbkit`'s entry point: every schema item (`Table`, `PgEnum`,
-//! `Sequence`, `Domain`, `CompositeType`, `Extension`, `SqlObject`) of one
+//! `Sequence`, `Domain`, `CompositeType`, `Extension`, `SqlObject`, `View`) of one
 //! source file.
 
 use super::composite::parse_composite;
@@ -11,6 +11,7 @@ use super::extension::parse_extension;
 use super::sql_object::parse_sql_object;
 use super::sequence::parse_sequence;
 use super::table::parse_table;
+use super::view::parse_view;
 
 /// Which derive an item asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +23,7 @@ enum DerivedSchemaItem {
     Sequence,
     Domain,
     CompositeType,
+    View,
 }
 
 /// The derive names `cargo dbkit` reads, each by the last segment of its
@@ -34,6 +36,7 @@ const SCHEMA_DERIVES: &[(&str, DerivedSchemaItem)] = &[
     ("CompositeType", DerivedSchemaItem::CompositeType),
     ("Extension", DerivedSchemaItem::Extension),
     ("SqlObject", DerivedSchemaItem::SqlObject),
+    ("View", DerivedSchemaItem::View),
 ];
 
 /// The schema declarations of one `.rs` file.
@@ -183,6 +186,7 @@ fn parse_derived(
             DerivedSchemaItem::CompositeType => {
                 parse_composite(&input, display_path).map(Declaration::CompositeType)
             }
+            DerivedSchemaItem::View => parse_view(&input, display_path).map(Declaration::View),
         };
         match outcome {
             Ok(declaration) => declarations.push(declaration),

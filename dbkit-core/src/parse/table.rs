@@ -71,9 +71,9 @@ pub fn parse_table_derive(input: &syn::DeriveInput) -> Result<TableDeclaration, 
 
 /// A value from an attribute, with the span of its value.
 #[derive(Debug, Clone)]
-struct Spanned<T> {
-    value: T,
-    span: Span,
+pub(crate) struct Spanned<T> {
+    pub(crate) value: T,
+    pub(crate) span: Span,
     /// The whole attribute entry (name to value).
     item_start: Span,
     item_end: Span,
@@ -90,13 +90,17 @@ fn spanned<T>(value: T, span: Span, item: &AttributeItem) -> Spanned<T> {
 
 /// Keeps the first occurrence of each attribute and reports the others.
 #[derive(Default)]
-struct SeenAttributes {
+pub(crate) struct SeenAttributes {
     seen: Vec<(String, Span)>,
 }
 
 impl SeenAttributes {
     /// `false` (and a diagnostic) when `item` repeats an attribute.
-    fn first_time(&mut self, item: &AttributeItem, diagnostics: &mut Vec<Diagnostic>) -> bool {
+    pub(crate) fn first_time(
+        &mut self,
+        item: &AttributeItem,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> bool {
         if let Some((_, first_span)) = self.seen.iter().find(|(name, _)| *name == item.name) {
             diagnostics.push(
                 item.diagnostic(format!("duplicate attribute `{}`", item.name))
@@ -171,19 +175,19 @@ struct UniqueSpec {
 }
 
 /// A struct-level `index(...)`.
-struct IndexSpec {
-    key: IndexKeySpec,
-    name: Option<Spanned<String>>,
-    unique: bool,
-    method: String,
-    predicate: Option<String>,
+pub(crate) struct IndexSpec {
+    pub(crate) key: IndexKeySpec,
+    pub(crate) name: Option<Spanned<String>>,
+    pub(crate) unique: bool,
+    pub(crate) method: String,
+    pub(crate) predicate: Option<String>,
     /// One per key column of a column index.
-    key_options: Vec<KeyOptions>,
-    include: Vec<(String, Span)>,
-    storage_parameters: Vec<String>,
+    pub(crate) key_options: Vec<KeyOptions>,
+    pub(crate) include: Vec<(String, Span)>,
+    pub(crate) storage_parameters: Vec<String>,
 }
 
-enum IndexKeySpec {
+pub(crate) enum IndexKeySpec {
     Columns(Vec<(String, Span)>),
     Expression(String),
 }
@@ -767,7 +771,7 @@ pub(crate) fn check_identifier(
     }
 }
 
-fn unknown_attribute(item: &AttributeItem, place: &str, known: &[&str]) -> Diagnostic {
+pub(crate) fn unknown_attribute(item: &AttributeItem, place: &str, known: &[&str]) -> Diagnostic {
     let diagnostic = item
         .diagnostic(format!("unknown attribute `{}`", item.name))
         .with_label(format!("not a dbkit {place} attribute"));
@@ -967,7 +971,7 @@ fn read_struct_unique(
     }))
 }
 
-fn read_struct_index(
+pub(crate) fn read_struct_index(
     item: &AttributeItem,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Result<Option<IndexSpec>, Diagnostic> {

@@ -15,6 +15,7 @@
 //! everything else keeps migrations transactional.
 
 mod objects;
+mod view;
 
 use crate::diff::temporary::stem_of_temporary;
 use crate::diff::{Change, DomainChange, EnumColumnUse, EnumValuePosition};

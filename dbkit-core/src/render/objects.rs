@@ -5,7 +5,7 @@
 //! change it in place, its replacement; the differ (`diff/objects.rs`)
 //! decides which of them a migration needs and in what order.
 
-use crate::model::{Extension, Function, Policy, SchemaObject, SqlObject, View};
+use crate::model::{Extension, Function, Policy, SchemaObject, SqlObject};
 use crate::sql_text::{dollar_quote, quote_identifier, quote_qualified};
 
 pub(super) fn create_extension(extension: &Extension) -> Vec<String> {
@@ -26,7 +26,7 @@ pub(super) fn drop_extension(name: &str) -> Vec<String> {
 
 pub(super) fn create_object(object: &SchemaObject) -> Vec<String> {
     match object {
-        SchemaObject::View(view) => create_view(view),
+        SchemaObject::View(view) => super::view::create_view(view),
         SchemaObject::Function(function) => vec![create_function(function, false)],
         SchemaObject::Trigger(trigger) => vec![statement(&trigger.definition)],
         SchemaObject::Policy(policy) => vec![create_policy(policy)],
@@ -36,15 +36,7 @@ pub(super) fn create_object(object: &SchemaObject) -> Vec<String> {
 
 pub(super) fn drop_object(object: &SchemaObject) -> Vec<String> {
     match object {
-        SchemaObject::View(view) => vec![format!(
-            "DROP {}VIEW {};",
-            if view.materialized {
-                "MATERIALIZED "
-            } else {
-                ""
-            },
-            quote_qualified(&view.name)
-        )],
+        SchemaObject::View(view) => super::view::drop_view(view),
         SchemaObject::Function(function) => vec![format!(
             "DROP {} {}({});",
             if function.procedure {
@@ -73,11 +65,10 @@ pub(super) fn drop_object(object: &SchemaObject) -> Vec<String> {
 /// pairs the differ found replaceable (`diff/objects.rs`).
 pub(super) fn replace_object(_old: &SchemaObject, new: &SchemaObject) -> Vec<String> {
     match new {
-        SchemaObject::View(view) => vec![format!(
-            "CREATE OR REPLACE VIEW {} AS\n{};",
-            quote_qualified(&view.name),
-            view.query.trim_end().trim_end_matches(';')
-        )],
+        SchemaObject::View(view) => match _old {
+            SchemaObject::View(old) => super::view::replace_view(old, view),
+            _ => super::view::create_view(view),
+        },
         SchemaObject::Function(function) => vec![create_function(function, true)],
         _ => {
             let mut statements = drop_object(_old);
@@ -85,19 +76,6 @@ pub(super) fn replace_object(_old: &SchemaObject, new: &SchemaObject) -> Vec<Str
             statements
         }
     }
-}
-
-fn create_view(view: &View) -> Vec<String> {
-    vec![format!(
-        "CREATE {}VIEW {} AS\n{};",
-        if view.materialized {
-            "MATERIALIZED "
-        } else {
-            ""
-        },
-        quote_qualified(&view.name),
-        view.query.trim_end().trim_end_matches(';')
-    )]
 }
 
 fn create_function(function: &Function, or_replace: bool) -> String {

@@ -206,6 +206,12 @@ fn for_each_location(
                     change(&mut attribute.type_place.location);
                 }
             }
+            Declaration::View(view) => {
+                change(&mut view.place.location);
+                for column in &mut view.columns {
+                    change(&mut column.type_place.location);
+                }
+            }
         }
     }
 }
