@@ -92,7 +92,7 @@ WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1)
 /// `internal`). A default that is not a generation expression cannot
 /// mention a column, so it is printed without its table (`pg_get_expr`
 /// with relation 0), which spares the server opening every table.
-const COLUMNS_QUERY: &str = r#"
+pub(crate) const COLUMNS_QUERY: &str = r#"
 SELECT a.attrelid::int8,
        a.attnum::int4,
        a.attname::text,
@@ -210,7 +210,7 @@ LEFT JOIN pg_catalog.pg_namespace referenced_namespace ON referenced_namespace.o
 /// default (schema-qualified when the search path does not find it), the
 /// collation when it is not the column's (for an expression,
 /// its type's).
-const INDEXES_QUERY: &str = r#"
+pub(crate) const INDEXES_QUERY: &str = r#"
 WITH idx AS (
     SELECT i.indexrelid, i.indrelid, i.indisunique, i.indkey, i.indnkeyatts, i.indnatts,
            i.indoption, i.indclass, i.indcollation,
@@ -280,7 +280,7 @@ LEFT JOIN key_columns ON key_columns.indexrelid = idx.indexrelid"#;
 
 type EnumRow = (String, String, Vec<String>, Option<String>);
 type TableRow = (i64, String, String, Option<String>, Vec<String>);
-type ColumnRow = (
+pub(crate) type ColumnRow = (
     i64,
     i32,
     String,
@@ -315,7 +315,7 @@ type ConstraintRow = (
     Option<String>,
     Option<String>,
 );
-type IndexRow = (
+pub(crate) type IndexRow = (
     i64,
     String,
     bool,
@@ -383,6 +383,7 @@ pub async fn introspect(
     let schema_names_read = schema_names.clone();
     // Few rows and cheap queries, read once the others are done.
     let user_types = crate::user_types::read_user_types(pool, &schema_names).await?;
+    let views = crate::views::introspect_views(pool, &schema_names).await?;
     let mut schema = Schema {
         schemas: schema_names
             .into_iter()
@@ -393,6 +394,7 @@ pub async fn introspect(
         sequences: user_types.sequences,
         domains: user_types.domains,
         composite_types: user_types.composite_types,
+        views,
         ..Schema::default()
     };
     crate::objects::read_objects(pool, &schema_names_read, &mut schema).await?;
@@ -491,7 +493,7 @@ async fn run_lane(
 }
 
 /// Runs one catalog query over the schemas `schema_names`.
-async fn fetch_rows<Row>(
+pub(crate) async fn fetch_rows<Row>(
     connection: &mut PgConnection,
     query: &'static str,
     schema_names: &[String],
@@ -536,7 +538,7 @@ fn table_from_row((oid, schema, name, comment, mut storage_parameters): TableRow
     (oid, table)
 }
 
-fn column_from_row(row: ColumnRow) -> Result<Column, IntrospectError> {
+pub(crate) fn column_from_row(row: ColumnRow) -> Result<Column, IntrospectError> {
     let (
         _table_oid,
         _attnum,
@@ -699,7 +701,7 @@ fn add_constraint(table: &mut Table, row: ConstraintRow) -> Result<(), Introspec
     Ok(())
 }
 
-fn index_from_row(row: IndexRow) -> Index {
+pub(crate) fn index_from_row(row: IndexRow) -> Index {
     let (
         _table_oid,
         name,

@@ -25,7 +25,9 @@
 //! with their key options, `INCLUDE` columns and storage parameters), the
 //! storage parameters of tables and the comments on enums, tables and
 //! columns, sequences no column owns, domains and composite types (read
-//! by `user_types`, after the others); then the extensions and, as generic
+//! by `user_types`, after the others), views and materialized views
+//! (`views`, which also puts a schema's view queries in PostgreSQL's form:
+//! [`canonicalize_view_queries`]); then the extensions and, as generic
 //! SQL objects (`objects.rs`), every other object of the user's schemas
 //! whose definition the catalog prints. Objects that belong to an extension
 //! are left out, and so is
@@ -36,11 +38,13 @@
 
 mod catalog;
 mod objects;
-mod user_types;
 mod options;
+mod user_types;
+mod views;
 
 pub use catalog::{IntrospectError, introspect};
 pub use objects::TYPED_KINDS;
+pub use views::canonicalize_view_queries;
 
 use dbkit_core::model::Schema;
 

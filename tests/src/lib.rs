@@ -9,7 +9,7 @@ use dbkit_core::diff::{DiffOptions, diff};
 use dbkit_core::model::Schema;
 use dbkit_core::render::{RenderedMigration, render_migration};
 use dbkit_core::snapshot::Snapshot;
-use dbkit_introspect::introspect;
+use dbkit_introspect::{canonicalize_view_queries, introspect};
 use dbkit_runtime::Migrations;
 use dbkit_runtime::testing::TestDb;
 use sqlx::PgPool;
@@ -64,6 +64,16 @@ impl TestDatabase {
     /// The database's schema, as the introspector reads it.
     pub async fn introspect(&self) -> Result<Schema, String> {
         introspect(&self.pool, None)
+            .await
+            .map_err(|error| error.to_string())
+    }
+
+    /// `schema` with its views' queries as this database's PostgreSQL
+    /// prints them, ready to compare with what [`TestDatabase::introspect`]
+    /// reads.
+    pub async fn with_printed_view_queries(&self, schema: &Schema) -> Result<Schema, String> {
+        let mut connection = self.pool.acquire().await.map_err(|e| e.to_string())?;
+        canonicalize_view_queries(&mut connection, schema.clone())
             .await
             .map_err(|error| error.to_string())
     }
@@ -176,6 +186,16 @@ pub struct RoundTrip {
 /// against what the database holds finds nothing. Errors list the
 /// differing objects and the SQL that ran.
 pub async fn round_trip(first: &Schema, second: &Schema) -> Result<RoundTrip, String> {
+    round_trip_with_rows(first, second, None).await
+}
+
+/// [`round_trip`] with `rows` (SQL) run after the first migration, so that
+/// the second one must keep or convert them.
+pub async fn round_trip_with_rows(
+    first: &Schema,
+    second: &Schema,
+    rows: Option<&str>,
+) -> Result<RoundTrip, String> {
     let database = TestDatabase::create("round_trip").await?;
     let first_migration = migration_between(&Schema::default(), first)?;
     database.apply(&first_migration).await.map_err(|error| {
@@ -185,13 +205,20 @@ pub async fn round_trip(first: &Schema, second: &Schema) -> Result<RoundTrip, St
         )
     })?;
     let after_first = database.introspect().await?;
-    let found = differences(first, &after_first, true);
+    let printed_first = database.with_printed_view_queries(first).await?;
+    let found = differences(&printed_first, &after_first, true);
     if !found.is_empty() {
         return Err(format!(
             "after the first migration the database differs from the first schema:\n{}--- first SQL ---\n{}",
             format_differences(&found),
             first_migration.sql
         ));
+    }
+    if let Some(rows) = rows {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(rows.to_string()))
+            .execute(&database.pool)
+            .await
+            .map_err(|error| format!("the rows could not be inserted: {error}"))?;
     }
     let second_migration = migration_between(&stored_as_snapshot(first)?, second)?;
     let sql_report = || {
@@ -205,6 +232,7 @@ pub async fn round_trip(first: &Schema, second: &Schema) -> Result<RoundTrip, St
         .await
         .map_err(|error| format!("the second migration failed: {error}\n{}", sql_report()))?;
     let introspected = database.introspect().await?;
+    let second = &database.with_printed_view_queries(second).await?;
     let found = differences(second, &introspected, false);
     if !found.is_empty() {
         return Err(format!(

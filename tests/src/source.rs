@@ -1,7 +1,7 @@
 //! Round trips that start where users start: schema A and schema B as Rust
 //! source text, read by the same parser and resolver as `cargo dbkit`.
 
-use crate::round_trip;
+use crate::round_trip_with_rows;
 use dbkit_core::model::Schema;
 use dbkit_core::parse::parse_source_file;
 use dbkit_core::resolve::resolve_schema;
@@ -42,12 +42,22 @@ pub async fn check_round_trip(source_a: &str, source_b: &str) {
 /// [`check_round_trip`] that returns its report (or why a source does not
 /// read, with the source) instead of panicking.
 pub async fn source_round_trip(source_a: &str, source_b: &str) -> Result<(), String> {
+    source_round_trip_with_rows(source_a, source_b, None).await
+}
+
+/// [`source_round_trip`] with `rows` (SQL) inserted between the two
+/// migrations.
+pub async fn source_round_trip_with_rows(
+    source_a: &str,
+    source_b: &str,
+    rows: Option<&str>,
+) -> Result<(), String> {
     let read = |source: &str| {
         schema_from_rust(source).map_err(|report| format!("{report}\n--- source ---\n{source}"))
     };
     let first = read(source_a)?;
     let second = read(source_b)?;
-    let trip = round_trip(&first, &second).await?;
+    let trip = round_trip_with_rows(&first, &second, rows).await?;
     trip.database.drop_now().await
 }
 

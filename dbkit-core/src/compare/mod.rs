@@ -41,6 +41,7 @@
 mod exclusion;
 mod expression;
 mod user_types;
+mod views;
 
 pub use expression::normalize_expression;
 
@@ -68,8 +69,12 @@ pub fn canonical_schema(schema: &Schema) -> Schema {
             .map(|enum_type| enum_type.name.schema.clone()),
     );
     schema_names.extend(user_types::schema_names(&canonical));
+    schema_names.extend(canonical.views.iter().map(|view| view.name.schema.clone()));
     schema_names.remove("public");
     canonical.schemas = schema_names.into_iter().collect();
+    for view in &mut canonical.views {
+        views::canonicalize_view(view);
+    }
     for enum_type in &mut canonical.enums {
         canonicalize_enum(enum_type);
     }
@@ -377,6 +382,7 @@ pub fn schema_differences(expected: &Schema, actual: &Schema) -> Vec<Difference>
         },
     );
     user_types::differences(&expected, &actual, &mut differences);
+    views::compare_views(&mut differences, &expected.views, &actual.views);
     differences
 }
 

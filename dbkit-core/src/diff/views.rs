@@ -17,7 +17,7 @@ use crate::sql_tokens::normalize_sql;
 pub(crate) fn comparable(view: &mut View) {
     view.source = None;
     view.with_no_data = false;
-    view.query = normalize_sql(&view.query);
+    view.query = normalized_query(&view.query);
     for index in &mut view.indexes {
         if let crate::model::IndexKey::Expression(expression) = &mut index.key {
             *expression = normalize_sql(expression);
@@ -28,7 +28,13 @@ pub(crate) fn comparable(view: &mut View) {
 
 /// Whether the two queries are the same but for layout, comments and case.
 pub(crate) fn same_query(old: &View, new: &View) -> bool {
-    normalize_sql(&old.query) == normalize_sql(&new.query)
+    normalized_query(&old.query) == normalized_query(&new.query)
+}
+
+/// The query's tokens, without the `;` that may end it.
+pub(crate) fn normalized_query(query: &str) -> String {
+    let normalized = normalize_sql(query);
+    normalized.trim_end_matches(';').trim_end().to_string()
 }
 
 /// Whether PostgreSQL can turn `old` into `new` without dropping it.

@@ -16,3 +16,4 @@ mod split_corpus;
 mod sql;
 mod sql_user_types;
 mod table_options_sql;
+mod views;

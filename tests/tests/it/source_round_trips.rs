@@ -14,7 +14,9 @@
 //! `round_trips/checked/<test>/`.
 
 use dbkit_core::model::{BaseType, Schema};
-use dbkit_tests::source::{EMPTY, check_round_trip, schema_from_valid_rust, source_round_trip};
+use dbkit_tests::source::{
+    EMPTY, check_round_trip, schema_from_valid_rust, source_round_trip, source_round_trip_with_rows,
+};
 use dbkit_tests::{TestDatabase, migration_between, round_trip, stored_as_snapshot};
 use std::path::{Path, PathBuf};
 
@@ -37,6 +39,9 @@ struct Case {
     name: String,
     before: String,
     after: String,
+    /// `rows.sql`: rows inserted between the two migrations, which the
+    /// second must keep or convert.
+    rows: Option<String>,
 }
 
 /// The cases of `kind` (`both_ways` or `one_way`), by name.
@@ -55,6 +60,11 @@ fn cases(kind: &str) -> Vec<Case> {
             };
             let after = read("after.rs")
                 .unwrap_or_else(|error| panic!("{}/after.rs: {error}", path.display()));
+            let rows = match read("rows.sql") {
+                Ok(text) => Some(text),
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
+                Err(error) => panic!("{}/rows.sql: {error}", path.display()),
+            };
             Case {
                 name: path
                     .file_name()
@@ -63,6 +73,7 @@ fn cases(kind: &str) -> Vec<Case> {
                     .into_owned(),
                 before,
                 after,
+                rows,
             }
         })
         .collect();
@@ -79,7 +90,8 @@ fn cases(kind: &str) -> Vec<Case> {
 async fn check_cases(kind: &'static str, both_ways: bool) {
     let mut failures = Vec::new();
     for case in cases(kind) {
-        let mut outcome = source_round_trip(&case.before, &case.after).await;
+        let mut outcome =
+            source_round_trip_with_rows(&case.before, &case.after, case.rows.as_deref()).await;
         if both_ways && outcome.is_ok() {
             outcome = source_round_trip(&case.after, &case.before)
                 .await
