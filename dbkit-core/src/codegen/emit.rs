@@ -29,6 +29,8 @@ mod type_code;
 
 const PUBLIC: &str = "public";
 
+mod views;
+
 /// An enum as it is written: its Rust name and its variants with labels.
 #[derive(Debug)]
 struct WrittenEnum {
@@ -60,7 +62,7 @@ pub(crate) fn generate(schema: &Schema, options: &CodegenOptions) -> GeneratedMo
     };
     report_empty_schemas(&mut context);
     name_types(&mut context, &plans);
-    let mut files = Vec::with_capacity(plans.len());
+    let mut files = Vec::with_capacity(plans.len() + 1);
     for plan in &plans {
         let source = write_file(&mut context, plan);
         files.push(GeneratedFile {
@@ -68,6 +70,21 @@ pub(crate) fn generate(schema: &Schema, options: &CodegenOptions) -> GeneratedMo
             module_name: plan.module_name.clone(),
             source,
         });
+    }
+    let views_module = (1..)
+        .map(|n| match n {
+            1 => views::VIEWS_MODULE.to_string(),
+            n => format!("{}_{n}", views::VIEWS_MODULE),
+        })
+        .find(|name| files.iter().all(|file| &file.module_name != name))
+        .unwrap_or_default();
+    if let Some(source) = views::write_views_file(&mut context, &views_module) {
+        files.push(GeneratedFile {
+            file_name: format!("{views_module}.rs"),
+            module_name: views_module,
+            source,
+        });
+        files.sort_by(|a, b| a.module_name.cmp(&b.module_name));
     }
     let taken: Vec<String> = files.iter().map(|file| file.module_name.clone()).collect();
     if let Some(file) = super::sql_objects::sql_objects_file(schema, &taken) {
@@ -123,6 +140,13 @@ fn report_empty_schemas(context: &mut Context<'_>) {
                 .composite_types
                 .iter()
                 .map(|composite| composite.name.schema.as_str()),
+        )
+        .chain(
+            context
+                .schema
+                .views
+                .iter()
+                .map(|view| view.name.schema.as_str()),
         )
         .collect();
     // A schema of extensions or generic objects is declared through them.

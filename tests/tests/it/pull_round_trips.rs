@@ -180,6 +180,7 @@ pub struct Orders {
     if let Err(report) = outcome {
         panic!("{report}");
     }
+}
 
 /// A database that holds every option of tables, columns, constraints and
 /// indexes the DSL declares (storage parameters, collations, deferrable and
@@ -268,4 +269,80 @@ fn a_database_with_every_table_option_is_pulled_whole() {
         original.drop_now().await.expect("drop");
         fresh.drop_now().await.expect("drop");
     });
+}
+
+/// Views and materialized views written by hand in SQL (their query laid
+/// out and spelled as no code would) are pulled into `#[derive(View)]`
+/// structs, named in no "left out" warning, and the baseline made from the
+/// pulled code recreates them: same queries as PostgreSQL prints them,
+/// same columns, indexes, comments and `WITH NO DATA`.
+#[tokio::test]
+async fn pulled_views_and_materialized_views_recreate_the_database() {
+    let original = TestDatabase::create("pull_views").await.expect("database");
+    sqlx::raw_sql(
+        r#"
+        CREATE SCHEMA shop;
+        CREATE TYPE shop.mood AS ENUM ('happy', 'sad');
+        CREATE TABLE shop.customers (id bigint PRIMARY KEY, email text NOT NULL, mood shop.mood);
+        CREATE TABLE shop.orders (
+            id bigint PRIMARY KEY,
+            customer_id bigint NOT NULL REFERENCES shop.customers (id),
+            placed_on date NOT NULL,
+            total numeric(12,2) NOT NULL
+        );
+        CREATE VIEW shop.customer_orders AS
+            select c.id, c.email, c.mood, count(o.id) as orders
+            from shop.customers c left join shop.orders o on o.customer_id = c.id
+            group by c.id, c.email;
+        COMMENT ON VIEW shop.customer_orders IS 'Customers with their order count.';
+        CREATE VIEW public."Big Customers" AS
+            SELECT id AS "Customer Id" FROM shop.customer_orders WHERE orders > 10;
+        CREATE MATERIALIZED VIEW shop.daily_sales AS
+            SELECT placed_on AS day, sum(total) AS total FROM shop.orders GROUP BY placed_on
+            WITH NO DATA;
+        CREATE UNIQUE INDEX daily_sales_day_idx ON shop.daily_sales (day);
+        CREATE INDEX by_total ON shop.daily_sales (total) WHERE total > 0;
+        CREATE MATERIALIZED VIEW public.customer_count AS SELECT count(*) AS n FROM shop.customers;
+        "#,
+    )
+    .execute(&original.pool)
+    .await
+    .expect("create the views");
+    let left_out = cargo_dbkit::find_unsupported_objects(&original.pool)
+        .await
+        .expect("unsupported objects");
+    assert_eq!(left_out, Vec::new());
+    let mut pulled = original.introspect().await.expect("introspect");
+    assert_eq!(pulled.views.len(), 4, "{:#?}", pulled.views);
+    without_empty_schemas(&mut pulled);
+    let (code, listing) = pulled_code_schema(&pulled).unwrap_or_else(|report| panic!("{report}"));
+    assert!(
+        listing.contains("#[derive(Debug, Clone, View)]"),
+        "{listing}"
+    );
+    let unexpressed = generate_modules(&pulled, &CodegenOptions::default()).unexpressed;
+    assert_eq!(unexpressed, Vec::new(), "{listing}");
+
+    let baseline = migration_between(&Schema::default(), &code).expect("baseline");
+    let fresh = TestDatabase::create("pull_views_fresh")
+        .await
+        .expect("database");
+    fresh
+        .apply(&baseline)
+        .await
+        .unwrap_or_else(|error| panic!("{error}\n{}\n{listing}", baseline.sql));
+    let recreated = fresh.introspect().await.expect("introspect");
+    let differences = schema_differences(&pulled, &recreated);
+    assert!(
+        differences.is_empty(),
+        "{}--- baseline ---\n{}\n{listing}",
+        format_differences(&differences),
+        baseline.sql
+    );
+    assert_eq!(
+        pulled.views, recreated.views,
+        "the views come back exactly, WITH NO DATA included"
+    );
+    original.drop_now().await.expect("drop");
+    fresh.drop_now().await.expect("drop");
 }

@@ -59,10 +59,8 @@ user_class AS (
                       WHERE d.classid = 'pg_catalog.pg_class'::regclass
                         AND d.objid = c.oid AND d.deptype = 'e')
 )
-SELECT CASE relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
-                    ELSE 'foreign table' END AS kind,
-       qualified AS object, NULL::text AS detail
-FROM user_class WHERE relkind IN ('v', 'm', 'f')
+SELECT 'foreign table' AS kind, qualified AS object, NULL::text AS detail
+FROM user_class WHERE relkind = 'f'
 UNION ALL
 SELECT 'partitioned table', qualified,
        'declared as a plain table: its partition key (' || pg_catalog.pg_get_partkeydef(oid) || ') and partitions are left out'
