@@ -282,3 +282,72 @@ fn the_server_registry_is_in_the_workspace_target_and_the_server_stops() {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// A view whose struct says its second column is `numeric` while its query
+/// makes it `bigint`: `generate` cannot know (it never runs the query), the
+/// replay does, and names the struct's field, the query's column and the
+/// struct's place in the code.
+#[test]
+fn a_view_whose_struct_disagrees_with_its_query_is_found_at_the_struct() {
+    let project = copy_replay_fixture("replay");
+    let schema_file = "crates/app/src/app_schema.rs";
+    let schema = project.read(schema_file);
+    let view = r#"
+/// Members per organisation.
+#[derive(dbkit_runtime::View)]
+#[dbkit(view = "org_sizes", query = "SELECT o.id, count(*) AS members FROM orgs o GROUP BY o.id")]
+pub struct OrgSize {
+    pub id: i32,
+    #[dbkit(sql_type = "numeric")]
+    pub members: i64,
+}
+"#;
+    let written = format!("{schema}{view}");
+    project.write(schema_file, &written);
+    let line = written
+        .lines()
+        .position(|line| line.starts_with("pub struct OrgSize"))
+        .expect("the struct")
+        + 1;
+    let generate = finish(&mut command(&project, &["generate", "--name", "org_sizes"]));
+    assert_eq!(generate.code, 0, "{generate:#?}");
+    let run = replay(&project, 1);
+    assert!(
+        run.stderr.contains(
+            "the struct has the field `members` numeric, the query has the column `members` bigint"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(&format!("--> {schema_file}:{line}:")),
+        "the struct is pointed at\n{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("[replay-difference]"), "{}", run.stderr);
+}
+
+/// The same view with the struct right: the query written in the code and
+/// the one PostgreSQL prints are the same query, so nothing is found.
+#[test]
+fn a_view_whose_struct_matches_its_query_passes() {
+    let project = copy_replay_fixture("replay");
+    let schema_file = "crates/app/src/app_schema.rs";
+    let schema = project.read(schema_file);
+    let view = r#"
+#[derive(dbkit_runtime::View)]
+#[dbkit(materialized_view = "org_sizes", with_no_data, query = "
+    select o.id, count(*) as members -- per organisation
+    from orgs o group by o.id")]
+#[dbkit(index(columns(id), unique))]
+pub struct OrgSize {
+    pub id: i32,
+    pub members: i64,
+}
+"#;
+    project.write(schema_file, &format!("{schema}{view}"));
+    let generate = finish(&mut command(&project, &["generate", "--name", "org_sizes"]));
+    assert_eq!(generate.code, 0, "{generate:#?}");
+    let run = replay(&project, 0);
+    assert!(run.stderr.contains("no findings"), "{}", run.stderr);
+}

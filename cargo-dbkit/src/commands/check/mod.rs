@@ -24,6 +24,7 @@ pub(crate) mod findings;
 pub(crate) mod integrity;
 pub(crate) mod lint;
 pub(crate) mod replay;
+mod replay_views;
 pub(crate) mod report;
 
 pub(crate) use findings::{Finding, FindingKind};

@@ -35,6 +35,7 @@
 //! same way.
 
 use super::read_folder;
+use super::replay_views;
 use super::{Finding, FindingKind};
 use crate::database::engine_errors::migrate_error;
 use crate::database::target::{MigrationContext, start_runtime};
@@ -112,6 +113,14 @@ pub fn replay(workspace: &Workspace, output: Output) -> Result<Vec<Finding>, Cli
         runtime,
     };
     let replayed = apply_and_introspect(&context, &database, output);
+    // The snapshot's view queries as this PostgreSQL prints them, asked
+    // before the database goes.
+    let printed_views = match (&replayed, folder.latest_snapshot()) {
+        (Ok(_), Some((_, snapshot))) => {
+            replay_views::printed_views(&context.runtime, database.pool(), &snapshot.schema)
+        }
+        _ => None,
+    };
     // The database goes whatever happened: its sessions are ended and it is
     // dropped before the command ends.
     context.runtime.block_on(database.pool().close());
@@ -142,6 +151,9 @@ pub fn replay(workspace: &Workspace, output: Output) -> Result<Vec<Finding>, Cli
     )
     .unwrap_or_default();
     let mut expected = snapshot.schema.clone();
+    if let Some(views) = printed_views {
+        expected.views = views;
+    }
     expect_created_schemas(
         &mut expected,
         &workspace.root,
@@ -161,9 +173,23 @@ pub fn replay(workspace: &Workspace, output: Output) -> Result<Vec<Finding>, Cli
         snapshot_display: &snapshot_display,
         snapshot_text: &snapshot_text,
     };
+    let mut code = None;
     Ok(differences
         .iter()
-        .map(|difference| replay_finding(&ObjectDifference::of(difference), &blame))
+        .map(|difference| {
+            replay_views::is_view_column(difference)
+                .then(|| {
+                    replay_views::view_column_finding(
+                        workspace,
+                        &mut code,
+                        &expected,
+                        difference,
+                        REPLAY_RULE,
+                    )
+                })
+                .flatten()
+                .unwrap_or_else(|| replay_finding(&ObjectDifference::of(difference), &blame))
+        })
         .collect())
 }
 
