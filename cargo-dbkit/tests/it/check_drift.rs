@@ -522,3 +522,60 @@ fn changed_comments_on_a_table_a_column_and_an_enum() {
         3,
     );
 }
+
+/// A view and a materialized view migrated by `cargo dbkit migrate` are no
+/// drift: the snapshot's queries, as written in the code, are printed by
+/// the checked database itself in a transaction rolled back, which leaves
+/// the database as it was. A view changed by hand afterwards is drift.
+#[test]
+fn views_migrated_by_cargo_dbkit_migrate_have_no_drift_and_a_view_changed_by_hand_has() {
+    let project = replay_project();
+    let schema_file = project.root.join("crates/app/src/app_schema.rs");
+    let schema = std::fs::read_to_string(&schema_file).expect("schema");
+    let views = r#"
+/// Members per organisation.
+#[derive(dbkit_runtime::View)]
+#[dbkit(view = "org_sizes", query = "
+    select o.id, count(u.id) as members -- members only
+    from orgs o left join app.users u on u.org_id = o.id
+    group by o.id")]
+pub struct OrgSize {
+    pub id: i32,
+    pub members: i64,
+}
+
+#[derive(dbkit_runtime::View)]
+#[dbkit(materialized_view = "big_orgs", query = "SELECT id FROM org_sizes WHERE members > 10")]
+#[dbkit(index(columns(id), unique))]
+pub struct BigOrg {
+    pub id: i32,
+}
+"#;
+    std::fs::write(&schema_file, format!("{schema}{views}")).expect("write");
+    let generate = project.run_without_environment_url(&["generate", "--name", "org_sizes"]);
+    assert_eq!(generate.code, 0, "{generate:#?}");
+    let database = empty_database("drift_views");
+    let url = database.url().to_string();
+    let migrate = project.run_without_environment_url(&["migrate", "--database-url", &url]);
+    assert_eq!(migrate.code, 0, "{migrate:#?}");
+    let before = fingerprint(&database);
+    let run = project.check(&url, 0);
+    assert!(run.stderr.contains("no drift"), "{}", run.stderr);
+    assert_eq!(
+        fingerprint(&database),
+        before,
+        "the check changed the database"
+    );
+
+    execute(
+        &database,
+        "CREATE OR REPLACE VIEW public.org_sizes AS \
+         SELECT o.id, count(u.id) AS members FROM orgs o JOIN app.users u ON u.org_id = o.id GROUP BY o.id",
+    );
+    let run = project.check(&url, 1);
+    assert!(
+        run.stderr.contains("view `public.org_sizes`"),
+        "{}",
+        run.stderr
+    );
+}

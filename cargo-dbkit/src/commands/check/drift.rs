@@ -5,7 +5,10 @@
 //! `default_transaction_read_only = on` at connection time (the startup
 //! `options`), so nothing it runs can write, whatever the database: the
 //! history is read by the engine's `status` (no lock, no write, not even the
-//! history table), the schema by the introspector (catalog reads only).
+//! history table), the schema by the introspector (catalog reads only). The
+//! one transaction opened `READ WRITE` prints the snapshot's view queries
+//! the database's way, through temporary views, and is always rolled back
+//! (`replay_views`): it leaves nothing behind.
 //!
 //! **What the database should hold** is the snapshot of the newest
 //! migration it has applied (`meta/V<n>__<name>.json`), not the folder's
@@ -90,6 +93,7 @@ pub fn drift(
             return Err(context.engine_error(error));
         }
     };
+    let baseline = baseline(&status, &folder, &context.folder_display);
     let introspected = context.runtime.block_on(async {
         // One read-only pool for the schema and the options it cannot hold.
         let options =
@@ -102,14 +106,16 @@ pub fn drift(
         let uncompared = find_uncompared_options(&pool)
             .await
             .map_err(|error| error.to_string());
+        let printed_views = super::replay_views::printed_views(&pool, &baseline.schema).await;
         pool.close().await;
         Ok::<_, SessionError>((
             schema.map_err(SessionError::Failed)?,
             uncompared.map_err(SessionError::Failed)?,
+            printed_views,
         ))
     });
     drop(spinner);
-    let (mut actual, uncompared) = introspected.map_err(|error| match error {
+    let (mut actual, uncompared, printed_views) = introspected.map_err(|error| match error {
         SessionError::ConnectTimeout(timeout) => {
             CliError::Diagnostics(vec![connect_timeout_diagnostic(url, timeout)])
         }
@@ -130,7 +136,6 @@ pub fn drift(
         .with_note("the schema DSL cannot say this option, so the migrations do not describe it and a database made from them lacks it")
         .with_help("if a database needs it, set it in a hand-written migration (`cargo dbkit generate --custom`)")
     }));
-    let baseline = baseline(&status, &folder, &context.folder_display);
     if let Some(note) = &baseline.note {
         findings.push(
             Finding::warning(FindingKind::Drift, NO_HISTORY_RULE, note.clone()).with_help(
@@ -139,6 +144,9 @@ pub fn drift(
         );
     }
     let mut expected = baseline.schema.clone();
+    if let Some(views) = printed_views {
+        expected.views = views;
+    }
     if let Some(version) = baseline.version {
         expect_created_schemas(
             &mut expected,

@@ -116,9 +116,10 @@ pub fn replay(workspace: &Workspace, output: Output) -> Result<Vec<Finding>, Cli
     // The snapshot's view queries as this PostgreSQL prints them, asked
     // before the database goes.
     let printed_views = match (&replayed, folder.latest_snapshot()) {
-        (Ok(_), Some((_, snapshot))) => {
-            replay_views::printed_views(&context.runtime, database.pool(), &snapshot.schema)
-        }
+        (Ok(_), Some((_, snapshot))) => context.runtime.block_on(replay_views::printed_views(
+            database.pool(),
+            &snapshot.schema,
+        )),
         _ => None,
     };
     // The database goes whatever happened: its sessions are ended and it is

@@ -6,7 +6,13 @@
 //! prints it its own way, so before the comparison the snapshot's queries
 //! are put through the replayed (or checked) database with
 //! [`dbkit_introspect::canonicalize_view_queries`]: a temporary view per
-//! query, in a transaction that is rolled back.
+//! query, in a transaction that is rolled back. For `--database-url`, whose
+//! sessions start read-only, that transaction is opened `READ WRITE`: the
+//! temporary view is in the session's own temporary schema and the
+//! transaction never commits, so the database checked is left as it was
+//! (no row, no object, nothing another session can see); a server that
+//! refuses it (a hot standby) leaves the queries as written, and a view
+//! whose query PostgreSQL prints otherwise is then reported as changed.
 //!
 //! A struct's fields are the columns its view's query must produce, in
 //! order, name and type; PostgreSQL only knows the query. When the
@@ -25,20 +31,14 @@ use sqlx::PgPool;
 /// `schema`'s views with their queries as the database behind `pool`
 /// prints them; `None` when the database cannot be asked (the views are
 /// then compared as written).
-pub(crate) fn printed_views(
-    runtime: &tokio::runtime::Runtime,
-    pool: &PgPool,
-    schema: &Schema,
-) -> Option<Vec<View>> {
+pub(crate) async fn printed_views(pool: &PgPool, schema: &Schema) -> Option<Vec<View>> {
     if schema.views.is_empty() {
         return None;
     }
-    runtime.block_on(async {
-        let mut connection = pool.acquire().await.ok()?;
-        let printed =
-            dbkit_introspect::canonicalize_view_queries(&mut connection, schema.clone()).await;
-        printed.ok().map(|schema| schema.views)
-    })
+    let mut connection = pool.acquire().await.ok()?;
+    let printed =
+        dbkit_introspect::canonicalize_view_queries(&mut connection, schema.clone()).await;
+    printed.ok().map(|schema| schema.views)
 }
 
 /// Whether `difference` is about a view's columns against its struct.
