@@ -513,3 +513,46 @@ fn a_chain_of_renames_keeps_every_value_where_the_code_says() {
     let again = project.push(&url, &[], 0);
     assert!(again.stderr.contains("nothing to push"), "{}", again.stderr);
 }
+
+/// Views pushed to an empty database come back printed PostgreSQL's way;
+/// a second push compares them through the same server and finds nothing,
+/// and a view whose query changes in the code is pushed again.
+#[test]
+fn pushed_views_are_not_pushed_again_until_their_query_changes() {
+    let project = replay_project();
+    let schema_file = project.root.join("crates/app/src/app_schema.rs");
+    let schema = std::fs::read_to_string(&schema_file).expect("schema");
+    let views = r#"
+/// Members per organisation.
+#[derive(dbkit_runtime::View)]
+#[dbkit(view = "org_sizes", query = "
+    select o.id, count(u.id) as members -- members only
+    from orgs o left join app.users u on u.org_id = o.id
+    group by o.id")]
+pub struct OrgSize {
+    pub id: i32,
+    pub members: i64,
+}
+
+#[derive(dbkit_runtime::View)]
+#[dbkit(materialized_view = "big_orgs", query = "SELECT id FROM org_sizes WHERE members > 10")]
+#[dbkit(index(columns(id), unique))]
+pub struct BigOrg {
+    pub id: i32,
+}
+"#;
+    std::fs::write(&schema_file, format!("{schema}{views}")).expect("write");
+    let database = empty_database("push_views");
+    let url = url_with_password(&database);
+    project.push(&url, &[], 0);
+    let before = fingerprint(&database);
+    let again = project.push(&url, &[], 0);
+    assert!(again.stderr.contains("nothing to push"), "{}", again.stderr);
+    assert_eq!(fingerprint(&database), before);
+
+    project.edit_schema("WHERE members > 10", "WHERE members > 20");
+    let changed = project.push(&url, &["--force"], 0);
+    assert!(changed.stderr.contains("big_orgs"), "{}", changed.stderr);
+    let after = project.push(&url, &[], 0);
+    assert!(after.stderr.contains("nothing to push"), "{}", after.stderr);
+}

@@ -26,6 +26,9 @@ pub async fn read_live_schema(
     connect_timeout: Duration,
 ) -> Result<Schema, SessionError> {
     let live = introspect_read_only(url, APPLICATION_NAME, connect_timeout).await?;
+    let live =
+        super::views::views_spelled_as_code(url, APPLICATION_NAME, live, code, connect_timeout)
+            .await?;
     Ok(without_migration_history(live, code))
 }
 
