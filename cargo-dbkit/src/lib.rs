@@ -24,6 +24,7 @@ pub use commands::pull::{ModuleFiles, PulledFile, module_files, without_empty_sc
 // `push`: the changes from a live schema to the code, and the
 // transactions they are applied in.
 pub use commands::push::plan::{Transaction, transactions};
+pub use commands::push::views::live_views_spelled_as_code;
 pub use commands::push::{push_changes, without_migration_history};
 // `check --database-url`: the read-only sessions drift reads through.
 pub use commands::check::drift::read_only_url;

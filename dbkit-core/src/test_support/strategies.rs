@@ -24,6 +24,7 @@ use proptest::prelude::{Strategy, any};
 use std::collections::BTreeSet;
 
 mod user_types;
+mod views;
 
 const SCHEMA_CHOICES: usize = 400;
 const EDIT_CHOICES: usize = 300;
@@ -107,9 +108,14 @@ const BUILTIN_TYPES: &[&str] = &[
     "time without time zone",
 ];
 
-/// A random valid schema.
+/// A random valid schema, with views over its tables now and then.
 pub fn arbitrary_schema() -> impl Strategy<Value = Schema> {
-    vec(any::<u32>(), 0..SCHEMA_CHOICES).prop_map(|values| build_schema(&mut Choices::new(values)))
+    vec(any::<u32>(), 0..SCHEMA_CHOICES).prop_map(|values| {
+        let mut choices = Choices::new(values);
+        let mut schema = build_schema(&mut choices);
+        views::add_random_views(&mut schema, &mut choices);
+        schema
+    })
 }
 
 /// A random valid schema and a second one derived from it by random edits

@@ -92,6 +92,9 @@ fn without_sources(schema: &Schema) -> Schema {
     for composite in &mut schema.composite_types {
         composite.source = None;
     }
+    for view in &mut schema.views {
+        view.source = None;
+    }
     schema
 }
 

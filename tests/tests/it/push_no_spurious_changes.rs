@@ -4,7 +4,9 @@
 //! changes), and a push from one random schema to another must leave a
 //! database that equals the second and has nothing more to push.
 
-use cargo_dbkit::{push_changes, transactions, without_migration_history};
+use cargo_dbkit::{
+    live_views_spelled_as_code, push_changes, transactions, without_migration_history,
+};
 use dbkit_core::compare::format_differences;
 use dbkit_core::model::Schema;
 use dbkit_core::render::render_migration;
@@ -20,7 +22,9 @@ fn config() -> ProptestConfig {
 
 /// What push would run on `database` for `code`, as SQL ("" for nothing).
 async fn pending_push(database: &TestDatabase, code: &Schema) -> Result<String, String> {
-    let live = without_migration_history(database.introspect().await?, code);
+    let printed = database.with_printed_view_queries(code).await?;
+    let live = live_views_spelled_as_code(database.introspect().await?, code, &printed);
+    let live = without_migration_history(live, code);
     let changes = push_changes(&live, code, &[], true)
         .map_err(|ambiguities| format!("ambiguous: {ambiguities:?}"))?;
     Ok(render_migration(&changes).sql)

@@ -33,7 +33,7 @@
 
 mod database;
 pub mod plan;
-mod views;
+pub mod views;
 
 pub use database::without_migration_history;
 

@@ -18,7 +18,7 @@ use std::time::Duration;
 pub async fn views_spelled_as_code(
     url: &DatabaseUrl,
     application_name: &str,
-    mut live: Schema,
+    live: Schema,
     code: &Schema,
     connect_timeout: Duration,
 ) -> Result<Schema, SessionError> {
@@ -36,9 +36,16 @@ pub async fn views_spelled_as_code(
         Err(_) => None,
     };
     pool.close().await;
-    let Some(printed) = printed else {
-        return Ok(live);
-    };
+    Ok(match printed {
+        Some(printed) => live_views_spelled_as_code(live, code, &printed),
+        None => live,
+    })
+}
+
+/// `live` with each view equal to the code's view as PostgreSQL prints it
+/// (`printed`: `code` with its view queries printed by the live server, in
+/// the same order) spelled as the code spells it.
+pub fn live_views_spelled_as_code(mut live: Schema, code: &Schema, printed: &Schema) -> Schema {
     for view in &mut live.views {
         let found = printed
             .views
@@ -51,7 +58,7 @@ pub async fn views_spelled_as_code(
             *view = written.clone();
         }
     }
-    Ok(live)
+    live
 }
 
 fn same_view(a: &View, b: &View) -> bool {

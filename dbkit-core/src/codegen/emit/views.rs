@@ -112,10 +112,10 @@ fn write_view(
         attributes.push(Meta::word("with_no_data"));
     }
     write_dbkit_attribute(&mut out, AttributePlace::Item, &attributes);
-    out.push_str(&format!(
-        "#[dbkit(query = {})]\n",
-        raw_string(view.query.trim().trim_end_matches(';').trim_end())
-    ));
+    write_query_attribute(
+        &mut out,
+        &raw_string(view.query.trim().trim_end_matches(';').trim_end()),
+    );
     let field_names = field_names(view);
     for index in &view.indexes {
         let mut items = Vec::new();
@@ -222,6 +222,20 @@ fn field_names(view: &View) -> Vec<String> {
 
 fn written_field(name: &str) -> String {
     super::super::identifiers::written_identifier(name)
+}
+
+/// `#[dbkit(query = r#"…"#)]` as rustfmt lays it out: on one line when
+/// the attribute's first line fits in 100 columns (a string's later lines
+/// are never moved), else the entry on a line of its own.
+fn write_query_attribute(out: &mut String, literal: &str) {
+    let one_line = format!("#[dbkit(query = {literal})]");
+    let first_line = one_line.split('\n').next().unwrap_or(&one_line);
+    if first_line.chars().count() <= 100 {
+        out.push_str(&one_line);
+        out.push('\n');
+    } else {
+        out.push_str(&format!("#[dbkit(\n    query = {literal}\n)]\n"));
+    }
 }
 
 /// `text` as a raw string literal with enough `#`s.
