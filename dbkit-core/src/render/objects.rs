@@ -63,15 +63,15 @@ pub(super) fn drop_object(object: &SchemaObject) -> Vec<String> {
 
 /// The change of `old` into `new` without dropping it; only called for
 /// pairs the differ found replaceable (`diff/objects.rs`).
-pub(super) fn replace_object(_old: &SchemaObject, new: &SchemaObject) -> Vec<String> {
+pub(super) fn replace_object(old: &SchemaObject, new: &SchemaObject) -> Vec<String> {
     match new {
-        SchemaObject::View(view) => match _old {
+        SchemaObject::View(view) => match old {
             SchemaObject::View(old) => super::view::replace_view(old, view),
             _ => super::view::create_view(view),
         },
         SchemaObject::Function(function) => vec![create_function(function, true)],
         _ => {
-            let mut statements = drop_object(_old);
+            let mut statements = drop_object(old);
             statements.extend(create_object(new));
             statements
         }
