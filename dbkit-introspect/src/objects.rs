@@ -32,7 +32,7 @@ use sqlx::PgPool;
 
 /// The kinds of the branches below that a typed reader covers: their rows
 /// are left out. A kind moves here when its typed reader exists.
-pub const TYPED_KINDS: &[&str] = &["sequence", "domain", "composite type", "exclusion constraint", "index"];
+pub const TYPED_KINDS: &[&str] = &["sequence", "domain", "composite type", "exclusion constraint", "index", "view", "materialized view"];
 
 /// Every extension but `plpgsql`, which every database has.
 const EXTENSIONS_QUERY: &str = r#"
