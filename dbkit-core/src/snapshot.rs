@@ -880,23 +880,45 @@ mod tests {
             )
         });
         schema.functions.push(crate::model::Function {
-            name: QualifiedName::new("app", "touch"),
-            procedure: false,
-            arguments: vec![crate::model::Argument {
-                name: Some("x".to_string()),
-                ty: "integer".to_string(),
+            arguments: vec![
+                crate::model::Argument::new(Some("x".to_string()), "integer"),
+                crate::model::Argument {
+                    mode: crate::model::ArgumentMode::InOut,
+                    default: Some("1".to_string()),
+                    ..crate::model::Argument::new(None, "bigint")
+                },
+            ],
+            volatility: crate::model::Volatility::Stable,
+            strict: true,
+            security_definer: true,
+            parallel: crate::model::Parallel::Safe,
+            settings: vec![crate::model::FunctionSetting {
+                name: "search_path".to_string(),
+                value: "app, pg_temp".to_string(),
             }],
-            returns: Some("trigger".to_string()),
-            language: "plpgsql".to_string(),
-            body: "begin return new; end".to_string(),
-            comment: None,
-            source: None,
+            comment: Some("touches".to_string()),
+            ..crate::model::Function::new(
+                QualifiedName::new("app", "touch"),
+                Some("trigger".to_string()),
+                "plpgsql",
+                "begin return new; end",
+            )
         });
         schema.triggers.push(crate::model::Trigger {
-            name: "orders_touch".to_string(),
-            table: orders.clone(),
-            definition: "CREATE TRIGGER orders_touch BEFORE UPDATE ON app.orders FOR EACH ROW EXECUTE FUNCTION app.touch(1)".to_string(),
-            function: QualifiedName::new("app", "touch"),
+            columns: vec!["total".to_string()],
+            for_each_row: true,
+            when: Some("old.* is distinct from new.*".to_string()),
+            arguments: vec!["1".to_string()],
+            ..crate::model::Trigger::new(
+                "orders_touch",
+                orders.clone(),
+                crate::model::TriggerTiming::Before,
+                vec![
+                    crate::model::TriggerEvent::Update,
+                    crate::model::TriggerEvent::Insert,
+                ],
+                QualifiedName::new("app", "touch"),
+            )
         });
         schema.policies.push(crate::model::Policy {
             name: "mine".to_string(),

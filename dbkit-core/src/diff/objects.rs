@@ -36,9 +36,11 @@
 use super::change::Change;
 use super::renames::Renames;
 use crate::model::{
-    BaseType, Extension, IndexKey, ObjectKey, QualifiedName, Schema, SchemaObject, Table,
+    BaseType, Extension, Function, IndexKey, ObjectKey, QualifiedName, Schema, SchemaObject, Table,
+    canonical_returns,
 };
 use crate::sql_tokens::{mentioned_names, normalize_sql};
+use crate::types::canonical_type;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What the planner emits for objects, phase by phase.
@@ -238,12 +240,11 @@ fn comparable(object: &SchemaObject) -> SchemaObject {
     let mut object = object.clone();
     match &mut object {
         SchemaObject::View(view) => super::views::comparable(view),
-        SchemaObject::Function(function) => {
-            function.source = None;
-            function.body = normalize_sql(&function.body);
-            function.language = function.language.to_lowercase();
+        SchemaObject::Function(function) => comparable_function(function),
+        SchemaObject::Trigger(trigger) => {
+            trigger.source = None;
+            trigger.when = trigger.when.as_deref().map(normalize_sql);
         }
-        SchemaObject::Trigger(trigger) => trigger.definition = normalize_sql(&trigger.definition),
         SchemaObject::Policy(policy) => {
             policy.using = policy.using.as_deref().map(normalize_sql);
             policy.with_check = policy.with_check.as_deref().map(normalize_sql);
@@ -258,16 +259,43 @@ fn comparable(object: &SchemaObject) -> SchemaObject {
     object
 }
 
+/// A function with its types in canonical spelling and its body and
+/// defaults as tokens.
+fn comparable_function(function: &mut Function) {
+    function.source = None;
+    function.body = normalize_sql(&function.body);
+    function.language = function.language.to_lowercase();
+    function.returns = function.returns.as_deref().map(canonical_returns);
+    for argument in &mut function.arguments {
+        argument.ty = canonical_type(&argument.ty);
+        argument.default = argument.default.as_deref().map(normalize_sql);
+    }
+}
+
 /// Whether PostgreSQL can turn `old` into `new` in place.
 fn replaceable(old: &SchemaObject, new: &SchemaObject) -> bool {
     match (old, new) {
         (SchemaObject::View(old), SchemaObject::View(new)) => super::views::replaceable(old, new),
         // CREATE OR REPLACE FUNCTION keeps the signature (the key), the
-        // result type and the names of the arguments.
+        // result type, the names and modes of the arguments, and every
+        // default it had (it may add or change one, not remove one).
         (SchemaObject::Function(old), SchemaObject::Function(new)) => {
+            let (old, new) = (
+                comparable(&SchemaObject::Function(old.clone())),
+                comparable(&SchemaObject::Function(new.clone())),
+            );
+            let (SchemaObject::Function(old), SchemaObject::Function(new)) = (old, new) else {
+                return false;
+            };
             old.procedure == new.procedure
                 && old.returns == new.returns
-                && old.arguments == new.arguments
+                && old.arguments.len() == new.arguments.len()
+                && old.arguments.iter().zip(&new.arguments).all(|(a, b)| {
+                    a.mode == b.mode
+                        && a.name == b.name
+                        && a.ty == b.ty
+                        && (a.default.is_none() || b.default.is_some())
+                })
         }
         _ => false,
     }
@@ -281,6 +309,9 @@ fn object_uses(object: &SchemaObject) -> BTreeSet<String> {
             let mut names = mentioned_names(&function.body);
             for argument in &function.arguments {
                 names.extend(mentioned_names(&argument.ty));
+                if let Some(default) = &argument.default {
+                    names.extend(mentioned_names(default));
+                }
             }
             if let Some(returns) = &function.returns {
                 names.extend(mentioned_names(returns));
@@ -288,7 +319,11 @@ fn object_uses(object: &SchemaObject) -> BTreeSet<String> {
             names
         }
         SchemaObject::Trigger(trigger) => {
-            let mut names = mentioned_names(&trigger.definition);
+            let mut names = trigger
+                .when
+                .as_deref()
+                .map(mentioned_names)
+                .unwrap_or_default();
             names.insert(trigger.table.name.clone());
             names.insert(trigger.function.name.clone());
             names
@@ -488,7 +523,9 @@ fn table_expression_names(schema: &Schema) -> BTreeSet<String> {
 mod tests {
     use super::*;
     use crate::diff::{DiffOptions, diff};
-    use crate::model::{Column, ColumnType, Function, Trigger, View, ViewColumn};
+    use crate::model::{
+        Argument, Column, ColumnType, Trigger, TriggerEvent, TriggerTiming, View, ViewColumn,
+    };
     use crate::render::render_migration;
 
     fn users(email_type: &str) -> Table {
@@ -597,21 +634,24 @@ mod tests {
 
     #[test]
     fn a_trigger_goes_and_comes_back_with_its_functions_new_signature() {
-        let function = |arguments: Vec<crate::model::Argument>| Function {
-            name: QualifiedName::new("public", "touch"),
-            procedure: false,
+        let function = |arguments: Vec<Argument>| Function {
             arguments,
-            returns: Some("trigger".into()),
-            language: "plpgsql".into(),
-            body: "begin return new; end".into(),
-            comment: None,
-            source: None,
+            ..Function::new(
+                QualifiedName::new("public", "touch"),
+                Some("trigger".into()),
+                "plpgsql",
+                "begin return new; end",
+            )
         };
         let trigger = Trigger {
-            name: "users_touch".into(),
-            table: QualifiedName::new("public", "users"),
-            definition: "CREATE TRIGGER users_touch BEFORE UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION public.touch()".into(),
-            function: QualifiedName::new("public", "touch"),
+            for_each_row: true,
+            ..Trigger::new(
+                "users_touch",
+                QualifiedName::new("public", "users"),
+                TriggerTiming::Before,
+                vec![TriggerEvent::Update],
+                QualifiedName::new("public", "touch"),
+            )
         };
         let old = Schema {
             tables: vec![users("text")],
@@ -620,11 +660,8 @@ mod tests {
             ..Schema::default()
         };
         let mut new = old.clone();
-        new.functions = vec![function(vec![crate::model::Argument {
-            name: None,
-            ty: "text".into(),
-        }])];
-        new.triggers[0].definition = trigger.definition.replace("touch()", "touch('x')");
+        new.functions = vec![function(vec![Argument::new(None, "text")])];
+        new.triggers[0].arguments = vec!["x".into()];
         let sql = sql(&old, &new);
         let at = |needle: &str| {
             sql.find(needle)

@@ -6,12 +6,17 @@
 //! ones whose order is meaningful (columns of a table, values of an enum,
 //! columns of a key or index).
 
+mod function;
 mod objects;
+mod trigger;
 mod view;
 
-pub use objects::{
-    Argument, Extension, Function, ObjectKey, Policy, SchemaObject, SqlObject, Trigger,
+pub use function::{
+    Argument, ArgumentError, ArgumentMode, Function, FunctionSetting, Parallel, Volatility,
+    canonical_returns, identifier_as_printed, is_atomic_body, parse_argument, setting_elements,
 };
+pub use objects::{Extension, ObjectKey, Policy, SchemaObject, SqlObject};
+pub use trigger::{Trigger, TriggerEvent, TriggerTiming};
 pub use view::{View, ViewColumn};
 
 mod user_types;

@@ -8,7 +8,7 @@
 //! (`render/objects.rs`). An object is known by its [`ObjectKey`]; two
 //! objects with the same key and the same definition are the same object.
 
-use super::{QualifiedName, SourceLocation, View};
+use super::{Function, QualifiedName, SourceLocation, Trigger, View};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -33,56 +33,6 @@ impl Extension {
             source: None,
         }
     }
-}
-
-/// A function or a procedure.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Function {
-    pub name: QualifiedName,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub procedure: bool,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub arguments: Vec<Argument>,
-    /// `RETURNS …` as PostgreSQL prints it (`integer`, `trigger`,
-    /// `SETOF users`, `TABLE(id bigint)`); `None` for a procedure.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub returns: Option<String>,
-    pub language: String,
-    /// The body between the dollar quotes, as written.
-    pub body: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
-    #[serde(skip)]
-    pub source: Option<SourceLocation>,
-}
-
-/// An argument of a function or procedure.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Argument {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// The type as PostgreSQL prints it.
-    #[serde(rename = "type")]
-    pub ty: String,
-}
-
-impl Function {
-    /// The types of the arguments that tell overloads apart, as
-    /// `DROP FUNCTION name(types)` takes them.
-    pub fn signature_types(&self) -> Vec<String> {
-        self.arguments.iter().map(|a| a.ty.clone()).collect()
-    }
-}
-
-/// A trigger on a table (or an `INSTEAD OF` trigger on a view).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Trigger {
-    pub name: String,
-    pub table: QualifiedName,
-    /// `CREATE TRIGGER …` as written or as `pg_get_triggerdef` prints it.
-    pub definition: String,
-    /// The trigger function.
-    pub function: QualifiedName,
 }
 
 /// A row-level security policy on a table.
@@ -194,7 +144,8 @@ impl SchemaObject {
         match self {
             SchemaObject::View(view) => view.source.as_ref(),
             SchemaObject::Function(function) => function.source.as_ref(),
-            SchemaObject::Trigger(_) | SchemaObject::Policy(_) => None,
+            SchemaObject::Trigger(trigger) => trigger.source.as_ref(),
+            SchemaObject::Policy(_) => None,
             SchemaObject::Generic(object) => object.source.as_ref(),
         }
     }

@@ -14,6 +14,7 @@
 //! has not committed yet). The differ puts label additions first and
 //! everything else keeps migrations transactional.
 
+mod function;
 mod objects;
 mod view;
 

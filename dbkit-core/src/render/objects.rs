@@ -5,8 +5,9 @@
 //! change it in place, its replacement; the differ (`diff/objects.rs`)
 //! decides which of them a migration needs and in what order.
 
-use crate::model::{Extension, Function, Policy, SchemaObject, SqlObject};
-use crate::sql_text::{dollar_quote, quote_identifier, quote_qualified};
+use super::function::{create_function, create_trigger, drop_function, drop_trigger};
+use crate::model::{Extension, Policy, SchemaObject, SqlObject};
+use crate::sql_text::{quote_identifier, quote_qualified};
 
 pub(super) fn create_extension(extension: &Extension) -> Vec<String> {
     let schema = extension
@@ -27,8 +28,8 @@ pub(super) fn drop_extension(name: &str) -> Vec<String> {
 pub(super) fn create_object(object: &SchemaObject) -> Vec<String> {
     match object {
         SchemaObject::View(view) => super::view::create_view(view),
-        SchemaObject::Function(function) => vec![create_function(function, false)],
-        SchemaObject::Trigger(trigger) => vec![statement(&trigger.definition)],
+        SchemaObject::Function(function) => create_function(function, None),
+        SchemaObject::Trigger(trigger) => vec![create_trigger(trigger)],
         SchemaObject::Policy(policy) => vec![create_policy(policy)],
         SchemaObject::Generic(object) => vec![statement(&object.definition)],
     }
@@ -37,21 +38,8 @@ pub(super) fn create_object(object: &SchemaObject) -> Vec<String> {
 pub(super) fn drop_object(object: &SchemaObject) -> Vec<String> {
     match object {
         SchemaObject::View(view) => super::view::drop_view(view),
-        SchemaObject::Function(function) => vec![format!(
-            "DROP {} {}({});",
-            if function.procedure {
-                "PROCEDURE"
-            } else {
-                "FUNCTION"
-            },
-            quote_qualified(&function.name),
-            function.signature_types().join(", ")
-        )],
-        SchemaObject::Trigger(trigger) => vec![format!(
-            "DROP TRIGGER {} ON {};",
-            quote_identifier(&trigger.name),
-            quote_qualified(&trigger.table)
-        )],
+        SchemaObject::Function(function) => drop_function(function),
+        SchemaObject::Trigger(trigger) => vec![drop_trigger(trigger)],
         SchemaObject::Policy(policy) => vec![format!(
             "DROP POLICY {} ON {};",
             quote_identifier(&policy.name),
@@ -69,42 +57,16 @@ pub(super) fn replace_object(old: &SchemaObject, new: &SchemaObject) -> Vec<Stri
             SchemaObject::View(old) => super::view::replace_view(old, view),
             _ => super::view::create_view(view),
         },
-        SchemaObject::Function(function) => vec![create_function(function, true)],
+        SchemaObject::Function(function) => match old {
+            SchemaObject::Function(old) => create_function(function, Some(old)),
+            _ => create_function(function, None),
+        },
         _ => {
             let mut statements = drop_object(old);
             statements.extend(create_object(new));
             statements
         }
     }
-}
-
-fn create_function(function: &Function, or_replace: bool) -> String {
-    let arguments: Vec<String> = function
-        .arguments
-        .iter()
-        .map(|argument| match &argument.name {
-            Some(name) => format!("{} {}", quote_identifier(name), argument.ty),
-            None => argument.ty.clone(),
-        })
-        .collect();
-    let returns = function
-        .returns
-        .as_ref()
-        .map(|returns| format!(" RETURNS {returns}"))
-        .unwrap_or_default();
-    format!(
-        "CREATE {}{} {}({}){returns}\nLANGUAGE {}\nAS {};",
-        if or_replace { "OR REPLACE " } else { "" },
-        if function.procedure {
-            "PROCEDURE"
-        } else {
-            "FUNCTION"
-        },
-        quote_qualified(&function.name),
-        arguments.join(", "),
-        function.language,
-        dollar_quote(&function.body, "body")
-    )
 }
 
 fn create_policy(policy: &Policy) -> String {
