@@ -13,7 +13,9 @@
 //!   the primary key or a unique constraint, as PostgreSQL requires;
 //! - two tables or two enums with the same qualified name, or an enum and a
 //!   table sharing one (PostgreSQL gives every table a type of its name),
-//!   are errors naming both places.
+//!   are errors naming both places;
+//! - a trigger's function must be declared when it is in one of the
+//!   workspace's schemas (`resolve/functions.rs`).
 //!
 //! - two `Extension`s with one name, or two `SqlObject`s with one kind and
 //!   identity, are errors naming both places.
@@ -27,11 +29,13 @@ use crate::model::{
 };
 use crate::parse::{
     ColumnDeclaration, Declaration, DeclaredType, EnumDeclaration, ExtensionDeclaration,
-    ForeignKeyDeclaration, SchemaError, SourcePlace, SqlObjectDeclaration, TableDeclaration, ViewDeclaration, closest_match,
+    ForeignKeyDeclaration, FunctionDeclaration, SchemaError, SourcePlace, SqlObjectDeclaration,
+    TableDeclaration, ViewDeclaration, closest_match,
 };
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use user_types::{NamedType, UserTypeDeclarations};
 
+mod functions;
 mod user_types;
 
 mod views;
@@ -49,6 +53,7 @@ pub fn resolve_schema(declarations: Vec<Declaration>) -> Result<Schema, Vec<Sche
     let mut objects: Vec<SqlObjectDeclaration> = Vec::new();
     let mut user_type_declarations = UserTypeDeclarations::default();
     let mut views: Vec<ViewDeclaration> = Vec::new();
+    let mut function_declarations: Vec<FunctionDeclaration> = Vec::new();
     for declaration in declarations {
         match declaration {
             Declaration::Table(table) => tables.push(table),
@@ -56,11 +61,30 @@ pub fn resolve_schema(declarations: Vec<Declaration>) -> Result<Schema, Vec<Sche
             Declaration::Extension(extension) => extensions.push(extension),
             Declaration::SqlObject(object) => objects.push(object),
             Declaration::View(view) => views.push(view),
+            Declaration::Function(function) => function_declarations.push(function),
+            other => user_type_declarations.push(other),
         }
     }
     let (extensions, objects) = resolve_sql_objects(extensions, objects, &mut errors);
-            other => user_type_declarations.push(other),
-        }
+    let user_schemas: BTreeSet<String> = std::iter::once("public".to_string())
+        .chain(tables.iter().map(|table| table.name.schema.clone()))
+        .chain(enums.iter().map(|e| e.name.schema.clone()))
+        .chain(
+            function_declarations
+                .iter()
+                .map(|f| f.function.name.schema.clone()),
+        )
+        .collect();
+    let functions = functions::resolve_functions(function_declarations, &mut errors);
+    let mut triggers = Vec::new();
+    for table in &mut tables {
+        let declared = std::mem::take(&mut table.triggers);
+        triggers.extend(functions::resolve_triggers(
+            declared,
+            &functions,
+            &user_schemas,
+            &mut errors,
+        ));
     }
     let type_kept: user_types::Kept;
     let composite_attribute_types: Vec<Vec<ColumnType>>;
@@ -226,6 +250,13 @@ pub fn resolve_schema(declarations: Vec<Declaration>) -> Result<Schema, Vec<Sche
             schema.views.push(views::build_view(view, types));
         }
     }
+    for function in &functions {
+        if function.name.schema != "public" {
+            schema.schemas.push(function.name.schema.clone());
+        }
+    }
+    schema.functions = functions;
+    schema.triggers = triggers;
     schema.canonicalize();
     Ok(schema)
 }

@@ -1,5 +1,6 @@
 //! The macros of dbkit: `#[derive(Table)]`, `#[derive(PgEnum)]`,
-//! `#[derive(View)]`, `#[derive(Sequence)]`, `#[derive(Domain)]`, `#[derive(CompositeType)]`,
+//! `#[derive(View)]`, `#[derive(Function)]`, `#[derive(Sequence)]`,
+//! `#[derive(Domain)]`, `#[derive(CompositeType)]`,
 //! `embed_migrations!` and `#[test]` (the runtime's test attribute).
 //!
 //! A thin layer over `dbkit_core::parse`: every decision to accept or reject
@@ -9,6 +10,7 @@
 //! the parser blames.
 
 mod embed_migrations;
+mod function;
 mod pg_enum;
 mod runtime_path;
 mod sql_object;
@@ -199,4 +201,24 @@ pub fn derive_domain(input: TokenStream) -> TokenStream {
 pub fn derive_composite_type(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     user_types::expand_composite(&input).into()
+}
+
+/// Declares a function or a procedure on a struct (usually a unit struct);
+/// its doc comment is the function's comment.
+///
+/// ```text
+/// #[derive(dbkit_runtime::Function)]
+/// #[dbkit(function = "order_total", args("order_id bigint"), returns = "numeric",
+///         language = "sql", stable, body = "SELECT sum(amount) FROM order_lines WHERE order_id = $1")]
+/// pub struct OrderTotal;
+/// ```
+///
+/// Implements `dbkit_runtime::Function` (schema, name, whether it is a
+/// procedure). The attributes are those of the schema DSL; anything it
+/// does not accept is a compile error on its span, with the message
+/// `cargo dbkit` prints.
+#[proc_macro_derive(Function, attributes(dbkit))]
+pub fn derive_function(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    function::expand_function(&input).into()
 }

@@ -1,12 +1,14 @@
 //! The runtime crate of dbkit: what an application depends on.
 //!
 //! Schema items derive [`Table`], [`PgEnum`], [`Sequence`], `Domain`,
-//! `CompositeType`, [`View`], [`Extension`] and [`SqlObject`] (the derives and the traits share their names, as
+//! `CompositeType`, [`View`], [`Function`], [`Extension`] and [`SqlObject`] (the derives and the traits share their names, as
 //! serde's do; a domain and a composite type implement [`PgType`]); `cargo dbkit` reads the same items
 //! from source to write migrations. [`sqlx`] is re-exported so that an
 //! app's sqlx types are the ones dbkit uses.
 
-pub use dbkit_macros::{CompositeType, Domain, Extension, PgEnum, Sequence, SqlObject, Table, View};
+pub use dbkit_macros::{
+    CompositeType, Domain, Extension, Function, PgEnum, Sequence, SqlObject, Table, View,
+};
 pub use migrate::{DatabaseUrl, MigrateError, MigrateEvent, Migrations, Report, RunOptions};
 
 pub mod migrate;
@@ -167,6 +169,16 @@ pub trait SqlObject {
     const KIND: &'static str;
     /// Its identity as `pg_identify_object` prints it.
     const IDENTITY: &'static str;
+}
+
+/// A function or procedure declared with `#[derive(Function)]`.
+pub trait Function {
+    /// The PostgreSQL schema (`public` unless `#[dbkit(schema = "...")]`).
+    const SCHEMA: &'static str;
+    /// The function's name.
+    const NAME: &'static str;
+    /// Whether it is a procedure (`CALL`) rather than a function.
+    const PROCEDURE: bool;
 }
 
 #[cfg(feature = "testing")]

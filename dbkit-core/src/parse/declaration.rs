@@ -13,8 +13,8 @@
 
 use super::type_declaration::{CompositeTypeDeclaration, DomainDeclaration, SequenceDeclaration};
 use crate::model::{
-    Check, ColumnType, Deferral, Exclusion, ForeignKeyAction, Identity, Index, PrimaryKey,
-    QualifiedName, SourceLocation, Unique,
+    Check, ColumnType, Deferral, Exclusion, ForeignKeyAction, Function, Identity, Index,
+    PrimaryKey, QualifiedName, SourceLocation, Trigger, Unique,
 };
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +37,7 @@ pub enum Declaration {
     Domain(DomainDeclaration),
     CompositeType(CompositeTypeDeclaration),
     View(ViewDeclaration),
+    Function(FunctionDeclaration),
 }
 
 impl Declaration {
@@ -51,6 +52,7 @@ impl Declaration {
             Declaration::Domain(domain) => &domain.rust_name,
             Declaration::CompositeType(composite) => &composite.rust_name,
             Declaration::View(view) => &view.rust_name,
+            Declaration::Function(function) => &function.rust_name,
         }
     }
 
@@ -65,6 +67,7 @@ impl Declaration {
             Declaration::Domain(domain) => &domain.place,
             Declaration::CompositeType(composite) => &composite.place,
             Declaration::View(view) => &view.place,
+            Declaration::Function(function) => &function.place,
         }
     }
 }
@@ -97,6 +100,7 @@ pub struct TableDeclaration {
     /// `with = "…"`, as [`crate::model::Table::storage_parameters`].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub storage_parameters: Vec<String>,
+    pub triggers: Vec<TriggerDeclaration>,
     /// The struct's name in the source.
     pub place: SourcePlace,
 }
@@ -189,6 +193,16 @@ pub struct EnumDeclaration {
     pub place: SourcePlace,
 }
 
+/// A `#[derive(Function)]` struct: the function, complete but for where it
+/// was declared, which the resolver puts in from `place`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FunctionDeclaration {
+    pub rust_name: String,
+    pub function: Function,
+    /// The struct's name in the source.
+    pub place: SourcePlace,
+}
+
 /// A `#[derive(Extension)]` struct.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExtensionDeclaration {
@@ -253,4 +267,18 @@ pub struct ViewColumnDeclaration {
     pub ty: DeclaredType,
     /// The field's type, or the `sql_type` value when there is one.
     pub type_place: SourcePlace,
+}
+
+/// A `trigger(...)` on a `Table` struct. Its function's schema, when the
+/// attribute names none (`function_schema` is `None`), is the resolver's
+/// to find: until then `trigger.function.schema` is empty.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TriggerDeclaration {
+    pub trigger: Trigger,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function_schema: Option<String>,
+    /// The `trigger(...)` attribute.
+    pub place: SourcePlace,
+    /// The `function = "..."` value.
+    pub function_place: SourcePlace,
 }

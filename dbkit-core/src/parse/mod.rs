@@ -4,9 +4,9 @@
 //! and `cargo dbkit` accept and reject exactly the same input:
 //!
 //! - [`parse_table_derive`], [`parse_enum_derive`],
-//!   [`parse_sequence_derive`], [`parse_domain_derive`] and
-//!   [`parse_composite_derive`], [`parse_extension_derive`] and
-//!   [`parse_sql_object_derive`] take the
+//!   [`parse_sequence_derive`], [`parse_domain_derive`],
+//!   [`parse_composite_derive`], [`parse_extension_derive`],
+//!   [`parse_sql_object_derive`] and [`parse_function_derive`] take the
 //!   `syn::DeriveInput` a derive macro receives and report problems as
 //!   [`Diagnostic`]s on spans, which the macros turn into `compile_error!`s;
 //! - [`parse_source_file`] takes the text of a `.rs` file, finds every item
@@ -25,11 +25,13 @@ mod diagnostic;
 mod domain;
 mod enumeration;
 mod extension;
+mod function;
 mod sequence;
 mod source_file;
 mod sql_object;
 mod suggestion;
 mod table;
+mod trigger;
 mod type_declaration;
 mod type_item;
 mod view;
@@ -38,13 +40,15 @@ pub(crate) use attribute::doc_text;
 pub use composite::parse_composite_derive;
 pub use declaration::{
     ColumnDeclaration, Declaration, DeclaredType, EnumDeclaration, ExtensionDeclaration,
-    ForeignKeyDeclaration, ReferenceTarget, SourcePlace, SqlObjectDeclaration, TableDeclaration,
-    ViewColumnDeclaration, ViewDeclaration,
+    ForeignKeyDeclaration, FunctionDeclaration, ReferenceTarget, SourcePlace,
+    SqlObjectDeclaration, TableDeclaration, TriggerDeclaration, ViewColumnDeclaration,
+    ViewDeclaration,
 };
 pub use diagnostic::{Diagnostic, SchemaError, diagnostics_to_compile_errors};
 pub use domain::parse_domain_derive;
 pub use enumeration::parse_enum_derive;
 pub use extension::parse_extension_derive;
+pub use function::parse_function_derive;
 pub use sql_object::parse_sql_object_derive;
 pub use sequence::parse_sequence_derive;
 pub use source_file::{item_is_test_only, mentions_a_schema_derive, parse_source_file};

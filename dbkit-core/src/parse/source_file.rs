@@ -1,6 +1,6 @@
 //! `cargo dbkit`'s entry point: every schema item (`Table`, `PgEnum`,
-//! `Sequence`, `Domain`, `CompositeType`, `Extension`, `SqlObject`, `View`) of one
-//! source file.
+//! `Sequence`, `Domain`, `CompositeType`, `Extension`, `SqlObject`, `View`,
+//! `Function`) of one source file.
 
 use super::composite::parse_composite;
 use super::declaration::Declaration;
@@ -10,6 +10,7 @@ use super::enumeration::parse_enum;
 use super::extension::parse_extension;
 use super::sql_object::parse_sql_object;
 use super::sequence::parse_sequence;
+use super::function::parse_function;
 use super::table::parse_table;
 use super::view::parse_view;
 
@@ -24,6 +25,7 @@ enum DerivedSchemaItem {
     Domain,
     CompositeType,
     View,
+    Function,
 }
 
 /// The derive names `cargo dbkit` reads, each by the last segment of its
@@ -37,6 +39,7 @@ const SCHEMA_DERIVES: &[(&str, DerivedSchemaItem)] = &[
     ("Extension", DerivedSchemaItem::Extension),
     ("SqlObject", DerivedSchemaItem::SqlObject),
     ("View", DerivedSchemaItem::View),
+    ("Function", DerivedSchemaItem::Function),
 ];
 
 /// The schema declarations of one `.rs` file.
@@ -187,6 +190,9 @@ fn parse_derived(
                 parse_composite(&input, display_path).map(Declaration::CompositeType)
             }
             DerivedSchemaItem::View => parse_view(&input, display_path).map(Declaration::View),
+            DerivedSchemaItem::Function => {
+                parse_function(&input, display_path).map(Declaration::Function)
+            }
         };
         match outcome {
             Ok(declaration) => declarations.push(declaration),

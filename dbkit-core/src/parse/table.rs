@@ -8,6 +8,7 @@ use super::declaration::{
 use super::diagnostic::{Diagnostic, place_of_span};
 use super::source_file::item_is_test_only;
 use super::suggestion::closest_match;
+use super::trigger::{TriggerSpec, finish_triggers, read_trigger};
 use crate::model::{
     Check, Deferral, Exclusion, ForeignKeyAction, Identity, Index, IndexKey, KeyOptions,
     PrimaryKey, QualifiedName, Unique,
@@ -51,6 +52,7 @@ pub(crate) const STRUCT_ATTRIBUTES: &[&str] = &[
     "foreign_key",
     "exclude",
     "with",
+    "trigger",
 ];
 
 const FOREIGN_KEY_ACTIONS: &[&str] = &[
@@ -250,6 +252,7 @@ struct StructAttributes {
     foreign_keys: Vec<ForeignKeySpec>,
     exclusions: Vec<(Spanned<String>, Exclusion)>,
     storage_parameters: Option<Vec<String>>,
+    triggers: Vec<TriggerSpec>,
 }
 
 /// A field that became a column, with what the table-level checks need.
@@ -328,7 +331,7 @@ pub(crate) fn parse_table(
         );
     }
 
-    let struct_attributes = read_struct_attributes(&input.attrs, &mut diagnostics);
+    let mut struct_attributes = read_struct_attributes(&input.attrs, &mut diagnostics);
     let rust_name = naming::strip_raw_prefix(&input.ident.to_string()).to_string();
     let table_name = match &struct_attributes.table {
         Some(table) => {
@@ -667,13 +670,21 @@ pub(crate) fn parse_table(
         diagnostics.push(diagnostic);
         None
     });
+    let name = QualifiedName::new(schema_name, table_name.clone());
+    let triggers = finish_triggers(
+        std::mem::take(&mut struct_attributes.triggers),
+        &name,
+        file,
+        &|columns, diagnostics| columns_context.resolve(columns, diagnostics),
+        &mut diagnostics,
+    );
 
     if !diagnostics.is_empty() {
         return Err(diagnostics);
     }
     Ok(TableDeclaration {
         rust_name,
-        name: QualifiedName::new(schema_name, table_name),
+        name,
         comment,
         renamed_from: struct_attributes.renamed_from.map(|renamed| renamed.value),
         columns: parsed_fields
@@ -691,6 +702,7 @@ pub(crate) fn parse_table(
             .map(|(_, exclusion)| exclusion)
             .collect(),
         storage_parameters: struct_attributes.storage_parameters.unwrap_or_default(),
+        triggers,
         place: place_of_span(input.ident.span(), input.ident.span(), file),
     })
 }
@@ -837,6 +849,7 @@ fn read_struct_attributes(
                 options::read_storage_parameters(item)
                     .map(|parameters| result.storage_parameters = Some(parameters))
             }
+            "trigger" => read_trigger(item).map(|trigger| result.triggers.push(trigger)),
             name if FIELD_ATTRIBUTES.contains(&name) => Err(item
                 .diagnostic(format!("`{name}` is a field attribute"))
                 .with_label("not a dbkit struct attribute")
