@@ -384,7 +384,13 @@ pub async fn introspect(
     // Few rows and cheap queries, read once the others are done.
     let user_types = crate::user_types::read_user_types(pool, &schema_names).await?;
     let views = crate::views::introspect_views(pool, &schema_names).await?;
+    let (functions, triggers) = tokio::try_join!(
+        crate::functions::read_functions(pool, &schema_names),
+        crate::functions::read_triggers(pool, &schema_names),
+    )?;
     let mut schema = Schema {
+        functions,
+        triggers,
         schemas: schema_names
             .into_iter()
             .filter(|name| name != "public")

@@ -27,7 +27,8 @@
 //! columns, sequences no column owns, domains and composite types (read
 //! by `user_types`, after the others), views and materialized views
 //! (`views`, which also puts a schema's view queries in PostgreSQL's form:
-//! [`canonicalize_view_queries`]); then the extensions and, as generic
+//! [`canonicalize_view_queries`]), functions and procedures, and triggers
+//! on tables (`functions.rs`, read after the others); then the extensions and, as generic
 //! SQL objects (`objects.rs`), every other object of the user's schemas
 //! whose definition the catalog prints. Objects that belong to an extension
 //! are left out, and so is
@@ -37,6 +38,7 @@
 //! run in a read-only session too.
 
 mod catalog;
+mod functions;
 mod objects;
 mod options;
 mod user_types;

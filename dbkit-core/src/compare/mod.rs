@@ -42,6 +42,7 @@ mod exclusion;
 mod expression;
 mod user_types;
 mod views;
+mod functions;
 
 pub use expression::normalize_expression;
 
@@ -70,6 +71,7 @@ pub fn canonical_schema(schema: &Schema) -> Schema {
     );
     schema_names.extend(user_types::schema_names(&canonical));
     schema_names.extend(canonical.views.iter().map(|view| view.name.schema.clone()));
+    schema_names.extend(canonical.functions.iter().map(|f| f.name.schema.clone()));
     schema_names.remove("public");
     canonical.schemas = schema_names.into_iter().collect();
     for view in &mut canonical.views {
@@ -91,6 +93,12 @@ pub fn canonical_schema(schema: &Schema) -> Schema {
         canonicalize_sql_object(object);
     }
     user_types::canonicalize(&mut canonical);
+    for function in &mut canonical.functions {
+        functions::canonicalize_function(function);
+    }
+    for trigger in &mut canonical.triggers {
+        functions::canonicalize_trigger(trigger);
+    }
     canonical.canonicalize();
     canonical
 }
@@ -383,6 +391,7 @@ pub fn schema_differences(expected: &Schema, actual: &Schema) -> Vec<Difference>
     );
     user_types::differences(&expected, &actual, &mut differences);
     views::compare_views(&mut differences, &expected.views, &actual.views);
+    functions::compare_functions(&mut differences, &expected, &actual);
     differences
 }
 
