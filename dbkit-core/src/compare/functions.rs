@@ -20,7 +20,7 @@ use crate::types::canonical_type;
 use std::collections::BTreeMap;
 
 /// What stands for every SQL-standard body.
-const ATOMIC_BODY: &str = "BEGIN ATOMIC … END";
+const ATOMIC_BODY: &str = "BEGIN ATOMIC ... END";
 
 pub(super) fn canonicalize_function(function: &mut Function) {
     function.source = None;

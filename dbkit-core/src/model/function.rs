@@ -12,7 +12,7 @@
 //! expr]`); [`parse_argument`] reads that text, for the DSL's `args(...)`
 //! and for the introspector alike.
 
-use super::{QualifiedName, SourceLocation};
+use super::{QualifiedName, Schema, SourceLocation};
 use crate::types::canonical_type;
 use serde::{Deserialize, Serialize};
 
@@ -101,6 +101,20 @@ impl Function {
         } else {
             "FUNCTION"
         }
+    }
+}
+
+/// `database` without its functions when `declared` has none, and without
+/// its triggers when `declared` has none: a project that declares no
+/// function keeps the ones its database holds (carried by `pull` as SQL,
+/// or made by hand) out of `push` and `check`, as before dbkit declared
+/// functions; once it declares one, every function is compared.
+pub fn forget_undeclared_functions(database: &mut Schema, declared: &Schema) {
+    if declared.functions.is_empty() {
+        database.functions.clear();
+    }
+    if declared.triggers.is_empty() {
+        database.triggers.clear();
     }
 }
 

@@ -158,6 +158,7 @@ pub fn drift(
                 .map(|entry| &entry.sql_display_path),
         );
     }
+    dbkit_core::model::forget_undeclared_functions(&mut actual, &expected);
     let differences =
         schema_differences(&comparable_schema(&expected), &comparable_schema(&actual));
     output.status(

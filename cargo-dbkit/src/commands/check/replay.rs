@@ -163,6 +163,8 @@ pub fn replay(workspace: &Workspace, output: Output) -> Result<Vec<Finding>, Cli
             .iter()
             .map(|entry| &entry.sql_display_path),
     );
+    let mut replayed = replayed;
+    dbkit_core::model::forget_undeclared_functions(&mut replayed, &expected);
     let differences =
         schema_differences(&comparable_schema(&expected), &comparable_schema(&replayed));
     let blame = Blame {

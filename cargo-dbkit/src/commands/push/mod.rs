@@ -409,7 +409,9 @@ pub fn push_changes(
     renames: &[Rename],
     assume_drop_and_create: bool,
 ) -> Result<Vec<Change>, Vec<Ambiguity>> {
-    let aligned = plan::align_to_code(live, code, renames);
+    let mut live = live.clone();
+    dbkit_core::model::forget_undeclared_functions(&mut live, code);
+    let aligned = plan::align_to_code(&live, code, renames);
     let options = DiffOptions {
         renames: renames.to_vec(),
         assume_drop_and_create,

@@ -194,6 +194,10 @@ fn for_each_location(
                 for foreign_key in &mut table.foreign_keys {
                     change(&mut foreign_key.place.location);
                 }
+                for trigger in &mut table.triggers {
+                    change(&mut trigger.place.location);
+                    change(&mut trigger.function_place.location);
+                }
             }
             Declaration::Enum(enumeration) => change(&mut enumeration.place.location),
             Declaration::Extension(extension) => change(&mut extension.place.location),
@@ -212,6 +216,7 @@ fn for_each_location(
                     change(&mut column.type_place.location);
                 }
             }
+            Declaration::Function(function) => change(&mut function.place.location),
         }
     }
 }
