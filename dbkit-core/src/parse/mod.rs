@@ -62,6 +62,8 @@ pub use view::parse_view_derive;
 #[cfg(test)]
 mod sql_object_tests;
 #[cfg(test)]
+mod function_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod type_tests;

@@ -7,6 +7,7 @@
 //! feature, which the crate's dev-dependency on itself turns on).
 
 mod codegen;
+mod functions;
 mod lint;
 mod lint_rendered;
 mod properties;
