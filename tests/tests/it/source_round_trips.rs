@@ -607,3 +607,38 @@ async fn a_migration_outside_a_transaction_keeps_comments_of_several_paragraphs(
     );
     trip.database.drop_now().await.expect("drop the database");
 }
+
+// ---------------------------------------------------------------------------
+// Functions and triggers
+
+#[tokio::test]
+async fn a_trigger_whose_functions_signature_changes_keeps_the_rows_and_fires() {
+    let a = source!("a_trigger_whose_functions_signature_changes_keeps_the_rows_and_fires/before.rs");
+    let b = source!("a_trigger_whose_functions_signature_changes_keeps_the_rows_and_fires/after.rs");
+    let rows = "INSERT INTO lines VALUES (1, 5), (2, 5000);";
+    let lines = "SELECT id || ' ' || amount FROM lines ORDER BY id";
+    let large = "SELECT id::text FROM large_lines ORDER BY id";
+    let (database, sql) = migrated_with_rows(a, rows, b, &[lines, large]).await;
+    assert!(
+        sql.find("DROP TRIGGER").unwrap_or(usize::MAX) < sql.find("DROP FUNCTION").unwrap_or(0)
+            && sql.rfind("CREATE FUNCTION").unwrap_or(usize::MAX)
+                < sql.find("CREATE TRIGGER").unwrap_or(0),
+        "{sql}"
+    );
+    // The trigger calls the new function, with its new default.
+    sqlx::raw_sql("INSERT INTO lines VALUES (3, 999), (4, 1001);")
+        .execute(&database.pool)
+        .await
+        .expect("insert through the trigger");
+    assert_eq!(texts(&database, large).await, ["2", "4"]);
+    // generate after the migration finds nothing to do.
+    let introspected = database.introspect().await.expect("introspect");
+    let leftover = dbkit_core::diff::diff(
+        &dbkit_tests::canonical_ignoring_column_order(&schema_from_valid_rust(b)),
+        &dbkit_tests::canonical_ignoring_column_order(&introspected),
+        &dbkit_tests::diff_options(),
+    )
+    .expect("no ambiguity");
+    assert!(leftover.is_empty(), "{leftover:?}");
+    database.drop_now().await.expect("drop the database");
+}
