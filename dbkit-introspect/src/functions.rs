@@ -137,7 +137,10 @@ fn function_from_row(row: FunctionRow) -> Result<Function, IntrospectError> {
         .filter(|argument| !argument.trim().is_empty())
         .map(|argument| {
             parse_argument(argument).map_err(|error| IntrospectError::UnexpectedCatalog {
-                detail: format!("an argument of {schema}.{name} that does not read: {}", error.0),
+                detail: format!(
+                    "an argument of {schema}.{name} that does not read: {}",
+                    error.0
+                ),
             })
         })
         .collect::<Result<Vec<_>, _>>()?;

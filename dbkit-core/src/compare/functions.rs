@@ -132,9 +132,27 @@ pub(super) fn compare_functions(
         &triggers(expected),
         &triggers(actual),
         |differences, object, expected, actual| {
-            compare_field(differences, object, "timing", &expected.timing, &actual.timing);
-            compare_field(differences, object, "events", &expected.events, &actual.events);
-            compare_field(differences, object, "columns", &expected.columns, &actual.columns);
+            compare_field(
+                differences,
+                object,
+                "timing",
+                &expected.timing,
+                &actual.timing,
+            );
+            compare_field(
+                differences,
+                object,
+                "events",
+                &expected.events,
+                &actual.events,
+            );
+            compare_field(
+                differences,
+                object,
+                "columns",
+                &expected.columns,
+                &actual.columns,
+            );
             compare_field(
                 differences,
                 object,
@@ -174,9 +192,27 @@ fn compare_function(
             found: actual.kind_keyword().to_lowercase(),
         }));
     }
-    compare_field(differences, object, "arguments", &expected.arguments, &actual.arguments);
-    compare_field(differences, object, "returns", &expected.returns, &actual.returns);
-    compare_field(differences, object, "language", &expected.language, &actual.language);
+    compare_field(
+        differences,
+        object,
+        "arguments",
+        &expected.arguments,
+        &actual.arguments,
+    );
+    compare_field(
+        differences,
+        object,
+        "returns",
+        &expected.returns,
+        &actual.returns,
+    );
+    compare_field(
+        differences,
+        object,
+        "language",
+        &expected.language,
+        &actual.language,
+    );
     compare_field(differences, object, "body", &expected.body, &actual.body);
     compare_field(
         differences,
@@ -185,7 +221,13 @@ fn compare_function(
         &expected.volatility,
         &actual.volatility,
     );
-    compare_field(differences, object, "strict", &expected.strict, &actual.strict);
+    compare_field(
+        differences,
+        object,
+        "strict",
+        &expected.strict,
+        &actual.strict,
+    );
     compare_field(
         differences,
         object,
@@ -193,9 +235,27 @@ fn compare_function(
         &expected.security_definer,
         &actual.security_definer,
     );
-    compare_field(differences, object, "parallel", &expected.parallel, &actual.parallel);
-    compare_field(differences, object, "settings", &expected.settings, &actual.settings);
-    compare_field(differences, object, "comment", &expected.comment, &actual.comment);
+    compare_field(
+        differences,
+        object,
+        "parallel",
+        &expected.parallel,
+        &actual.parallel,
+    );
+    compare_field(
+        differences,
+        object,
+        "settings",
+        &expected.settings,
+        &actual.settings,
+    );
+    compare_field(
+        differences,
+        object,
+        "comment",
+        &expected.comment,
+        &actual.comment,
+    );
 }
 
 #[cfg(test)]
@@ -244,7 +304,10 @@ mod tests {
         canonicalize_trigger(&mut trigger);
         canonicalize_trigger(&mut read);
         assert_eq!(trigger, read);
-        assert_eq!(normalize_condition("(a) = (b)"), normalize_condition("a = b"));
+        assert_eq!(
+            normalize_condition("(a) = (b)"),
+            normalize_condition("a = b")
+        );
         assert_eq!(normalize_condition("((x))"), "x");
     }
 }

@@ -13,7 +13,8 @@ mod view;
 
 pub use function::{
     Argument, ArgumentError, ArgumentMode, Function, FunctionSetting, Parallel, Volatility,
-    canonical_returns, forget_undeclared_functions, identifier_as_printed, is_atomic_body, parse_argument, setting_elements,
+    canonical_returns, forget_undeclared_functions, identifier_as_printed, is_atomic_body,
+    parse_argument, setting_elements,
 };
 pub use objects::{Extension, ObjectKey, Policy, SchemaObject, SqlObject};
 pub use trigger::{Trigger, TriggerEvent, TriggerTiming};

@@ -86,15 +86,22 @@ pub(crate) fn parse_function(
     let mut diagnostics = Vec::new();
     if !matches!(input.data, syn::Data::Struct(_)) {
         return Err(vec![
-            Diagnostic::new(input.ident.span(), "`Function` can only be derived for a struct")
-                .with_help("declare the function on a unit struct: `pub struct OrderTotal;`"),
+            Diagnostic::new(
+                input.ident.span(),
+                "`Function` can only be derived for a struct",
+            )
+            .with_help("declare the function on a unit struct: `pub struct OrderTotal;`"),
         ]);
     }
     if !input.generics.params.is_empty() {
         let (start, end) = token_range(&input.generics, input.ident.span());
         diagnostics.push(
-            Diagnostic::spanning(start, end, "a `Function` struct cannot have generic parameters")
-                .with_help("remove the generic parameters"),
+            Diagnostic::spanning(
+                start,
+                end,
+                "a `Function` struct cannot have generic parameters",
+            )
+            .with_help("remove the generic parameters"),
         );
     }
     let rust_name = naming::strip_raw_prefix(&input.ident.to_string()).to_string();
@@ -146,7 +153,12 @@ pub(crate) fn parse_function(
         }
         _ => {
             let value = naming::snake_case(&rust_name);
-            check_identifier(&value, input.ident.span(), "function name", &mut diagnostics);
+            check_identifier(
+                &value,
+                input.ident.span(),
+                "function name",
+                &mut diagnostics,
+            );
             value
         }
     };
@@ -213,7 +225,9 @@ pub(crate) fn parse_function(
     };
     if procedure {
         let function_only = [
-            attributes.volatility.map(|(_, span)| (span, "a volatility")),
+            attributes
+                .volatility
+                .map(|(_, span)| (span, "a volatility")),
             attributes.strict.map(|span| (span, "`strict`")),
             attributes.parallel.map(|(_, span)| (span, "`parallel`")),
         ];
@@ -303,7 +317,9 @@ fn read_attribute(
         }
         "args" => {
             attributes.arguments = Some("args");
-            for entry in item.expect_list("args(\"order_id bigint\", \"with_tax boolean DEFAULT true\")")? {
+            for entry in
+                item.expect_list("args(\"order_id bigint\", \"with_tax boolean DEFAULT true\")")?
+            {
                 arguments.push(read_argument(entry, arguments.len())?);
             }
         }
@@ -360,7 +376,11 @@ fn read_argument(
     }
     parse_argument(&entry.name).map_err(|error| {
         entry
-            .diagnostic(format!("argument {} cannot be read: {}", position + 1, error.0))
+            .diagnostic(format!(
+                "argument {} cannot be read: {}",
+                position + 1,
+                error.0
+            ))
             .with_help("write `[IN | OUT | INOUT | VARIADIC] [name] type [DEFAULT value]`")
     })
 }

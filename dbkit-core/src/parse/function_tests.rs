@@ -127,8 +127,7 @@ enum F {}
 
 #[test]
 fn triggers_read_and_their_functions_resolve() {
-    insta::assert_snapshot!(cases(&[
-        r#"
+    insta::assert_snapshot!(cases(&[r#"
 #[derive(Function)]
 #[dbkit(function = "touch", schema = "app", returns = "trigger", language = "plpgsql", body = "BEGIN RETURN NEW; END")]
 pub struct Touch;
@@ -142,8 +141,7 @@ pub struct Users {
     #[dbkit(column = "email")]
     pub mail: String,
 }
-"#,
-    ]));
+"#,]));
 }
 
 #[test]

@@ -21,18 +21,8 @@ use proc_macro2::Span;
 
 /// What `trigger(...)` takes.
 pub(crate) const TRIGGER_ENTRIES: &[&str] = &[
-    "name",
-    "before",
-    "after",
-    "insert",
-    "update",
-    "delete",
-    "truncate",
-    "for_each",
-    "function",
-    "when",
-    "columns",
-    "args",
+    "name", "before", "after", "insert", "update", "delete", "truncate", "for_each", "function",
+    "when", "columns", "args",
 ];
 
 const EXAMPLE: &str = "trigger(name = \"users_touch\", before, update, for_each = \"row\", function = \"app.touch_updated_at\")";
@@ -69,10 +59,9 @@ pub(crate) fn read_trigger(item: &AttributeItem) -> Result<TriggerSpec, Diagnost
                 .with_label("not an argument of `trigger`");
             return Err(match closest_match(&entry.name, TRIGGER_ENTRIES) {
                 Some(suggestion) => diagnostic.with_help(format!("did you mean `{suggestion}`?")),
-                None => diagnostic.with_help(format!(
-                    "`trigger` takes: {}",
-                    TRIGGER_ENTRIES.join(", ")
-                )),
+                None => {
+                    diagnostic.with_help(format!("`trigger` takes: {}", TRIGGER_ENTRIES.join(", ")))
+                }
             });
         };
         if seen.contains(known) {
@@ -112,7 +101,9 @@ pub(crate) fn read_trigger(item: &AttributeItem) -> Result<TriggerSpec, Diagnost
                     "statement" => false,
                     _ => {
                         return Err(Diagnostic::new(span, format!("unknown level `{value}`"))
-                            .with_help("write `for_each = \"row\"` or `for_each = \"statement\"`"));
+                            .with_help(
+                                "write `for_each = \"row\"` or `for_each = \"statement\"`",
+                            ));
                     }
                 });
             }
@@ -120,8 +111,11 @@ pub(crate) fn read_trigger(item: &AttributeItem) -> Result<TriggerSpec, Diagnost
             "when" => {
                 let (value, span) = entry.expect_string()?;
                 if value.trim().is_empty() {
-                    return Err(Diagnostic::new(span, "the `when` condition is empty")
-                        .with_help("write a condition: `when = \"OLD.* IS DISTINCT FROM NEW.*\"`"));
+                    return Err(
+                        Diagnostic::new(span, "the `when` condition is empty").with_help(
+                            "write a condition: `when = \"OLD.* IS DISTINCT FROM NEW.*\"`",
+                        ),
+                    );
                 }
                 when = Some(value);
             }
@@ -163,13 +157,17 @@ pub(crate) fn read_trigger(item: &AttributeItem) -> Result<TriggerSpec, Diagnost
             function_span,
             format!("malformed function name `{function_text}`"),
         )
-        .with_help("write `function = \"touch_updated_at\"` or `function = \"app.touch_updated_at\"`"));
+        .with_help(
+            "write `function = \"touch_updated_at\"` or `function = \"app.touch_updated_at\"`",
+        ));
     };
     let for_each_row = for_each_row.unwrap_or(false);
     if !columns.is_empty() && !events.contains(&TriggerEvent::Update) {
         return Err(item
             .diagnostic("`columns` is for `update` triggers")
-            .with_help("add `update`, or remove `columns`: they make the trigger `UPDATE OF` them"));
+            .with_help(
+                "add `update`, or remove `columns`: they make the trigger `UPDATE OF` them",
+            ));
     }
     if for_each_row && events.contains(&TriggerEvent::Truncate) {
         return Err(item
@@ -225,12 +223,20 @@ pub(crate) fn finish_triggers(
     let mut declarations: Vec<TriggerDeclaration> = Vec::new();
     let mut names: Vec<(String, Span)> = Vec::new();
     for spec in specs {
-        check_identifier(&spec.trigger.name, spec.name_span, "trigger name", diagnostics);
+        check_identifier(
+            &spec.trigger.name,
+            spec.name_span,
+            "trigger name",
+            diagnostics,
+        );
         if let Some((_, first)) = names.iter().find(|(name, _)| *name == spec.trigger.name) {
             diagnostics.push(
                 Diagnostic::new(
                     spec.name_span,
-                    format!("the trigger `{}` is declared twice on `{table}`", spec.trigger.name),
+                    format!(
+                        "the trigger `{}` is declared twice on `{table}`",
+                        spec.trigger.name
+                    ),
                 )
                 .with_help("give one of them another name")
                 .with_related(*first, "first declared here"),

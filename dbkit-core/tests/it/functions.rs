@@ -20,8 +20,8 @@ macro_rules! case {
 }
 
 fn schema(source: &str) -> Schema {
-    let declarations = parse_source_file(source, "src/schema.rs")
-        .unwrap_or_else(|errors| panic!("{errors:?}"));
+    let declarations =
+        parse_source_file(source, "src/schema.rs").unwrap_or_else(|errors| panic!("{errors:?}"));
     resolve_schema(declarations).unwrap_or_else(|errors| panic!("{errors:?}"))
 }
 
@@ -50,8 +50,12 @@ fn triggers_of_every_kind_created_after_their_functions_and_dropped_before() {
 
 #[test]
 fn a_changed_body_and_options_replace_the_function_in_place() {
-    let before = schema(case!("one_way/a_function_body_and_options_changed_in_place/before.rs"));
-    let after = schema(case!("one_way/a_function_body_and_options_changed_in_place/after.rs"));
+    let before = schema(case!(
+        "one_way/a_function_body_and_options_changed_in_place/before.rs"
+    ));
+    let after = schema(case!(
+        "one_way/a_function_body_and_options_changed_in_place/after.rs"
+    ));
     let sql = sql(&before, &after);
     assert!(!sql.contains("DROP FUNCTION"), "{sql}");
     insta::assert_snapshot!(sql);
@@ -59,15 +63,24 @@ fn a_changed_body_and_options_replace_the_function_in_place() {
 
 #[test]
 fn a_reformatted_body_is_no_change() {
-    let before = schema(case!("one_way/a_function_body_and_options_changed_in_place/before.rs"));
+    let before = schema(case!(
+        "one_way/a_function_body_and_options_changed_in_place/before.rs"
+    ));
     let reformatted = case!("one_way/a_function_body_and_options_changed_in_place/before.rs")
-        .replace("BEGIN NEW.n := 1; RETURN NEW; END", "begin\n    NEW.n := 1; -- one\n    return NEW;\nend");
+        .replace(
+            "BEGIN NEW.n := 1; RETURN NEW; END",
+            "begin\n    NEW.n := 1; -- one\n    return NEW;\nend",
+        );
     assert_eq!(sql(&before, &schema(&reformatted)), "");
 }
 
 #[test]
 fn a_changed_signature_or_result_drops_and_creates_the_function_and_its_trigger() {
-    let before = schema(case!("one_way/a_function_signature_and_result_changed/before.rs"));
-    let after = schema(case!("one_way/a_function_signature_and_result_changed/after.rs"));
+    let before = schema(case!(
+        "one_way/a_function_signature_and_result_changed/before.rs"
+    ));
+    let after = schema(case!(
+        "one_way/a_function_signature_and_result_changed/after.rs"
+    ));
     insta::assert_snapshot!(sql(&before, &after));
 }

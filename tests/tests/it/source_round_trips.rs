@@ -613,8 +613,10 @@ async fn a_migration_outside_a_transaction_keeps_comments_of_several_paragraphs(
 
 #[tokio::test]
 async fn a_trigger_whose_functions_signature_changes_keeps_the_rows_and_fires() {
-    let a = source!("a_trigger_whose_functions_signature_changes_keeps_the_rows_and_fires/before.rs");
-    let b = source!("a_trigger_whose_functions_signature_changes_keeps_the_rows_and_fires/after.rs");
+    let a =
+        source!("a_trigger_whose_functions_signature_changes_keeps_the_rows_and_fires/before.rs");
+    let b =
+        source!("a_trigger_whose_functions_signature_changes_keeps_the_rows_and_fires/after.rs");
     let rows = "INSERT INTO lines VALUES (1, 5), (2, 5000);";
     let lines = "SELECT id || ' ' || amount FROM lines ORDER BY id";
     let large = "SELECT id::text FROM large_lines ORDER BY id";
