@@ -424,10 +424,10 @@ fn is_type_words(text: &str) -> bool {
 /// [`crate::types::canonical_type`].
 pub fn canonical_returns(returns: &str) -> String {
     let trimmed = returns.trim();
-    if let Some((word, rest)) = first_word(trimmed) {
-        if word.eq_ignore_ascii_case("setof") {
-            return format!("SETOF {}", canonical_type(rest.trim()));
-        }
+    if let Some((word, rest)) = first_word(trimmed)
+        && word.eq_ignore_ascii_case("setof")
+    {
+        return format!("SETOF {}", canonical_type(rest.trim()));
     }
     if let Some(rest) = trimmed
         .get(..5)

@@ -211,13 +211,18 @@ fn split_function_name(text: &str) -> Option<(Option<String>, String)> {
     }
 }
 
+/// The table's check of column names: the names, or `None` after
+/// reporting unknown or repeated ones.
+pub(crate) type ResolveColumns<'a> =
+    dyn Fn(&[(String, Span)], &mut Vec<Diagnostic>) -> Option<Vec<String>> + 'a;
+
 /// The triggers of table `table`, their columns checked by `resolve_columns`
 /// (the table's column check) and their names once each.
 pub(crate) fn finish_triggers(
     specs: Vec<TriggerSpec>,
     table: &QualifiedName,
     file: &str,
-    resolve_columns: &dyn Fn(&[(String, Span)], &mut Vec<Diagnostic>) -> Option<Vec<String>>,
+    resolve_columns: &ResolveColumns<'_>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<TriggerDeclaration> {
     let mut declarations: Vec<TriggerDeclaration> = Vec::new();
