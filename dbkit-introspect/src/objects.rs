@@ -32,7 +32,18 @@ use sqlx::PgPool;
 
 /// The kinds of the branches below that a typed reader covers: their rows
 /// are left out. A kind moves here when its typed reader exists.
-pub const TYPED_KINDS: &[&str] = &["sequence", "domain", "composite type", "exclusion constraint", "index", "view", "materialized view"];
+pub const TYPED_KINDS: &[&str] = &[
+    "sequence",
+    "domain",
+    "composite type",
+    "exclusion constraint",
+    "index",
+    "view",
+    "materialized view",
+    "function",
+    "procedure",
+    "trigger",
+];
 
 /// Every extension but `plpgsql`, which every database has.
 const EXTENSIONS_QUERY: &str = r#"
