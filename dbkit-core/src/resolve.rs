@@ -167,6 +167,7 @@ pub fn resolve_schema(declarations: Vec<Declaration>) -> Result<Schema, Vec<Sche
         }
         let context = Context {
             tables_by_name: &tables_by_name,
+            enums_by_name: &enums_by_name,
             types_by_rust_name,
             types_by_sql_name,
         };
@@ -324,6 +325,8 @@ fn location_key(location: &SourceLocation) -> (&str, usize, usize) {
 /// Everything the workspace declares, by the names fields use.
 struct Context<'a> {
     tables_by_name: &'a HashMap<QualifiedName, &'a TableDeclaration>,
+    /// The enums by their SQL names, for the names a view may not take.
+    enums_by_name: &'a HashMap<QualifiedName, &'a EnumDeclaration>,
     /// Enums, domains and composite types by their Rust names.
     types_by_rust_name: HashMap<&'a str, Vec<NamedType>>,
     /// The same by their SQL names.
@@ -417,7 +420,6 @@ impl Context<'_> {
             Some((schema, name)) => vec![QualifiedName::new(schema, name)],
             None => vec![
                 QualifiedName::new(schema, text.clone()),
-                QualifiedName::new(owner_schema, text.clone()),
                 QualifiedName::new("public", text.clone()),
             ],
         };

@@ -35,13 +35,18 @@ pub(super) struct UserTypeDeclarations {
 }
 
 impl UserTypeDeclarations {
-    /// Takes a declaration that is none of a table and an enum.
+    /// Takes a declaration; those of other kinds are the caller's.
     pub fn push(&mut self, declaration: Declaration) {
         match declaration {
             Declaration::Sequence(sequence) => self.sequences.push(sequence),
             Declaration::Domain(domain) => self.domains.push(domain),
             Declaration::CompositeType(composite) => self.composites.push(composite),
-            Declaration::Table(_) | Declaration::Enum(_) => {}
+            Declaration::Table(_)
+            | Declaration::Enum(_)
+            | Declaration::Extension(_)
+            | Declaration::SqlObject(_)
+            | Declaration::View(_)
+            | Declaration::Function(_) => {}
         }
     }
 }
