@@ -24,8 +24,8 @@
 //! result and the errors do not depend on the order files were parsed in.
 
 use crate::model::{
-    BaseType, Column, ColumnType, Enum, Extension, ForeignKey, IndexKey, QualifiedName, Schema,
-    SourceLocation, SqlObject, Table,
+    BaseType, Column, ColumnType, Enum, Extension, ForeignKey, IndexKey, Policy, QualifiedName,
+    Schema, SourceLocation, SqlObject, Table,
 };
 use crate::parse::{
     ColumnDeclaration, Declaration, DeclaredType, EnumDeclaration, ExtensionDeclaration,
@@ -233,6 +233,7 @@ pub fn resolve_schema(declarations: Vec<Declaration>) -> Result<Schema, Vec<Sche
         if table.name.schema != "public" {
             schema.schemas.push(table.name.schema.clone());
         }
+        schema.policies.extend(table_policies(&table));
         schema.tables.push(build_table(table, types, targets));
     }
     schema.extensions = extensions;
@@ -312,10 +313,25 @@ fn build_table(
         exclusions: table.exclusions,
         storage_parameters: table.storage_parameters,
         comment: table.comment,
+        row_level_security: table.row_level_security,
+        force_row_level_security: table.force_row_level_security,
         renamed_from: table.renamed_from,
         source: Some(table.place.location),
         ..Table::new(table.name)
     }
+}
+
+/// The policies a table declares, on that table.
+fn table_policies(table: &TableDeclaration) -> impl Iterator<Item = Policy> + '_ {
+    table.policies.iter().map(|policy| Policy {
+        command: policy.command,
+        restrictive: policy.restrictive,
+        roles: policy.roles.clone(),
+        using: policy.using.clone(),
+        with_check: policy.with_check.clone(),
+        source: Some(policy.place.location.clone()),
+        ..Policy::new(policy.name.clone(), table.name.clone())
+    })
 }
 
 fn location_key(location: &SourceLocation) -> (&str, usize, usize) {

@@ -303,6 +303,10 @@ fn write_table(json: &mut PrettyJson, table: &Table) {
         json.key("exclusions");
         json.array(&table.exclusions, write_exclusion);
     }
+    if table.force_row_level_security {
+        json.key("force_row_level_security");
+        json.raw("true");
+    }
     if !table.foreign_keys.is_empty() {
         json.key("foreign_keys");
         json.array(&table.foreign_keys, write_foreign_key);
@@ -321,6 +325,10 @@ fn write_table(json: &mut PrettyJson, table: &Table) {
         json.deferral_field(primary_key.deferrable);
         json.string_field("name", &primary_key.name);
         json.close_object();
+    }
+    if table.row_level_security {
+        json.key("row_level_security");
+        json.raw("true");
     }
     json.strings_field("storage_parameters", &table.storage_parameters);
     if !table.uniques.is_empty() {
@@ -745,6 +753,8 @@ mod tests {
             tables: vec![Table {
                 columns: vec![column("name", Some("line\nbreak")), column("ünïcode", None)],
                 comment: Some("tab\there".to_string()),
+                row_level_security: false,
+                force_row_level_security: false,
                 ..Table::new(QualifiedName::new("public", "users"))
             }],
             ..Schema::default()
@@ -790,6 +800,8 @@ mod tests {
                 .with_predicate(Some("number > 2".to_string()))
                 .with_deferrable(Deferral::Immediate),
         ];
+        table.row_level_security = true;
+        table.force_row_level_security = true;
         let actions = [
             ForeignKeyAction::NoAction,
             ForeignKeyAction::Restrict,
@@ -921,10 +933,15 @@ mod tests {
             )
         });
         schema.policies.push(crate::model::Policy {
-            name: "mine".to_string(),
-            table: orders,
             using: Some("true".to_string()),
-            with_check: None,
+            ..crate::model::Policy::new("mine", orders.clone())
+        });
+        schema.policies.push(crate::model::Policy {
+            command: crate::model::PolicyCommand::Insert,
+            restrictive: true,
+            roles: vec!["app_user".to_string()],
+            with_check: Some("id > 0".to_string()),
+            ..crate::model::Policy::new("theirs", orders)
         });
         schema.objects.push(crate::model::SqlObject {
             kind: "aggregate".to_string(),

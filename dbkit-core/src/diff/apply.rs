@@ -134,6 +134,16 @@ fn apply(schema: &mut Schema, change: &Change, order: TableOrder) {
                 table.comment = comment.clone();
             }
         }
+        Change::SetRowLevelSecurity { table, enabled } => {
+            if let Some(table) = find_table_mut(schema, order, table) {
+                table.row_level_security = *enabled;
+            }
+        }
+        Change::SetForceRowLevelSecurity { table, forced } => {
+            if let Some(table) = find_table_mut(schema, order, table) {
+                table.force_row_level_security = *forced;
+            }
+        }
         Change::AddColumn { table, column } => {
             if let Some(table) = find_table_mut(schema, order, table)
                 && table.column(&column.name).is_none()

@@ -101,6 +101,16 @@ pub enum Change {
         table: QualifiedName,
         comment: Option<String>,
     },
+    /// `ALTER TABLE … ENABLE` / `DISABLE ROW LEVEL SECURITY`.
+    SetRowLevelSecurity {
+        table: QualifiedName,
+        enabled: bool,
+    },
+    /// `ALTER TABLE … FORCE` / `NO FORCE ROW LEVEL SECURITY`.
+    SetForceRowLevelSecurity {
+        table: QualifiedName,
+        forced: bool,
+    },
 
     /// The column's comment is set by a later step.
     AddColumn {

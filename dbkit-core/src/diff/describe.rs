@@ -58,6 +58,16 @@ fn describe_step(change: &Change) -> String {
         Change::SetTableComment { table, .. } => {
             format!("comment on table {}", quote_qualified(table))
         }
+        Change::SetRowLevelSecurity { table, enabled } => format!(
+            "{} row level security on table {}",
+            if *enabled { "enable" } else { "disable" },
+            quote_qualified(table)
+        ),
+        Change::SetForceRowLevelSecurity { table, forced } => format!(
+            "{} row level security on table {}",
+            if *forced { "force" } else { "stop forcing" },
+            quote_qualified(table)
+        ),
         Change::AddColumn { table, column } => {
             format!("add column {}", quote_column(table, &column.name))
         }

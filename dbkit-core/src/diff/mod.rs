@@ -13,6 +13,7 @@ pub(crate) mod lookup;
 mod objects;
 mod plan;
 mod renames;
+mod row_security;
 pub(crate) mod temporary;
 mod user_types;
 pub(crate) mod views;

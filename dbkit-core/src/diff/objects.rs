@@ -246,6 +246,8 @@ fn comparable(object: &SchemaObject) -> SchemaObject {
             trigger.when = trigger.when.as_deref().map(normalize_sql);
         }
         SchemaObject::Policy(policy) => {
+            policy.source = None;
+            policy.canonicalize_roles();
             policy.using = policy.using.as_deref().map(normalize_sql);
             policy.with_check = policy.with_check.as_deref().map(normalize_sql);
         }
@@ -297,6 +299,8 @@ fn replaceable(old: &SchemaObject, new: &SchemaObject) -> bool {
                         && (a.default.is_none() || b.default.is_some())
                 })
         }
+        // ALTER POLICY changes the roles and the expressions.
+        (SchemaObject::Policy(old), SchemaObject::Policy(new)) => old.alterable_to(new),
         _ => false,
     }
 }

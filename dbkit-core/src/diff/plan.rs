@@ -38,7 +38,8 @@
 //!     kept ones;
 //! 11. add foreign keys, once every referenced table and key exists; alter
 //!     when kept ones are checked (`ALTER CONSTRAINT … DEFERRABLE`) and
-//!     validate those no longer `NOT VALID`; then create and replace the
+//!     validate those no longer `NOT VALID`; then enable, disable or force
+//!     row-level security (`row_security`); then create and replace the
 //!     objects defined by SQL, each after what it uses;
 //! 12. set comments on enums, tables and columns;
 //! 13. drop columns;
@@ -67,6 +68,7 @@ use super::change::{Change, EnumColumnUse, EnumValuePosition};
 use super::lookup::{self, NameMap, NameSet, TableCursor, is_canonical};
 use super::objects::plan_objects;
 use super::renames::{Ambiguity, DiffOptions, Renames, match_renames};
+use super::row_security::row_security_steps;
 use super::temporary::{ON_THE_WAY, names_in_schema, temporary_name};
 use crate::model::{
     BaseType, Check, Column, Enum, ForeignKey, Index, IndexKey, QualifiedName, Schema, Table,
@@ -263,6 +265,8 @@ fn plan_changes(old: Schema, new: &Schema, renames: &Renames) -> Vec<Change> {
     reconcile_exclusions(&mut planner);
     create_indexes(&mut planner);
     add_foreign_keys(&mut planner);
+    let row_security = row_security_steps(&planner.current, new);
+    planner.push_all(row_security);
     planner.push_all(objects.creates);
     set_comments(&mut planner);
     drop_columns(&mut planner);

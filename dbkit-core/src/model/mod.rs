@@ -8,6 +8,7 @@
 
 mod function;
 mod objects;
+mod policy;
 mod trigger;
 mod view;
 
@@ -16,7 +17,8 @@ pub use function::{
     canonical_returns, forget_undeclared_functions, identifier_as_printed, is_atomic_body,
     parse_argument, setting_elements,
 };
-pub use objects::{Extension, ObjectKey, Policy, SchemaObject, SqlObject};
+pub use objects::{Extension, ObjectKey, SchemaObject, SqlObject};
+pub use policy::{Policy, PolicyCommand};
 pub use trigger::{Trigger, TriggerEvent, TriggerTiming};
 pub use view::{View, ViewColumn};
 
@@ -178,6 +180,14 @@ pub struct Table {
     pub storage_parameters: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// `ENABLE ROW LEVEL SECURITY`: the table's policies decide which rows
+    /// each role sees and writes (none when it has no policy).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub row_level_security: bool,
+    /// `FORCE ROW LEVEL SECURITY`: the policies apply to the table's owner
+    /// too.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub force_row_level_security: bool,
     /// `#[dbkit(renamed_from = "old")]` on the struct: the table's name (in
     /// the same schema, or `schema.table`) in the previous snapshot. A hint
     /// for the differ, never stored.
@@ -203,6 +213,8 @@ impl Table {
             exclusions: Vec::new(),
             storage_parameters: Vec::new(),
             comment: None,
+            row_level_security: false,
+            force_row_level_security: false,
             renamed_from: None,
             source: None,
         }
@@ -620,6 +632,9 @@ impl Schema {
             .sort_by(|a, b| (&a.table, &a.name).cmp(&(&b.table, &b.name)));
         self.policies
             .sort_by(|a, b| (&a.table, &a.name).cmp(&(&b.table, &b.name)));
+        for policy in &mut self.policies {
+            policy.canonicalize_roles();
+        }
         self.objects
             .sort_by(|a, b| (&a.kind, &a.identity).cmp(&(&b.kind, &b.identity)));
         self.sequences.sort_by(|a, b| a.name.cmp(&b.name));

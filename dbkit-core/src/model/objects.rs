@@ -8,7 +8,7 @@
 //! (`render/objects.rs`). An object is known by its [`ObjectKey`]; two
 //! objects with the same key and the same definition are the same object.
 
-use super::{Function, QualifiedName, SourceLocation, Trigger, View};
+use super::{Function, Policy, QualifiedName, SourceLocation, Trigger, View};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -33,18 +33,6 @@ impl Extension {
             source: None,
         }
     }
-}
-
-/// A row-level security policy on a table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Policy {
-    pub name: String,
-    pub table: QualifiedName,
-    /// `USING`, `WITH CHECK` and the rest, as SQL text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub using: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub with_check: Option<String>,
 }
 
 /// Any other object a schema holds (an aggregate, an operator, a cast, a
@@ -145,7 +133,7 @@ impl SchemaObject {
             SchemaObject::View(view) => view.source.as_ref(),
             SchemaObject::Function(function) => function.source.as_ref(),
             SchemaObject::Trigger(trigger) => trigger.source.as_ref(),
-            SchemaObject::Policy(_) => None,
+            SchemaObject::Policy(policy) => policy.source.as_ref(),
             SchemaObject::Generic(object) => object.source.as_ref(),
         }
     }

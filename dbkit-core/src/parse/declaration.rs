@@ -14,7 +14,7 @@
 use super::type_declaration::{CompositeTypeDeclaration, DomainDeclaration, SequenceDeclaration};
 use crate::model::{
     Check, ColumnType, Deferral, Exclusion, ForeignKeyAction, Function, Identity, Index,
-    PrimaryKey, QualifiedName, SourceLocation, Trigger, Unique,
+    PolicyCommand, PrimaryKey, QualifiedName, SourceLocation, Trigger, Unique,
 };
 use serde::{Deserialize, Serialize};
 
@@ -101,7 +101,31 @@ pub struct TableDeclaration {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub storage_parameters: Vec<String>,
     pub triggers: Vec<TriggerDeclaration>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub row_level_security: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub force_row_level_security: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub policies: Vec<PolicyDeclaration>,
     /// The struct's name in the source.
+    pub place: SourcePlace,
+}
+
+/// A struct's `policy(...)`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyDeclaration {
+    pub name: String,
+    pub command: PolicyCommand,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub restrictive: bool,
+    /// Sorted; empty for PUBLIC.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub using: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub with_check: Option<String>,
+    /// The `name = "…"` entry.
     pub place: SourcePlace,
 }
 

@@ -26,6 +26,7 @@ mod domain;
 mod enumeration;
 mod extension;
 mod function;
+mod policy;
 mod sequence;
 mod source_file;
 mod sql_object;
@@ -40,7 +41,7 @@ pub(crate) use attribute::doc_text;
 pub use composite::parse_composite_derive;
 pub use declaration::{
     ColumnDeclaration, Declaration, DeclaredType, EnumDeclaration, ExtensionDeclaration,
-    ForeignKeyDeclaration, FunctionDeclaration, ReferenceTarget, SourcePlace,
+    ForeignKeyDeclaration, FunctionDeclaration, PolicyDeclaration, ReferenceTarget, SourcePlace,
     SqlObjectDeclaration, TableDeclaration, TriggerDeclaration, ViewColumnDeclaration,
     ViewDeclaration,
 };

@@ -2,10 +2,11 @@
 
 use super::attribute::{AttributeItem, AttributeValue, dbkit_attribute_items, doc_comment};
 use super::declaration::{
-    ColumnDeclaration, DeclaredType, ForeignKeyDeclaration, ReferenceTarget, SourcePlace,
-    TableDeclaration,
+    ColumnDeclaration, DeclaredType, ForeignKeyDeclaration, PolicyDeclaration, ReferenceTarget,
+    SourcePlace, TableDeclaration,
 };
 use super::diagnostic::{Diagnostic, place_of_span};
+use super::policy::read_struct_policy;
 use super::source_file::item_is_test_only;
 use super::suggestion::closest_match;
 use super::trigger::{TriggerSpec, finish_triggers, read_trigger};
@@ -53,6 +54,9 @@ pub(crate) const STRUCT_ATTRIBUTES: &[&str] = &[
     "exclude",
     "with",
     "trigger",
+    "row_level_security",
+    "force_row_level_security",
+    "policy",
 ];
 
 const FOREIGN_KEY_ACTIONS: &[&str] = &[
@@ -77,8 +81,8 @@ pub(crate) struct Spanned<T> {
     pub(crate) value: T,
     pub(crate) span: Span,
     /// The whole attribute entry (name to value).
-    item_start: Span,
-    item_end: Span,
+    pub(super) item_start: Span,
+    pub(super) item_end: Span,
 }
 
 fn spanned<T>(value: T, span: Span, item: &AttributeItem) -> Spanned<T> {
@@ -253,6 +257,9 @@ struct StructAttributes {
     exclusions: Vec<(Spanned<String>, Exclusion)>,
     storage_parameters: Option<Vec<String>>,
     triggers: Vec<TriggerSpec>,
+    row_level_security: bool,
+    force_row_level_security: bool,
+    policies: Vec<PolicyDeclaration>,
 }
 
 /// A field that became a column, with what the table-level checks need.
@@ -331,7 +338,7 @@ pub(crate) fn parse_table(
         );
     }
 
-    let mut struct_attributes = read_struct_attributes(&input.attrs, &mut diagnostics);
+    let mut struct_attributes = read_struct_attributes(&input.attrs, file, &mut diagnostics);
     let rust_name = naming::strip_raw_prefix(&input.ident.to_string()).to_string();
     let table_name = match &struct_attributes.table {
         Some(table) => {
@@ -703,6 +710,9 @@ pub(crate) fn parse_table(
             .collect(),
         storage_parameters: struct_attributes.storage_parameters.unwrap_or_default(),
         triggers,
+        row_level_security: struct_attributes.row_level_security,
+        force_row_level_security: struct_attributes.force_row_level_security,
+        policies: struct_attributes.policies,
         place: place_of_span(input.ident.span(), input.ident.span(), file),
     })
 }
@@ -798,6 +808,7 @@ pub(crate) fn unknown_attribute(item: &AttributeItem, place: &str, known: &[&str
 
 fn read_struct_attributes(
     attributes: &[syn::Attribute],
+    file: &str,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> StructAttributes {
     let (items, attribute_diagnostics) = dbkit_attribute_items(attributes);
@@ -850,6 +861,37 @@ fn read_struct_attributes(
                     .map(|parameters| result.storage_parameters = Some(parameters))
             }
             "trigger" => read_trigger(item).map(|trigger| result.triggers.push(trigger)),
+            "row_level_security" | "force_row_level_security" => {
+                if !seen.first_time(item, diagnostics) {
+                    continue;
+                }
+                item.expect_flag().map(|()| {
+                    if item.name == "row_level_security" {
+                        result.row_level_security = true;
+                    } else {
+                        result.force_row_level_security = true;
+                    }
+                })
+            }
+            "policy" => read_struct_policy(item, file, diagnostics).map(|policy| {
+                if let Some(policy) = policy {
+                    if result
+                        .policies
+                        .iter()
+                        .any(|other| other.name == policy.name)
+                    {
+                        diagnostics.push(
+                            item.diagnostic(format!(
+                                "the policy `{}` is declared twice",
+                                policy.name
+                            ))
+                            .with_help("policies of a table need different names"),
+                        );
+                    } else {
+                        result.policies.push(policy);
+                    }
+                }
+            }),
             name if FIELD_ATTRIBUTES.contains(&name) => Err(item
                 .diagnostic(format!("`{name}` is a field attribute"))
                 .with_label("not a dbkit struct attribute")
@@ -865,7 +907,7 @@ fn read_struct_attributes(
 
 /// The entries of a struct-level list attribute, with unknown and repeated
 /// entries reported.
-fn list_entries<'a>(
+pub(super) fn list_entries<'a>(
     item: &'a AttributeItem,
     allowed: &[&str],
     example: &str,
@@ -902,11 +944,14 @@ fn list_entries<'a>(
     Ok(kept)
 }
 
-fn find_entry<'a>(entries: &[&'a AttributeItem], name: &str) -> Option<&'a AttributeItem> {
+pub(super) fn find_entry<'a>(
+    entries: &[&'a AttributeItem],
+    name: &str,
+) -> Option<&'a AttributeItem> {
     entries.iter().find(|entry| entry.name == name).copied()
 }
 
-fn optional_string(
+pub(super) fn optional_string(
     entries: &[&AttributeItem],
     name: &str,
 ) -> Result<Option<Spanned<String>>, Diagnostic> {

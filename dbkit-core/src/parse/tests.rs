@@ -181,6 +181,41 @@ fn render_schema(schema: &Schema) -> String {
         for check in &table.checks {
             let _ = writeln!(out, "  check {}: {}", check.name, check.expr);
         }
+        if table.row_level_security {
+            let _ = writeln!(out, "  row level security");
+        }
+        if table.force_row_level_security {
+            let _ = writeln!(out, "  force row level security");
+        }
+    }
+    for policy in &schema.policies {
+        let _ = write!(
+            out,
+            "policy {} on {} for {}{} to {}",
+            policy.name,
+            policy.table,
+            policy.command.name(),
+            if policy.restrictive {
+                " restrictive"
+            } else {
+                ""
+            },
+            if policy.roles.is_empty() {
+                "public".to_string()
+            } else {
+                policy.roles.join(", ")
+            }
+        );
+        if let Some(using) = &policy.using {
+            let _ = write!(out, " using {using}");
+        }
+        if let Some(with_check) = &policy.with_check {
+            let _ = write!(out, " with check {with_check}");
+        }
+        if let Some(source) = &policy.source {
+            let _ = write!(out, " at {source}");
+        }
+        let _ = writeln!(out);
     }
     out
 }
@@ -1509,3 +1544,87 @@ pub struct T {
 #[derive(PgEnum)]
 pub enum E { A, #[dbkit(rename = "bee")] B }
 "#;
+
+// ---------------------------------------------------------------- row-level security
+
+#[test]
+fn row_level_security_and_policies() {
+    check(
+        r#"
+#[derive(Table)]
+#[dbkit(table = "documents", row_level_security, force_row_level_security)]
+#[dbkit(policy(name = "owner_reads", for = "select", to(app_user, Auditor, public), using = "owner_id = 1"))]
+#[dbkit(policy(name = "owner_writes", for = "INSERT", to(app_user), with_check = "owner_id = 1", restrictive))]
+#[dbkit(policy(name = "everyone", using = "true", with_check = "false"))]
+pub struct Document { pub owner_id: i64 }
+"#,
+        r#"
+table public.documents
+  owner_id bigint
+  row level security
+  force row level security
+policy everyone on public.documents for all to public using true with check false at src/a.rs:6:16
+policy owner_reads on public.documents for select to Auditor, app_user using owner_id = 1 at src/a.rs:4:16
+policy owner_writes on public.documents for insert restrictive to app_user with check owner_id = 1 at src/a.rs:5:16
+"#,
+    );
+}
+
+#[test]
+fn unknown_policy_command_suggests_the_closest() {
+    check(
+        "#[derive(Table)]\n#[dbkit(policy(name = \"p\", for = \"selcet\", using = \"true\"))]\npub struct A { pub id: i64 }\n",
+        r#"
+src/a.rs:2:34+8: unknown policy command `selcet`
+  label: not a command a policy applies to
+  help: did you mean `select`?
+"#,
+    );
+    check(
+        "#[derive(Table)]\n#[dbkit(policy(name = \"p\", for = \"truncate\", using = \"true\"))]\npub struct A { pub id: i64 }\n",
+        r#"
+src/a.rs:2:34+10: unknown policy command `truncate`
+  label: not a command a policy applies to
+  help: `for` takes one of: all, select, insert, update, delete; leave it out for all of them
+"#,
+    );
+}
+
+#[test]
+fn policies_refused_before_postgresql_would() {
+    check(
+        "#[derive(Table)]\n#[dbkit(policy(name = \"p\", for = \"insert\", using = \"true\"))]\npub struct A { pub id: i64 }\n",
+        r#"
+src/a.rs:2:44+14: an `INSERT` policy takes no `using`
+  label: PostgreSQL refuses it
+  help: new rows are checked by `with_check = "…"`; write that instead
+"#,
+    );
+    check(
+        "#[derive(Table)]\n#[dbkit(policy(name = \"p\", for = \"delete\", with_check = \"true\"))]\npub struct A { pub id: i64 }\n",
+        r#"
+src/a.rs:2:44+19: a `DELETE` policy takes no `with_check`
+  label: PostgreSQL refuses it
+  help: rows that are read or deleted are chosen by `using = "…"`; write that instead
+"#,
+    );
+    check(
+        "#[derive(Table)]\n#[dbkit(policy(for = \"all\"), policy(name = \"p\", usng = \"x\"), row_level_security = \"yes\")]\npub struct A { pub id: i64 }\n",
+        r#"
+src/a.rs:2:9+19: `policy` needs a `name`
+  help: name the policy: `policy(name = "owner_reads", for = "select", to(app_user), using = "owner_id = …")`
+src/a.rs:2:49+10: unknown argument `usng` of `policy`
+  label: not an argument of `policy`
+  help: did you mean `using`?
+src/a.rs:2:62+26: `row_level_security` takes no value
+  help: write just `row_level_security`
+"#,
+    );
+    check(
+        "#[derive(Table)]\n#[dbkit(policy(name = \"p\", using = \"true\"), policy(name = \"p\", using = \"false\"))]\npub struct A { pub id: i64 }\n",
+        r#"
+src/a.rs:2:45+35: the policy `p` is declared twice
+  help: policies of a table need different names
+"#,
+    );
+}

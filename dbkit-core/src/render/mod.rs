@@ -17,6 +17,7 @@
 mod function;
 mod objects;
 mod view;
+mod policy;
 
 use crate::diff::temporary::stem_of_temporary;
 use crate::diff::{Change, DomainChange, EnumColumnUse, EnumValuePosition};
@@ -231,6 +232,12 @@ pub fn render_statements(change: &Change) -> Vec<String> {
                 quote_qualified(table),
                 render_comment(comment)
             )]
+        }
+        Change::SetRowLevelSecurity { table, enabled } => {
+            vec![policy::set_row_level_security(table, *enabled)]
+        }
+        Change::SetForceRowLevelSecurity { table, forced } => {
+            vec![policy::set_force_row_level_security(table, *forced)]
         }
         Change::AddColumn { table, column } => vec![format!(
             "{} ADD COLUMN {};",

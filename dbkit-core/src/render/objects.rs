@@ -6,7 +6,8 @@
 //! decides which of them a migration needs and in what order.
 
 use super::function::{create_function, create_trigger, drop_function, drop_trigger};
-use crate::model::{Extension, Policy, SchemaObject, SqlObject};
+use super::policy::{alter_policy, create_policy, drop_policy};
+use crate::model::{Extension, SchemaObject, SqlObject};
 use crate::sql_text::{quote_identifier, quote_qualified};
 
 pub(super) fn create_extension(extension: &Extension) -> Vec<String> {
@@ -40,11 +41,7 @@ pub(super) fn drop_object(object: &SchemaObject) -> Vec<String> {
         SchemaObject::View(view) => super::view::drop_view(view),
         SchemaObject::Function(function) => drop_function(function),
         SchemaObject::Trigger(trigger) => vec![drop_trigger(trigger)],
-        SchemaObject::Policy(policy) => vec![format!(
-            "DROP POLICY {} ON {};",
-            quote_identifier(&policy.name),
-            quote_qualified(&policy.table)
-        )],
+        SchemaObject::Policy(policy) => vec![drop_policy(policy)],
         SchemaObject::Generic(object) => vec![drop_generic(object)],
     }
 }
@@ -61,28 +58,16 @@ pub(super) fn replace_object(old: &SchemaObject, new: &SchemaObject) -> Vec<Stri
             SchemaObject::Function(old) => create_function(function, Some(old)),
             _ => create_function(function, None),
         },
+        SchemaObject::Policy(new) => match old {
+            SchemaObject::Policy(old) => vec![alter_policy(old, new)],
+            _ => vec![create_policy(new)],
+        },
         _ => {
             let mut statements = drop_object(old);
             statements.extend(create_object(new));
             statements
         }
     }
-}
-
-fn create_policy(policy: &Policy) -> String {
-    let mut sql = format!(
-        "CREATE POLICY {} ON {}",
-        quote_identifier(&policy.name),
-        quote_qualified(&policy.table)
-    );
-    if let Some(using) = &policy.using {
-        sql.push_str(&format!(" USING ({using})"));
-    }
-    if let Some(with_check) = &policy.with_check {
-        sql.push_str(&format!(" WITH CHECK ({with_check})"));
-    }
-    sql.push(';');
-    sql
 }
 
 fn drop_generic(object: &SqlObject) -> String {

@@ -520,6 +520,8 @@ fn add_random_table(
     if choices.chance(10) {
         table.storage_parameters = vec!["fillfactor=70".to_string()];
     }
+    table.row_level_security = choices.chance(15);
+    table.force_row_level_security = choices.chance(5);
     let column_count = 1 + choices.below(5);
     for _ in 0..column_count {
         let taken: BTreeSet<String> = table
@@ -1786,6 +1788,8 @@ fn build_unchecked_schema(choices: &mut Choices) -> Schema {
     for _ in 0..table_count {
         let mut table = Table {
             comment: pick_optional(choices, NAMES),
+            row_level_security: choices.chance(20),
+            force_row_level_security: choices.chance(20),
             renamed_from: pick_optional(choices, &["a", "b", "app.a", "nowhere.z", "A b"]),
             storage_parameters: pick_optional(choices, &["fillfactor=70", "a b='c", "x"])
                 .into_iter()
