@@ -1,6 +1,7 @@
 //! The catalog queries and how their rows become the schema model.
 
 use crate::options::{ConstraintOptions, IndexKeyOptions, exclusion_from_row, index_key};
+use crate::policies::read_policies;
 use dbkit_core::model::{
     BaseType, Check, Column, ColumnType, Deferral, Enum, ForeignKey, ForeignKeyAction, Identity,
     Index, PrimaryKey, QualifiedName, Schema, Table, Unique, sort_storage_parameters,
@@ -70,7 +71,9 @@ SELECT c.oid::int8,
        coalesce(c.reloptions, '{}')::text[]
            || ARRAY(SELECT 'toast.' || option
                     FROM pg_catalog.pg_class toast, unnest(toast.reloptions) AS option
-                    WHERE toast.oid = c.reltoastrelid)
+                    WHERE toast.oid = c.reltoastrelid),
+       c.relrowsecurity,
+       c.relforcerowsecurity
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_description description
@@ -279,7 +282,7 @@ JOIN pg_catalog.pg_am am ON am.oid = ic.relam
 LEFT JOIN key_columns ON key_columns.indexrelid = idx.indexrelid"#;
 
 type EnumRow = (String, String, Vec<String>, Option<String>);
-type TableRow = (i64, String, String, Option<String>, Vec<String>);
+type TableRow = (i64, String, String, Option<String>, Vec<String>, bool, bool);
 pub(crate) type ColumnRow = (
     i64,
     i32,
@@ -380,6 +383,7 @@ pub async fn introspect(
             .push(index);
     }
 
+    let policies = read_policies(pool, &schema_names).await?;
     let schema_names_read = schema_names.clone();
     // Few rows and cheap queries, read once the others are done.
     let user_types = crate::user_types::read_user_types(pool, &schema_names).await?;
@@ -391,6 +395,7 @@ pub async fn introspect(
     let mut schema = Schema {
         functions,
         triggers,
+        policies,
         schemas: schema_names
             .into_iter()
             .filter(|name| name != "public")
@@ -534,11 +539,15 @@ fn enum_from_row((schema, name, values, comment): EnumRow) -> Enum {
     }
 }
 
-fn table_from_row((oid, schema, name, comment, mut storage_parameters): TableRow) -> (i64, Table) {
+fn table_from_row(
+    (oid, schema, name, comment, mut storage_parameters, row_level_security, force_row_level_security): TableRow,
+) -> (i64, Table) {
     sort_storage_parameters(&mut storage_parameters);
     let table = Table {
         comment,
         storage_parameters,
+        row_level_security,
+        force_row_level_security,
         ..Table::new(QualifiedName::new(schema, name))
     };
     (oid, table)

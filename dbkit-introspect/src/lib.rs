@@ -28,7 +28,8 @@
 //! by `user_types`, after the others), views and materialized views
 //! (`views`, which also puts a schema's view queries in PostgreSQL's form:
 //! [`canonicalize_view_queries`]), functions and procedures, and triggers
-//! on tables (`functions.rs`, read after the others); then the extensions and, as generic
+//! on tables (`functions.rs`, read after the others), row-level security
+//! (each table's flags and its policies, `policies`); then the extensions and, as generic
 //! SQL objects (`objects.rs`), every other object of the user's schemas
 //! whose definition the catalog prints. Objects that belong to an extension
 //! are left out, and so is
@@ -41,6 +42,7 @@ mod catalog;
 mod functions;
 mod objects;
 mod options;
+mod policies;
 mod user_types;
 mod views;
 

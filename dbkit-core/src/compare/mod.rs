@@ -40,9 +40,10 @@
 
 mod exclusion;
 mod expression;
+mod functions;
+mod policy;
 mod user_types;
 mod views;
-mod functions;
 
 pub use expression::normalize_expression;
 
@@ -98,6 +99,9 @@ pub fn canonical_schema(schema: &Schema) -> Schema {
     }
     for trigger in &mut canonical.triggers {
         functions::canonicalize_trigger(trigger);
+    }
+    for policy in &mut canonical.policies {
+        policy::canonicalize_policy(policy);
     }
     canonical.canonicalize();
     canonical
@@ -392,6 +396,7 @@ pub fn schema_differences(expected: &Schema, actual: &Schema) -> Vec<Difference>
     user_types::differences(&expected, &actual, &mut differences);
     views::compare_views(&mut differences, &expected.views, &actual.views);
     functions::compare_functions(&mut differences, &expected, &actual);
+    policy::compare_policies(&mut differences, &expected.policies, &actual.policies);
     differences
 }
 
@@ -469,6 +474,20 @@ fn compare_tables(differences: &mut Vec<Difference>, expected: &Table, actual: &
         "comment",
         &expected.comment,
         &actual.comment,
+    );
+    compare_field(
+        differences,
+        &object,
+        "row level security",
+        &expected.row_level_security,
+        &actual.row_level_security,
+    );
+    compare_field(
+        differences,
+        &object,
+        "force row level security",
+        &expected.force_row_level_security,
+        &actual.force_row_level_security,
     );
     let names = |table: &Table| {
         table

@@ -72,10 +72,14 @@ pub(super) fn alter_policy(old: &Policy, new: &Policy) -> String {
             sql.push_str(&roles(new));
         }
     }
-    if let Some(using) = &new.using {
+    if let Some(using) = new.using.as_ref().filter(|_| old.using != new.using) {
         sql.push_str(&format!("\n  USING ({})", expression(using)));
     }
-    if let Some(with_check) = &new.with_check {
+    if let Some(with_check) = new
+        .with_check
+        .as_ref()
+        .filter(|_| old.with_check != new.with_check)
+    {
         sql.push_str(&format!("\n  WITH CHECK ({})", expression(with_check)));
     }
     sql.push(';');

@@ -28,7 +28,7 @@ use dbkit_core::diff::{
     Change, CompositeChange, DiffOptions, DomainChange, Rename, SequenceChange,
     is_lossless_type_change, matched_renames, removed_labels_warning,
 };
-use dbkit_core::model::{Schema, Table};
+use dbkit_core::model::{Policy, Schema, Table};
 use dbkit_core::naming::truncate_identifier;
 use dbkit_core::render::render_statements;
 use dbkit_core::sql_text::escape_control_characters;
@@ -92,7 +92,32 @@ pub fn align_to_code(live: &Schema, code: &Schema, renames: &[Rename]) -> Schema
         );
     }
     align_types::align_user_types(&mut aligned, code, &canonical_live, &canonical_code);
+    align_policies(&mut aligned, code, &canonical_live, &canonical_code);
     aligned
+}
+
+/// Each live policy canonically equal to the code's policy of that name on
+/// that table takes the code's spelling (its expressions as written).
+fn align_policies(
+    aligned: &mut Schema,
+    code: &Schema,
+    canonical_live: &Schema,
+    canonical_code: &Schema,
+) {
+    for policy in &mut aligned.policies {
+        let same_key = |other: &&Policy| other.table == policy.table && other.name == policy.name;
+        let live = canonical_live.policies.iter().find(same_key);
+        let wanted = canonical_code.policies.iter().find(same_key);
+        if live.is_some()
+            && live == wanted
+            && let Some(code_policy) = code.policies.iter().find(same_key)
+        {
+            *policy = Policy {
+                source: None,
+                ..code_policy.clone()
+            };
+        }
+    }
 }
 
 /// The name in the code of what `renames` (old name, new name) and the
