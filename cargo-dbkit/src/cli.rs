@@ -303,6 +303,10 @@ pub struct MigrateArgs {
     /// this (default: wait as long as it takes)
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds, conflicts_with = "dry_run")]
     pub lock_wait: Option<Duration>,
+    /// Create the roles the pending migrations' policies name and the server lacks, NOLOGIN
+    /// (development databases; roles belong to the whole server)
+    #[arg(long, conflicts_with = "dry_run")]
+    pub create_roles: bool,
 }
 
 /// `cargo dbkit status`.
@@ -474,6 +478,10 @@ pub struct PushArgs {
     /// Treat a disappeared table, column or enum as renamed (as in generate)
     #[arg(long, value_name = "OLD=NEW")]
     pub rename: Vec<String>,
+    /// Create the roles the code's policies name and the server lacks, NOLOGIN
+    /// (development databases; roles belong to the whole server)
+    #[arg(long, conflicts_with = "dry_run")]
+    pub create_roles: bool,
 }
 
 /// `10` or `2.5` seconds.

@@ -13,6 +13,7 @@ pub mod lint;
 pub mod model;
 pub mod naming;
 pub mod parse;
+pub mod policy_roles;
 pub mod render;
 pub mod resolve;
 pub mod snapshot;

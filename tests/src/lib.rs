@@ -84,6 +84,7 @@ pub async fn apply_migration(pool: &PgPool, migration: &RenderedMigration) -> Re
     if migration.sql.trim().is_empty() {
         return Ok(());
     }
+    create_policy_roles(pool, &migration.sql).await?;
     let run = |sql: String| async move {
         sqlx::raw_sql(sqlx::AssertSqlSafe(sql.clone()))
             .execute(pool)
@@ -99,6 +100,26 @@ pub async fn apply_migration(pool: &PgPool, migration: &RenderedMigration) -> Re
     } else {
         run(format!("BEGIN;\n{}\nCOMMIT;", migration.sql)).await
     }
+}
+
+/// Creates the roles the policies of `sql` name, as test databases do
+/// (`RunOptions::create_missing_roles`): the test server is disposable.
+pub async fn create_policy_roles(pool: &PgPool, sql: &str) -> Result<(), String> {
+    for role in dbkit_core::policy_roles::required_roles(sql) {
+        let body = format!(
+            "BEGIN CREATE ROLE {} NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END",
+            dbkit_core::sql_text::quote_identifier(&role)
+        );
+        let statement = format!(
+            "DO {}",
+            dbkit_core::sql_text::dollar_quote(&body, "create_role")
+        );
+        sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
+            .execute(pool)
+            .await
+            .map_err(|error| format!("cannot create the role {role}: {error}"))?;
+    }
+    Ok(())
 }
 
 /// The statements of `sql`, as `dbkit_core::sql_split` splits them.

@@ -4,7 +4,9 @@
 //! waits, and a warning about migrations a newer release applied;
 //! `--dry-run` prints their SQL instead, `--target` stops at a version,
 //! `--lock-wait` bounds the wait for the lock, `--backup` dumps the
-//! database under the lock before the first migration.
+//! database under the lock before the first migration, `--create-roles`
+//! creates the roles the migrations' policies name (the engine refuses to
+//! start without them).
 
 use crate::cli::{GlobalOptions, MigrateArgs};
 use crate::database::backup::{BackupError, dump_database};
@@ -59,6 +61,9 @@ pub fn run_migrate(
     }
     if let Some(wait) = arguments.lock_wait {
         options = options.lock_wait(wait);
+    }
+    if arguments.create_roles {
+        options = options.create_missing_roles();
     }
     if let Some(directory) = &arguments.backup {
         // Under the lock, once something is known to be pending: of two
@@ -191,6 +196,14 @@ impl<'c> Progress<'c> {
                     self.bar = Some(progress_bar(pending.len()));
                 }
             }
+            MigrateEvent::RolesCreated { roles } => self.output.status(
+                "Created",
+                &format!(
+                    "{} NOLOGIN for the migrations' policies: {}",
+                    if roles.len() == 1 { "role" } else { "roles" },
+                    roles.join(", ")
+                ),
+            ),
             MigrateEvent::Applying { migration } => match &self.bar {
                 Some(bar) => bar.set_message(stem(migration).to_string()),
                 None => {

@@ -12,6 +12,7 @@ use super::database_url::DatabaseUrl;
 use super::error::MigrateError;
 use super::history::{HistoryRow, create_history_table, read_history, record, record_statement};
 use super::migration::Migration;
+use super::roles::ensure_policy_roles;
 use super::source::Migrations;
 use super::status::{
     FutureMigrations, Plan, Status, classify, pending_migrations, refuse_transaction_statements,
@@ -75,6 +76,13 @@ pub enum MigrateEvent<'a> {
         /// The migrations to apply.
         pending: &'a [&'a Migration],
     },
+    /// Roles that the pending migrations' policies name were missing and
+    /// were created `NOLOGIN`
+    /// ([`RunOptions::create_missing_roles`]), before the first migration.
+    RolesCreated {
+        /// Their names.
+        roles: &'a [String],
+    },
     /// A migration starts.
     Applying {
         /// The migration.
@@ -113,6 +121,7 @@ pub struct RunOptions<'a> {
     lock_report_interval: Duration,
     future_migrations: FutureMigrations,
     before_applying: Option<BeforeApplying<'a>>,
+    create_roles: bool,
 }
 
 impl Default for RunOptions<'_> {
@@ -126,6 +135,7 @@ impl Default for RunOptions<'_> {
             lock_report_interval: DEFAULT_LOCK_REPORT_INTERVAL,
             future_migrations: FutureMigrations::Allow,
             before_applying: None,
+            create_roles: false,
         }
     }
 }
@@ -209,6 +219,15 @@ impl<'a> RunOptions<'a> {
         self
     }
 
+    /// Create the roles that the pending migrations' policies name and the
+    /// server lacks, `NOLOGIN`, before applying them (for development and
+    /// disposable databases). Without it such a run stops with
+    /// [`MigrateError::MissingRoles`] before applying anything.
+    pub fn create_missing_roles(mut self) -> RunOptions<'a> {
+        self.create_roles = true;
+        self
+    }
+
     fn tell(&mut self, event: MigrateEvent<'_>) {
         if let Some(observer) = self.observer.as_mut() {
             observer(event);
@@ -281,6 +300,7 @@ impl fmt::Debug for RunOptions<'_> {
                 "before_applying",
                 &self.before_applying.as_ref().map(|_| "FnOnce"),
             )
+            .field("create_roles", &self.create_roles)
             .finish()
     }
 }
@@ -508,6 +528,10 @@ async fn apply_under_lock(
     options.tell(MigrateEvent::Planned { pending: &pending });
     if pending.is_empty() {
         return Ok(Report::default());
+    }
+    let created = ensure_policy_roles(client, &pending, options.create_roles).await?;
+    if !created.is_empty() {
+        options.tell(MigrateEvent::RolesCreated { roles: &created });
     }
     if let Some(hook) = options.before_applying.take() {
         hook(&pending)

@@ -15,6 +15,7 @@
 
 use super::connection::{LockHolder, format_time_limit};
 use super::database_url::DatabaseUrl;
+use super::roles::MissingRole;
 use std::fmt;
 use std::time::Duration;
 
@@ -140,6 +141,12 @@ pub enum MigrateError {
         /// The version asked for.
         target: i32,
     },
+    /// Policies of pending migrations name roles the server does not have;
+    /// nothing was applied.
+    MissingRoles {
+        /// Each use of a missing role, in the order of the migrations.
+        missing: Vec<MissingRole>,
+    },
     /// A statement of a migration failed; the migration left nothing
     /// (unless it runs outside a transaction).
     StatementFailed {
@@ -246,6 +253,24 @@ impl MigrateError {
                 message,
                 ..
             } => format!("migration `{file}` failed: error[{code}]: {message}"),
+            MigrateError::MissingRoles { missing } => {
+                let mut roles: Vec<&str> =
+                    missing.iter().map(|found| found.role.as_str()).collect();
+                roles.dedup();
+                let first = missing.first();
+                format!(
+                    "the role{} {} named by policy `{}` on `{}` {} not exist",
+                    if roles.len() == 1 { "" } else { "s" },
+                    roles
+                        .iter()
+                        .map(|role| format!("`{role}`"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    first.map_or("", |found| found.policy.as_str()),
+                    first.map_or("", |found| found.table.as_str()),
+                    if roles.len() == 1 { "does" } else { "do" },
+                )
+            }
         }
     }
 
@@ -257,6 +282,9 @@ impl MigrateError {
             | MigrateError::ChangedAfterApply { file, .. }
             | MigrateError::OutOfOrder { file, .. }
             | MigrateError::StatementFailed { file, .. } => Some(file),
+            MigrateError::MissingRoles { missing } => {
+                missing.first().map(|found| found.file.as_str())
+            }
             _ => None,
         }
     }
@@ -269,6 +297,10 @@ impl MigrateError {
             | MigrateError::StatementFailed { file, line, .. } => {
                 Some(ErrorLocation { file, line: *line })
             }
+            MigrateError::MissingRoles { missing } => missing.first().map(|found| ErrorLocation {
+                file: &found.file,
+                line: found.line,
+            }),
             _ => None,
         }
     }
@@ -288,6 +320,19 @@ impl MigrateError {
             MigrateError::TransactionStatement { statement, .. } => vec![format!(
                 "dbkit runs the migration in one transaction with its history row; `{statement}` would end or nest it, and a later failure would leave part of the migration applied and not recorded. Nothing was applied"
             )],
+            MigrateError::MissingRoles { missing } => {
+                let mut notes: Vec<String> = missing
+                    .iter()
+                    .map(|found| {
+                        format!(
+                            "policy `{}` on `{}` names the role `{}` ({}:{})",
+                            found.policy, found.table, found.role, found.file, found.line
+                        )
+                    })
+                    .collect();
+                notes.push("roles belong to the whole server and migrations never create them; nothing was applied".to_string());
+                notes
+            }
             MigrateError::StatementFailed { no_transaction, .. } => vec![if *no_transaction {
                 "this migration runs outside a transaction: the statements before this one stay applied".to_string()
             } else {
@@ -317,6 +362,17 @@ impl MigrateError {
             MigrateError::TransactionStatement { statement, .. } => Some(format!(
                 "remove the `{statement}`, or make `-- dbkit:no-transaction` the migration's first line to run it outside a transaction, statement by statement"
             )),
+            MigrateError::MissingRoles { missing } => {
+                let mut roles: Vec<&str> = missing.iter().map(|found| found.role.as_str()).collect();
+                roles.sort_unstable();
+                roles.dedup();
+                Some(format!(
+                    "create {} on the server first ({}), or, on a development database, run again with `--create-roles` to create {} NOLOGIN",
+                    if roles.len() == 1 { "it" } else { "them" },
+                    roles.iter().map(|role| format!("CREATE ROLE {}", dbkit_core::sql_text::quote_identifier(role))).collect::<Vec<_>>().join("; "),
+                    if roles.len() == 1 { "it" } else { "them" },
+                ))
+            }
             MigrateError::FutureMigration { .. } => Some(
                 "a newer release applied it; run that release (or one that has the file), or allow future migrations".to_string(),
             ),

@@ -12,6 +12,7 @@ mod engine;
 mod error;
 mod history;
 mod migration;
+mod roles;
 mod source;
 mod status;
 
@@ -27,5 +28,6 @@ pub use engine::{
 pub use error::{ErrorLocation, MigrateError};
 pub use history::{HISTORY_TABLE, HistoryRow};
 pub use migration::Migration;
+pub use roles::MissingRole;
 pub use source::Migrations;
 pub use status::{MigrationState, MigrationStatus, Status};

@@ -224,7 +224,14 @@ async fn build_template_locked(
         &format!("CREATE DATABASE {}", quote_identifier(&building)),
     )
     .await?;
-    let applied = migrations.run(&database_url(&building)).await;
+    // Roles the migrations' policies name are created (`NOLOGIN`): the
+    // server is a test server, and roles belong to it, not to a database.
+    let applied = migrations
+        .run_with(
+            database_url(&building),
+            crate::migrate::RunOptions::new().create_missing_roles(),
+        )
+        .await;
     if let Err(error) = applied {
         let _ = execute(
             connection,

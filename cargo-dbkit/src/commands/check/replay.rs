@@ -219,7 +219,10 @@ fn apply_and_introspect(
         applied: 0,
         total: 0,
     };
-    let options = RunOptions::new().on_event(|event| progress.on_event(event));
+    // The server is disposable: the roles the policies name are created.
+    let options = RunOptions::new()
+        .create_missing_roles()
+        .on_event(|event| progress.on_event(event));
     let report = context
         .runtime
         .block_on(context.migrations.run_with(&context.database.url, options))

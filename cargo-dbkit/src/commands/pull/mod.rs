@@ -245,7 +245,12 @@ fn pull_from_migrations(
     let spinner = start_spinner(output, &format!("replaying {folder_display}"));
     let read = runtime.block_on(async {
         migrations
-            .run_with(&url, RunOptions::new().application_name(APPLICATION_NAME))
+            .run_with(
+                &url,
+                RunOptions::new()
+                    .application_name(APPLICATION_NAME)
+                    .create_missing_roles(),
+            )
             .await
             .map_err(|error| migrate_error(error, &folder_display))?;
         read_database(&url, connect_timeout).await
