@@ -12,6 +12,7 @@ mod lint;
 mod lint_rendered;
 mod properties;
 mod renames;
+mod row_level_security;
 mod snapshot_files;
 mod split_corpus;
 mod sql;

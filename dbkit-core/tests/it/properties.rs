@@ -324,7 +324,7 @@ fn enum_column_type(name: model::QualifiedName, array_dims: u8) -> model::Column
 }
 
 /// The number of kinds [`hostile_changes`] knows.
-const HOSTILE_CHANGE_KINDS: u8 = 41;
+const HOSTILE_CHANGE_KINDS: u8 = 45;
 
 /// The changes of one kind, every name and text in them taken from
 /// `texts`; expressions are built the way a person writes them, with the
@@ -629,6 +629,44 @@ fn hostile_changes(kind: u8, texts: &mut HostileTexts) -> Vec<Change> {
             table,
             name: texts.text(),
         }],
+        41 => vec![Change::SetRowLevelSecurity {
+            table,
+            enabled: texts.next % 2 == 0,
+        }],
+        42 => vec![Change::SetForceRowLevelSecurity {
+            table,
+            forced: texts.next % 2 == 0,
+        }],
+        43 | 44 => {
+            // Names and roles are hostile; the expressions are SQL the user
+            // writes, here a comparison with a hostile quoted literal.
+            let condition = format!(
+                "{} <> {}",
+                quote_identifier(&texts.text()),
+                quote_literal(&texts.text())
+            );
+            let old = model::Policy {
+                roles: vec![texts.text(), texts.text()],
+                using: Some(condition.clone()),
+                ..model::Policy::new(texts.text(), table)
+            };
+            let new = model::Policy {
+                roles: vec![texts.text()],
+                using: Some(condition.clone()),
+                with_check: Some(condition),
+                ..old.clone()
+            };
+            if kind == 43 {
+                vec![Change::CreateObject {
+                    object: model::SchemaObject::Policy(old),
+                }]
+            } else {
+                vec![Change::ReplaceObject {
+                    old: model::SchemaObject::Policy(old),
+                    new: model::SchemaObject::Policy(new),
+                }]
+            }
+        }
         35 => vec![Change::RenameIndex {
             table,
             from: texts.text(),
