@@ -86,7 +86,8 @@ impl IntoDiagnostics for MigrateError {
 }
 
 /// The error's message as the diagnostic's, its notes and help as the
-/// diagnostic's, pointing at the migration file it is about. A driver's
+/// diagnostic's, pointing at the migration file it is about (at its line
+/// when the error names one). A driver's
 /// message may go on over more lines (PostgreSQL's `DETAIL: …`): each is a
 /// note.
 fn diagnostic_from_fields(error: &MigrateError) -> Diagnostic {
@@ -102,7 +103,9 @@ fn diagnostic_from_fields(error: &MigrateError) -> Diagnostic {
     if let Some(help) = error.help() {
         diagnostic = diagnostic.with_help(help);
     }
-    if let Some(file) = error.file() {
+    if let Some(location) = error.location() {
+        diagnostic = diagnostic.with_span(SourceSpan::line(location.file, location.line));
+    } else if let Some(file) = error.file() {
         diagnostic = diagnostic.in_file(file);
     }
     diagnostic

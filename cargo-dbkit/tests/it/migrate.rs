@@ -1342,3 +1342,59 @@ fn migrate_refuses_a_migration_that_controls_its_own_transaction() {
         [0]
     );
 }
+
+/// A policy naming a role the server lacks stops the run before anything
+/// is applied, naming the role, the policy, its table and its file:line;
+/// `--create-roles` creates the role `NOLOGIN` and applies everything.
+#[test]
+fn a_policy_naming_a_missing_role_stops_the_run_until_create_roles() {
+    // Roles belong to the whole server: a name of this process's own.
+    let role = format!("dbkit_missing_role_{}", std::process::id());
+    let workspace = Workspace::with_migrations("basic");
+    for entry in std::fs::read_dir(workspace.path("migrations")).expect("read migrations") {
+        std::fs::remove_file(entry.expect("entry").path()).expect("remove");
+    }
+    workspace.write(
+        "migrations/V1__create_documents.sql",
+        "CREATE TABLE documents (id bigint PRIMARY KEY, owner_id bigint NOT NULL);\n",
+    );
+    workspace.write(
+        "migrations/V2__documents_policies.sql",
+        &format!(
+            "ALTER TABLE documents ENABLE ROW LEVEL SECURITY;\n\n\
+             CREATE POLICY \"owner_reads\" ON \"public\".\"documents\" FOR SELECT TO {role}\n  \
+             USING (owner_id = 1);\n"
+        ),
+    );
+    let database = fresh_database("cli_migrate_missing_role");
+    let url = database.url().to_string();
+
+    let refused = workspace.expect(2, &["migrate"], &url);
+    // The underline's length follows the role name's, which varies.
+    let shown: Vec<String> = redact(&refused.stderr, &url)
+        .replace(&role, "[ROLE]")
+        .lines()
+        .map(|line| match line.find('^') {
+            Some(start) => format!("{}^…", &line[..start]),
+            None => line.to_string(),
+        })
+        .collect();
+    insta::assert_snapshot!("migrate_missing_role", shown.join("\n"));
+    assert_eq!(history(&url), Vec::<i64>::new(), "nothing is applied");
+    let role_count = format!("SELECT count(*) FROM pg_roles WHERE rolname = '{role}'");
+    assert_eq!(query_i64s(&url, &role_count), [0]);
+
+    let created = workspace.expect(0, &["migrate", "--create-roles"], &url);
+    assert!(
+        created.stderr.contains(&format!(
+            "role NOLOGIN for the migrations' policies: {role}"
+        )),
+        "{created:#?}"
+    );
+    assert_eq!(history(&url), [1, 2]);
+    let can_log_in =
+        format!("SELECT count(*) FROM pg_roles WHERE rolname = '{role}' AND NOT rolcanlogin");
+    assert_eq!(query_i64s(&url, &can_log_in), [1]);
+    let policies = "SELECT count(*) FROM pg_policies WHERE policyname = 'owner_reads'";
+    assert_eq!(query_i64s(&url, policies), [1]);
+}
