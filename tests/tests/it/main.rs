@@ -15,4 +15,5 @@ mod pull_compiles;
 mod pull_round_trips;
 mod push_no_spurious_changes;
 mod random_round_trips;
+mod row_level_security;
 mod source_round_trips;
