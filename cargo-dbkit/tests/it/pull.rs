@@ -490,6 +490,32 @@ fn a_blog_round_trips() {
     round_trip("blog");
 }
 
+/// Row-level security and policies become code, with no warning about
+/// them, and the baseline made from that code creates them again.
+#[test]
+fn row_level_security_and_policies_round_trip_without_a_warning() {
+    let ((project, run), original) =
+        round_trip_of("row_level_security", &fixture_sql("row_level_security"));
+    assert!(
+        !run.stderr.contains("warning"),
+        "nothing is left out:\n{}",
+        run.stderr
+    );
+    let code = pulled_code(&project);
+    for written in [
+        "#[dbkit(row_level_security)]",
+        "#[dbkit(row_level_security, force_row_level_security)]",
+        "name = \"readers_read\"",
+        "for = \"select\"",
+        "to(\"Pull Auditor\", dbkit_pull_reader)",
+        "restrictive",
+    ] {
+        assert!(code.contains(written), "`{written}` is written\n{code}");
+    }
+    insta::assert_snapshot!(code);
+    assert_no_drift(&project, &original);
+}
+
 /// Partitions are named as partitions of their table; the indexes
 /// PostgreSQL attaches to them follow from the table's and are not named
 /// (they were described as "a partition of public.payment_pkey").

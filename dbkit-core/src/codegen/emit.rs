@@ -14,6 +14,7 @@ use super::layout::{
 use super::options::{
     deferral_words, exclusion_meta, key_columns_meta, not_valid_word, storage_meta,
 };
+use super::policies::{policy_attributes, row_security_flags};
 use super::unexpressed::Unexpressed;
 use super::{CodegenOptions, GeneratedFile, GeneratedModules};
 use crate::compare::canonical_column_type;
@@ -535,6 +536,13 @@ fn write_table(
         write_dbkit_attribute(&mut out, AttributePlace::Item, &naming_attributes);
     }
     for attribute in struct_attributes(table, &placement, &targets) {
+        write_dbkit_attribute(&mut out, AttributePlace::Item, &[attribute]);
+    }
+    let flags = row_security_flags(table);
+    if !flags.is_empty() {
+        write_dbkit_attribute(&mut out, AttributePlace::Item, &flags);
+    }
+    for attribute in policy_attributes(schema, table) {
         write_dbkit_attribute(&mut out, AttributePlace::Item, &[attribute]);
     }
     out.push_str(&format!("pub struct {rust_name} {{\n"));

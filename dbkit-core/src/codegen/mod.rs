@@ -33,6 +33,9 @@
 //! decided by replaying the parser's naming over the attributes as they will
 //! be written ([`constraints`]).
 //!
+//! **Row-level security** is written on the struct: its flags, then one
+//! `policy(...)` per policy of the table ([`policies`]).
+//!
 //! **Types** follow the DSL's mapping table backwards; a type the table does
 //! not map is written as `sql_type = "…"` on a field of the closest Rust type
 //! (`String` when nothing fits better). Defaults are simplified by
@@ -57,6 +60,7 @@ mod identifiers;
 mod layout;
 mod sql_objects;
 mod options;
+mod policies;
 mod unexpressed;
 
 pub use defaults::simplify_default;

@@ -87,12 +87,6 @@ UNION ALL
 SELECT 'unlogged table', qualified, 'created as a logged table by the migrations'
 FROM user_class WHERE relkind IN ('r', 'p') AND relpersistence = 'u'
 UNION ALL
-SELECT 'row level security', qualified, 'enabled on the table'
-FROM user_class WHERE relkind IN ('r', 'p') AND relrowsecurity
-UNION ALL
-SELECT 'policy', format('%I on %s', pol.polname, c.qualified), NULL
-FROM pg_catalog.pg_policy pol JOIN user_class c ON c.oid = pol.polrelid
-UNION ALL
 SELECT 'trigger', format('%I on %s', t.tgname, c.qualified), NULL
 FROM pg_catalog.pg_trigger t JOIN user_class c ON c.oid = t.tgrelid
 WHERE NOT t.tgisinternal
