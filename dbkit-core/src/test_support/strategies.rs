@@ -16,8 +16,8 @@
 
 use crate::model::{
     BaseType, Check, Column, ColumnType, Deferral, Enum, Exclusion, ForeignKey, ForeignKeyAction,
-    Identity, Index, IndexKey, KeyOptions, NullsOrder, PrimaryKey, QualifiedName, Schema, Table,
-    Unique, canonical_key_options,
+    Identity, Index, IndexKey, KeyOptions, NullsOrder, Policy, PolicyCommand, PrimaryKey,
+    QualifiedName, Schema, Table, Unique, canonical_key_options,
 };
 use proptest::collection::vec;
 use proptest::prelude::{Strategy, any};
@@ -388,8 +388,97 @@ fn build_schema(choices: &mut Choices) -> Schema {
     }
     randomize_comments(&mut schema, choices);
     user_types::add_random_user_types(&mut schema, choices);
+    for index in 0..schema.tables.len() {
+        if choices.chance(20) {
+            let table = schema.tables[index].name.clone();
+            add_random_policy(&mut schema, &table, choices);
+        }
+    }
     schema.canonicalize();
     schema
+}
+
+/// Policy names, and the roles policies name: tests create those roles on
+/// their servers (they are named by the migrations' policies).
+const POLICY_NAMES: &[&str] = &["readers", "writers", "Own rows", "audit"];
+const POLICY_ROLES: &[&str] = &["dbkit_rls_app_user", "dbkit_rls_admin"];
+
+/// A policy on `table` of any command, permissive or restrictive, for
+/// PUBLIC or some roles; its expressions use no column, so that it stays
+/// valid whatever happens to the columns.
+fn add_random_policy(schema: &mut Schema, table: &QualifiedName, choices: &mut Choices) {
+    let taken: BTreeSet<String> = schema
+        .policies
+        .iter()
+        .filter(|policy| &policy.table == table)
+        .map(|policy| policy.name.clone())
+        .collect();
+    let Some(name) = choices.pick_fresh(POLICY_NAMES, &taken) else {
+        return;
+    };
+    let command = *choices
+        .pick(&[
+            PolicyCommand::All,
+            PolicyCommand::Select,
+            PolicyCommand::Insert,
+            PolicyCommand::Update,
+            PolicyCommand::Delete,
+        ])
+        .unwrap_or(&PolicyCommand::All);
+    let mut policy = Policy {
+        command,
+        restrictive: choices.chance(30),
+        ..Policy::new(name, table.clone())
+    };
+    for role in POLICY_ROLES {
+        if choices.chance(40) {
+            policy.roles.push(role.to_string());
+        }
+    }
+    if command.takes_using() {
+        policy.using = Some(choices.pick(&["true", "false", "1 = 1"]).unwrap_or(&"true").to_string());
+    }
+    if command.takes_with_check() && (command == PolicyCommand::Insert || choices.chance(50)) {
+        policy.with_check = Some("true".to_string());
+    }
+    policy.canonicalize_roles();
+    schema.policies.push(policy);
+}
+
+/// Row-level security switched on or off on a table, policies added,
+/// changed or dropped; policies whose table is gone (dropped or renamed)
+/// go with it.
+fn edit_row_security(new: &mut Schema, choices: &mut Choices) {
+    if choices.chance(20)
+        && let Some(table) = pick_table(new, choices)
+        && let Some(table) = new.tables.iter_mut().find(|t| t.name == table)
+    {
+        if choices.chance(50) {
+            table.row_level_security = !table.row_level_security;
+        } else {
+            table.force_row_level_security = !table.force_row_level_security;
+        }
+    }
+    if choices.chance(20)
+        && let Some(table) = pick_table(new, choices)
+    {
+        add_random_policy(new, &table, choices);
+    }
+    if choices.chance(15) && !new.policies.is_empty() {
+        let index = choices.below(new.policies.len());
+        if choices.chance(50) {
+            new.policies.remove(index);
+        } else {
+            let policy = &mut new.policies[index];
+            policy.roles = if policy.roles.is_empty() {
+                vec![POLICY_ROLES[0].to_string()]
+            } else {
+                Vec::new()
+            };
+        }
+    }
+    let tables: BTreeSet<QualifiedName> = new.tables.iter().map(|t| t.name.clone()).collect();
+    new.policies.retain(|policy| tables.contains(&policy.table));
 }
 
 fn available_schemas(schema: &Schema) -> Vec<String> {
@@ -977,6 +1066,7 @@ fn edit_schema(old: &Schema, choices: &mut Choices) -> Schema {
             }
         }
     }
+    edit_row_security(&mut new, choices);
     new.canonicalize();
     new
 }
