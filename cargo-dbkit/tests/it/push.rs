@@ -556,3 +556,53 @@ pub struct BigOrg {
     let after = project.push(&url, &[], 0);
     assert!(after.stderr.contains("nothing to push"), "{}", after.stderr);
 }
+
+/// A policy naming a role the server lacks stops the push at the policy in
+/// the code, nothing applied; `--create-roles` creates the role `NOLOGIN`
+/// in the push, and a second push finds nothing (the live policy reads as
+/// the code's).
+#[test]
+fn a_policy_naming_a_missing_role_needs_create_roles() {
+    // Roles belong to the whole server: a name of this process's own.
+    let role = format!("dbkit_push_role_{}", std::process::id());
+    let project = replay_project();
+    project.edit_schema(
+        "#[dbkit(table = \"orgs\")]",
+        &format!(
+            "#[dbkit(table = \"orgs\", row_level_security)]\n\
+             #[dbkit(policy(name = \"members_read\", for = \"select\", to({role}), using = \"name <> ''\"))]"
+        ),
+    );
+    let database = empty_database("push_missing_role");
+    let url = url_with_password(&database);
+
+    let refused = project.push(&url, &[], 2);
+    assert!(
+        refused.stderr.contains(&format!(
+            "the role `{role}` named by policy `members_read` on `public.orgs` does not exist"
+        )) && refused.stderr.contains("crates/app/src/app_schema.rs:")
+            && refused.stderr.contains("--create-roles"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        introspected(&database).tables.is_empty(),
+        "nothing is applied"
+    );
+
+    let created = project.push(&url, &["--create-roles"], 0);
+    assert!(created.stderr.contains(&role), "{}", created.stderr);
+    let live = introspected(&database);
+    let policy = live
+        .policies
+        .iter()
+        .find(|policy| policy.name == "members_read")
+        .expect("the policy is pushed");
+    assert_eq!(policy.roles, [role.clone()]);
+    assert!(
+        live.table(&dbkit_core::model::QualifiedName::new("public", "orgs"))
+            .is_some_and(|table| table.row_level_security)
+    );
+    let again = project.push(&url, &[], 0);
+    assert!(again.stderr.contains("nothing to push"), "{}", again.stderr);
+}

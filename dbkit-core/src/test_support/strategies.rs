@@ -436,7 +436,12 @@ fn add_random_policy(schema: &mut Schema, table: &QualifiedName, choices: &mut C
         }
     }
     if command.takes_using() {
-        policy.using = Some(choices.pick(&["true", "false", "1 = 1"]).unwrap_or(&"true").to_string());
+        policy.using = Some(
+            choices
+                .pick(&["true", "false", "1 = 1"])
+                .unwrap_or(&"true")
+                .to_string(),
+        );
     }
     if command.takes_with_check() && (command == PolicyCommand::Insert || choices.chance(50)) {
         policy.with_check = Some("true".to_string());

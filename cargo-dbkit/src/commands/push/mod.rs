@@ -28,12 +28,18 @@
 //! and a later failure leaves only those labels behind, which the code
 //! declares anyway. The renderer never writes `CREATE INDEX CONCURRENTLY`.
 //!
+//! **Roles.** A policy naming a role the server lacks stops the push before
+//! anything runs, at the policy in the code; `--create-roles` creates such
+//! roles `NOLOGIN` at the start of the push's first transaction
+//! (`roles`).
+//!
 //! **`--dry-run`** prints the SQL on stdout; the database is only read, in
 //! the read-only session. Nothing printed shows a password.
 
 mod database;
 pub mod plan;
 pub mod views;
+mod roles;
 
 pub use database::without_migration_history;
 
@@ -128,7 +134,7 @@ pub fn run_push(
         );
         return Ok(Outcome::Success);
     }
-    let transactions = plan::transactions(&changes);
+    let mut transactions = plan::transactions(&changes);
     let statement_count: usize = transactions.iter().map(|t| t.statements.len()).sum();
     let losses: Vec<String> = changes.iter().filter_map(plan::data_loss).collect();
     let may_fail: Vec<String> = changes
@@ -151,6 +157,40 @@ pub fn run_push(
         );
         return Ok(Outcome::Success);
     }
+
+    let missing_roles = runtime
+        .block_on(roles::missing_role_uses(
+            url,
+            &transactions,
+            connect_timeout,
+        ))
+        .map_err(|error| match error {
+            SessionError::ConnectTimeout(timeout) => {
+                single_error(connect_timeout_diagnostic(url, timeout))
+            }
+            SessionError::Failed(detail) => single_error(
+                Diagnostic::error(format!("cannot read the roles of {url}"))
+                    .with_note(hide_passwords_of(&detail)),
+            ),
+        })?;
+    if !missing_roles.is_empty() {
+        if !arguments.create_roles {
+            return Err(CliError::Diagnostics(roles::missing_role_diagnostics(
+                &missing_roles,
+                &code.schema,
+            )));
+        }
+        roles::create_roles_first(&mut transactions, &missing_roles);
+        let names: std::collections::BTreeSet<&str> = missing_roles
+            .iter()
+            .map(|found| found.role.as_str())
+            .collect();
+        output.line(&format!(
+            "             create NOLOGIN roles for the policies: {}",
+            names.into_iter().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    let statement_count: usize = transactions.iter().map(|t| t.statements.len()).sum();
 
     list_steps(&changes, output);
     for warning in &may_fail {
