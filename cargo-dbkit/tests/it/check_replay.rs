@@ -351,3 +351,28 @@ pub struct OrgSize {
     let run = replay(&project, 0);
     assert!(run.stderr.contains("no findings"), "{}", run.stderr);
 }
+
+/// A policy added by hand, for a role no server has: the disposable server
+/// creates the role (roles belong to it), the replay applies, and the
+/// policy the snapshots do not know is found, named with its table.
+#[test]
+fn a_hand_written_policy_for_a_new_role_replays_and_is_found() {
+    let project = copy_replay_fixture("replay");
+    let role = format!("dbkit_replay_role_{}", std::process::id());
+    let sql = project.read(LATEST_SQL);
+    project.write(
+        LATEST_SQL,
+        &format!(
+            "{sql}\nALTER TABLE orgs ENABLE ROW LEVEL SECURITY;\n\
+             CREATE POLICY members_read ON orgs FOR SELECT TO {role} USING (true);\n"
+        ),
+    );
+    let run = replay(&project, 1);
+    assert!(
+        run.stderr.contains("policy `public.orgs.members_read`")
+            && run.stderr.contains("row level security"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("does not exist"), "{}", run.stderr);
+}
