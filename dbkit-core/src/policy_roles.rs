@@ -40,6 +40,23 @@ pub fn policy_roles(sql: &str) -> Vec<PolicyRole> {
     roles
 }
 
+/// The roles `sql` creates itself (`CREATE ROLE`, `CREATE USER`,
+/// `CREATE GROUP`), which its policies may name before the server has them.
+pub fn created_roles(sql: &str) -> Vec<String> {
+    let mut roles = Vec::new();
+    for statement in sql_statements(sql) {
+        let tokens = head_tokens(statement.code());
+        let creates_role = tokens.first().is_some_and(|token| token.is_word("create"))
+            && tokens.get(1).is_some_and(|token| {
+                token.is_word("role") || token.is_word("user") || token.is_word("group")
+            });
+        if let (true, Some(name)) = (creates_role, tokens.get(2).and_then(Head::name)) {
+            roles.push(name.to_string());
+        }
+    }
+    roles
+}
+
 /// Role names a cluster must hold for `sql`'s policies, sorted, once each.
 pub fn required_roles(sql: &str) -> Vec<String> {
     let mut names: Vec<String> = policy_roles(sql)
@@ -285,6 +302,16 @@ mod tests {
         check(
             "CREATE POLICY p ON t TO \"unterminated",
             &["unterminated by p on t at 1"],
+        );
+    }
+
+    #[test]
+    fn roles_a_migration_creates_itself() {
+        assert_eq!(
+            created_roles(
+                "CREATE ROLE app_user NOLOGIN;\ncreate user \"Bob\";\nCREATE TABLE role (id int);"
+            ),
+            vec!["app_user".to_string(), "Bob".to_string()]
         );
     }
 

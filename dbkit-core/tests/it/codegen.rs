@@ -95,6 +95,9 @@ fn without_sources(schema: &Schema) -> Schema {
     for view in &mut schema.views {
         view.source = None;
     }
+    for policy in &mut schema.policies {
+        policy.source = None;
+    }
     schema
 }
 

@@ -16,7 +16,7 @@
 use super::connection::database_error;
 use super::error::MigrateError;
 use super::migration::Migration;
-use dbkit_core::policy_roles::policy_roles;
+use dbkit_core::policy_roles::{created_roles, policy_roles};
 use dbkit_core::sql_text::{dollar_quote, quote_identifier};
 use std::collections::BTreeSet;
 use tokio_postgres::Client;
@@ -44,6 +44,11 @@ pub(crate) async fn ensure_policy_roles(
     pending: &[&Migration],
     create: bool,
 ) -> Result<Vec<String>, MigrateError> {
+    // Roles a pending migration creates itself are its own business.
+    let created: BTreeSet<String> = pending
+        .iter()
+        .flat_map(|migration| created_roles(&migration.sql))
+        .collect();
     let uses: Vec<MissingRole> = pending
         .iter()
         .flat_map(|migration| {
@@ -57,6 +62,7 @@ pub(crate) async fn ensure_policy_roles(
                     line: found.line,
                 })
         })
+        .filter(|found| !created.contains(&found.role))
         .collect();
     if uses.is_empty() {
         return Ok(Vec::new());
