@@ -145,6 +145,11 @@ fn head_tokens(code: &str) -> Vec<Head> {
                 .char_indices()
                 .find(|(_, c)| !(c.is_alphanumeric() || *c == '_' || *c == '$'))
                 .map_or(rest.len(), |(index, _)| index);
+            if length == 0 {
+                // A character outside ASCII that is no letter (`—`).
+                tokens.push(Head::Other);
+                break;
+            }
             let word = rest[..length].to_lowercase();
             let ends_head = word == "using" || word == "with";
             tokens.push(Head::Word(word));
@@ -299,6 +304,8 @@ mod tests {
         );
         check("CREATE POLICYX p ON t TO a;", &[]);
         check("CREATE POLICY", &[]);
+        check("— CREATE POLICY p ON t TO a;", &[]);
+        check("CREATE POLICY p ON t TO a— b;", &["a by p on t at 1"]);
         check(
             "CREATE POLICY p ON t TO \"unterminated",
             &["unterminated by p on t at 1"],
@@ -313,6 +320,14 @@ mod tests {
             ),
             vec!["app_user".to_string(), "Bob".to_string()]
         );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_is_read_to_its_end(text in "(CREATE POLICY p ON t TO |\\PC|\"|--|/\\*)*") {
+            let _ = policy_roles(&text);
+            let _ = created_roles(&text);
+        }
     }
 
     #[test]
