@@ -43,6 +43,7 @@ pub const TYPED_KINDS: &[&str] = &[
     "function",
     "procedure",
     "trigger",
+    "policy",
 ];
 
 /// Every extension but `plpgsql`, which every database has.
