@@ -317,6 +317,15 @@ fn write_table(json: &mut PrettyJson, table: &Table) {
     }
     json.key("name");
     write_qualified_name(json, &table.name);
+    json.optional_string_field("partition_by", table.partition_by.as_deref());
+    if let Some(partition_of) = &table.partition_of {
+        json.key("partition_of");
+        json.open_object();
+        json.string_field("bounds", &partition_of.bounds);
+        json.key("parent");
+        write_qualified_name(json, &partition_of.parent);
+        json.close_object();
+    }
     if let Some(primary_key) = &table.primary_key {
         json.key("primary_key");
         json.open_object();
@@ -867,7 +876,18 @@ mod tests {
                 "fillfactor=70".to_string(),
             ]),
         ];
+        let parent = table.name.clone();
+        table.partition_by = Some("RANGE (id)".to_string());
         schema.tables.push(table);
+        schema.tables.push(
+            Table::new(QualifiedName::new("app", "orders_default"))
+                .with_partition_of(parent.clone(), "DEFAULT")
+                .with_partition_by("LIST (number)"),
+        );
+        schema.tables.push(
+            Table::new(QualifiedName::new("app", "orders_low"))
+                .with_partition_of(parent, "FOR VALUES FROM (MINVALUE) TO ('1\"0')"),
+        );
         schema.enums.push(Enum {
             name: QualifiedName::new("app", "empty"),
             values: Vec::new(),

@@ -188,6 +188,15 @@ pub struct Table {
     /// too.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub force_row_level_security: bool,
+    /// `PARTITION BY …` of a partitioned table: its strategy and key as
+    /// written (`RANGE (created_at)`). Fixed when the table is created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_by: Option<String>,
+    /// Set on a partition, which has no columns, keys, checks, indexes or
+    /// foreign keys of its own in the model: it has its parent's, which
+    /// PostgreSQL copies to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_of: Option<PartitionOf>,
     /// `#[dbkit(renamed_from = "old")]` on the struct: the table's name (in
     /// the same schema, or `schema.table`) in the previous snapshot. A hint
     /// for the differ, never stored.
@@ -215,6 +224,8 @@ impl Table {
             comment: None,
             row_level_security: false,
             force_row_level_security: false,
+            partition_by: None,
+            partition_of: None,
             renamed_from: None,
             source: None,
         }
@@ -231,8 +242,41 @@ impl Table {
         }
     }
 
+    pub fn with_partition_by(self, partition_by: impl Into<String>) -> Self {
+        Table {
+            partition_by: Some(partition_by.into()),
+            ..self
+        }
+    }
+
+    pub fn with_partition_of(self, parent: QualifiedName, bounds: impl Into<String>) -> Self {
+        Table {
+            partition_of: Some(PartitionOf::new(parent, bounds)),
+            ..self
+        }
+    }
+
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+/// What makes a table a partition (`CREATE TABLE … PARTITION OF parent
+/// bounds`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitionOf {
+    /// The partitioned table.
+    pub parent: QualifiedName,
+    /// `FOR VALUES …` or `DEFAULT`, as written.
+    pub bounds: String,
+}
+
+impl PartitionOf {
+    pub fn new(parent: QualifiedName, bounds: impl Into<String>) -> Self {
+        PartitionOf {
+            parent,
+            bounds: bounds.into(),
+        }
     }
 }
 
