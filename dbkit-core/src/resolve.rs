@@ -40,6 +40,8 @@ mod user_types;
 
 mod views;
 
+mod partition;
+
 /// The schema the declarations make up, or every error found, sorted by
 /// location.
 pub fn resolve_schema(declarations: Vec<Declaration>) -> Result<Schema, Vec<SchemaError>> {
@@ -96,6 +98,7 @@ pub fn resolve_schema(declarations: Vec<Declaration>) -> Result<Schema, Vec<Sche
     let mut column_types: Vec<Vec<ColumnType>> = Vec::with_capacity(tables.len());
     let mut foreign_key_targets: Vec<Vec<QualifiedName>> = Vec::with_capacity(tables.len());
     let view_column_types: Vec<Option<Vec<ColumnType>>>;
+    let mut partition_parents: Vec<Option<QualifiedName>> = Vec::with_capacity(tables.len());
     {
         let mut enums_by_name: HashMap<QualifiedName, &EnumDeclaration> = HashMap::new();
         for (index, enum_declaration) in enums.iter().enumerate() {
@@ -181,8 +184,16 @@ pub fn resolve_schema(declarations: Vec<Declaration>) -> Result<Schema, Vec<Sche
             if !*kept {
                 column_types.push(Vec::new());
                 foreign_key_targets.push(Vec::new());
+                partition_parents.push(None);
                 continue;
             }
+            partition_parents.push(match context.resolve_partition_parent(table) {
+                Ok(parent) => parent,
+                Err(error) => {
+                    errors.push(*error);
+                    None
+                }
+            });
             let mut types = Vec::with_capacity(table.columns.len());
             for column in &table.columns {
                 match context.resolve_column_type(table, column) {
@@ -201,6 +212,7 @@ pub fn resolve_schema(declarations: Vec<Declaration>) -> Result<Schema, Vec<Sche
             foreign_key_targets.push(targets);
         }
         view_column_types = views::resolve_view_types(&views, &context, &mut errors);
+        errors.extend(partition::cycles(&tables, &partition_parents));
     }
     if !errors.is_empty() {
         errors.sort_by(|a, b| location_key(&a.location).cmp(&location_key(&b.location)));
@@ -225,8 +237,9 @@ pub fn resolve_schema(declarations: Vec<Declaration>) -> Result<Schema, Vec<Sche
     let resolved = tables
         .into_iter()
         .zip(table_kept)
-        .zip(column_types.into_iter().zip(foreign_key_targets));
-    for ((table, kept), (types, targets)) in resolved {
+        .zip(column_types.into_iter().zip(foreign_key_targets))
+        .zip(partition_parents);
+    for (((table, kept), (types, targets)), parent) in resolved {
         if !kept {
             continue;
         }
@@ -234,7 +247,14 @@ pub fn resolve_schema(declarations: Vec<Declaration>) -> Result<Schema, Vec<Sche
             schema.schemas.push(table.name.schema.clone());
         }
         schema.policies.extend(table_policies(&table));
-        schema.tables.push(build_table(table, types, targets));
+        let bounds = table.partition_of.as_ref().map(|partition| partition.bounds.clone());
+        let partition_by = table.partition_by.clone();
+        let mut built = build_table(table, types, targets);
+        built.partition_by = partition_by;
+        if let (Some(parent), Some(bounds)) = (parent, bounds) {
+            built = built.with_partition_of(parent, bounds);
+        }
+        schema.tables.push(built);
     }
     schema.extensions = extensions;
     schema.objects = objects;
@@ -446,6 +466,19 @@ impl Context<'_> {
             base: found.clone(),
             array_dims: ty.array_dims,
         })
+    }
+
+    /// The partitioned table a partition's `partition_of` names, checked.
+    fn resolve_partition_parent(
+        &self,
+        table: &TableDeclaration,
+    ) -> Result<Option<QualifiedName>, Box<SchemaError>> {
+        match &table.partition_of {
+            Some(partition) => partition::resolve_parent(self.tables_by_name, table, partition)
+                .map(Some)
+                .map_err(Box::new),
+            None => Ok(None),
+        }
     }
 
     /// The table a foreign key points at, checked.

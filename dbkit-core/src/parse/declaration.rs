@@ -107,6 +107,12 @@ pub struct TableDeclaration {
     pub force_row_level_security: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub policies: Vec<PolicyDeclaration>,
+    /// `partition_by = "RANGE (…)"`, the strategy uppercase.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_by: Option<String>,
+    /// `partition_of` and `bounds` (a partition declares no columns).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_of: Option<PartitionDeclaration>,
     /// The struct's name in the source.
     pub place: SourcePlace,
 }
@@ -126,6 +132,18 @@ pub struct PolicyDeclaration {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub with_check: Option<String>,
     /// The `name = "…"` entry.
+    pub place: SourcePlace,
+}
+
+/// `partition_of = "…", bounds = "…"` on a struct.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitionDeclaration {
+    /// The partitioned table (`columns` empty); without a schema, the
+    /// resolver looks in the partition's schema, then in `public`.
+    pub parent: ReferenceTarget,
+    /// `DEFAULT` or `FOR VALUES …`, as written.
+    pub bounds: String,
+    /// The `partition_of = "..."` value.
     pub place: SourcePlace,
 }
 

@@ -26,6 +26,7 @@ mod domain;
 mod enumeration;
 mod extension;
 mod function;
+mod partition;
 mod policy;
 mod sequence;
 mod source_file;
@@ -41,9 +42,9 @@ pub(crate) use attribute::doc_text;
 pub use composite::parse_composite_derive;
 pub use declaration::{
     ColumnDeclaration, Declaration, DeclaredType, EnumDeclaration, ExtensionDeclaration,
-    ForeignKeyDeclaration, FunctionDeclaration, PolicyDeclaration, ReferenceTarget, SourcePlace,
-    SqlObjectDeclaration, TableDeclaration, TriggerDeclaration, ViewColumnDeclaration,
-    ViewDeclaration,
+    ForeignKeyDeclaration, FunctionDeclaration, PartitionDeclaration, PolicyDeclaration,
+    ReferenceTarget, SourcePlace, SqlObjectDeclaration, TableDeclaration, TriggerDeclaration,
+    ViewColumnDeclaration, ViewDeclaration,
 };
 pub use diagnostic::{Diagnostic, SchemaError, diagnostics_to_compile_errors};
 pub use domain::parse_domain_derive;

@@ -2,9 +2,10 @@
 
 use super::attribute::{AttributeItem, AttributeValue, dbkit_attribute_items, doc_comment};
 use super::declaration::{
-    ColumnDeclaration, DeclaredType, ForeignKeyDeclaration, PolicyDeclaration, ReferenceTarget,
-    SourcePlace, TableDeclaration,
+    ColumnDeclaration, DeclaredType, ForeignKeyDeclaration, PartitionDeclaration,
+    PolicyDeclaration, ReferenceTarget, SourcePlace, TableDeclaration,
 };
+use super::partition;
 use super::diagnostic::{Diagnostic, place_of_span};
 use super::policy::read_struct_policy;
 use super::source_file::item_is_test_only;
@@ -57,6 +58,9 @@ pub(crate) const STRUCT_ATTRIBUTES: &[&str] = &[
     "row_level_security",
     "force_row_level_security",
     "policy",
+    "partition_by",
+    "partition_of",
+    "bounds",
 ];
 
 const FOREIGN_KEY_ACTIONS: &[&str] = &[
@@ -260,6 +264,9 @@ struct StructAttributes {
     row_level_security: bool,
     force_row_level_security: bool,
     policies: Vec<PolicyDeclaration>,
+    partition_by: Option<Spanned<String>>,
+    partition_of: Option<Spanned<String>>,
+    bounds: Option<Spanned<String>>,
 }
 
 /// A field that became a column, with what the table-level checks need.
@@ -274,11 +281,17 @@ pub(crate) fn parse_table(
     file: &str,
 ) -> Result<TableDeclaration, Vec<Diagnostic>> {
     let mut diagnostics = Vec::new();
+    // A partition declares no columns, so it may be a unit struct.
+    let no_fields = syn::punctuated::Punctuated::new();
     let fields = match &input.data {
         syn::Data::Struct(syn::DataStruct {
             fields: syn::Fields::Named(named),
             ..
-        }) => named,
+        }) => &named.named,
+        syn::Data::Struct(syn::DataStruct {
+            fields: syn::Fields::Unit,
+            ..
+        }) if declares_partition(&input.attrs) => &no_fields,
         syn::Data::Struct(syn::DataStruct {
             fields: syn::Fields::Unnamed(_),
             ..
@@ -373,10 +386,10 @@ pub(crate) fn parse_table(
         );
     }
 
-    let mut parsed_fields: Vec<ParsedField> = Vec::with_capacity(fields.named.len());
+    let mut parsed_fields: Vec<ParsedField> = Vec::with_capacity(fields.len());
     let mut skipped_fields: Vec<String> = Vec::new();
     let mut broken_fields: Vec<String> = Vec::new();
-    for field in &fields.named {
+    for field in fields {
         // `#[cfg(test)]` fields are not there in the builds that matter.
         if item_is_test_only(&field.attrs) {
             continue;
@@ -685,6 +698,8 @@ pub(crate) fn parse_table(
         &|columns, diagnostics| columns_context.resolve(columns, diagnostics),
         &mut diagnostics,
     );
+    let (partition_by, partition_of) =
+        read_partitioning(&struct_attributes, fields, file, &mut diagnostics);
 
     if !diagnostics.is_empty() {
         return Err(diagnostics);
@@ -713,8 +728,96 @@ pub(crate) fn parse_table(
         row_level_security: struct_attributes.row_level_security,
         force_row_level_security: struct_attributes.force_row_level_security,
         policies: struct_attributes.policies,
+        partition_by,
+        partition_of,
         place: place_of_span(input.ident.span(), input.ident.span(), file),
     })
+}
+
+/// Whether the struct's attributes hold `partition_of` (read before the
+/// fields, which a partition does not have).
+fn declares_partition(attributes: &[syn::Attribute]) -> bool {
+    dbkit_attribute_items(attributes)
+        .0
+        .iter()
+        .any(|item| item.name == "partition_of")
+}
+
+/// `partition_by`, and `partition_of` with its `bounds`: a partition has
+/// its parent's columns, keys, checks, indexes and foreign keys, so it may
+/// declare none of them.
+fn read_partitioning(
+    attributes: &StructAttributes,
+    fields: &syn::punctuated::Punctuated<syn::Field, syn::token::Comma>,
+    file: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> (Option<String>, Option<PartitionDeclaration>) {
+    let partition_by = attributes.partition_by.as_ref().and_then(|partition_by| {
+        partition::read_partition_by(&partition_by.value, partition_by.span)
+            .map_err(|diagnostic| diagnostics.push(diagnostic))
+            .ok()
+    });
+    let Some(partition_of) = &attributes.partition_of else {
+        if let Some(bounds) = &attributes.bounds {
+            diagnostics.push(
+                Diagnostic::spanning(bounds.item_start, bounds.item_end, "`bounds` is given without `partition_of`")
+                    .with_help("name the partitioned table this partition belongs to: `#[dbkit(partition_of = \"events\", bounds = \"...\")]`"),
+            );
+        }
+        return (partition_by, None);
+    };
+    let parent = partition::read_partition_of(&partition_of.value, partition_of.span)
+        .map_err(|diagnostic| diagnostics.push(diagnostic))
+        .ok();
+    let bounds = match &attributes.bounds {
+        Some(bounds) => partition::read_bounds(&bounds.value, bounds.span)
+            .map_err(|diagnostic| diagnostics.push(diagnostic))
+            .ok(),
+        None => {
+            diagnostics.push(
+                Diagnostic::spanning(partition_of.item_start, partition_of.item_end, "a partition needs its `bounds`")
+                    .with_help("add the values it holds: `bounds = \"FOR VALUES FROM (…) TO (…)\"`, `\"FOR VALUES IN (…)\"`, `\"FOR VALUES WITH (MODULUS 4, REMAINDER 0)\"` or `\"DEFAULT\"`"),
+            );
+            None
+        }
+    };
+    if let Some(field) = fields.iter().find(|field| !item_is_test_only(&field.attrs)) {
+        let span = field.ident.as_ref().map_or(partition_of.span, syn::Ident::span);
+        diagnostics.push(
+            Diagnostic::new(span, "a partition declares no columns")
+                .with_label("a field of a partition")
+                .with_help("remove the fields: a partition has the columns of the table it is a partition of (`struct Events2026;`)")
+                .with_related(partition_of.span, "`partition_of` is given here"),
+        );
+    }
+    let declared_on_parent = [
+        ("primary_key", attributes.primary_key.as_ref().map(|key| key.span)),
+        ("unique", attributes.uniques.first().map(|unique| unique.columns.first().map_or(partition_of.span, |column| column.1))),
+        ("index", attributes.indexes.first().map(|index| index.name.as_ref().map_or(partition_of.span, |name| name.span))),
+        ("check", attributes.checks.first().map(|check| check.0.span)),
+        ("foreign_key", attributes.foreign_keys.first().map(|foreign_key| foreign_key.references.span)),
+    ];
+    for (attribute, span) in declared_on_parent {
+        if let Some(span) = span {
+            diagnostics.push(
+                Diagnostic::new(span, format!("a partition cannot declare `{attribute}`"))
+                    .with_help(format!("declare it on the partitioned table `{}`: PostgreSQL gives every partition a copy", partition_of.value)),
+            );
+        }
+    }
+    let (Some((schema, table)), Some(bounds)) = (parent, bounds) else {
+        return (partition_by, None);
+    };
+    let partition = PartitionDeclaration {
+        parent: ReferenceTarget {
+            schema,
+            table,
+            columns: Vec::new(),
+        },
+        bounds,
+        place: place_of_span(partition_of.span, partition_of.span, file),
+    };
+    (partition_by, Some(partition))
 }
 
 /// The first and last token spans of a type, without printing plain paths
@@ -821,7 +924,7 @@ fn read_struct_attributes(
             continue;
         }
         let outcome: Result<(), Diagnostic> = match item.name.as_str() {
-            "table" | "schema" | "renamed_from" => {
+            "table" | "schema" | "renamed_from" | "partition_by" | "partition_of" | "bounds" => {
                 if !seen.first_time(item, diagnostics) {
                     continue;
                 }
@@ -830,6 +933,9 @@ fn read_struct_attributes(
                     match item.name.as_str() {
                         "table" => result.table = Some(value),
                         "schema" => result.schema = Some(value),
+                        "partition_by" => result.partition_by = Some(value),
+                        "partition_of" => result.partition_of = Some(value),
+                        "bounds" => result.bounds = Some(value),
                         _ => result.renamed_from = Some(value),
                     }
                 })
