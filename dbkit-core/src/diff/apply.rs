@@ -8,8 +8,8 @@ use super::change::{Change, EnumValuePosition};
 use super::lookup::sorted_table_index;
 use super::user_types::{apply_composite_change, apply_domain_change, apply_sequence_change};
 use crate::model::{
-    BaseType, Column, IndexKey, QualifiedName, Schema, Table, sort_storage_parameters,
-    storage_parameter_name,
+    BaseType, Column, IndexKey, PartitionOf, QualifiedName, Schema, Table,
+    sort_storage_parameters, storage_parameter_name,
 };
 
 /// The schema left by running `changes` on `schema`, canonicalised.
@@ -129,6 +129,20 @@ fn apply(schema: &mut Schema, change: &Change, order: TableOrder) {
         }
         Change::DropTable { name } => schema.tables.retain(|existing| &existing.name != name),
         Change::RenameTable { from, to } => rename_table(schema, order, from, to),
+        Change::DetachPartition { partition, .. } => {
+            if let Some(table) = find_table_mut(schema, order, partition) {
+                table.partition_of = None;
+            }
+        }
+        Change::AttachPartition {
+            parent,
+            partition,
+            bounds,
+        } => {
+            if let Some(table) = find_table_mut(schema, order, partition) {
+                table.partition_of = Some(PartitionOf::new(parent.clone(), bounds.clone()));
+            }
+        }
         Change::SetTableComment { table, comment } => {
             if let Some(table) = find_table_mut(schema, order, table) {
                 table.comment = comment.clone();
@@ -437,6 +451,11 @@ fn rename_table(schema: &mut Schema, order: TableOrder, from: &QualifiedName, to
             if &foreign_key.references == from {
                 foreign_key.references = to.clone();
             }
+        }
+        if let Some(partition_of) = &mut table.partition_of
+            && &partition_of.parent == from
+        {
+            partition_of.parent = to.clone();
         }
     }
     schema.tables.sort_by(|a, b| a.name.cmp(&b.name));

@@ -111,6 +111,21 @@ pub enum Change {
         table: QualifiedName,
         forced: bool,
     },
+    /// `ALTER TABLE parent DETACH PARTITION partition`: the partition
+    /// becomes a table of its own, rows kept, to be attached again with
+    /// another bound or to another parent.
+    DetachPartition {
+        parent: QualifiedName,
+        partition: QualifiedName,
+    },
+    /// `ALTER TABLE parent ATTACH PARTITION partition bounds`: PostgreSQL
+    /// checks that every row of the partition fits the bound (and that no
+    /// row of a default partition does), and refuses otherwise.
+    AttachPartition {
+        parent: QualifiedName,
+        partition: QualifiedName,
+        bounds: String,
+    },
 
     /// The column's comment is set by a later step.
     AddColumn {

@@ -68,6 +68,18 @@ fn describe_step(change: &Change) -> String {
             if *forced { "force" } else { "stop forcing" },
             quote_qualified(table)
         ),
+        Change::DetachPartition { parent, partition } => format!(
+            "detach partition {} from {}",
+            quote_qualified(partition),
+            quote_qualified(parent)
+        ),
+        Change::AttachPartition {
+            parent, partition, ..
+        } => format!(
+            "attach partition {} to {}",
+            quote_qualified(partition),
+            quote_qualified(parent)
+        ),
         Change::AddColumn { table, column } => {
             format!("add column {}", quote_column(table, &column.name))
         }

@@ -11,6 +11,7 @@ mod change;
 mod describe;
 pub(crate) mod lookup;
 mod objects;
+mod partitions;
 mod plan;
 mod renames;
 mod row_security;
@@ -25,6 +26,7 @@ pub use change::{
     Change, EnumColumnUse, EnumValuePosition, is_lossless_type_change, removed_labels_warning,
 };
 pub use describe::describe_change;
+pub use partitions::{PartitioningRefusal, partitioning_refusals};
 pub use plan::{diff, diff_owned};
 pub use renames::{
     Ambiguity, DiffOptions, MatchedRenames, Rename, matched_renames, parse_rename_argument,

@@ -22,10 +22,15 @@
 //!    column conversions need the constraints over them gone);
 //! 6. rename and move tables, then rename the constraints and indexes whose
 //!    definition is unchanged but whose name is not;
+//!    Then drop the partitions that go and detach those whose bound or
+//!    parent changes (the `partitions` module), so that new partitions
+//!    may take their values;
 //! 7. create the functions that tables' expressions may call and that use
 //!    no table or view; create tables, with columns, primary key, unique and
 //!    check constraints (`NOT VALID` checks wait for 9: `CREATE TABLE`
-//!    validates its checks whatever they say) and storage parameters;
+//!    validates its checks whatever they say) and storage parameters,
+//!    partitioned tables before their partitions; then attach the detached
+//!    partitions with their new bounds;
 //! 8. per table: rename columns, alter columns (a collation after the
 //!    type, which a type change resets), add columns (a generated
 //!    column whose expression changes is dropped and added here);
@@ -67,6 +72,7 @@ use super::apply::{apply_change_to_sorted, column_uses_enum};
 use super::change::{Change, EnumColumnUse, EnumValuePosition};
 use super::lookup::{self, NameMap, NameSet, TableCursor, is_canonical};
 use super::objects::plan_objects;
+use super::partitions;
 use super::renames::{Ambiguity, DiffOptions, Renames, match_renames};
 use super::row_security::row_security_steps;
 use super::temporary::{ON_THE_WAY, names_in_schema, temporary_name};
@@ -257,8 +263,10 @@ fn plan_changes(old: Schema, new: &Schema, renames: &Renames) -> Vec<Change> {
     drop_displaced_tables(&mut planner, &analysis);
     recreate_enums(&mut planner, &analysis);
     rename_tables_and_items(&mut planner, &analysis);
+    drop_and_detach_partitions(&mut planner);
     planner.push_all(objects.early_creates);
     create_tables(&mut planner);
+    attach_partitions(&mut planner);
     alter_tables(&mut planner, &analysis);
     set_table_storage(&mut planner);
     add_keys_and_checks(&mut planner);
@@ -312,6 +320,9 @@ fn renamed_view<'a>(old: &'a Schema, renames: &Renames) -> Cow<'a, Schema> {
         }
         for foreign_key in &mut table.foreign_keys {
             rename(&table_names, &mut foreign_key.references);
+        }
+        if let Some(partition_of) = &mut table.partition_of {
+            rename(&table_names, &mut partition_of.parent);
         }
     }
     let column_names = |table: &QualifiedName| -> Option<BTreeMap<&str, &str>> {
@@ -901,6 +912,8 @@ fn table_for_create(table: &Table) -> Table {
             .cloned()
             .collect(),
         storage_parameters: table.storage_parameters.clone(),
+        partition_by: table.partition_by.clone(),
+        partition_of: table.partition_of.clone(),
         ..Table::new(table.name.clone())
     }
 }
@@ -1504,6 +1517,21 @@ fn rename_tables_and_items(planner: &mut Planner<'_>, analysis: &Analysis) {
     }
 }
 
+/// Partitions that go are dropped, and those whose bound or parent
+/// changes detached, before tables are created (see the `partitions`
+/// module).
+fn drop_and_detach_partitions(planner: &mut Planner<'_>) {
+    let dropped = partitions::dropped_partitions(&planner.current, planner.new);
+    planner.push_all(dropped);
+    let detached = partitions::detached_partitions(&planner.current, planner.new);
+    planner.push_all(detached);
+}
+
+fn attach_partitions(planner: &mut Planner<'_>) {
+    let attached = partitions::attached_partitions(&planner.current, planner.new);
+    planner.push_all(attached);
+}
+
 fn create_tables(planner: &mut Planner<'_>) {
     let missing: Vec<Table> = planner
         .new
@@ -1512,7 +1540,7 @@ fn create_tables(planner: &mut Planner<'_>) {
         .filter(|table| planner.current_table(&table.name).is_none())
         .map(table_for_create)
         .collect();
-    for table in missing {
+    for table in partitions::creation_order(missing, planner.new) {
         planner.push(Change::CreateTable { table });
     }
 }

@@ -543,9 +543,12 @@ pub(crate) fn settle_renames(old: &Schema, new: &Schema, options: &DiffOptions) 
                 .map(|name| (*name).clone())
                 .collect()
         };
-        let dropped = in_schema(&tables.unmatched_old);
-        let created = in_schema(&tables.unmatched_new);
-        if !created.is_empty() {
+        // Partitions are named for the values they hold: never a rename.
+        let mut dropped = in_schema(&tables.unmatched_old);
+        dropped.retain(|name| !super::partitions::is_partition(old, name));
+        let mut created = in_schema(&tables.unmatched_new);
+        created.retain(|name| !super::partitions::is_partition(new, name));
+        if !dropped.is_empty() && !created.is_empty() {
             let claimed_old: BTreeSet<QualifiedName> =
                 claimed_old.iter().map(|name| (*name).clone()).collect();
             let claimed_new: BTreeSet<QualifiedName> =

@@ -226,6 +226,20 @@ pub fn render_statements(change: &Change) -> Vec<String> {
         Change::CreateTable { table } => vec![render_create_table(table)],
         Change::DropTable { name } => vec![format!("DROP TABLE {};", quote_qualified(name))],
         Change::RenameTable { from, to } => render_rename_table(from, to),
+        Change::DetachPartition { parent, partition } => vec![format!(
+            "{} DETACH PARTITION {};",
+            alter_table(parent),
+            quote_qualified(partition)
+        )],
+        Change::AttachPartition {
+            parent,
+            partition,
+            bounds,
+        } => vec![format!(
+            "{} ATTACH PARTITION {} {bounds};",
+            alter_table(parent),
+            quote_qualified(partition)
+        )],
         Change::SetTableComment { table, comment } => {
             vec![format!(
                 "COMMENT ON TABLE {} IS {};",
@@ -649,6 +663,19 @@ fn render_foreign_key(foreign_key: &ForeignKey) -> String {
 
 /// `CREATE TABLE` with one column or constraint per line.
 pub fn render_create_table(table: &Table) -> String {
+    let partition_by = table
+        .partition_by
+        .as_ref()
+        .map(|partition_by| format!(" PARTITION BY {partition_by}"))
+        .unwrap_or_default();
+    if let Some(partition_of) = &table.partition_of {
+        return format!(
+            "CREATE TABLE {} PARTITION OF {} {}{partition_by};",
+            quote_qualified(&table.name),
+            quote_qualified(&partition_of.parent),
+            partition_of.bounds
+        );
+    }
     let mut lines: Vec<String> = table.columns.iter().map(render_column_definition).collect();
     lines.extend(table.primary_key.iter().map(render_primary_key));
     lines.extend(table.uniques.iter().map(render_unique));
@@ -656,11 +683,14 @@ pub fn render_create_table(table: &Table) -> String {
     lines.extend(table.foreign_keys.iter().map(render_foreign_key));
     let with = render_with(&table.storage_parameters);
     if lines.is_empty() {
-        return format!("CREATE TABLE {} (){with};", quote_qualified(&table.name));
+        return format!(
+            "CREATE TABLE {} (){partition_by}{with};",
+            quote_qualified(&table.name)
+        );
     }
     let body: Vec<String> = lines.iter().map(|line| format!("    {line}")).collect();
     format!(
-        "CREATE TABLE {} (\n{}\n){with};",
+        "CREATE TABLE {} (\n{}\n){partition_by}{with};",
         quote_qualified(&table.name),
         body.join(",\n")
     )
@@ -917,6 +947,9 @@ fn headline<'a>(change: &'a Change, created_or_dropped: &[&QualifiedName]) -> Op
         }
         Change::AddColumn { table, column } => {
             line(1, "add", &column.name, format!("to_{}", table.name))
+        }
+        Change::AttachPartition { partition, .. } => {
+            line(1, "attach", &partition.name, String::new())
         }
         Change::DropColumn { table, column, .. } => {
             line(1, "drop", shown(column), format!("from_{}", table.name))
