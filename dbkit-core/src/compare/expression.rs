@@ -57,8 +57,18 @@ pub(super) fn canonical_key_list(text: &str) -> KeyList {
     }
 }
 
+/// A comma-separated list of expressions (`'a', 'b'`, `MINVALUE, 5`) in
+/// canonical form, joined with `, `; text that does not parse is compared
+/// loosely.
+pub(super) fn normalize_expression_list(text: &str) -> String {
+    match parse_expression_list(text) {
+        Some(expressions) => print_list(&expressions),
+        None => normalize_unparsed(text),
+    }
+}
+
 /// Whitespace collapsed and letters outside quotes lowercased.
-fn normalize_unparsed(text: &str) -> String {
+pub(super) fn normalize_unparsed(text: &str) -> String {
     let mut normalized = String::new();
     let mut quote: Option<char> = None;
     let mut pending_space = false;

@@ -41,11 +41,13 @@
 mod exclusion;
 mod expression;
 mod functions;
+mod partition;
 mod policy;
 mod user_types;
 mod views;
 
 pub use expression::normalize_expression;
+pub(crate) use partition::canonical_partition_by;
 
 use crate::model::{BaseType, Column, ColumnType, Enum, Index, IndexKey, Schema, SqlObject, Table};
 use crate::types::canonical_type;
@@ -155,6 +157,13 @@ fn canonicalize_table(table: &mut Table) {
         exclusion.method = exclusion.method.trim().to_lowercase();
         exclusion.elements = exclusion::canonical_elements(&exclusion.elements);
         exclusion.predicate = exclusion.predicate.as_deref().map(normalize_expression);
+    }
+    table.partition_by = table
+        .partition_by
+        .as_deref()
+        .map(partition::canonical_partition_by);
+    if let Some(partition_of) = &mut table.partition_of {
+        partition_of.bounds = partition::canonical_bounds(&partition_of.bounds);
     }
 }
 
@@ -485,9 +494,23 @@ fn compare_tables(differences: &mut Vec<Difference>, expected: &Table, actual: &
     compare_field(
         differences,
         &object,
+        "partition_by",
+        &expected.partition_by,
+        &actual.partition_by,
+    );
+    compare_field(
+        differences,
+        &object,
         "force row level security",
         &expected.force_row_level_security,
         &actual.force_row_level_security,
+    );
+    compare_field(
+        differences,
+        &object,
+        "partition_of",
+        &expected.partition_of,
+        &actual.partition_of,
     );
     let names = |table: &Table| {
         table
