@@ -4,7 +4,8 @@ use crate::options::{ConstraintOptions, IndexKeyOptions, exclusion_from_row, ind
 use crate::policies::read_policies;
 use dbkit_core::model::{
     BaseType, Check, Column, ColumnType, Deferral, Enum, ForeignKey, ForeignKeyAction, Identity,
-    Index, PrimaryKey, QualifiedName, Schema, Table, Unique, sort_storage_parameters,
+    Index, IndexKey, PartitionOf, PrimaryKey, QualifiedName, Schema, Table, Unique,
+    sort_storage_parameters,
 };
 use sqlx::{PgConnection, PgPool};
 use std::collections::BTreeMap;
@@ -57,11 +58,15 @@ WHERE n.nspname = ANY($1)
   )
 GROUP BY n.nspname, t.typname, t.oid"#;
 
-/// Ordinary and partitioned tables (not partitions of another table), with
-/// their storage parameters and those of their TOAST table (`toast.…`,
-/// as `WITH` takes them). Here
-/// and below, tables that belong to an extension (`CREATE EXTENSION`
-/// made them, `DROP EXTENSION` removes them) are left out: no migration
+/// Ordinary and partitioned tables and partitions, with their storage
+/// parameters and those of their TOAST table (`toast.…`, as `WITH` takes
+/// them), a partitioned table's key (`pg_get_partkeydef`) and a
+/// partition's parent and bound (`pg_get_expr` of `relpartbound`). A
+/// partition's columns, constraints and indexes are its parent's
+/// (PostgreSQL's copies: columns, and constraints and indexes that have a
+/// parent), so the queries below read none of a partition's. Here and
+/// below, tables that belong to an extension (`CREATE EXTENSION` made
+/// them, `DROP EXTENSION` removes them) are left out: no migration
 /// declares them.
 const TABLES_QUERY: &str = r#"
 SELECT c.oid::int8,
@@ -73,13 +78,21 @@ SELECT c.oid::int8,
                     FROM pg_catalog.pg_class toast, unnest(toast.reloptions) AS option
                     WHERE toast.oid = c.reltoastrelid),
        c.relrowsecurity,
-       c.relforcerowsecurity
+       c.relforcerowsecurity,
+       CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END,
+       parent_namespace.nspname::text,
+       parent.relname::text,
+       CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_description description
   ON description.objoid = c.oid AND description.classoid = 'pg_catalog.pg_class'::regclass
  AND description.objsubid = 0
-WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1)
+LEFT JOIN pg_catalog.pg_inherits inheritance
+  ON c.relispartition AND inheritance.inhrelid = c.oid
+LEFT JOIN pg_catalog.pg_class parent ON parent.oid = inheritance.inhparent
+LEFT JOIN pg_catalog.pg_namespace parent_namespace ON parent_namespace.oid = parent.relnamespace
+WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY($1)
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep
                   WHERE dep.classid = 'pg_catalog.pg_class'::regclass AND dep.objid = c.oid
                     AND dep.deptype = 'e')"#;
@@ -142,11 +155,13 @@ WHERE a.attnum > 0 AND NOT a.attisdropped
                     AND dep.deptype = 'e')"#;
 
 /// Primary key, unique, foreign key, check and exclusion constraints, with
-/// their columns in key order. The key columns' names are found by one join
-/// of all the keys with `pg_attribute`, not by a subquery per constraint.
-/// An exclusion constraint is read as its access method, its elements
-/// (each key as `pg_get_indexdef` prints it, `WITH` its operator) and its
-/// predicate.
+/// their columns in key order. A constraint with a parent (`conparentid`)
+/// is one PostgreSQL made from another: a foreign key onto a partitioned
+/// table has one per partition of it, on the referencing table. The key
+/// columns' names are found by one join of all the keys with
+/// `pg_attribute`, not by a subquery per constraint. An exclusion
+/// constraint is read as its access method, its elements (each key as
+/// `pg_get_indexdef` prints it, `WITH` its operator) and its predicate.
 const CONSTRAINTS_QUERY: &str = r#"
 WITH con AS (
     SELECT con.oid, con.conrelid, con.conname, con.contype, con.conkey, con.confrelid,
@@ -155,7 +170,7 @@ WITH con AS (
     FROM pg_catalog.pg_constraint con
     JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-    WHERE con.contype IN ('p', 'u', 'f', 'c', 'x')
+    WHERE con.contype IN ('p', 'u', 'f', 'c', 'x') AND con.conparentid = 0
       AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1)
       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep
                       WHERE dep.classid = 'pg_catalog.pg_class'::regclass AND dep.objid = c.oid
@@ -282,7 +297,19 @@ JOIN pg_catalog.pg_am am ON am.oid = ic.relam
 LEFT JOIN key_columns ON key_columns.indexrelid = idx.indexrelid"#;
 
 type EnumRow = (String, String, Vec<String>, Option<String>);
-type TableRow = (i64, String, String, Option<String>, Vec<String>, bool, bool);
+type TableRow = (
+    i64,
+    String,
+    String,
+    Option<String>,
+    Vec<String>,
+    bool,
+    bool,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
 pub(crate) type ColumnRow = (
     i64,
     i32,
@@ -539,15 +566,35 @@ fn enum_from_row((schema, name, values, comment): EnumRow) -> Enum {
     }
 }
 
-fn table_from_row(
-    (oid, schema, name, comment, mut storage_parameters, row_level_security, force_row_level_security): TableRow,
-) -> (i64, Table) {
+fn table_from_row(row: TableRow) -> (i64, Table) {
+    let (
+        oid,
+        schema,
+        name,
+        comment,
+        mut storage_parameters,
+        row_level_security,
+        force_row_level_security,
+        partition_by,
+        parent_schema,
+        parent,
+        bounds,
+    ) = row;
     sort_storage_parameters(&mut storage_parameters);
+    let partition_of = match (parent_schema, parent, bounds) {
+        (Some(parent_schema), Some(parent), Some(bounds)) => Some(PartitionOf::new(
+            QualifiedName::new(parent_schema, parent),
+            bounds,
+        )),
+        _ => None,
+    };
     let table = Table {
         comment,
         storage_parameters,
         row_level_security,
         force_row_level_security,
+        partition_by,
+        partition_of,
         ..Table::new(QualifiedName::new(schema, name))
     };
     (oid, table)
