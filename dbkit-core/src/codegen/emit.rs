@@ -532,6 +532,7 @@ fn write_table(
         naming_attributes.push(Meta::text("schema", table.name.schema.clone()));
     }
     naming_attributes.extend(storage_meta(&table.storage_parameters));
+    naming_attributes.extend(partition_attributes(schema, table));
     if !naming_attributes.is_empty() {
         write_dbkit_attribute(&mut out, AttributePlace::Item, &naming_attributes);
     }
@@ -544,6 +545,11 @@ fn write_table(
     }
     for attribute in policy_attributes(schema, table) {
         write_dbkit_attribute(&mut out, AttributePlace::Item, &[attribute]);
+    }
+    if table.partition_of.is_some() {
+        // A partition has its parent's columns.
+        out.push_str(&format!("pub struct {rust_name};\n"));
+        return out;
     }
     out.push_str(&format!("pub struct {rust_name} {{\n"));
     let field_names = field_names(table);
@@ -562,6 +568,35 @@ fn write_table(
     }
     out.push_str("}\n");
     out
+}
+
+/// `partition_by`, and `partition_of` with `bounds`: the parent by its
+/// name alone when `partition_of` finds it that way (in the partition's
+/// schema, then `public`), as `references` does.
+fn partition_attributes(schema: &Schema, table: &Table) -> Vec<Meta> {
+    let mut attributes = Vec::new();
+    if let Some(partition_of) = &table.partition_of {
+        let parent = &partition_of.parent;
+        let same_name_in_own_schema = schema
+            .table(&QualifiedName::new(
+                table.name.schema.clone(),
+                parent.name.clone(),
+            ))
+            .is_some();
+        let qualified = !(parent.schema == table.name.schema
+            || (parent.schema == PUBLIC && !same_name_in_own_schema));
+        let written = if qualified {
+            parent.to_string()
+        } else {
+            parent.name.clone()
+        };
+        attributes.push(Meta::text("partition_of", written));
+        attributes.push(Meta::text("bounds", partition_of.bounds.clone()));
+    }
+    if let Some(partition_by) = &table.partition_by {
+        attributes.push(Meta::text("partition_by", partition_by.clone()));
+    }
+    attributes
 }
 
 fn struct_attributes(
