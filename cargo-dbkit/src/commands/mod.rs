@@ -5,6 +5,7 @@
 pub(crate) mod check;
 mod generate;
 mod migrate;
+mod partitioning;
 pub(crate) mod pull;
 pub(crate) mod push;
 mod renames;

@@ -84,6 +84,9 @@ pub fn run_generate(
     // From here on only the snapshots' ids and presence are read.
     let previous_schema = folder.take_latest_schema();
     let renames = parse_renames(&arguments.rename, &previous_schema, &code.schema)?;
+    if !arguments.custom {
+        super::partitioning::refuse_partitioning_changes(&previous_schema, &code.schema, &renames)?;
+    }
     warn_about_hinted_cycles(
         &previous_schema,
         &code.schema,

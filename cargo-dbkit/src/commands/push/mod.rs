@@ -111,6 +111,7 @@ pub fn run_push(
     })?;
 
     let renames = parse_renames(&arguments.rename, &live, &code.schema)?;
+    super::partitioning::refuse_partitioning_changes(&live, &code.schema, &renames)?;
     warn_about_hinted_cycles(
         &live,
         &code.schema,

@@ -180,6 +180,12 @@ fn align_table(
     if canonical_live.comment == canonical_code.comment {
         table.comment.clone_from(&code.comment);
     }
+    if canonical_live.partition_by == canonical_code.partition_by {
+        table.partition_by.clone_from(&code.partition_by);
+    }
+    if canonical_live.partition_of == canonical_code.partition_of {
+        table.partition_of.clone_from(&code.partition_of);
+    }
     for column in &mut table.columns {
         let Some(code_name) = counterpart(column_renames, &column.name) else {
             continue;
