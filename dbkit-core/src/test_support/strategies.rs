@@ -23,6 +23,7 @@ use proptest::collection::vec;
 use proptest::prelude::{Strategy, any};
 use std::collections::BTreeSet;
 
+mod partitions;
 mod user_types;
 mod views;
 
@@ -108,12 +109,15 @@ const BUILTIN_TYPES: &[&str] = &[
     "time without time zone",
 ];
 
-/// A random valid schema, with views over its tables now and then.
+/// A random valid schema, with views over its tables now and then, and
+/// sometimes a partitioned table and its partitions (which the edits of
+/// [`arbitrary_schema_pair`] leave out).
 pub fn arbitrary_schema() -> impl Strategy<Value = Schema> {
     vec(any::<u32>(), 0..SCHEMA_CHOICES).prop_map(|values| {
         let mut choices = Choices::new(values);
         let mut schema = build_schema(&mut choices);
         views::add_random_views(&mut schema, &mut choices);
+        partitions::add_random_partitioned_table(&mut schema, &mut choices);
         schema
     })
 }
@@ -1885,6 +1889,8 @@ fn build_unchecked_schema(choices: &mut Choices) -> Schema {
             comment: pick_optional(choices, NAMES),
             row_level_security: choices.chance(20),
             force_row_level_security: choices.chance(20),
+            partition_by: None,
+            partition_of: None,
             renamed_from: pick_optional(choices, &["a", "b", "app.a", "nowhere.z", "A b"]),
             storage_parameters: pick_optional(choices, &["fillfactor=70", "a b='c", "x"])
                 .into_iter()
