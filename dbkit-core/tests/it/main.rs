@@ -10,6 +10,7 @@ mod codegen;
 mod functions;
 mod lint;
 mod lint_rendered;
+mod partitions;
 mod properties;
 mod renames;
 mod row_level_security;
