@@ -8,10 +8,13 @@
 //!
 //! - a new partition is `CREATE TABLE … PARTITION OF parent bounds`, after
 //!   its parent (tables are created parents first);
-//! - a partition that goes is dropped (`DROP TABLE`, which detaches it as
-//!   it goes; a plain `DETACH` first would take the same lock on the
-//!   parent and keep rows nobody declares), before any table is created,
-//!   so that a new partition may take over its values;
+//! - a partition that goes is detached, then dropped, before any table is
+//!   created, so that a new partition may take over its values. `DROP
+//!   TABLE` alone is refused while a foreign key references the
+//!   partitioned table (PostgreSQL ties the key to each partition);
+//!   `DETACH` checks instead that no row references the partition's rows.
+//!   The partitions of a partitioned table that goes too are dropped just
+//!   before it, after the tables that reference it;
 //! - a partition whose bound or parent changes is detached, before any
 //!   table is created, and attached again with its new bound once every
 //!   table exists. PostgreSQL has no way to change a bound in place; this
@@ -66,22 +69,60 @@ pub(super) fn creation_order(mut tables: Vec<Table>, new: &Schema) -> Vec<Table>
     tables
 }
 
-/// The partitions of `current` that `new` does not have, deepest first:
-/// each dropped with `DROP TABLE`.
+/// The partitions of `current` that `new` does not have, of parents that
+/// stay, deepest first: each detached, then dropped. (Those of a parent
+/// that goes too are dropped just before it, by [`dropped_with`], once the
+/// tables referencing it are gone.)
 pub(super) fn dropped_partitions(current: &Schema, new: &Schema) -> Vec<Change> {
     let mut dropped: Vec<&Table> = current
         .tables
         .iter()
         .filter(|table| {
-            table.partition_of.is_some() && super::lookup::table(new, &table.name).is_none()
+            table.partition_of.as_ref().is_some_and(|partition_of| {
+                super::lookup::table(new, &partition_of.parent).is_some()
+            }) && super::lookup::table(new, &table.name).is_none()
         })
         .collect();
     dropped.sort_by_cached_key(|table| std::cmp::Reverse(depth(current, table)));
+    let mut changes = Vec::new();
+    for table in dropped {
+        if let Some(partition_of) = &table.partition_of {
+            changes.push(Change::DetachPartition {
+                parent: partition_of.parent.clone(),
+                partition: table.name.clone(),
+            });
+        }
+        changes.push(Change::DropTable {
+            name: table.name.clone(),
+        });
+    }
+    changes
+}
+
+/// The partitions of `parent` (and theirs) in `current` that `new` does
+/// not have, deepest first, dropped before `parent` is.
+pub(super) fn dropped_with(current: &Schema, new: &Schema, parent: &QualifiedName) -> Vec<Change> {
+    let mut dropped: Vec<(usize, QualifiedName)> = Vec::new();
+    let mut parents = vec![(0, parent.clone())];
+    while let Some((level, parent)) = parents.pop() {
+        for table in &current.tables {
+            if table
+                .partition_of
+                .as_ref()
+                .is_some_and(|partition_of| partition_of.parent == parent)
+                && super::lookup::table(new, &table.name).is_none()
+                && !dropped.iter().any(|(_, name)| name == &table.name)
+                && dropped.len() <= current.tables.len()
+            {
+                dropped.push((level + 1, table.name.clone()));
+                parents.push((level + 1, table.name.clone()));
+            }
+        }
+    }
+    dropped.sort_by_key(|(level, _)| std::cmp::Reverse(*level));
     dropped
         .into_iter()
-        .map(|table| Change::DropTable {
-            name: table.name.clone(),
-        })
+        .map(|(_, name)| Change::DropTable { name })
         .collect()
 }
 
@@ -108,8 +149,9 @@ pub(super) fn attached_partitions(current: &Schema, new: &Schema) -> Vec<Change>
         .iter()
         .filter(|table| {
             table.partition_of.is_some()
-                && super::lookup::table(current, &table.name)
-                    .is_some_and(|current| current.partition_of.is_none() && current.columns.is_empty())
+                && super::lookup::table(current, &table.name).is_some_and(|current| {
+                    current.partition_of.is_none() && current.columns.is_empty()
+                })
         })
         .collect();
     attached.sort_by_cached_key(|table| depth(new, table));

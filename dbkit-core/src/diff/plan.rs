@@ -2086,6 +2086,8 @@ fn drop_tables(planner: &mut Planner<'_>, analysis: &Analysis) {
     }
     for name in order {
         if planner.current_table(&name).is_some() && lookup::table(planner.new, &name).is_none() {
+            let partitions = partitions::dropped_with(&planner.current, planner.new, &name);
+            planner.push_all(partitions);
             planner.push(Change::DropTable { name });
         }
     }

@@ -5,11 +5,13 @@
 
 use dbkit_core::codegen::{CodegenOptions, generate_modules};
 use dbkit_core::compare::{canonical_schema, format_differences, schema_differences};
-use dbkit_core::diff::{DiffOptions, PartitioningRefusal, apply_changes, diff, partitioning_refusals};
+use dbkit_core::diff::{
+    DiffOptions, PartitioningRefusal, apply_changes, diff, partitioning_refusals,
+};
 use dbkit_core::model::{QualifiedName, Schema};
 use dbkit_core::parse::parse_source_file;
-use dbkit_core::resolve::resolve_schema;
 use dbkit_core::render::render_migration;
+use dbkit_core::resolve::resolve_schema;
 
 const FILE: &str = "src/schema.rs";
 
@@ -206,7 +208,10 @@ pub struct Measurements {
     let by_range = schema(RANGES_BEFORE);
     let spelled_otherwise = schema(&RANGES_BEFORE.replace("RANGE (id)", "range(id)"));
     let options = DiffOptions::default();
-    assert_eq!(partitioning_refusals(&by_range, &spelled_otherwise, &options), []);
+    assert_eq!(
+        partitioning_refusals(&by_range, &spelled_otherwise, &options),
+        []
+    );
     assert_eq!(partitioning_refusals(&by_range, &by_range, &options), []);
     let refusals = partitioning_refusals(&by_range, &by_list, &options);
     let measurements = QualifiedName::new("public", "measurements");
@@ -290,7 +295,10 @@ pub struct MeasurementsLow;
 fn the_snapshot_of_a_partitioned_schema_reads_back_equal() {
     let declared = schema(PARTITIONED);
     let json = dbkit_core::snapshot::Snapshot::new(1, "V1__x.sql", None, &declared).to_json();
-    assert!(json.contains("\"partition_by\": \"RANGE (happened_on)\""), "{json}");
+    assert!(
+        json.contains("\"partition_by\": \"RANGE (happened_on)\""),
+        "{json}"
+    );
     let read = dbkit_core::snapshot::Snapshot::from_json(&json).expect("reads back");
     assert_eq!(canonical_schema(&read.schema), canonical_schema(&declared));
 }
@@ -431,8 +439,13 @@ fn partitions_are_written_back_as_unit_structs_and_read_back_equal() {
         );
     }
     let read_back = resolve_schema(declarations).expect("resolves");
-    let differences = schema_differences(&canonical_schema(&declared), &canonical_schema(&read_back));
-    assert!(differences.is_empty(), "{}", format_differences(&differences));
+    let differences =
+        schema_differences(&canonical_schema(&declared), &canonical_schema(&read_back));
+    assert!(
+        differences.is_empty(),
+        "{}",
+        format_differences(&differences)
+    );
     let text: Vec<String> = modules
         .files
         .iter()
