@@ -247,7 +247,10 @@ pub fn resolve_schema(declarations: Vec<Declaration>) -> Result<Schema, Vec<Sche
             schema.schemas.push(table.name.schema.clone());
         }
         schema.policies.extend(table_policies(&table));
-        let bounds = table.partition_of.as_ref().map(|partition| partition.bounds.clone());
+        let bounds = table
+            .partition_of
+            .as_ref()
+            .map(|partition| partition.bounds.clone());
         let partition_by = table.partition_by.clone();
         let mut built = build_table(table, types, targets);
         built.partition_by = partition_by;

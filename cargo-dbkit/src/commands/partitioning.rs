@@ -27,7 +27,10 @@ pub(crate) fn refuse_partitioning_changes(
         .into_iter()
         .map(|refusal| {
             let mut diagnostic = Diagnostic::error(refusal.to_string()).with_help(refusal.help());
-            if let Some(source) = code.table(refusal.table()).and_then(|table| table.source.as_ref()) {
+            if let Some(source) = code
+                .table(refusal.table())
+                .and_then(|table| table.source.as_ref())
+            {
                 diagnostic = diagnostic.with_span(SourceSpan {
                     column: source.column,
                     length: refusal.table().name.chars().count().max(1),

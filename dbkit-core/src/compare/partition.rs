@@ -11,7 +11,9 @@
 //! written: PostgreSQL prints a `timestamptz` bound in the server's time
 //! zone (`'2026-01-01 00:00:00+00'`), which no text alone can know.
 
-use super::expression::{KeyList, canonical_key_list, normalize_expression_list, normalize_unparsed};
+use super::expression::{
+    KeyList, canonical_key_list, normalize_expression_list, normalize_unparsed,
+};
 
 /// `range(created_at)` → `range (created_at)`.
 pub(crate) fn canonical_partition_by(text: &str) -> String {
@@ -47,7 +49,10 @@ pub(super) fn canonical_bounds(text: &str) -> String {
         };
         push_words(&mut parts, &words);
         words.clear();
-        parts.push(format!("({})", normalize_expression_list(&text[start + 1..end])));
+        parts.push(format!(
+            "({})",
+            normalize_expression_list(&text[start + 1..end])
+        ));
         while characters.peek().is_some_and(|(index, _)| *index <= end) {
             characters.next();
         }
@@ -119,10 +124,17 @@ mod tests {
                 "FOR VALUES WITH (MODULUS 4, REMAINDER 0)",
                 "FOR VALUES WITH (modulus 4, remainder 0)",
             ),
-            ("FOR VALUES FROM (MINVALUE) TO (10)", "FOR VALUES FROM (MINVALUE) TO (10)"),
+            (
+                "FOR VALUES FROM (MINVALUE) TO (10)",
+                "FOR VALUES FROM (MINVALUE) TO (10)",
+            ),
             ("default", "DEFAULT"),
         ] {
-            assert_eq!(canonical_bounds(written), canonical_bounds(printed), "{written}");
+            assert_eq!(
+                canonical_bounds(written),
+                canonical_bounds(printed),
+                "{written}"
+            );
         }
         assert_ne!(
             canonical_bounds("FOR VALUES IN ('EU')"),

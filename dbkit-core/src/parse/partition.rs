@@ -28,11 +28,9 @@ pub(super) fn read_partition_by(text: &str, span: Span) -> Result<String, Diagno
     let (strategy, key) = (&trimmed[..split], trimmed[split..].trim());
     let upper = strategy.to_ascii_uppercase();
     if !STRATEGIES.contains(&strategy.to_ascii_lowercase().as_str()) {
-        let diagnostic = Diagnostic::new(
-            span,
-            format!("unknown partitioning strategy `{strategy}`"),
-        )
-        .with_label("expected RANGE, LIST or HASH");
+        let diagnostic =
+            Diagnostic::new(span, format!("unknown partitioning strategy `{strategy}`"))
+                .with_label("expected RANGE, LIST or HASH");
         return Err(match closest_match(strategy, STRATEGIES) {
             Some(suggestion) if !strategy.is_empty() => diagnostic.with_help(format!(
                 "did you mean `{}`?",
@@ -93,8 +91,10 @@ pub(super) fn read_partition_of(
         [schema, table] if plain(schema) && plain(table) => {
             Ok((Some(schema.to_string()), table.to_string()))
         }
-        _ => Err(Diagnostic::new(span, format!("malformed `partition_of = \"{text}\"`"))
-            .with_label("expected `table` or `schema.table`")
-            .with_help("name the partitioned table: `partition_of = \"events\"`")),
+        _ => Err(
+            Diagnostic::new(span, format!("malformed `partition_of = \"{text}\"`"))
+                .with_label("expected `table` or `schema.table`")
+                .with_help("name the partitioned table: `partition_of = \"events\"`"),
+        ),
     }
 }

@@ -5,9 +5,9 @@ use super::declaration::{
     ColumnDeclaration, DeclaredType, ForeignKeyDeclaration, PartitionDeclaration,
     PolicyDeclaration, ReferenceTarget, SourcePlace, TableDeclaration,
 };
-use super::partition;
 use super::diagnostic::{Diagnostic, place_of_span};
 use super::policy::read_struct_policy;
+use super::partition;
 use super::source_file::item_is_test_only;
 use super::suggestion::closest_match;
 use super::trigger::{TriggerSpec, finish_triggers, read_trigger};
@@ -782,7 +782,10 @@ fn read_partitioning(
         }
     };
     if let Some(field) = fields.iter().find(|field| !item_is_test_only(&field.attrs)) {
-        let span = field.ident.as_ref().map_or(partition_of.span, syn::Ident::span);
+        let span = field
+            .ident
+            .as_ref()
+            .map_or(partition_of.span, syn::Ident::span);
         diagnostics.push(
             Diagnostic::new(span, "a partition declares no columns")
                 .with_label("a field of a partition")
@@ -791,11 +794,36 @@ fn read_partitioning(
         );
     }
     let declared_on_parent = [
-        ("primary_key", attributes.primary_key.as_ref().map(|key| key.span)),
-        ("unique", attributes.uniques.first().map(|unique| unique.columns.first().map_or(partition_of.span, |column| column.1))),
-        ("index", attributes.indexes.first().map(|index| index.name.as_ref().map_or(partition_of.span, |name| name.span))),
+        (
+            "primary_key",
+            attributes.primary_key.as_ref().map(|key| key.span),
+        ),
+        (
+            "unique",
+            attributes.uniques.first().map(|unique| {
+                unique
+                    .columns
+                    .first()
+                    .map_or(partition_of.span, |column| column.1)
+            }),
+        ),
+        (
+            "index",
+            attributes.indexes.first().map(|index| {
+                index
+                    .name
+                    .as_ref()
+                    .map_or(partition_of.span, |name| name.span)
+            }),
+        ),
         ("check", attributes.checks.first().map(|check| check.0.span)),
-        ("foreign_key", attributes.foreign_keys.first().map(|foreign_key| foreign_key.references.span)),
+        (
+            "foreign_key",
+            attributes
+                .foreign_keys
+                .first()
+                .map(|foreign_key| foreign_key.references.span),
+        ),
     ];
     for (attribute, span) in declared_on_parent {
         if let Some(span) = span {

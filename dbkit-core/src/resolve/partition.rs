@@ -107,7 +107,9 @@ pub(super) fn cycles(
                             &partition.place,
                             format!("the partitions {} form a cycle", chain.join(" → ")),
                         )
-                        .with_help("a chain of `partition_of` must end at a table that is not a partition"),
+                        .with_help(
+                            "a chain of `partition_of` must end at a table that is not a partition",
+                        ),
                     );
                 }
                 reported.extend(path.iter().copied());

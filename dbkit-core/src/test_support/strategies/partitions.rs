@@ -4,12 +4,8 @@
 //! partitions of bounds that do not overlap, a default one and a
 //! sub-partitioned one among them.
 
-use super::{
-    COMMENTS, Choices, TABLE_NAMES, available_schemas, fresh_name, taken_relation_names,
-};
-use crate::model::{
-    Column, ColumnType, Index, IndexKey, PrimaryKey, QualifiedName, Schema, Table,
-};
+use super::{COMMENTS, Choices, TABLE_NAMES, available_schemas, fresh_name, taken_relation_names};
+use crate::model::{Column, ColumnType, Index, IndexKey, PrimaryKey, QualifiedName, Schema, Table};
 
 /// Adds, about one time in three, a partitioned table and its partitions.
 pub(super) fn add_random_partitioned_table(schema: &mut Schema, choices: &mut Choices) {
@@ -63,7 +59,11 @@ pub(super) fn add_random_partitioned_table(schema: &mut Schema, choices: &mut Ch
     for number in 0..count {
         let bounds = match strategy {
             0 if number == 2 => "DEFAULT".to_string(),
-            0 => format!("FOR VALUES FROM ({}) TO ({})", number * 100, number * 100 + 100),
+            0 => format!(
+                "FOR VALUES FROM ({}) TO ({})",
+                number * 100,
+                number * 100 + 100
+            ),
             1 if number == 2 => "DEFAULT".to_string(),
             1 => format!("FOR VALUES IN ({}, {})", number * 2, number * 2 + 1),
             _ => format!("FOR VALUES WITH (MODULUS {count}, REMAINDER {number})"),
