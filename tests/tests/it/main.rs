@@ -10,6 +10,7 @@ mod introspection;
 mod local_server;
 mod migrate_app_binary;
 mod migrate_processes;
+mod partitions;
 mod psql_split;
 mod pull_compiles;
 mod pull_round_trips;
