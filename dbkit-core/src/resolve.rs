@@ -477,9 +477,9 @@ impl Context<'_> {
         table: &TableDeclaration,
     ) -> Result<Option<QualifiedName>, Box<SchemaError>> {
         match &table.partition_of {
-            Some(partition) => partition::resolve_parent(self.tables_by_name, table, partition)
-                .map(Some)
-                .map_err(Box::new),
+            Some(partition) => {
+                partition::resolve_parent(self.tables_by_name, table, partition).map(Some)
+            }
             None => Ok(None),
         }
     }

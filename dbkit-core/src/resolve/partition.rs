@@ -13,7 +13,7 @@ pub(super) fn resolve_parent(
     tables_by_name: &HashMap<QualifiedName, &TableDeclaration>,
     table: &TableDeclaration,
     partition: &PartitionDeclaration,
-) -> Result<QualifiedName, SchemaError> {
+) -> Result<QualifiedName, Box<SchemaError>> {
     let target = &partition.parent;
     let parent_name = match &target.schema {
         Some(schema) => QualifiedName::new(schema.clone(), target.table.clone()),
@@ -42,22 +42,24 @@ pub(super) fn resolve_parent(
             format!("`partition_of` names an unknown table `{parent_name}`"),
         )
         .with_label("no table of this name in the workspace");
-        return Err(match closest_match(&written, &known) {
+        return Err(Box::new(match closest_match(&written, &known) {
             Some(suggestion) => error.with_help(format!("did you mean `{suggestion}`?")),
             None => error.with_help(
                 "declare the partitioned table with `#[derive(Table)]` and `partition_by`, or fix the name",
             ),
-        });
+        }));
     };
     if parent.name == table.name {
-        return Err(SchemaError::at(
-            &partition.place,
-            format!("the table `{parent_name}` is declared a partition of itself"),
-        )
-        .with_help("name the partitioned table this partition belongs to"));
+        return Err(Box::new(
+            SchemaError::at(
+                &partition.place,
+                format!("the table `{parent_name}` is declared a partition of itself"),
+            )
+            .with_help("name the partitioned table this partition belongs to"),
+        ));
     }
     if parent.partition_by.is_none() {
-        return Err(SchemaError::at(
+        return Err(Box::new(SchemaError::at(
             &partition.place,
             format!("`partition_of` names `{parent_name}`, which is not partitioned"),
         )
@@ -69,7 +71,7 @@ pub(super) fn resolve_parent(
         .with_help(format!(
             "add `partition_by = \"RANGE (…)\"` (or LIST, HASH) to `{}`, or name a partitioned table",
             parent.rust_name
-        )));
+        ))));
     }
     Ok(parent_name)
 }
