@@ -44,6 +44,8 @@ pub const TYPED_KINDS: &[&str] = &[
     "procedure",
     "trigger",
     "policy",
+    "partitioned table",
+    "partition",
 ];
 
 /// Every extension but `plpgsql`, which every database has.
