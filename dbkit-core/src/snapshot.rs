@@ -10,8 +10,8 @@ use crate::diff::lookup::is_canonical;
 mod user_types;
 
 use crate::model::{
-    BaseType, Column, ColumnType, Deferral, Enum, Exclusion, ForeignKey, ForeignKeyAction, Identity, Index,
-    IndexKey, KeyOptions, NullsOrder, QualifiedName, Schema, Table,
+    BaseType, Column, ColumnType, Deferral, Enum, Exclusion, ForeignKey, ForeignKeyAction,
+    Identity, Index, IndexKey, KeyOptions, NullsOrder, QualifiedName, Schema, Table,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

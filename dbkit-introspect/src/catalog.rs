@@ -4,8 +4,7 @@ use crate::options::{ConstraintOptions, IndexKeyOptions, exclusion_from_row, ind
 use crate::policies::read_policies;
 use dbkit_core::model::{
     BaseType, Check, Column, ColumnType, Deferral, Enum, ForeignKey, ForeignKeyAction, Identity,
-    Index, IndexKey, PartitionOf, PrimaryKey, QualifiedName, Schema, Table, Unique,
-    sort_storage_parameters,
+    Index, PartitionOf, PrimaryKey, QualifiedName, Schema, Table, Unique, sort_storage_parameters,
 };
 use sqlx::{PgConnection, PgPool};
 use std::collections::BTreeMap;

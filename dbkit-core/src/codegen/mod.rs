@@ -58,9 +58,9 @@ mod emit;
 mod grouping;
 mod identifiers;
 mod layout;
-mod sql_objects;
 mod options;
 mod policies;
+mod sql_objects;
 mod unexpressed;
 
 pub use defaults::simplify_default;

@@ -8,8 +8,8 @@ use super::change::{Change, EnumValuePosition};
 use super::lookup::sorted_table_index;
 use super::user_types::{apply_composite_change, apply_domain_change, apply_sequence_change};
 use crate::model::{
-    BaseType, Column, IndexKey, PartitionOf, QualifiedName, Schema, Table,
-    sort_storage_parameters, storage_parameter_name,
+    BaseType, Column, IndexKey, PartitionOf, QualifiedName, Schema, Table, sort_storage_parameters,
+    storage_parameter_name,
 };
 
 /// The schema left by running `changes` on `schema`, canonicalised.

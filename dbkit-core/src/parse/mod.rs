@@ -51,9 +51,9 @@ pub use domain::parse_domain_derive;
 pub use enumeration::parse_enum_derive;
 pub use extension::parse_extension_derive;
 pub use function::parse_function_derive;
-pub use sql_object::parse_sql_object_derive;
 pub use sequence::parse_sequence_derive;
 pub use source_file::{item_is_test_only, mentions_a_schema_derive, parse_source_file};
+pub use sql_object::parse_sql_object_derive;
 pub use suggestion::closest_match;
 pub use table::parse_table_derive;
 pub use type_declaration::{
@@ -62,9 +62,9 @@ pub use type_declaration::{
 pub use view::parse_view_derive;
 
 #[cfg(test)]
-mod sql_object_tests;
-#[cfg(test)]
 mod function_tests;
+#[cfg(test)]
+mod sql_object_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -8,9 +8,9 @@ use super::diagnostic::{Diagnostic, SchemaError, place_of_span};
 use super::domain::parse_domain;
 use super::enumeration::parse_enum;
 use super::extension::parse_extension;
-use super::sql_object::parse_sql_object;
-use super::sequence::parse_sequence;
 use super::function::parse_function;
+use super::sequence::parse_sequence;
+use super::sql_object::parse_sql_object;
 use super::table::parse_table;
 use super::view::parse_view;
 

@@ -6,8 +6,8 @@ use super::declaration::{
     PolicyDeclaration, ReferenceTarget, SourcePlace, TableDeclaration,
 };
 use super::diagnostic::{Diagnostic, place_of_span};
-use super::policy::read_struct_policy;
 use super::partition;
+use super::policy::read_struct_policy;
 use super::source_file::item_is_test_only;
 use super::suggestion::closest_match;
 use super::trigger::{TriggerSpec, finish_triggers, read_trigger};

@@ -16,14 +16,14 @@
 
 mod function;
 mod objects;
-mod view;
 mod policy;
+mod view;
 
 use crate::diff::temporary::stem_of_temporary;
 use crate::diff::{Change, DomainChange, EnumColumnUse, EnumValuePosition};
 use crate::model::{
-    BaseType, Check, Column, ColumnType, Domain, Exclusion, ForeignKey, ForeignKeyAction, Identity, Index,
-    IndexKey, PrimaryKey, QualifiedName, Table, Unique, storage_parameter_names_sql,
+    BaseType, Check, Column, ColumnType, Domain, Exclusion, ForeignKey, ForeignKeyAction, Identity,
+    Index, IndexKey, PrimaryKey, QualifiedName, Table, Unique, storage_parameter_names_sql,
     storage_parameters_sql,
 };
 use crate::sql_text::{

@@ -8,7 +8,7 @@
 use super::function::{create_function, create_trigger, drop_function, drop_trigger};
 use super::policy::{alter_policy, create_policy, drop_policy};
 use crate::model::{Extension, SchemaObject, SqlObject};
-use crate::sql_text::{quote_identifier, quote_qualified};
+use crate::sql_text::quote_identifier;
 
 pub(super) fn create_extension(extension: &Extension) -> Vec<String> {
     let schema = extension
