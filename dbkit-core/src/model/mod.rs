@@ -9,8 +9,8 @@
 mod objects;
 
 pub use objects::{
-    Argument, Extension, Function, ObjectKey, Policy, SchemaObject, SqlObject, Trigger, View,
-    ViewColumn,
+    Argument, Extension, Function, Keyed, ObjectKey, Policy, SchemaObject, SqlObject, Trigger,
+    View, ViewColumn,
 };
 
 use serde::{Deserialize, Serialize};
@@ -480,15 +480,11 @@ impl Schema {
         self.enums.sort_by(|a, b| a.name.cmp(&b.name));
         self.tables.sort_by(|a, b| a.name.cmp(&b.name));
         self.extensions.sort_by(|a, b| a.name.cmp(&b.name));
-        self.views.sort_by(|a, b| a.name.cmp(&b.name));
-        self.functions
-            .sort_by_cached_key(|function| (function.name.clone(), function.signature_types()));
-        self.triggers
-            .sort_by(|a, b| (&a.table, &a.name).cmp(&(&b.table, &b.name)));
-        self.policies
-            .sort_by(|a, b| (&a.table, &a.name).cmp(&(&b.table, &b.name)));
-        self.objects
-            .sort_by(|a, b| (&a.kind, &a.identity).cmp(&(&b.kind, &b.identity)));
+        self.views.sort_by_cached_key(Keyed::key);
+        self.functions.sort_by_cached_key(Keyed::key);
+        self.triggers.sort_by_cached_key(Keyed::key);
+        self.policies.sort_by_cached_key(Keyed::key);
+        self.objects.sort_by_cached_key(Keyed::key);
         for table in &mut self.tables {
             table.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
             table.uniques.sort_by(|a, b| a.name.cmp(&b.name));
@@ -524,19 +520,11 @@ impl Schema {
     pub fn insert_sql_object(&mut self, object: SchemaObject) {
         self.remove_sql_object(&object.key());
         match object {
-            SchemaObject::View(view) => insert_sorted(&mut self.views, view, |v| v.name.clone()),
-            SchemaObject::Function(function) => insert_sorted(&mut self.functions, function, |f| {
-                (f.name.clone(), f.signature_types())
-            }),
-            SchemaObject::Trigger(trigger) => insert_sorted(&mut self.triggers, trigger, |t| {
-                (t.table.clone(), t.name.clone())
-            }),
-            SchemaObject::Policy(policy) => insert_sorted(&mut self.policies, policy, |p| {
-                (p.table.clone(), p.name.clone())
-            }),
-            SchemaObject::Generic(object) => insert_sorted(&mut self.objects, object, |o| {
-                (o.kind.clone(), o.identity.clone())
-            }),
+            SchemaObject::View(view) => insert_sorted(&mut self.views, view),
+            SchemaObject::Function(function) => insert_sorted(&mut self.functions, function),
+            SchemaObject::Trigger(trigger) => insert_sorted(&mut self.triggers, trigger),
+            SchemaObject::Policy(policy) => insert_sorted(&mut self.policies, policy),
+            SchemaObject::Generic(object) => insert_sorted(&mut self.objects, object),
         }
     }
 
@@ -560,8 +548,8 @@ impl Schema {
     }
 }
 
-fn insert_sorted<T, K: Ord>(items: &mut Vec<T>, item: T, key: impl Fn(&T) -> K) {
-    let item_key = key(&item);
-    let index = items.partition_point(|existing| key(existing) < item_key);
+fn insert_sorted<T: Keyed>(items: &mut Vec<T>, item: T) {
+    let item_key = item.key();
+    let index = items.partition_point(|existing| existing.key() < item_key);
     items.insert(index, item);
 }
