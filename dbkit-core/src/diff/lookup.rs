@@ -11,7 +11,7 @@
 //! names are the user's own, so there is no attacker to randomise against,
 //! and the maps are never iterated in an order that shows.
 
-use crate::model::{Column, Enum, QualifiedName, Schema, Table};
+use crate::model::{Column, Enum, Keyed, QualifiedName, Schema, Table};
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -161,19 +161,11 @@ pub(crate) fn is_canonical(schema: &Schema) -> bool {
         && schema.enums.is_sorted_by(|a, b| a.name <= b.name)
         && schema.tables.is_sorted_by(|a, b| a.name <= b.name)
         && schema.extensions.is_sorted_by(|a, b| a.name <= b.name)
-        && schema.views.is_sorted_by(|a, b| a.name <= b.name)
-        && schema
-            .functions
-            .is_sorted_by(|a, b| (&a.name, a.signature_types()) <= (&b.name, b.signature_types()))
-        && schema
-            .triggers
-            .is_sorted_by(|a, b| (&a.table, &a.name) <= (&b.table, &b.name))
-        && schema
-            .policies
-            .is_sorted_by(|a, b| (&a.table, &a.name) <= (&b.table, &b.name))
-        && schema
-            .objects
-            .is_sorted_by(|a, b| (&a.kind, &a.identity) <= (&b.kind, &b.identity))
+        && schema.views.is_sorted_by_key(Keyed::key)
+        && schema.functions.is_sorted_by_key(Keyed::key)
+        && schema.triggers.is_sorted_by_key(Keyed::key)
+        && schema.policies.is_sorted_by_key(Keyed::key)
+        && schema.objects.is_sorted_by_key(Keyed::key)
         && schema.tables.iter().all(|table| {
             table.foreign_keys.is_sorted_by(|a, b| a.name <= b.name)
                 && table.uniques.is_sorted_by(|a, b| a.name <= b.name)

@@ -17,7 +17,7 @@ pub use function::{
     canonical_returns, forget_undeclared_functions, identifier_as_printed, is_atomic_body,
     parse_argument, setting_elements,
 };
-pub use objects::{Extension, ObjectKey, SchemaObject, SqlObject};
+pub use objects::{Extension, Keyed, ObjectKey, SchemaObject, SqlObject};
 pub use policy::{Policy, PolicyCommand};
 pub use trigger::{Trigger, TriggerEvent, TriggerTiming};
 pub use view::{View, ViewColumn};
@@ -669,18 +669,14 @@ impl Schema {
         self.enums.sort_by(|a, b| a.name.cmp(&b.name));
         self.tables.sort_by(|a, b| a.name.cmp(&b.name));
         self.extensions.sort_by(|a, b| a.name.cmp(&b.name));
-        self.views.sort_by(|a, b| a.name.cmp(&b.name));
-        self.functions
-            .sort_by_cached_key(|function| (function.name.clone(), function.signature_types()));
-        self.triggers
-            .sort_by(|a, b| (&a.table, &a.name).cmp(&(&b.table, &b.name)));
-        self.policies
-            .sort_by(|a, b| (&a.table, &a.name).cmp(&(&b.table, &b.name)));
+        self.views.sort_by_cached_key(Keyed::key);
+        self.functions.sort_by_cached_key(Keyed::key);
+        self.triggers.sort_by_cached_key(Keyed::key);
+        self.policies.sort_by_cached_key(Keyed::key);
         for policy in &mut self.policies {
             policy.canonicalize_roles();
         }
-        self.objects
-            .sort_by(|a, b| (&a.kind, &a.identity).cmp(&(&b.kind, &b.identity)));
+        self.objects.sort_by_cached_key(Keyed::key);
         self.sequences.sort_by(|a, b| a.name.cmp(&b.name));
         self.domains.sort_by(|a, b| a.name.cmp(&b.name));
         for domain in &mut self.domains {
@@ -723,19 +719,11 @@ impl Schema {
     pub fn insert_sql_object(&mut self, object: SchemaObject) {
         self.remove_sql_object(&object.key());
         match object {
-            SchemaObject::View(view) => insert_sorted(&mut self.views, view, |v| v.name.clone()),
-            SchemaObject::Function(function) => insert_sorted(&mut self.functions, function, |f| {
-                (f.name.clone(), f.signature_types())
-            }),
-            SchemaObject::Trigger(trigger) => insert_sorted(&mut self.triggers, trigger, |t| {
-                (t.table.clone(), t.name.clone())
-            }),
-            SchemaObject::Policy(policy) => insert_sorted(&mut self.policies, policy, |p| {
-                (p.table.clone(), p.name.clone())
-            }),
-            SchemaObject::Generic(object) => insert_sorted(&mut self.objects, object, |o| {
-                (o.kind.clone(), o.identity.clone())
-            }),
+            SchemaObject::View(view) => insert_sorted(&mut self.views, view),
+            SchemaObject::Function(function) => insert_sorted(&mut self.functions, function),
+            SchemaObject::Trigger(trigger) => insert_sorted(&mut self.triggers, trigger),
+            SchemaObject::Policy(policy) => insert_sorted(&mut self.policies, policy),
+            SchemaObject::Generic(object) => insert_sorted(&mut self.objects, object),
         }
     }
 
@@ -759,8 +747,8 @@ impl Schema {
     }
 }
 
-fn insert_sorted<T, K: Ord>(items: &mut Vec<T>, item: T, key: impl Fn(&T) -> K) {
-    let item_key = key(&item);
-    let index = items.partition_point(|existing| key(existing) < item_key);
+fn insert_sorted<T: Keyed>(items: &mut Vec<T>, item: T) {
+    let item_key = item.key();
+    let index = items.partition_point(|existing| existing.key() < item_key);
     items.insert(index, item);
 }

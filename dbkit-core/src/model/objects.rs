@@ -108,22 +108,11 @@ pub enum SchemaObject {
 impl SchemaObject {
     pub fn key(&self) -> ObjectKey {
         match self {
-            SchemaObject::View(view) => ObjectKey::View(view.name.clone()),
-            SchemaObject::Function(function) => {
-                ObjectKey::Function(function.name.clone(), function.signature_types())
-            }
-            SchemaObject::Trigger(trigger) => ObjectKey::Trigger {
-                table: trigger.table.clone(),
-                name: trigger.name.clone(),
-            },
-            SchemaObject::Policy(policy) => ObjectKey::Policy {
-                table: policy.table.clone(),
-                name: policy.name.clone(),
-            },
-            SchemaObject::Generic(object) => ObjectKey::Generic {
-                kind: object.kind.clone(),
-                identity: object.identity.clone(),
-            },
+            SchemaObject::View(view) => view.key(),
+            SchemaObject::Function(function) => function.key(),
+            SchemaObject::Trigger(trigger) => trigger.key(),
+            SchemaObject::Policy(policy) => policy.key(),
+            SchemaObject::Generic(object) => object.key(),
         }
     }
 
@@ -135,6 +124,51 @@ impl SchemaObject {
             SchemaObject::Trigger(trigger) => trigger.source.as_ref(),
             SchemaObject::Policy(policy) => policy.source.as_ref(),
             SchemaObject::Generic(object) => object.source.as_ref(),
+        }
+    }
+}
+
+/// An object of one kind, by its key: the one order every list of them in
+/// a [`super::Schema`] is kept in.
+pub trait Keyed {
+    fn key(&self) -> ObjectKey;
+}
+
+impl Keyed for View {
+    fn key(&self) -> ObjectKey {
+        ObjectKey::View(self.name.clone())
+    }
+}
+
+impl Keyed for Function {
+    fn key(&self) -> ObjectKey {
+        ObjectKey::Function(self.name.clone(), self.signature_types())
+    }
+}
+
+impl Keyed for Trigger {
+    fn key(&self) -> ObjectKey {
+        ObjectKey::Trigger {
+            table: self.table.clone(),
+            name: self.name.clone(),
+        }
+    }
+}
+
+impl Keyed for Policy {
+    fn key(&self) -> ObjectKey {
+        ObjectKey::Policy {
+            table: self.table.clone(),
+            name: self.name.clone(),
+        }
+    }
+}
+
+impl Keyed for SqlObject {
+    fn key(&self) -> ObjectKey {
+        ObjectKey::Generic {
+            kind: self.kind.clone(),
+            identity: self.identity.clone(),
         }
     }
 }

@@ -396,10 +396,12 @@ fn fifty_lines(outputs: &[Output]) -> Vec<String> {
     outputs
         .iter()
         .flat_map(|output| {
+            // With `--nocapture` and two test threads, libtest's `test name
+            // ... ` of one test may start the line another test's message
+            // ends: the message is found anywhere in a line.
             String::from_utf8_lossy(&output.stdout)
                 .lines()
-                .filter(|line| line.starts_with("fifty: "))
-                .map(str::to_string)
+                .filter_map(|line| line.find("fifty: ").map(|at| line[at..].to_string()))
                 .collect::<Vec<_>>()
         })
         .collect()
