@@ -23,7 +23,8 @@ use dbkit_core::model::{
 };
 use sqlx::PgPool;
 
-const FUNCTIONS_QUERY: &str = r#"
+const FUNCTIONS_QUERY: &str = concat!(
+    r#"
 SELECT n.nspname::text,
        p.proname::text,
        (p.prokind = 'p') AS is_procedure,
@@ -43,10 +44,13 @@ JOIN pg_catalog.pg_language l ON l.oid = p.prolang
 LEFT JOIN pg_catalog.pg_description description
   ON description.objoid = p.oid AND description.classoid = 'pg_catalog.pg_proc'::regclass
  AND description.objsubid = 0
-WHERE p.prokind IN ('f', 'p') AND n.nspname = ANY($1)
+WHERE n.nspname = ANY($1)
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep
                   WHERE dep.classid = 'pg_catalog.pg_proc'::regclass AND dep.objid = p.oid
-                    AND dep.deptype = 'e')"#;
+                    AND dep.deptype = 'e')
+  AND "#,
+    typed_function_condition!()
+);
 
 type FunctionRow = (
     String,
@@ -64,7 +68,8 @@ type FunctionRow = (
     Option<String>,
 );
 
-const TRIGGERS_QUERY: &str = r#"
+const TRIGGERS_QUERY: &str = concat!(
+    r#"
 SELECT n.nspname::text,
        c.relname::text,
        t.tgname::text,
@@ -82,11 +87,15 @@ JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid
 JOIN pg_catalog.pg_namespace function_namespace ON function_namespace.oid = p.pronamespace
-WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND t.tgconstraint = 0
-  AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1)
+JOIN pg_catalog.pg_class tc ON tc.oid = t.tgrelid
+JOIN pg_catalog.pg_proc tp ON tp.oid = t.tgfoid
+WHERE n.nspname = ANY($1)
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep
                   WHERE dep.classid = 'pg_catalog.pg_class'::regclass AND dep.objid = c.oid
-                    AND dep.deptype = 'e')"#;
+                    AND dep.deptype = 'e')
+  AND "#,
+    typed_trigger_condition!()
+);
 
 type TriggerRow = (
     String,

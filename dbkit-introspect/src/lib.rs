@@ -38,6 +38,49 @@
 //! compare a database with its migrations. The queries only read, so they
 //! run in a read-only session too.
 
+
+/// The functions and procedures the typed reader (`functions`) takes, as a
+/// SQL condition on `pg_proc p`: plain functions and procedures in a
+/// language the DSL knows, with nothing `#[derive(Function)]` cannot say
+/// (`LEAKPROOF`, a `COST` or `ROWS` other than the default, `SUPPORT`,
+/// `TRANSFORM`, a setting whose name is not a plain word). The generic
+/// reader (`objects`) takes every other one, window functions included,
+/// so that each function is read once and none is lost.
+macro_rules! typed_function_condition {
+    () => {
+        "(p.prokind IN ('f', 'p')
+          AND (SELECT lang.lanname FROM pg_catalog.pg_language lang WHERE lang.oid = p.prolang)
+              IN ('sql', 'plpgsql', 'internal', 'plperl', 'plperlu', 'plpython3u', 'pltcl', 'pltclu')
+          AND NOT p.proleakproof
+          AND p.procost = CASE WHEN p.prolang IN (12, 13) THEN 1 ELSE 100 END
+          AND p.prorows = CASE WHEN p.proretset THEN 1000 ELSE 0 END
+          AND p.prosupport::oid = 0
+          AND p.protrftypes IS NULL
+          AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) AS setting
+                          WHERE setting !~ '^[a-z_][a-z0-9_]*='))"
+    };
+}
+
+/// The triggers the typed reader (`functions`) takes, as a SQL condition on
+/// `pg_trigger t`, its table `tc` (`pg_class`) and its function `tp`
+/// (`pg_proc`), with `$user_schemas` the user schemas' names: triggers on
+/// tables (not on views, not constraint triggers, not the copies on
+/// partitions) whose function is outside the user schemas or one the typed
+/// function reader takes. The generic reader takes every other one.
+macro_rules! typed_trigger_condition {
+    () => {
+        concat!(
+            "(NOT t.tgisinternal AND t.tgparentid = 0 AND t.tgconstraint = 0
+          AND tc.relkind IN ('r', 'p') AND NOT tc.relispartition
+          AND ((SELECT fn.nspname FROM pg_catalog.pg_namespace fn WHERE fn.oid = tp.pronamespace)
+               <> ALL ($1)
+               OR EXISTS (SELECT 1 FROM pg_catalog.pg_proc p WHERE p.oid = tp.oid AND ",
+            typed_function_condition!(),
+            ")))"
+        )
+    };
+}
+
 mod catalog;
 mod functions;
 mod objects;

@@ -57,7 +57,8 @@ WHERE e.extname <> 'plpgsql'
 ORDER BY e.extname"#;
 
 /// The generic objects: `(reader, kind, identity, definition)`.
-const OBJECTS_QUERY: &str = r#"
+const OBJECTS_QUERY: &str = concat!(
+    r#"
 WITH
 user_namespace AS (
     SELECT n.oid, n.nspname FROM pg_catalog.pg_namespace n WHERE n.nspname = ANY($1)
@@ -139,7 +140,9 @@ object AS (
     WHERE r.relkind = 'p' OR (r.relkind = 'r' AND r.relispartition)
     UNION ALL
     SELECT CASE WHEN con.contype = 'x' AND r.relkind = 'r' AND NOT r.relispartition
-                THEN 'exclusion constraint' ELSE 'partition' END,
+                THEN 'exclusion constraint'
+                WHEN r.relispartition THEN 'constraint of a partition'
+                ELSE 'partition' END,
            'pg_catalog.pg_constraint'::regclass, con.oid,
            format('ALTER TABLE %s%s ADD CONSTRAINT %I %s',
                   CASE WHEN r.relkind = 'p' THEN '' ELSE 'ONLY ' END, r.qualified, con.conname,
@@ -151,6 +154,7 @@ object AS (
            OR (con.contype = 'x' AND r.oid IN (SELECT oid FROM typed_table)))
     UNION ALL
     SELECT CASE WHEN r.relkind = 'm' THEN 'materialized view'
+                WHEN r.relispartition THEN 'index of a partition'
                 WHEN r.oid IN (SELECT oid FROM typed_table) THEN 'index'
                 ELSE 'partition' END,
            'pg_catalog.pg_class'::regclass, i.indexrelid,
@@ -169,7 +173,11 @@ object AS (
                       JOIN pg_catalog.pg_opclass oc ON oc.oid = class.oid
                       WHERE NOT oc.opcdefault))
     UNION ALL
-    SELECT CASE p.prokind WHEN 'p' THEN 'procedure' ELSE 'function' END,
+    SELECT CASE WHEN "#,
+    typed_function_condition!(),
+    r#"
+                THEN CASE p.prokind WHEN 'p' THEN 'procedure' ELSE 'function' END
+                ELSE 'untyped function' END,
            'pg_catalog.pg_proc'::regclass, p.oid,
            rtrim(pg_catalog.pg_get_functiondef(p.oid), E'\n')
     FROM pg_catalog.pg_proc p JOIN user_namespace n ON n.oid = p.pronamespace
@@ -206,9 +214,15 @@ object AS (
       AND NOT EXISTS (SELECT 1 FROM member m
                       WHERE m.classid = 'pg_catalog.pg_proc'::regclass AND m.objid = p.oid)
     UNION ALL
-    SELECT 'trigger', 'pg_catalog.pg_trigger'::regclass, t.oid,
+    SELECT CASE WHEN "#,
+    typed_trigger_condition!(),
+    r#"
+                THEN 'trigger' ELSE 'untyped trigger' END,
+           'pg_catalog.pg_trigger'::regclass, t.oid,
            pg_catalog.pg_get_triggerdef(t.oid)
     FROM pg_catalog.pg_trigger t JOIN relation r ON r.oid = t.tgrelid
+    JOIN pg_catalog.pg_class tc ON tc.oid = t.tgrelid
+    JOIN pg_catalog.pg_proc tp ON tp.oid = t.tgfoid
     WHERE NOT t.tgisinternal AND t.tgparentid = 0
     UNION ALL
     SELECT 'policy', 'pg_catalog.pg_policy'::regclass, pol.oid,
@@ -323,7 +337,8 @@ object AS (
 )
 SELECT o.reader, ident.type, ident.identity, o.definition
 FROM object o, LATERAL pg_catalog.pg_identify_object(o.classid, o.objid, 0) AS ident
-WHERE o.definition IS NOT NULL"#;
+WHERE o.definition IS NOT NULL"#
+);
 
 /// The partitioned tables the table reader reads as plain tables, which
 /// the generic reader covers whole while partitions have no typed reader.

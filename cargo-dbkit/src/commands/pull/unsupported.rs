@@ -70,21 +70,6 @@ SELECT 'partition', qualified, 'a foreign table as a partition of ' || (
          WHERE i.inhrelid = c.oid LIMIT 1)
 FROM user_class c WHERE relispartition AND relkind = 'f'
 UNION ALL
-SELECT 'constraint', format('%I on %s', con.conname, c.qualified),
-       'a partition''s own (not its parent''s) is left out: ' || pg_catalog.pg_get_constraintdef(con.oid)
-FROM pg_catalog.pg_constraint con JOIN user_class c ON c.oid = con.conrelid
-WHERE c.relispartition AND con.conislocal AND con.conparentid = 0
-  AND con.contype IN ('p', 'u', 'f', 'c')
-UNION ALL
-SELECT 'index', format('%I on %s', ic.relname, c.qualified),
-       'a partition''s own (not its parent''s) is left out: ' || pg_catalog.pg_get_indexdef(i.indexrelid)
-FROM pg_catalog.pg_index i
-JOIN user_class c ON c.oid = i.indrelid
-JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-WHERE c.relispartition AND NOT ic.relispartition
-  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con WHERE con.conindid = i.indexrelid
-                                                           AND con.conrelid = i.indrelid)
-UNION ALL
 SELECT 'inheritance', qualified, 'inherits from ' || (
          SELECT string_agg(format('%I.%I', pn.nspname, p.relname), ', ' ORDER BY i.inhseqno)
          FROM pg_catalog.pg_inherits i
