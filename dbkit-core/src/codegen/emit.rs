@@ -30,6 +30,7 @@ mod type_code;
 
 const PUBLIC: &str = "public";
 
+mod functions;
 mod views;
 
 /// An enum as it is written: its Rust name and its variants with labels.
@@ -83,6 +84,21 @@ pub(crate) fn generate(schema: &Schema, options: &CodegenOptions) -> GeneratedMo
         files.push(GeneratedFile {
             file_name: format!("{views_module}.rs"),
             module_name: views_module,
+            source,
+        });
+        files.sort_by(|a, b| a.module_name.cmp(&b.module_name));
+    }
+    let functions_module = (1..)
+        .map(|n| match n {
+            1 => functions::FUNCTIONS_MODULE.to_string(),
+            n => format!("{}_{n}", functions::FUNCTIONS_MODULE),
+        })
+        .find(|name| files.iter().all(|file| &file.module_name != name))
+        .unwrap_or_default();
+    if let Some(source) = functions::write_functions_file(&mut context) {
+        files.push(GeneratedFile {
+            file_name: format!("{functions_module}.rs"),
+            module_name: functions_module,
             source,
         });
         files.sort_by(|a, b| a.module_name.cmp(&b.module_name));
@@ -148,6 +164,13 @@ fn report_empty_schemas(context: &mut Context<'_>) {
                 .views
                 .iter()
                 .map(|view| view.name.schema.as_str()),
+        )
+        .chain(
+            context
+                .schema
+                .functions
+                .iter()
+                .map(|function| function.name.schema.as_str()),
         )
         .collect();
     // A schema of extensions or generic objects is declared through them.
@@ -544,6 +567,9 @@ fn write_table(
         write_dbkit_attribute(&mut out, AttributePlace::Item, &flags);
     }
     for attribute in policy_attributes(schema, table) {
+        write_dbkit_attribute(&mut out, AttributePlace::Item, &[attribute]);
+    }
+    for attribute in functions::trigger_attributes(schema, table) {
         write_dbkit_attribute(&mut out, AttributePlace::Item, &[attribute]);
     }
     if table.partition_of.is_some() {

@@ -149,7 +149,7 @@ pub(crate) fn string_literal(value: &str) -> String {
     out
 }
 
-fn needs_escape(character: char) -> bool {
+pub(crate) fn needs_escape(character: char) -> bool {
     character.is_control()
         || matches!(
             character,

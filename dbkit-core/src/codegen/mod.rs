@@ -36,6 +36,14 @@
 //! **Row-level security** is written on the struct: its flags, then one
 //! `policy(...)` per policy of the table ([`policies`]).
 //!
+//! **Views, functions and triggers.** Views and materialized views go into
+//! `views.rs` as `#[derive(View)]` structs; functions and procedures into
+//! `functions.rs` as `#[derive(Function)]` unit structs (body in a raw
+//! string, as written); a table's triggers are `trigger(...)` attributes of
+//! its struct. Functions and triggers the DSL cannot declare (window
+//! functions, `LEAKPROOF`, a non-default `COST`, triggers on views,
+//! constraint triggers…) are read as generic objects instead.
+//!
 //! **Types** follow the DSL's mapping table backwards; a type the table does
 //! not map is written as `sql_type = "…"` on a field of the closest Rust type
 //! (`String` when nothing fits better). Defaults are simplified by

@@ -145,6 +145,26 @@ pub struct Argument {
 }
 
 impl Argument {
+    /// The argument as `CREATE FUNCTION` and the DSL's `args(...)` take it:
+    /// `[mode] [name] type [DEFAULT expr]`.
+    pub fn to_sql(&self) -> String {
+        let mut text = String::new();
+        if self.mode != ArgumentMode::In {
+            text.push_str(self.mode.keyword());
+            text.push(' ');
+        }
+        if let Some(name) = &self.name {
+            text.push_str(&crate::sql_text::quote_identifier(name));
+            text.push(' ');
+        }
+        text.push_str(&self.ty);
+        if let Some(default) = &self.default {
+            text.push_str(" DEFAULT ");
+            text.push_str(default);
+        }
+        text
+    }
+
     pub fn new(name: Option<String>, ty: impl Into<String>) -> Self {
         Argument {
             mode: ArgumentMode::In,

@@ -7,7 +7,7 @@
 //! setting such as `search_path` (one literal holding `a, b` would be one
 //! schema named `a, b`). A trigger is written from its typed parts.
 
-use crate::model::{Argument, ArgumentMode, Function, Trigger, Volatility, setting_elements};
+use crate::model::{Argument, Function, Trigger, Volatility, setting_elements};
 use crate::sql_text::{dollar_quote, quote_identifier, quote_literal, quote_qualified};
 
 /// `CREATE [OR REPLACE] FUNCTION …;` and its comment when it has one (or,
@@ -50,7 +50,7 @@ fn signature(function: &Function) -> String {
 }
 
 fn function_statement(function: &Function, or_replace: bool) -> String {
-    let arguments: Vec<String> = function.arguments.iter().map(argument).collect();
+    let arguments: Vec<String> = function.arguments.iter().map(Argument::to_sql).collect();
     let mut sql = format!(
         "CREATE {}{} {}({})",
         if or_replace { "OR REPLACE " } else { "" },
@@ -110,24 +110,6 @@ fn function_statement(function: &Function, or_replace: bool) -> String {
     }
     sql.push(';');
     sql
-}
-
-fn argument(argument: &Argument) -> String {
-    let mut text = String::new();
-    if argument.mode != ArgumentMode::In {
-        text.push_str(argument.mode.keyword());
-        text.push(' ');
-    }
-    if let Some(name) = &argument.name {
-        text.push_str(&quote_identifier(name));
-        text.push(' ');
-    }
-    text.push_str(&argument.ty);
-    if let Some(default) = &argument.default {
-        text.push_str(" DEFAULT ");
-        text.push_str(default);
-    }
-    text
 }
 
 pub(super) fn create_trigger(trigger: &Trigger) -> String {

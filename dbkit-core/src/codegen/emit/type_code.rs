@@ -200,7 +200,7 @@ fn write_domain(
     if let Some(collation) = &domain.collation {
         attributes.push(Meta::text("collate", collation.clone()));
     }
-    let mut out = String::from("#[derive(Domain)]\n");
+    let mut out = String::from("#[derive(Debug, Clone, Domain)]\n");
     if !attributes.is_empty() {
         write_dbkit_attribute(&mut out, AttributePlace::Item, &attributes);
     }
@@ -216,7 +216,7 @@ fn write_composite(
 ) -> Option<String> {
     let rust_name = context.user_types.get(&composite.name)?.rust_name.clone();
     let attributes = name_attributes(&rust_name, &composite.name);
-    let mut out = String::from("#[derive(CompositeType)]\n");
+    let mut out = String::from("#[derive(Debug, Clone, CompositeType)]\n");
     if !attributes.is_empty() {
         write_dbkit_attribute(&mut out, AttributePlace::Item, &attributes);
     }
