@@ -238,6 +238,37 @@ fn a_migration_that_fails_is_an_error_with_its_file_and_line() {
     assert!(run.stderr.contains("no_such_type"), "{}", run.stderr);
 }
 
+/// A function whose PL/pgSQL body does not parse fails where it is
+/// created: the migration's file and line, PostgreSQL's SQLSTATE, and the
+/// function named (PostgreSQL compiles the body when it creates it).
+#[test]
+fn a_function_body_that_does_not_parse_is_an_error_at_its_migration_line() {
+    let project = copy_replay_fixture("replay");
+    let sql = project.read(LATEST_SQL);
+    let line = sql.lines().count() + 2;
+    project.write(
+        LATEST_SQL,
+        &format!(
+            "{sql}\nCREATE FUNCTION app.broken_touch() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n    NEW.updated_at := now(\n    RETURN NEW;\nEND\n$$;\n"
+        ),
+    );
+    let run = replay(&project, 2);
+    let at = run
+        .stderr
+        .lines()
+        .find_map(|l| l.trim().strip_prefix(&format!("--> {LATEST_SQL}:")))
+        .and_then(|rest| rest.split(':').next())
+        .and_then(|number| number.parse::<usize>().ok())
+        .unwrap_or_else(|| panic!("no location in {}", run.stderr));
+    assert!(
+        (line..line + 5).contains(&at),
+        "line {at}, expected the function's ({line}…): {}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("SQLSTATE 42601"), "{}", run.stderr);
+    assert!(run.stderr.contains("broken_touch"), "{}", run.stderr);
+}
+
 /// The server registry goes to the workspace's target directory, and the
 /// disposable server is stopped by its keeper once the command is over.
 #[test]
