@@ -232,19 +232,22 @@ fn schema_dump(database: &TestDb) -> Vec<String> {
 
 /// pagila, with its domains, sequences no column owns, functions, an
 /// aggregate, views, a materialized view, a partitioned table and its
-/// partitions, and triggers: all declared in the code (extensions and
-/// generic objects in `sql_objects.rs`).
+/// partitions, and triggers: all declared in the code, in their typed
+/// forms (domains as newtypes, views, functions, triggers on their tables,
+/// partitions) and, for the aggregate, as a generic object.
 #[test]
 fn pagila_is_adopted_whole() {
     let project = public_schema_round_trips("pagila", &corpus_sql("pagila/pagila-schema.sql"));
     let code = pulled_code(&project);
     for declared in [
         "kind = \"aggregate\",\n    identity = \"public.group_concat(pg_catalog.text)\"",
-        "kind = \"type\",\n    identity = \"public.year\"",
-        "kind = \"materialized view\"",
-        "kind = \"trigger\"",
-        // A column of an integer domain is an integer in Rust.
-        "#[dbkit(sql_type = \"year\")]\n    pub release_year: Option<i32>,",
+        "#[derive(Debug, Clone, Domain)]",
+        "pub struct Year(pub i32);",
+        "pub release_year: Option<super::public::Year>,",
+        "materialized_view = \"rental_by_category\"",
+        "function = \"last_updated\"",
+        "name = \"last_updated\"",
+        "partition_of = \"payment\"",
     ] {
         assert!(code.contains(declared), "`{declared}` in\n{code}");
     }
@@ -420,7 +423,7 @@ fn chinook_is_adopted_whole() {
 
 /// Extensions (a type, an operator class, a default's function) and a
 /// function of the database's own: declared in the code as extensions and
-/// generic objects; nested domains and a sequence no column owns are code,
+/// a `#[derive(Function)]`, created before the table whose default calls it; nested domains and a sequence no column owns are code,
 /// created by the baseline before the tables; the indexes with an
 /// extension's operator class, a descending key and `INCLUDE` columns are
 /// code of their tables; the baseline applies.
@@ -433,7 +436,7 @@ fn what_the_tables_need_from_extensions_domains_and_functions_is_declared() {
         "CREATE EXTENSION IF NOT EXISTS \"ltree\";",
         "CREATE EXTENSION IF NOT EXISTS \"uuid-ossp\";",
         "CREATE SEQUENCE \"public\".\"document_numbers\" AS bigint INCREMENT BY 1",
-        "CREATE OR REPLACE FUNCTION public.next_code()",
+        "CREATE FUNCTION \"public\".\"next_code\"()",
         "CREATE DOMAIN \"public\".\"small_positive\" AS positive_int",
         "CREATE INDEX \"document_body_trgm\" ON \"public\".\"document\" USING gin (\"body\" \"extensions\".\"gin_trgm_ops\");",
         "CREATE INDEX \"document_number_desc\" ON \"public\".\"document\" (\"number\" DESC);",

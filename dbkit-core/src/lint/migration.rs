@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
-use sqlparser::tokenizer::TokenWithSpan;
+use sqlparser::tokenizer::{Token, TokenWithSpan};
 
 use super::allow::{Allow, collect_allows};
 use super::alter_table::{read_alter_table, read_alter_type_set_schema};
@@ -139,6 +139,14 @@ fn check_tokens(
         }
         return;
     }
+    // sqlparser does not read `WITH [NO] DATA` after a materialized view's
+    // query: the statement is read without it (it changes what the view
+    // holds, not what it locks).
+    let tokens = if starts_with_words(&tokens, &["create", "materialized", "view"]) {
+        without_trailing_data_clause(tokens)
+    } else {
+        tokens
+    };
     // Kept to be read again when sqlparser refuses the statement.
     let retry_tokens = (starts_with_alter_table(&tokens)
         || starts_with_alter_type(&tokens)
@@ -183,6 +191,32 @@ fn check_tokens(
             unparsed_here(findings, text, at);
         }
     }
+}
+
+/// `tokens` without a final `WITH DATA` or `WITH NO DATA` (and what
+/// follows it: the semicolon, whitespace, comments).
+fn without_trailing_data_clause(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let code: Vec<usize> = tokens
+        .iter()
+        .enumerate()
+        .filter(|(_, token)| is_code(token) && !matches!(token.token, Token::SemiColon))
+        .map(|(index, _)| index)
+        .collect();
+    let word = |index: usize, expected: &str| {
+        matches!(&tokens[index].token, Token::Word(word)
+            if word.quote_style.is_none() && word.value.eq_ignore_ascii_case(expected))
+    };
+    let cut = match code.as_slice() {
+        [.., with, no, data] if word(*with, "with") && word(*no, "no") && word(*data, "data") => {
+            Some(*with)
+        }
+        [.., with, data] if word(*with, "with") && word(*data, "data") => Some(*with),
+        _ => None,
+    };
+    if let Some(cut) = cut {
+        tokens.truncate(cut);
+    }
+    tokens
 }
 
 /// Applies the configuration and the allow comments, then sorts.
