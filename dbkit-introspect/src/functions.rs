@@ -47,7 +47,7 @@ LEFT JOIN pg_catalog.pg_description description
 WHERE n.nspname = ANY($1)
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep
                   WHERE dep.classid = 'pg_catalog.pg_proc'::regclass AND dep.objid = p.oid
-                    AND dep.deptype = 'e')
+                    AND dep.deptype IN ('e', 'i'))
   AND "#,
     typed_function_condition!()
 );

@@ -184,6 +184,10 @@ object AS (
     WHERE p.prokind IN ('f', 'p', 'w')
       AND NOT EXISTS (SELECT 1 FROM member m
                       WHERE m.classid = 'pg_catalog.pg_proc'::regclass AND m.objid = p.oid)
+      -- A range type's constructors are its own (created and dropped with it).
+      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                      WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid
+                        AND d.deptype = 'i')
     UNION ALL
     SELECT 'aggregate', 'pg_catalog.pg_proc'::regclass, p.oid,
            format(E'CREATE AGGREGATE %I.%I(%s) (\n    %s\n)', n.nspname, p.proname,
@@ -323,6 +327,9 @@ object AS (
     WHERE ca.oid >= 16384
       AND NOT EXISTS (SELECT 1 FROM member m
                       WHERE m.classid = 'pg_catalog.pg_cast'::regclass AND m.objid = ca.oid)
+      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                      WHERE d.classid = 'pg_catalog.pg_cast'::regclass AND d.objid = ca.oid
+                        AND d.deptype = 'i')
     UNION ALL
     SELECT 'event trigger', 'pg_catalog.pg_event_trigger'::regclass, et.oid,
            format('CREATE EVENT TRIGGER %I ON %s%s EXECUTE FUNCTION %s()', et.evtname, et.evtevent,
