@@ -486,12 +486,9 @@ async fn read_database(
                 .with_note(hide_passwords_of(&error)),
         )
     };
-    let mut schema = introspect(&pool, None)
+    let schema = introspect(&pool, None)
         .await
         .map_err(|error| read_error(error.to_string()))?;
-    // Functions and triggers are carried as SQL (`unsupported`), not
-    // written as code.
-    dbkit_core::model::forget_undeclared_functions(&mut schema, &Schema::default());
     let mut unsupported = find_unsupported_objects(&pool)
         .await
         .map_err(|error| read_error(error.to_string()))?;
