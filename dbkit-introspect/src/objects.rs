@@ -8,23 +8,35 @@
 //! tables and their partitions (with their constraints and indexes),
 //! functions, procedures and aggregates, triggers, policies, rules,
 //! statistics objects, domains, composite and range types, collations,
-//! casts, event triggers, exclusion constraints, and the indexes the table
-//! reader leaves out (a descending key, `INCLUDE`, an operator class).
-//! Objects that belong to an extension (`pg_depend` deptype `e`) are never
-//! read: `CREATE EXTENSION` makes them. Each branch is labelled with the
-//! kind of reader it stands in for; [`TYPED_KINDS`] lists those a typed
-//! reader has taken over, whose rows are dropped here.
+//! casts, event triggers, exclusion constraints, the indexes the table
+//! reader leaves out (a descending key, `INCLUDE`, an operator class),
+//! operators, operator families (with their loose members) and classes,
+//! text search configurations (with their mappings), dictionaries, parsers
+//! and templates, conversions, foreign-data wrappers, servers, user
+//! mappings, foreign tables and publications. Objects that belong to an
+//! extension (`pg_depend` deptype `e`) are never read: `CREATE EXTENSION`
+//! makes them. Each branch is labelled with the kind of reader it stands
+//! in for; [`TYPED_KINDS`] lists those a typed reader has taken over,
+//! whose rows are dropped here.
 //!
 //! **Definitions** come from the catalog's printing functions
 //! (`pg_get_viewdef`, `pg_get_functiondef`, `pg_get_triggerdef`,
 //! `pg_get_indexdef`, `pg_get_constraintdef`, `pg_get_ruledef`,
 //! `pg_get_statisticsobjdef`) or, where PostgreSQL has none (aggregates,
-//! sequences, domains, types, policies, collations, casts, event triggers),
-//! are composed from the catalog in the form pg_dump writes. A kind whose
-//! definition the catalog cannot give in one query (operators, operator
-//! classes and families, text search objects, conversions, base types,
-//! foreign tables, servers, publications) is not read; `pull` names it as
-//! left out.
+//! sequences, domains, types, policies, collations, casts, event triggers,
+//! operators and the rest of the kinds above), are composed from the
+//! catalog in the form pg_dump writes, several statements in one
+//! definition where pg_dump writes several (a family's `ALTER OPERATOR
+//! FAMILY … ADD`, a configuration's `ADD MAPPING`s, a foreign table's
+//! checks). Base types are not read: their input and output functions are
+//! written in C, which no migration can create; `pull` names them as left
+//! out.
+//!
+//! **What an object uses** is mostly found by the names its definition
+//! mentions (see `dbkit_core`'s differ); `depends_on` adds what it names
+//! otherwise: the operators of an operator class or family (symbols, no
+//! names), a class's family, and the dictionaries, parser and template of
+//! text search objects, which may share its name.
 
 use crate::catalog::IntrospectError;
 use dbkit_core::model::{Extension, QualifiedName, Schema, SqlObject};

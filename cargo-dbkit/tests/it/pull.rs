@@ -4,9 +4,11 @@
 //! pulled code compiles (`cargo check`), `generate --check` agrees with the
 //! baseline, the baseline applied to a fresh database by `migrate` gives the
 //! original's schema, and the original database has the baseline applied
-//! (`status`, `migrate`). Two public sample schemas (pagila, Chinook) are
-//! adopted whole: nothing named as left out, and a database migrated with
-//! the baseline dumps as the original does. The refusals write nothing.
+//! (`status`, `migrate`). Two public sample schemas (pagila, Chinook) and
+//! a database holding every other kind of object the generic reader reads
+//! (`tests/fixtures/pull/other_kinds.sql`) are adopted whole: nothing named
+//! as left out, and a database migrated with the baseline dumps as the
+//! original does. The refusals write nothing.
 //!
 //! The nested `cargo check` builds in one target directory under
 //! `CARGO_TARGET_TMPDIR`, kept between runs, so only the first run compiles

@@ -714,3 +714,77 @@ mod tests {
         assert!(at("CREATE FUNCTION \"public\".\"touch\"(text)") < at("CREATE TRIGGER"));
     }
 }
+
+#[cfg(test)]
+mod operator_class_tests {
+    use super::*;
+    use crate::diff::{DiffOptions, diff};
+    use crate::model::{Column, ColumnType, Index, KeyOptions, SqlObject};
+    use crate::render::render_migration;
+
+    fn object(kind: &str, identity: &str, definition: &str, depends_on: &[&str]) -> SqlObject {
+        SqlObject {
+            kind: kind.to_string(),
+            identity: identity.to_string(),
+            definition: definition.to_string(),
+            drop: None,
+            depends_on: depends_on.iter().map(|name| name.to_string()).collect(),
+            source: None,
+        }
+    }
+
+    /// An index's operator class is created before its table, after its
+    /// family of the same name and the operators it names only by symbol,
+    /// and those after the function they call.
+    #[test]
+    fn an_index_operator_class_comes_before_the_table_after_what_it_uses() {
+        let index =
+            Index::new("t_v_idx", IndexKey::Columns(vec!["v".into()])).with_key_options(vec![
+                KeyOptions::new(false, None, Some("v_ops".into()), None),
+            ]);
+        let mut table = Table::new(QualifiedName::new("public", "t"))
+            .with_columns(vec![Column::new("v", ColumnType::builtin("integer"))]);
+        table.indexes = vec![index];
+        let new = Schema {
+            tables: vec![table],
+            objects: vec![
+                object(
+                    "operator class",
+                    "public.v_ops USING btree",
+                    "CREATE OPERATOR CLASS public.v_ops FOR TYPE integer USING btree FAMILY public.v_ops AS OPERATOR 1 public.<<<(integer, integer)",
+                    &["public.<<<(integer,integer)", "public.v_ops USING btree"],
+                ),
+                object(
+                    "operator family",
+                    "public.v_ops USING btree",
+                    "CREATE OPERATOR FAMILY public.v_ops USING btree",
+                    &[],
+                ),
+                object(
+                    "operator",
+                    "public.<<<(integer,integer)",
+                    "CREATE OPERATOR public.<<< (FUNCTION = v_lt, LEFTARG = integer, RIGHTARG = integer)",
+                    &[],
+                ),
+                object(
+                    "untyped function",
+                    "public.v_lt(integer,integer)",
+                    "CREATE FUNCTION public.v_lt(integer, integer) RETURNS boolean LANGUAGE sql AS $$ SELECT $1 < $2 $$",
+                    &[],
+                ),
+            ],
+            ..Schema::default()
+        };
+        let changes =
+            diff(&Schema::default(), &new, &DiffOptions::default()).expect("no ambiguity");
+        let sql = render_migration(&changes).sql;
+        let at = |needle: &str| {
+            sql.find(needle)
+                .unwrap_or_else(|| panic!("{needle}:\n{sql}"))
+        };
+        assert!(at("CREATE FUNCTION public.v_lt") < at("CREATE OPERATOR public.<<<"));
+        assert!(at("CREATE OPERATOR public.<<<") < at("CREATE OPERATOR CLASS"));
+        assert!(at("CREATE OPERATOR FAMILY") < at("CREATE OPERATOR CLASS"));
+        assert!(at("CREATE OPERATOR CLASS") < at("CREATE TABLE"));
+    }
+}
