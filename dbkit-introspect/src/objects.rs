@@ -28,7 +28,7 @@
 //! catalog in the form pg_dump writes, several statements in one
 //! definition where pg_dump writes several (a family's `ALTER OPERATOR
 //! FAMILY … ADD`, a configuration's `ADD MAPPING`s, a foreign table's
-//! checks). Base types are not read: their input and output functions are
+//! checks inline). Base types are not read: their input and output functions are
 //! written in C, which no migration can create; `pull` names them as left
 //! out.
 //!
@@ -549,17 +549,18 @@ object AS (
                       WHERE m.classid = 'pg_catalog.pg_foreign_server'::regclass AND m.objid = um.srvid)
     UNION ALL
     SELECT 'foreign table', 'pg_catalog.pg_class'::regclass, r.oid,
-           format(E'CREATE FOREIGN TABLE %s (%s\n)\nSERVER %I', r.qualified, coalesce(cl.columns, ''),
+           -- Checks inline, as pg_dump writes them (the lint reads an ALTER
+           -- of a table the migration creates as one of an existing table).
+           format(E'CREATE FOREIGN TABLE %s (%s%s\n)\nSERVER %I', r.qualified, coalesce(cl.columns, ''),
+                  coalesce((SELECT string_agg(format(E',\n    CONSTRAINT %I %s', con.conname,
+                                                     pg_catalog.pg_get_constraintdef(con.oid)),
+                                              '' ORDER BY con.conname)
+                            FROM pg_catalog.pg_constraint con
+                            WHERE con.conrelid = r.oid AND con.contype = 'c' AND con.conislocal), ''),
                   s.srvname)
            || "#,
     options!("ft.ftoptions"),
     r#"
-           || coalesce((SELECT string_agg(format(E';\nALTER FOREIGN TABLE %s ADD CONSTRAINT %I %s',
-                                                 r.qualified, con.conname,
-                                                 pg_catalog.pg_get_constraintdef(con.oid)),
-                                          '' ORDER BY con.conname)
-                        FROM pg_catalog.pg_constraint con
-                        WHERE con.conrelid = r.oid AND con.contype = 'c' AND con.conislocal), '')
            || CASE WHEN r.relispartition
                    THEN (SELECT format(E';\nALTER TABLE ONLY %s ATTACH PARTITION %s %s',
                                        format('%I.%I', pn.nspname, p.relname), r.qualified,
