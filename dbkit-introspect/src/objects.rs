@@ -8,23 +8,35 @@
 //! tables and their partitions (with their constraints and indexes),
 //! functions, procedures and aggregates, triggers, policies, rules,
 //! statistics objects, domains, composite and range types, collations,
-//! casts, event triggers, exclusion constraints, and the indexes the table
-//! reader leaves out (a descending key, `INCLUDE`, an operator class).
-//! Objects that belong to an extension (`pg_depend` deptype `e`) are never
-//! read: `CREATE EXTENSION` makes them. Each branch is labelled with the
-//! kind of reader it stands in for; [`TYPED_KINDS`] lists those a typed
-//! reader has taken over, whose rows are dropped here.
+//! casts, event triggers, exclusion constraints, the indexes the table
+//! reader leaves out (a descending key, `INCLUDE`, an operator class),
+//! operators, operator families (with their loose members) and classes,
+//! text search configurations (with their mappings), dictionaries, parsers
+//! and templates, conversions, foreign-data wrappers, servers, user
+//! mappings, foreign tables and publications. Objects that belong to an
+//! extension (`pg_depend` deptype `e`) are never read: `CREATE EXTENSION`
+//! makes them. Each branch is labelled with the kind of reader it stands
+//! in for; [`TYPED_KINDS`] lists those a typed reader has taken over,
+//! whose rows are dropped here.
 //!
 //! **Definitions** come from the catalog's printing functions
 //! (`pg_get_viewdef`, `pg_get_functiondef`, `pg_get_triggerdef`,
 //! `pg_get_indexdef`, `pg_get_constraintdef`, `pg_get_ruledef`,
 //! `pg_get_statisticsobjdef`) or, where PostgreSQL has none (aggregates,
-//! sequences, domains, types, policies, collations, casts, event triggers),
-//! are composed from the catalog in the form pg_dump writes. A kind whose
-//! definition the catalog cannot give in one query (operators, operator
-//! classes and families, text search objects, conversions, base types,
-//! foreign tables, servers, publications) is not read; `pull` names it as
-//! left out.
+//! sequences, domains, types, policies, collations, casts, event triggers,
+//! operators and the rest of the kinds above), are composed from the
+//! catalog in the form pg_dump writes, several statements in one
+//! definition where pg_dump writes several (a family's `ALTER OPERATOR
+//! FAMILY … ADD`, a configuration's `ADD MAPPING`s, a foreign table's
+//! checks inline). Base types are not read: their input and output functions are
+//! written in C, which no migration can create; `pull` names them as left
+//! out.
+//!
+//! **What an object uses** is mostly found by the names its definition
+//! mentions (see `dbkit_core`'s differ); `depends_on` adds what it names
+//! otherwise: the operators of an operator class or family (symbols, no
+//! names), a class's family, and the dictionaries, parser and template of
+//! text search objects, which may share its name.
 
 use crate::catalog::IntrospectError;
 use dbkit_core::model::{Extension, QualifiedName, Schema, SqlObject};
@@ -56,7 +68,19 @@ JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
 WHERE e.extname <> 'plpgsql'
 ORDER BY e.extname"#;
 
-/// The generic objects: `(reader, kind, identity, definition)`.
+/// ` OPTIONS (name 'value', ...)` of the options array `$column`, empty
+/// without options.
+macro_rules! options {
+    ($column:literal) => {
+        concat!(
+            "coalesce(' OPTIONS (' || (SELECT string_agg(format('%I %L', o.option_name, o.option_value), ', ' ORDER BY o.at) FROM pg_catalog.pg_options_to_table(",
+            $column,
+            ") WITH ORDINALITY AS o(option_name, option_value, at)) || ')', '')"
+        )
+    };
+}
+
+/// The generic objects: `(reader, kind, identity, definition, depends_on)`.
 const OBJECTS_QUERY: &str = concat!(
     r#"
 WITH
@@ -79,8 +103,13 @@ typed_table AS (
 ),
 column_list AS (
     SELECT a.attrelid,
-           string_agg(format(E'\n    %I %s%s%s%s', a.attname,
+           string_agg(format(E'\n    %I %s%s%s%s%s', a.attname,
                              pg_catalog.format_type(a.atttypid, a.atttypmod),
+                             coalesce(' OPTIONS (' || (SELECT string_agg(format('%I %L', o.option_name, o.option_value),
+                                                                         ', ' ORDER BY o.at)
+                                                       FROM pg_catalog.pg_options_to_table(a.attfdwoptions)
+                                                            WITH ORDINALITY AS o(option_name, option_value, at))
+                                      || ')', ''),
                              CASE WHEN a.attcollation <> t.typcollation AND a.attcollation <> 0
                                   THEN (SELECT format(' COLLATE %I.%I', cn.nspname, co.collname)
                                         FROM pg_catalog.pg_collation co
@@ -96,11 +125,42 @@ column_list AS (
                              CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END),
                       ',' ORDER BY a.attnum) AS columns
     FROM pg_catalog.pg_attribute a
-    JOIN relation r ON r.oid = a.attrelid AND r.relkind IN ('r', 'p', 'c')
+    JOIN relation r ON r.oid = a.attrelid AND r.relkind IN ('r', 'p', 'c', 'f')
     JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
     LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
     WHERE a.attnum > 0 AND NOT a.attisdropped
     GROUP BY a.attrelid
+),
+-- The operators and support functions of operator classes and families,
+-- as CREATE OPERATOR CLASS and ALTER OPERATOR FAMILY ... ADD list them:
+-- `owner` is the class (a member of it) or the family (a loose member).
+opfamily_member AS (
+    SELECT d.refclassid AS ownerclass, d.refobjid AS owner, 0 AS part, ao.amopstrategy AS number,
+           ao.amoplefttype AS lefttype, ao.amoprighttype AS righttype,
+           CASE WHEN op.oprnamespace <> 'pg_catalog'::regnamespace THEN op.oid END AS operator,
+           format('OPERATOR %s %I.%s(%s, %s)%s', ao.amopstrategy, opn.nspname, op.oprname,
+                  pg_catalog.format_type(ao.amoplefttype, NULL),
+                  pg_catalog.format_type(ao.amoprighttype, NULL),
+                  CASE WHEN ao.amoppurpose = 'o'
+                       THEN (SELECT format(' FOR ORDER BY %I.%I', sfn.nspname, sf.opfname)
+                             FROM pg_catalog.pg_opfamily sf
+                             JOIN pg_catalog.pg_namespace sfn ON sfn.oid = sf.opfnamespace
+                             WHERE sf.oid = ao.amopsortfamily)
+                       ELSE '' END) AS item
+    FROM pg_catalog.pg_amop ao
+    JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_amop'::regclass AND d.objid = ao.oid
+         AND d.refclassid IN ('pg_catalog.pg_opclass'::regclass, 'pg_catalog.pg_opfamily'::regclass)
+    JOIN pg_catalog.pg_operator op ON op.oid = ao.amopopr
+    JOIN pg_catalog.pg_namespace opn ON opn.oid = op.oprnamespace
+    UNION ALL
+    SELECT d.refclassid, d.refobjid, 1, ap.amprocnum, ap.amproclefttype, ap.amprocrighttype, NULL,
+           format('FUNCTION %s (%s, %s) %s', ap.amprocnum,
+                  pg_catalog.format_type(ap.amproclefttype, NULL),
+                  pg_catalog.format_type(ap.amprocrighttype, NULL),
+                  ap.amproc::regprocedure::text)
+    FROM pg_catalog.pg_amproc ap
+    JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_amproc'::regclass AND d.objid = ap.oid
+         AND d.refclassid IN ('pg_catalog.pg_opclass'::regclass, 'pg_catalog.pg_opfamily'::regclass)
 ),
 object AS (
     SELECT CASE relkind WHEN 'v' THEN 'view' ELSE 'materialized view' END AS reader,
@@ -341,8 +401,243 @@ object AS (
     FROM pg_catalog.pg_event_trigger et
     WHERE NOT EXISTS (SELECT 1 FROM member m
                       WHERE m.classid = 'pg_catalog.pg_event_trigger'::regclass AND m.objid = et.oid)
+    UNION ALL
+    SELECT 'operator', 'pg_catalog.pg_operator'::regclass, o.oid,
+           format(E'CREATE OPERATOR %I.%s (\n    %s\n)', n.nspname, o.oprname,
+                  concat_ws(E',\n    ',
+                      'FUNCTION = ' || o.oprcode::regproc::text,
+                      CASE WHEN o.oprleft <> 0 THEN 'LEFTARG = ' || pg_catalog.format_type(o.oprleft, NULL) END,
+                      CASE WHEN o.oprright <> 0 THEN 'RIGHTARG = ' || pg_catalog.format_type(o.oprright, NULL) END,
+                      (SELECT format('COMMUTATOR = OPERATOR(%I.%s)', cn.nspname, c.oprname)
+                       FROM pg_catalog.pg_operator c JOIN pg_catalog.pg_namespace cn ON cn.oid = c.oprnamespace
+                       WHERE c.oid = o.oprcom),
+                      (SELECT format('NEGATOR = OPERATOR(%I.%s)', cn.nspname, c.oprname)
+                       FROM pg_catalog.pg_operator c JOIN pg_catalog.pg_namespace cn ON cn.oid = c.oprnamespace
+                       WHERE c.oid = o.oprnegate),
+                      CASE WHEN o.oprcanmerge THEN 'MERGES' END,
+                      CASE WHEN o.oprcanhash THEN 'HASHES' END,
+                      CASE WHEN o.oprrest <> 0 THEN 'RESTRICT = ' || o.oprrest::regproc::text END,
+                      CASE WHEN o.oprjoin <> 0 THEN 'JOIN = ' || o.oprjoin::regproc::text END))
+    FROM pg_catalog.pg_operator o JOIN user_namespace n ON n.oid = o.oprnamespace
+    -- A shell operator (no function yet) is made again by the operator
+    -- that names it as its commutator or negator.
+    WHERE o.oprcode <> 0
+      AND NOT EXISTS (SELECT 1 FROM member m
+                      WHERE m.classid = 'pg_catalog.pg_operator'::regclass AND m.objid = o.oid)
+    UNION ALL
+    SELECT 'operator family', 'pg_catalog.pg_opfamily'::regclass, f.oid,
+           format('CREATE OPERATOR FAMILY %I.%I USING %I', n.nspname, f.opfname, am.amname)
+           || coalesce((SELECT format(E';\nALTER OPERATOR FAMILY %I.%I USING %I ADD\n    %s',
+                                      n.nspname, f.opfname, am.amname,
+                                      string_agg(fm.item, E',\n    '
+                                                 ORDER BY fm.part, fm.number, fm.lefttype, fm.righttype))
+                        FROM opfamily_member fm
+                        WHERE fm.ownerclass = 'pg_catalog.pg_opfamily'::regclass AND fm.owner = f.oid
+                        HAVING count(*) > 0), '')
+    FROM pg_catalog.pg_opfamily f
+    JOIN user_namespace n ON n.oid = f.opfnamespace
+    JOIN pg_catalog.pg_am am ON am.oid = f.opfmethod
+    WHERE NOT EXISTS (SELECT 1 FROM member m
+                      WHERE m.classid = 'pg_catalog.pg_opfamily'::regclass AND m.objid = f.oid)
+    UNION ALL
+    SELECT 'operator class', 'pg_catalog.pg_opclass'::regclass, oc.oid,
+           format(E'CREATE OPERATOR CLASS %I.%I\n    %sFOR TYPE %s USING %I FAMILY %I.%I AS\n    %s',
+                  n.nspname, oc.opcname, CASE WHEN oc.opcdefault THEN 'DEFAULT ' ELSE '' END,
+                  pg_catalog.format_type(oc.opcintype, NULL), am.amname, fn.nspname, f.opfname,
+                  concat_ws(E',\n    ',
+                      (SELECT string_agg(fm.item, E',\n    '
+                                         ORDER BY fm.part, fm.number, fm.lefttype, fm.righttype)
+                       FROM opfamily_member fm
+                       WHERE fm.ownerclass = 'pg_catalog.pg_opclass'::regclass AND fm.owner = oc.oid),
+                      CASE WHEN oc.opckeytype <> 0
+                           THEN 'STORAGE ' || pg_catalog.format_type(oc.opckeytype, NULL) END))
+    FROM pg_catalog.pg_opclass oc
+    JOIN user_namespace n ON n.oid = oc.opcnamespace
+    JOIN pg_catalog.pg_am am ON am.oid = oc.opcmethod
+    JOIN pg_catalog.pg_opfamily f ON f.oid = oc.opcfamily
+    JOIN pg_catalog.pg_namespace fn ON fn.oid = f.opfnamespace
+    WHERE NOT EXISTS (SELECT 1 FROM member m
+                      WHERE m.classid = 'pg_catalog.pg_opclass'::regclass AND m.objid = oc.oid)
+    UNION ALL
+    SELECT 'text search configuration', 'pg_catalog.pg_ts_config'::regclass, c.oid,
+           format(E'CREATE TEXT SEARCH CONFIGURATION %I.%I (\n    PARSER = %I.%I )',
+                  n.nspname, c.cfgname, pn.nspname, p.prsname)
+           || coalesce((SELECT string_agg(format(E';\nALTER TEXT SEARCH CONFIGURATION %I.%I\n    ADD MAPPING FOR %s WITH %s',
+                                                 n.nspname, c.cfgname, quote_ident(t.alias), m.dictionaries),
+                                          '' ORDER BY m.maptokentype)
+                        FROM (SELECT cm.maptokentype,
+                                     string_agg(format('%I.%I', dn.nspname, d.dictname), ', '
+                                                ORDER BY cm.mapseqno) AS dictionaries
+                              FROM pg_catalog.pg_ts_config_map cm
+                              JOIN pg_catalog.pg_ts_dict d ON d.oid = cm.mapdict
+                              JOIN pg_catalog.pg_namespace dn ON dn.oid = d.dictnamespace
+                              WHERE cm.mapcfg = c.oid
+                              GROUP BY cm.maptokentype) m
+                        JOIN pg_catalog.ts_token_type(c.cfgparser) t ON t.tokid = m.maptokentype), '')
+    FROM pg_catalog.pg_ts_config c
+    JOIN user_namespace n ON n.oid = c.cfgnamespace
+    JOIN pg_catalog.pg_ts_parser p ON p.oid = c.cfgparser
+    JOIN pg_catalog.pg_namespace pn ON pn.oid = p.prsnamespace
+    WHERE NOT EXISTS (SELECT 1 FROM member m
+                      WHERE m.classid = 'pg_catalog.pg_ts_config'::regclass AND m.objid = c.oid)
+    UNION ALL
+    SELECT 'text search dictionary', 'pg_catalog.pg_ts_dict'::regclass, d.oid,
+           format(E'CREATE TEXT SEARCH DICTIONARY %I.%I (\n    TEMPLATE = %I.%I%s )',
+                  n.nspname, d.dictname, tn.nspname, t.tmplname,
+                  coalesce(E',\n    ' || d.dictinitoption, ''))
+    FROM pg_catalog.pg_ts_dict d
+    JOIN user_namespace n ON n.oid = d.dictnamespace
+    JOIN pg_catalog.pg_ts_template t ON t.oid = d.dicttemplate
+    JOIN pg_catalog.pg_namespace tn ON tn.oid = t.tmplnamespace
+    WHERE NOT EXISTS (SELECT 1 FROM member m
+                      WHERE m.classid = 'pg_catalog.pg_ts_dict'::regclass AND m.objid = d.oid)
+    UNION ALL
+    SELECT 'text search parser', 'pg_catalog.pg_ts_parser'::regclass, p.oid,
+           format(E'CREATE TEXT SEARCH PARSER %I.%I (\n    %s )', n.nspname, p.prsname,
+                  concat_ws(E',\n    ',
+                      'START = ' || p.prsstart::regproc::text,
+                      'GETTOKEN = ' || p.prstoken::regproc::text,
+                      'END = ' || p.prsend::regproc::text,
+                      CASE WHEN p.prsheadline <> 0 THEN 'HEADLINE = ' || p.prsheadline::regproc::text END,
+                      'LEXTYPES = ' || p.prslextype::regproc::text))
+    FROM pg_catalog.pg_ts_parser p JOIN user_namespace n ON n.oid = p.prsnamespace
+    WHERE NOT EXISTS (SELECT 1 FROM member m
+                      WHERE m.classid = 'pg_catalog.pg_ts_parser'::regclass AND m.objid = p.oid)
+    UNION ALL
+    SELECT 'text search template', 'pg_catalog.pg_ts_template'::regclass, t.oid,
+           format(E'CREATE TEXT SEARCH TEMPLATE %I.%I (\n    %s )', n.nspname, t.tmplname,
+                  concat_ws(E',\n    ',
+                      CASE WHEN t.tmplinit <> 0 THEN 'INIT = ' || t.tmplinit::regproc::text END,
+                      'LEXIZE = ' || t.tmpllexize::regproc::text))
+    FROM pg_catalog.pg_ts_template t JOIN user_namespace n ON n.oid = t.tmplnamespace
+    WHERE NOT EXISTS (SELECT 1 FROM member m
+                      WHERE m.classid = 'pg_catalog.pg_ts_template'::regclass AND m.objid = t.oid)
+    UNION ALL
+    SELECT 'conversion', 'pg_catalog.pg_conversion'::regclass, c.oid,
+           format('CREATE %sCONVERSION %I.%I FOR %L TO %L FROM %s',
+                  CASE WHEN c.condefault THEN 'DEFAULT ' ELSE '' END, n.nspname, c.conname,
+                  pg_catalog.pg_encoding_to_char(c.conforencoding),
+                  pg_catalog.pg_encoding_to_char(c.contoencoding), c.conproc::regproc::text)
+    FROM pg_catalog.pg_conversion c JOIN user_namespace n ON n.oid = c.connamespace
+    WHERE NOT EXISTS (SELECT 1 FROM member m
+                      WHERE m.classid = 'pg_catalog.pg_conversion'::regclass AND m.objid = c.oid)
+    UNION ALL
+    SELECT 'foreign-data wrapper', 'pg_catalog.pg_foreign_data_wrapper'::regclass, w.oid,
+           format('CREATE FOREIGN DATA WRAPPER %I%s%s', w.fdwname,
+                  CASE WHEN w.fdwhandler <> 0 THEN ' HANDLER ' || w.fdwhandler::regproc::text ELSE '' END,
+                  CASE WHEN w.fdwvalidator <> 0 THEN ' VALIDATOR ' || w.fdwvalidator::regproc::text ELSE '' END)
+           || "#,
+    options!("w.fdwoptions"),
+    r#"
+    FROM pg_catalog.pg_foreign_data_wrapper w
+    WHERE NOT EXISTS (SELECT 1 FROM member m
+                      WHERE m.classid = 'pg_catalog.pg_foreign_data_wrapper'::regclass AND m.objid = w.oid)
+    UNION ALL
+    SELECT 'server', 'pg_catalog.pg_foreign_server'::regclass, s.oid,
+           format('CREATE SERVER %I%s%s FOREIGN DATA WRAPPER %I', s.srvname,
+                  ' TYPE ' || quote_literal(s.srvtype), ' VERSION ' || quote_literal(s.srvversion),
+                  w.fdwname)
+           || "#,
+    options!("s.srvoptions"),
+    r#"
+    FROM pg_catalog.pg_foreign_server s
+    JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid = s.srvfdw
+    WHERE NOT EXISTS (SELECT 1 FROM member m
+                      WHERE m.classid = 'pg_catalog.pg_foreign_server'::regclass AND m.objid = s.oid)
+    UNION ALL
+    SELECT 'user mapping', 'pg_catalog.pg_user_mapping'::regclass, um.umid,
+           format('CREATE USER MAPPING FOR %s SERVER %I',
+                  CASE WHEN um.umuser = 0 THEN 'PUBLIC' ELSE quote_ident(um.usename) END, um.srvname)
+           || "#,
+    options!("um.umoptions"),
+    r#"
+    FROM pg_catalog.pg_user_mappings um
+    WHERE NOT EXISTS (SELECT 1 FROM member m
+                      WHERE m.classid = 'pg_catalog.pg_foreign_server'::regclass AND m.objid = um.srvid)
+    UNION ALL
+    SELECT 'foreign table', 'pg_catalog.pg_class'::regclass, r.oid,
+           -- Checks inline, as pg_dump writes them (the lint reads an ALTER
+           -- of a table the migration creates as one of an existing table).
+           format(E'CREATE FOREIGN TABLE %s (%s%s\n)\nSERVER %I', r.qualified, coalesce(cl.columns, ''),
+                  coalesce((SELECT string_agg(format(E',\n    CONSTRAINT %I %s', con.conname,
+                                                     pg_catalog.pg_get_constraintdef(con.oid)),
+                                              '' ORDER BY con.conname)
+                            FROM pg_catalog.pg_constraint con
+                            WHERE con.conrelid = r.oid AND con.contype = 'c' AND con.conislocal), ''),
+                  s.srvname)
+           || "#,
+    options!("ft.ftoptions"),
+    r#"
+           || CASE WHEN r.relispartition
+                   THEN (SELECT format(E';\nALTER TABLE ONLY %s ATTACH PARTITION %s %s',
+                                       format('%I.%I', pn.nspname, p.relname), r.qualified,
+                                       pg_catalog.pg_get_expr(r.relpartbound, r.oid))
+                         FROM pg_catalog.pg_inherits i
+                         JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
+                         JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
+                         WHERE i.inhrelid = r.oid)
+                   ELSE '' END
+    FROM relation r
+    JOIN pg_catalog.pg_foreign_table ft ON ft.ftrelid = r.oid
+    JOIN pg_catalog.pg_foreign_server s ON s.oid = ft.ftserver
+    LEFT JOIN column_list cl ON cl.attrelid = r.oid
+    WHERE r.relkind = 'f'
+    UNION ALL
+    SELECT 'publication', 'pg_catalog.pg_publication'::regclass, p.oid,
+           format('CREATE PUBLICATION %I%s WITH (publish = %L%s)', p.pubname,
+                  CASE WHEN p.puballtables THEN ' FOR ALL TABLES'
+                       ELSE coalesce(' FOR ' || nullif(concat_ws(', ',
+                           (SELECT string_agg(format('TABLES IN SCHEMA %I', sn.nspname), ', '
+                                              ORDER BY sn.nspname)
+                            FROM pg_catalog.pg_publication_namespace pns
+                            JOIN pg_catalog.pg_namespace sn ON sn.oid = pns.pnnspid
+                            WHERE pns.pnpubid = p.oid),
+                           (SELECT string_agg(format('TABLE ONLY %I.%I%s%s', tn.nspname, t.relname,
+                                                     (SELECT ' (' || string_agg(quote_ident(a.attname), ', '
+                                                                                ORDER BY a.attnum) || ')'
+                                                      FROM pg_catalog.pg_attribute a
+                                                      WHERE a.attrelid = pr.prrelid
+                                                        AND a.attnum = ANY (pr.prattrs::int2[])),
+                                                     ' WHERE (' || pg_catalog.pg_get_expr(pr.prqual, pr.prrelid) || ')'),
+                                              ', ' ORDER BY tn.nspname, t.relname)
+                            FROM pg_catalog.pg_publication_rel pr
+                            JOIN pg_catalog.pg_class t ON t.oid = pr.prrelid
+                            JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace
+                            WHERE pr.prpubid = p.oid)), ''), '') END,
+                  concat_ws(', ', CASE WHEN p.pubinsert THEN 'insert' END,
+                                  CASE WHEN p.pubupdate THEN 'update' END,
+                                  CASE WHEN p.pubdelete THEN 'delete' END,
+                                  CASE WHEN p.pubtruncate THEN 'truncate' END),
+                  CASE WHEN p.pubviaroot THEN ', publish_via_partition_root = true' ELSE '' END)
+    FROM pg_catalog.pg_publication p
+    WHERE NOT EXISTS (SELECT 1 FROM member m
+                      WHERE m.classid = 'pg_catalog.pg_publication'::regclass AND m.objid = p.oid)
 )
-SELECT o.reader, ident.type, ident.identity, o.definition
+SELECT o.reader, ident.type, ident.identity, o.definition,
+       -- What its definition names by symbols, which are no names (a
+       -- class's or family's operators), or by a name its own may share (a
+       -- class's family, a text search configuration's dictionaries and
+       -- parser, a dictionary's template).
+       ARRAY(SELECT DISTINCT used.identity
+             FROM (SELECT (pg_catalog.pg_identify_object('pg_catalog.pg_operator'::regclass,
+                                                         fm.operator, 0)).identity
+                   FROM opfamily_member fm
+                   WHERE fm.operator IS NOT NULL
+                     AND fm.ownerclass = o.classid AND fm.owner = o.objid
+                   UNION ALL
+                   SELECT (pg_catalog.pg_identify_object('pg_catalog.pg_opfamily'::regclass,
+                                                         oc.opcfamily, 0)).identity
+                   FROM pg_catalog.pg_opclass oc
+                   WHERE o.classid = 'pg_catalog.pg_opclass'::regclass AND oc.oid = o.objid
+                   UNION ALL
+                   SELECT used.identity
+                   FROM pg_catalog.pg_depend d,
+                        LATERAL pg_catalog.pg_identify_object(d.refclassid, d.refobjid, 0) AS used
+                   WHERE o.classid IN ('pg_catalog.pg_ts_config'::regclass,
+                                       'pg_catalog.pg_ts_dict'::regclass)
+                     AND d.classid = o.classid AND d.objid = o.objid AND d.deptype = 'n'
+                     AND used.schema <> 'pg_catalog') AS used
+             ORDER BY 1) AS depends_on
 FROM object o, LATERAL pg_catalog.pg_identify_object(o.classid, o.objid, 0) AS ident
 WHERE o.definition IS NOT NULL"#
 );
@@ -376,7 +671,7 @@ pub(crate) async fn read_objects(
         })
         .collect();
 
-    let rows: Vec<(String, String, String, String)> = sqlx::query_as(OBJECTS_QUERY)
+    let rows: Vec<(String, String, String, String, Vec<String>)> = sqlx::query_as(OBJECTS_QUERY)
         .bind(schema_names)
         .fetch_all(pool)
         .await
@@ -387,12 +682,12 @@ pub(crate) async fn read_objects(
     schema.objects = rows
         .into_iter()
         .filter(|(reader, ..)| !TYPED_KINDS.contains(&reader.as_str()))
-        .map(|(_, kind, identity, definition)| SqlObject {
+        .map(|(_, kind, identity, definition, depends_on)| SqlObject {
             kind,
             identity,
             definition,
             drop: None,
-            depends_on: Vec::new(),
+            depends_on,
             source: None,
         })
         .collect();

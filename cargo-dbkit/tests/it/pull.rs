@@ -4,9 +4,11 @@
 //! pulled code compiles (`cargo check`), `generate --check` agrees with the
 //! baseline, the baseline applied to a fresh database by `migrate` gives the
 //! original's schema, and the original database has the baseline applied
-//! (`status`, `migrate`). Two public sample schemas (pagila, Chinook) are
-//! adopted whole: nothing named as left out, and a database migrated with
-//! the baseline dumps as the original does. The refusals write nothing.
+//! (`status`, `migrate`). Two public sample schemas (pagila, Chinook) and
+//! a database holding every other kind of object the generic reader reads
+//! (`tests/fixtures/pull/other_kinds.sql`) are adopted whole: nothing named
+//! as left out, and a database migrated with the baseline dumps as the
+//! original does. The refusals write nothing.
 //!
 //! The nested `cargo check` builds in one target directory under
 //! `CARGO_TARGET_TMPDIR`, kept between runs, so only the first run compiles
@@ -251,6 +253,40 @@ fn pagila_is_adopted_whole() {
     ] {
         assert!(code.contains(declared), "`{declared}` in\n{code}");
     }
+}
+
+/// Operators, operator families and classes (one used by an index, so
+/// created before the tables), text search configurations, dictionaries,
+/// parsers and templates, a conversion, a foreign-data wrapper, a server, a
+/// user mapping, a foreign table and publications: all declared in the
+/// code as generic objects, each created after what it uses.
+#[test]
+fn every_other_kind_of_object_is_adopted_whole() {
+    let project = public_schema_round_trips("other_kinds", &fixture_sql("other_kinds"));
+    let code = pulled_code(&project);
+    for kind in [
+        "operator",
+        "operator family",
+        "operator class",
+        "text search configuration",
+        "text search dictionary",
+        "text search parser",
+        "text search template",
+        "conversion",
+        "foreign-data wrapper",
+        "server",
+        "user mapping",
+        "foreign table",
+        "publication",
+    ] {
+        let declared = format!("kind = \"{kind}\"");
+        assert!(code.contains(&declared), "`{declared}` in\n{code}");
+    }
+    // The operators a class uses are named, as their symbols are no names.
+    assert!(
+        code.contains("\"public.<<<(public.score,public.score)\""),
+        "{code}"
+    );
 }
 
 /// Options the DSL cannot say are named by pull and, as not compared, by

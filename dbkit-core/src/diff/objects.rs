@@ -179,7 +179,9 @@ pub(super) fn plan_objects(
     let mut wanted = created.clone();
     wanted.extend(replaced.iter().cloned());
     let relation_names = relation_names(new);
-    for key in dependency_order(&new_objects, &wanted) {
+    let order = dependency_order(&new_objects, &wanted);
+    let early = early_objects(&new_objects, &order, &used_by_new_tables, &relation_names);
+    for key in order {
         let object = new_objects[&key].clone();
         let change = if replaced.contains(&key) {
             Change::ReplaceObject {
@@ -189,12 +191,7 @@ pub(super) fn plan_objects(
         } else {
             Change::CreateObject { object }
         };
-        let early = may_precede_tables(&key)
-            && used_by_new_tables.contains(&key_name(&key))
-            && object_uses(&new_objects[&key])
-                .iter()
-                .all(|name| !relation_names.contains(name));
-        if early {
+        if early.contains(&key) {
             steps.early_creates.push(change);
         } else {
             steps.creates.push(change);
@@ -343,8 +340,12 @@ fn object_uses(object: &SchemaObject) -> BTreeSet<String> {
             let mut names = mentioned_names(&object.definition);
             // Its own name, which its definition mentions, is no use.
             names.remove(&generic_name(&object.identity));
+            // A name, or an identity: an operator's
+            // (`public.<<<(public.score,public.score)`) is known by its
+            // symbol, which no text mentions as a name.
             for dependency in &object.depends_on {
                 names.extend(mentioned_names(dependency));
+                names.insert(generic_name(dependency));
             }
             names
         }
@@ -367,9 +368,12 @@ fn key_name(key: &ObjectKey) -> String {
 }
 
 /// `public.group_concat(text)` → `group_concat`; an object of a table
-/// (`users_pkey on public.users`, a trigger, a rule) by its own name.
+/// (`users_pkey on public.users`, a trigger, a rule) by its own name; an
+/// operator class or family without its access method
+/// (`public.score_ops USING btree` → `score_ops`).
 fn generic_name(identity: &str) -> String {
     let own = identity.split(" on ").next().unwrap_or(identity);
+    let own = own.split(" USING ").next().unwrap_or(own);
     let before_arguments = own.split('(').next().unwrap_or(own);
     let last = before_arguments
         .rsplit('.')
@@ -386,6 +390,36 @@ fn generic_name(identity: &str) -> String {
 /// generic objects (a domain, a sequence, a collation, a type).
 fn may_precede_tables(key: &ObjectKey) -> bool {
     matches!(key, ObjectKey::Function(..) | ObjectKey::Generic { .. })
+}
+
+/// Of `order` (the objects created, in dependency order), those created
+/// before the tables: every function or generic object that the tables'
+/// expressions and types use (an index's operator class), and what those
+/// use in turn (the class's operators and their functions), as long as
+/// none of them uses a table or view.
+fn early_objects(
+    objects: &BTreeMap<ObjectKey, SchemaObject>,
+    order: &[ObjectKey],
+    used_by_tables: &BTreeSet<String>,
+    relation_names: &BTreeSet<String>,
+) -> BTreeSet<ObjectKey> {
+    let may_be_early = |key: &ObjectKey| {
+        may_precede_tables(key)
+            && object_uses(&objects[key])
+                .iter()
+                .all(|name| !relation_names.contains(name))
+    };
+    let mut wanted: BTreeSet<String> = used_by_tables.clone();
+    let mut early: BTreeSet<ObjectKey> = BTreeSet::new();
+    // Dependents come after what they use, so one pass from the end
+    // reaches every use.
+    for key in order.iter().rev() {
+        if wanted.contains(&key_name(key)) && may_be_early(key) {
+            wanted.extend(object_uses(&objects[key]));
+            early.insert(key.clone());
+        }
+    }
+    early
 }
 
 /// `keys` of `objects` ordered so that each comes after the others of
@@ -512,6 +546,11 @@ fn table_expression_names(schema: &Schema) -> BTreeSet<String> {
             names.extend(mentioned_names(&check.expr));
         }
         for index in &table.indexes {
+            for options in &index.key_options {
+                if let Some(opclass) = &options.opclass {
+                    names.extend(mentioned_names(opclass));
+                }
+            }
             if let IndexKey::Expression(expression) = &index.key {
                 names.extend(mentioned_names(expression));
             }
@@ -673,5 +712,79 @@ mod tests {
         };
         assert!(at("DROP TRIGGER") < at("DROP FUNCTION \"public\".\"touch\"()"));
         assert!(at("CREATE FUNCTION \"public\".\"touch\"(text)") < at("CREATE TRIGGER"));
+    }
+}
+
+#[cfg(test)]
+mod operator_class_tests {
+    use super::*;
+    use crate::diff::{DiffOptions, diff};
+    use crate::model::{Column, ColumnType, Index, KeyOptions, SqlObject};
+    use crate::render::render_migration;
+
+    fn object(kind: &str, identity: &str, definition: &str, depends_on: &[&str]) -> SqlObject {
+        SqlObject {
+            kind: kind.to_string(),
+            identity: identity.to_string(),
+            definition: definition.to_string(),
+            drop: None,
+            depends_on: depends_on.iter().map(|name| name.to_string()).collect(),
+            source: None,
+        }
+    }
+
+    /// An index's operator class is created before its table, after its
+    /// family of the same name and the operators it names only by symbol,
+    /// and those after the function they call.
+    #[test]
+    fn an_index_operator_class_comes_before_the_table_after_what_it_uses() {
+        let index =
+            Index::new("t_v_idx", IndexKey::Columns(vec!["v".into()])).with_key_options(vec![
+                KeyOptions::new(false, None, Some("v_ops".into()), None),
+            ]);
+        let mut table = Table::new(QualifiedName::new("public", "t"))
+            .with_columns(vec![Column::new("v", ColumnType::builtin("integer"))]);
+        table.indexes = vec![index];
+        let new = Schema {
+            tables: vec![table],
+            objects: vec![
+                object(
+                    "operator class",
+                    "public.v_ops USING btree",
+                    "CREATE OPERATOR CLASS public.v_ops FOR TYPE integer USING btree FAMILY public.v_ops AS OPERATOR 1 public.<<<(integer, integer)",
+                    &["public.<<<(integer,integer)", "public.v_ops USING btree"],
+                ),
+                object(
+                    "operator family",
+                    "public.v_ops USING btree",
+                    "CREATE OPERATOR FAMILY public.v_ops USING btree",
+                    &[],
+                ),
+                object(
+                    "operator",
+                    "public.<<<(integer,integer)",
+                    "CREATE OPERATOR public.<<< (FUNCTION = v_lt, LEFTARG = integer, RIGHTARG = integer)",
+                    &[],
+                ),
+                object(
+                    "untyped function",
+                    "public.v_lt(integer,integer)",
+                    "CREATE FUNCTION public.v_lt(integer, integer) RETURNS boolean LANGUAGE sql AS $$ SELECT $1 < $2 $$",
+                    &[],
+                ),
+            ],
+            ..Schema::default()
+        };
+        let changes =
+            diff(&Schema::default(), &new, &DiffOptions::default()).expect("no ambiguity");
+        let sql = render_migration(&changes).sql;
+        let at = |needle: &str| {
+            sql.find(needle)
+                .unwrap_or_else(|| panic!("{needle}:\n{sql}"))
+        };
+        assert!(at("CREATE FUNCTION public.v_lt") < at("CREATE OPERATOR public.<<<"));
+        assert!(at("CREATE OPERATOR public.<<<") < at("CREATE OPERATOR CLASS"));
+        assert!(at("CREATE OPERATOR FAMILY") < at("CREATE OPERATOR CLASS"));
+        assert!(at("CREATE OPERATOR CLASS") < at("CREATE TABLE"));
     }
 }

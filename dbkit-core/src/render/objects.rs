@@ -73,7 +73,19 @@ pub(super) fn replace_object(old: &SchemaObject, new: &SchemaObject) -> Vec<Stri
 fn drop_generic(object: &SqlObject) -> String {
     match &object.drop {
         Some(drop) => statement(drop),
-        None => format!("DROP {} {};", object.kind.to_uppercase(), object.identity),
+        None => match (
+            object.kind.as_str(),
+            object.identity.split_once(" on server "),
+        ) {
+            // `pg_identify_object` names these unlike their DROP statements.
+            ("user mapping", Some((user, server))) => {
+                format!("DROP USER MAPPING FOR {user} SERVER {server};")
+            }
+            ("foreign-data wrapper", _) => {
+                format!("DROP FOREIGN DATA WRAPPER {};", object.identity)
+            }
+            _ => format!("DROP {} {};", object.kind.to_uppercase(), object.identity),
+        },
     }
 }
 

@@ -11,7 +11,11 @@
 //! named.
 //!
 //! Sequences no column owns, domains and composite types are declared by
-//! the DSL (the introspector reads them), so they are not among these.
+//! the DSL (the introspector reads them), and the introspector reads
+//! operators, operator classes and families, text search objects,
+//! conversions, foreign-data wrappers, servers, user mappings, foreign
+//! tables and publications as generic objects, so they are not among
+//! these. Base types are: their functions are written in C.
 //!
 //! One query, a `UNION ALL` of one branch per kind, read in one round
 //! trip; every branch only reads the catalog, so it runs in a read-only
@@ -59,16 +63,14 @@ user_class AS (
                       WHERE d.classid = 'pg_catalog.pg_class'::regclass
                         AND d.objid = c.oid AND d.deptype = 'e')
 )
-SELECT 'foreign table' AS kind, qualified AS object, NULL::text AS detail
-FROM user_class WHERE relkind = 'f'
-UNION ALL
-SELECT 'partition', qualified, 'a foreign table as a partition of ' || (
-         SELECT format('%I.%I', pn.nspname, p.relname)
-         FROM pg_catalog.pg_inherits i
-         JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
-         JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
-         WHERE i.inhrelid = c.oid LIMIT 1)
-FROM user_class c WHERE relispartition AND relkind = 'f'
+SELECT 'base type' AS kind, format('%I.%I', n.nspname, t.typname) AS object,
+       'its input and output functions are written in C'::text AS detail
+FROM pg_catalog.pg_type t JOIN user_namespace n ON n.oid = t.typnamespace
+WHERE t.typtype = 'b'
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type e WHERE e.typarray = t.oid)
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_type'::regclass
+                    AND d.objid = t.oid AND d.deptype = 'e')
 UNION ALL
 SELECT 'inheritance', qualified, 'inherits from ' || (
          SELECT string_agg(format('%I.%I', pn.nspname, p.relname), ', ' ORDER BY i.inhseqno)
@@ -77,7 +79,7 @@ SELECT 'inheritance', qualified, 'inherits from ' || (
          JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
          WHERE i.inhrelid = c.oid)
 FROM user_class c
-WHERE relkind = 'r' AND NOT relispartition
+WHERE relkind IN ('r', 'f') AND NOT relispartition
   AND EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid)
 UNION ALL
 SELECT 'unlogged table', qualified, 'created as a logged table by the migrations'
