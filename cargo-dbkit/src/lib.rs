@@ -75,7 +75,8 @@ pub fn run(arguments: impl IntoIterator<Item = OsString>) -> ExitCode {
 
 /// Logs go to stderr through tracing; `DBKIT_LOG` is an env-filter
 /// (`DBKIT_LOG=debug`, `DBKIT_LOG=cargo_dbkit=trace`); without it `-v` shows
-/// dbkit's info logs and `-vv` its debug logs. Every line passes through
+/// dbkit's info logs and `-vv` its debug logs (sqlx's slow-statement
+/// warnings only with `DBKIT_LOG`). Every line passes through
 /// [`output::redact::hide_passwords`].
 fn install_logging(verbose: u8) {
     use tracing_subscriber::EnvFilter;
@@ -83,10 +84,13 @@ fn install_logging(verbose: u8) {
         Ok(value) if !value.trim().is_empty() => {
             EnvFilter::try_new(value).unwrap_or_else(|_| EnvFilter::new("warn"))
         }
+        // sqlx's warning of a slow statement prints the whole statement (the
+        // catalog queries are pages long) on a loaded server: not without
+        // DBKIT_LOG.
         _ => EnvFilter::new(match verbose {
-            0 => "warn",
-            1 => "warn,cargo_dbkit=info,dbkit_core=info,dbkit_runtime=info",
-            _ => "warn,cargo_dbkit=debug,dbkit_core=debug,dbkit_runtime=debug",
+            0 => "warn,sqlx::query=error",
+            1 => "warn,sqlx::query=error,cargo_dbkit=info,dbkit_core=info,dbkit_runtime=info",
+            _ => "warn,sqlx::query=error,cargo_dbkit=debug,dbkit_core=debug,dbkit_runtime=debug",
         }),
     };
     let _ = tracing_subscriber::fmt()

@@ -162,7 +162,10 @@ opfamily_member AS (
     JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_amproc'::regclass AND d.objid = ap.oid
          AND d.refclassid IN ('pg_catalog.pg_opclass'::regclass, 'pg_catalog.pg_opfamily'::regclass)
 ),
-object AS (
+-- Materialized: the final `definition IS NOT NULL` would otherwise be
+-- pushed into every branch, before its joins, and print the definition of
+-- every function of pg_catalog too.
+object AS MATERIALIZED (
     SELECT CASE relkind WHEN 'v' THEN 'view' ELSE 'materialized view' END AS reader,
            'pg_catalog.pg_class'::regclass AS classid, oid AS objid,
            format(E'CREATE %sVIEW %s%s AS\n%s',
