@@ -252,12 +252,6 @@ fn table_name(n: usize) -> String {
     format!("{}.record_{n:04}", table_schema(n))
 }
 
-/// The SQL of the database: `tables` tables of 11 columns (an identity or
-/// `bigserial` key, text, `varchar(n)`, `numeric(p,s)`, an enum, an array,
-/// `jsonb`, booleans and timestamps; nullable or not, defaults), a primary
-/// key, one or two foreign keys to earlier tables, a unique constraint, a
-/// check constraint, two indexes (one partial, every third on an
-/// expression), a comment on the table and on two columns.
 /// How many objects defined by SQL the database holds besides its tables.
 #[derive(Debug, Clone, Copy)]
 struct Objects {
@@ -303,12 +297,20 @@ fn objects_sql(tables: usize, objects: &Objects) -> String {
     sql
 }
 
+/// The SQL of the database: its tables, then the views, functions and
+/// triggers over them.
 fn database_sql(tables: usize, objects: &Objects) -> String {
     let mut sql = tables_sql(tables);
     sql.push_str(&objects_sql(tables, objects));
     sql
 }
 
+/// The SQL of the tables: `tables` tables of 11 columns (an identity or
+/// `bigserial` key, text, `varchar(n)`, `numeric(p,s)`, an enum, an array,
+/// `jsonb`, booleans and timestamps; nullable or not, defaults), a primary
+/// key, one or two foreign keys to earlier tables, a unique constraint, a
+/// check constraint, two indexes (one partial, every third on an
+/// expression), a comment on the table and on two columns.
 fn tables_sql(tables: usize) -> String {
     let mut sql = String::from(ENUMS);
     for n in 0..tables {
