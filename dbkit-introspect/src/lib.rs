@@ -38,7 +38,6 @@
 //! compare a database with its migrations. The queries only read, so they
 //! run in a read-only session too.
 
-
 /// The functions and procedures the typed reader (`functions`) takes, as a
 /// SQL condition on `pg_proc p`: plain functions and procedures in a
 /// language the DSL knows, with nothing `#[derive(Function)]` cannot say

@@ -13,7 +13,10 @@
 //! Objects that belong to an extension (`pg_depend` deptype `e`) are never
 //! read: `CREATE EXTENSION` makes them. Each branch is labelled with the
 //! kind of reader it stands in for; [`TYPED_KINDS`] lists those a typed
-//! reader has taken over, whose rows are dropped here.
+//! reader has taken over, which the query leaves out (`$2`), so that the
+//! server never prints their definitions: on a database of 1,000 tables,
+//! 500 views, 500 functions and 1,000 triggers, printing what the typed
+//! readers had already read made this query ten times slower.
 //!
 //! **Definitions** come from the catalog's printing functions
 //! (`pg_get_viewdef`, `pg_get_functiondef`, `pg_get_triggerdef`,
@@ -28,7 +31,7 @@
 
 use crate::catalog::IntrospectError;
 use dbkit_core::model::{Extension, QualifiedName, Schema, SqlObject};
-use sqlx::PgPool;
+use sqlx::PgConnection;
 
 /// The kinds of the branches below that a typed reader covers: their rows
 /// are left out. A kind moves here when its typed reader exists.
@@ -56,7 +59,12 @@ JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
 WHERE e.extname <> 'plpgsql'
 ORDER BY e.extname"#;
 
-/// The generic objects: `(reader, kind, identity, definition)`.
+/// The generic objects of the readers not in `$2` (the typed kinds):
+/// `(reader, kind, identity, definition)`, the definition `NULL` where the
+/// catalog cannot print one. The rows without one are left out by the
+/// caller: as a condition of the query, `definition IS NOT NULL` is pushed
+/// into each branch of the union, where the server may evaluate it (print
+/// every definition) before the branch's own conditions and the readers'.
 const OBJECTS_QUERY: &str = concat!(
     r#"
 WITH
@@ -337,7 +345,7 @@ object AS (
 )
 SELECT o.reader, ident.type, ident.identity, o.definition
 FROM object o, LATERAL pg_catalog.pg_identify_object(o.classid, o.objid, 0) AS ident
-WHERE o.definition IS NOT NULL"#
+WHERE o.reader <> ALL ($2)"#
 );
 
 /// The partitioned tables the table reader reads as plain tables, which
@@ -350,12 +358,12 @@ WHERE c.relkind = 'p' AND NOT c.relispartition AND n.nspname = ANY($1)"#;
 /// Adds the database's extensions and generic objects to `schema`, read
 /// from the schemas `schema_names`.
 pub(crate) async fn read_objects(
-    pool: &PgPool,
+    connection: &mut PgConnection,
     schema_names: &[String],
     schema: &mut Schema,
 ) -> Result<(), IntrospectError> {
     let extensions: Vec<(String, String)> = sqlx::query_as(EXTENSIONS_QUERY)
-        .fetch_all(pool)
+        .fetch_all(&mut *connection)
         .await
         .map_err(|source| IntrospectError::Query {
             what: "extensions",
@@ -369,9 +377,10 @@ pub(crate) async fn read_objects(
         })
         .collect();
 
-    let rows: Vec<(String, String, String, String)> = sqlx::query_as(OBJECTS_QUERY)
+    let rows: Vec<(String, String, String, Option<String>)> = sqlx::query_as(OBJECTS_QUERY)
         .bind(schema_names)
-        .fetch_all(pool)
+        .bind(TYPED_KINDS)
+        .fetch_all(&mut *connection)
         .await
         .map_err(|source| IntrospectError::Query {
             what: "generic objects",
@@ -379,21 +388,22 @@ pub(crate) async fn read_objects(
         })?;
     schema.objects = rows
         .into_iter()
-        .filter(|(reader, ..)| !TYPED_KINDS.contains(&reader.as_str()))
-        .map(|(_, kind, identity, definition)| SqlObject {
-            kind,
-            identity,
-            definition,
-            drop: None,
-            depends_on: Vec::new(),
-            source: None,
+        .filter_map(|(_, kind, identity, definition)| {
+            Some(SqlObject {
+                kind,
+                identity,
+                definition: definition?,
+                drop: None,
+                depends_on: Vec::new(),
+                source: None,
+            })
         })
         .collect();
 
     if !TYPED_KINDS.contains(&"partitioned table") {
         let partitioned: Vec<(String, String)> = sqlx::query_as(PARTITIONED_TABLES_QUERY)
             .bind(schema_names)
-            .fetch_all(pool)
+            .fetch_all(&mut *connection)
             .await
             .map_err(|source| IntrospectError::Query {
                 what: "partitioned tables",
