@@ -6,7 +6,7 @@ use dbkit_core::model::{
     BaseType, Check, Column, ColumnType, Deferral, Enum, ForeignKey, ForeignKeyAction, Identity,
     Index, PartitionOf, PrimaryKey, QualifiedName, Schema, Table, Unique, sort_storage_parameters,
 };
-use sqlx::{PgConnection, PgPool};
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 use std::collections::BTreeMap;
 
 /// Why a database could not be read.
@@ -24,6 +24,22 @@ pub enum IntrospectError {
 
 pub(crate) fn query_error(what: &'static str) -> impl FnOnce(sqlx::Error) -> IntrospectError {
     move |source| IntrospectError::Query { what, source }
+}
+
+/// Opens the transaction in which the introspector reads the catalog on
+/// one connection of `pool`, with JIT compilation off (`SET LOCAL`, so the
+/// connection goes back to the pool as it came). The catalog queries are
+/// large joins whose estimated cost passes `jit_above_cost` on a database
+/// of a few thousand objects, and a server built with LLVM then compiles
+/// them for each new session (the generic objects' query: 0.8 s of 1 s on
+/// the benchmark's database), while they run for tens of milliseconds.
+/// The transaction only reads; it is rolled back when dropped.
+pub(crate) async fn catalog_session(
+    pool: &PgPool,
+) -> Result<Transaction<'static, Postgres>, IntrospectError> {
+    pool.begin_with("BEGIN; SET LOCAL jit = off")
+        .await
+        .map_err(query_error("connection"))
 }
 
 /// User schemas: everything but `pg_*`, `information_schema` and schemas
@@ -409,14 +425,18 @@ pub async fn introspect(
             .push(index);
     }
 
-    let policies = read_policies(pool, &schema_names).await?;
-    let schema_names_read = schema_names.clone();
     // Few rows and cheap queries, read once the others are done.
-    let user_types = crate::user_types::read_user_types(pool, &schema_names).await?;
-    let views = crate::views::introspect_views(pool, &schema_names).await?;
+    let mut session = catalog_session(pool).await?;
+    let policies = read_policies(&mut session, &schema_names).await?;
+    let schema_names_read = schema_names.clone();
+    let user_types = crate::user_types::read_user_types(&mut session, &schema_names).await?;
+    let views = crate::views::introspect_views(&mut session, &schema_names).await?;
     let (functions, triggers) = tokio::try_join!(
-        crate::functions::read_functions(pool, &schema_names),
-        crate::functions::read_triggers(pool, &schema_names),
+        crate::functions::read_functions(&mut session, &schema_names),
+        async {
+            let mut session = catalog_session(pool).await?;
+            crate::functions::read_triggers(&mut session, &schema_names).await
+        },
     )?;
     let mut schema = Schema {
         functions,
@@ -434,7 +454,8 @@ pub async fn introspect(
         views,
         ..Schema::default()
     };
-    crate::objects::read_objects(pool, &schema_names_read, &mut schema).await?;
+    crate::objects::read_objects(&mut session, &schema_names_read, &mut schema).await?;
+    drop(session);
     schema.canonicalize();
     Ok(schema)
 }
@@ -505,9 +526,9 @@ async fn run_lane(
     if kinds.is_empty() {
         return Ok(fetched);
     }
-    let mut connection = pool.acquire().await.map_err(query_error("connection"))?;
+    let mut session = catalog_session(pool).await?;
     for kind in kinds {
-        let connection = &mut *connection;
+        let connection = &mut *session;
         fetched.push(match kind {
             Kind::Enums => {
                 Fetched::Enums(fetch_rows(connection, ENUMS_QUERY, schema_names, "enums").await?)

@@ -21,7 +21,7 @@ use dbkit_core::model::{
     Function, FunctionSetting, Parallel, QualifiedName, Trigger, TriggerEvent, TriggerTiming,
     Volatility, parse_argument,
 };
-use sqlx::PgPool;
+use sqlx::PgConnection;
 
 const FUNCTIONS_QUERY: &str = concat!(
     r#"
@@ -111,12 +111,12 @@ type TriggerRow = (
 
 /// The functions and procedures of `schema_names`.
 pub(crate) async fn read_functions(
-    pool: &PgPool,
+    connection: &mut PgConnection,
     schema_names: &[String],
 ) -> Result<Vec<Function>, IntrospectError> {
     let rows: Vec<FunctionRow> = sqlx::query_as(FUNCTIONS_QUERY)
         .bind(schema_names)
-        .fetch_all(pool)
+        .fetch_all(&mut *connection)
         .await
         .map_err(|source| IntrospectError::Query {
             what: "functions",
@@ -191,12 +191,12 @@ fn function_from_row(row: FunctionRow) -> Result<Function, IntrospectError> {
 
 /// The user triggers on the tables of `schema_names`.
 pub(crate) async fn read_triggers(
-    pool: &PgPool,
+    connection: &mut PgConnection,
     schema_names: &[String],
 ) -> Result<Vec<Trigger>, IntrospectError> {
     let rows: Vec<TriggerRow> = sqlx::query_as(TRIGGERS_QUERY)
         .bind(schema_names)
-        .fetch_all(pool)
+        .fetch_all(&mut *connection)
         .await
         .map_err(|source| IntrospectError::Query {
             what: "triggers",

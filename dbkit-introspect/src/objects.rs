@@ -17,7 +17,10 @@
 //! extension (`pg_depend` deptype `e`) are never read: `CREATE EXTENSION`
 //! makes them. Each branch is labelled with the kind of reader it stands
 //! in for; [`TYPED_KINDS`] lists those a typed reader has taken over,
-//! whose rows are dropped here.
+//! which the query leaves out (`$2`), so that the server never prints
+//! their definitions: on a database of 1,000 tables, 500 views, 500
+//! functions and 1,000 triggers, printing what the typed readers had
+//! already read made this query ten times slower.
 //!
 //! **Definitions** come from the catalog's printing functions
 //! (`pg_get_viewdef`, `pg_get_functiondef`, `pg_get_triggerdef`,
@@ -40,7 +43,7 @@
 
 use crate::catalog::IntrospectError;
 use dbkit_core::model::{Extension, QualifiedName, Schema, SqlObject};
-use sqlx::PgPool;
+use sqlx::PgConnection;
 
 /// The kinds of the branches below that a typed reader covers: their rows
 /// are left out. A kind moves here when its typed reader exists.
@@ -80,7 +83,13 @@ macro_rules! options {
     };
 }
 
-/// The generic objects: `(reader, kind, identity, definition, depends_on)`.
+/// The generic objects of the readers not in `$2` (the typed kinds):
+/// `(reader, kind, identity, definition, depends_on)`, the definition
+/// `NULL` where the catalog cannot print one. The rows without one are
+/// left out by the caller: as a condition of the query, `definition IS NOT
+/// NULL` is pushed into each branch of the union, where the server may
+/// evaluate it (print every definition) before the branch's own conditions
+/// and the readers'.
 const OBJECTS_QUERY: &str = concat!(
     r#"
 WITH
@@ -162,10 +171,7 @@ opfamily_member AS (
     JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_amproc'::regclass AND d.objid = ap.oid
          AND d.refclassid IN ('pg_catalog.pg_opclass'::regclass, 'pg_catalog.pg_opfamily'::regclass)
 ),
--- Materialized: the final `definition IS NOT NULL` would otherwise be
--- pushed into every branch, before its joins, and print the definition of
--- every function of pg_catalog too.
-object AS MATERIALIZED (
+object AS (
     SELECT CASE relkind WHEN 'v' THEN 'view' ELSE 'materialized view' END AS reader,
            'pg_catalog.pg_class'::regclass AS classid, oid AS objid,
            format(E'CREATE %sVIEW %s%s AS\n%s',
@@ -642,7 +648,7 @@ SELECT o.reader, ident.type, ident.identity, o.definition,
                      AND used.schema <> 'pg_catalog') AS used
              ORDER BY 1) AS depends_on
 FROM object o, LATERAL pg_catalog.pg_identify_object(o.classid, o.objid, 0) AS ident
-WHERE o.definition IS NOT NULL"#
+WHERE o.reader <> ALL ($2)"#
 );
 
 /// The partitioned tables the table reader reads as plain tables, which
@@ -655,12 +661,12 @@ WHERE c.relkind = 'p' AND NOT c.relispartition AND n.nspname = ANY($1)"#;
 /// Adds the database's extensions and generic objects to `schema`, read
 /// from the schemas `schema_names`.
 pub(crate) async fn read_objects(
-    pool: &PgPool,
+    connection: &mut PgConnection,
     schema_names: &[String],
     schema: &mut Schema,
 ) -> Result<(), IntrospectError> {
     let extensions: Vec<(String, String)> = sqlx::query_as(EXTENSIONS_QUERY)
-        .fetch_all(pool)
+        .fetch_all(&mut *connection)
         .await
         .map_err(|source| IntrospectError::Query {
             what: "extensions",
@@ -674,31 +680,34 @@ pub(crate) async fn read_objects(
         })
         .collect();
 
-    let rows: Vec<(String, String, String, String, Vec<String>)> = sqlx::query_as(OBJECTS_QUERY)
-        .bind(schema_names)
-        .fetch_all(pool)
-        .await
-        .map_err(|source| IntrospectError::Query {
-            what: "generic objects",
-            source,
-        })?;
+    let rows: Vec<(String, String, String, Option<String>, Vec<String>)> =
+        sqlx::query_as(OBJECTS_QUERY)
+            .bind(schema_names)
+            .bind(TYPED_KINDS)
+            .fetch_all(&mut *connection)
+            .await
+            .map_err(|source| IntrospectError::Query {
+                what: "generic objects",
+                source,
+            })?;
     schema.objects = rows
         .into_iter()
-        .filter(|(reader, ..)| !TYPED_KINDS.contains(&reader.as_str()))
-        .map(|(_, kind, identity, definition, depends_on)| SqlObject {
-            kind,
-            identity,
-            definition,
-            drop: None,
-            depends_on,
-            source: None,
+        .filter_map(|(_, kind, identity, definition, depends_on)| {
+            Some(SqlObject {
+                kind,
+                identity,
+                definition: definition?,
+                drop: None,
+                depends_on,
+                source: None,
+            })
         })
         .collect();
 
     if !TYPED_KINDS.contains(&"partitioned table") {
         let partitioned: Vec<(String, String)> = sqlx::query_as(PARTITIONED_TABLES_QUERY)
             .bind(schema_names)
-            .fetch_all(pool)
+            .fetch_all(&mut *connection)
             .await
             .map_err(|source| IntrospectError::Query {
                 what: "partitioned tables",

@@ -9,7 +9,7 @@
 
 use crate::catalog::IntrospectError;
 use dbkit_core::model::{Policy, PolicyCommand, QualifiedName};
-use sqlx::PgPool;
+use sqlx::PgConnection;
 
 /// The policies of ordinary and partitioned tables (not partitions, not
 /// tables of an extension) in the schemas `$1`.
@@ -44,12 +44,12 @@ type PolicyRow = (
 
 /// The policies of the tables in `schema_names`.
 pub(crate) async fn read_policies(
-    pool: &PgPool,
+    connection: &mut PgConnection,
     schema_names: &[String],
 ) -> Result<Vec<Policy>, IntrospectError> {
     let rows: Vec<PolicyRow> = sqlx::query_as(POLICIES_QUERY)
         .bind(schema_names)
-        .fetch_all(pool)
+        .fetch_all(&mut *connection)
         .await
         .map_err(|source| IntrospectError::Query {
             what: "policies",

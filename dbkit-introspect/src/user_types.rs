@@ -13,7 +13,7 @@ use crate::catalog::{IntrospectError, base_type, query_error};
 use dbkit_core::model::{
     Check, ColumnType, CompositeAttribute, CompositeType, Domain, QualifiedName, Sequence,
 };
-use sqlx::PgPool;
+use sqlx::PgConnection;
 
 const SEQUENCES_QUERY: &str = r#"
 SELECT n.nspname::text,
@@ -116,22 +116,22 @@ pub(crate) struct UserTypes {
 /// Reads the sequences no column owns, the domains and the composite types
 /// of the schemas `schema_names`.
 pub(crate) async fn read_user_types(
-    pool: &PgPool,
+    connection: &mut PgConnection,
     schema_names: &[String],
 ) -> Result<UserTypes, IntrospectError> {
     let sequences: Vec<SequenceRow> = sqlx::query_as(SEQUENCES_QUERY)
         .bind(schema_names)
-        .fetch_all(pool)
+        .fetch_all(&mut *connection)
         .await
         .map_err(query_error("sequences"))?;
     let domains: Vec<DomainRow> = sqlx::query_as(DOMAINS_QUERY)
         .bind(schema_names)
-        .fetch_all(pool)
+        .fetch_all(&mut *connection)
         .await
         .map_err(query_error("domains"))?;
     let attributes: Vec<AttributeRow> = sqlx::query_as(COMPOSITE_ATTRIBUTES_QUERY)
         .bind(schema_names)
-        .fetch_all(pool)
+        .fetch_all(&mut *connection)
         .await
         .map_err(query_error("composite types"))?;
     Ok(UserTypes {

@@ -28,7 +28,7 @@ use crate::catalog::{
     query_error,
 };
 use dbkit_core::model::{Schema, View, ViewColumn};
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgConnection;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
@@ -74,18 +74,16 @@ type ViewRow = (
 
 /// The views of the schemas `schema_names`, sorted by name.
 pub(crate) async fn introspect_views(
-    pool: &PgPool,
+    connection: &mut PgConnection,
     schema_names: &[String],
 ) -> Result<Vec<View>, IntrospectError> {
-    let mut connection = pool.acquire().await.map_err(query_error("connection"))?;
-    let rows: Vec<ViewRow> =
-        fetch_rows(&mut connection, VIEWS_QUERY, schema_names, "views").await?;
+    let rows: Vec<ViewRow> = fetch_rows(connection, VIEWS_QUERY, schema_names, "views").await?;
     if rows.is_empty() {
         return Ok(Vec::new());
     }
     let mut views: BTreeMap<i64, View> = rows.into_iter().map(view_from_row).collect();
     let mut columns: Vec<ColumnRow> = fetch_rows(
-        &mut connection,
+        connection,
         VIEW_COLUMNS_QUERY.as_str(),
         schema_names,
         "view columns",
@@ -100,7 +98,7 @@ pub(crate) async fn introspect_views(
         }
     }
     let indexes: Vec<IndexRow> = fetch_rows(
-        &mut connection,
+        connection,
         VIEW_INDEXES_QUERY.as_str(),
         schema_names,
         "view indexes",

@@ -1,7 +1,7 @@
 //! `cargo xtask bench-introspect`: how long the introspector
 //! (`dbkit_introspect::introspect`, what `pull`, `push` and `check
 //! --replay`/`--database-url` call) takes to read a database of 1,000
-//! realistic tables.
+//! realistic tables with 500 views, 500 functions and 1,000 triggers.
 //!
 //! The database is a `TestDb` of no migrations on the server the test
 //! providers pick (`DBKIT_TEST_PROVIDER`), filled once per run by SQL this
@@ -23,11 +23,17 @@ use dbkit_runtime::sqlx::postgres::PgPoolOptions;
 use dbkit_runtime::testing::{TestDb, no_migrations};
 
 const USAGE: &str = "\
-usage: cargo xtask bench-introspect [--runs N] [--warmup N] [--tables N] [--connections N] [--sql FILE]
+usage: cargo xtask bench-introspect [--runs N] [--warmup N] [--tables N] [--views N]
+                                    [--functions N] [--triggers N] [--connections N] [--sql FILE]
 
   --runs N          measured introspections (default 30)
   --warmup N        introspections before them, not counted (default 3)
   --tables N        tables in the database (default 1000)
+  --views N         views over them (default 500)
+  --functions N     functions, half trigger functions in PL/pgSQL, half SQL
+                    functions reading a table (default 500)
+  --triggers N      triggers on the tables, each calling one of the trigger
+                    functions (default 1000; needs --functions of at least 2)
   --connections N   the pool's maximum size (default 4)
   --sql FILE        only write the database's SQL to FILE (to profile the
                     catalog queries by hand, e.g. with psql's EXPLAIN ANALYZE)
@@ -40,6 +46,7 @@ struct Options {
     runs: usize,
     warmup: usize,
     tables: usize,
+    objects: Objects,
     connections: u32,
     sql_file: Option<std::path::PathBuf>,
 }
@@ -49,6 +56,11 @@ fn parse_options(args: &[String]) -> Result<Options> {
         runs: 30,
         warmup: 3,
         tables: 1000,
+        objects: Objects {
+            views: 500,
+            functions: 500,
+            triggers: 1000,
+        },
         connections: 4,
         sql_file: None,
     };
@@ -59,6 +71,16 @@ fn parse_options(args: &[String]) -> Result<Options> {
             "--runs" => options.runs = value()?.parse().context("--runs needs a number")?,
             "--warmup" => options.warmup = value()?.parse().context("--warmup needs a number")?,
             "--tables" => options.tables = value()?.parse().context("--tables needs a number")?,
+            "--views" => {
+                options.objects.views = value()?.parse().context("--views needs a number")?
+            }
+            "--functions" => {
+                options.objects.functions =
+                    value()?.parse().context("--functions needs a number")?;
+            }
+            "--triggers" => {
+                options.objects.triggers = value()?.parse().context("--triggers needs a number")?;
+            }
             "--connections" => {
                 options.connections = value()?.parse().context("--connections needs a number")?;
             }
@@ -68,6 +90,9 @@ fn parse_options(args: &[String]) -> Result<Options> {
     }
     if options.runs == 0 || options.tables < 2 || options.connections == 0 {
         bail!("--runs and --connections need at least 1, --tables at least 2");
+    }
+    if options.objects.triggers > 0 && options.objects.functions < 2 {
+        bail!("--triggers needs --functions of at least 2 (half of them are trigger functions)");
     }
     Ok(options)
 }
@@ -79,7 +104,7 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     let options = parse_options(args)?;
     if let Some(file) = &options.sql_file {
-        std::fs::write(file, database_sql(options.tables))
+        std::fs::write(file, database_sql(options.tables, &options.objects))
             .with_context(|| format!("failed to write {}", file.display()))?;
         return Ok(());
     }
@@ -99,7 +124,7 @@ async fn measure(options: &Options) -> Result<()> {
         .await
         .context("get an empty database from the test providers")?;
     let server_ready = started.elapsed();
-    let sql = database_sql(options.tables);
+    let sql = database_sql(options.tables, &options.objects);
     let started = Instant::now();
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!("BEGIN;\n{sql}COMMIT;\n")))
         .execute(database.pool())
@@ -112,11 +137,14 @@ async fn measure(options: &Options) -> Result<()> {
     let built = started.elapsed();
     eprintln!(
         "database `{}` on the `{}` provider: server and empty database {:.0} ms, \
-         {} tables created in {:.0} ms ({} KB of SQL)",
+         {} tables, {} views, {} functions and {} triggers created in {:.0} ms ({} KB of SQL)",
         database.name(),
         database.provider(),
         server_ready.as_secs_f64() * 1e3,
         options.tables,
+        options.objects.views,
+        options.objects.functions,
+        options.objects.triggers,
         built.as_secs_f64() * 1e3,
         sql.len() / 1000,
     );
@@ -146,7 +174,7 @@ async fn measure(options: &Options) -> Result<()> {
         let rss_growth = peak_rss_kib().saturating_sub(rss_before);
         match &first {
             None => {
-                check_shape(&schema, options.tables)?;
+                check_shape(&schema, options.tables, &options.objects)?;
                 first = Some(schema);
             }
             Some(first) if *first != schema => bail!("run {round} read a different schema"),
@@ -224,13 +252,66 @@ fn table_name(n: usize) -> String {
     format!("{}.record_{n:04}", table_schema(n))
 }
 
-/// The SQL of the database: `tables` tables of 11 columns (an identity or
+/// How many objects defined by SQL the database holds besides its tables.
+#[derive(Debug, Clone, Copy)]
+struct Objects {
+    views: usize,
+    functions: usize,
+    triggers: usize,
+}
+
+/// Views over the tables, functions (half trigger functions, half SQL
+/// functions reading a table) and triggers calling the trigger functions.
+fn objects_sql(tables: usize, objects: &Objects) -> String {
+    let mut sql = String::new();
+    for n in 0..objects.views {
+        let table = table_name(n % tables);
+        let _ = writeln!(
+            sql,
+            "CREATE VIEW public.bench_view_{n:04} AS SELECT id, code, title, amount FROM {table} WHERE status <> 'archived';"
+        );
+    }
+    let trigger_functions = objects.functions.div_ceil(2);
+    for n in 0..objects.functions {
+        if n < trigger_functions {
+            let _ = writeln!(
+                sql,
+                "CREATE FUNCTION public.bench_touch_{n:04}() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n    NEW.updated_at := now();\n    RETURN NEW;\nEND\n$$;"
+            );
+        } else {
+            let table = table_name(n % tables);
+            let _ = writeln!(
+                sql,
+                "CREATE FUNCTION public.bench_amount_{n:04}(record_id bigint) RETURNS numeric LANGUAGE sql STABLE AS $$ SELECT amount FROM {table} WHERE id = record_id $$;"
+            );
+        }
+    }
+    for n in 0..objects.triggers {
+        let table = table_name(n % tables);
+        let function = n % trigger_functions.max(1);
+        let _ = writeln!(
+            sql,
+            "CREATE TRIGGER bench_touch_{n:04} BEFORE UPDATE ON {table} FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION public.bench_touch_{function:04}();"
+        );
+    }
+    sql
+}
+
+/// The SQL of the database: its tables, then the views, functions and
+/// triggers over them.
+fn database_sql(tables: usize, objects: &Objects) -> String {
+    let mut sql = tables_sql(tables);
+    sql.push_str(&objects_sql(tables, objects));
+    sql
+}
+
+/// The SQL of the tables: `tables` tables of 11 columns (an identity or
 /// `bigserial` key, text, `varchar(n)`, `numeric(p,s)`, an enum, an array,
 /// `jsonb`, booleans and timestamps; nullable or not, defaults), a primary
 /// key, one or two foreign keys to earlier tables, a unique constraint, a
 /// check constraint, two indexes (one partial, every third on an
 /// expression), a comment on the table and on two columns.
-fn database_sql(tables: usize) -> String {
+fn tables_sql(tables: usize) -> String {
     let mut sql = String::from(ENUMS);
     for n in 0..tables {
         let name = table_name(n);
@@ -300,9 +381,29 @@ CREATE INDEX {short}_created_at_idx ON {name} (created_at DESC) WHERE status <> 
 }
 
 /// Checks that the schema read has what [`database_sql`] made.
-fn check_shape(schema: &Schema, tables: usize) -> Result<()> {
+fn check_shape(schema: &Schema, tables: usize, objects: &Objects) -> Result<()> {
     if schema.tables.len() != tables {
         bail!("read {} tables, expected {tables}", schema.tables.len());
+    }
+    // Read by a typed reader, or as generic objects of that kind.
+    let generic = |kind: &str| schema.objects.iter().filter(|o| o.kind == kind).count();
+    let read = [
+        ("views", schema.views.len() + generic("view"), objects.views),
+        (
+            "functions",
+            schema.functions.len() + generic("function"),
+            objects.functions,
+        ),
+        (
+            "triggers",
+            schema.triggers.len() + generic("trigger"),
+            objects.triggers,
+        ),
+    ];
+    for (what, read, wanted) in read {
+        if read != wanted {
+            bail!("read {read} {what}, expected {wanted}");
+        }
     }
     if schema.enums.len() != 2 || schema.schemas != ["billing"] {
         bail!(

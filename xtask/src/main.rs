@@ -2,7 +2,8 @@
 //! `.cargo/config.toml`).
 //!
 //! - `cargo xtask bench`: the `cargo dbkit generate` benchmark of
-//!   BENCHMARKS.md on a synthetic workspace of 50 crates × 20 tables.
+//!   BENCHMARKS.md on a synthetic workspace of 50 crates × 20 tables, with
+//!   500 views, 500 functions and 1,000 triggers.
 //! - `cargo xtask bench-migrate`: the migration engine applying 500 small
 //!   migrations, against `psql -f` and sqlx-cli (BENCHMARKS.md).
 //! - `cargo xtask bench-migrate-large`: one 200 MB data migration, against
@@ -10,7 +11,7 @@
 //! - `cargo xtask bench-testdb`: a fresh database with 100 migrations per
 //!   test, `TestDb` against `#[sqlx::test]`'s way, and cold starts.
 //! - `cargo xtask bench-introspect`: the introspector reading a database
-//!   of 1,000 realistic tables.
+//!   of 1,000 realistic tables, 500 views, 500 functions and 1,000 triggers.
 //! - `cargo xtask lint-corpus`: the lint's findings per rule on the real
 //!   SQL of `tests/fixtures/corpus`.
 //! - `cargo xtask postgres-image`: a PostgreSQL image from Debian's
@@ -31,8 +32,10 @@ const USAGE: &str = "\
 usage: cargo xtask <task>
 
 tasks:
-  bench [--runs N] [--keep DIR]   measure `cargo dbkit generate` on a synthetic
-                                  workspace of 50 crates x 20 tables (BENCHMARKS.md)
+  bench [--runs N] [--keep DIR] [--binary PATH] [--tables-only]
+                                  measure `cargo dbkit generate` on a synthetic
+                                  workspace of 50 crates x 20 tables, 500 views,
+                                  500 functions and 1,000 triggers (BENCHMARKS.md)
   bench-migrate [--runs N] [--startup-runs N] [--keep DIR]
                                   measure applying 500 migrations with dbkit, psql
                                   and sqlx-cli, and a start-up with nothing pending
@@ -43,8 +46,10 @@ tasks:
   bench-testdb [--tests N] [--sqlx-tests N] [--clones N] [--starts N] [--test-body-ms MS]
                                   measure a fresh migrated database per test (TestDb
                                   against #[sqlx::test]'s way) and server cold starts
-  bench-introspect [--runs N] [--warmup N] [--tables N] [--connections N]
-                                  measure introspecting a database of 1,000 tables
+  bench-introspect [--runs N] [--warmup N] [--tables N] [--views N] [--functions N]
+                   [--triggers N] [--connections N]
+                                  measure introspecting a database of 1,000 tables,
+                                  500 views, 500 functions and 1,000 triggers
                                   (what pull, push and check read)
   postgres-image [--tag NAME:TAG] [--force]
                                   build a PostgreSQL image from Debian's packages
