@@ -129,12 +129,19 @@ pub(super) fn plan_objects(
         }
     }
 
-    // Dependents of anything disturbed or dropped go too, transitively.
-    let uses: BTreeMap<&ObjectKey, BTreeSet<String>> = old_objects
-        .iter()
-        .map(|(k, o)| (k, object_uses(o)))
-        .collect();
-    loop {
+    // Dependents of anything disturbed or dropped go too, transitively
+    // (what each object uses is read from its SQL only when something goes:
+    // a change of one object's body reads no other).
+    let uses: BTreeMap<&ObjectKey, BTreeSet<String>> = if disturbed.is_empty() && dropped.is_empty()
+    {
+        BTreeMap::new()
+    } else {
+        old_objects
+            .iter()
+            .map(|(k, o)| (k, object_uses(o)))
+            .collect()
+    };
+    while !uses.is_empty() {
         let mut gone = disturbed.clone();
         gone.extend(dropped.iter().map(key_name));
         let more: Vec<ObjectKey> = old_objects
@@ -154,8 +161,11 @@ pub(super) fn plan_objects(
 
     // Objects that table expressions and types use: created before the
     // tables, dropped after them.
-    let used_by_old_tables = table_expression_names(old);
-    let used_by_new_tables = table_expression_names(new);
+    let used_by_old_tables = if dropped.is_empty() {
+        BTreeSet::new()
+    } else {
+        table_expression_names(old)
+    };
 
     let drop_order = dependency_order(&old_objects, &dropped);
     for key in drop_order.into_iter().rev() {
@@ -178,9 +188,14 @@ pub(super) fn plan_objects(
         .collect();
     let mut wanted = created.clone();
     wanted.extend(replaced.iter().cloned());
-    let relation_names = relation_names(new);
     let order = dependency_order(&new_objects, &wanted);
-    let early = early_objects(&new_objects, &order, &used_by_new_tables, &relation_names);
+    let early = if order.iter().any(may_precede_tables) {
+        let used_by_new_tables = table_expression_names(new);
+        let relation_names = relation_names(new);
+        early_objects(&new_objects, &order, &used_by_new_tables, &relation_names)
+    } else {
+        BTreeSet::new()
+    };
     for key in order {
         let object = new_objects[&key].clone();
         let change = if replaced.contains(&key) {
@@ -230,7 +245,21 @@ fn plan_extensions(old: &Schema, new: &Schema, steps: &mut ObjectSteps) {
 /// Whether two objects with one key have the same definition: equal once
 /// their SQL text is normalised and where they were declared is forgotten.
 pub(crate) fn same_definition(a: &SchemaObject, b: &SchemaObject) -> bool {
-    comparable(a) == comparable(b)
+    // Most objects are unchanged, as written: equal without reading their
+    // SQL into tokens.
+    without_source(a) == without_source(b) || comparable(a) == comparable(b)
+}
+
+fn without_source(object: &SchemaObject) -> SchemaObject {
+    let mut object = object.clone();
+    match &mut object {
+        SchemaObject::View(view) => view.source = None,
+        SchemaObject::Function(function) => function.source = None,
+        SchemaObject::Trigger(trigger) => trigger.source = None,
+        SchemaObject::Policy(policy) => policy.source = None,
+        SchemaObject::Generic(object) => object.source = None,
+    }
+    object
 }
 
 fn comparable(object: &SchemaObject) -> SchemaObject {
@@ -482,9 +511,14 @@ fn dependency_order(
 /// columns is dropped, renamed, retyped or regenerated.
 fn disturbed_names(old: &Schema, new: &Schema, renames: &Renames) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
+    let new_tables: BTreeMap<&QualifiedName, &Table> = new
+        .tables
+        .iter()
+        .map(|table| (&table.name, table))
+        .collect();
     for old_table in &old.tables {
         let new_name = renames.new_table_name(&old_table.name);
-        let Some(new_table) = new.tables.iter().find(|t| t.name == new_name) else {
+        let Some(new_table) = new_tables.get(&new_name).copied() else {
             names.insert(old_table.name.name.clone());
             continue;
         };
