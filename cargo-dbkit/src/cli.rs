@@ -220,6 +220,7 @@ Examples:
   cargo dbkit migrate --env-file .env.test         the DATABASE_URL of .env.test
   cargo dbkit migrate --backup backups/            pg_dump first; no migration if the dump fails
   cargo dbkit migrate --lock-wait 60               give up if another run holds the lock for a minute
+  cargo dbkit migrate --lock-retries 10            try a migration 10 times if its locks time out
 
 `--backup DIR` runs `pg_dump --format=custom` into DIR/<database>-<UTC time>.dump
 (`-2`, `-3`… when that name is taken; restore with `pg_restore`), passing the
@@ -232,6 +233,13 @@ While another session holds the migration lock, migrate says every 10 s
 which one (its pid and application_name); with --lock-wait SECONDS it gives
 up after that long (exit 2). dbkit's own sessions are named `cargo dbkit
 migrate` (or the URL's application_name).
+
+A migration that fails on a lock timeout (SQLSTATE 55P03, raised when a lock
+is not granted within its `SET lock_timeout`) and left nothing (it ran in a
+transaction, which was rolled back, or outside one and failed before any
+statement but a SET) is tried again, 5 times in all by default
+(--lock-retries N; 0 or 1 disables), pausing 0.5 s, then twice as long each
+time up to 10 s; each retry is printed. Any other error stops at once.
 
 Migrations the database has applied that are newer than every file of the
 folder (a newer release applied them) are a warning, not an error; older
@@ -303,6 +311,10 @@ pub struct MigrateArgs {
     /// this (default: wait as long as it takes)
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds, conflicts_with = "dry_run")]
     pub lock_wait: Option<Duration>,
+    /// Try a migration that fails on a lock timeout (SQLSTATE 55P03) this many times in all,
+    /// pausing 0.5 s, 1 s, 2 s… between tries (default 5; 0 or 1: no retry)
+    #[arg(long, value_name = "N", conflicts_with = "dry_run")]
+    pub lock_retries: Option<u32>,
     /// Create the roles the pending migrations' policies name and the server lacks, NOLOGIN
     /// (development databases; roles belong to the whole server)
     #[arg(long, conflicts_with = "dry_run")]

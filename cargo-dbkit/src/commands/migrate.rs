@@ -3,7 +3,9 @@
 //! bar when there are many on a terminal), who holds the lock while it
 //! waits, and a warning about migrations a newer release applied;
 //! `--dry-run` prints their SQL instead, `--target` stops at a version,
-//! `--lock-wait` bounds the wait for the lock, `--backup` dumps the
+//! `--lock-wait` bounds the wait for the lock, `--lock-retries` sets how
+//! many times a migration that fails on a lock timeout is tried (each
+//! retry printed), `--backup` dumps the
 //! database under the lock before the first migration, `--create-roles`
 //! creates the roles the migrations' policies name (the engine refuses to
 //! start without them).
@@ -61,6 +63,9 @@ pub fn run_migrate(
     }
     if let Some(wait) = arguments.lock_wait {
         options = options.lock_wait(wait);
+    }
+    if let Some(tries) = arguments.lock_retries {
+        options = options.lock_retries(tries);
     }
     if arguments.create_roles {
         options = options.create_missing_roles();
@@ -213,11 +218,44 @@ impl<'c> Progress<'c> {
                     ));
                 }
             },
+            MigrateEvent::RetryingAfterLockTimeout {
+                migration,
+                attempt,
+                attempts,
+                delay,
+                ..
+            } => self.retrying(migration, attempt, attempts, delay),
             MigrateEvent::Applied {
                 migration,
                 duration,
             } => self.applied(migration, duration),
             _ => {}
+        }
+    }
+
+    fn retrying(&mut self, migration: &Migration, attempt: u32, attempts: u32, delay: Duration) {
+        let message = format!(
+            "{} after a lock timeout (try {attempt} of {attempts}, in {})…",
+            migration.file_name,
+            format_duration(delay)
+        );
+        match &self.bar {
+            Some(bar) => {
+                let style = if colour_enabled() {
+                    STATUS_STYLE
+                } else {
+                    Style::new()
+                };
+                bar.println(format!("{style}{:>12}{style:#} {message}", "Retrying"));
+            }
+            None => {
+                self.spinner = None;
+                self.output.status("Retrying", &message);
+                self.spinner = Some(start_spinner(
+                    self.output,
+                    &format!("applying {}", stem(migration)),
+                ));
+            }
         }
     }
 

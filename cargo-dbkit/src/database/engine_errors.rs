@@ -40,6 +40,7 @@ impl IntoDiagnostics for MigrateError {
                 detail,
                 hint,
                 no_transaction,
+                ..
             } => {
                 let mut diagnostic = Diagnostic::error(format!(
                     "migration `{file}` failed: {message} (SQLSTATE {code})"
@@ -53,6 +54,9 @@ impl IntoDiagnostics for MigrateError {
                 } else {
                     "this migration was rolled back; the ones before it stay applied"
                 });
+                if let Some(note) = self.retry_note() {
+                    diagnostic = diagnostic.with_note(note);
+                }
                 if let Some(hint) = hint {
                     diagnostic = diagnostic.with_help(hint.clone());
                 }

@@ -1398,3 +1398,76 @@ fn a_policy_naming_a_missing_role_stops_the_run_until_create_roles() {
     let policies = "SELECT count(*) FROM pg_policies WHERE policyname = 'owner_reads'";
     assert_eq!(query_i64s(&url, policies), [1]);
 }
+
+/// A session holding `events` in ACCESS EXCLUSIVE mode in an open
+/// transaction, until it commits.
+fn lock_events(url: &str) -> tokio_postgres::Client {
+    runtime().block_on(async {
+        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .expect("connect");
+        tokio::spawn(connection);
+        client
+            .batch_execute("BEGIN; LOCK TABLE events IN ACCESS EXCLUSIVE MODE")
+            .await
+            .expect("lock events");
+        client
+    })
+}
+
+/// A migration that fails on a lock timeout is tried again, each retry
+/// printed: with the lock held through every try, the error names the
+/// migration, its line, SQLSTATE 55P03 and the number of tries, and
+/// nothing is applied; with the lock released between two tries, the
+/// migration is applied.
+#[test]
+fn migrate_retries_a_migration_whose_lock_timed_out() {
+    let workspace = Workspace::with_migrations("basic");
+    let database = fresh_database("cli_migrate_lock_retries");
+    let url = database.url().to_string();
+    workspace.expect(0, &["migrate"], &url);
+    workspace.write(
+        "migrations/V5__alter_events.sql",
+        "SET lock_timeout = '300ms';\nALTER TABLE events ADD COLUMN c int;\n",
+    );
+    let column = "SELECT count(*) FROM information_schema.columns \
+                  WHERE table_name = 'events' AND column_name = 'c'";
+
+    let blocker = lock_events(&url);
+    let run = workspace.expect(2, &["migrate", "--lock-retries", "2"], &url);
+    for expected in [
+        "Retrying V5__alter_events.sql after a lock timeout (try 2 of 2, in 500 ms)",
+        "error: migration `V5__alter_events.sql` failed: canceling statement due to lock timeout (SQLSTATE 55P03)",
+        "--> migrations/V5__alter_events.sql:2",
+        "it was tried 2 times",
+    ] {
+        assert!(run.stderr.contains(expected), "{expected}\n{run:#?}");
+    }
+    assert_eq!(history(&url), [1, 2, 4]);
+    assert_eq!(query_i64s(&url, column), [0]);
+
+    // Without --lock-retries, 5 tries; the lock is released during the
+    // pause after a try failed (each try waits 300 ms, each pause is 500 ms
+    // or more), so the next one succeeds.
+    let running =
+        crate::common::start(&mut workspace.command(&["migrate", "--database-url", &url]));
+    crate::common::wait_until("the run to wait for the lock on events", || {
+        query_i64s(
+            &url,
+            "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'events'::regclass",
+        ) != [0]
+    });
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    runtime()
+        .block_on(blocker.batch_execute("COMMIT"))
+        .expect("release events");
+    let run: Run = running.finish_within(OUTER_BOUND).into();
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert!(
+        run.stderr
+            .contains("Retrying V5__alter_events.sql after a lock timeout (try 2 of 5, in 500 ms)"),
+        "{run:#?}"
+    );
+    assert_eq!(history(&url), [1, 2, 4, 5]);
+    assert_eq!(query_i64s(&url, column), [1]);
+}

@@ -27,6 +27,23 @@ use tokio_postgres::Client;
 /// How often a run waiting for the lock says who holds it, by default.
 pub const DEFAULT_LOCK_REPORT_INTERVAL: Duration = Duration::from_secs(10);
 
+/// How many times in all a migration that fails on a lock timeout is
+/// tried, by default ([`RunOptions::lock_retries`]).
+pub const DEFAULT_LOCK_RETRIES: u32 = 5;
+
+/// The pause before the first retry after a lock timeout, by default
+/// ([`RunOptions::lock_retry_backoff`]); each later pause doubles, up to
+/// [`MAX_LOCK_RETRY_BACKOFF`].
+pub const DEFAULT_LOCK_RETRY_BACKOFF: Duration = Duration::from_millis(500);
+
+/// The longest pause between two tries of a migration after a lock
+/// timeout.
+pub const MAX_LOCK_RETRY_BACKOFF: Duration = Duration::from_secs(10);
+
+/// PostgreSQL's SQLSTATE `lock_not_available`: a lock was not granted
+/// within `lock_timeout` (or `NOWAIT` found it taken).
+pub const LOCK_NOT_AVAILABLE: &str = "55P03";
+
 /// What a run applied.
 #[derive(Debug, Clone, Default)]
 pub struct Report {
@@ -50,7 +67,8 @@ pub struct AppliedMigration {
 /// this order: `WaitingForLock` while another session holds the lock (at
 /// once, then every [`RunOptions::lock_report_interval`]), at most one
 /// `FutureMigrations`, then `Planned` once, then `Applying` and `Applied`
-/// for each migration.
+/// for each migration, with a `RetryingAfterLockTimeout` between them for
+/// each retry of that migration.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum MigrateEvent<'a> {
@@ -88,6 +106,22 @@ pub enum MigrateEvent<'a> {
         /// The migration.
         migration: &'a Migration,
     },
+    /// A migration failed on a lock timeout (SQLSTATE 55P03), was rolled
+    /// back (or had run none of its statements, outside a transaction) and
+    /// is tried again after `delay` ([`RunOptions::lock_retries`]). Also
+    /// logged as a tracing warning.
+    RetryingAfterLockTimeout {
+        /// The migration.
+        migration: &'a Migration,
+        /// The try about to start: 2 for the first retry.
+        attempt: u32,
+        /// How many tries there are in all.
+        attempts: u32,
+        /// The pause before it.
+        delay: Duration,
+        /// The failure of the previous try.
+        error: &'a MigrateError,
+    },
     /// A migration was applied and recorded.
     Applied {
         /// The migration.
@@ -122,6 +156,8 @@ pub struct RunOptions<'a> {
     future_migrations: FutureMigrations,
     before_applying: Option<BeforeApplying<'a>>,
     create_roles: bool,
+    lock_retries: u32,
+    lock_retry_backoff: Duration,
 }
 
 impl Default for RunOptions<'_> {
@@ -136,6 +172,8 @@ impl Default for RunOptions<'_> {
             future_migrations: FutureMigrations::Allow,
             before_applying: None,
             create_roles: false,
+            lock_retries: DEFAULT_LOCK_RETRIES,
+            lock_retry_backoff: DEFAULT_LOCK_RETRY_BACKOFF,
         }
     }
 }
@@ -228,6 +266,26 @@ impl<'a> RunOptions<'a> {
         self
     }
 
+    /// Try a migration that fails on a lock timeout (SQLSTATE 55P03, what
+    /// `SET lock_timeout` raises when a lock is not granted in time) up to
+    /// `tries` times in all, the first try included (default 5); 0 or 1
+    /// tries once. Only a migration that left nothing is tried again: one
+    /// in a transaction (it was rolled back), or one outside a transaction
+    /// whose first statement failed. Any other error stops the run at once.
+    pub fn lock_retries(mut self, tries: u32) -> RunOptions<'a> {
+        self.lock_retries = tries;
+        self
+    }
+
+    /// Pause `first` before the first retry after a lock timeout (default
+    /// 500 ms), twice as long before each next one, never more than
+    /// [`MAX_LOCK_RETRY_BACKOFF`] (10 s). With the defaults, a migration
+    /// is tried 5 times over about 7.5 s plus its own lock timeouts.
+    pub fn lock_retry_backoff(mut self, first: Duration) -> RunOptions<'a> {
+        self.lock_retry_backoff = first;
+        self
+    }
+
     fn tell(&mut self, event: MigrateEvent<'_>) {
         if let Some(observer) = self.observer.as_mut() {
             observer(event);
@@ -301,6 +359,8 @@ impl fmt::Debug for RunOptions<'_> {
                 &self.before_applying.as_ref().map(|_| "FnOnce"),
             )
             .field("create_roles", &self.create_roles)
+            .field("lock_retries", &self.lock_retries)
+            .field("lock_retry_backoff", &self.lock_retry_backoff)
             .finish()
     }
 }
@@ -544,7 +604,7 @@ async fn apply_under_lock(
     for migration in pending {
         options.tell(MigrateEvent::Applying { migration });
         let started = Instant::now();
-        apply_one(client, migration).await?;
+        apply_retrying(client, migration, options).await?;
         let duration = started.elapsed();
         tracing::info!(migration = %migration.file_name, ?duration, "applied migration");
         options.tell(MigrateEvent::Applied {
@@ -560,16 +620,92 @@ async fn apply_under_lock(
     Ok(report)
 }
 
+/// The pause before try `attempt` (2 for the first retry): `first`,
+/// doubling with each try, at most [`MAX_LOCK_RETRY_BACKOFF`].
+fn retry_delay(first: Duration, attempt: u32) -> Duration {
+    let doublings = attempt.saturating_sub(2).min(16);
+    first
+        .saturating_mul(1 << doublings)
+        .min(MAX_LOCK_RETRY_BACKOFF)
+}
+
+/// Applies one migration, trying it again after a lock timeout that left
+/// nothing of it, as [`RunOptions::lock_retries`] allows.
+async fn apply_retrying(
+    client: &Client,
+    migration: &Migration,
+    options: &mut RunOptions<'_>,
+) -> Result<(), MigrateError> {
+    let attempts = options.lock_retries.max(1);
+    let mut attempt = 1;
+    loop {
+        let Err(failure) = apply_one(client, migration).await else {
+            return Ok(());
+        };
+        let mut error = failure.error;
+        let lock_timeout = matches!(
+            &error,
+            MigrateError::StatementFailed { code, .. } if code == LOCK_NOT_AVAILABLE
+        );
+        if let MigrateError::StatementFailed {
+            tries, not_retried, ..
+        } = &mut error
+        {
+            *tries = attempt;
+            *not_retried = lock_timeout && !failure.left_nothing && attempt < attempts;
+        }
+        if !lock_timeout || !failure.left_nothing || attempt >= attempts {
+            return Err(error);
+        }
+        attempt += 1;
+        let delay = retry_delay(options.lock_retry_backoff, attempt);
+        tracing::warn!(
+            migration = %migration.file_name,
+            attempt,
+            attempts,
+            delay_ms = delay.as_millis() as u64,
+            "lock timeout (SQLSTATE 55P03); the migration left nothing and is tried again"
+        );
+        options.tell(MigrateEvent::RetryingAfterLockTimeout {
+            migration,
+            attempt,
+            attempts,
+            delay,
+            error: &error,
+        });
+        tokio::time::sleep(delay).await;
+    }
+}
+
+/// Why one try of a migration failed.
+struct Failure {
+    error: MigrateError,
+    /// Whether nothing of the migration stays: its transaction was rolled
+    /// back, or, outside a transaction, its first statement failed.
+    left_nothing: bool,
+}
+
 /// Applies one migration. In a transaction it takes one round trip per
 /// statement plus one: `BEGIN` travels with the first statement, and the
 /// history row with the `COMMIT`, which is sent only once every statement
 /// has succeeded, so a run killed midway leaves nothing.
-async fn apply_one(client: &Client, migration: &Migration) -> Result<(), MigrateError> {
+async fn apply_one(client: &Client, migration: &Migration) -> Result<(), Failure> {
     if migration.no_transaction {
-        run_statements(client, migration, false).await?;
-        return record(client, migration).await;
+        run_statements(client, migration, false)
+            .await
+            .map_err(|(error, changed)| Failure {
+                error,
+                left_nothing: !changed,
+            })?;
+        return record(client, migration).await.map_err(|error| Failure {
+            error,
+            left_nothing: false,
+        });
     }
-    let result = match run_statements(client, migration, true).await {
+    let result = match run_statements(client, migration, true)
+        .await
+        .map_err(|(error, _)| error)
+    {
         Ok(true) => commit_with_record(client, migration).await,
         Ok(false) => {
             let sql = format!("BEGIN;\n{};\nCOMMIT", record_statement(migration));
@@ -582,12 +718,20 @@ async fn apply_one(client: &Client, migration: &Migration) -> Result<(), Migrate
         }
         Err(error) => Err(error),
     };
-    if result.is_err()
-        && let Err(rollback) = client.batch_execute("ROLLBACK").await
-    {
-        tracing::warn!("rollback failed: {}", error_text(&rollback));
-    }
-    result
+    let Err(error) = result else {
+        return Ok(());
+    };
+    let rolled_back = match client.batch_execute("ROLLBACK").await {
+        Ok(()) => true,
+        Err(rollback) => {
+            tracing::warn!("rollback failed: {}", error_text(&rollback));
+            false
+        }
+    };
+    Err(Failure {
+        error,
+        left_nothing: rolled_back,
+    })
 }
 
 async fn commit_with_record(client: &Client, migration: &Migration) -> Result<(), MigrateError> {
@@ -602,13 +746,16 @@ async fn commit_with_record(client: &Client, migration: &Migration) -> Result<()
 
 /// Runs the statements of `migration` one by one, the first preceded by
 /// `BEGIN` when `begin` is set; tells whether there was any statement (and
-/// so whether the transaction was begun).
+/// so whether the transaction was begun), or the error and whether a
+/// statement before the failed one changed anything (any statement but a
+/// `SET` or `RESET` of a setting, which running again repeats harmlessly).
 async fn run_statements(
     client: &Client,
     migration: &Migration,
     begin: bool,
-) -> Result<bool, MigrateError> {
+) -> Result<bool, (MigrateError, bool)> {
     let mut first = true;
+    let mut changed = false;
     for statement in sql_statements(&migration.sql) {
         let begun;
         let sql = if begin && first {
@@ -619,7 +766,7 @@ async fn run_statements(
         };
         first = false;
         if let Err(error) = client.batch_execute(sql).await {
-            return Err(match error.as_db_error() {
+            let failure = match error.as_db_error() {
                 Some(database_error) => MigrateError::StatementFailed {
                     file: migration.file_name.clone(),
                     line: statement.line,
@@ -628,13 +775,52 @@ async fn run_statements(
                     detail: database_error.detail().map(str::to_string),
                     hint: database_error.hint().map(str::to_string),
                     no_transaction: migration.no_transaction,
+                    tries: 1,
+                    not_retried: false,
                 },
                 None => database_error(
                     &format!("run {}:{}", migration.file_name, statement.line),
                     &error,
                 ),
-            });
+            };
+            return Err((failure, changed));
         }
+        changed |= !only_sets_a_setting(statement.code());
     }
     Ok(!first)
+}
+
+/// Whether a statement's code is a `SET` or `RESET` (of a setting, the
+/// role, constraints' timing…), which changes nothing that stays but the
+/// session's state, so that running it again is harmless.
+fn only_sets_a_setting(code: &str) -> bool {
+    let keyword: String = code.chars().take_while(char::is_ascii_alphabetic).collect();
+    keyword.eq_ignore_ascii_case("set") || keyword.eq_ignore_ascii_case("reset")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{only_sets_a_setting, retry_delay};
+    use std::time::Duration;
+
+    #[test]
+    fn the_pause_doubles_from_the_first_up_to_the_cap() {
+        let first = Duration::from_millis(500);
+        let pauses: Vec<u128> = (2..=8)
+            .map(|attempt| retry_delay(first, attempt).as_millis())
+            .collect();
+        assert_eq!(pauses, [500, 1000, 2000, 4000, 8000, 10_000, 10_000]);
+        assert_eq!(retry_delay(first, u32::MAX).as_millis(), 10_000);
+    }
+
+    #[test]
+    fn set_and_reset_change_nothing_that_stays() {
+        assert!(only_sets_a_setting("SET lock_timeout = '100ms';"));
+        assert!(only_sets_a_setting("reset lock_timeout;"));
+        assert!(!only_sets_a_setting("SETUP;"));
+        assert!(!only_sets_a_setting("ALTER TABLE t SET (fillfactor = 50);"));
+        assert!(!only_sets_a_setting(
+            "CREATE INDEX CONCURRENTLY i ON t (c);"
+        ));
+    }
 }

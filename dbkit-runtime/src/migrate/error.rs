@@ -165,6 +165,14 @@ pub enum MigrateError {
         /// Whether the migration ran outside a transaction (its earlier
         /// statements stay).
         no_transaction: bool,
+        /// How many times the migration was tried: 1, or more when tries
+        /// failed on a lock timeout (SQLSTATE 55P03), left nothing and
+        /// were retried ([`RunOptions::lock_retries`](super::RunOptions::lock_retries)).
+        tries: u32,
+        /// The statement failed on a lock timeout and retries were left,
+        /// but the migration was not tried again: it runs outside a
+        /// transaction and statements before this one had been applied.
+        not_retried: bool,
     },
 }
 
@@ -333,12 +341,34 @@ impl MigrateError {
                 notes.push("roles belong to the whole server and migrations never create them; nothing was applied".to_string());
                 notes
             }
-            MigrateError::StatementFailed { no_transaction, .. } => vec![if *no_transaction {
-                "this migration runs outside a transaction: the statements before this one stay applied".to_string()
-            } else {
-                "the migration was rolled back; the ones before it stay applied".to_string()
-            }],
+            MigrateError::StatementFailed {
+                no_transaction,
+                tries,
+                not_retried,
+                ..
+            } => {
+                let mut notes = vec![if *no_transaction {
+                    "this migration runs outside a transaction: the statements before this one stay applied".to_string()
+                } else {
+                    "the migration was rolled back; the ones before it stay applied".to_string()
+                }];
+                notes.extend(retry_note(*tries, *not_retried));
+                notes
+            }
             _ => Vec::new(),
+        }
+    }
+
+    /// The note of a failed statement about retries after a lock timeout
+    /// (one of [`MigrateError::notes`]): how many times the migration was
+    /// tried, or why it was not tried again; `None` when it was tried once
+    /// and a retry was not in question.
+    pub fn retry_note(&self) -> Option<String> {
+        match self {
+            MigrateError::StatementFailed {
+                tries, not_retried, ..
+            } => retry_note(*tries, *not_retried),
+            _ => None,
         }
     }
 
@@ -394,6 +424,20 @@ impl MigrateError {
     }
 }
 
+/// What a failed statement's error says about retries after a lock
+/// timeout: how many tries were made, or why there was no retry.
+fn retry_note(tries: u32, not_retried: bool) -> Option<String> {
+    if not_retried {
+        Some("it was not tried again after the lock timeout: it runs outside a transaction and statements before this one were applied, so trying it from the start would run them twice".to_string())
+    } else if tries > 1 {
+        Some(format!(
+            "it was tried {tries} times; the tries before the last failed on a lock timeout (SQLSTATE 55P03) and left nothing"
+        ))
+    } else {
+        None
+    }
+}
+
 /// The message, then `  --> file:line`, PostgreSQL's detail and hint, the
 /// notes and the help, one `  = …` line each.
 impl fmt::Display for MigrateError {
@@ -433,6 +477,8 @@ mod tests {
             detail: detail.then(|| "it is gone".to_string()),
             hint: hint.then(|| "create it".to_string()),
             no_transaction,
+            tries: 1,
+            not_retried: false,
         }
     }
 
@@ -566,6 +612,26 @@ mod tests {
         check(
             statement_failed(false, false, true),
             "migration `V2__b.sql` failed: error[42P01]: relation \"missing\" does not exist\n  --> V2__b.sql:3\n  = note: this migration runs outside a transaction: the statements before this one stay applied",
+        );
+        let lock_timeout =
+            |tries: u32, not_retried: bool, no_transaction: bool| MigrateError::StatementFailed {
+                file: "V3__x.sql".to_string(),
+                line: 2,
+                code: "55P03".to_string(),
+                message: "canceling statement due to lock timeout".to_string(),
+                detail: None,
+                hint: None,
+                no_transaction,
+                tries,
+                not_retried,
+            };
+        check(
+            lock_timeout(5, false, false),
+            "migration `V3__x.sql` failed: error[55P03]: canceling statement due to lock timeout\n  --> V3__x.sql:2\n  = note: the migration was rolled back; the ones before it stay applied\n  = note: it was tried 5 times; the tries before the last failed on a lock timeout (SQLSTATE 55P03) and left nothing",
+        );
+        check(
+            lock_timeout(1, true, true),
+            "migration `V3__x.sql` failed: error[55P03]: canceling statement due to lock timeout\n  --> V3__x.sql:2\n  = note: this migration runs outside a transaction: the statements before this one stay applied\n  = note: it was not tried again after the lock timeout: it runs outside a transaction and statements before this one were applied, so trying it from the start would run them twice",
         );
     }
 }

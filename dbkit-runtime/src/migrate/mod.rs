@@ -22,8 +22,9 @@ pub use connection::{
 };
 pub use database_url::{DatabaseUrl, redact_connection_strings};
 pub use engine::{
-    AppliedMigration, DEFAULT_LOCK_REPORT_INTERVAL, HookError, HookFuture, MigrateEvent, Report,
-    RunOptions,
+    AppliedMigration, DEFAULT_LOCK_REPORT_INTERVAL, DEFAULT_LOCK_RETRIES,
+    DEFAULT_LOCK_RETRY_BACKOFF, HookError, HookFuture, LOCK_NOT_AVAILABLE, MAX_LOCK_RETRY_BACKOFF,
+    MigrateEvent, Report, RunOptions,
 };
 pub use error::{ErrorLocation, MigrateError};
 pub use history::{HISTORY_TABLE, HistoryRow};

@@ -829,3 +829,239 @@ async fn the_hook_before_applying_runs_under_the_lock_only_when_something_is_pen
         [(vec![1, 2, 4], 1), (vec![1, 2], 1), (vec![4], 1)]
     );
 }
+
+/// Migrations built from `(file name, text)` pairs.
+fn in_memory(files: &[(&str, &str)]) -> Migrations {
+    let migrations = files
+        .iter()
+        .map(|(name, sql)| {
+            dbkit_runtime::migrate::Migration::from_file(name, sql.to_string())
+                .expect("a refinery name")
+                .expect("a migration")
+        })
+        .collect();
+    Migrations::from_migrations(migrations).expect("migrations")
+}
+
+const CREATE_T: (&str, &str) = ("V1__create_t.sql", "CREATE TABLE t (id int);\n");
+
+/// A database where `V1__create_t.sql` is applied, and a second session
+/// holding `t` in ACCESS EXCLUSIVE mode in an open transaction: dropping
+/// (or committing) the client releases it.
+async fn database_with_t_locked(prefix: &str) -> (TestDb, tokio_postgres::Client) {
+    let database = fresh_database(prefix).await;
+    in_memory(&[CREATE_T])
+        .run(database.url())
+        .await
+        .expect("create t");
+    let (blocker, connection) = tokio_postgres::connect(database.url(), tokio_postgres::NoTls)
+        .await
+        .expect("connect the blocker");
+    tokio::spawn(connection);
+    blocker
+        .batch_execute("BEGIN; LOCK TABLE t IN ACCESS EXCLUSIVE MODE")
+        .await
+        .expect("lock t");
+    (database, blocker)
+}
+
+/// The retries a run reports: `(file, attempt, attempts)`.
+type Retries = Arc<Mutex<Vec<(String, u32, u32)>>>;
+
+fn recording_retries<'a>(options: RunOptions<'a>, retries: &Retries) -> RunOptions<'a> {
+    let retries = Arc::clone(retries);
+    options.on_event(move |event| {
+        if let MigrateEvent::RetryingAfterLockTimeout {
+            migration,
+            attempt,
+            attempts,
+            error,
+            ..
+        } = event
+        {
+            assert!(
+                matches!(error, MigrateError::StatementFailed { code, .. } if code == "55P03"),
+                "{error:?}"
+            );
+            retries
+                .lock()
+                .expect("retries")
+                .push((migration.file_name.clone(), attempt, attempts));
+        }
+    })
+}
+
+async fn columns_of_t(url: &str) -> Vec<i64> {
+    query_i64s(
+        url,
+        "SELECT count(*) FROM information_schema.columns WHERE table_name = 't' AND column_name = 'c'",
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lock_timeout_is_retried_until_the_lock_is_free() {
+    let (database, blocker) = database_with_t_locked("migrate_lock_retry").await;
+    let url = database.url().to_string();
+    let migrations = in_memory(&[
+        CREATE_T,
+        (
+            "V2__alter_t.sql",
+            "SET lock_timeout = '100ms';\nALTER TABLE t ADD COLUMN c int;\n",
+        ),
+    ]);
+    let release = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        blocker.batch_execute("COMMIT").await.expect("release t");
+    });
+    let retries = Retries::default();
+    let report = migrations
+        .run_with(&url, recording_retries(RunOptions::new(), &retries))
+        .await
+        .expect("applied after retries");
+    release.await.expect("blocker");
+    assert_eq!(report.applied.len(), 1, "{report:?}");
+    let retries = retries.lock().expect("retries").clone();
+    assert!(!retries.is_empty(), "no retry was reported");
+    for (index, (file, attempt, attempts)) in retries.iter().enumerate() {
+        assert_eq!(file, "V2__alter_t.sql");
+        assert_eq!(*attempt, u32::try_from(index).expect("small") + 2);
+        assert_eq!(*attempts, 5);
+    }
+    assert_eq!(history(&url).await, [1, 2]);
+    assert_eq!(columns_of_t(&url).await, [1]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lock_held_through_every_try_fails_naming_the_migration_and_applies_nothing() {
+    let (database, blocker) = database_with_t_locked("migrate_lock_exhausted").await;
+    let url = database.url().to_string();
+    let migrations = in_memory(&[
+        CREATE_T,
+        (
+            "V2__alter_t.sql",
+            "SET lock_timeout = '100ms';\nALTER TABLE t ADD COLUMN c int;\n",
+        ),
+    ]);
+    let retries = Retries::default();
+    let options = RunOptions::new()
+        .lock_retries(3)
+        .lock_retry_backoff(Duration::from_millis(50));
+    let error = migrations
+        .run_with(&url, recording_retries(options, &retries))
+        .await
+        .expect_err("the lock is never granted");
+    let MigrateError::StatementFailed {
+        file,
+        line,
+        code,
+        tries,
+        not_retried,
+        ..
+    } = &error
+    else {
+        panic!("{error:?}");
+    };
+    assert_eq!(
+        (file.as_str(), *line, code.as_str(), *tries, *not_retried),
+        ("V2__alter_t.sql", 2, "55P03", 3, false)
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains("migration `V2__alter_t.sql` failed: error[55P03]"),
+        "{message}"
+    );
+    assert!(message.contains("it was tried 3 times"), "{message}");
+    assert_eq!(
+        *retries.lock().expect("retries"),
+        [
+            ("V2__alter_t.sql".to_string(), 2, 3),
+            ("V2__alter_t.sql".to_string(), 3, 3)
+        ]
+    );
+    blocker.batch_execute("COMMIT").await.expect("release t");
+    assert_eq!(history(&url).await, [1]);
+    assert_eq!(columns_of_t(&url).await, [0]);
+}
+
+#[tokio::test]
+async fn an_error_other_than_a_lock_timeout_is_not_retried() {
+    let database = fresh_database("migrate_no_retry").await;
+    let url = database.url().to_string();
+    let retries = Retries::default();
+    let error = FAILING
+        .run_with(&url, recording_retries(RunOptions::new(), &retries))
+        .await
+        .expect_err("fails");
+    assert!(
+        matches!(
+            &error,
+            MigrateError::StatementFailed { code, tries: 1, not_retried: false, .. } if code == "22012"
+        ),
+        "{error:?}"
+    );
+    assert!(retries.lock().expect("retries").is_empty());
+    assert!(!error.to_string().contains("tried"), "{error}");
+    assert_eq!(history(&url).await, [1, 2]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_no_transaction_migration_is_retried_only_when_it_changed_nothing() {
+    // Only SET before the statement that timed out: retried, and applied.
+    let (database, blocker) = database_with_t_locked("migrate_lock_retry_notx").await;
+    let url = database.url().to_string();
+    let migrations = in_memory(&[
+        CREATE_T,
+        (
+            "V2__alter_t.sql",
+            "-- dbkit:no-transaction\nSET lock_timeout = '100ms';\nALTER TABLE t ADD COLUMN c int;\n",
+        ),
+    ]);
+    let release = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        blocker.batch_execute("COMMIT").await.expect("release t");
+    });
+    let retries = Retries::default();
+    migrations
+        .run_with(&url, recording_retries(RunOptions::new(), &retries))
+        .await
+        .expect("applied after retries");
+    release.await.expect("blocker");
+    assert!(!retries.lock().expect("retries").is_empty());
+    assert_eq!(columns_of_t(&url).await, [1]);
+
+    // A table created before the statement that timed out: not retried.
+    let (database, blocker) = database_with_t_locked("migrate_lock_no_retry_notx").await;
+    let url = database.url().to_string();
+    let migrations = in_memory(&[
+        CREATE_T,
+        (
+            "V2__alter_t.sql",
+            "-- dbkit:no-transaction\nSET lock_timeout = '100ms';\nCREATE TABLE u (id int);\nALTER TABLE t ADD COLUMN c int;\n",
+        ),
+    ]);
+    let retries = Retries::default();
+    let error = migrations
+        .run_with(&url, recording_retries(RunOptions::new(), &retries))
+        .await
+        .expect_err("not retried");
+    blocker.batch_execute("COMMIT").await.expect("release t");
+    assert!(
+        matches!(
+            &error,
+            MigrateError::StatementFailed { code, line: 4, tries: 1, not_retried: true, .. } if code == "55P03"
+        ),
+        "{error:?}"
+    );
+    assert!(retries.lock().expect("retries").is_empty());
+    let message = error.to_string();
+    assert!(
+        message.contains("it was not tried again after the lock timeout"),
+        "{message}"
+    );
+    assert_eq!(history(&url).await, [1]);
+    assert_eq!(
+        query_i64s(&url, "SELECT count(*) FROM pg_class WHERE relname = 'u'").await,
+        [1]
+    );
+}
