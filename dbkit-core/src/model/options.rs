@@ -259,7 +259,18 @@ pub fn storage_parameters_sql(parameters: &[String]) -> String {
     let entries: Vec<String> = parameters
         .iter()
         .map(|parameter| {
-            if parse_storage_parameters(parameter).is_ok_and(|parsed| parsed == [parameter.clone()])
+            // As written only when the value is a plain word or number: any
+            // other (`--`, which would start a comment) is a literal.
+            let plain_value = parameter.split_once('=').is_none_or(|(_, value)| {
+                let digits = value.strip_prefix('-').unwrap_or(value);
+                !digits.is_empty()
+                    && digits
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+            });
+            if plain_value
+                && parse_storage_parameters(parameter)
+                    .is_ok_and(|parsed| parsed == [parameter.clone()])
             {
                 return parameter.clone();
             }
