@@ -24,6 +24,7 @@ use proptest::prelude::{Strategy, any};
 use std::collections::BTreeSet;
 
 mod partitions;
+mod sql_objects;
 mod user_types;
 mod views;
 
@@ -109,8 +110,9 @@ const BUILTIN_TYPES: &[&str] = &[
     "time without time zone",
 ];
 
-/// A random valid schema, with views over its tables now and then, and
-/// sometimes a partitioned table and its partitions (which the edits of
+/// A random valid schema, with views over its tables now and then,
+/// sometimes a partitioned table and its partitions, and extensions,
+/// functions, triggers and generic objects (which the edits of
 /// [`arbitrary_schema_pair`] leave out).
 pub fn arbitrary_schema() -> impl Strategy<Value = Schema> {
     vec(any::<u32>(), 0..SCHEMA_CHOICES).prop_map(|values| {
@@ -118,6 +120,7 @@ pub fn arbitrary_schema() -> impl Strategy<Value = Schema> {
         let mut schema = build_schema(&mut choices);
         views::add_random_views(&mut schema, &mut choices);
         partitions::add_random_partitioned_table(&mut schema, &mut choices);
+        sql_objects::add_random_sql_objects(&mut schema, &mut choices);
         schema
     })
 }
