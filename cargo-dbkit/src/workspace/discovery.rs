@@ -274,7 +274,9 @@ fn read_extensions(
                 if let Some(unknown) = table.keys().find(|key| *key != "name" && *key != "schema") {
                     return Err(invalid(
                         places.entry(None),
-                        format!("entry {number} has an unknown key `{unknown}` (an entry takes `name` and `schema`)"),
+                        format!(
+                            "entry {number} has an unknown key `{unknown}` (an entry takes `name` and `schema`)"
+                        ),
                     ));
                 }
                 let Some(name) = table.get("name").and_then(|name| name.as_str()) else {
@@ -306,7 +308,10 @@ fn read_extensions(
         };
         let location = places.entry(Some(&name));
         if name.trim().is_empty() {
-            return Err(invalid(location, format!("entry {number} has an empty name")));
+            return Err(invalid(
+                location,
+                format!("entry {number} has an empty name"),
+            ));
         }
         if extensions.iter().any(|extension| extension.name == name) {
             return Err(invalid(location, format!("`{name}` is listed twice")));
@@ -346,9 +351,9 @@ impl<'t> ManifestPlaces<'t> {
                 .strip_prefix("dbkit.")
                 .filter(|_| !in_dbkit)
                 .or(in_dbkit.then_some(trimmed));
-            let is_key = key.and_then(|key| key.strip_prefix("extensions")).is_some_and(
-                |rest| rest.trim_start().starts_with('='),
-            );
+            let is_key = key
+                .and_then(|key| key.strip_prefix("extensions"))
+                .is_some_and(|rest| rest.trim_start().starts_with('='));
             if is_key {
                 key_line = Some(number);
                 break;

@@ -64,11 +64,7 @@ fn generate_creates_the_extensions_cargo_toml_lists_first_and_drops_one_removed(
     assert_eq!(project.migration_files().len(), 2, "{run:#?}");
 
     // Removed from the list, with no code declaring it: dropped.
-    project.edit(
-        "Cargo.toml",
-        "extensions = [\"citext\", ",
-        "extensions = [",
-    );
+    project.edit("Cargo.toml", "extensions = [\"citext\", ", "extensions = [");
     project.generate(&["--name", "no_citext"], 0);
     let sql = project.read("migrations/V2__no_citext.sql");
     assert!(sql.contains("DROP EXTENSION"), "{sql}");
@@ -78,7 +74,8 @@ fn generate_creates_the_extensions_cargo_toml_lists_first_and_drops_one_removed(
 
 #[test]
 fn an_extension_listed_and_declared_with_one_schema_is_created_once() {
-    let project = project_with_settings("extensions = [{ name = \"citext\", schema = \"public\" }]");
+    let project =
+        project_with_settings("extensions = [{ name = \"citext\", schema = \"public\" }]");
     declare_in_code(&project, "name = \"citext\"");
     project.generate(&["--name", "initial"], 0);
     let sql = project.read("migrations/V1__initial.sql");
@@ -92,7 +89,9 @@ fn an_extension_listed_and_declared_with_two_schemas_is_an_error_naming_both_pla
     let run = project.generate(&["--name", "initial"], 2);
     let listed = manifest_line(&project, "extensions = [");
     assert!(
-        run.stderr.contains("the extension `citext` has no schema in Cargo.toml and schema `extensions` in the code"),
+        run.stderr.contains(
+            "the extension `citext` has no schema in Cargo.toml and schema `extensions` in the code"
+        ),
         "{}",
         run.stderr
     );
@@ -128,8 +127,16 @@ fn a_malformed_entry_is_an_error_naming_cargo_toml_and_what_to_write() {
             "the `schema` of `pgcrypto` must be a schema's name",
             "\"pgcrypto\"",
         ),
-        ("extensions = \"citext\"", "`extensions` must be a list", "extensions ="),
-        ("extensions = [\"citext\", 3]", "entry 2 is 3", "extensions ="),
+        (
+            "extensions = \"citext\"",
+            "`extensions` must be a list",
+            "extensions =",
+        ),
+        (
+            "extensions = [\"citext\", 3]",
+            "entry 2 is 3",
+            "extensions =",
+        ),
         (
             "extensions = [\"citext\",\n \"citext\"]",
             "`citext` is listed twice",

@@ -833,7 +833,11 @@ fn random_schemas_now_and_then_hold_every_kind_of_object() {
             if function.returns.as_deref() == Some("trigger") {
                 continue;
             }
-            kinds.push(if function.language == "sql" { "sql function" } else { "plpgsql function" });
+            kinds.push(if function.language == "sql" {
+                "sql function"
+            } else {
+                "plpgsql function"
+            });
             if function.strict {
                 kinds.push("strict function");
             }
@@ -865,6 +869,42 @@ fn random_schemas_now_and_then_hold_every_kind_of_object() {
         "aggregate",
         "view",
     ] {
-        assert!(seen.contains(kind), "no random schema has a {kind}: {seen:?}");
+        assert!(
+            seen.contains(kind),
+            "no random schema has a {kind}: {seen:?}"
+        );
     }
+}
+
+/// The schema pairs carry the same objects on both sides now and then, and
+/// now and then the second side changes or drops some of them.
+#[test]
+fn random_schema_pairs_now_and_then_carry_and_edit_objects() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let strategy = arbitrary_schema_pair();
+    let (mut carried, mut edited) = (0, 0);
+    for _ in 0..400 {
+        let (old, new) = match strategy.new_tree(&mut runner) {
+            Ok(tree) => tree.current(),
+            Err(reason) => panic!("no schema pair: {reason}"),
+        };
+        let has_objects =
+            |schema: &Schema| !schema.triggers.is_empty() && !schema.functions.is_empty();
+        if has_objects(&old) && has_objects(&new) {
+            carried += 1;
+        }
+        if old.functions != new.functions
+            || old.triggers != new.triggers
+            || old.extensions != new.extensions
+            || old.objects != new.objects
+        {
+            edited += 1;
+        }
+    }
+    assert!(
+        carried > 10 && edited > 10,
+        "carried {carried}, edited {edited}"
+    );
 }

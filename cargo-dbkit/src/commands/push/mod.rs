@@ -38,8 +38,8 @@
 
 mod database;
 pub mod plan;
-pub mod views;
 mod roles;
+pub mod views;
 
 pub use database::without_migration_history;
 

@@ -49,7 +49,11 @@ pub(super) fn write_functions_file(context: &mut Context<'_>) -> Option<String> 
             );
         }
         out.push_str("#[derive(Function)]\n");
-        write_dbkit_attribute(&mut out, AttributePlace::Item, &function_attributes(function));
+        write_dbkit_attribute(
+            &mut out,
+            AttributePlace::Item,
+            &function_attributes(function),
+        );
         write_body_attribute(&mut out, &function.body);
         out.push_str(&format!("pub struct {rust_name};\n"));
     }
@@ -101,7 +105,11 @@ fn function_attributes(function: &Function) -> Vec<Meta> {
                 .settings
                 .iter()
                 .map(|setting| {
-                    Meta::word(format!("{} = {}", setting.name, string_literal(&setting.value)))
+                    Meta::word(format!(
+                        "{} = {}",
+                        setting.name,
+                        string_literal(&setting.value)
+                    ))
                 })
                 .collect(),
         ));

@@ -3,10 +3,10 @@
 //! `plpgsql` function with arguments, a volatility and maybe `STRICT`, a
 //! row or statement trigger on a random table calling a `plpgsql` trigger
 //! function, and a generic object (a collation, or an aggregate over a
-//! declared function) written as the introspector prints it. Only
-//! [`super::arbitrary_schema`] adds them, as it adds views: the schema
-//! pairs drop and rename tables, which would leave a trigger on a table
-//! that is gone.
+//! declared function) written as the introspector prints it.
+//! [`super::arbitrary_schema`] adds them to its schema; the schema pairs
+//! get the same objects on both sides (triggers only on tables the edits
+//! neither drop nor rename), then a few edits of the second side.
 
 use super::{Choices, available_schemas};
 use crate::model::{
@@ -36,6 +36,94 @@ pub(super) fn add_random_sql_objects(schema: &mut Schema, choices: &mut Choices)
         add_random_generic_object(schema, choices);
     }
     schema.canonicalize();
+}
+
+/// Adds the same random objects to `old` and `new` (in the schemas both
+/// have, triggers on the tables both have under one name, that no rename
+/// touches), then edits those of `new` now and then: a function's
+/// volatility or strictness changed, a trigger's level switched, an
+/// extension, a trigger or a generic object dropped.
+pub(super) fn add_random_sql_objects_to_pair(
+    old: &mut Schema,
+    new: &mut Schema,
+    choices: &mut Choices,
+) {
+    // Hints name the old table bare or qualified: either counts.
+    let renamed_away: Vec<&String> = new
+        .tables
+        .iter()
+        .filter_map(|table| table.renamed_from.as_ref())
+        .collect();
+    let stable_tables: Vec<crate::model::Table> = old
+        .tables
+        .iter()
+        .filter(|table| {
+            table.partition_of.is_none()
+                && !renamed_away
+                    .iter()
+                    .any(|hint| **hint == table.name.name || **hint == table.name.to_string())
+        })
+        .filter(|table| {
+            new.tables
+                .iter()
+                .any(|other| other.name == table.name && other.renamed_from.is_none())
+        })
+        .cloned()
+        .collect();
+    let mut shared = Schema {
+        schemas: old
+            .schemas
+            .iter()
+            .filter(|name| new.schemas.contains(name))
+            .cloned()
+            .collect(),
+        tables: stable_tables,
+        ..Schema::default()
+    };
+    add_random_sql_objects(&mut shared, choices);
+    for schema in [&mut *old, &mut *new] {
+        schema.extensions.extend(shared.extensions.iter().cloned());
+        schema.functions.extend(shared.functions.iter().cloned());
+        schema.triggers.extend(shared.triggers.iter().cloned());
+        schema.objects.extend(shared.objects.iter().cloned());
+    }
+    if choices.chance(30)
+        && let Some(function) = pick_mut(&mut new.functions, choices)
+        && function.returns.as_deref() != Some("trigger")
+    {
+        if choices.chance(50) {
+            function.strict = !function.strict;
+        } else {
+            function.volatility = pick_volatility(choices);
+        }
+    }
+    if choices.chance(20)
+        && let Some(trigger) = pick_mut(&mut new.triggers, choices)
+    {
+        trigger.for_each_row = !trigger.for_each_row;
+    }
+    if choices.chance(20) && !new.extensions.is_empty() {
+        let index = choices.below(new.extensions.len());
+        new.extensions.remove(index);
+    }
+    if choices.chance(20) && !new.triggers.is_empty() {
+        let index = choices.below(new.triggers.len());
+        new.triggers.remove(index);
+    }
+    if choices.chance(20) && !new.objects.is_empty() {
+        let index = choices.below(new.objects.len());
+        new.objects.remove(index);
+    }
+    old.canonicalize();
+    new.canonicalize();
+}
+
+fn pick_mut<'a, T>(items: &'a mut [T], choices: &mut Choices) -> Option<&'a mut T> {
+    if items.is_empty() {
+        return None;
+    }
+    let index = choices.below(items.len());
+    items.get_mut(index)
 }
 
 /// An identifier as PostgreSQL's `%I` (`quote_ident`) prints it: bare when
@@ -103,9 +191,17 @@ fn add_random_function(schema: &mut Schema, choices: &mut Choices) {
             "\nBEGIN\n    RETURN a + b;\nEND;\n",
         ),
         (1, false) => (&["t text"], "text", "SELECT upper(t) || '!'"),
-        (1, true) => (&["t text"], "text", "\nBEGIN\n    RETURN upper(t) || '!';\nEND;\n"),
+        (1, true) => (
+            &["t text"],
+            "text",
+            "\nBEGIN\n    RETURN upper(t) || '!';\nEND;\n",
+        ),
         (_, false) => (&["n bigint"], "bigint", "SELECT n * 2"),
-        (_, true) => (&["n bigint"], "bigint", "\nBEGIN\n    RETURN n * 2;\nEND;\n"),
+        (_, true) => (
+            &["n bigint"],
+            "bigint",
+            "\nBEGIN\n    RETURN n * 2;\nEND;\n",
+        ),
     };
     let Ok(arguments) = arguments
         .iter()
@@ -231,7 +327,12 @@ fn add_random_generic_object(schema: &mut Schema, choices: &mut Choices) {
         arguments,
         volatility: Volatility::Immutable,
         strict: choices.chance(50),
-        ..Function::new(step, Some("integer".to_string()), "sql", "SELECT state + value")
+        ..Function::new(
+            step,
+            Some("integer".to_string()),
+            "sql",
+            "SELECT state + value",
+        )
     });
     schema.objects.push(SqlObject {
         kind: "aggregate".to_string(),
