@@ -265,13 +265,18 @@ fn add_workspace_extensions(
                 });
                 diagnostics.push(diagnostic);
             }
-            None => schema.extensions.push(listed.clone()),
+            None => {
+                schema
+                    .schemas
+                    .extend(dbkit_core::resolve::extension_user_schema(listed));
+                schema.extensions.push(listed.clone());
+            }
         }
     }
     if !diagnostics.is_empty() {
         return Err(diagnostics);
     }
-    schema.extensions.sort_by(|a, b| a.name.cmp(&b.name));
+    schema.canonicalize();
     Ok(())
 }
 

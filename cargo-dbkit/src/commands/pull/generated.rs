@@ -214,6 +214,10 @@ pub fn without_empty_schemas(schema: &mut Schema) -> Vec<String> {
     let used = |name: &str| {
         schema.tables.iter().any(|table| table.name.schema == name)
             || schema.enums.iter().any(|item| item.name.schema == name)
+            || schema
+                .extensions
+                .iter()
+                .any(|extension| extension.schema.as_deref() == Some(name))
     };
     let (kept, empty): (Vec<String>, Vec<String>) = schema
         .schemas
