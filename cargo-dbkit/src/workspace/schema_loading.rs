@@ -529,7 +529,7 @@ mod tests {
     }
 
     fn loaded(files: &[SourceFile], cache: Option<&ParseCache>) -> CodeSchema {
-        match load_code_schema(files, cache) {
+        match load_code_schema(files, cache, &[]) {
             Ok(code) => code,
             Err(error) => panic!("unexpected error: {error:?}"),
         }
