@@ -259,6 +259,11 @@ pub fn resolve_schema(declarations: Vec<Declaration>) -> Result<Schema, Vec<Sche
         }
         schema.tables.push(built);
     }
+    // `WITH SCHEMA` needs the schema: the migration creates it, as it
+    // creates a table's (not one of PostgreSQL's own).
+    schema
+        .schemas
+        .extend(extensions.iter().filter_map(extension_user_schema));
     schema.extensions = extensions;
     schema.objects = objects;
     user_types::build(
@@ -284,6 +289,14 @@ pub fn resolve_schema(declarations: Vec<Declaration>) -> Result<Schema, Vec<Sche
     schema.triggers = triggers;
     schema.canonicalize();
     Ok(schema)
+}
+
+/// The schema an extension goes into, when it is one the migrations
+/// create: neither `public` nor one of PostgreSQL's own.
+pub fn extension_user_schema(extension: &Extension) -> Option<String> {
+    let schema = extension.schema.as_deref()?;
+    let builtin = schema == "public" || schema == "information_schema" || schema.starts_with("pg_");
+    (!builtin).then(|| schema.to_string())
 }
 
 /// The model table, moving the declaration's parts into it.

@@ -7,9 +7,10 @@
 //! crate that has dbkit-runtime only as a dev-dependency. A member that does
 //! not depend on dbkit-runtime is never read at all.
 
-use crate::output::diagnostics::Diagnostic;
+use crate::output::diagnostics::{Diagnostic, SourceSpan};
 use crate::workspace::schema_glob::{Glob, GlobError};
 use cargo_metadata::{DependencyKind, Metadata, MetadataCommand, Package, TargetKind};
+use dbkit_core::model::{Extension, SourceLocation};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -34,6 +35,9 @@ pub struct Workspace {
     /// `[workspace.metadata.dbkit.lint]` as cargo metadata gives it (JSON);
     /// `Null` when absent. Read by `check` and `generate`.
     pub lint_settings: serde_json::Value,
+    /// `extensions = [...]`: the extensions the workspace asks for besides
+    /// those its code declares, each with its place in the root Cargo.toml.
+    pub extensions: Vec<Extension>,
 }
 
 /// A member crate that depends on dbkit-runtime.
@@ -62,6 +66,12 @@ pub enum DiscoveryError {
     CargoMetadata { details: String },
     #[error("invalid `[workspace.metadata.dbkit]` in {manifest}: {message}")]
     InvalidSettings { manifest: String, message: String },
+    #[error("invalid `[workspace.metadata.dbkit] extensions` in {}: {message}", location.file)]
+    InvalidExtension {
+        location: SourceLocation,
+        message: String,
+        help: String,
+    },
     #[error("invalid glob in `[workspace.metadata.dbkit] schema`")]
     InvalidGlob { manifest: String, source: GlobError },
     #[error("could not read {path}: {source}")]
@@ -80,7 +90,18 @@ impl DiscoveryError {
             DiscoveryError::InvalidSettings { manifest, message } => {
                 Diagnostic::error(format!("invalid `[workspace.metadata.dbkit]`: {message}"))
                     .in_file(manifest.clone())
-                    .with_help("expected `schema = [\"crates/*/src/**/*_schema.rs\"]` (optional) and `migrations = \"migrations\"` (optional)")
+                    .with_help("expected `schema = [\"crates/*/src/**/*_schema.rs\"]` (optional), `migrations = \"migrations\"` (optional) and `extensions = [\"pgcrypto\"]` (optional)")
+            }
+            DiscoveryError::InvalidExtension { location, message, help } => {
+                Diagnostic::error(format!("invalid `[workspace.metadata.dbkit] extensions`: {message}"))
+                    .with_span(SourceSpan {
+                        file: location.file.clone(),
+                        line: location.line,
+                        column: location.column,
+                        length: 1,
+                        label: None,
+                    })
+                    .with_help(help.clone())
             }
             DiscoveryError::InvalidGlob { manifest, source } => Diagnostic::error(source.to_string())
                 .in_file(manifest.clone())
@@ -114,7 +135,13 @@ pub fn load_workspace(manifest_path: Option<&Path>) -> Result<Workspace, Discove
 pub fn workspace_from_metadata(metadata: &Metadata) -> Result<Workspace, DiscoveryError> {
     let root = metadata.workspace_root.clone().into_std_path_buf();
     let manifest_display = "Cargo.toml".to_string();
-    let settings = read_settings(&metadata.workspace_metadata, &manifest_display)?;
+    // Only to point at the lines of `extensions` entries.
+    let manifest_text = std::fs::read_to_string(root.join("Cargo.toml")).unwrap_or_default();
+    let settings = read_settings(
+        &metadata.workspace_metadata,
+        &manifest_display,
+        &manifest_text,
+    )?;
     let mut schema_crates: Vec<SchemaCrate> = metadata
         .workspace_packages()
         .into_iter()
@@ -131,6 +158,7 @@ pub fn workspace_from_metadata(metadata: &Metadata) -> Result<Workspace, Discove
         migrations_directory,
         target_directory,
         lint_settings: settings.lint,
+        extensions: settings.extensions,
     })
 }
 
@@ -138,11 +166,13 @@ struct Settings {
     schema_globs: Vec<Glob>,
     migrations: String,
     lint: serde_json::Value,
+    extensions: Vec<Extension>,
 }
 
 fn read_settings(
     workspace_metadata: &serde_json::Value,
     manifest: &str,
+    manifest_text: &str,
 ) -> Result<Settings, DiscoveryError> {
     let invalid = |message: String| DiscoveryError::InvalidSettings {
         manifest: manifest.to_string(),
@@ -152,6 +182,7 @@ fn read_settings(
         schema_globs: Vec::new(),
         migrations: DEFAULT_MIGRATIONS_DIRECTORY.to_string(),
         lint: serde_json::Value::Null,
+        extensions: Vec::new(),
     };
     let Some(dbkit) = workspace_metadata.get("dbkit") else {
         return Ok(settings);
@@ -204,10 +235,171 @@ fn read_settings(
                 }
                 settings.lint = value.clone();
             }
+            "extensions" => {
+                settings.extensions = read_extensions(value, manifest, manifest_text)?;
+            }
             other => tracing::warn!("ignoring unknown key `{other}` in [workspace.metadata.dbkit]"),
         }
     }
     Ok(settings)
+}
+
+/// What to write for `extensions`, in the help of its errors.
+const EXTENSIONS_HELP: &str = "write `extensions = [\"pgcrypto\", { name = \"citext\", schema = \"public\" }]`: each entry an extension's name, or a table with `name` and optionally `schema`";
+
+/// The entries of `extensions = [...]`: a name, or `{ name, schema }`.
+fn read_extensions(
+    value: &serde_json::Value,
+    manifest: &str,
+    manifest_text: &str,
+) -> Result<Vec<Extension>, DiscoveryError> {
+    let places = ManifestPlaces::new(manifest, manifest_text);
+    let invalid = |location: SourceLocation, message: String| DiscoveryError::InvalidExtension {
+        location,
+        message,
+        help: EXTENSIONS_HELP.to_string(),
+    };
+    let Some(entries) = value.as_array() else {
+        return Err(invalid(
+            places.key(),
+            "`extensions` must be a list".to_string(),
+        ));
+    };
+    let mut extensions: Vec<Extension> = Vec::with_capacity(entries.len());
+    for (index, entry) in entries.iter().enumerate() {
+        let number = index + 1;
+        let (name, schema) = match entry {
+            serde_json::Value::String(name) => (name.clone(), None),
+            serde_json::Value::Object(table) => {
+                if let Some(unknown) = table.keys().find(|key| *key != "name" && *key != "schema") {
+                    return Err(invalid(
+                        places.entry(None),
+                        format!(
+                            "entry {number} has an unknown key `{unknown}` (an entry takes `name` and `schema`)"
+                        ),
+                    ));
+                }
+                let Some(name) = table.get("name").and_then(|name| name.as_str()) else {
+                    return Err(invalid(
+                        places.entry(None),
+                        format!("entry {number} has no `name` string"),
+                    ));
+                };
+                let schema = match table.get("schema") {
+                    None => None,
+                    Some(serde_json::Value::String(schema)) if !schema.trim().is_empty() => {
+                        Some(schema.clone())
+                    }
+                    Some(_) => {
+                        return Err(invalid(
+                            places.entry(Some(name)),
+                            format!("the `schema` of `{name}` must be a schema's name"),
+                        ));
+                    }
+                };
+                (name.to_string(), schema)
+            }
+            other => {
+                return Err(invalid(
+                    places.entry(None),
+                    format!("entry {number} is {other}, not an extension's name or a table"),
+                ));
+            }
+        };
+        let location = places.entry(Some(&name));
+        if name.trim().is_empty() {
+            return Err(invalid(
+                location,
+                format!("entry {number} has an empty name"),
+            ));
+        }
+        if extensions.iter().any(|extension| extension.name == name) {
+            return Err(invalid(location, format!("`{name}` is listed twice")));
+        }
+        extensions.push(Extension {
+            schema,
+            source: Some(location),
+            ..Extension::new(name)
+        });
+    }
+    Ok(extensions)
+}
+
+/// Finds the lines of `extensions` and its entries in the root Cargo.toml
+/// (cargo metadata gives the values, not where they are written); the
+/// file's first line when the text does not show them.
+struct ManifestPlaces<'t> {
+    manifest: &'t str,
+    lines: Vec<&'t str>,
+    /// 0-based line of the `extensions` key.
+    key_line: Option<usize>,
+}
+
+impl<'t> ManifestPlaces<'t> {
+    fn new(manifest: &'t str, text: &'t str) -> ManifestPlaces<'t> {
+        let lines: Vec<&str> = text.lines().collect();
+        let mut in_dbkit = false;
+        let mut key_line = None;
+        for (number, line) in lines.iter().enumerate() {
+            let trimmed = line.trim_start();
+            if trimmed.starts_with('[') && !trimmed.starts_with("[[") {
+                let header: String = trimmed.chars().filter(|c| !c.is_whitespace()).collect();
+                in_dbkit = header.starts_with("[workspace.metadata.dbkit]");
+                continue;
+            }
+            let key = trimmed
+                .strip_prefix("dbkit.")
+                .filter(|_| !in_dbkit)
+                .or(in_dbkit.then_some(trimmed));
+            let is_key = key
+                .and_then(|key| key.strip_prefix("extensions"))
+                .is_some_and(|rest| rest.trim_start().starts_with('='));
+            if is_key {
+                key_line = Some(number);
+                break;
+            }
+        }
+        ManifestPlaces {
+            manifest,
+            lines,
+            key_line,
+        }
+    }
+
+    fn at(&self, line: usize, column: usize) -> SourceLocation {
+        SourceLocation {
+            file: self.manifest.to_string(),
+            line: line + 1,
+            column: column + 1,
+        }
+    }
+
+    /// Where `extensions =` is written.
+    fn key(&self) -> SourceLocation {
+        let line = self.key_line.unwrap_or(0);
+        let column = self
+            .lines
+            .get(line)
+            .map_or(0, |text| text.len() - text.trim_start().len());
+        self.at(line, column)
+    }
+
+    /// Where the entry naming `name` is written: its name's first quoted
+    /// occurrence from the `extensions` key on (the key's place otherwise).
+    fn entry(&self, name: Option<&str>) -> SourceLocation {
+        let (Some(key_line), Some(name)) = (self.key_line, name) else {
+            return self.key();
+        };
+        for quote in ['"', '\''] {
+            let quoted = format!("{quote}{name}{quote}");
+            for (number, line) in self.lines.iter().enumerate().skip(key_line) {
+                if let Some(column) = line.find(&quoted) {
+                    return self.at(number, column);
+                }
+            }
+        }
+        self.key()
+    }
 }
 
 /// Whether a package has dbkit-runtime as a normal dependency (also when renamed,

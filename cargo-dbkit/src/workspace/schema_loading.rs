@@ -16,7 +16,7 @@ use crate::output::errors::CliError;
 use crate::workspace::cache::ContentHash;
 use crate::workspace::cache::parse::ParseCache;
 use crate::workspace::discovery::SourceFile;
-use dbkit_core::model::{Schema, SourceLocation};
+use dbkit_core::model::{Extension, Schema, SourceLocation};
 use dbkit_core::parse::{Declaration, SchemaError};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -104,22 +104,30 @@ pub fn may_declare_schema_items(text: &str) -> bool {
     dbkit_core::parse::mentions_a_schema_derive(text)
 }
 
-/// Reads, parses and resolves the files, with the parse cache when given.
+/// Reads, parses and resolves the files, with the parse cache when given;
+/// `workspace_extensions` (from `[workspace.metadata.dbkit] extensions`)
+/// join the extensions the code declares.
 pub fn load_code_schema(
     files: &[SourceFile],
     cache: Option<&ParseCache>,
+    workspace_extensions: &[Extension],
 ) -> Result<CodeSchema, CliError> {
     let never_cancelled = AtomicBool::new(false);
-    assemble_code_schema(read_in_parallel(files, &never_cancelled), cache)
+    assemble_code_schema(
+        read_in_parallel(files, &never_cancelled),
+        cache,
+        workspace_extensions,
+    )
 }
 
 /// Parses the files read but not parsed yet, then resolves the results (in
 /// the files' order) into the schema, or the diagnostics of every file in
 /// error. With a cache, the entries of files not among the results may be
-/// removed.
+/// removed. `workspace_extensions` join the extensions the code declares.
 pub fn assemble_code_schema(
     results: Vec<FileResult>,
     cache: Option<&ParseCache>,
+    workspace_extensions: &[Extension],
 ) -> Result<CodeSchema, CliError> {
     let results = parse_in_parallel(results, cache, &AtomicBool::new(false));
     let mut sources = SourceTexts::new();
@@ -177,12 +185,21 @@ pub fn assemble_code_schema(
         "parsed the schema code"
     );
     match dbkit_core::resolve::resolve_schema(declarations) {
-        Ok(schema) => Ok(CodeSchema {
-            schema,
-            parsed_file_count,
-            cached_file_count,
-            read_files,
-        }),
+        Ok(mut schema) => match add_workspace_extensions(&mut schema, workspace_extensions) {
+            Ok(()) => Ok(CodeSchema {
+                schema,
+                parsed_file_count,
+                cached_file_count,
+                read_files,
+            }),
+            Err(diagnostics) => {
+                let sources = source_texts_of(&diagnostics, &read_files, sources);
+                Err(CliError::Schema {
+                    diagnostics,
+                    sources,
+                })
+            }
+        },
         Err(errors) => {
             let mut diagnostics: Vec<Diagnostic> =
                 errors.iter().map(schema_error_to_diagnostic).collect();
@@ -194,6 +211,73 @@ pub fn assemble_code_schema(
             })
         }
     }
+}
+
+/// Adds the extensions `[workspace.metadata.dbkit] extensions` lists to
+/// those the code declares. One in both places must have the same schema
+/// (no schema and `public` count as the same, as the introspector reads
+/// them); it is then kept as the code declares it.
+fn add_workspace_extensions(
+    schema: &mut Schema,
+    workspace_extensions: &[Extension],
+) -> Result<(), Vec<Diagnostic>> {
+    if workspace_extensions.is_empty() {
+        return Ok(());
+    }
+    fn schema_of(extension: &Extension) -> &str {
+        extension.schema.as_deref().unwrap_or("public")
+    }
+    let mut diagnostics = Vec::new();
+    for listed in workspace_extensions {
+        match schema
+            .extensions
+            .iter()
+            .find(|declared| declared.name == listed.name)
+        {
+            Some(declared) if schema_of(declared) == schema_of(listed) => {}
+            Some(declared) => {
+                let shown = |extension: &Extension| match &extension.schema {
+                    Some(name) => format!("schema `{name}`"),
+                    None => "no schema".to_string(),
+                };
+                let mut diagnostic = Diagnostic::error(format!(
+                    "the extension `{}` has {} in Cargo.toml and {} in the code",
+                    listed.name,
+                    shown(listed),
+                    shown(declared)
+                ))
+                .with_help(
+                    "give it one schema: the same `schema` in `[workspace.metadata.dbkit] extensions` and in `#[dbkit(schema = \"...\")]`, or declare it in one place only",
+                );
+                if let Some(place) = &declared.source {
+                    diagnostic = diagnostic.with_span(location_span(
+                        place,
+                        1,
+                        Some("declared here".to_string()),
+                    ));
+                }
+                diagnostic.notes.push(Note {
+                    message: "listed in `[workspace.metadata.dbkit] extensions` here".to_string(),
+                    span: listed
+                        .source
+                        .as_ref()
+                        .map(|place| location_span(place, 1, None)),
+                });
+                diagnostics.push(diagnostic);
+            }
+            None => {
+                schema
+                    .schemas
+                    .extend(dbkit_core::resolve::extension_user_schema(listed));
+                schema.extensions.push(listed.clone());
+            }
+        }
+    }
+    if !diagnostics.is_empty() {
+        return Err(diagnostics);
+    }
+    schema.canonicalize();
+    Ok(())
 }
 
 /// `sources` with the texts of the files the diagnostics point into added,
@@ -445,7 +529,7 @@ mod tests {
     }
 
     fn loaded(files: &[SourceFile], cache: Option<&ParseCache>) -> CodeSchema {
-        match load_code_schema(files, cache) {
+        match load_code_schema(files, cache, &[]) {
             Ok(code) => code,
             Err(error) => panic!("unexpected error: {error:?}"),
         }
@@ -499,7 +583,7 @@ mod tests {
 
     /// The rendered errors of loading the files.
     fn rendered_errors(files: &[SourceFile], cache: Option<&ParseCache>) -> String {
-        match load_code_schema(files, cache) {
+        match load_code_schema(files, cache, &[]) {
             Ok(_) => panic!("the files were accepted"),
             Err(error) => {
                 let (diagnostics, sources) = error.into_diagnostics_and_sources();

@@ -14,3 +14,4 @@ mod lint_claims;
 mod migrate;
 mod pull;
 mod push;
+mod workspace_extensions;

@@ -75,6 +75,12 @@ pub fn canonical_schema(schema: &Schema) -> Schema {
     schema_names.extend(user_types::schema_names(&canonical));
     schema_names.extend(canonical.views.iter().map(|view| view.name.schema.clone()));
     schema_names.extend(canonical.functions.iter().map(|f| f.name.schema.clone()));
+    schema_names.extend(
+        canonical
+            .extensions
+            .iter()
+            .filter_map(crate::resolve::extension_user_schema),
+    );
     schema_names.remove("public");
     canonical.schemas = schema_names.into_iter().collect();
     for view in &mut canonical.views {

@@ -187,3 +187,29 @@ pub struct Users {
 "#,
     ]));
 }
+
+/// A trigger's function may have a name with a space, as pull writes it
+/// for a function named so; a part that begins or ends with a space is
+/// still refused.
+#[test]
+fn a_trigger_function_name_may_hold_a_space() {
+    let source = r#"
+#[derive(Function)]
+#[dbkit(function = "stamp fn", returns = "trigger", language = "plpgsql", body = "BEGIN RETURN NEW; END")]
+pub struct StampFn;
+
+#[derive(Table)]
+#[dbkit(trigger(name = "stamp", before, insert, function = "public.stamp fn"))]
+pub struct Users {
+    pub id: i64,
+}
+"#;
+    let found = outcome(source);
+    assert!(found.starts_with("ok\n"), "{found}");
+    assert!(found.contains("name: \"stamp fn\""), "{found}");
+    let refused = outcome(&source.replace("public.stamp fn", "public. stamp fn"));
+    assert!(
+        refused.contains("malformed function name `public. stamp fn`"),
+        "{refused}"
+    );
+}

@@ -201,7 +201,9 @@ pub(crate) fn read_trigger(item: &AttributeItem) -> Result<TriggerSpec, Diagnost
 /// `app.touch` → (`app`, `touch`); `touch` → (none, `touch`).
 fn split_function_name(text: &str) -> Option<(Option<String>, String)> {
     let parts: Vec<&str> = text.trim().split('.').collect();
-    let valid = |part: &&str| !part.is_empty() && !part.contains(char::is_whitespace);
+    // A name may hold spaces (`"stamp fn"`, as `#[derive(Function)]` and
+    // pull write it), not begin or end with one.
+    let valid = |part: &&str| !part.is_empty() && part.trim() == *part;
     match parts.as_slice() {
         [name] if valid(name) => Some((None, (*name).to_string())),
         [schema, name] if valid(schema) && valid(name) => {

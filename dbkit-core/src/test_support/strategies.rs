@@ -24,6 +24,7 @@ use proptest::prelude::{Strategy, any};
 use std::collections::BTreeSet;
 
 mod partitions;
+mod sql_objects;
 mod user_types;
 mod views;
 
@@ -109,8 +110,9 @@ const BUILTIN_TYPES: &[&str] = &[
     "time without time zone",
 ];
 
-/// A random valid schema, with views over its tables now and then, and
-/// sometimes a partitioned table and its partitions (which the edits of
+/// A random valid schema, with views over its tables now and then,
+/// sometimes a partitioned table and its partitions, and extensions,
+/// functions, triggers and generic objects (which the edits of
 /// [`arbitrary_schema_pair`] leave out).
 pub fn arbitrary_schema() -> impl Strategy<Value = Schema> {
     vec(any::<u32>(), 0..SCHEMA_CHOICES).prop_map(|values| {
@@ -118,21 +120,26 @@ pub fn arbitrary_schema() -> impl Strategy<Value = Schema> {
         let mut schema = build_schema(&mut choices);
         views::add_random_views(&mut schema, &mut choices);
         partitions::add_random_partitioned_table(&mut schema, &mut choices);
+        sql_objects::add_random_sql_objects(&mut schema, &mut choices);
         schema
     })
 }
 
 /// A random valid schema and a second one derived from it by random edits
 /// (tables, columns, constraints, indexes, enum labels, comments), renames
-/// expressed through `renamed_from` hints.
+/// expressed through `renamed_from` hints; both with the same extensions,
+/// functions, triggers and generic objects now and then, a few of them
+/// edited or dropped in the second.
 pub fn arbitrary_schema_pair() -> impl Strategy<Value = (Schema, Schema)> {
     (
         vec(any::<u32>(), 0..SCHEMA_CHOICES),
         vec(any::<u32>(), 0..EDIT_CHOICES),
     )
         .prop_map(|(schema_values, edit_values)| {
-            let old = build_schema(&mut Choices::new(schema_values));
-            let new = edit_schema(&old, &mut Choices::new(edit_values));
+            let mut old = build_schema(&mut Choices::new(schema_values));
+            let mut edits = Choices::new(edit_values);
+            let mut new = edit_schema(&old, &mut edits);
+            sql_objects::add_random_sql_objects_to_pair(&mut old, &mut new, &mut edits);
             (old, new)
         })
 }
@@ -818,7 +825,13 @@ fn random_index(
             add_random_btree_options(table, &mut index, choices);
         }
         4 => {
-            let candidates = columns_where(&|column| is_text(&column.ty) || is_integer(&column.ty));
+            // Not over a column with a collation: PostgreSQL prints
+            // `lower("c")` over a `character varying COLLATE "C"` column
+            // as `lower((c)::text) COLLATE "C"`, which the comparison does
+            // not take for the code's expression.
+            let candidates = columns_where(&|column| {
+                (is_text(&column.ty) && column.collation.is_none()) || is_integer(&column.ty)
+            });
             let column = choices.pick(&candidates)?;
             let is_text_column = table.column(column).is_some_and(|c| is_text(&c.ty));
             let expression = if is_text_column {

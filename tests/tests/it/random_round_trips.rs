@@ -1,13 +1,16 @@
 //! Random schema pairs (A, B): A is created on a fresh database, migrated to
-//! B, and what the database holds must be B. Random renames that reuse
+//! B, and what the database holds must be B. Random schemas with every kind
+//! of object (views, partitioned tables, extensions, functions, triggers,
+//! generic objects) are created and read back equal, then kept or dropped
+//! whole. Random renames that reuse
 //! names (chains, swaps, cycles) must also leave every row and value where
 //! the renames say.
 
 use dbkit_core::diff::{DiffOptions, diff, quote_identifier, quote_literal, quote_qualified};
-use dbkit_core::model::QualifiedName;
+use dbkit_core::model::{QualifiedName, Schema};
 use dbkit_core::render::render_migration;
 use dbkit_core::test_support::strategies::{
-    RenameShuffle, arbitrary_rename_shuffle, arbitrary_schema_pair,
+    RenameShuffle, arbitrary_rename_shuffle, arbitrary_schema, arbitrary_schema_pair,
 };
 use dbkit_tests::{
     canonical_ignoring_column_order, database_holding, differences, round_trip, stored_as_snapshot,
@@ -43,6 +46,18 @@ proptest! {
     fn random_schema_pairs_round_trip_through_postgresql((first, second) in arbitrary_schema_pair()) {
         let outcome = runtime().block_on(async {
             let trip = round_trip(&first, &second).await?;
+            trip.database.drop_now().await
+        });
+        if let Err(report) = outcome {
+            return Err(TestCaseError::fail(report));
+        }
+    }
+
+    #[test]
+    fn random_schemas_round_trip_through_postgresql_and_drop_whole(schema in arbitrary_schema(), drop_all in any::<bool>()) {
+        let second = if drop_all { Schema::default() } else { schema.clone() };
+        let outcome = runtime().block_on(async {
+            let trip = round_trip(&schema, &second).await?;
             trip.database.drop_now().await
         });
         if let Err(report) = outcome {

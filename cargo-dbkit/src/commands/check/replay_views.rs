@@ -69,7 +69,9 @@ pub(crate) fn view_column_finding(
         .find(|view| difference.name.starts_with(&format!("{}.", view.name)))?;
     let code = code.get_or_insert_with(|| {
         let files = schema_source_files(workspace).ok()?;
-        load_code_schema(&files, None).ok().map(|code| code.schema)
+        load_code_schema(&files, None, &workspace.extensions)
+            .ok()
+            .map(|code| code.schema)
     });
     let declared = code
         .as_ref()

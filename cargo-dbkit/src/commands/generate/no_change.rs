@@ -84,6 +84,7 @@ impl RunKey {
         workspace_root: &Path,
         migrations_directory: &Path,
         newest_snapshot: Option<ContentHash>,
+        workspace_extensions: &[dbkit_core::model::Extension],
     ) -> RunKey {
         let mut parts: Vec<Vec<u8>> = vec![
             code.0.to_hex().into_bytes(),
@@ -92,6 +93,16 @@ impl RunKey {
             migrations_directory.as_os_str().as_encoded_bytes().to_vec(),
             newest_snapshot.map_or_else(|| b"none".to_vec(), |hash| hash.to_hex().into_bytes()),
         ];
+        // `[workspace.metadata.dbkit] extensions` is part of the code's schema.
+        for extension in workspace_extensions {
+            parts.push(extension.name.as_bytes().to_vec());
+            parts.push(
+                extension
+                    .schema
+                    .as_deref()
+                    .map_or_else(|| b"\0".to_vec(), |schema| schema.as_bytes().to_vec()),
+            );
+        }
         parts.extend(
             query
                 .renames
@@ -238,6 +249,7 @@ mod tests {
             Path::new("/w"),
             Path::new("/w/migrations"),
             snapshot.map(ContentHash::of),
+            &[],
         )
     }
 
@@ -269,6 +281,14 @@ mod tests {
             run_key(code, &query(false, &[]), Some(b"{ }")),
             run_key(code, &query(false, &[]), None),
             run_key(keys[1], &query(false, &[]), Some(b"{}")),
+            RunKey::new(
+                code,
+                &query(false, &[]),
+                Path::new("/w"),
+                Path::new("/w/migrations"),
+                Some(ContentHash::of(b"{}")),
+                &[dbkit_core::model::Extension::new("citext")],
+            ),
         ];
         for (index, key) in runs.iter().enumerate() {
             assert!(!runs[..index].contains(key), "{index}");

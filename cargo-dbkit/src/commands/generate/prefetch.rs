@@ -161,6 +161,7 @@ impl Prefetch {
                 &workspace.root,
                 &workspace.migrations_directory,
                 folder.latest_snapshot_content(),
+                &workspace.extensions,
             ))
         });
         let known_unchanged = run_key
@@ -171,7 +172,7 @@ impl Prefetch {
         } else {
             let cache = ParseCache::in_target_directory(&workspace.target_directory);
             LoadedCode::Schema {
-                code: assemble_code_schema(results, cache.as_ref())?,
+                code: assemble_code_schema(results, cache.as_ref(), &workspace.extensions)?,
                 run_key,
             }
         };
@@ -332,6 +333,7 @@ mod tests {
             migrations_directory: root.join("migrations"),
             target_directory: root.join("target"),
             lint_settings: serde_json::Value::Null,
+            extensions: Vec::new(),
         }
     }
 

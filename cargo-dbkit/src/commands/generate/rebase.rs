@@ -132,7 +132,7 @@ pub(super) fn run_rebase(
 
     let files = schema_source_files(&workspace)?;
     let cache = ParseCache::in_target_directory(&workspace.target_directory);
-    let code = load_code_schema(&files, cache.as_ref())?;
+    let code = load_code_schema(&files, cache.as_ref(), &workspace.extensions)?;
     let previous_schema = folder.latest_schema();
     let custom_snapshot = is_custom.then(|| PrintedSchema::of(&previous_schema));
     let renames = parse_renames(&arguments.rename, &previous_schema, &code.schema)?;

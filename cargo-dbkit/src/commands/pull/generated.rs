@@ -141,11 +141,13 @@ pub fn format_with_rustfmt(source: &str, working_directory: &Path) -> Result<Str
 /// The schema the workspace's code will declare once `new_files` are
 /// written: the existing schema files but those in `replaced` (files the
 /// new set overwrites or removes), read from disk, plus the new files read
-/// from memory, parsed and resolved as `generate` reads them.
+/// from memory, parsed and resolved as `generate` reads them (with the
+/// extensions `[workspace.metadata.dbkit]` lists).
 pub fn code_schema_with(
     existing: &[SourceFile],
     replaced: &[&Path],
     new_files: &[(SourceFile, String)],
+    workspace_extensions: &[dbkit_core::model::Extension],
 ) -> Result<CodeSchema, CliError> {
     let kept: Vec<SourceFile> = existing
         .iter()
@@ -165,7 +167,7 @@ pub fn code_schema_with(
             text: text.clone(),
         });
     }
-    assemble_code_schema(results, None)
+    assemble_code_schema(results, None, workspace_extensions)
 }
 
 /// The baseline migration's two files.
@@ -212,6 +214,10 @@ pub fn without_empty_schemas(schema: &mut Schema) -> Vec<String> {
     let used = |name: &str| {
         schema.tables.iter().any(|table| table.name.schema == name)
             || schema.enums.iter().any(|item| item.name.schema == name)
+            || schema
+                .extensions
+                .iter()
+                .any(|extension| extension.schema.as_deref() == Some(name))
     };
     let (kept, empty): (Vec<String>, Vec<String>) = schema
         .schemas

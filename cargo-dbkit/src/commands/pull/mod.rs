@@ -389,7 +389,7 @@ fn plan_code(
             .map(|file| file.path.as_path())
             .chain(stale.iter().map(PathBuf::as_path))
             .collect();
-        code_schema_with(&existing, &replaced, &new_sources)
+        code_schema_with(&existing, &replaced, &new_sources, &workspace.extensions)
             .map_err(|error| generated_code_error(error, folder))?
     };
     let differences = refuse_code_unlike_database(&schema, &code.schema, folder, &modules)?;

@@ -88,7 +88,7 @@ pub fn run_push(
     let spinner = start_spinner(output, "reading the schema code");
     let files = schema_source_files(&workspace)?;
     let cache = ParseCache::in_target_directory(&workspace.target_directory);
-    let code = load_code_schema(&files, cache.as_ref());
+    let code = load_code_schema(&files, cache.as_ref(), &workspace.extensions);
     drop(spinner);
     let code = code?;
     if workspace.schema_crates.is_empty() {
