@@ -37,10 +37,14 @@ pub(super) fn sql_objects_file(schema: &Schema, taken: &[String]) -> Option<Gene
     let mut out = String::from(
         "//! Written by `cargo dbkit pull` from the database's extensions and the objects\n//! the other modules do not declare; it may be edited freely.\n",
     );
-    out.push_str(&format!(
-        "\nuse dbkit_runtime::{{{}}};\n",
-        derives.join(", ")
-    ));
+    // rustfmt writes a lone import without braces.
+    match derives.as_slice() {
+        [one] => out.push_str(&format!("\nuse dbkit_runtime::{one};\n")),
+        _ => out.push_str(&format!(
+            "\nuse dbkit_runtime::{{{}}};\n",
+            derives.join(", ")
+        )),
+    }
     for extension in &schema.extensions {
         out.push('\n');
         write_extension(&mut out, extension, &mut names);

@@ -22,7 +22,8 @@ use super::source::{
     take_drop_index_concurrently, tokenize,
 };
 use super::unsupported::{
-    is_create_trigger, is_read_by_tokens, is_type_definition, read_statement,
+    is_catalog_object_definition, is_create_trigger, is_read_by_tokens, is_type_definition,
+    read_statement,
 };
 use crate::diff::quote_identifier;
 use crate::model::Schema;
@@ -153,7 +154,8 @@ fn check_tokens(
         || starts_with_words(&tokens, &["alter", "index"])
         || starts_with_words(&tokens, &["drop", "database"])
         || is_create_trigger(&tokens)
-        || is_type_definition(&tokens))
+        || is_type_definition(&tokens)
+        || is_catalog_object_definition(&tokens))
     .then(|| tokens.clone());
     let parsed = Parser::new(&PostgreSqlDialect {})
         .with_tokens_with_locations(tokens)
@@ -178,7 +180,7 @@ fn check_tokens(
                     check_unsupported_statement(&statement, context, state, findings);
                     return;
                 }
-                if is_type_definition(retry) {
+                if is_type_definition(retry) || is_catalog_object_definition(retry) {
                     return;
                 }
             }

@@ -119,6 +119,41 @@ pub(crate) fn is_type_definition(tokens: &[TokenWithSpan]) -> bool {
             }))
 }
 
+/// Whether the statement creates, replaces or drops an object of the
+/// catalog alone, one no table's rows or locks are part of (an aggregate,
+/// an operator and its classes and families, a text search object, a
+/// conversion, a collation, a cast, an event trigger, a foreign-data
+/// wrapper, a server, a user mapping, a publication, a statistics object,
+/// a rule): statements generic objects are made of, which sqlparser does
+/// not all read and no rule is about, so they are taken as read.
+pub(crate) fn is_catalog_object_definition(tokens: &[TokenWithSpan]) -> bool {
+    const KINDS: &[&[&str]] = &[
+        &["aggregate"],
+        &["operator"],
+        &["text", "search"],
+        &["conversion"],
+        &["default", "conversion"],
+        &["collation"],
+        &["cast"],
+        &["event", "trigger"],
+        &["foreign", "data", "wrapper"],
+        &["server"],
+        &["user", "mapping"],
+        &["publication"],
+        &["statistics"],
+        &["rule"],
+    ];
+    ["create", "drop"].iter().any(|verb| {
+        KINDS.iter().any(|kind| {
+            let mut words = vec![*verb];
+            words.extend_from_slice(kind);
+            let mut replacing = vec![*verb, "or", "replace"];
+            replacing.extend_from_slice(kind);
+            starts_with_words(tokens, &words) || starts_with_words(tokens, &replacing)
+        })
+    })
+}
+
 /// Whether the statement starts `CREATE [OR REPLACE] [CONSTRAINT] TRIGGER`.
 pub(crate) fn is_create_trigger(tokens: &[TokenWithSpan]) -> bool {
     [

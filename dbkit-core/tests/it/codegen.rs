@@ -98,6 +98,18 @@ fn without_sources(schema: &Schema) -> Schema {
     for policy in &mut schema.policies {
         policy.source = None;
     }
+    for extension in &mut schema.extensions {
+        extension.source = None;
+    }
+    for function in &mut schema.functions {
+        function.source = None;
+    }
+    for trigger in &mut schema.triggers {
+        trigger.source = None;
+    }
+    for object in &mut schema.objects {
+        object.source = None;
+    }
     schema
 }
 
