@@ -124,7 +124,8 @@ pub(crate) fn is_type_definition(tokens: &[TokenWithSpan]) -> bool {
 /// an operator and its classes and families, a text search object, a
 /// conversion, a collation, a cast, an event trigger, a foreign-data
 /// wrapper, a server, a user mapping, a publication, a statistics object,
-/// a rule): statements generic objects are made of, which sqlparser does
+/// a rule), or comments on any object: statements generic objects and
+/// functions are made of, which sqlparser does
 /// not all read and no rule is about, so they are taken as read.
 pub(crate) fn is_catalog_object_definition(tokens: &[TokenWithSpan]) -> bool {
     const KINDS: &[&[&str]] = &[
@@ -143,6 +144,11 @@ pub(crate) fn is_catalog_object_definition(tokens: &[TokenWithSpan]) -> bool {
         &["statistics"],
         &["rule"],
     ];
+    // A comment changes the catalog alone too; sqlparser does not read
+    // one on a function with its argument types.
+    if starts_with_words(tokens, &["comment", "on"]) {
+        return true;
+    }
     ["create", "drop"].iter().any(|verb| {
         KINDS.iter().any(|kind| {
             let mut words = vec![*verb];

@@ -18,3 +18,6 @@ ALTER TABLE "sales"."orders" ALTER COLUMN "total_with_tax" DROP EXPRESSION;
 ALTER TABLE "sales"."orders" ALTER COLUMN "id" DROP IDENTITY;
 
 ALTER TABLE "sales"."invoices" ALTER COLUMN "id" SET GENERATED ALWAYS;
+
+-- A function's comment, as generate writes it.
+COMMENT ON FUNCTION "public"."order_total"(bigint, boolean) IS 'The total of an order.';
