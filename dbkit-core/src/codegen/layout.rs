@@ -92,9 +92,24 @@ pub(crate) fn write_dbkit_attribute(out: &mut String, place: AttributePlace, ite
         return;
     }
     if let [Meta::List(name, inner)] = items {
-        out.push_str(&format!("{pad}#[dbkit({name}(\n"));
+        // A lone list inside that must break anyway opens on the same line
+        // too (`#[dbkit(index(columns(` … `)))]`), as rustfmt overflows
+        // the last argument of a call.
+        let mut names = vec![*name];
+        let mut inner: &[Meta] = inner;
+        while let [Meta::List(next, deeper)] = inner {
+            let one_line = inner[0].one_line();
+            let fits = indent + 4 + width(&one_line) + 1 < MAX_WIDTH;
+            if fits && list_may_be_horizontal(deeper, &one_line_list(deeper)) {
+                break;
+            }
+            names.push(next);
+            inner = deeper;
+        }
+        let open: String = names.iter().map(|name| format!("{name}(")).collect();
+        out.push_str(&format!("{pad}#[dbkit({open}\n"));
         write_vertical(out, indent + 4, inner);
-        out.push_str(&format!("{pad}))]\n"));
+        out.push_str(&format!("{pad}{})]\n", ")".repeat(names.len())));
         return;
     }
     out.push_str(&format!("{pad}#[dbkit(\n"));
