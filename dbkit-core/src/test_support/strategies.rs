@@ -1089,6 +1089,18 @@ fn edit_schema(old: &Schema, choices: &mut Choices) -> Schema {
         }
     }
     edit_row_security(&mut new, choices);
+    // A sequence of both sides whose new range leaves out where it is (its
+    // old start, on a database that never used it) is an ALTER SEQUENCE
+    // PostgreSQL refuses, and generate writes no RESTART yet: such a pair
+    // keeps the old sequence (dropped and added again under one name, or
+    // re-randomised, it can end so).
+    for sequence in &mut new.sequences {
+        if let Some(before) = old.sequence(&sequence.name)
+            && !(sequence.min_value..=sequence.max_value).contains(&before.start)
+        {
+            *sequence = before.clone();
+        }
+    }
     new.canonicalize();
     new
 }
