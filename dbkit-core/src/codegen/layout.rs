@@ -296,3 +296,28 @@ mod tests {
         assert_eq!(out, "#[doc = \" a  \\n b\"]\n");
     }
 }
+
+/// `#[dbkit(name = literal)]` for a string that may span lines (a view's
+/// query, a function's body), as rustfmt lays it out: on one line when the
+/// attribute's first line fits in 100 columns (a string's later lines are
+/// never moved), else the entry on a line of its own.
+pub(crate) fn write_text_attribute(out: &mut String, name: &str, literal: &str) {
+    let one_line = format!("#[dbkit({name} = {literal})]");
+    let first_line = one_line.split('\n').next().unwrap_or(&one_line);
+    if first_line.chars().count() <= MAX_WIDTH {
+        out.push_str(&one_line);
+        out.push('\n');
+    } else {
+        out.push_str(&format!("#[dbkit(\n    {name} = {literal}\n)]\n"));
+    }
+}
+
+/// `text` as a raw string literal with enough `#`s.
+pub(crate) fn raw_string(text: &str) -> String {
+    let mut hashes = 1;
+    while text.contains(&format!("\"{}", "#".repeat(hashes))) {
+        hashes += 1;
+    }
+    let fence = "#".repeat(hashes);
+    format!("r{fence}\"{text}\"{fence}")
+}

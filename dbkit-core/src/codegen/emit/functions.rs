@@ -10,7 +10,8 @@
 
 use super::super::identifiers::{NameAllocator, RESERVED_TYPE_NAMES, upper_camel_case};
 use super::super::layout::{
-    AttributePlace, Meta, needs_escape, string_literal, write_dbkit_attribute,
+    AttributePlace, Meta, needs_escape, raw_string, string_literal, write_dbkit_attribute,
+    write_text_attribute,
 };
 use super::{Context, PUBLIC, column_word, write_comment};
 use crate::model::{Function, Parallel, Schema, Table, Trigger, TriggerTiming, Volatility};
@@ -128,24 +129,7 @@ fn write_body_attribute(out: &mut String, body: &str) {
     } else {
         raw_string(body)
     };
-    let one_line = format!("#[dbkit(body = {literal})]");
-    let first_line = one_line.split('\n').next().unwrap_or(&one_line);
-    if first_line.chars().count() <= 100 {
-        out.push_str(&one_line);
-        out.push('\n');
-    } else {
-        out.push_str(&format!("#[dbkit(\n    body = {literal}\n)]\n"));
-    }
-}
-
-/// `text` as a raw string literal with enough `#`s.
-fn raw_string(text: &str) -> String {
-    let mut hashes = 1;
-    while text.contains(&format!("\"{}", "#".repeat(hashes))) {
-        hashes += 1;
-    }
-    let fence = "#".repeat(hashes);
-    format!("r{fence}\"{text}\"{fence}")
+    write_text_attribute(out, "body", &literal);
 }
 
 /// The triggers of `table`, one `trigger(...)` attribute each, by name.

@@ -10,7 +10,9 @@
 
 use super::super::column_types::{EnumPlace, FieldType, Import, field_type, use_lines};
 use super::super::identifiers::{is_usable_identifier, snake_case_identifier, upper_camel_case};
-use super::super::layout::{AttributePlace, Meta, write_dbkit_attribute};
+use super::super::layout::{
+    AttributePlace, Meta, raw_string, write_dbkit_attribute, write_text_attribute,
+};
 use super::{Context, PUBLIC, columns_meta, write_comment};
 use crate::model::{BaseType, IndexKey, QualifiedName, View};
 use crate::naming;
@@ -112,8 +114,9 @@ fn write_view(
         attributes.push(Meta::word("with_no_data"));
     }
     write_dbkit_attribute(&mut out, AttributePlace::Item, &attributes);
-    write_query_attribute(
+    write_text_attribute(
         &mut out,
+        "query",
         &raw_string(view.query.trim().trim_end_matches(';').trim_end()),
     );
     let field_names = field_names(view);
@@ -222,28 +225,4 @@ fn field_names(view: &View) -> Vec<String> {
 
 fn written_field(name: &str) -> String {
     super::super::identifiers::written_identifier(name)
-}
-
-/// `#[dbkit(query = r#"…"#)]` as rustfmt lays it out: on one line when
-/// the attribute's first line fits in 100 columns (a string's later lines
-/// are never moved), else the entry on a line of its own.
-fn write_query_attribute(out: &mut String, literal: &str) {
-    let one_line = format!("#[dbkit(query = {literal})]");
-    let first_line = one_line.split('\n').next().unwrap_or(&one_line);
-    if first_line.chars().count() <= 100 {
-        out.push_str(&one_line);
-        out.push('\n');
-    } else {
-        out.push_str(&format!("#[dbkit(\n    query = {literal}\n)]\n"));
-    }
-}
-
-/// `text` as a raw string literal with enough `#`s.
-fn raw_string(text: &str) -> String {
-    let mut hashes = 1;
-    while text.contains(&format!("\"{}", "#".repeat(hashes))) {
-        hashes += 1;
-    }
-    let fence = "#".repeat(hashes);
-    format!("r{fence}\"{text}\"{fence}")
 }
